@@ -1,0 +1,11 @@
+"""The roles of Podium. Each is a group; its permissions are set by a data migration."""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    ORGANIZER = "organizer", "Organizer"
+    SCRUTINEER = "scrutineer", "Scrutineer"
+    CHAIRMAN = "chairman", "Chairman of adjudicators"
+    JUDGE = "judge", "Judge"
+    COMPETITOR = "competitor", "Competitor"

@@ -1,0 +1,1 @@
+"""Marks and sheets live here (built by the adjudication issue)."""

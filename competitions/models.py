@@ -1,0 +1,569 @@
+"""The structure of a competition: events, dances or criteria, competitors, entries,
+the judging panel, rounds and heats.
+
+Lifecycle rules are enforced by the database itself: CHECK constraints here, and
+triggers written in ``migrations/0002_lifecycle_triggers.py`` (on PostgreSQL and
+SQLite). ``competitions.services`` is the one way the application moves a state.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+
+
+def _status_condition(choices: type[models.TextChoices]) -> Q:
+    return Q(status__in=choices.values)
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"“{value}” is not a known time zone (e.g. Europe/London).")
+
+
+class CompetitionStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    REGISTRATION_OPEN = "registration_open", "Registration open"
+    REGISTRATION_CLOSED = "registration_closed", "Registration closed"
+    IN_PROGRESS = "in_progress", "In progress"
+    FINISHED = "finished", "Finished"
+    ARCHIVED = "archived", "Archived"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class RoundStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    OPEN = "open", "Open for scoring"
+    CLOSED = "closed", "Closed"
+    PUBLISHED = "published", "Published"
+
+
+class RoundKind(models.TextChoices):
+    FIRST = "first", "First round"
+    INTERMEDIATE = "intermediate", "Intermediate round"
+    SEMI_FINAL = "semi_final", "Semi-final"
+    FINAL = "final", "Final"
+
+
+class Competition(models.Model):
+    Status = CompetitionStatus
+
+    # The only moves the database accepts (mirrored by the trigger migration).
+    TRANSITIONS: dict[str, tuple[str, ...]] = {
+        Status.DRAFT: (Status.REGISTRATION_OPEN, Status.CANCELLED),
+        Status.REGISTRATION_OPEN: (Status.REGISTRATION_CLOSED, Status.CANCELLED),
+        Status.REGISTRATION_CLOSED: (
+            Status.IN_PROGRESS,
+            Status.REGISTRATION_OPEN,
+            Status.CANCELLED,
+        ),
+        Status.IN_PROGRESS: (Status.FINISHED,),
+        Status.FINISHED: (Status.ARCHIVED,),
+        Status.ARCHIVED: (),
+        Status.CANCELLED: (),
+    }
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    venue = models.CharField(max_length=200, blank=True)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    timezone = models.CharField(
+        max_length=64, default="Europe/London", validators=[validate_timezone]
+    )
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.DRAFT)
+    registration_opens_at = models.DateTimeField(null=True, blank=True)
+    registration_closes_at = models.DateTimeField(null=True, blank=True)
+    capacity = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Most entries the competition takes over all its events; empty for no limit.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-starts_on", "name"]
+        permissions = [("transition_competition", "Can move a competition through its lifecycle")]
+        constraints = [
+            models.CheckConstraint(
+                condition=_status_condition(CompetitionStatus),
+                name="competitions_competition_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")),
+                name="competitions_competition_dates_ordered",
+                violation_error_message="The competition cannot end before it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(registration_opens_at__isnull=True)
+                | Q(registration_closes_at__isnull=True)
+                | Q(registration_closes_at__gt=F("registration_opens_at")),
+                name="competitions_competition_registration_window_ordered",
+                violation_error_message="Registration must close after it opens.",
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__isnull=True) | Q(capacity__gt=0),
+                name="competitions_competition_capacity_positive",
+                violation_error_message="The capacity must be at least 1 (or empty).",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def can_move_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS[self.status]
+
+
+class ScoringMethod(models.TextChoices):
+    SKATING = "skating", "Skating System (rounds, recalls, placements)"
+    CRITERIA = "criteria", "Weighted criteria"
+
+
+class EntryKind(models.TextChoices):
+    COUPLE = "couple", "Couple"
+    SOLO = "solo", "Solo"
+    GROUP = "group", "Group"
+
+
+class Event(models.Model):
+    class Style(models.TextChoices):
+        STANDARD = "standard", "Standard / Ballroom"
+        LATIN = "latin", "Latin"
+        TEN_DANCE = "ten_dance", "Ten dance"
+        SMOOTH = "smooth", "Smooth"
+        RHYTHM = "rhythm", "Rhythm"
+        PAGEANT = "pageant", "Pageant"
+        CHOIR = "choir", "Choir"
+        PERFORMANCE = "performance", "Performance"
+        OTHER = "other", "Other"
+
+    competition = models.ForeignKey(Competition, on_delete=models.CASCADE, related_name="events")
+    name = models.CharField(max_length=200, help_text="e.g. “Adult Latin Open”")
+    position = models.PositiveIntegerField(default=1, help_text="Order in the programme.")
+    style = models.CharField(max_length=20, choices=Style.choices)
+    level = models.CharField(max_length=60, blank=True, help_text="e.g. Open, Amateur, D class")
+    age_group = models.CharField(max_length=60, blank=True, help_text="e.g. Adult, Junior II")
+    scoring_method = models.CharField(max_length=10, choices=ScoringMethod.choices)
+    entry_kind = models.CharField(
+        max_length=10, choices=EntryKind.choices, default=EntryKind.COUPLE
+    )
+    entry_limit = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Most entries this event takes; empty for no limit."
+    )
+
+    class Meta:
+        ordering = ["competition", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["competition", "name"],
+                name="competitions_event_name_unique",
+                violation_error_message="This competition already has an event of that name.",
+            ),
+            models.CheckConstraint(
+                condition=Q(scoring_method__in=ScoringMethod.values),
+                name="competitions_event_scoring_method_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(entry_kind__in=EntryKind.values),
+                name="competitions_event_entry_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(entry_limit__isnull=True) | Q(entry_limit__gt=0),
+                name="competitions_event_entry_limit_positive",
+                violation_error_message="The entry limit must be at least 1 (or empty).",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_skating(self) -> bool:
+        return self.scoring_method == ScoringMethod.SKATING
+
+
+class Dance(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="dances")
+    name = models.CharField(max_length=60, help_text="e.g. Waltz, Cha Cha Cha")
+    short_name = models.CharField(max_length=6, blank=True, help_text="e.g. W, C")
+    position = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["event", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "name"],
+                name="competitions_dance_name_unique",
+                violation_error_message="This event already has a dance of that name.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Criterion(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="criteria")
+    name = models.CharField(max_length=80, help_text="e.g. Technique, Presentation")
+    position = models.PositiveIntegerField(default=1)
+    weight = models.DecimalField(max_digits=6, decimal_places=3, default=Decimal("1"))
+    min_score = models.DecimalField(max_digits=7, decimal_places=2, default=Decimal("0"))
+    max_score = models.DecimalField(max_digits=7, decimal_places=2, default=Decimal("10"))
+    step = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("0.5"))
+
+    class Meta:
+        ordering = ["event", "position", "id"]
+        verbose_name_plural = "criteria"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "name"],
+                name="competitions_criterion_name_unique",
+                violation_error_message="This event already has a criterion of that name.",
+            ),
+            models.CheckConstraint(
+                condition=Q(weight__gt=0),
+                name="competitions_criterion_weight_positive",
+                violation_error_message="The weight must be greater than 0.",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_score__lt=F("max_score")),
+                name="competitions_criterion_range_ordered",
+                violation_error_message="The minimum score must be below the maximum.",
+            ),
+            models.CheckConstraint(
+                condition=Q(step__gt=0),
+                name="competitions_criterion_step_positive",
+                violation_error_message="The step must be greater than 0.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if None in (self.min_score, self.max_score, self.step):
+            return
+        span = self.max_score - self.min_score
+        if self.step > 0 and span > 0 and span % self.step != 0:
+            raise ValidationError(
+                {
+                    "step": f"The range {self.min_score}–{self.max_score} is not a whole number "
+                    f"of steps of {self.step}."
+                }
+            )
+
+
+country_code_validator = RegexValidator(
+    r"^[A-Z]{2,3}$", "Use the country's ISO code in capitals, e.g. GB, DE or USA."
+)
+
+
+class Competitor(models.Model):
+    """A couple, a solo performer or a group, with the bib number worn all day."""
+
+    competition = models.ForeignKey(
+        Competition, on_delete=models.CASCADE, related_name="competitors"
+    )
+    kind = models.CharField(max_length=10, choices=EntryKind.choices, default=EntryKind.COUPLE)
+    bib = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Assigned when registration closes."
+    )
+    name = models.CharField(
+        max_length=200, help_text="The leader, the soloist or the group's name."
+    )
+    partner_name = models.CharField(max_length=200, blank=True, help_text="Couples only.")
+    members = models.TextField(blank=True, help_text="Groups only: one member per line.")
+    club = models.CharField(max_length=200, blank=True, verbose_name="club / studio")
+    country = models.CharField(max_length=3, blank=True, validators=[country_code_validator])
+    email = models.EmailField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["competition", "bib", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["competition", "bib"],
+                name="competitions_competitor_bib_unique",
+                violation_error_message="That bib number is already taken in this competition.",
+            ),
+            models.CheckConstraint(
+                condition=Q(bib__isnull=True) | Q(bib__gt=0),
+                name="competitions_competitor_bib_positive",
+                violation_error_message="Bib numbers start at 1.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=EntryKind.values), name="competitions_competitor_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind=EntryKind.COUPLE) | ~Q(partner_name=""),
+                name="competitions_competitor_couple_has_partner",
+                violation_error_message="A couple needs the partner's name.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=EntryKind.COUPLE) | Q(partner_name=""),
+                name="competitions_competitor_partner_only_for_couples",
+                violation_error_message="Only a couple has a partner.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        prefix = f"{self.bib} " if self.bib else ""
+        return f"{prefix}{self.display_name}"
+
+    @property
+    def display_name(self) -> str:
+        if self.kind == EntryKind.COUPLE and self.partner_name:
+            return f"{self.name} & {self.partner_name}"
+        return self.name
+
+
+class Entry(models.Model):
+    """A competitor's entry in one event. The competitor must be of the event's competition."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="entries")
+    competitor = models.ForeignKey(Competitor, on_delete=models.CASCADE, related_name="entries")
+    withdrawn = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["event", "competitor__bib", "id"]
+        verbose_name_plural = "entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "competitor"],
+                name="competitions_entry_once_per_event",
+                violation_error_message="This competitor is already entered in that event.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.competitor} in {self.event}"
+
+    def clean(self) -> None:
+        if self.event_id is None or self.competitor_id is None:
+            return
+        if self.competitor.competition_id != self.event.competition_id:
+            raise ValidationError({"competitor": "This competitor belongs to another competition."})
+        if self.competitor.kind != self.event.entry_kind:
+            raise ValidationError(
+                {
+                    "competitor": f"“{self.event.name}” takes "
+                    f"{EntryKind(self.event.entry_kind).label.lower()} entries, not "
+                    f"{EntryKind(self.competitor.kind).label.lower()} ones."
+                }
+            )
+
+
+class Judge(models.Model):
+    """An adjudicator of a competition, known on the sheets by a letter."""
+
+    competition = models.ForeignKey(Competition, on_delete=models.CASCADE, related_name="judges")
+    letter = models.CharField(
+        max_length=3,
+        validators=[RegexValidator(r"^[A-Z]{1,3}$", "Use capital letters only: A, B, … AA.")],
+    )
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    country = models.CharField(max_length=3, blank=True, validators=[country_code_validator])
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="judge_seats",
+    )
+
+    class Meta:
+        ordering = ["competition", "letter"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["competition", "letter"],
+                name="competitions_judge_letter_unique",
+                violation_error_message=(
+                    "That letter is already used by a judge of this competition."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(letter=""), name="competitions_judge_letter_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.letter} – {self.name}"
+
+
+class PanelSeat(models.Model):
+    """A judge sitting on an event's panel. Judge and event share a competition."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="panel")
+    judge = models.ForeignKey(Judge, on_delete=models.CASCADE, related_name="seats")
+
+    class Meta:
+        ordering = ["event", "judge__letter"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "judge"],
+                name="competitions_panelseat_once_per_event",
+                violation_error_message="This judge already sits on that panel.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.judge.letter} on {self.event}"
+
+    def clean(self) -> None:
+        if (
+            self.event_id
+            and self.judge_id
+            and self.judge.competition_id != self.event.competition_id
+        ):
+            raise ValidationError({"judge": "This judge belongs to another competition."})
+
+
+class Round(models.Model):
+    Kind = RoundKind
+    Status = RoundStatus
+
+    TRANSITIONS: dict[str, tuple[str, ...]] = {
+        Status.PLANNED: (Status.OPEN,),
+        Status.OPEN: (Status.CLOSED,),
+        Status.CLOSED: (Status.PUBLISHED, Status.OPEN),
+        Status.PUBLISHED: (),
+    }
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="rounds")
+    position = models.PositiveIntegerField(help_text="1 for the first round of the event.")
+    kind = models.CharField(max_length=14, choices=Kind.choices)
+    recall_count = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Couples to recall to the next round (empty for a final).",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
+
+    class Meta:
+        ordering = ["event", "position"]
+        permissions = [("transition_round", "Can open, close, reopen and publish rounds")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "position"],
+                name="competitions_round_position_unique",
+                violation_error_message="The event already has a round in that position.",
+            ),
+            models.CheckConstraint(
+                condition=_status_condition(RoundStatus), name="competitions_round_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=RoundKind.values), name="competitions_round_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(position__gt=0), name="competitions_round_position_positive"
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="final") & Q(recall_count__isnull=True))
+                | (~Q(kind="final") & Q(recall_count__gt=0)),
+                name="competitions_round_recall_count_fits_kind",
+                violation_error_message=(
+                    "A final recalls nobody; every other round must say how many couples "
+                    "it recalls."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} – {self.get_kind_display()}"
+
+    def can_move_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS[self.status]
+
+
+class Heat(models.Model):
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="heats")
+    number = models.PositiveIntegerField()
+    entries = models.ManyToManyField(Entry, through="HeatEntry", related_name="heats")
+
+    class Meta:
+        ordering = ["round", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "number"],
+                name="competitions_heat_number_unique",
+                violation_error_message="The round already has a heat with that number.",
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gt=0), name="competitions_heat_number_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} – heat {self.number}"
+
+
+class HeatEntry(models.Model):
+    """An entry dancing in a heat. The database checks the entry belongs to the
+    heat's event and dances in only one heat of the round."""
+
+    heat = models.ForeignKey(Heat, on_delete=models.CASCADE, related_name="heat_entries")
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="heat_entries")
+
+    class Meta:
+        ordering = ["heat", "entry__competitor__bib"]
+        verbose_name_plural = "heat entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["heat", "entry"],
+                name="competitions_heatentry_once_per_heat",
+                violation_error_message="This entry is already in that heat.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry.competitor} in {self.heat}"
+
+    def clean(self) -> None:
+        if self.heat_id is None or self.entry_id is None:
+            return
+        if self.entry.event_id != self.heat.round.event_id:
+            raise ValidationError({"entry": "This entry is not in the heat's event."})
+        elsewhere = HeatEntry.objects.filter(
+            entry_id=self.entry_id, heat__round_id=self.heat.round_id
+        ).exclude(pk=self.pk)
+        if elsewhere.exists():
+            raise ValidationError(
+                {"entry": "This entry already dances in another heat of the round."}
+            )
+
+
+class StatusChange(models.Model):
+    """The trail of lifecycle moves: who moved what, from where to where, and when."""
+
+    competition = models.ForeignKey(
+        Competition, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    round = models.ForeignKey(
+        Round, null=True, blank=True, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(max_length=24)
+    to_status = models.CharField(max_length=24)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    note = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["competition", "at", "id"]
+
+    def __str__(self) -> str:
+        subject = self.round or self.competition
+        return f"{subject}: {self.from_status} → {self.to_status}"

@@ -1,0 +1,287 @@
+"""Every write to the competition structure goes through here.
+
+The lifecycle moves are the heart of it: ``competition_transition`` and
+``round_transition`` are what the admin, the API and the commands call. They check
+who is asking and what must hold first, and turn a refusal by the database (whose
+triggers are the last word on the allowed moves) into a message a person understands.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from accounts.models import User
+from competitions.models import (
+    Competition,
+    CompetitionStatus,
+    Entry,
+    Heat,
+    HeatEntry,
+    Round,
+    RoundKind,
+    RoundStatus,
+    ScoringMethod,
+    StatusChange,
+)
+
+
+class TransitionRefused(Exception):
+    """A lifecycle move that may not be made, with the reason in plain words."""
+
+
+class DrawRefused(Exception):
+    """A heat draw that may not be made now."""
+
+
+def _require_permission(actor: User | None, permission: str, what: str) -> None:
+    # ``actor=None`` is the system itself: a management command run by staff.
+    if actor is not None and not actor.has_perm(permission):
+        raise TransitionRefused(f"You do not have permission to {what}.")
+
+
+def _label(choices, value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
+# --- Competition lifecycle -------------------------------------------------------------
+
+
+def _competition_preconditions(competition: Competition, to_status: str) -> list[str]:
+    problems: list[str] = []
+    events = list(
+        competition.events.annotate(
+            dance_count=Count("dances", distinct=True),
+            criterion_count=Count("criteria", distinct=True),
+            judge_count=Count("panel", distinct=True),
+        )
+    )
+    if to_status == CompetitionStatus.REGISTRATION_OPEN:
+        if not events:
+            problems.append("add at least one event before opening registration")
+        for event in events:
+            if event.scoring_method == ScoringMethod.SKATING and event.dance_count == 0:
+                problems.append(f"“{event.name}” has no dances")
+            if event.scoring_method == ScoringMethod.CRITERIA and event.criterion_count == 0:
+                problems.append(f"“{event.name}” has no criteria")
+        closes = competition.registration_closes_at
+        if closes is not None and closes <= timezone.now():
+            problems.append(
+                "the registration window closed on "
+                f"{timezone.localtime(closes):%d %b %Y %H:%M}; move its end first"
+            )
+    elif to_status == CompetitionStatus.IN_PROGRESS:
+        if not events:
+            problems.append("the competition has no events")
+        problems.extend(
+            f"“{event.name}” has no judging panel" for event in events if event.judge_count == 0
+        )
+    elif to_status == CompetitionStatus.FINISHED:
+        for event in events:
+            rounds = list(event.rounds.all())
+            final = next((r for r in rounds if r.kind == RoundKind.FINAL), None)
+            if final is None:
+                problems.append(f"“{event.name}” has no final")
+            unpublished = [r for r in rounds if r.status != RoundStatus.PUBLISHED]
+            if unpublished:
+                problems.append(
+                    f"“{event.name}” has rounds not yet published: "
+                    + ", ".join(r.get_kind_display() for r in unpublished)
+                )
+    return problems
+
+
+@transaction.atomic
+def competition_transition(
+    *, competition: Competition, to_status: str, actor: User | None, note: str = ""
+) -> Competition:
+    """Move ``competition`` to ``to_status``, or raise ``TransitionRefused`` saying why."""
+    _require_permission(
+        actor, "competitions.transition_competition", "change a competition's status"
+    )
+    if to_status not in CompetitionStatus.values:
+        raise TransitionRefused(f"“{to_status}” is not a competition status.")
+    locked = Competition.objects.select_for_update().get(pk=competition.pk)
+    current, target = locked.status, to_status
+    if current == target:
+        raise TransitionRefused(
+            f"{locked.name} is already {_label(CompetitionStatus, target).lower()}."
+        )
+    if not locked.can_move_to(target):
+        allowed = [_label(CompetitionStatus, s).lower() for s in locked.TRANSITIONS[current]]
+        onward = f" From there it can go to: {', '.join(allowed)}." if allowed else ""
+        raise TransitionRefused(
+            f"{locked.name} cannot go from {_label(CompetitionStatus, current).lower()} to "
+            f"{_label(CompetitionStatus, target).lower()}.{onward}"
+        )
+    problems = _competition_preconditions(locked, target)
+    if problems:
+        raise TransitionRefused(
+            f"{locked.name} cannot be moved to {_label(CompetitionStatus, target).lower()}: "
+            + "; ".join(problems)
+            + "."
+        )
+    locked.status = target
+    try:
+        with transaction.atomic():
+            locked.save(update_fields=["status", "updated_at"])
+    except IntegrityError as exc:
+        raise TransitionRefused(f"The database refused the move: {exc}".strip()) from exc
+    StatusChange.objects.create(
+        competition=locked, from_status=current, to_status=target, actor=actor, note=note
+    )
+    competition.status = target
+    return locked
+
+
+# --- Round lifecycle ----------------------------------------------------------------
+
+
+def _round_preconditions(round_: Round, to_status: str) -> list[str]:
+    problems: list[str] = []
+    event = round_.event
+    if to_status == RoundStatus.OPEN and round_.status == RoundStatus.PLANNED:
+        if event.competition.status not in (
+            CompetitionStatus.REGISTRATION_CLOSED,
+            CompetitionStatus.IN_PROGRESS,
+        ):
+            problems.append(
+                "rounds open only once registration has closed (the competition is "
+                f"{event.competition.get_status_display().lower()})"
+            )
+        if not event.panel.exists():
+            problems.append(f"“{event.name}” has no judging panel")
+        if not HeatEntry.objects.filter(heat__round=round_).exists():
+            problems.append("no heats have been drawn")
+        earlier = event.rounds.filter(position__lt=round_.position).exclude(
+            status=RoundStatus.PUBLISHED
+        )
+        if earlier.exists():
+            problems.append("the earlier rounds of the event are not all published")
+    return problems
+
+
+@transaction.atomic
+def round_transition(*, round: Round, to_status: str, actor: User | None, note: str = "") -> Round:
+    """Open, close, reopen or publish a round, or raise ``TransitionRefused``."""
+    _require_permission(actor, "competitions.transition_round", "open, close or publish rounds")
+    if to_status not in RoundStatus.values:
+        raise TransitionRefused(f"“{to_status}” is not a round status.")
+    locked = Round.objects.select_for_update().select_related("event__competition").get(pk=round.pk)
+    current, target = locked.status, to_status
+    if current == target:
+        raise TransitionRefused(f"{locked} is already {_label(RoundStatus, target).lower()}.")
+    if not locked.can_move_to(target):
+        reason = (
+            " A published round is final: corrections are made before publication."
+            if current == RoundStatus.PUBLISHED
+            else ""
+        )
+        raise TransitionRefused(
+            f"{locked} cannot go from {_label(RoundStatus, current).lower()} to "
+            f"{_label(RoundStatus, target).lower()}.{reason}"
+        )
+    problems = _round_preconditions(locked, target)
+    if problems:
+        raise TransitionRefused(
+            f"{locked} cannot be {_label(RoundStatus, target).lower()}: "
+            + "; ".join(problems)
+            + "."
+        )
+    locked.status = target
+    try:
+        with transaction.atomic():
+            locked.save(update_fields=["status"])
+    except IntegrityError as exc:
+        raise TransitionRefused(f"The database refused the move: {exc}".strip()) from exc
+    StatusChange.objects.create(
+        competition=locked.event.competition,
+        round=locked,
+        from_status=current,
+        to_status=target,
+        actor=actor,
+        note=note,
+    )
+    round.status = target
+    return locked
+
+
+# --- Heats -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Draw:
+    round_id: int
+    seed: int
+    heats: tuple[tuple[int, ...], ...]  # entry ids per heat, in heat order
+
+
+def round_heat_count(*, entries: int, max_per_heat: int) -> int:
+    """How many heats so that none holds more than ``max_per_heat`` entries."""
+    if max_per_heat < 1:
+        raise DrawRefused("A heat must hold at least one entry.")
+    return max(1, -(-entries // max_per_heat))
+
+
+@transaction.atomic
+def round_draw_heats(
+    *,
+    round: Round,
+    heat_count: int,
+    seed: int,
+    entries: Sequence[Entry] | None = None,
+) -> Draw:
+    """Draw ``round``'s heats at random from ``seed`` (so the draw can be reproduced).
+
+    Entries (by default every entry of the event that has not withdrawn) are shuffled
+    and dealt in turn, so heat sizes differ by at most one. Allowed until the round
+    opens; a new draw replaces the old one.
+    """
+    locked = Round.objects.select_for_update().get(pk=round.pk)
+    if locked.status != RoundStatus.PLANNED:
+        raise DrawRefused(
+            f"{locked} is {locked.get_status_display().lower()}: heats can be drawn only "
+            "before the round opens."
+        )
+    pool = (
+        list(entries)
+        if entries is not None
+        else list(locked.event.entries.filter(withdrawn=False).order_by("id"))
+    )
+    if not pool:
+        raise DrawRefused(f"{locked} has no entries to draw.")
+    if any(entry.event_id != locked.event_id for entry in pool):
+        raise DrawRefused("Only entries of the round's own event can be drawn into its heats.")
+    if any(entry.withdrawn for entry in pool):
+        raise DrawRefused("Withdrawn entries cannot be drawn into heats.")
+    if not 1 <= heat_count <= len(pool):
+        raise DrawRefused(f"Choose between 1 and {len(pool)} heats for {len(pool)} entries.")
+
+    pool.sort(key=lambda entry: entry.pk)
+    random.Random(seed).shuffle(pool)
+    dealt: list[list[Entry]] = [[] for _ in range(heat_count)]
+    for index, entry in enumerate(pool):
+        dealt[index % heat_count].append(entry)
+
+    locked.heats.all().delete()
+    heats = Heat.objects.bulk_create(
+        Heat(round=locked, number=number) for number in range(1, heat_count + 1)
+    )
+    HeatEntry.objects.bulk_create(
+        HeatEntry(heat=heat, entry=entry)
+        for heat, members in zip(heats, dealt, strict=True)
+        for entry in members
+    )
+    return Draw(
+        round_id=locked.pk,
+        seed=seed,
+        heats=tuple(tuple(entry.pk for entry in members) for members in dealt),
+    )

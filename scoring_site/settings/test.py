@@ -1,0 +1,18 @@
+"""Test settings: the base settings, made fast and hermetic where it is safe.
+
+The database, the channel layer and Celery follow the environment, so the same
+suite runs on the embedded default and on real PostgreSQL and Redis.
+"""
+
+from scoring_site.settings.base import *  # noqa: F403
+from scoring_site.settings.base import DATABASES
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Threads in concurrency tests each hold a connection; no pool to size.
+DATABASES["default"].get("OPTIONS", {}).pop("pool", None)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
