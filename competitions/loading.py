@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from rest_framework import serializers
 
 from competitions.models import (
@@ -330,24 +331,25 @@ def _labels(data: Any) -> dict[tuple[str, int], str]:
 
 
 def _flatten(detail: Any, labels: dict[tuple[str, int], str], path: str = "") -> list[str]:
-    if isinstance(detail, dict):
-        lines = []
-        for key, value in detail.items():
-            sub = key if key != "non_field_errors" else ""
-            joined = f"{path}.{sub}" if path and sub else (path or sub)
-            lines.extend(_flatten(value, labels, joined))
-        return lines
-    if isinstance(detail, list) and detail and all(isinstance(d, str) for d in detail):
-        where = path or "file"
-        return [f"{where}: {message}" for message in detail]
-    if isinstance(detail, list):
-        lines = []
-        for index, item in enumerate(detail):
-            label = labels.get((path, index))
-            at = f"{path}[{index}]" + (f" “{label}”" if label else "")
-            lines.extend(_flatten(item, labels, at))
-        return lines
-    return [f"{path or 'file'}: {detail}"]
+    """DRF's nested errors as lines "path: message"; list items (int keys or list
+    positions) become ``[index]`` followed by the item's name where it has one."""
+    if isinstance(detail, list) and all(isinstance(d, str) for d in detail):
+        return [f"{path or 'file'}: {message}" for message in detail]
+    items = detail.items() if isinstance(detail, dict) else enumerate(detail)
+    lines = []
+    for key, value in items:
+        if isinstance(key, int):
+            label = labels.get((path, key))
+            sub_path = f"{path}[{key}]" + (f" “{label}”" if label else "")
+        elif key == "non_field_errors":
+            sub_path = path
+        else:
+            sub_path = f"{path}.{key}" if path else key
+        if isinstance(value, (dict, list)):
+            lines.extend(_flatten(value, labels, sub_path))
+        else:
+            lines.append(f"{sub_path or 'file'}: {value}")
+    return lines
 
 
 def validate_description(data: Any) -> dict[str, Any]:
@@ -371,12 +373,16 @@ class LoadReport:
         return bool(self.created or self.updated)
 
     def count(self, bucket: dict[str, int], model: type[models.Model]) -> None:
-        name = str(model._meta.verbose_name_plural)
-        bucket[name] = bucket.get(name, 0) + 1
+        bucket[model._meta.model_name] = bucket.get(model._meta.model_name, 0) + 1
 
     def summary(self) -> str:
+        def name(model_name: str, n: int) -> str:
+            meta = apps.get_model("competitions", model_name)._meta
+            return str(meta.verbose_name if n == 1 else meta.verbose_name_plural)
+
         def part(bucket):
-            return ", ".join(f"{n} {name}" for name, n in sorted(bucket.items())) or "nothing"
+            counts = sorted(bucket.items())
+            return ", ".join(f"{n} {name(m, n)}" for m, n in counts) or "nothing"
 
         return f"created {part(self.created)}; updated {part(self.updated)}"
 
@@ -399,7 +405,13 @@ def _upsert(report: LoadReport, model, lookup: dict, values: dict, where: str):
         raise LoadError(
             [f"{where}.{name}: {' '.join(msgs)}" for name, msgs in exc.message_dict.items()]
         ) from None
-    obj.save()
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as exc:
+        # A rule only the database knows (its triggers); its message names the rule.
+        reason = str(exc).splitlines()[0].removeprefix("CONTEXT:").strip()
+        raise LoadError([f"{where}: refused by the database: {reason}"]) from None
     report.count(bucket, model)
     return obj
 

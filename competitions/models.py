@@ -471,7 +471,7 @@ class Round(models.Model):
             ),
             models.CheckConstraint(
                 condition=(Q(kind="final") & Q(recall_count__isnull=True))
-                | (~Q(kind="final") & Q(recall_count__gt=0)),
+                | (~Q(kind="final") & Q(recall_count__isnull=False) & Q(recall_count__gt=0)),
                 name="competitions_round_recall_count_fits_kind",
                 violation_error_message=(
                     "A final recalls nobody; every other round must say how many couples "

@@ -74,7 +74,7 @@ class Migration(migrations.Migration):
         ("accounts", "0001_custom_user"),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
-        ("competitions", "0002_lifecycle_triggers"),
+        ("competitions", "0001_competition_structure"),
     ]
 
     operations = [migrations.RunPython(create_role_groups, delete_role_groups)]

@@ -1,0 +1,254 @@
+"""Lifecycle and cross-table rules enforced by the database, on PostgreSQL and SQLite.
+
+CHECK constraints (in the models) keep statuses to their known values. The triggers
+here refuse every status move not listed in ``Competition.TRANSITIONS`` and
+``Round.TRANSITIONS``, and the invariants that span tables: an entry's competitor and
+a panel judge belong to the event's competition, a heat's entries belong to its event
+(once per round), and nothing is moved to another parent once created.
+
+Triggers are installed after every ``migrate`` and dropped before it (see
+``competitions.apps``): SQLite rebuilds a table to alter it, which drops the
+triggers on it and trips over triggers that name it, so they are never left to
+individual migrations. Install and drop are idempotent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from competitions.models import Competition, Round
+
+
+@dataclass(frozen=True)
+class Guard:
+    name: str
+    table: str
+    postgresql: tuple[str, ...]
+    sqlite: tuple[str, ...]
+    sqlite_triggers: tuple[str, ...]
+
+
+def _moves(transitions: dict[str, tuple[str, ...]]) -> list[tuple[str, str]]:
+    return [(str(a), str(b)) for a, targets in transitions.items() for b in targets]
+
+
+def _pg_function(name: str, body: str) -> str:
+    return f"""
+        CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            {body}
+            RETURN NEW;
+        END $$;
+    """
+
+
+def _pg_trigger(name: str, table: str, when: str) -> str:
+    return f"""
+        CREATE TRIGGER {name} BEFORE {when} ON {table}
+        FOR EACH ROW EXECUTE FUNCTION {name}();
+    """
+
+
+def _status_guard(table: str, moves: list[tuple[str, str]], what: str) -> Guard:
+    name = f"{table}_status_guard"
+    pairs = ", ".join(f"('{a}', '{b}')" for a, b in moves)
+    allowed = " OR ".join(f"(OLD.status = '{a}' AND NEW.status = '{b}')" for a, b in moves)
+    body = f"""
+        IF NEW.status IS DISTINCT FROM OLD.status
+           AND (OLD.status, NEW.status) NOT IN ({pairs}) THEN
+            RAISE EXCEPTION '{what} status cannot move from % to %', OLD.status, NEW.status
+                USING ERRCODE = 'check_violation';
+        END IF;
+    """
+    sqlite = f"""
+        CREATE TRIGGER {name} BEFORE UPDATE OF status ON {table}
+        FOR EACH ROW WHEN NEW.status IS NOT OLD.status AND NOT ({allowed})
+        BEGIN SELECT RAISE(ABORT, '{what} status cannot make this move'); END;
+    """
+    return Guard(
+        name,
+        table,
+        (_pg_function(name, body), _pg_trigger(name, table, "UPDATE")),
+        (sqlite,),
+        (name,),
+    )
+
+
+def _update_guard(table: str, name: str, column: str, violation: str, message: str) -> Guard:
+    """Refuse an UPDATE of ``column`` for which ``violation`` (over OLD and NEW) holds."""
+    body = f"""
+        IF {violation} THEN
+            RAISE EXCEPTION '{message}' USING ERRCODE = 'check_violation';
+        END IF;
+    """
+    sqlite_violation = violation.replace("IS DISTINCT FROM", "IS NOT")
+    sqlite = f"""
+        CREATE TRIGGER {name} BEFORE UPDATE OF {column} ON {table}
+        FOR EACH ROW WHEN {sqlite_violation}
+        BEGIN SELECT RAISE(ABORT, '{message}'); END;
+    """
+    return Guard(
+        name,
+        table,
+        (_pg_function(name, body), _pg_trigger(name, table, "UPDATE")),
+        (sqlite,),
+        (name,),
+    )
+
+
+def _fixed_parent(table: str, column: str) -> Guard:
+    return _update_guard(
+        table,
+        f"{table}_{column}_fixed",
+        column,
+        f"NEW.{column} IS DISTINCT FROM OLD.{column}",
+        f"{table}.{column} cannot change once set",
+    )
+
+
+def _row_guard(table: str, name: str, violation: str, message: str, columns: list[str]) -> Guard:
+    """Refuse an INSERT, or an UPDATE of ``columns``, for which ``violation`` holds."""
+    body = f"""
+        IF {violation} THEN
+            RAISE EXCEPTION '{message}' USING ERRCODE = 'check_violation';
+        END IF;
+    """
+    sqlite = tuple(
+        f"""
+        CREATE TRIGGER {name}_{suffix} BEFORE {when} ON {table}
+        FOR EACH ROW WHEN {violation}
+        BEGIN SELECT RAISE(ABORT, '{message}'); END;
+        """
+        for suffix, when in (("insert", "INSERT"), ("update", f"UPDATE OF {', '.join(columns)}"))
+    )
+    return Guard(
+        name,
+        table,
+        (_pg_function(name, body), _pg_trigger(name, table, "INSERT OR UPDATE")),
+        sqlite,
+        (f"{name}_insert", f"{name}_update"),
+    )
+
+
+GUARDS: tuple[Guard, ...] = (
+    _status_guard("competitions_competition", _moves(Competition.TRANSITIONS), "competition"),
+    _status_guard("competitions_round", _moves(Round.TRANSITIONS), "round"),
+    _fixed_parent("competitions_event", "competition_id"),
+    _fixed_parent("competitions_competitor", "competition_id"),
+    _fixed_parent("competitions_judge", "competition_id"),
+    _fixed_parent("competitions_round", "event_id"),
+    _fixed_parent("competitions_heat", "round_id"),
+    _row_guard(
+        "competitions_entry",
+        "competitions_entry_fits_event",
+        """EXISTS (
+            SELECT 1 FROM competitions_event e, competitions_competitor c
+            WHERE e.id = NEW.event_id AND c.id = NEW.competitor_id
+              AND (e.competition_id <> c.competition_id OR e.entry_kind <> c.kind)
+        )""",
+        "an entry needs a competitor of the same competition and of the kind the event takes",
+        ["event_id", "competitor_id"],
+    ),
+    _row_guard(
+        "competitions_panelseat",
+        "competitions_panelseat_same_competition",
+        """EXISTS (
+            SELECT 1 FROM competitions_event e, competitions_judge j
+            WHERE e.id = NEW.event_id AND j.id = NEW.judge_id
+              AND e.competition_id <> j.competition_id
+        )""",
+        "a judge can only sit on panels of their own competition",
+        ["event_id", "judge_id"],
+    ),
+    _row_guard(
+        "competitions_heatentry",
+        "competitions_heatentry_fits_round",
+        """(
+            EXISTS (
+                SELECT 1 FROM competitions_heat h
+                JOIN competitions_round r ON r.id = h.round_id
+                JOIN competitions_entry en ON en.id = NEW.entry_id
+                WHERE h.id = NEW.heat_id AND r.event_id <> en.event_id
+            )
+            OR EXISTS (
+                SELECT 1 FROM competitions_heatentry other
+                JOIN competitions_heat oh ON oh.id = other.heat_id
+                JOIN competitions_heat h ON h.id = NEW.heat_id
+                WHERE other.entry_id = NEW.entry_id AND oh.round_id = h.round_id
+                  AND other.id <> COALESCE(NEW.id, -1)
+            )
+        )""",
+        "a heat takes only entries of its own event, each in one heat of the round",
+        ["heat_id", "entry_id"],
+    ),
+    _update_guard(
+        "competitions_competitor",
+        "competitions_competitor_kind_fixed_when_entered",
+        "kind",
+        "NEW.kind IS DISTINCT FROM OLD.kind AND EXISTS "
+        "(SELECT 1 FROM competitions_entry WHERE competitor_id = NEW.id)",
+        "a competitor with entries cannot change kind",
+    ),
+    _update_guard(
+        "competitions_event",
+        "competitions_event_entry_kind_fixed_when_entered",
+        "entry_kind",
+        "NEW.entry_kind IS DISTINCT FROM OLD.entry_kind AND EXISTS "
+        "(SELECT 1 FROM competitions_entry WHERE event_id = NEW.id)",
+        "an event with entries cannot change the kind it takes",
+    ),
+)
+
+
+def _existing_tables(connection) -> set[str]:
+    return set(connection.introspection.table_names())
+
+
+def drop_guards(connection) -> None:
+    tables = _existing_tables(connection)
+    with connection.cursor() as cursor:
+        for guard in GUARDS:
+            if connection.vendor == "postgresql":
+                if guard.table in tables:
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {guard.name} ON {guard.table}")
+                cursor.execute(f"DROP FUNCTION IF EXISTS {guard.name}()")
+            elif connection.vendor == "sqlite":
+                for trigger in guard.sqlite_triggers:
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+
+
+def install_guards(connection) -> None:
+    if connection.vendor not in ("postgresql", "sqlite"):
+        raise RuntimeError(f"Podium supports PostgreSQL and SQLite, not {connection.vendor}.")
+    drop_guards(connection)
+    with connection.cursor() as cursor:
+        for guard in GUARDS:
+            statements = guard.postgresql if connection.vendor == "postgresql" else guard.sqlite
+            for statement in statements:
+                # No parameters: the plpgsql bodies hold literal % placeholders.
+                cursor.execute(statement, None)
+
+
+def installed_guard_count(connection) -> int:
+    """How many of the guard triggers exist, for checks and tests."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT count(DISTINCT tgname) FROM pg_trigger WHERE NOT tgisinternal "
+                "AND tgname = ANY(%s)",
+                [[guard.name for guard in GUARDS]],
+            )
+        else:
+            names = [name for guard in GUARDS for name in guard.sqlite_triggers]
+            marks = ", ".join(["%s"] * len(names))
+            cursor.execute(
+                f"SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks})",
+                names,
+            )
+        return cursor.fetchone()[0]
+
+
+def expected_guard_count(vendor: str) -> int:
+    if vendor == "postgresql":
+        return len(GUARDS)
+    return sum(len(guard.sqlite_triggers) for guard in GUARDS)

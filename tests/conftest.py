@@ -1,0 +1,36 @@
+"""Shared fixtures. Tests that need a real server carry a marker and are skipped,
+with the reason, where that server is not configured."""
+
+import os
+
+import pytest
+from django.db import connection
+
+from tests.factories.accounts import UserFactory
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+    on_redis = bool(os.environ.get("REDIS_URL"))
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL (CI does)")
+    skip_redis = pytest.mark.skip(reason="needs Redis: set REDIS_URL (CI does)")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(skip_pg)
+        if "redis" in item.keywords and not on_redis:
+            item.add_marker(skip_redis)
+
+
+@pytest.fixture
+def vendor():
+    return connection.vendor
+
+
+@pytest.fixture
+def organizer(db):
+    return UserFactory(username="org", roles=["organizer"])
+
+
+@pytest.fixture
+def scrutineer(db):
+    return UserFactory(username="scrut", roles=["scrutineer"])

@@ -1,0 +1,155 @@
+import datetime as dt
+from decimal import Decimal
+
+import factory
+
+from competitions.models import (
+    Competition,
+    Competitor,
+    Criterion,
+    Dance,
+    Entry,
+    EntryKind,
+    Event,
+    Heat,
+    HeatEntry,
+    Judge,
+    PanelSeat,
+    Round,
+    RoundKind,
+    ScoringMethod,
+    StatusChange,
+)
+
+
+class CompetitionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Competition
+
+    name = factory.Sequence(lambda n: f"City Open {n}")
+    slug = factory.Sequence(lambda n: f"city-open-{n}")
+    venue = "Town Hall"
+    starts_on = factory.LazyFunction(lambda: dt.date.today() + dt.timedelta(days=30))
+    ends_on = factory.LazyAttribute(lambda c: c.starts_on)
+    timezone = "Europe/London"
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Event
+
+    competition = factory.SubFactory(CompetitionFactory)
+    name = factory.Sequence(lambda n: f"Adult Latin {n}")
+    style = Event.Style.LATIN
+    scoring_method = ScoringMethod.SKATING
+    entry_kind = EntryKind.COUPLE
+
+
+class CriteriaEventFactory(EventFactory):
+    name = factory.Sequence(lambda n: f"Pageant {n}")
+    style = Event.Style.PAGEANT
+    scoring_method = ScoringMethod.CRITERIA
+    entry_kind = EntryKind.SOLO
+
+
+class DanceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Dance
+
+    event = factory.SubFactory(EventFactory)
+    name = factory.Iterator(["Samba", "Cha Cha Cha", "Rumba", "Paso Doble", "Jive"])
+    position = factory.Sequence(lambda n: n + 1)
+
+
+class CriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Criterion
+
+    event = factory.SubFactory(CriteriaEventFactory)
+    name = factory.Sequence(lambda n: f"Criterion {n}")
+    weight = Decimal("1")
+    min_score = Decimal("0")
+    max_score = Decimal("10")
+    step = Decimal("0.5")
+
+
+class CompetitorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Competitor
+
+    competition = factory.SubFactory(CompetitionFactory)
+    kind = EntryKind.COUPLE
+    bib = factory.Sequence(lambda n: 100 + n)
+    name = factory.Faker("name")
+    partner_name = factory.Faker("name")
+    club = "Dance Club"
+    country = "GB"
+
+
+class SoloCompetitorFactory(CompetitorFactory):
+    kind = EntryKind.SOLO
+    partner_name = ""
+
+
+class EntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Entry
+
+    event = factory.SubFactory(EventFactory)
+    competitor = factory.SubFactory(
+        CompetitorFactory, competition=factory.SelfAttribute("..event.competition")
+    )
+
+
+class JudgeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Judge
+
+    competition = factory.SubFactory(CompetitionFactory)
+    letter = factory.Sequence(lambda n: chr(ord("A") + n % 26) * (1 + n // 26))
+    name = factory.Faker("name")
+
+
+class PanelSeatFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PanelSeat
+
+    event = factory.SubFactory(EventFactory)
+    judge = factory.SubFactory(
+        JudgeFactory, competition=factory.SelfAttribute("..event.competition")
+    )
+
+
+class RoundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Round
+
+    event = factory.SubFactory(EventFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    kind = RoundKind.FINAL
+    recall_count = None
+
+
+class HeatFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Heat
+
+    round = factory.SubFactory(RoundFactory)
+    number = factory.Sequence(lambda n: n + 1)
+
+
+class HeatEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = HeatEntry
+
+    heat = factory.SubFactory(HeatFactory)
+    entry = factory.SubFactory(EntryFactory, event=factory.SelfAttribute("..heat.round.event"))
+
+
+class StatusChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StatusChange
+
+    competition = factory.SubFactory(CompetitionFactory)
+    from_status = "draft"
+    to_status = "registration_open"
