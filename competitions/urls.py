@@ -1,1 +1,10 @@
-urlpatterns: list = []
+from django.urls import path
+
+from competitions import views
+
+app_name = "competitions"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("c/<slug:slug>/", views.competition_detail, name="competition-detail"),
+]
