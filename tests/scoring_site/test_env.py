@@ -143,3 +143,13 @@ def test_bad_configuration_fails_loudly(tmp_path, variables, message):
 
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_every_variable_the_settings_read_is_documented_in_env_example():
+    import re
+
+    settings_source = (ROOT / "scoring_site/settings/base.py").read_text()
+    read = set(re.findall(r'env_[a-z]+\(\s*"([A-Z_]+)"', settings_source))
+    documented = set(re.findall(r"^#?\s?([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
+
+    assert read - documented == set()
