@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 
 
 def _status_condition(choices: type[models.TextChoices]) -> Q:
@@ -49,6 +50,12 @@ class RoundKind(models.TextChoices):
     INTERMEDIATE = "intermediate", "Intermediate round"
     SEMI_FINAL = "semi_final", "Semi-final"
     FINAL = "final", "Final"
+
+
+class BibOrder(models.TextChoices):
+    BY_EVENT = "by_event", "By event, then by order of registration"
+    ALPHABETICAL = "alphabetical", "Alphabetical by name"
+    RANDOM = "random", "Random"
 
 
 class Competition(models.Model):
@@ -86,6 +93,18 @@ class Competition(models.Model):
         validators=[MinValueValidator(1)],
         help_text="Most entries the competition takes over all its events; empty for no limit.",
     )
+    entries_taken = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Entries holding a place (kept by registration)."
+    )
+    bib_start = models.PositiveIntegerField(
+        default=1, validators=[MinValueValidator(1)], help_text="The first bib number."
+    )
+    bib_order = models.CharField(
+        max_length=12,
+        choices=BibOrder.choices,
+        default=BibOrder.BY_EVENT,
+        help_text="How bib numbers are handed out when registration closes.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -113,6 +132,15 @@ class Competition(models.Model):
                 condition=Q(capacity__isnull=True) | Q(capacity__gt=0),
                 name="competitions_competition_capacity_positive",
                 violation_error_message="The capacity must be at least 1 (or empty).",
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__isnull=True) | Q(entries_taken__lte=F("capacity")),
+                name="competitions_competition_within_capacity",
+                violation_error_message="The competition holds more entries than its capacity.",
+            ),
+            models.CheckConstraint(
+                condition=Q(bib_order__in=BibOrder.values),
+                name="competitions_competition_bib_order_valid",
             ),
         ]
 
@@ -159,6 +187,32 @@ class Event(models.Model):
     entry_limit = models.PositiveIntegerField(
         null=True, blank=True, help_text="Most entries this event takes; empty for no limit."
     )
+    entries_taken = models.PositiveIntegerField(default=0, editable=False)
+    waiting_list = models.BooleanField(
+        default=False, help_text="When full, keep later registrations waiting in order."
+    )
+    min_age = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Youngest age reached in the competition's year."
+    )
+    max_age = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Oldest age reached in the competition's year."
+    )
+    max_per_heat = models.PositiveIntegerField(
+        default=12,
+        validators=[MinValueValidator(1)],
+        help_text="Most couples on the floor at once in a preliminary round.",
+    )
+    final_size = models.PositiveIntegerField(
+        default=6, validators=[MinValueValidator(2)], help_text="Couples in a planned final."
+    )
+    direct_final_max = models.PositiveIntegerField(
+        default=8,
+        validators=[MinValueValidator(2)],
+        help_text="Up to this many entries dance a direct final.",
+    )
+    separate_clubs = models.BooleanField(
+        default=True, help_text="Keep couples of the same club in different heats if possible."
+    )
 
     class Meta:
         ordering = ["competition", "position", "id"]
@@ -180,6 +234,23 @@ class Event(models.Model):
                 condition=Q(entry_limit__isnull=True) | Q(entry_limit__gt=0),
                 name="competitions_event_entry_limit_positive",
                 violation_error_message="The entry limit must be at least 1 (or empty).",
+            ),
+            models.CheckConstraint(
+                condition=Q(entry_limit__isnull=True) | Q(entries_taken__lte=F("entry_limit")),
+                name="competitions_event_within_entry_limit",
+                violation_error_message="The event holds more entries than its limit.",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_age__isnull=True)
+                | Q(max_age__isnull=True)
+                | Q(min_age__lte=F("max_age")),
+                name="competitions_event_age_range_ordered",
+                violation_error_message="The youngest age must not be above the oldest.",
+            ),
+            models.CheckConstraint(
+                condition=Q(direct_final_max__gte=F("final_size")),
+                name="competitions_event_direct_final_fits",
+                violation_error_message="A direct final must hold at least a planned final.",
             ),
         ]
 
@@ -285,6 +356,17 @@ class Competitor(models.Model):
     club = models.CharField(max_length=200, blank=True, verbose_name="club / studio")
     country = models.CharField(max_length=3, blank=True, validators=[country_code_validator])
     email = models.EmailField(blank=True)
+    birth_year = models.PositiveIntegerField(null=True, blank=True)
+    partner_birth_year = models.PositiveIntegerField(null=True, blank=True)
+    reference = models.CharField(
+        max_length=32,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The secret in the competitor's own registration link.",
+    )
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -313,6 +395,13 @@ class Competitor(models.Model):
                 name="competitions_competitor_partner_only_for_couples",
                 violation_error_message="Only a couple has a partner.",
             ),
+            models.UniqueConstraint(
+                "competition",
+                Lower("name"),
+                Lower("partner_name"),
+                name="competitions_competitor_names_unique",
+                violation_error_message="These competitors are already registered.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -326,11 +415,23 @@ class Competitor(models.Model):
         return self.name
 
 
+class EntryStatus(models.TextChoices):
+    ENTERED = "entered", "Entered"
+    WAITING = "waiting", "On the waiting list"
+
+
 class Entry(models.Model):
-    """A competitor's entry in one event. The competitor must be of the event's competition."""
+    """A competitor's entry in one event. The competitor must be of the event's competition.
+
+    An entered entry that has not withdrawn holds a place (``Event.entries_taken``);
+    a waiting one waits for a place in order of arrival (``created_at``, then ``id``).
+    """
+
+    Status = EntryStatus
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="entries")
     competitor = models.ForeignKey(Competitor, on_delete=models.CASCADE, related_name="entries")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ENTERED)
     withdrawn = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -338,6 +439,9 @@ class Entry(models.Model):
         ordering = ["event", "competitor__bib", "id"]
         verbose_name_plural = "entries"
         constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=EntryStatus.values), name="competitions_entry_status_valid"
+            ),
             models.UniqueConstraint(
                 fields=["event", "competitor"],
                 name="competitions_entry_once_per_event",
@@ -450,6 +554,9 @@ class Round(models.Model):
         help_text="Couples to recall to the next round (empty for a final).",
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
+    draw_seed = models.BigIntegerField(
+        null=True, blank=True, editable=False, help_text="The seed of the last heat draw."
+    )
 
     class Meta:
         ordering = ["event", "position"]
@@ -515,9 +622,12 @@ class HeatEntry(models.Model):
 
     heat = models.ForeignKey(Heat, on_delete=models.CASCADE, related_name="heat_entries")
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="heat_entries")
+    position = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Running order within the heat (criteria events)."
+    )
 
     class Meta:
-        ordering = ["heat", "entry__competitor__bib"]
+        ordering = ["heat", "position", "entry__competitor__bib"]
         verbose_name_plural = "heat entries"
         constraints = [
             models.UniqueConstraint(
@@ -567,3 +677,116 @@ class StatusChange(models.Model):
     def __str__(self) -> str:
         subject = self.round or self.competition
         return f"{subject}: {self.from_status} → {self.to_status}"
+
+
+class RegistrationLink(models.Model):
+    """An unguessable link through which competitors or judges sign up."""
+
+    class Kind(models.TextChoices):
+        COMPETITOR = "competitor", "Competitors"
+        JUDGE = "judge", "Judges"
+
+    competition = models.ForeignKey(
+        Competition, on_delete=models.CASCADE, related_name="registration_links"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    label = models.CharField(max_length=100, blank=True, help_text="A note for the organizer.")
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["competition", "kind", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["competitor", "judge"]),
+                name="competitions_registrationlink_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(token=""), name="competitions_registrationlink_token_not_empty"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} link for {self.competition}"
+
+
+class JudgeApplication(models.Model):
+    """A judge who signed up through a judge link, waiting for the organizer."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the organizer"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+
+    competition = models.ForeignKey(
+        Competition, on_delete=models.CASCADE, related_name="judge_applications"
+    )
+    link = models.ForeignKey(RegistrationLink, null=True, on_delete=models.SET_NULL)
+    name = models.CharField(max_length=200)
+    letter_preference = models.CharField(
+        max_length=3,
+        blank=True,
+        validators=[RegexValidator(r"^[A-Z]{1,3}$", "Use capital letters only: A, B, … AA.")],
+    )
+    email = models.EmailField()
+    phone = models.CharField(max_length=32, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    judge = models.OneToOneField(
+        Judge, null=True, blank=True, on_delete=models.SET_NULL, related_name="application"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["competition", "created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "accepted", "declined"]),
+                name="competitions_judgeapplication_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_status_display().lower()})"
+
+
+class IdempotencyKey(models.Model):
+    """The first answer given to a request key, replayed when the same key comes again."""
+
+    scope = models.CharField(max_length=80)
+    key = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the request body.")
+    response_status = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="competitions_idempotency_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"
+
+
+class FailedJob(models.Model):
+    """A background job that failed all its tries (the dead-letter table)."""
+
+    task_name = models.CharField(max_length=200)
+    task_id = models.CharField(max_length=64)
+    args = models.JSONField(default=list)
+    kwargs = models.JSONField(default=dict)
+    error = models.TextField()
+    traceback = models.TextField(blank=True)
+    failed_at = models.DateTimeField(auto_now_add=True)
+    retried_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-failed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} failed at {self.failed_at:%Y-%m-%d %H:%M}"

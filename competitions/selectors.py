@@ -50,3 +50,13 @@ def competition_get_public(*, slug: str) -> Competition:
     return Competition.objects.prefetch_related(Prefetch("events", events)).get(
         slug=slug, status__in=PUBLIC_STATUSES
     )
+
+
+def events_open_for_registration(*, competition: Competition) -> list[Event]:
+    """The competition's events, with ``places_left`` (None when unlimited)."""
+    events = list(competition.events.order_by("position", "id"))
+    for event in events:
+        event.places_left = (
+            None if event.entry_limit is None else max(0, event.entry_limit - event.entries_taken)
+        )
+    return events

@@ -21,6 +21,7 @@ from competitions.models import (
     Competition,
     CompetitionStatus,
     Entry,
+    EntryStatus,
     Heat,
     HeatEntry,
     Round,
@@ -231,6 +232,43 @@ def round_heat_count(*, entries: int, max_per_heat: int) -> int:
     return max(1, -(-entries // max_per_heat))
 
 
+def _deal(pool: list[Entry], heat_count: int, rng: random.Random, separate_clubs: bool):
+    """Deal shuffled entries into heats whose sizes differ by at most one.
+
+    With ``separate_clubs``, each entry goes to the heat (among those with room) that
+    has the fewest entries of its club so far, clubs with most entries dealt first; ties
+    are broken by the seeded random order, so the same seed gives the same draw.
+    """
+    sizes = [
+        len(pool) // heat_count + (1 if i < len(pool) % heat_count else 0)
+        for i in range(heat_count)
+    ]
+    rng.shuffle(pool)
+    if not separate_clubs:
+        return [pool[sum(sizes[:i]) : sum(sizes[: i + 1])] for i in range(heat_count)]
+    by_club: dict[str, list[Entry]] = {}
+    for entry in pool:
+        club = entry.competitor.club.strip().casefold()
+        by_club.setdefault(club or f"#{entry.pk}", []).append(entry)
+    ordered = [e for group in sorted(by_club.values(), key=len, reverse=True) for e in group]
+    heats: list[list[Entry]] = [[] for _ in range(heat_count)]
+    order = list(range(heat_count))
+    for entry in ordered:
+        club = entry.competitor.club.strip().casefold()
+        rng.shuffle(order)
+        candidates = [i for i in order if len(heats[i]) < sizes[i]]
+        best = min(
+            candidates,
+            key=lambda i: sum(
+                1 for e in heats[i] if club and e.competitor.club.strip().casefold() == club
+            ),
+        )
+        heats[best].append(entry)
+    for heat in heats:
+        rng.shuffle(heat)  # the running order within the heat
+    return heats
+
+
 @transaction.atomic
 def round_draw_heats(
     *,
@@ -241,11 +279,13 @@ def round_draw_heats(
 ) -> Draw:
     """Draw ``round``'s heats at random from ``seed`` (so the draw can be reproduced).
 
-    Entries (by default every entry of the event that has not withdrawn) are shuffled
-    and dealt in turn, so heat sizes differ by at most one. Allowed until the round
-    opens; a new draw replaces the old one.
+    Entries (by default every entered entry of the event that has not withdrawn) are
+    spread over the heats so that sizes differ by at most one, keeping couples of the
+    same club apart where the event asks for it and it is possible. The order within a
+    heat is the running order. Allowed until the round opens; a new draw replaces the
+    old one, and the seed is recorded on the round.
     """
-    locked = Round.objects.select_for_update().get(pk=round.pk)
+    locked = Round.objects.select_for_update().select_related("event").get(pk=round.pk)
     if locked.status != RoundStatus.PLANNED:
         raise DrawRefused(
             f"{locked} is {locked.get_status_display().lower()}: heats can be drawn only "
@@ -254,32 +294,36 @@ def round_draw_heats(
     pool = (
         list(entries)
         if entries is not None
-        else list(locked.event.entries.filter(withdrawn=False).order_by("id"))
+        else list(
+            locked.event.entries.filter(withdrawn=False, status=EntryStatus.ENTERED)
+            .select_related("competitor")
+            .order_by("id")
+        )
     )
     if not pool:
         raise DrawRefused(f"{locked} has no entries to draw.")
     if any(entry.event_id != locked.event_id for entry in pool):
         raise DrawRefused("Only entries of the round's own event can be drawn into its heats.")
-    if any(entry.withdrawn for entry in pool):
-        raise DrawRefused("Withdrawn entries cannot be drawn into heats.")
+    if any(entry.withdrawn or entry.status != EntryStatus.ENTERED for entry in pool):
+        raise DrawRefused("Withdrawn or waiting entries cannot be drawn into heats.")
     if not 1 <= heat_count <= len(pool):
         raise DrawRefused(f"Choose between 1 and {len(pool)} heats for {len(pool)} entries.")
 
     pool.sort(key=lambda entry: entry.pk)
-    random.Random(seed).shuffle(pool)
-    dealt: list[list[Entry]] = [[] for _ in range(heat_count)]
-    for index, entry in enumerate(pool):
-        dealt[index % heat_count].append(entry)
+    dealt = _deal(pool, heat_count, random.Random(seed), locked.event.separate_clubs)
 
     locked.heats.all().delete()
     heats = Heat.objects.bulk_create(
         Heat(round=locked, number=number) for number in range(1, heat_count + 1)
     )
     HeatEntry.objects.bulk_create(
-        HeatEntry(heat=heat, entry=entry)
+        HeatEntry(heat=heat, entry=entry, position=position)
         for heat, members in zip(heats, dealt, strict=True)
-        for entry in members
+        for position, entry in enumerate(members, start=1)
     )
+    locked.draw_seed = seed
+    locked.save(update_fields=["draw_seed"])
+    round.draw_seed = seed
     return Draw(
         round_id=locked.pk,
         seed=seed,

@@ -7,4 +7,6 @@ app_name = "competitions"
 urlpatterns = [
     path("", views.home, name="home"),
     path("c/<slug:slug>/", views.competition_detail, name="competition-detail"),
+    path("register/<str:token>/", views.register, name="register"),
+    path("registration/<str:reference>/", views.registration_detail, name="registration-detail"),
 ]

@@ -1,8 +1,27 @@
+from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 
-from competitions.models import Competition
-from competitions.selectors import competition_get_public, competition_list_public
+from competitions.forms import CompetitorRegistrationForm, JudgeApplicationForm
+from competitions.models import Competition, RegistrationLink
+from competitions.registration import (
+    IdempotencyConflict,
+    LinkRefused,
+    RegistrationRefused,
+    idempotent_call,
+    judge_apply,
+    link_get_valid,
+    registration_get,
+    registration_submit,
+    request_fingerprint,
+)
+from competitions.selectors import (
+    competition_get_public,
+    competition_list_public,
+    events_open_for_registration,
+)
 
 
 def home(request):
@@ -15,3 +34,108 @@ def competition_detail(request, slug: str):
     except Competition.DoesNotExist:
         raise Http404("No such competition.") from None
     return render(request, "competitions/competition_detail.html", {"competition": competition})
+
+
+def _add_refusal(form, refusal: RegistrationRefused) -> None:
+    for field, problems in refusal.errors.items():
+        for problem in problems:
+            form.add_error(None if field not in form.fields else field, problem)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def register(request, token: str):
+    try:
+        link = link_get_valid(token=token)
+    except LinkRefused as refusal:
+        status = 410 if refusal.code == LinkRefused.GONE else 404
+        return render(
+            request, "competitions/link_refused.html", {"refusal": refusal}, status=status
+        )
+    if link.kind == RegistrationLink.Kind.JUDGE:
+        return _judge_application(request, link)
+
+    competition = link.competition
+    events = events_open_for_registration(competition=competition)
+    form = CompetitorRegistrationForm(request.POST or None, events=events)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+
+            def submit():
+                try:
+                    result = registration_submit(
+                        link=link, details=form.details(), event_ids=form.event_ids()
+                    )
+                except RegistrationRefused as refusal:
+                    return 409, {"errors": refusal.errors}
+                return 201, {"reference": result.reference}
+
+            try:
+                answer = idempotent_call(
+                    scope=f"register-page:{link.pk}",
+                    key=form.cleaned_data["form_token"],
+                    fingerprint=request_fingerprint(form.fingerprint_payload()),
+                    call=submit,
+                )
+            except IdempotencyConflict as conflict:
+                form.add_error(None, str(conflict) + " Reload the page and submit again.")
+                status = 422
+            else:
+                if answer.status == 201:
+                    if not answer.replayed:
+                        messages.success(
+                            request, "You are registered. A confirmation is on its way."
+                        )
+                    return redirect("competitions:registration-detail", answer.body["reference"])
+                _add_refusal(form, RegistrationRefused(answer.body["errors"]))
+                status = 409
+        else:
+            status = 400
+        # A corrected form is a new request: give it a new token.
+        form.data = form.data.copy()
+        form.data["form_token"] = CompetitorRegistrationForm(events=events).initial["form_token"]
+    return render(
+        request,
+        "competitions/register.html",
+        {"form": form, "competition": competition, "events": events},
+        status=status,
+    )
+
+
+def _judge_application(request, link):
+    form = JudgeApplicationForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                judge_apply(link=link, **form.cleaned_data)
+            except RegistrationRefused as refusal:
+                _add_refusal(form, refusal)
+                status = 409
+            else:
+                return render(
+                    request, "competitions/judge_thanks.html", {"competition": link.competition}
+                )
+        else:
+            status = 400
+    return render(
+        request,
+        "competitions/judge_apply.html",
+        {"form": form, "competition": link.competition},
+        status=status,
+    )
+
+
+@never_cache
+def registration_detail(request, reference: str):
+    try:
+        competitor = registration_get(reference=reference)
+    except RegistrationRefused:
+        raise Http404("There is no registration with this reference.") from None
+    entries = competitor.entries.select_related("event").order_by("event__position")
+    return render(
+        request,
+        "competitions/registration_detail.html",
+        {"competitor": competitor, "competition": competitor.competition, "entries": entries},
+    )

@@ -187,7 +187,16 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "send-due-reminders": {"task": "competitions.send_due_reminders", "schedule": 300.0},
+    "expire-idempotency-keys": {
+        "task": "competitions.expire_idempotency_keys",
+        "schedule": 3600.0,
+    },
+}
+
+# The address people reach Podium at, for links in emails.
+SITE_URL = env_str("SITE_URL", "http://localhost:8000")
 
 # --- Auth -----------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -245,6 +254,7 @@ REST_FRAMEWORK = {
 
 # --- Email --------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")

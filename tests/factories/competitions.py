@@ -11,10 +11,14 @@ from competitions.models import (
     Entry,
     EntryKind,
     Event,
+    FailedJob,
     Heat,
     HeatEntry,
+    IdempotencyKey,
     Judge,
+    JudgeApplication,
     PanelSeat,
+    RegistrationLink,
     Round,
     RoundKind,
     ScoringMethod,
@@ -153,3 +157,40 @@ class StatusChangeFactory(factory.django.DjangoModelFactory):
     competition = factory.SubFactory(CompetitionFactory)
     from_status = "draft"
     to_status = "registration_open"
+
+
+class RegistrationLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RegistrationLink
+
+    competition = factory.SubFactory(CompetitionFactory)
+    kind = RegistrationLink.Kind.COMPETITOR
+    token = factory.Sequence(lambda n: f"test-token-{n:012d}")
+
+
+class JudgeApplicationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = JudgeApplication
+
+    competition = factory.SubFactory(CompetitionFactory)
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"judge{n}@example.org")
+
+
+class FailedJobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FailedJob
+
+    task_name = "competitions.send_reminder"
+    task_id = factory.Sequence(lambda n: f"task-{n}")
+    args = factory.LazyFunction(lambda: [1])
+    error = "SMTPServerDisconnected: gone"
+
+
+class IdempotencyKeyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IdempotencyKey
+
+    scope = "test"
+    key = factory.Sequence(lambda n: f"key-{n}")
+    fingerprint = "0" * 64

@@ -1,0 +1,46 @@
+"""The emails Podium sends to competitors, through Django's email backend."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from competitions.models import Competitor, Entry
+
+
+def registration_url(competitor: Competitor) -> str:
+    path = reverse("competitions:registration-detail", args=[competitor.reference])
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def send_registration_confirmation(*, competitor: Competitor, entry_ids: list[int]) -> None:
+    entries = Entry.objects.filter(pk__in=entry_ids, competitor=competitor).select_related("event")
+    context = {
+        "competitor": competitor,
+        "competition": competitor.competition,
+        "entries": entries,
+        "url": registration_url(competitor),
+    }
+    send_mail(
+        subject=f"Your registration for {competitor.competition.name}",
+        message=render_to_string("competitions/email/confirmation.txt", context),
+        from_email=None,
+        recipient_list=[competitor.email],
+    )
+
+
+def send_reminder(*, competitor: Competitor) -> None:
+    context = {
+        "competitor": competitor,
+        "competition": competitor.competition,
+        "entries": competitor.entries.filter(withdrawn=False).select_related("event"),
+        "url": registration_url(competitor),
+    }
+    send_mail(
+        subject=f"Tomorrow: {competitor.competition.name}",
+        message=render_to_string("competitions/email/reminder.txt", context),
+        from_email=None,
+        recipient_list=[competitor.email],
+    )

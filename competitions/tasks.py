@@ -1,0 +1,117 @@
+"""Background jobs of the competitions app: registration emails and clean-ups.
+
+Every job is retried with exponential backoff (3 tries in all); a job that fails every
+try is kept in the dead-letter table (``FailedJob``), visible in the admin with a
+retry action. Tasks take ids and call services.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import smtplib
+import zoneinfo
+
+from celery import Task, shared_task
+from django.db import transaction
+from django.utils import timezone
+
+from competitions import emails
+from competitions.models import Competition, CompetitionStatus, Competitor, FailedJob
+from competitions.registration import idempotency_keys_expire
+
+logger = logging.getLogger(__name__)
+
+RETRYABLE = (smtplib.SMTPException, OSError, ConnectionError, TimeoutError)
+# When the reminder goes out: 24 hours before 09:00 local time on the first day.
+REMINDER_LEAD = dt.timedelta(hours=24)
+DAY_STARTS_AT = dt.time(9, 0)
+
+
+class DeadLetterTask(Task):
+    """Retries with exponential backoff, then keeps the failed job for a person."""
+
+    autoretry_for = RETRYABLE
+    max_retries = 2  # three tries in all
+    retry_backoff = 5
+    retry_backoff_max = 300
+    retry_jitter = True
+    acks_late = True
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        FailedJob.objects.create(
+            task_name=self.name,
+            task_id=task_id or "",
+            args=list(args or []),
+            kwargs=dict(kwargs or {}),
+            error=f"{type(exc).__name__}: {exc}"[:2000],
+            traceback=str(einfo)[:20000] if einfo else "",
+        )
+        logger.error("job %s %s failed every try: %s", self.name, task_id, exc)
+
+
+@shared_task(base=DeadLetterTask, name="competitions.send_registration_confirmation")
+def send_registration_confirmation_task(competitor_id: int, entry_ids: list[int]) -> bool:
+    competitor = Competitor.objects.select_related("competition").filter(pk=competitor_id).first()
+    if competitor is None or not competitor.email:
+        return False
+    emails.send_registration_confirmation(competitor=competitor, entry_ids=entry_ids)
+    return True
+
+
+@shared_task(base=DeadLetterTask, name="competitions.send_reminder")
+def send_reminder_task(competitor_id: int) -> bool:
+    competitor = Competitor.objects.select_related("competition").filter(pk=competitor_id).first()
+    if competitor is None or not competitor.email:
+        return False
+    emails.send_reminder(competitor=competitor)
+    return True
+
+
+def competition_starts_at(competition: Competition) -> dt.datetime:
+    zone = zoneinfo.ZoneInfo(competition.timezone)
+    return dt.datetime.combine(competition.starts_on, DAY_STARTS_AT, tzinfo=zone)
+
+
+@shared_task(name="competitions.send_due_reminders")
+def send_due_reminders_task() -> int:
+    """Claim and send the reminders that are due (run every few minutes by beat).
+
+    Each competitor is claimed with a conditional UPDATE (``reminded_at IS NULL``), so
+    two beats or workers never send the same reminder twice.
+    """
+    now = timezone.now()
+    due = []
+    soon = Competition.objects.filter(
+        status__in=[CompetitionStatus.REGISTRATION_OPEN, CompetitionStatus.REGISTRATION_CLOSED],
+        starts_on__lte=(now + REMINDER_LEAD + dt.timedelta(days=1)).date(),
+        starts_on__gte=(now - dt.timedelta(days=1)).date(),
+    )
+    for competition in soon:
+        starts = competition_starts_at(competition)
+        if not starts - REMINDER_LEAD <= now < starts:
+            continue
+        candidates = (
+            Competitor.objects.filter(
+                competition=competition,
+                reminded_at__isnull=True,
+                entries__withdrawn=False,
+            )
+            .exclude(email="")
+            .distinct()
+            .values_list("pk", flat=True)
+        )
+        for competitor_id in candidates:
+            claimed = Competitor.objects.filter(pk=competitor_id, reminded_at__isnull=True).update(
+                reminded_at=now
+            )
+            if claimed:
+                due.append(competitor_id)
+    for competitor_id in due:
+        transaction.on_commit(lambda cid=competitor_id: send_reminder_task.delay(cid), robust=True)
+    return len(due)
+
+
+@shared_task(name="competitions.expire_idempotency_keys")
+def expire_idempotency_keys_task() -> int:
+    return idempotency_keys_expire(older_than_hours=24)
