@@ -1,0 +1,303 @@
+"""Registration over the API: the same services as the pages, with JSON in and out.
+
+Errors have one shape: ``{"code": "...", "message": "...", "errors": {field: [..]}}``.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from competitions.models import EntryKind, RegistrationLink
+from competitions.registration import (
+    CompetitorDetails,
+    IdempotencyConflict,
+    LinkRefused,
+    RegistrationRefused,
+    idempotent_call,
+    judge_apply,
+    link_get_valid,
+    registration_get,
+    registration_submit,
+    request_fingerprint,
+)
+from competitions.selectors import events_open_for_registration
+
+
+class ErrorOut(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+def error_response(code: str, errors: dict[str, list[str]], http_status: int) -> Response:
+    message = "; ".join(m for messages in errors.values() for m in messages)
+    return Response({"code": code, "message": message, "errors": errors}, status=http_status)
+
+
+def refusal_response(refusal: RegistrationRefused) -> Response:
+    if isinstance(refusal, LinkRefused):
+        http_status = 410 if refusal.code == LinkRefused.GONE else 404
+    elif refusal.code == RegistrationRefused.UNAVAILABLE:
+        http_status = status.HTTP_409_CONFLICT
+    else:
+        http_status = status.HTTP_400_BAD_REQUEST
+    return error_response(refusal.code, refusal.errors, http_status)
+
+
+def invalid_response(serializer: serializers.Serializer) -> Response:
+    errors = {
+        field: [str(m) for m in (messages if isinstance(messages, list) else [messages])]
+        for field, messages in serializer.errors.items()
+    }
+    errors = {("__all__" if k == "non_field_errors" else k): v for k, v in errors.items()}
+    return error_response("invalid", errors, status.HTTP_400_BAD_REQUEST)
+
+
+class RegistrationThrottle(AnonRateThrottle):
+    scope = "registration"
+
+
+class EventOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    style = serializers.CharField()
+    level = serializers.CharField()
+    age_group = serializers.CharField()
+    entry_kind = serializers.CharField()
+    min_age = serializers.IntegerField(allow_null=True)
+    max_age = serializers.IntegerField(allow_null=True)
+    places_left = serializers.IntegerField(allow_null=True, help_text="null: no limit")
+    waiting_list = serializers.BooleanField()
+
+
+class CompetitionOut(serializers.Serializer):
+    name = serializers.CharField()
+    slug = serializers.CharField()
+    venue = serializers.CharField()
+    starts_on = serializers.DateField()
+    ends_on = serializers.DateField()
+    status = serializers.CharField()
+    registration_opens_at = serializers.DateTimeField(allow_null=True)
+    registration_closes_at = serializers.DateTimeField(allow_null=True)
+
+
+class EntryOut(serializers.Serializer):
+    event = serializers.CharField(source="event.name")
+    event_id = serializers.IntegerField()
+    status = serializers.CharField()
+    withdrawn = serializers.BooleanField()
+
+
+class RegistrationOut(serializers.Serializer):
+    reference = serializers.CharField()
+    competition = serializers.CharField(source="competition.slug")
+    kind = serializers.CharField()
+    name = serializers.CharField()
+    partner_name = serializers.CharField()
+    club = serializers.CharField()
+    country = serializers.CharField()
+    bib = serializers.IntegerField(allow_null=True)
+    entries = EntryOut(many=True, source="entries.all")
+
+
+class RegistrationIn(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=EntryKind.choices, default=EntryKind.COUPLE)
+    name = serializers.CharField(max_length=100)
+    partner_name = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default=""
+    )
+    members = serializers.ListField(
+        child=serializers.CharField(max_length=100), required=False, default=list
+    )
+    club = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    country = serializers.CharField(max_length=3, required=False, allow_blank=True, default="")
+    email = serializers.EmailField()
+    birth_year = serializers.IntegerField(required=False, allow_null=True, default=None)
+    partner_birth_year = serializers.IntegerField(required=False, allow_null=True, default=None)
+    events = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+
+    def details(self) -> CompetitorDetails:
+        data = dict(self.validated_data)
+        data.pop("events")
+        data["members"] = tuple(data["members"])
+        data["country"] = data["country"].strip().upper()
+        return CompetitorDetails(**data)
+
+
+class JudgeApplicationIn(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    letter_preference = serializers.CharField(
+        max_length=3, required=False, allow_blank=True, default=""
+    )
+    email = serializers.EmailField()
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+
+
+class JudgeApplicationOut(serializers.Serializer):
+    name = serializers.CharField()
+    letter_preference = serializers.CharField()
+    status = serializers.CharField()
+
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "Any unique string (e.g. a UUID). The same key again returns the first answer and "
+        "creates nothing; the same key with a different body is refused with 422. Keys "
+        "are kept for 24 hours."
+    ),
+)
+
+
+class RegistrationLinkApi(APIView):
+    """A competitor link: the events open for registration, and registering."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [RegistrationThrottle]
+
+    class InfoOut(serializers.Serializer):
+        competition = CompetitionOut()
+        events = EventOut(many=True)
+
+    @extend_schema(
+        operation_id="registration_events",
+        summary="Events open for registration through this link",
+        responses={200: InfoOut, 404: ErrorOut, 410: ErrorOut},
+    )
+    def get(self, request, token: str):
+        try:
+            link = link_get_valid(token=token, kind=RegistrationLink.Kind.COMPETITOR)
+        except LinkRefused as refusal:
+            return refusal_response(refusal)
+        events = events_open_for_registration(competition=link.competition)
+        return Response(self.InfoOut({"competition": link.competition, "events": events}).data)
+
+    @extend_schema(
+        operation_id="registration_create",
+        summary="Register a couple, solo or group for one or more events",
+        parameters=[IDEMPOTENCY_KEY],
+        request=RegistrationIn,
+        responses={
+            201: RegistrationOut,
+            400: ErrorOut,
+            404: ErrorOut,
+            409: ErrorOut,
+            410: ErrorOut,
+            422: ErrorOut,
+        },
+        examples=[
+            OpenApiExample(
+                "A couple",
+                value={
+                    "kind": "couple",
+                    "name": "Tom Lee",
+                    "partner_name": "Ava Kim",
+                    "club": "Stars",
+                    "country": "GB",
+                    "email": "tom@example.org",
+                    "events": [1],
+                },
+                request_only=True,
+            )
+        ],
+    )
+    def post(self, request, token: str):
+        try:
+            link = link_get_valid(token=token, kind=RegistrationLink.Kind.COMPETITOR)
+        except LinkRefused as refusal:
+            return refusal_response(refusal)
+        serializer = RegistrationIn(data=request.data)
+        if not serializer.is_valid():
+            return invalid_response(serializer)
+
+        def submit():
+            try:
+                result = registration_submit(
+                    link=link,
+                    details=serializer.details(),
+                    event_ids=serializer.validated_data["events"],
+                )
+            except RegistrationRefused as refusal:
+                response = refusal_response(refusal)
+                return response.status_code, response.data
+            return 201, RegistrationOut(result.competitor).data
+
+        key = request.headers.get("Idempotency-Key")
+        if not key:
+            http_status, body = submit()
+            return Response(body, status=http_status)
+        try:
+            answer = idempotent_call(
+                scope=f"register-api:{link.pk}",
+                key=key,
+                fingerprint=request_fingerprint(request.data),
+                call=submit,
+            )
+        except IdempotencyConflict as conflict:
+            return error_response("idempotency_conflict", {"__all__": [str(conflict)]}, 422)
+        response = Response(answer.body, status=answer.status)
+        if answer.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+
+class JudgeLinkApi(APIView):
+    """A judge link: sign up as a judge, to be confirmed onto panels by the organizer."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [RegistrationThrottle]
+
+    @extend_schema(
+        operation_id="judge_application_create",
+        summary="Sign up as a judge",
+        request=JudgeApplicationIn,
+        responses={
+            201: JudgeApplicationOut,
+            400: ErrorOut,
+            404: ErrorOut,
+            409: ErrorOut,
+            410: ErrorOut,
+        },
+    )
+    def post(self, request, token: str):
+        try:
+            link = link_get_valid(token=token, kind=RegistrationLink.Kind.JUDGE)
+        except LinkRefused as refusal:
+            return refusal_response(refusal)
+        serializer = JudgeApplicationIn(data=request.data)
+        if not serializer.is_valid():
+            return invalid_response(serializer)
+        try:
+            application = judge_apply(link=link, **serializer.validated_data)
+        except RegistrationRefused as refusal:
+            return refusal_response(refusal)
+        return Response(JudgeApplicationOut(application).data, status=201)
+
+
+class RegistrationDetailApi(APIView):
+    """One's own registration, by the secret reference given when registering."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        operation_id="registration_read",
+        summary="See one's registration",
+        responses={200: RegistrationOut, 404: ErrorOut},
+    )
+    def get(self, request, reference: str):
+        try:
+            competitor = registration_get(reference=reference)
+        except RegistrationRefused as refusal:
+            return error_response("not_found", refusal.errors, 404)
+        return Response(RegistrationOut(competitor).data)
