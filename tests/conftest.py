@@ -4,9 +4,6 @@ with the reason, where that server is not configured."""
 import os
 
 import pytest
-from django.db import connection
-
-from tests.factories.accounts import UserFactory
 
 
 def pytest_collection_modifyitems(config, items):
@@ -22,15 +19,14 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture
-def vendor():
-    return connection.vendor
-
-
-@pytest.fixture
 def organizer(db):
+    from tests.factories.accounts import UserFactory
+
     return UserFactory(username="org", roles=["organizer"])
 
 
 @pytest.fixture
 def scrutineer(db):
+    from tests.factories.accounts import UserFactory
+
     return UserFactory(username="scrut", roles=["scrutineer"])
