@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -534,10 +534,16 @@ def entry_withdraw(*, entry: Entry, actor: User | None = None) -> WithdrawalResu
 
 
 def _rebalance(round_: Round) -> bool:
-    heats = list(round_.heats.prefetch_related("heat_entries"))
+    heats = list(round_.heats.all())
     moved = False
     while heats:
-        sizes = {heat.pk: heat.heat_entries.count() for heat in heats}
+        sizes = dict(
+            HeatEntry.objects.filter(heat__round=round_)
+            .values("heat_id")
+            .annotate(n=Count("id"))
+            .values_list("heat_id", "n")
+        )
+        sizes = {heat.pk: sizes.get(heat.pk, 0) for heat in heats}
         largest = max(heats, key=lambda h: (sizes[h.pk], -h.number))
         smallest = min(heats, key=lambda h: (sizes[h.pk], h.number))
         if sizes[largest.pk] - sizes[smallest.pk] <= 1:
