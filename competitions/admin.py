@@ -6,8 +6,15 @@ the transition services and show the reason when a move is refused.
 
 from __future__ import annotations
 
+import segno
+from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from competitions.models import (
     Competition,
@@ -17,15 +24,40 @@ from competitions.models import (
     Dance,
     Entry,
     Event,
+    FailedJob,
     Heat,
     HeatEntry,
     Judge,
+    JudgeApplication,
     PanelSeat,
+    RegistrationLink,
     Round,
+    RoundKind,
     RoundStatus,
     StatusChange,
 )
-from competitions.services import TransitionRefused, competition_transition, round_transition
+from competitions.registration import (
+    RegistrationRefused,
+    entry_add,
+    entry_remove,
+    entry_withdraw,
+    event_plan_rounds,
+    judge_application_accept,
+    judge_application_decline,
+    link_create,
+    link_revoke,
+    registration_close,
+)
+from competitions.services import (
+    DrawRefused,
+    TransitionRefused,
+    competition_transition,
+    round_draw_heats,
+    round_heat_count,
+    round_transition,
+)
+
+REFUSALS = (TransitionRefused, RegistrationRefused, DrawRefused)
 
 
 class FixedParentMixin:
@@ -49,6 +81,20 @@ def _run_transitions(modeladmin, request, queryset, *, to_status, service, kwarg
             moved += 1
     if moved:
         modeladmin.message_user(request, f"{verb}: {moved}.", level=messages.SUCCESS)
+
+
+def _each(modeladmin, request, queryset, call, done: str):
+    """Run ``call`` on each object; show refusals as errors and count the rest."""
+    succeeded = 0
+    for obj in queryset:
+        try:
+            call(obj)
+        except REFUSALS as refusal:
+            modeladmin.message_user(request, f"{obj}: {refusal}", level=messages.ERROR)
+        else:
+            succeeded += 1
+    if succeeded:
+        modeladmin.message_user(request, f"{done}: {succeeded}.", level=messages.SUCCESS)
 
 
 def competition_action(to_status: str, description: str):
@@ -131,7 +177,7 @@ class CompetitionAdmin(admin.ModelAdmin):
     )
     actions = [
         competition_action(CompetitionStatus.REGISTRATION_OPEN, "Open (or reopen) registration"),
-        competition_action(CompetitionStatus.REGISTRATION_CLOSED, "Close registration"),
+        "close_registration",
         competition_action(CompetitionStatus.IN_PROGRESS, "Start the competition"),
         competition_action(CompetitionStatus.FINISHED, "Mark as finished"),
         competition_action(CompetitionStatus.ARCHIVED, "Archive"),
@@ -147,6 +193,25 @@ class CompetitionAdmin(admin.ModelAdmin):
 
     def has_transition_permission(self, request):
         return request.user.has_perm("competitions.transition_competition")
+
+    @admin.action(
+        description="Close registration: bib numbers, round plans and draws",
+        permissions=["transition"],
+    )
+    def close_registration(self, request, queryset):
+        reports = []
+
+        def close(competition):
+            report = registration_close(competition=competition, actor=request.user)
+            reports.append(report)
+
+        _each(self, request, queryset, close, "Registration closed")
+        for report in reports:
+            self.message_user(
+                request,
+                f"{report.competition}: {report.bibs_assigned} bib numbers, draw seed "
+                f"{report.seed}, heats drawn for {len(report.drawn)} event(s).",
+            )
 
 
 class DanceInline(admin.TabularInline):
@@ -184,6 +249,42 @@ class EventAdmin(FixedParentMixin, admin.ModelAdmin):
     list_select_related = ("competition",)
     inlines = [DanceInline, CriterionInline, PanelSeatInline, RoundInline]
     fixed_parent_fields = ("competition",)
+    actions = ["replan_rounds", "redraw_first_round"]
+    fieldsets = (
+        (None, {"fields": ("competition", "name", "position", "style", "level", "age_group")}),
+        ("Scoring", {"fields": ("scoring_method", "entry_kind")}),
+        (
+            "Registration",
+            {"fields": ("entry_limit", "entries_taken", "waiting_list", "min_age", "max_age")},
+        ),
+        (
+            "Rounds and heats",
+            {"fields": ("max_per_heat", "final_size", "direct_final_max", "separate_clubs")},
+        ),
+    )
+    readonly_fields = ("entries_taken",)
+
+    @admin.action(description="Re-plan rounds from the number of entries")
+    def replan_rounds(self, request, queryset):
+        _each(self, request, queryset, lambda e: event_plan_rounds(event=e), "Re-planned")
+
+    @admin.action(description="Redraw the first round's heats (new random seed)")
+    def redraw_first_round(self, request, queryset):
+        import secrets
+
+        def redraw(event):
+            first = event.rounds.order_by("position").first()
+            if first is None:
+                raise DrawRefused("The event has no rounds: plan them first.")
+            entered = event.entries.filter(status="entered", withdrawn=False).count()
+            heats = (
+                1
+                if first.kind == RoundKind.FINAL or not event.is_skating
+                else round_heat_count(entries=entered, max_per_heat=event.max_per_heat)
+            )
+            round_draw_heats(round=first, heat_count=heats, seed=secrets.randbelow(2**31))
+
+        _each(self, request, queryset, redraw, "Redrawn")
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_entries=Count("entries"))
@@ -195,8 +296,14 @@ class EventAdmin(FixedParentMixin, admin.ModelAdmin):
 
 class EntryInline(admin.TabularInline):
     model = Entry
-    fields = ("event", "withdrawn")
+    fields = ("event", "status", "withdrawn")
+    readonly_fields = fields
     extra = 0
+    can_delete = False
+    verbose_name_plural = "entries (add, remove and withdraw them under Entries)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Competitor)
@@ -208,15 +315,84 @@ class CompetitorAdmin(FixedParentMixin, admin.ModelAdmin):
     list_select_related = ("competition",)
     inlines = [EntryInline]
     fixed_parent_fields = ("competition",)
+    readonly_fields = ("registration_page",)
+
+    @admin.display(description="registration page")
+    def registration_page(self, obj):
+        if not obj.reference:
+            return "—"
+        url = reverse("competitions:registration-detail", args=[obj.reference])
+        return format_html('<a href="{}">{}</a>', url, url)
+
+
+class EntryAddForm(forms.ModelForm):
+    """Adding an entry takes a place through the registration service (limits hold)."""
+
+    class Meta:
+        model = Entry
+        fields = ("event", "competitor")
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors:
+            return
+        try:
+            # The admin's add view runs in a transaction: a later error undoes this too.
+            self.instance = entry_add(
+                event=self.cleaned_data["event"], competitor=self.cleaned_data["competitor"]
+            )
+        except RegistrationRefused as refusal:
+            for problem in refusal.errors.values():
+                self.add_error(None, problem)
+        except forms.ValidationError as error:
+            self.add_error(None, error)
 
 
 @admin.register(Entry)
 class EntryAdmin(admin.ModelAdmin):
-    list_display = ("competitor", "event", "withdrawn", "created_at")
-    list_filter = ("event__competition", "event", "withdrawn")
+    list_display = ("competitor", "event", "status", "withdrawn", "created_at")
+    list_filter = ("event__competition", "event", "status", "withdrawn")
     search_fields = ("=competitor__bib", "competitor__name", "competitor__partner_name")
     list_select_related = ("competitor", "event")
     autocomplete_fields = ("competitor", "event")
+    actions = ["withdraw"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = EntryAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("event", "competitor", "status", "withdrawn") if obj else ()
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+        # An added entry was saved by entry_add in the form.
+
+    def delete_model(self, request, obj):
+        entry_remove(entry=obj)
+
+    def delete_queryset(self, request, queryset):
+        for entry in queryset:
+            entry_remove(entry=entry)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except RegistrationRefused as refusal:
+            self.message_user(request, str(refusal), level=messages.ERROR)
+            return self.response_post_save_change(request, None)
+
+    @admin.action(description="Withdraw (before the round: leaves the heats balanced)")
+    def withdraw(self, request, queryset):
+        _each(
+            self,
+            request,
+            queryset,
+            lambda entry: entry_withdraw(entry=entry, actor=request.user),
+            "Withdrawn",
+        )
 
 
 @admin.register(Judge)
@@ -266,3 +442,129 @@ class HeatAdmin(FixedParentMixin, admin.ModelAdmin):
     list_filter = ("round__event__competition", "round__event")
     inlines = [HeatEntryInline]
     fixed_parent_fields = ("round",)
+
+
+class RegistrationLinkForm(forms.ModelForm):
+    class Meta:
+        model = RegistrationLink
+        fields = ("competition", "kind", "label", "expires_at")
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors or self.instance.pk:
+            return
+        expires = self.cleaned_data.get("expires_at")
+        if expires is not None and expires <= timezone.now():
+            self.add_error("expires_at", "The expiry must be in the future.")
+
+
+@admin.register(RegistrationLink)
+class RegistrationLinkAdmin(admin.ModelAdmin):
+    form = RegistrationLinkForm
+    list_display = ("competition", "kind", "label", "state", "expires_at", "created_at")
+    list_filter = ("competition", "kind")
+    readonly_fields = ("address", "qr_code", "revoked_at", "created_by", "created_at")
+    actions = ["revoke"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = self.readonly_fields
+        return readonly + ("competition", "kind") if obj else readonly
+
+    def get_fields(self, request, obj=None):
+        fields = ["competition", "kind", "label", "expires_at"]
+        return fields + ["address", "qr_code", "revoked_at", "created_by"] if obj else fields
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = link_create(
+            competition=obj.competition,
+            kind=obj.kind,
+            actor=request.user,
+            expires_at=obj.expires_at,
+            label=obj.label,
+        )
+        obj.pk, obj.token = created.pk, created.token
+
+    def _url(self, obj) -> str:
+        path = reverse("competitions:register", args=[obj.token])
+        return settings.SITE_URL.rstrip("/") + path
+
+    @admin.display(description="state")
+    def state(self, obj):
+        if obj.revoked_at:
+            return "revoked"
+        if obj.expires_at and obj.expires_at <= timezone.now():
+            return "expired"
+        return "live"
+
+    @admin.display(description="address to share")
+    def address(self, obj):
+        return format_html('<a href="{0}">{0}</a>', self._url(obj))
+
+    @admin.display(description="QR code to print")
+    def qr_code(self, obj):
+        svg = segno.make(self._url(obj), error="m").svg_inline(scale=5, title=str(obj))
+        return mark_safe(svg)  # noqa: S308 - segno builds the SVG; the URL is escaped
+
+    @admin.action(description="Revoke (the link stops working at once)")
+    def revoke(self, request, queryset):
+        for link in queryset:
+            link_revoke(link=link)
+        self.message_user(request, f"Revoked: {queryset.count()}.", level=messages.SUCCESS)
+
+
+@admin.register(JudgeApplication)
+class JudgeApplicationAdmin(admin.ModelAdmin):
+    list_display = ("name", "competition", "letter_preference", "email", "phone", "status", "judge")
+    list_filter = ("competition", "status")
+    search_fields = ("name", "email")
+    readonly_fields = ("competition", "link", "status", "judge", "created_at")
+    actions = ["accept", "decline"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Accept as judges (preferred letter if free)")
+    def accept(self, request, queryset):
+        _each(
+            self,
+            request,
+            queryset,
+            lambda a: judge_application_accept(application=a),
+            "Accepted: seat them on panels in each event",
+        )
+
+    @admin.action(description="Decline")
+    def decline(self, request, queryset):
+        _each(
+            self, request, queryset, lambda a: judge_application_decline(application=a), "Declined"
+        )
+
+
+@admin.register(FailedJob)
+class FailedJobAdmin(admin.ModelAdmin):
+    list_display = ("task_name", "failed_at", "error", "retried_at")
+    list_filter = ("task_name",)
+    readonly_fields = (
+        "task_name",
+        "task_id",
+        "args",
+        "kwargs",
+        "error",
+        "traceback",
+        "failed_at",
+        "retried_at",
+    )
+    actions = ["retry"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Retry now")
+    def retry(self, request, queryset):
+        from competitions.tasks import failed_job_retry
+
+        retried = sum(1 for job in queryset if failed_job_retry(job=job))
+        self.message_user(request, f"Queued again: {retried}.", level=messages.SUCCESS)

@@ -115,3 +115,17 @@ def send_due_reminders_task() -> int:
 @shared_task(name="competitions.expire_idempotency_keys")
 def expire_idempotency_keys_task() -> int:
     return idempotency_keys_expire(older_than_hours=24)
+
+
+def failed_job_retry(*, job: FailedJob) -> bool:
+    """Queue a dead job again, once: the job row is claimed with a conditional UPDATE."""
+    from celery import current_app
+
+    claimed = FailedJob.objects.filter(pk=job.pk, retried_at__isnull=True).update(
+        retried_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    task = current_app.tasks[job.task_name]
+    transaction.on_commit(lambda: task.apply_async(args=job.args, kwargs=job.kwargs), robust=True)
+    return True

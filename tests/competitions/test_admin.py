@@ -7,9 +7,12 @@ from tests.factories.competitions import (
     CompetitionFactory,
     DanceFactory,
     EventFactory,
+    FailedJobFactory,
     HeatEntryFactory,
+    JudgeApplicationFactory,
     JudgeFactory,
     PanelSeatFactory,
+    RegistrationLinkFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +32,9 @@ def populated():
     event = heat_entry.heat.round.event
     DanceFactory(event=event)
     PanelSeatFactory(event=event)
+    RegistrationLinkFactory(competition=event.competition)
+    JudgeApplicationFactory(competition=event.competition)
+    FailedJobFactory()
     return event.competition
 
 
