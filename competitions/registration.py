@@ -22,6 +22,7 @@ import json
 import random
 import re
 import secrets
+import zoneinfo
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -849,3 +850,49 @@ def idempotency_keys_expire(*, older_than_hours: int = 24) -> int:
     cutoff = timezone.now() - dt.timedelta(hours=older_than_hours)
     deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+# --- Reminders --------------------------------------------------------------------------
+
+# The reminder goes out 24 hours before 09:00 local time on the first day (the timetable,
+# once there is one, knows the real start).
+REMINDER_LEAD = dt.timedelta(hours=24)
+DAY_STARTS_AT = dt.time(9, 0)
+
+
+def competition_starts_at(competition: Competition) -> dt.datetime:
+    zone = zoneinfo.ZoneInfo(competition.timezone)
+    return dt.datetime.combine(competition.starts_on, DAY_STARTS_AT, tzinfo=zone)
+
+
+@transaction.atomic
+def reminders_claim_due(*, now: dt.datetime) -> list[int]:
+    """The competitors whose reminder is due now, each claimed once.
+
+    A claim is a conditional UPDATE (``reminded_at IS NULL``), so two beats or workers
+    never send the same reminder twice.
+    """
+    claimed: list[int] = []
+    soon = Competition.objects.filter(
+        status__in=[CompetitionStatus.REGISTRATION_OPEN, CompetitionStatus.REGISTRATION_CLOSED],
+        starts_on__gte=(now - dt.timedelta(days=1)).date(),
+        starts_on__lte=(now + REMINDER_LEAD + dt.timedelta(days=1)).date(),
+    )
+    for competition in soon:
+        starts = competition_starts_at(competition)
+        if not starts - REMINDER_LEAD <= now < starts:
+            continue
+        candidates = (
+            Competitor.objects.filter(
+                competition=competition, reminded_at__isnull=True, entries__withdrawn=False
+            )
+            .exclude(email="")
+            .distinct()
+            .values_list("pk", flat=True)
+        )
+        for competitor_id in candidates:
+            if Competitor.objects.filter(pk=competitor_id, reminded_at__isnull=True).update(
+                reminded_at=now
+            ):
+                claimed.append(competitor_id)
+    return claimed

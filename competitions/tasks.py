@@ -7,25 +7,20 @@ retry action. Tasks take ids and call services.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import smtplib
-import zoneinfo
 
 from celery import Task, shared_task
 from django.db import transaction
 from django.utils import timezone
 
 from competitions import emails
-from competitions.models import Competition, CompetitionStatus, Competitor, FailedJob
-from competitions.registration import idempotency_keys_expire
+from competitions.models import Competitor, FailedJob
+from competitions.registration import idempotency_keys_expire, reminders_claim_due
 
 logger = logging.getLogger(__name__)
 
 RETRYABLE = (smtplib.SMTPException, OSError, ConnectionError, TimeoutError)
-# When the reminder goes out: 24 hours before 09:00 local time on the first day.
-REMINDER_LEAD = dt.timedelta(hours=24)
-DAY_STARTS_AT = dt.time(9, 0)
 
 
 class DeadLetterTask(Task):
@@ -68,45 +63,10 @@ def send_reminder_task(competitor_id: int) -> bool:
     return True
 
 
-def competition_starts_at(competition: Competition) -> dt.datetime:
-    zone = zoneinfo.ZoneInfo(competition.timezone)
-    return dt.datetime.combine(competition.starts_on, DAY_STARTS_AT, tzinfo=zone)
-
-
 @shared_task(name="competitions.send_due_reminders")
 def send_due_reminders_task() -> int:
-    """Claim and send the reminders that are due (run every few minutes by beat).
-
-    Each competitor is claimed with a conditional UPDATE (``reminded_at IS NULL``), so
-    two beats or workers never send the same reminder twice.
-    """
-    now = timezone.now()
-    due = []
-    soon = Competition.objects.filter(
-        status__in=[CompetitionStatus.REGISTRATION_OPEN, CompetitionStatus.REGISTRATION_CLOSED],
-        starts_on__lte=(now + REMINDER_LEAD + dt.timedelta(days=1)).date(),
-        starts_on__gte=(now - dt.timedelta(days=1)).date(),
-    )
-    for competition in soon:
-        starts = competition_starts_at(competition)
-        if not starts - REMINDER_LEAD <= now < starts:
-            continue
-        candidates = (
-            Competitor.objects.filter(
-                competition=competition,
-                reminded_at__isnull=True,
-                entries__withdrawn=False,
-            )
-            .exclude(email="")
-            .distinct()
-            .values_list("pk", flat=True)
-        )
-        for competitor_id in candidates:
-            claimed = Competitor.objects.filter(pk=competitor_id, reminded_at__isnull=True).update(
-                reminded_at=now
-            )
-            if claimed:
-                due.append(competitor_id)
+    """Claim the reminders that are due and queue one job each (beat runs this often)."""
+    due = reminders_claim_due(now=timezone.now())
     for competitor_id in due:
         transaction.on_commit(lambda cid=competitor_id: send_reminder_task.delay(cid), robust=True)
     return len(due)

@@ -30,3 +30,21 @@ def scrutineer(db):
     from tests.factories.accounts import UserFactory
 
     return UserFactory(username="scrut", roles=["scrutineer"])
+
+
+@pytest.fixture(autouse=True)
+def _celery_in_process(request):
+    """Tasks run in the test's process unless a test drives a real worker.
+
+    With REDIS_URL set the app would publish to the broker, where no worker listens
+    during ordinary tests; the worker integration test is marked ``real_celery``.
+    """
+    if "real_celery" in request.keywords:
+        yield
+        return
+    from scoring_site.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous

@@ -182,7 +182,9 @@ else:
     # No broker: tasks run in-process, at once, in the caller.
     CELERY_TASK_ALWAYS_EAGER = True
 
-CELERY_TASK_EAGER_PROPAGATES = True
+# In-process tasks fail like a worker's would: retried, then dead-lettered, never
+# raising into the request that queued them.
+CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
