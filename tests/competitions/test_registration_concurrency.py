@@ -12,7 +12,7 @@ from tests.competitions.registration_helpers import couple, open_competition, sk
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-THREADS = 24
+THREADS = 16
 
 
 def register_all_at_once(link, details_list, event_ids):
