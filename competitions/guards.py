@@ -96,6 +96,24 @@ def _update_guard(table: str, name: str, column: str, violation: str, message: s
     )
 
 
+def append_only(table: str, what: str) -> Guard:
+    """Refuse every UPDATE of ``table``: its rows are a record, written once."""
+    name = f"{table}_append_only"
+    message = f"{what} cannot be changed once written"
+    body = f"RAISE EXCEPTION '{message}' USING ERRCODE = 'check_violation';"
+    sqlite = f"""
+        CREATE TRIGGER {name} BEFORE UPDATE ON {table}
+        FOR EACH ROW BEGIN SELECT RAISE(ABORT, '{message}'); END;
+    """
+    return Guard(
+        name,
+        table,
+        (_pg_function(name, body), _pg_trigger(name, table, "UPDATE")),
+        (sqlite,),
+        (name,),
+    )
+
+
 def _fixed_parent(table: str, column: str) -> Guard:
     return _update_guard(
         table,
@@ -204,10 +222,10 @@ def _existing_tables(connection) -> set[str]:
     return set(connection.introspection.table_names())
 
 
-def drop_guards(connection) -> None:
+def drop_guards(connection, guards: tuple[Guard, ...] = GUARDS) -> None:
     tables = _existing_tables(connection)
     with connection.cursor() as cursor:
-        for guard in GUARDS:
+        for guard in guards:
             if connection.vendor == "postgresql":
                 if guard.table in tables:
                     cursor.execute(f"DROP TRIGGER IF EXISTS {guard.name} ON {guard.table}")
@@ -217,29 +235,29 @@ def drop_guards(connection) -> None:
                     cursor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
 
 
-def install_guards(connection) -> None:
+def install_guards(connection, guards: tuple[Guard, ...] = GUARDS) -> None:
     if connection.vendor not in ("postgresql", "sqlite"):
         raise RuntimeError(f"Podium supports PostgreSQL and SQLite, not {connection.vendor}.")
-    drop_guards(connection)
+    drop_guards(connection, guards)
     with connection.cursor() as cursor:
-        for guard in GUARDS:
+        for guard in guards:
             statements = guard.postgresql if connection.vendor == "postgresql" else guard.sqlite
             for statement in statements:
                 # No parameters: the plpgsql bodies hold literal % placeholders.
                 cursor.execute(statement, None)
 
 
-def installed_guard_count(connection) -> int:
+def installed_guard_count(connection, guards: tuple[Guard, ...] = GUARDS) -> int:
     """How many of the guard triggers exist, for checks and tests."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
                 "SELECT count(DISTINCT tgname) FROM pg_trigger WHERE NOT tgisinternal "
                 "AND tgname = ANY(%s)",
-                [[guard.name for guard in GUARDS]],
+                [[guard.name for guard in guards]],
             )
         else:
-            names = [name for guard in GUARDS for name in guard.sqlite_triggers]
+            names = [name for guard in guards for name in guard.sqlite_triggers]
             marks = ", ".join(["%s"] * len(names))
             cursor.execute(
                 f"SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks})",
@@ -248,7 +266,34 @@ def installed_guard_count(connection) -> int:
         return cursor.fetchone()[0]
 
 
-def expected_guard_count(vendor: str) -> int:
+def expected_guard_count(vendor: str, guards: tuple[Guard, ...] = GUARDS) -> int:
     if vendor == "postgresql":
-        return len(GUARDS)
-    return sum(len(guard.sqlite_triggers) for guard in GUARDS)
+        return len(guards)
+    return sum(len(guard.sqlite_triggers) for guard in guards)
+
+
+def connect_guards(app_config, guards: tuple[Guard, ...], first_table: str) -> None:
+    """Install ``guards`` after every migrate (once ``first_table`` exists), drop them before."""
+    from django.db import connections
+    from django.db.models.signals import post_migrate, pre_migrate
+
+    def drop(sender, using, plan=None, **kwargs):
+        # Only when migrations will run: a migrate with nothing to do (every web
+        # container's start) must not leave running processes without the guards.
+        if plan:
+            drop_guards(connections[using], guards)
+
+    def install(sender, using, **kwargs):
+        from django.db import transaction
+
+        connection = connections[using]
+        if first_table in connection.introspection.table_names():
+            # Drop and create in one transaction: no moment without the guards.
+            with transaction.atomic(using=using):
+                install_guards(connection, guards)
+
+    label = app_config.label
+    pre_migrate.connect(drop, sender=app_config, dispatch_uid=f"{label}_drop_guards", weak=False)
+    post_migrate.connect(
+        install, sender=app_config, dispatch_uid=f"{label}_install_guards", weak=False
+    )
