@@ -557,6 +557,11 @@ class Round(models.Model):
     draw_seed = models.BigIntegerField(
         null=True, blank=True, editable=False, help_text="The seed of the last heat draw."
     )
+    revision = models.PositiveIntegerField(
+        default=1,
+        editable=False,
+        help_text="Goes up each time the round is reopened; sheets of an older one are stale.",
+    )
 
     class Meta:
         ordering = ["event", "position"]

@@ -198,9 +198,11 @@ def round_transition(*, round: Round, to_status: str, actor: User | None, note: 
             + "."
         )
     locked.status = target
+    if current == RoundStatus.CLOSED and target == RoundStatus.OPEN:
+        locked.revision += 1  # sheets loaded before the reopening are now stale
     try:
         with transaction.atomic():
-            locked.save(update_fields=["status"])
+            locked.save(update_fields=["status", "revision"])
     except IntegrityError as exc:
         raise TransitionRefused(f"The database refused the move: {exc}".strip()) from exc
     StatusChange.objects.create(
@@ -211,7 +213,7 @@ def round_transition(*, round: Round, to_status: str, actor: User | None, note: 
         actor=actor,
         note=note,
     )
-    round.status = target
+    round.status, round.revision = target, locked.revision
     return locked
 
 

@@ -1,0 +1,686 @@
+"""Every mark is written here, and every round is closed here.
+
+``sheet_submit`` is the one way a sheet reaches the database, whoever sends it (a
+tablet page, the API, a paper sheet typed at the desk, the simulator). Inside one
+transaction it locks the round, checks the round is open (or the sheet unlocked by
+the chairman), that the judge sits on the panel, that the sheet was loaded in the
+round's current revision and the sheet's current version, that every entry is in the
+round and has not withdrawn, and that the sheet is complete and valid; then it writes
+the whole sheet, records each mark's change in the audit trail, and announces the
+change after commit. The same device key again is stored once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from adjudication import tabulation
+from adjudication.models import Mark, MarkChange, Placing, RecallDecision, RoundResult, Sheet
+from competitions.models import (
+    Criterion,
+    Dance,
+    Entry,
+    EntryStatus,
+    HeatEntry,
+    Judge,
+    PanelSeat,
+    Round,
+    RoundKind,
+    RoundStatus,
+    ScoringMethod,
+)
+from competitions.services import (
+    TransitionRefused,
+    round_draw_heats,
+    round_heat_count,
+    round_transition,
+)
+from scoring_site.realtime import announce
+
+
+class ScoringError(Exception):
+    """A sheet or desk action refused, with a message for the person at the screen.
+
+    ``code`` says what kind: ``invalid`` (fix the sheet), ``closed`` (the round does not
+    take marks now), ``not_on_panel``, ``stale`` (the round was reopened since the
+    sheet was loaded), ``conflict`` (changed on another device meanwhile), ``forbidden``.
+    """
+
+    def __init__(self, message: str, code: str = "invalid", problems: tuple[str, ...] = ()):
+        self.code = code
+        self.problems = problems
+        super().__init__(message if not problems else message + " " + " ".join(problems))
+
+
+@dataclasses.dataclass(frozen=True)
+class SheetInput:
+    """What a device sends: one judge's marks for one dance (skating) or one entry
+    (criteria) of a round.
+
+    ``marks`` maps an entry id to its value for skating sheets (1 for a recall cross,
+    the place in a final), or a criterion id to its score for criteria sheets.
+    ``base_version`` is the sheet version the device loaded (0 for a new sheet) and
+    ``round_revision`` the round's revision it was loaded in.
+    """
+
+    round_id: int
+    judge_id: int
+    marks: Mapping[int, Any]
+    client_key: str
+    base_version: int
+    round_revision: int
+    dance_id: int | None = None
+    entry_id: int | None = None
+    reason: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class SheetOutcome:
+    sheet: Sheet
+    replayed: bool
+
+
+def _bib(entry: Entry) -> str:
+    return str(entry.competitor.bib or f"#{entry.pk}")
+
+
+def round_entries(round_: Round) -> list[Entry]:
+    """The entries dancing in the round (every heat), withdrawn ones included."""
+    return list(
+        Entry.objects.filter(heat_entries__heat__round=round_)
+        .select_related("competitor")
+        .order_by("competitor__bib", "id")
+        .distinct()
+    )
+
+
+def _decimal(value: Any, what: str) -> Decimal:
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ScoringError(f"{what}: “{value}” is not a number.") from None
+    if not number.is_finite():
+        raise ScoringError(f"{what}: “{value}” is not a number.")
+    return number
+
+
+def _check_skating_marks(round_: Round, marks: Mapping[int, Any]) -> dict[int, Decimal]:
+    entries = round_entries(round_)
+    by_id = {e.pk: e for e in entries}
+    active = [e for e in entries if not e.withdrawn]
+    unknown = [str(k) for k in marks if k not in by_id]
+    if unknown:
+        raise ScoringError(
+            "Only couples dancing in this round can be marked.",
+            problems=(f"Not in this round: {', '.join(unknown)}.",),
+        )
+    withdrawn = [_bib(by_id[k]) for k in marks if by_id[k].withdrawn]
+    if withdrawn:
+        raise ScoringError(
+            f"Withdrawn couples cannot be marked: {', '.join(withdrawn)}.",
+        )
+    values = {k: _decimal(v, f"Couple {_bib(by_id[k])}") for k, v in marks.items()}
+    if round_.kind != RoundKind.FINAL:
+        requested = min(round_.recall_count or 0, len(active))
+        if any(v != 1 for v in values.values()):
+            raise ScoringError("A recall sheet has crosses only.")
+        if len(values) != requested:
+            more = requested - len(values)
+            hint = f"mark {more} more" if more > 0 else f"remove {-more}"
+            raise ScoringError(
+                f"Mark exactly {requested} couples: you marked {len(values)} ({hint})."
+            )
+        return values
+    n = len(active)
+    missing = [_bib(e) for e in active if e.pk not in values]
+    if missing:
+        raise ScoringError(f"Give every couple a place: missing {', '.join(missing)}.")
+    problems = []
+    for entry_id, value in values.items():
+        if value != value.to_integral_value() or not 1 <= value <= n:
+            problems.append(f"Couple {_bib(by_id[entry_id])}: a place is a whole number 1–{n}.")
+    seen: dict[Decimal, list[str]] = {}
+    for entry_id, value in values.items():
+        seen.setdefault(value, []).append(_bib(by_id[entry_id]))
+    for value, bibs in sorted(seen.items()):
+        if len(bibs) > 1:
+            problems.append(f"Place {value} is given to {', '.join(sorted(bibs))}.")
+    if problems:
+        raise ScoringError("Each place is given once.", problems=tuple(problems))
+    return values
+
+
+def _check_criteria_marks(round_: Round, entry: Entry, marks: Mapping[int, Any]):
+    criteria = {c.pk: c for c in Criterion.objects.filter(event_id=round_.event_id)}
+    if not HeatEntry.objects.filter(heat__round=round_, entry=entry).exists():
+        raise ScoringError(f"Entry {_bib(entry)} is not in this round.")
+    if entry.withdrawn:
+        raise ScoringError(f"Entry {_bib(entry)} has withdrawn and cannot be scored.")
+    unknown = [str(k) for k in marks if k not in criteria]
+    missing = [c.name for pk, c in criteria.items() if pk not in marks]
+    if unknown:
+        raise ScoringError(f"Unknown criteria: {', '.join(unknown)}.")
+    if missing:
+        raise ScoringError(f"Score every criterion: missing {', '.join(missing)}.")
+    values, problems = {}, []
+    for pk, raw in marks.items():
+        criterion = criteria[pk]
+        value = _decimal(raw, criterion.name)
+        if not criterion.min_score <= value <= criterion.max_score:
+            problems.append(
+                f"{criterion.name}: {value} is outside {criterion.min_score:g}–"
+                f"{criterion.max_score:g}."
+            )
+        elif (value - criterion.min_score) % criterion.step:
+            problems.append(f"{criterion.name}: use steps of {criterion.step:g}.")
+        values[pk] = value
+    if problems:
+        raise ScoringError("Scores out of range.", problems=tuple(problems))
+    return values
+
+
+def _lock_round(round_id: int) -> Round:
+    return (
+        Round.objects.select_for_update(no_key=True)
+        .select_related("event__competition")
+        .get(pk=round_id)
+    )
+
+
+@transaction.atomic
+def sheet_submit(
+    *, data: SheetInput, actor: User | None, source: str = Sheet.Source.TABLET
+) -> SheetOutcome:
+    """Store one judge's sheet, whole or not at all. Raises ``ScoringError``."""
+    round_ = _lock_round(data.round_id)
+    event = round_.event
+    judge = Judge.objects.get(pk=data.judge_id)
+    if judge.competition_id != event.competition_id:
+        raise ScoringError("This judge belongs to another competition.", "not_on_panel")
+    if not PanelSeat.objects.filter(event=event, judge=judge).exists():
+        raise ScoringError(
+            f"Judge {judge.letter} is not on the panel of {event.name}.", "not_on_panel"
+        )
+    if not data.client_key or len(data.client_key) > 64:
+        raise ScoringError("The sheet needs a device key of 1 to 64 characters.")
+
+    if event.scoring_method == ScoringMethod.SKATING:
+        dance = Dance.objects.filter(pk=data.dance_id, event=event).first()
+        if dance is None or data.entry_id is not None:
+            raise ScoringError(f"Choose one of the dances of {event.name}.")
+        part, lookup = dance, {"dance": dance}
+    else:
+        entry = (
+            Entry.objects.select_related("competitor").filter(pk=data.entry_id, event=event).first()
+        )
+        if entry is None or data.dance_id is not None:
+            raise ScoringError(f"Choose one of the entries of {event.name}.")
+        part, lookup = entry, {"entry": entry}
+
+    existing = Sheet.objects.select_for_update().filter(round=round_, judge=judge, **lookup).first()
+    if existing is not None and existing.client_key == data.client_key:
+        if _stored_values(existing) == _normalise(data.marks):
+            return SheetOutcome(existing, replayed=True)
+        raise ScoringError(
+            "This device sent a different sheet under the same key; reload the sheet.",
+            "conflict",
+        )
+
+    unlocked = existing is not None and existing.unlocked_at is not None
+    if round_.status != RoundStatus.OPEN and not (round_.status == RoundStatus.CLOSED and unlocked):
+        state = "published" if round_.status == RoundStatus.PUBLISHED else round_.status
+        raise ScoringError(
+            f"{round_} is {state}: it takes no marks now. Ask the chairman if a mark is wrong.",
+            "closed",
+        )
+    if data.round_revision != round_.revision:
+        raise ScoringError(
+            "The round was reopened after this sheet was loaded: reload it and check your marks.",
+            "stale",
+        )
+    current_version = existing.version if existing else 0
+    if data.base_version != current_version:
+        raise ScoringError(
+            "This sheet was changed on another device meanwhile: reload it to see the marks "
+            "that were kept.",
+            "conflict",
+        )
+    if existing is not None and not data.reason.strip():
+        raise ScoringError("Say why you are changing a sheet you already sent.")
+
+    if event.scoring_method == ScoringMethod.SKATING:
+        values = {
+            (entry_id, None): v for entry_id, v in _check_skating_marks(round_, data.marks).items()
+        }
+    else:
+        values = {
+            (part.pk, pk): v for pk, v in _check_criteria_marks(round_, part, data.marks).items()
+        }
+
+    now = timezone.now()
+    if existing is None:
+        sheet = Sheet(
+            round=round_,
+            judge=judge,
+            version=1,
+            round_revision=round_.revision,
+            client_key=data.client_key,
+            source=source,
+            submitted_by=actor,
+            submitted_at=now,
+            **lookup,
+        )
+        try:
+            with transaction.atomic():
+                sheet.save()
+        except IntegrityError:
+            raise ScoringError(
+                "This sheet was sent from another device a moment ago: reload it.", "conflict"
+            ) from None
+        old: dict[tuple[int, int | None], Decimal] = {}
+        kind = MarkChange.Kind.SUBMITTED
+    else:
+        sheet = existing
+        old = {(m.entry_id, m.criterion_id): m.value for m in sheet.marks.all()}
+        sheet.version += 1
+        sheet.round_revision = round_.revision
+        sheet.client_key = data.client_key
+        sheet.source = source
+        sheet.submitted_by = actor
+        sheet.submitted_at = now
+        sheet.confirmed_by = sheet.confirmed_at = None
+        sheet.unlocked_by = sheet.unlocked_at = None
+        sheet.save()
+        kind = MarkChange.Kind.CORRECTED
+    sheet.marks.all().delete()
+    Mark.objects.bulk_create(
+        Mark(sheet=sheet, entry_id=entry_id, criterion_id=criterion_id, value=value)
+        for (entry_id, criterion_id), value in values.items()
+    )
+    MarkChange.objects.bulk_create(
+        MarkChange(
+            round=round_,
+            sheet=sheet,
+            judge=judge,
+            kind=kind,
+            entry_id=key[0],
+            criterion_id=key[1],
+            dance=lookup.get("dance"),
+            old_value=old.get(key),
+            new_value=values.get(key),
+            sheet_version=sheet.version,
+            actor=actor,
+            source=source,
+            reason=data.reason.strip()[:300],
+            at=now,
+        )
+        for key in sorted(set(old) | set(values), key=lambda k: (k[0], k[1] or 0))
+        if old.get(key) != values.get(key)
+    )
+    announce(
+        event.competition_id,
+        "sheet.submitted",
+        {"round": round_.pk, "judge": judge.letter, "part": str(part), "version": sheet.version},
+    )
+    return SheetOutcome(sheet, replayed=False)
+
+
+def _normalise(marks: Mapping[int, Any]) -> dict[int, Decimal]:
+    try:
+        return {int(k): Decimal(str(v)) for k, v in marks.items()}
+    except (InvalidOperation, ValueError):
+        return {}
+
+
+def _stored_values(sheet: Sheet) -> dict[int, Decimal]:
+    marks = sheet.marks.all()
+    if sheet.entry_id is not None:
+        return {m.criterion_id: m.value for m in marks}
+    return {m.entry_id: m.value for m in marks}
+
+
+def _require(actor: User, permission: str, what: str) -> None:
+    if not actor.has_perm(permission):
+        raise ScoringError(f"You do not have permission to {what}.", "forbidden")
+
+
+@transaction.atomic
+def sheet_confirm(*, sheet: Sheet, actor: User) -> Sheet:
+    """A second person confirms a paper sheet typed at the desk; only then it counts."""
+    _require(actor, "adjudication.confirm_paper_sheet", "confirm paper sheets")
+    sheet = Sheet.objects.select_for_update().get(pk=sheet.pk)
+    if sheet.source != Sheet.Source.PAPER:
+        raise ScoringError("Only sheets typed from paper need a confirmation.")
+    if sheet.confirmed_at is not None:
+        raise ScoringError("This paper sheet is already confirmed.")
+    if sheet.submitted_by_id == actor.pk:
+        raise ScoringError(
+            "The person who typed a paper sheet cannot confirm it: ask a colleague.", "forbidden"
+        )
+    sheet.confirmed_by, sheet.confirmed_at = actor, timezone.now()
+    sheet.save(update_fields=["confirmed_by", "confirmed_at"])
+    MarkChange.objects.create(
+        round=sheet.round,
+        sheet=sheet,
+        judge=sheet.judge,
+        kind=MarkChange.Kind.CONFIRMED,
+        dance=sheet.dance,
+        entry=sheet.entry,
+        sheet_version=sheet.version,
+        actor=actor,
+        source=Sheet.Source.PAPER,
+        at=sheet.confirmed_at,
+    )
+    announce(sheet.round.event.competition_id, "sheet.confirmed", {"round": sheet.round_id})
+    return sheet
+
+
+@transaction.atomic
+def sheet_unlock(*, sheet: Sheet, actor: User, reason: str) -> Sheet:
+    """The chairman unlocks one sheet of a closed round so its judge can correct it."""
+    _require(actor, "adjudication.unlock_sheet", "unlock sheets (the chairman does)")
+    round_ = _lock_round(sheet.round_id)
+    if round_.status != RoundStatus.CLOSED:
+        raise ScoringError("Only sheets of a closed, unpublished round are unlocked.")
+    if not reason.strip():
+        raise ScoringError("Say why the sheet is unlocked.")
+    sheet = Sheet.objects.select_for_update().get(pk=sheet.pk)
+    sheet.unlocked_by, sheet.unlocked_at = actor, timezone.now()
+    sheet.save(update_fields=["unlocked_by", "unlocked_at"])
+    MarkChange.objects.create(
+        round=round_,
+        sheet=sheet,
+        judge=sheet.judge,
+        kind=MarkChange.Kind.UNLOCKED,
+        dance=sheet.dance,
+        entry=sheet.entry,
+        sheet_version=sheet.version,
+        actor=actor,
+        source="desk",
+        reason=reason.strip()[:300],
+        at=sheet.unlocked_at,
+    )
+    announce(round_.event.competition_id, "sheet.unlocked", {"round": round_.pk})
+    return sheet
+
+
+# --- The desk: progress, closing, results -----------------------------------------------------
+
+
+@dataclasses.dataclass
+class PartProgress:
+    """Who has sent a sheet for one dance (or entry) of a round."""
+
+    label: str
+    dance_id: int | None
+    entry_id: int | None
+    submitted: list[str]
+    awaiting_confirmation: list[str]
+    missing: list[str]
+
+
+def round_progress(round_: Round) -> list[PartProgress]:
+    judges = list(
+        Judge.objects.filter(seats__event_id=round_.event_id)
+        .order_by("letter")
+        .values_list("pk", "letter")
+    )
+    sheets = list(
+        Sheet.objects.filter(round=round_).values_list(
+            "judge_id", "dance_id", "entry_id", "source", "confirmed_at"
+        )
+    )
+    if round_.event.scoring_method == ScoringMethod.SKATING:
+        parts = [(d.name, d.pk, None) for d in round_.event.dances.order_by("position")]
+    else:
+        parts = [
+            (f"{_bib(e)} {e.competitor.display_name}", None, e.pk)
+            for e in round_entries(round_)
+            if not e.withdrawn
+        ]
+    progress = []
+    for label, dance_id, entry_id in parts:
+        done, pending = {}, {}
+        for judge_id, d, e, source, confirmed_at in sheets:
+            if (d, e) == (dance_id, entry_id):
+                if source == Sheet.Source.PAPER and confirmed_at is None:
+                    pending[judge_id] = True
+                else:
+                    done[judge_id] = True
+        progress.append(
+            PartProgress(
+                label=label,
+                dance_id=dance_id,
+                entry_id=entry_id,
+                submitted=[letter for pk, letter in judges if pk in done],
+                awaiting_confirmation=[letter for pk, letter in judges if pk in pending],
+                missing=[letter for pk, letter in judges if pk not in done and pk not in pending],
+            )
+        )
+    return progress
+
+
+def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Fraction):
+        return float(value) if value.denominator != 1 else int(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def tabulate_round(round_: Round) -> tuple[str, Any]:
+    """The tabulation of a round from its counted sheets: ``("recalls", RecallResult)``,
+    ``("final", FinalResult)`` or ``("criteria", CriteriaResult)``. Raises
+    ``ScoringError`` when sheets are missing or invalid."""
+    missing = [p for p in round_progress(round_) if p.missing or p.awaiting_confirmation]
+    if missing:
+        details = tuple(
+            f"{p.label}: waiting for {', '.join(p.missing + p.awaiting_confirmation)}."
+            for p in missing
+        )
+        raise ScoringError("Not every sheet is in.", "incomplete", details)
+    entries = [e for e in round_entries(round_) if not e.withdrawn]
+    bib = {e.pk: _bib(e) for e in entries}
+    judges = list(Judge.objects.filter(seats__event_id=round_.event_id).order_by("letter"))
+    letters = [j.letter for j in judges]
+    marks = Mark.objects.filter(sheet__round=round_).select_related("sheet")
+    try:
+        if round_.event.scoring_method == ScoringMethod.CRITERIA:
+            criteria = list(round_.event.criteria.order_by("position"))
+            names = {c.pk: c.name for c in criteria}
+            scores: dict[str, dict[str, dict[str, Decimal]]] = {}
+            letter_of = {j.pk: j.letter for j in judges}
+            for m in marks:
+                scores.setdefault(bib[m.entry_id], {}).setdefault(letter_of[m.sheet.judge_id], {})[
+                    names[m.criterion_id]
+                ] = m.value
+            result = tabulation.score_criteria(
+                scores,
+                criteria=[
+                    tabulation.Criterion(c.name, c.min_score, c.max_score, c.step, c.weight)
+                    for c in criteria
+                ],
+                judges=letters,
+                tie_break=[tabulation.ByJudgesPreference()],
+                outliers=tabulation.OutlierRule(fraction_of_range=Decimal("0.3")),
+            )
+            return "criteria", result
+        dances = list(round_.event.dances.order_by("position"))
+        dance_name = {d.pk: d.name for d in dances}
+        letter_of = {j.pk: j.letter for j in judges}
+        if round_.kind == RoundKind.FINAL:
+            table: dict[str, dict[str, list[int]]] = {
+                d.name: {bib[e.pk]: [0] * len(letters) for e in entries} for d in dances
+            }
+            index = {letter: i for i, letter in enumerate(letters)}
+            for m in marks:
+                table[dance_name[m.sheet.dance_id]][bib[m.entry_id]][
+                    index[letter_of[m.sheet.judge_id]]
+                ] = int(m.value)
+            return "final", tabulation.tabulate_final(table, judges=letters)
+        crosses: dict[str, dict[str, set[str]]] = {
+            d.name: {letter: set() for letter in letters} for d in dances
+        }
+        for m in marks:
+            crosses[dance_name[m.sheet.dance_id]][letter_of[m.sheet.judge_id]].add(bib[m.entry_id])
+        requested = min(round_.recall_count or 0, len(entries))
+        return "recalls", tabulation.tabulate_recalls(
+            crosses, couples=[bib[e.pk] for e in entries], judges=letters, requested=requested
+        )
+    except tabulation.TabulationError as error:
+        raise ScoringError(
+            "The marks do not add up.", "invalid", tuple(p.message for p in error.problems)
+        ) from None
+
+
+@transaction.atomic
+def recall_decide(*, round: Round, recall_count: int, actor: User) -> RecallDecision:
+    """The chairman settles a tie at the recall cut-off: recall fewer or more."""
+    _require(actor, "adjudication.decide_recall", "decide recalls (the chairman does)")
+    round_ = _lock_round(round.pk)
+    if round_.status != RoundStatus.OPEN:
+        raise ScoringError("Recalls are decided while the round is open, before it closes.")
+    kind, result = tabulate_round(round_)
+    if kind != "recalls" or not result.tied:
+        raise ScoringError("There is no tie at the cut-off to settle.")
+    options = (len(result.recalled), len(result.recalled) + len(result.tied))
+    if recall_count not in options:
+        raise ScoringError(f"Choose {options[0]} or {options[1]} couples.")
+    RecallDecision.objects.filter(round=round_).delete()
+    return RecallDecision.objects.create(round=round_, recall_count=recall_count, decided_by=actor)
+
+
+@transaction.atomic
+def round_close(*, round: Round, actor: User | None, seed: int | None = None) -> RoundResult:
+    """Close a round once every sheet is in: store its tabulation and the placings; for
+    a preliminary round, draw the next round's heats from the recalled couples."""
+    if actor is not None:
+        _require(actor, "competitions.transition_round", "close rounds")
+    round_ = _lock_round(round.pk)
+    if round_.status != RoundStatus.OPEN:
+        raise ScoringError(f"{round_} is {round_.status}: only an open round can be closed.")
+    kind, result = tabulate_round(round_)
+    entries = {_bib(e): e for e in round_entries(round_) if not e.withdrawn}
+    placings: list[Placing] = []
+    if kind == "recalls":
+        recalled = list(result.recalled)
+        if result.tied:
+            decision = RecallDecision.objects.filter(round=round_).first()
+            options = (len(result.recalled), len(result.recalled) + len(result.tied))
+            if decision is None or decision.recall_count not in options:
+                raise ScoringError(
+                    f"{len(result.tied)} couples tie at the cut-off "
+                    f"({', '.join(result.tied)}): the chairman chooses to recall "
+                    f"{options[0]} or {options[1]}.",
+                    "tie",
+                )
+            if decision.recall_count == options[1]:
+                recalled += list(result.tied)
+        totals = {t.couple: t.total for t in result.totals}
+        placings = [
+            Placing(round=round_, entry=e, total=totals[b], recalled=b in recalled)
+            for b, e in entries.items()
+        ]
+    elif kind == "final":
+        placings = [
+            Placing(
+                round=round_,
+                entry=entries[row.couple],
+                place=Decimal(str(float(row.place))),
+                total=Decimal(str(float(row.total))),
+            )
+            for row in result.summary
+        ]
+    else:
+        placings = [
+            Placing(
+                round=round_,
+                entry=entries[r.entry],
+                place=Decimal(str(float(r.place))),
+                total=r.rounded_total(3),
+            )
+            for r in result.ranking
+        ]
+    try:
+        round_transition(round=round_, to_status=RoundStatus.CLOSED, actor=actor)
+    except TransitionRefused as refusal:
+        raise ScoringError(str(refusal), "forbidden") from None
+    Placing.objects.filter(round=round_).delete()
+    Placing.objects.bulk_create(placings)
+    RoundResult.objects.filter(round=round_).delete()
+    stored = RoundResult.objects.create(
+        round=round_,
+        computed_at=timezone.now(),
+        data={"kind": kind, "result": _jsonable(result)},
+    )
+    if kind == "recalls":
+        _draw_next_round(round_, [p.entry for p in placings if p.recalled], seed)
+    announce(round_.event.competition_id, "round.closed", {"round": round_.pk})
+    return stored
+
+
+def _draw_next_round(round_: Round, recalled: list[Entry], seed: int | None) -> None:
+    following = Round.objects.filter(event=round_.event, position=round_.position + 1).first()
+    if following is None or following.status != RoundStatus.PLANNED or not recalled:
+        return
+    heats = (
+        1
+        if following.kind == RoundKind.FINAL
+        else round_heat_count(entries=len(recalled), max_per_heat=round_.event.max_per_heat)
+    )
+    round_draw_heats(
+        round=following,
+        heat_count=heats,
+        seed=secrets.randbelow(2**31) if seed is None else seed,
+        entries=[e for e in recalled if e.status == EntryStatus.ENTERED],
+    )
+
+
+@transaction.atomic
+def round_reopen(*, round: Round, actor: User, reason: str) -> Round:
+    """Reopen a closed round for a correction: its results are withdrawn, the next round's
+    draw is undone while that round has not opened, and sheets loaded before are stale."""
+    if not reason.strip():
+        raise ScoringError("Say why the round is reopened.")
+    round_ = _lock_round(round.pk)
+    following = Round.objects.filter(event=round_.event, position=round_.position + 1).first()
+    if following is not None and following.status != RoundStatus.PLANNED:
+        raise ScoringError(f"{following} has started: {round_} can no longer be reopened.")
+    try:
+        round_transition(round=round_, to_status=RoundStatus.OPEN, actor=actor, note=reason)
+    except TransitionRefused as refusal:
+        raise ScoringError(str(refusal), "forbidden") from None
+    RoundResult.objects.filter(round=round_).delete()
+    Placing.objects.filter(round=round_).delete()
+    if following is not None:
+        following.heats.all().delete()
+    announce(round_.event.competition_id, "round.reopened", {"round": round_.pk})
+    return round_
+
+
+@transaction.atomic
+def round_publish(*, round: Round, actor: User | None) -> Round:
+    round_ = _lock_round(round.pk)
+    if not RoundResult.objects.filter(round=round_).exists():
+        raise ScoringError("Close the round (and check its results) before publishing.")
+    try:
+        round_transition(round=round_, to_status=RoundStatus.PUBLISHED, actor=actor)
+    except TransitionRefused as refusal:
+        raise ScoringError(str(refusal), "forbidden") from None
+    announce(round_.event.competition_id, "round.published", {"round": round_.pk})
+    return round_

@@ -1,0 +1,53 @@
+"""Announcing changes to live screens, after the transaction that made them commits.
+
+Services call ``announce`` inside their transaction; nothing is sent for a transaction
+that rolls back. Each message carries a per-competition sequence number, so a screen
+can tell it missed one and fetch a fresh snapshot. Messages are small nudges, not
+data: screens read what changed over HTTP or from the consumer's snapshot.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core.cache import cache
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def competition_group(competition_id: int) -> str:
+    return f"competition.{competition_id}"
+
+
+def next_sequence(competition_id: int) -> int:
+    key = f"podium:seq:{competition_id}"
+    try:
+        return cache.incr(key)
+    except ValueError:
+        cache.add(key, 0, timeout=None)
+        return cache.incr(key)
+
+
+def _send(competition_id: int, kind: str, payload: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    message = {
+        "type": "competition.changed",
+        "kind": kind,
+        "seq": next_sequence(competition_id),
+        "payload": payload,
+    }
+    try:
+        async_to_sync(layer.group_send)(competition_group(competition_id), message)
+    except Exception:  # the database is the truth; screens resync from snapshots
+        logger.warning("live update %s for competition %s not sent", kind, competition_id)
+
+
+def announce(competition_id: int, kind: str, payload: dict[str, Any] | None = None) -> None:
+    """Send ``kind`` to the competition's screens once the current transaction commits."""
+    transaction.on_commit(lambda: _send(competition_id, kind, payload or {}), robust=True)
