@@ -1,0 +1,149 @@
+"""What a judge sees: the rounds open on their panels and each sheet to fill."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+
+from adjudication.models import Sheet
+from adjudication.services import round_entries
+from competitions.models import Criterion, Dance, Entry, HeatEntry, Judge, Round, RoundStatus
+
+
+@dataclasses.dataclass(frozen=True)
+class Part:
+    """One sheet of a round: a dance (skating) or an entry (criteria)."""
+
+    code: str  # "d12" or "e34", used in addresses
+    label: str
+    dance: Dance | None = None
+    entry: Entry | None = None
+
+
+@dataclasses.dataclass
+class SheetView:
+    judge: Judge
+    round: Round
+    part: Part
+    heats: list[tuple[int, list[Entry]]]  # heat number, entries (recalls)
+    finalists: list[Entry]  # shuffled per judge (finals)
+    criteria: list[Criterion]
+    sheet: Sheet | None
+    marks: dict[int, str]  # entry id (skating) or criterion id (criteria) -> value
+
+    @property
+    def kind(self) -> str:
+        if self.part.entry is not None:
+            return "criteria"
+        return "final" if self.round.kind == "final" else "recall"
+
+    @property
+    def version(self) -> int:
+        return self.sheet.version if self.sheet else 0
+
+    @property
+    def requested(self) -> int:
+        active = sum(1 for _, entries in self.heats for e in entries if not e.withdrawn)
+        return min(self.round.recall_count or 0, active)
+
+    @property
+    def crossed(self) -> list[Entry]:
+        return [e for _, entries in self.heats for e in entries if e.pk in self.marks]
+
+    @property
+    def placed(self) -> list[tuple[str, Entry]]:
+        return sorted(
+            ((self.marks[e.pk], e) for e in self.finalists if e.pk in self.marks),
+            key=lambda pair: int(pair[0]),
+        )
+
+    @property
+    def scores(self) -> list[tuple[Criterion, str]]:
+        return [(c, self.marks[c.pk]) for c in self.criteria if c.pk in self.marks]
+
+    @property
+    def takes_marks(self) -> bool:
+        return self.round.status == RoundStatus.OPEN or bool(self.sheet and self.sheet.unlocked_at)
+
+
+def bib(entry: Entry) -> str:
+    return str(entry.competitor.bib or f"#{entry.pk}")
+
+
+def judge_rounds(judge: Judge) -> list[Round]:
+    """Rounds of the judge's panels that are open now, in programme order."""
+    return list(
+        Round.objects.filter(
+            event__panel__judge=judge,
+            status__in=[RoundStatus.OPEN, RoundStatus.CLOSED],
+        )
+        .select_related("event")
+        .order_by("event__position", "position")
+    )
+
+
+def round_parts(round_: Round) -> list[Part]:
+    if round_.event.is_skating:
+        return [
+            Part(code=f"d{d.pk}", label=d.name, dance=d)
+            for d in round_.event.dances.order_by("position")
+        ]
+    running = (
+        HeatEntry.objects.filter(heat__round=round_, entry__withdrawn=False)
+        .select_related("entry__competitor")
+        .order_by("heat__number", "position", "id")
+    )
+    return [
+        Part(
+            code=f"e{he.entry_id}",
+            label=f"{bib(he.entry)} {he.entry.competitor.display_name}",
+            entry=he.entry,
+        )
+        for he in running
+    ]
+
+
+def part_get(round_: Round, code: str) -> Part | None:
+    return next((p for p in round_parts(round_) if p.code == code), None)
+
+
+def sheet_view(*, judge: Judge, round_: Round, part: Part) -> SheetView:
+    lookup = {"dance": part.dance} if part.dance else {"entry": part.entry}
+    sheet = Sheet.objects.filter(round=round_, judge=judge, **lookup).first()
+    marks: dict[int, str] = {}
+    if sheet is not None:
+        for mark in sheet.marks.all():
+            key = mark.criterion_id if part.entry else mark.entry_id
+            marks[key] = f"{mark.value.normalize():f}"
+    heats: list[tuple[int, list[Entry]]] = []
+    finalists: list[Entry] = []
+    criteria: list[Criterion] = []
+    if part.dance is not None:
+        by_heat: dict[int, list[Entry]] = {}
+        for he in (
+            HeatEntry.objects.filter(heat__round=round_)
+            .select_related("entry__competitor", "heat")
+            .order_by("heat__number", "entry__competitor__bib")
+        ):
+            by_heat.setdefault(he.heat.number, []).append(he.entry)
+        heats = sorted(by_heat.items())
+        if round_.kind == "final":
+            finalists = [e for e in round_entries(round_) if not e.withdrawn]
+            # A random order per judge, so the list does not suggest an order.
+            random.Random(f"{judge.pk}:{round_.pk}").shuffle(finalists)
+    else:
+        criteria = list(round_.event.criteria.order_by("position"))
+    return SheetView(judge, round_, part, heats, finalists, criteria, sheet, marks)
+
+
+def judge_progress(judge: Judge, round_: Round) -> list[tuple[Part, Sheet | None]]:
+    sheets = {(s.dance_id, s.entry_id): s for s in Sheet.objects.filter(round=round_, judge=judge)}
+    return [
+        (
+            part,
+            sheets.get(
+                (part.dance.pk if part.dance else None, part.entry.pk if part.entry else None)
+            ),
+        )
+        for part in round_parts(round_)
+    ]

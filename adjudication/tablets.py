@@ -1,0 +1,113 @@
+"""Judges' tablets: sign-in with a one-time code (django-otp), sessions bound to a judge
+and a competition for the day, and revocation from the desk."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+
+from django.contrib.auth.models import Group
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import transaction
+from django.utils import timezone
+from django_otp import devices_for_user
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+from accounts.models import User
+from accounts.roles import Role
+from adjudication.models import TabletSession
+from competitions.models import Competition, Judge
+
+TABLET_DEVICE = "tablet sign-in"
+
+
+class TabletRefused(Exception):
+    pass
+
+
+def judge_ensure_user(judge: Judge) -> User:
+    """The judge's own sign-in account (no password: judges sign in with codes)."""
+    if judge.user_id:
+        return judge.user
+    username = f"judge-{judge.competition.slug}-{judge.letter}".lower()[:150]
+    user, _ = User.objects.get_or_create(username=username, defaults={"first_name": judge.name})
+    user.set_unusable_password()
+    user.save()
+    user.groups.add(Group.objects.get(name=Role.JUDGE.value))
+    judge.user = user
+    judge.save(update_fields=["user"])
+    return user
+
+
+@transaction.atomic
+def tablet_code_issue(*, judge: Judge, actor: User | None) -> str:
+    """A fresh single-use sign-in code for ``judge`` (shown at the desk as text and QR)."""
+    if actor is not None and not actor.has_perm("adjudication.manage_tablets"):
+        raise TabletRefused("You do not have permission to sign tablets in.")
+    user = judge_ensure_user(judge)
+    device, _ = StaticDevice.objects.get_or_create(user=user, name=TABLET_DEVICE)
+    return StaticToken.objects.create(device=device, token=StaticToken.random_token()).token
+
+
+def _end_of_competition(competition: Competition) -> dt.datetime:
+    zone = zoneinfo.ZoneInfo(competition.timezone)
+    last_day = dt.datetime.combine(competition.ends_on, dt.time(23, 59), tzinfo=zone)
+    return max(last_day, timezone.now() + dt.timedelta(hours=12))
+
+
+@transaction.atomic
+def tablet_code_verify(*, competition: Competition, letter: str, code: str):
+    """The judge whose code this is, and the device that verified it: a single-use desk
+    code (used up now) or their authenticator's TOTP. django-otp throttles repeated
+    failures per device."""
+    judge = (
+        Judge.objects.select_related("user")
+        .filter(competition=competition, letter=letter.strip().upper())
+        .first()
+    )
+    refused = TabletRefused("That letter and code do not match. Ask the scrutineer for a new code.")
+    if judge is None or judge.user is None or not code.strip():
+        raise refused
+    for device in devices_for_user(judge.user):
+        if device.verify_is_allowed()[0] and device.verify_token(code.strip()):
+            return judge, device
+    raise refused
+
+
+def tablet_session_start(*, judge: Judge, session_key: str, user_agent: str = "") -> TabletSession:
+    """Bind a signed-in browser session to ``judge`` until the competition ends."""
+    return TabletSession.objects.create(
+        judge=judge,
+        session_key=session_key,
+        user_agent=user_agent[:300],
+        expires_at=_end_of_competition(judge.competition),
+    )
+
+
+def tablet_session_active(
+    *, session_key: str | None, tablet_id: int | None
+) -> TabletSession | None:
+    if not session_key or not tablet_id:
+        return None
+    tablet = (
+        TabletSession.objects.select_related("judge__competition", "judge__user")
+        .filter(pk=tablet_id, session_key=session_key, revoked_at__isnull=True)
+        .first()
+    )
+    if tablet is None or tablet.expires_at <= timezone.now():
+        return None
+    return tablet
+
+
+@transaction.atomic
+def tablet_revoke(*, tablet: TabletSession, actor: User | None) -> TabletSession:
+    """Sign a tablet out at once; its judge signs in again with a new code."""
+    if actor is not None and not actor.has_perm("adjudication.manage_tablets"):
+        raise TabletRefused("You do not have permission to revoke tablets.")
+    updated = TabletSession.objects.filter(pk=tablet.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=actor
+    )
+    if updated:
+        SessionStore(session_key=tablet.session_key).delete()
+    tablet.refresh_from_db()
+    return tablet

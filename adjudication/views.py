@@ -1,0 +1,229 @@
+"""The judges' tablet pages. Every page works as a plain form POST; static/podium/
+tablet.js adds the offline queue (sheets kept in the browser until the server has
+them) and the live counters."""
+
+from __future__ import annotations
+
+import functools
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
+
+from adjudication.services import ScoringError, SheetInput, sheet_submit
+from adjudication.sheets import judge_progress, judge_rounds, part_get, sheet_view
+from adjudication.tablets import (
+    TabletRefused,
+    tablet_code_verify,
+    tablet_session_active,
+    tablet_session_start,
+)
+from competitions.models import Competition, CompetitionStatus, Round
+
+SIGN_IN_STATUSES = [
+    CompetitionStatus.REGISTRATION_CLOSED,
+    CompetitionStatus.IN_PROGRESS,
+]
+HTTP_STATUS = {
+    "invalid": 400,
+    "closed": 409,
+    "stale": 409,
+    "conflict": 409,
+    "not_on_panel": 403,
+    "forbidden": 403,
+}
+
+
+def tablet_required(view):
+    """The page needs a live tablet session bound to a judge; otherwise sign in again."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        tablet = tablet_session_active(
+            session_key=request.session.session_key, tablet_id=request.session.get("tablet_id")
+        )
+        if tablet is None or tablet.judge.user_id != request.user.pk:
+            if request.session.get("tablet_id"):
+                logout(request)
+                messages.error(
+                    request, "This tablet was signed out. Ask the scrutineer for a code."
+                )
+            if _wants_json(request):
+                return JsonResponse({"ok": False, "code": "signed_out"}, status=401)
+            return redirect("adjudication:tablet-sign-in")
+        request.tablet = tablet
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def tablet_sign_in(request, slug: str | None = None, letter: str = ""):
+    competitions = Competition.objects.filter(status__in=SIGN_IN_STATUSES).order_by("name")
+    values = {
+        "competition": slug or request.POST.get("competition", ""),
+        "letter": (letter or request.POST.get("letter", "")).upper(),
+        "code": request.GET.get("code", "") or request.POST.get("code", ""),
+    }
+    error = None
+    if request.method == "POST":
+        competition = competitions.filter(slug=values["competition"]).first()
+        try:
+            if competition is None:
+                raise TabletRefused("Choose your competition.")
+            judge, device = tablet_code_verify(
+                competition=competition, letter=values["letter"], code=values["code"]
+            )
+        except TabletRefused as refusal:
+            error = str(refusal)
+        else:
+            login(request, judge.user, backend="django.contrib.auth.backends.ModelBackend")
+            otp_login(request, device)
+            request.session.save()
+            tablet = tablet_session_start(
+                judge=judge,
+                session_key=request.session.session_key,
+                user_agent=request.headers.get("User-Agent", ""),
+            )
+            request.session["tablet_id"] = tablet.pk
+            request.session.set_expiry(tablet.expires_at)
+            return redirect("adjudication:tablet-home")
+    return render(
+        request,
+        "adjudication/tablet_sign_in.html",
+        {"competitions": competitions, "values": values, "error": error},
+        status=400 if error else 200,
+    )
+
+
+@require_http_methods(["POST"])
+def tablet_sign_out(request):
+    logout(request)
+    return redirect("adjudication:tablet-sign-in")
+
+
+@never_cache
+@tablet_required
+def tablet_home(request):
+    judge = request.tablet.judge
+    rounds = [(r, judge_progress(judge, r)) for r in judge_rounds(judge)]
+    return render(request, "adjudication/tablet_home.html", {"judge": judge, "rounds": rounds})
+
+
+def _marks_from_post(view, post) -> dict[int, str]:
+    if view.kind == "recall":
+        return {int(pk): "1" for pk in post.getlist("cross") if pk.isdigit()}
+    if view.kind == "final":
+        return {
+            e.pk: post.get(f"place-{e.pk}", "").strip()
+            for e in view.finalists
+            if post.get(f"place-{e.pk}", "").strip()
+        }
+    return {c.pk: post.get(f"score-{c.pk}", "").strip() for c in view.criteria}
+
+
+def _round_for(request, round_id: int) -> Round:
+    round_ = (
+        Round.objects.select_related("event__competition")
+        .filter(pk=round_id, event__panel__judge=request.tablet.judge)
+        .first()
+    )
+    if round_ is None:  # not on this panel: as if it did not exist
+        raise Http404("No such round on your panels.")
+    return round_
+
+
+@never_cache
+@tablet_required
+@require_http_methods(["GET", "POST"])
+def tablet_sheet(request, round_id: int, part: str):
+    judge = request.tablet.judge
+    round_ = _round_for(request, round_id)
+    found = part_get(round_, part)
+    if found is None:
+        raise Http404("No such sheet.")
+    view = sheet_view(judge=judge, round_=round_, part=found)
+    error, status, posted = None, 200, None
+    if request.method == "POST":
+        posted = _marks_from_post(view, request.POST)
+        try:
+            outcome = sheet_submit(
+                data=SheetInput(
+                    round_id=round_.pk,
+                    judge_id=judge.pk,
+                    dance_id=found.dance.pk if found.dance else None,
+                    entry_id=found.entry.pk if found.entry else None,
+                    marks=posted,
+                    client_key=request.POST.get("client_key", ""),
+                    base_version=_int(request.POST.get("base_version")),
+                    round_revision=_int(request.POST.get("round_revision")),
+                    reason=request.POST.get("reason", ""),
+                ),
+                actor=request.user,
+            )
+        except ScoringError as refusal:
+            error, status = refusal, HTTP_STATUS.get(refusal.code, 400)
+            if _wants_json(request):
+                return JsonResponse(
+                    {"ok": False, "code": refusal.code, "message": str(refusal)}, status=status
+                )
+        else:
+            sent = reverse("adjudication:tablet-sheet-sent", args=[round_.pk, part])
+            if _wants_json(request):
+                return JsonResponse(
+                    {"ok": True, "replayed": outcome.replayed, "redirect": sent},
+                    status=200 if outcome.replayed else 201,
+                )
+            return redirect(sent)
+    return render(
+        request,
+        "adjudication/tablet_sheet.html",
+        {
+            "view": view,
+            "judge": judge,
+            "error": error,
+            "posted": {str(k): v for k, v in (posted or view.marks).items()},
+            "client_key": uuid.uuid4().hex,
+            "places": range(1, len(view.finalists) + 1),
+        },
+        status=status,
+    )
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
+@never_cache
+@tablet_required
+def tablet_sheet_sent(request, round_id: int, part: str):
+    judge = request.tablet.judge
+    round_ = _round_for(request, round_id)
+    found = part_get(round_, part)
+    if found is None:
+        raise Http404("No such sheet.")
+    view = sheet_view(judge=judge, round_=round_, part=found)
+    if view.sheet is None:
+        return redirect("adjudication:tablet-sheet", round_.pk, part)
+    following = next(
+        (p for p, sheet in judge_progress(judge, round_) if sheet is None and p.code != part), None
+    )
+    return render(
+        request,
+        "adjudication/tablet_sent.html",
+        {"view": view, "judge": judge, "following": following},
+    )
