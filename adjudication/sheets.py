@@ -147,3 +147,24 @@ def judge_progress(judge: Judge, round_: Round) -> list[tuple[Part, Sheet | None
         )
         for part in round_parts(round_)
     ]
+
+
+def marks_from_post(view: SheetView, post) -> dict[int, str]:
+    """The marks of a submitted sheet form, keyed as the service expects."""
+    if view.kind == "recall":
+        return {int(pk): "1" for pk in post.getlist("cross") if pk.isdigit()}
+    if view.kind == "final":
+        return {
+            e.pk: post.get(f"place-{e.pk}", "").strip()
+            for e in view.finalists
+            if post.get(f"place-{e.pk}", "").strip()
+        }
+    return {c.pk: post.get(f"score-{c.pk}", "").strip() for c in view.criteria}
+
+
+def as_int(value) -> int:
+    """A form's integer, or -1 (which no version or revision matches)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1

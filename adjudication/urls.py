@@ -1,6 +1,6 @@
 from django.urls import path
 
-from adjudication import views
+from adjudication import desk_views, views
 
 app_name = "adjudication"
 
@@ -14,5 +14,30 @@ urlpatterns = [
         "tablet/round/<int:round_id>/<str:part>/sent/",
         views.tablet_sheet_sent,
         name="tablet-sheet-sent",
+    ),
+]
+
+urlpatterns += [
+    path("desk/", desk_views.desk_index, name="desk"),
+    path("desk/<slug:slug>/", desk_views.desk_competition, name="desk-competition"),
+    path("desk/round/<int:round_id>/", desk_views.desk_round, name="desk-round"),
+    path(
+        "desk/round/<int:round_id>/action/",
+        desk_views.desk_round_action,
+        name="desk-round-action",
+    ),
+    path(
+        "desk/round/<int:round_id>/paper/<int:judge_id>/<str:part>/",
+        desk_views.desk_paper_sheet,
+        name="desk-paper-sheet",
+    ),
+    path(
+        "desk/sheet/<int:sheet_id>/action/", desk_views.desk_sheet_action, name="desk-sheet-action"
+    ),
+    path("desk/judge/<int:judge_id>/code/", desk_views.desk_tablet_code, name="desk-tablet-code"),
+    path(
+        "desk/tablet/<int:tablet_id>/revoke/",
+        desk_views.desk_tablet_revoke,
+        name="desk-tablet-revoke",
     ),
 ]

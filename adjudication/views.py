@@ -17,7 +17,14 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
 from adjudication.services import ScoringError, SheetInput, sheet_submit
-from adjudication.sheets import judge_progress, judge_rounds, part_get, sheet_view
+from adjudication.sheets import (
+    as_int,
+    judge_progress,
+    judge_rounds,
+    marks_from_post,
+    part_get,
+    sheet_view,
+)
 from adjudication.tablets import (
     TabletRefused,
     tablet_code_verify,
@@ -121,18 +128,6 @@ def tablet_home(request):
     return render(request, "adjudication/tablet_home.html", {"judge": judge, "rounds": rounds})
 
 
-def _marks_from_post(view, post) -> dict[int, str]:
-    if view.kind == "recall":
-        return {int(pk): "1" for pk in post.getlist("cross") if pk.isdigit()}
-    if view.kind == "final":
-        return {
-            e.pk: post.get(f"place-{e.pk}", "").strip()
-            for e in view.finalists
-            if post.get(f"place-{e.pk}", "").strip()
-        }
-    return {c.pk: post.get(f"score-{c.pk}", "").strip() for c in view.criteria}
-
-
 def _round_for(request, round_id: int) -> Round:
     round_ = (
         Round.objects.select_related("event__competition")
@@ -156,7 +151,7 @@ def tablet_sheet(request, round_id: int, part: str):
     view = sheet_view(judge=judge, round_=round_, part=found)
     error, status, posted = None, 200, None
     if request.method == "POST":
-        posted = _marks_from_post(view, request.POST)
+        posted = marks_from_post(view, request.POST)
         try:
             outcome = sheet_submit(
                 data=SheetInput(
@@ -166,8 +161,8 @@ def tablet_sheet(request, round_id: int, part: str):
                     entry_id=found.entry.pk if found.entry else None,
                     marks=posted,
                     client_key=request.POST.get("client_key", ""),
-                    base_version=_int(request.POST.get("base_version")),
-                    round_revision=_int(request.POST.get("round_revision")),
+                    base_version=as_int(request.POST.get("base_version")),
+                    round_revision=as_int(request.POST.get("round_revision")),
                     reason=request.POST.get("reason", ""),
                 ),
                 actor=request.user,
@@ -199,13 +194,6 @@ def tablet_sheet(request, round_id: int, part: str):
         },
         status=status,
     )
-
-
-def _int(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1
 
 
 @never_cache

@@ -6,159 +6,477 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('competitions', '0003_round_revision'),
+        ("competitions", "0003_round_revision"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RecallDecision',
+            name="RecallDecision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recall_count', models.PositiveIntegerField()),
-                ('decided_at', models.DateTimeField(auto_now_add=True)),
-                ('decided_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('round', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='recall_decision', to='competitions.round')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("recall_count", models.PositiveIntegerField()),
+                ("decided_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "round",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="recall_decision",
+                        to="competitions.round",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RoundResult',
+            name="RoundResult",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('computed_at', models.DateTimeField()),
-                ('data', models.JSONField(help_text='The full tabulation: tables, rules, steps.')),
-                ('round', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='result', to='competitions.round')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("computed_at", models.DateTimeField()),
+                ("data", models.JSONField(help_text="The full tabulation: tables, rules, steps.")),
+                (
+                    "round",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="result",
+                        to="competitions.round",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Sheet',
+            name="Sheet",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1, help_text='1 when first sent, +1 per change.')),
-                ('round_revision', models.PositiveIntegerField(help_text="The round's revision it was sent in.")),
-                ('client_key', models.CharField(help_text="The sending device's key: the same key again is stored once.", max_length=64)),
-                ('source', models.CharField(choices=[('tablet', 'Tablet'), ('api', 'API'), ('paper', 'Paper, typed at the desk'), ('simulation', 'Simulation')], max_length=10)),
-                ('submitted_at', models.DateTimeField()),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('unlocked_at', models.DateTimeField(blank=True, null=True)),
-                ('confirmed_by', models.ForeignKey(blank=True, help_text='Paper sheets count only once a second person confirms them.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('dance', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='sheets', to='competitions.dance')),
-                ('entry', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='sheets', to='competitions.entry')),
-                ('judge', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sheets', to='competitions.judge')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sheets', to='competitions.round')),
-                ('submitted_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('unlocked_by', models.ForeignKey(blank=True, help_text='The chairman who unlocked this sheet of a closed round for a correction.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "version",
+                    models.PositiveIntegerField(
+                        default=1, help_text="1 when first sent, +1 per change."
+                    ),
+                ),
+                (
+                    "round_revision",
+                    models.PositiveIntegerField(help_text="The round's revision it was sent in."),
+                ),
+                (
+                    "client_key",
+                    models.CharField(
+                        help_text="The sending device's key: the same key again is stored once.",
+                        max_length=64,
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("tablet", "Tablet"),
+                            ("api", "API"),
+                            ("paper", "Paper, typed at the desk"),
+                            ("simulation", "Simulation"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("submitted_at", models.DateTimeField()),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
+                ("unlocked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "confirmed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Paper sheets count only once a second person confirms them.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "dance",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sheets",
+                        to="competitions.dance",
+                    ),
+                ),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sheets",
+                        to="competitions.entry",
+                    ),
+                ),
+                (
+                    "judge",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sheets",
+                        to="competitions.judge",
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sheets",
+                        to="competitions.round",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "unlocked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The chairman who unlocked this sheet of a closed round for a correction.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['round', 'dance__position', 'entry_id', 'judge__letter'],
-                'permissions': [('run_results_desk', 'Can use the results desk'), ('enter_paper_sheet', "Can type in a judge's paper sheet"), ('confirm_paper_sheet', 'Can confirm a paper sheet typed by someone else'), ('unlock_sheet', 'Can unlock a sheet of a closed round (chairman)'), ('decide_recall', 'Can settle a tie at the recall cut-off (chairman)'), ('manage_tablets', "Can sign judges' tablets in and revoke them")],
+                "ordering": ["round", "dance__position", "entry_id", "judge__letter"],
+                "permissions": [
+                    ("run_results_desk", "Can use the results desk"),
+                    ("enter_paper_sheet", "Can type in a judge's paper sheet"),
+                    ("confirm_paper_sheet", "Can confirm a paper sheet typed by someone else"),
+                    ("unlock_sheet", "Can unlock a sheet of a closed round (chairman)"),
+                    ("decide_recall", "Can settle a tie at the recall cut-off (chairman)"),
+                    ("manage_tablets", "Can sign judges' tablets in and revoke them"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='MarkChange',
+            name="MarkChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('submitted', 'First submission'), ('corrected', 'Correction'), ('confirmed', 'Paper sheet confirmed'), ('unlocked', 'Unlocked by the chairman')], max_length=10)),
-                ('old_value', models.DecimalField(decimal_places=2, max_digits=7, null=True)),
-                ('new_value', models.DecimalField(decimal_places=2, max_digits=7, null=True)),
-                ('sheet_version', models.PositiveIntegerField()),
-                ('source', models.CharField(max_length=10)),
-                ('reason', models.CharField(blank=True, max_length=300)),
-                ('at', models.DateTimeField()),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('criterion', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='competitions.criterion')),
-                ('dance', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='competitions.dance')),
-                ('entry', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='competitions.entry')),
-                ('judge', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='competitions.judge')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mark_changes', to='competitions.round')),
-                ('sheet', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='changes', to='adjudication.sheet')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "First submission"),
+                            ("corrected", "Correction"),
+                            ("confirmed", "Paper sheet confirmed"),
+                            ("unlocked", "Unlocked by the chairman"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("old_value", models.DecimalField(decimal_places=2, max_digits=7, null=True)),
+                ("new_value", models.DecimalField(decimal_places=2, max_digits=7, null=True)),
+                ("sheet_version", models.PositiveIntegerField()),
+                ("source", models.CharField(max_length=10)),
+                ("reason", models.CharField(blank=True, max_length=300)),
+                ("at", models.DateTimeField()),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "criterion",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="competitions.criterion",
+                    ),
+                ),
+                (
+                    "dance",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="competitions.dance",
+                    ),
+                ),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="competitions.entry",
+                    ),
+                ),
+                (
+                    "judge",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="competitions.judge",
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mark_changes",
+                        to="competitions.round",
+                    ),
+                ),
+                (
+                    "sheet",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="changes",
+                        to="adjudication.sheet",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['round', 'at', 'id'],
+                "ordering": ["round", "at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Mark',
+            name="Mark",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('value', models.DecimalField(decimal_places=2, max_digits=7)),
-                ('criterion', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='marks', to='competitions.criterion')),
-                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='marks', to='competitions.entry')),
-                ('sheet', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='marks', to='adjudication.sheet')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("value", models.DecimalField(decimal_places=2, max_digits=7)),
+                (
+                    "criterion",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="marks",
+                        to="competitions.criterion",
+                    ),
+                ),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="marks",
+                        to="competitions.entry",
+                    ),
+                ),
+                (
+                    "sheet",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="marks",
+                        to="adjudication.sheet",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['sheet', 'entry_id', 'criterion_id'],
+                "ordering": ["sheet", "entry_id", "criterion_id"],
             },
         ),
         migrations.CreateModel(
-            name='TabletSession',
+            name="TabletSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('session_key', models.CharField(max_length=64, unique=True)),
-                ('user_agent', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('expires_at', models.DateTimeField()),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('judge', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tablet_sessions', to='competitions.judge')),
-                ('revoked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("session_key", models.CharField(max_length=64, unique=True)),
+                ("user_agent", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("expires_at", models.DateTimeField()),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "judge",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tablet_sessions",
+                        to="competitions.judge",
+                    ),
+                ),
+                (
+                    "revoked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['judge', '-created_at'],
+                "ordering": ["judge", "-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Placing',
+            name="Placing",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('place', models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True)),
-                ('total', models.DecimalField(blank=True, decimal_places=3, max_digits=10, null=True)),
-                ('recalled', models.BooleanField(null=True)),
-                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='placings', to='competitions.entry')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='placings', to='competitions.round')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "place",
+                    models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True),
+                ),
+                (
+                    "total",
+                    models.DecimalField(blank=True, decimal_places=3, max_digits=10, null=True),
+                ),
+                ("recalled", models.BooleanField(null=True)),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="placings",
+                        to="competitions.entry",
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="placings",
+                        to="competitions.round",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['round', 'place', 'entry_id'],
-                'constraints': [models.UniqueConstraint(fields=('round', 'entry'), name='adjudication_placing_unique')],
+                "ordering": ["round", "place", "entry_id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("round", "entry"), name="adjudication_placing_unique"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='sheet',
-            constraint=models.UniqueConstraint(condition=models.Q(('dance__isnull', False)), fields=('round', 'dance', 'judge'), name='adjudication_sheet_one_per_dance_and_judge'),
+            model_name="sheet",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("dance__isnull", False)),
+                fields=("round", "dance", "judge"),
+                name="adjudication_sheet_one_per_dance_and_judge",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sheet',
-            constraint=models.UniqueConstraint(condition=models.Q(('entry__isnull', False)), fields=('round', 'entry', 'judge'), name='adjudication_sheet_one_per_entry_and_judge'),
+            model_name="sheet",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("entry__isnull", False)),
+                fields=("round", "entry", "judge"),
+                name="adjudication_sheet_one_per_entry_and_judge",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sheet',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('dance__isnull', False), ('entry__isnull', True)), models.Q(('dance__isnull', True), ('entry__isnull', False)), _connector='OR'), name='adjudication_sheet_dance_or_entry'),
+            model_name="sheet",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("dance__isnull", False), ("entry__isnull", True)),
+                    models.Q(("dance__isnull", True), ("entry__isnull", False)),
+                    _connector="OR",
+                ),
+                name="adjudication_sheet_dance_or_entry",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sheet',
-            constraint=models.CheckConstraint(condition=models.Q(('source__in', ['tablet', 'api', 'paper', 'simulation'])), name='adjudication_sheet_source_valid'),
+            model_name="sheet",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("source__in", ["tablet", "api", "paper", "simulation"])),
+                name="adjudication_sheet_source_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sheet',
-            constraint=models.CheckConstraint(condition=models.Q(('confirmed_by__isnull', True), models.Q(('confirmed_by', models.F('submitted_by')), _negated=True), _connector='OR'), name='adjudication_sheet_confirmed_by_another_person', violation_error_message='A paper sheet is confirmed by someone other than its typist.'),
+            model_name="sheet",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("confirmed_by__isnull", True),
+                    models.Q(("confirmed_by", models.F("submitted_by")), _negated=True),
+                    _connector="OR",
+                ),
+                name="adjudication_sheet_confirmed_by_another_person",
+                violation_error_message="A paper sheet is confirmed by someone other than its typist.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sheet',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('source', 'paper'), _negated=True), ('confirmed_at__isnull', True), ('confirmed_by__isnull', False), _connector='OR'), name='adjudication_sheet_paper_confirmation_named'),
+            model_name="sheet",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("source", "paper"), _negated=True),
+                    ("confirmed_at__isnull", True),
+                    ("confirmed_by__isnull", False),
+                    _connector="OR",
+                ),
+                name="adjudication_sheet_paper_confirmation_named",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mark',
-            constraint=models.UniqueConstraint(condition=models.Q(('criterion__isnull', True)), fields=('sheet', 'entry'), name='adjudication_mark_once_per_sheet_and_entry'),
+            model_name="mark",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("criterion__isnull", True)),
+                fields=("sheet", "entry"),
+                name="adjudication_mark_once_per_sheet_and_entry",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mark',
-            constraint=models.UniqueConstraint(condition=models.Q(('criterion__isnull', False)), fields=('sheet', 'entry', 'criterion'), name='adjudication_mark_once_per_sheet_entry_criterion'),
+            model_name="mark",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("criterion__isnull", False)),
+                fields=("sheet", "entry", "criterion"),
+                name="adjudication_mark_once_per_sheet_entry_criterion",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='mark',
-            constraint=models.CheckConstraint(condition=models.Q(('value__gte', 0)), name='adjudication_mark_value_not_negative'),
+            model_name="mark",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("value__gte", 0)), name="adjudication_mark_value_not_negative"
+            ),
         ),
     ]

@@ -1,0 +1,262 @@
+"""The results desk: the scrutineer and the chairman watch sheets arrive, check, close,
+correct with a trail, and publish. Thin views over adjudication.services."""
+
+from __future__ import annotations
+
+import functools
+import uuid
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from adjudication import tabulation
+from adjudication.models import MarkChange, RecallDecision, Sheet, TabletSession
+from adjudication.services import (
+    ScoringError,
+    SheetInput,
+    recall_decide,
+    round_close,
+    round_progress,
+    round_publish,
+    round_reopen,
+    sheet_confirm,
+    sheet_submit,
+    sheet_unlock,
+    tabulate_round,
+)
+from adjudication.sheets import as_int, marks_from_post, part_get, round_parts, sheet_view
+from adjudication.tablets import TabletRefused, tablet_code_issue, tablet_revoke
+from competitions.models import Competition, Judge, Round, RoundStatus
+from competitions.services import TransitionRefused, round_transition
+
+
+def desk_required(view):
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+        if not request.user.has_perm("adjudication.run_results_desk"):
+            raise PermissionDenied("The results desk is for scrutineers and the chairman.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@never_cache
+@desk_required
+def desk_index(request):
+    competitions = Competition.objects.exclude(status__in=["draft", "cancelled", "archived"])
+    return render(request, "adjudication/desk_index.html", {"competitions": competitions})
+
+
+def _rounds_with_progress(competition):
+    rounds = (
+        Round.objects.filter(event__competition=competition)
+        .select_related("event")
+        .order_by("event__position", "position")
+    )
+    return [(r, round_progress(r) if r.status == RoundStatus.OPEN else None) for r in rounds]
+
+
+@never_cache
+@desk_required
+def desk_competition(request, slug: str):
+    competition = get_object_or_404(Competition, slug=slug)
+    context = {
+        "competition": competition,
+        "rounds": _rounds_with_progress(competition),
+        "judges": competition.judges.order_by("letter"),
+        "tablets": TabletSession.objects.filter(
+            judge__competition=competition, revoked_at__isnull=True
+        ).select_related("judge"),
+    }
+    template = (
+        "adjudication/_desk_live.html"
+        if request.GET.get("fragment")
+        else "adjudication/desk_competition.html"
+    )
+    return render(request, template, context)
+
+
+def _tabulation_view(round_):
+    try:
+        kind, result = tabulate_round(round_)
+    except ScoringError as error:
+        return {"problem": error}
+    view = {"kind": kind, "result": result}
+    if kind == "recalls":
+        view["options"] = (len(result.recalled), len(result.recalled) + len(result.tied))
+    if kind == "final":
+        view["sheet_text"] = tabulation.explain_text(result)
+    return view
+
+
+@never_cache
+@desk_required
+def desk_round(request, round_id: int):
+    round_ = get_object_or_404(Round.objects.select_related("event__competition"), pk=round_id)
+    sheets = (
+        Sheet.objects.filter(round=round_)
+        .select_related("judge", "dance", "entry__competitor", "submitted_by", "confirmed_by")
+        .order_by("dance__position", "entry_id", "judge__letter")
+    )
+    context = {
+        "round": round_,
+        "competition": round_.event.competition,
+        "progress": round_progress(round_),
+        "tabulation": _tabulation_view(round_),
+        "sheets": sheets,
+        "parts": round_parts(round_),
+        "judges": Judge.objects.filter(seats__event=round_.event).order_by("letter"),
+        "withdrawn": round_.event.entries.filter(
+            withdrawn=True, heat_entries__heat__round=round_
+        ).select_related("competitor"),
+        "decision": RecallDecision.objects.filter(round=round_)
+        .select_related("decided_by")
+        .first(),
+        "trail": MarkChange.objects.filter(round=round_)
+        .select_related("judge", "actor", "entry__competitor", "criterion", "dance")
+        .order_by("-at", "-id")[:200],
+    }
+    return render(request, "adjudication/desk_round.html", context)
+
+
+@require_POST
+@desk_required
+def desk_round_action(request, round_id: int):
+    round_ = get_object_or_404(Round, pk=round_id)
+    action = request.POST.get("action")
+    reason = request.POST.get("reason", "")
+    try:
+        if action == "open":
+            round_transition(round=round_, to_status=RoundStatus.OPEN, actor=request.user)
+            messages.success(request, f"{round_} is open: the judges' tablets show it now.")
+        elif action == "close":
+            round_close(round=round_, actor=request.user)
+            messages.success(request, f"{round_} is closed and tabulated.")
+        elif action == "decide":
+            count = int(request.POST.get("recall_count", "0"))
+            recall_decide(round=round_, recall_count=count, actor=request.user)
+            messages.success(request, f"Recall {count}: recorded with your name.")
+        elif action == "reopen":
+            round_reopen(round=round_, actor=request.user, reason=reason)
+            messages.success(request, f"{round_} is open again for a correction.")
+        elif action == "publish":
+            round_publish(round=round_, actor=request.user)
+            messages.success(request, f"{round_} is published.")
+        else:
+            messages.error(request, "Unknown action.")
+    except (ScoringError, TransitionRefused, ValueError) as refusal:
+        messages.error(request, str(refusal))
+    return redirect("adjudication:desk-round", round_.pk)
+
+
+@require_POST
+@desk_required
+def desk_sheet_action(request, sheet_id: int):
+    sheet = get_object_or_404(Sheet, pk=sheet_id)
+    try:
+        if request.POST.get("action") == "confirm":
+            sheet_confirm(sheet=sheet, actor=request.user)
+            messages.success(request, "Paper sheet confirmed: it counts now.")
+        elif request.POST.get("action") == "unlock":
+            sheet_unlock(sheet=sheet, actor=request.user, reason=request.POST.get("reason", ""))
+            messages.success(request, f"Sheet unlocked: judge {sheet.judge.letter} may correct it.")
+    except ScoringError as refusal:
+        messages.error(request, str(refusal))
+    return redirect("adjudication:desk-round", sheet.round_id)
+
+
+@never_cache
+@desk_required
+def desk_paper_sheet(request, round_id: int, judge_id: int, part: str):
+    """Type in a judge's paper sheet; it counts once a second person confirms it."""
+    if not request.user.has_perm("adjudication.enter_paper_sheet"):
+        raise PermissionDenied("Typing in paper sheets is for scrutineers.")
+    round_ = get_object_or_404(Round.objects.select_related("event"), pk=round_id)
+    judge = get_object_or_404(Judge, pk=judge_id, seats__event=round_.event)
+    found = part_get(round_, part)
+    if found is None:
+        raise PermissionDenied("No such sheet.")
+    view = sheet_view(judge=judge, round_=round_, part=found)
+    error, posted = None, None
+    if request.method == "POST":
+        posted = marks_from_post(view, request.POST)
+        try:
+            sheet_submit(
+                data=SheetInput(
+                    round_id=round_.pk,
+                    judge_id=judge.pk,
+                    dance_id=found.dance.pk if found.dance else None,
+                    entry_id=found.entry.pk if found.entry else None,
+                    marks=posted,
+                    client_key=request.POST.get("client_key", ""),
+                    base_version=as_int(request.POST.get("base_version")),
+                    round_revision=as_int(request.POST.get("round_revision")),
+                    reason=request.POST.get("reason", "") or "typed from the paper sheet",
+                ),
+                actor=request.user,
+                source=Sheet.Source.PAPER,
+            )
+        except ScoringError as refusal:
+            error = refusal
+        else:
+            messages.success(
+                request,
+                f"Paper sheet of judge {judge.letter} stored: a colleague confirms it before it "
+                "counts.",
+            )
+            return redirect("adjudication:desk-round", round_.pk)
+    return render(
+        request,
+        "adjudication/desk_paper.html",
+        {
+            "view": view,
+            "judge": judge,
+            "error": error,
+            "posted": {str(k): v for k, v in (posted or view.marks).items()},
+            "client_key": uuid.uuid4().hex,
+            "places": range(1, len(view.finalists) + 1),
+        },
+        status=400 if error else 200,
+    )
+
+
+@require_POST
+@desk_required
+def desk_tablet_code(request, judge_id: int):
+    judge = get_object_or_404(Judge.objects.select_related("competition"), pk=judge_id)
+    try:
+        code = tablet_code_issue(judge=judge, actor=request.user)
+    except TabletRefused as refusal:
+        raise PermissionDenied(str(refusal)) from None
+    path = reverse("adjudication:tablet-qr", args=[judge.competition.slug, judge.letter])
+    url = f"{settings.SITE_URL.rstrip('/')}{path}?code={code}"
+    qr = mark_safe(segno.make(url, error="m").svg_inline(scale=6))  # noqa: S308
+    return render(
+        request,
+        "adjudication/desk_tablet_code.html",
+        {"judge": judge, "code": code, "url": url, "qr": qr},
+    )
+
+
+@require_POST
+@desk_required
+def desk_tablet_revoke(request, tablet_id: int):
+    tablet = get_object_or_404(
+        TabletSession.objects.select_related("judge__competition"), pk=tablet_id
+    )
+    try:
+        tablet_revoke(tablet=tablet, actor=request.user)
+    except TabletRefused as refusal:
+        raise PermissionDenied(str(refusal)) from None
+    messages.success(request, f"Tablet of judge {tablet.judge.letter} signed out.")
+    return redirect("adjudication:desk-competition", tablet.judge.competition.slug)
