@@ -420,11 +420,9 @@ class RoundAdmin(FixedParentMixin, admin.ModelAdmin):
     readonly_fields = ("status",)
     inlines = [HeatInline]
     fixed_parent_fields = ("event",)
-    actions = [
-        round_action(RoundStatus.OPEN, "Open for scoring (or reopen for a correction)"),
-        round_action(RoundStatus.CLOSED, "Close scoring"),
-        round_action(RoundStatus.PUBLISHED, "Publish results"),
-    ]
+    # Closing, reopening and publishing happen at the results desk (/desk/), where the
+    # sheets are checked and the round is tabulated.
+    actions = [round_action(RoundStatus.OPEN, "Open for scoring")]
 
     def has_transition_permission(self, request):
         return request.user.has_perm("competitions.transition_round")

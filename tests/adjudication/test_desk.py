@@ -129,3 +129,21 @@ def test_issue_a_code_then_sign_the_tablet_out(scrutineer_client, client, day):
     assert tablet.get(reverse("adjudication:tablet-home")).status_code == 302
     session.refresh_from_db()
     assert session.revoked_at is not None
+
+
+def test_marks_in_the_admin_are_read_only(client, day):
+    from adjudication.models import MarkChange
+
+    day.send(day.judges[0], day.dances[0], day.crosses(day.entries()[:6]))
+    admin_user = UserFactory(username="root", is_superuser=True, is_staff=True)
+    client.force_login(admin_user)
+    change = MarkChange.objects.first()
+
+    page = client.get(reverse("admin:adjudication_markchange_change", args=[change.pk]))
+    posted = client.post(
+        reverse("admin:adjudication_markchange_change", args=[change.pk]), {"reason": "x"}
+    )
+
+    assert page.status_code == 200
+    assert posted.status_code == 403
+    assert client.get(reverse("admin:adjudication_markchange_add")).status_code == 403
