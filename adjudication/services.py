@@ -159,6 +159,11 @@ def _check_skating_marks(round_: Round, marks: Mapping[int, Any]) -> dict[int, D
     return values
 
 
+def _plain(number: Decimal) -> str:
+    """10.00 as "10", 0.50 as "0.5"."""
+    return f"{number.normalize():f}"
+
+
 def _check_criteria_marks(round_: Round, entry: Entry, marks: Mapping[int, Any]):
     criteria = {c.pk: c for c in Criterion.objects.filter(event_id=round_.event_id)}
     if not HeatEntry.objects.filter(heat__round=round_, entry=entry).exists():
@@ -177,11 +182,11 @@ def _check_criteria_marks(round_: Round, entry: Entry, marks: Mapping[int, Any])
         value = _decimal(raw, criterion.name)
         if not criterion.min_score <= value <= criterion.max_score:
             problems.append(
-                f"{criterion.name}: {value} is outside {criterion.min_score:g}–"
-                f"{criterion.max_score:g}."
+                f"{criterion.name}: {_plain(value)} is outside {_plain(criterion.min_score)}–"
+                f"{_plain(criterion.max_score)}."
             )
         elif (value - criterion.min_score) % criterion.step:
-            problems.append(f"{criterion.name}: use steps of {criterion.step:g}.")
+            problems.append(f"{criterion.name}: use steps of {_plain(criterion.step)}.")
         values[pk] = value
     if problems:
         raise ScoringError("Scores out of range.", problems=tuple(problems))

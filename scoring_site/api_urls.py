@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from adjudication import api as adjudication_api
 from competitions import api as competitions_api
 
 app_name = "api"
@@ -21,5 +22,18 @@ urlpatterns = [
         "registrations/<str:reference>/",
         competitions_api.RegistrationDetailApi.as_view(),
         name="registration-detail",
+    ),
+    path("auth/token/", adjudication_api.TokenObtainApi.as_view(), name="token"),
+    path("auth/token/refresh/", adjudication_api.TokenRefreshApi.as_view(), name="token-refresh"),
+    path("judge/sheets/", adjudication_api.JudgeSheetListApi.as_view(), name="judge-sheets"),
+    path(
+        "judge/rounds/<int:round_id>/",
+        adjudication_api.JudgeRoundApi.as_view(),
+        name="judge-round",
+    ),
+    path(
+        "judge/rounds/<int:round_id>/sheets/",
+        adjudication_api.JudgeSheetSubmitApi.as_view(),
+        name="judge-sheet-submit",
     ),
 ]
