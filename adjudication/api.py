@@ -1,0 +1,581 @@
+"""Judges' devices over the API: the sheets to fill now, one round, and sending a sheet.
+
+Signing in: ``POST /api/v1/auth/token/`` with the judge's username and password (set by
+the organizer) gives an access token (minutes) and a refresh token (hours); every call
+here sends ``Authorization: Bearer <access>``. Only tokens are accepted here, not the
+session cookie of the tablet pages.
+
+Who sees what: the judge is always the ``Judge`` row linked to the signed-in user
+(``Judge.user``), never an id from the request. A user with no judge seat at all gets
+403 (``not_a_judge``) from the list; a round whose panel the user does not sit on answers
+404 (``not_found``) exactly like a round that does not exist, so nobody learns about
+other panels. A judge reads and writes only their own sheets.
+
+Revoked tablets: when the desk revokes a tablet of one of the user's judge seats
+(``TabletSession.revoked_at``), every token issued before that moment stops working:
+401 with code ``revoked``, for access tokens here (``TabletNotRevoked``) and for refresh
+tokens at ``/api/v1/auth/token/refresh/``, so an old refresh token cannot mint new access
+tokens. The token's ``iat`` claim is in whole seconds, so a token issued in the same
+second as the revocation is refused too (sign in again a moment later). Signing in again
+with the password gives a working token: to keep a judge out, the organizer also removes
+their password.
+
+Sending a sheet goes through ``adjudication.services.sheet_submit``, like every mark:
+201 when stored, 200 with ``Idempotent-Replayed: true`` when the same device key sends
+the same sheet again. Refusals of the service become: ``invalid`` 400, ``closed``,
+``stale`` and ``conflict`` 409, ``forbidden`` 403, ``not_on_panel`` 404 (as above).
+
+Errors have one shape: ``{"code": "...", "message": "...", "errors": {field: [..]}}``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import exceptions, serializers, status
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from adjudication.models import Sheet
+from adjudication.selectors import (
+    SeatAmbiguous,
+    SeatNotFound,
+    judge_for_round,
+    judge_round_get,
+    judge_round_list,
+    judge_seats,
+    own_sheet,
+    tablet_revoked_latest,
+)
+from adjudication.services import ScoringError, SheetInput, sheet_submit
+from competitions.api import ErrorOut, error_response
+from competitions.models import Judge, Round, RoundKind, RoundStatus, ScoringMethod
+
+# Ids go to the database: keep them within a signed 64-bit integer.
+MAX_ID = 2**63 - 1
+
+SCORING_HTTP_STATUS = {
+    "invalid": status.HTTP_400_BAD_REQUEST,
+    "closed": status.HTTP_409_CONFLICT,
+    "stale": status.HTTP_409_CONFLICT,
+    "conflict": status.HTTP_409_CONFLICT,
+    "forbidden": status.HTTP_403_FORBIDDEN,
+}
+
+NOT_FOUND_MESSAGE = "No such round on your panels."
+
+
+# --- Errors -----------------------------------------------------------------------------------
+
+
+def _flatten(errors: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Serializer errors as ``{field: [messages]}``; nested fields as ``marks.12``."""
+    if isinstance(errors, dict):
+        flat: dict[str, list[str]] = {}
+        for key, value in errors.items():
+            name = "__all__" if key == "non_field_errors" else str(key)
+            flat.update(_flatten(value, f"{prefix}.{name}" if prefix else name))
+        return flat
+    if isinstance(errors, list) and any(isinstance(e, dict | list) for e in errors):
+        flat = {}
+        for index, value in enumerate(errors):
+            flat.update(_flatten(value, f"{prefix}.{index}" if prefix else str(index)))
+        return flat
+    messages = errors if isinstance(errors, list) else [errors]
+    return {prefix or "__all__": [str(m) for m in messages]}
+
+
+def invalid_body_response(errors: Any) -> Response:
+    return error_response("invalid", _flatten(errors), status.HTTP_400_BAD_REQUEST)
+
+
+def not_found_response() -> Response:
+    return error_response("not_found", {"__all__": [NOT_FOUND_MESSAGE]}, status.HTTP_404_NOT_FOUND)
+
+
+def scoring_error_response(error: ScoringError) -> Response:
+    if error.code == "not_on_panel":
+        return not_found_response()
+    full = str(error)
+    suffix = " " + " ".join(error.problems)
+    message = full[: -len(suffix)] if error.problems and full.endswith(suffix) else full
+    return Response(
+        {
+            "code": error.code,
+            "message": full,
+            "errors": {"__all__": [message, *error.problems]},
+        },
+        status=SCORING_HTTP_STATUS.get(error.code, status.HTTP_400_BAD_REQUEST),
+    )
+
+
+def _exception_body(exc: exceptions.APIException) -> dict[str, Any]:
+    detail = exc.detail
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten(detail)
+        code = "invalid"
+    elif isinstance(detail, dict) and "detail" in detail:
+        # simplejwt: {"detail": ..., "code": ..., "messages": [...]}
+        code = str(detail.get("code") or exc.default_code)
+        errors = {"__all__": [str(detail["detail"])]}
+    elif isinstance(exc, exceptions.ParseError):
+        code, errors = "invalid", _flatten(detail)
+    else:
+        code = str(getattr(detail, "code", None) or exc.default_code)
+        errors = _flatten(detail)
+    message = "; ".join(m for messages in errors.values() for m in messages)
+    return {"code": code, "message": message, "errors": errors}
+
+
+class ErrorShapeMixin:
+    """DRF's own refusals (401, 403, 405, 415, bad JSON) in the API's error shape."""
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if isinstance(exc, Http404):
+            exc = exceptions.NotFound()
+        elif isinstance(exc, DjangoPermissionDenied):
+            exc = exceptions.PermissionDenied()
+        if isinstance(exc, exceptions.APIException):
+            response.data = _exception_body(exc)
+        return response
+
+
+# --- Revoked tablets --------------------------------------------------------------------------
+
+
+class TokenRevoked(exceptions.AuthenticationFailed):
+    default_detail = "This device was signed out at the desk: sign in again."
+    default_code = "revoked"
+
+
+def token_revoked(*, user_id: Any, issued_at: Any) -> bool:
+    """Whether the desk revoked a tablet of this user at or after the token was issued
+    (``iat``, whole seconds). A token without ``iat`` counts as revoked once any tablet
+    of the user was."""
+    if user_id is None:
+        return False  # no user: nothing of a judge's to refuse (and no token works)
+    latest = tablet_revoked_latest(user_id=user_id)
+    if latest is None:
+        return False
+    if not isinstance(issued_at, int | float) or isinstance(issued_at, bool):
+        return True
+    try:
+        issued = dt.datetime.fromtimestamp(issued_at, tz=dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        return True
+    return latest >= issued
+
+
+class TabletNotRevoked(BasePermission):
+    """Refuses (401 ``revoked``) an access token issued before the desk last revoked a
+    tablet of one of the user's judge seats."""
+
+    def has_permission(self, request, view) -> bool:
+        if not request.user or not request.user.is_authenticated:
+            return True  # IsAuthenticated answers 401.
+        token = request.auth
+        issued_at = token.get("iat") if token is not None else None
+        if token_revoked(user_id=request.user.pk, issued_at=issued_at):
+            raise TokenRevoked
+        return True
+
+
+# --- Tokens -----------------------------------------------------------------------------------
+
+
+class TokenRefreshIn(TokenRefreshSerializer):
+    """simplejwt's refresh (rotating, blacklisting the old one), refused for a refresh
+    token issued before a tablet of the user was revoked."""
+
+    def validate(self, attrs):
+        refresh = self.token_class(attrs["refresh"])
+        if token_revoked(
+            user_id=refresh.payload.get(jwt_settings.USER_ID_CLAIM),
+            issued_at=refresh.payload.get("iat"),
+        ):
+            raise TokenRevoked
+        return super().validate(attrs)
+
+
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="auth_token_obtain",
+        summary="Sign a device in: an access and a refresh token",
+        request=TokenObtainPairSerializer,
+        responses={200: TokenObtainPairSerializer, 400: ErrorOut, 401: ErrorOut},
+    )
+)
+class TokenObtainApi(ErrorShapeMixin, TokenObtainPairView):
+    pass
+
+
+@extend_schema_view(
+    post=extend_schema(
+        operation_id="auth_token_refresh",
+        summary="A new access token (and a new refresh token) for a refresh token",
+        request=TokenRefreshIn,
+        responses={200: TokenRefreshIn, 400: ErrorOut, 401: ErrorOut},
+    )
+)
+class TokenRefreshApi(ErrorShapeMixin, TokenRefreshView):
+    serializer_class = TokenRefreshIn
+
+
+# --- Output -----------------------------------------------------------------------------------
+
+
+class JudgeOut(serializers.Serializer):
+    letter = serializers.CharField()
+    name = serializers.CharField()
+
+
+class EntryLineOut(serializers.Serializer):
+    entry_id = serializers.IntegerField()
+    bib = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+    withdrawn = serializers.BooleanField(help_text="Withdrawn entries cannot be marked.")
+
+
+class HeatOut(serializers.Serializer):
+    number = serializers.IntegerField()
+    entries = EntryLineOut(
+        many=True,
+        help_text=(
+            "By bib in preliminary rounds; in running order for criteria; in a final, in a "
+            "random order of this judge's own (the same each time)."
+        ),
+    )
+
+
+MARK_VALUE = {"max_digits": 7, "decimal_places": 2}
+
+
+class OwnSheetOut(serializers.Serializer):
+    version = serializers.IntegerField(help_text="Send it back as base_version to change it.")
+    round_revision = serializers.IntegerField()
+    source = serializers.CharField(help_text="tablet, api, paper or simulation")
+    submitted_at = serializers.DateTimeField()
+    unlocked = serializers.BooleanField(
+        help_text="Unlocked by the chairman: it may be corrected while the round is closed."
+    )
+    marks = serializers.DictField(
+        child=serializers.DecimalField(**MARK_VALUE),
+        help_text="Entry id (skating) or criterion id (criteria) → value.",
+    )
+
+
+class PartOut(serializers.Serializer):
+    dance_id = serializers.IntegerField(allow_null=True, help_text="Skating: the dance.")
+    entry_id = serializers.IntegerField(allow_null=True, help_text="Criteria: the entry.")
+    name = serializers.CharField()
+    bib = serializers.IntegerField(allow_null=True)
+    sheet = OwnSheetOut(allow_null=True, help_text="Your current sheet; null if not sent yet.")
+
+
+class CriterionOut(serializers.Serializer):
+    criterion_id = serializers.IntegerField()
+    name = serializers.CharField()
+    min = serializers.DecimalField(**MARK_VALUE)
+    max = serializers.DecimalField(**MARK_VALUE)
+    step = serializers.DecimalField(max_digits=6, decimal_places=2)
+    weight = serializers.DecimalField(max_digits=6, decimal_places=3)
+
+
+class JudgeRoundOut(serializers.Serializer):
+    round_id = serializers.IntegerField(source="round.pk")
+    competition_id = serializers.IntegerField(source="round.event.competition_id")
+    competition_name = serializers.CharField(source="round.event.competition.name")
+    event_id = serializers.IntegerField(source="round.event_id")
+    event_name = serializers.CharField(source="round.event.name")
+    scoring_method = serializers.ChoiceField(
+        choices=ScoringMethod.choices, source="round.event.scoring_method"
+    )
+    round_kind = serializers.ChoiceField(choices=RoundKind.choices, source="round.kind")
+    round_status = serializers.ChoiceField(
+        choices=RoundStatus.choices,
+        source="round.status",
+        help_text="Marks are taken while open (or on a sheet the chairman unlocked).",
+    )
+    revision = serializers.IntegerField(
+        source="round.revision", help_text="Send it back as round_revision."
+    )
+    recall_count = serializers.IntegerField(
+        source="round.recall_count", allow_null=True, help_text="null for a final"
+    )
+    marks_per_sheet = serializers.IntegerField(
+        help_text="Marks on a complete sheet: the crosses to give, the places, or the criteria."
+    )
+    judge = JudgeOut(help_text="You, on this panel.")
+    heats = HeatOut(many=True)
+    parts = PartOut(
+        many=True,
+        help_text="One sheet each: the dances (skating) or the entries in running order.",
+    )
+    criteria = CriterionOut(many=True, help_text="Criteria events only; empty for skating.")
+
+
+class JudgeRoundListOut(serializers.Serializer):
+    rounds = JudgeRoundOut(many=True)
+
+
+class SheetOut(serializers.Serializer):
+    round_id = serializers.IntegerField()
+    dance_id = serializers.IntegerField(allow_null=True)
+    entry_id = serializers.IntegerField(allow_null=True)
+    judge = serializers.CharField(help_text="Your letter on the panel.")
+    client_key = serializers.CharField()
+    version = serializers.IntegerField()
+    round_revision = serializers.IntegerField()
+    source = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+    marks = serializers.DictField(child=serializers.DecimalField(**MARK_VALUE))
+
+
+def _sheet_body(sheet: Sheet, judge: Judge) -> dict[str, Any]:
+    own = own_sheet(sheet)
+    return SheetOut(
+        {
+            "round_id": sheet.round_id,
+            "dance_id": sheet.dance_id,
+            "entry_id": sheet.entry_id,
+            "judge": judge.letter,
+            "client_key": sheet.client_key,
+            "version": own.version,
+            "round_revision": own.round_revision,
+            "source": own.source,
+            "submitted_at": own.submitted_at,
+            "marks": own.marks,
+        }
+    ).data
+
+
+# --- Input ------------------------------------------------------------------------------------
+
+
+class MarkValueField(serializers.DecimalField):
+    """A number (or a decimal string) with at most 2 decimals, passed on as sent: not
+    padded to 2 decimals, so the service's messages say "place 3", not "place 3.00"."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**MARK_VALUE, coerce_to_string=False, **kwargs)
+
+    def quantize(self, value):
+        return value
+
+
+class SheetIn(serializers.Serializer):
+    dance_id = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="Skating: the dance."
+    )
+    entry_id = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="Criteria: the entry."
+    )
+    marks = serializers.DictField(
+        child=MarkValueField(),
+        help_text=(
+            "Skating: entry id → 1 for each recalled couple, or each finalist's place. "
+            'Criteria: criterion id → score. Values are numbers or decimal strings ("8.5").'
+        ),
+    )
+    client_key = serializers.CharField(
+        max_length=64,
+        help_text="The device's own key for this sending: the same key again is stored once.",
+    )
+    base_version = serializers.IntegerField(
+        min_value=0, max_value=MAX_ID, help_text="The version you loaded; 0 for a new sheet."
+    )
+    round_revision = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="The round's revision you loaded."
+    )
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=300,
+        help_text="Why you change a sheet you already sent (required then).",
+    )
+
+    def validate_marks(self, marks: dict[str, Any]) -> dict[int, Any]:
+        bad = [k for k in marks if not (k.isascii() and k.isdigit() and 0 < len(k) <= 18)]
+        if bad:
+            raise serializers.ValidationError(
+                "Mark entries (or criteria) by their id, a whole number: "
+                + ", ".join(f"“{k}”" for k in bad[:5])
+                + " is not one."
+            )
+        return {int(k): v for k, v in marks.items()}
+
+    def validate(self, attrs):
+        if ("dance_id" in attrs) == ("entry_id" in attrs):
+            raise serializers.ValidationError(
+                "Send dance_id (skating) or entry_id (criteria): one of them."
+            )
+        return attrs
+
+
+# --- Views ------------------------------------------------------------------------------------
+
+
+class JudgeApi(ErrorShapeMixin, APIView):
+    authentication_classes = [JWTAuthentication]
+    permission_classes = [IsAuthenticated, TabletNotRevoked]
+
+
+COMMON_ERRORS = {401: ErrorOut, 403: ErrorOut}
+
+
+class JudgeSheetListApi(JudgeApi):
+    """The sheets a judge has to fill now, over all the competitions they judge."""
+
+    @extend_schema(
+        operation_id="judge_sheets_list",
+        summary="The rounds open on your panels, with your sheets",
+        description=(
+            "Every open round of a panel you sit on (and every closed round where the "
+            "chairman unlocked one of your sheets), with its entries by heat, the parts to "
+            "fill (dances, or entries in running order for criteria events) and your own "
+            "current sheet for each part."
+        ),
+        responses={200: JudgeRoundListOut, **COMMON_ERRORS},
+    )
+    def get(self, request):
+        judges = judge_seats(user=request.user)
+        if not judges:
+            return error_response(
+                "not_a_judge",
+                {"__all__": ["This account is not linked to a judge of any competition."]},
+                status.HTTP_403_FORBIDDEN,
+            )
+        rounds = judge_round_list(user=request.user, judges=judges)
+        return Response(JudgeRoundListOut({"rounds": rounds}).data)
+
+
+class JudgeRoundApi(JudgeApi):
+    """One round of the judge's panels, whatever its status."""
+
+    @extend_schema(
+        operation_id="judge_round_read",
+        summary="One round of your panels, with your sheets",
+        responses={200: JudgeRoundOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
+    )
+    def get(self, request, round_id: int):
+        try:
+            judge_round = judge_round_get(user=request.user, round_id=round_id)
+        except SeatNotFound:
+            return not_found_response()
+        except SeatAmbiguous as ambiguous:
+            return error_response("conflict", {"__all__": [str(ambiguous)]}, 409)
+        return Response(JudgeRoundOut(judge_round).data)
+
+
+class JudgeSheetSubmitApi(JudgeApi):
+    """Send one sheet of a round: a dance (skating) or an entry (criteria), whole."""
+
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        operation_id="judge_sheet_submit",
+        summary="Send your sheet for one dance or entry of a round",
+        description=(
+            "The whole sheet at once. A new sheet has base_version 0; a change sends the "
+            "version it loaded and a reason. The same client_key with the same marks is "
+            "stored once: the answer is then 200 with Idempotent-Replayed: true."
+        ),
+        request=SheetIn,
+        parameters=[
+            OpenApiParameter(
+                "Idempotent-Replayed",
+                str,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description="true: this sheet was already stored under this client_key.",
+            )
+        ],
+        responses={
+            201: SheetOut,
+            200: SheetOut,
+            400: ErrorOut,
+            404: ErrorOut,
+            409: ErrorOut,
+            **COMMON_ERRORS,
+        },
+        examples=[
+            OpenApiExample(
+                "Recall crosses for a dance",
+                value={
+                    "dance_id": 3,
+                    "marks": {"11": 1, "12": 1, "14": 1, "15": 1, "17": 1, "18": 1},
+                    "client_key": "tablet-7f3c-0001",
+                    "base_version": 0,
+                    "round_revision": 1,
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Criteria scores corrected",
+                value={
+                    "entry_id": 21,
+                    "marks": {"4": "8.5", "5": "9"},
+                    "client_key": "tablet-7f3c-0002",
+                    "base_version": 1,
+                    "round_revision": 1,
+                    "reason": "Presentation keyed wrongly",
+                },
+                request_only=True,
+            ),
+        ],
+    )
+    def post(self, request, round_id: int):
+        try:
+            judge = judge_for_round(user=request.user, round_id=round_id)
+        except SeatNotFound:
+            return not_found_response()
+        except SeatAmbiguous as ambiguous:
+            return error_response("conflict", {"__all__": [str(ambiguous)]}, 409)
+        body = SheetIn(data=request.data)
+        if not body.is_valid():
+            return invalid_body_response(body.errors)
+        data = body.validated_data
+        try:
+            outcome = sheet_submit(
+                data=SheetInput(
+                    round_id=round_id,
+                    judge_id=judge.pk,
+                    marks=data["marks"],
+                    client_key=data["client_key"],
+                    base_version=data["base_version"],
+                    round_revision=data["round_revision"],
+                    dance_id=data.get("dance_id"),
+                    entry_id=data.get("entry_id"),
+                    reason=data["reason"],
+                ),
+                actor=request.user,
+                source=Sheet.Source.API,
+            )
+        except ScoringError as error:
+            return scoring_error_response(error)
+        except Round.DoesNotExist:
+            return not_found_response()
+        response = Response(
+            _sheet_body(outcome.sheet, judge),
+            status=status.HTTP_200_OK if outcome.replayed else status.HTTP_201_CREATED,
+        )
+        if outcome.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response

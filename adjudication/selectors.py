@@ -1,0 +1,295 @@
+"""Reusable reads of judges' sheets: what a judge's device shows, and whether its tokens
+still stand.
+
+Every read here starts from a user and goes through that user's own ``Judge`` rows: a
+judge never sees another panel, nor another judge's sheet.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import random
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from django.db.models import Max, Prefetch, Q
+
+from accounts.models import User
+from adjudication.models import Sheet, TabletSession
+from competitions.models import (
+    Criterion,
+    Dance,
+    Entry,
+    Heat,
+    HeatEntry,
+    Judge,
+    PanelSeat,
+    Round,
+    RoundKind,
+    RoundStatus,
+)
+
+
+class SeatNotFound(Exception):
+    """The user has no judge seat on this round's panel (or the round does not exist)."""
+
+
+class SeatAmbiguous(Exception):
+    """The user holds two or more judge seats on one panel: a set-up mistake for the desk."""
+
+    def __init__(self, letters: Sequence[str]):
+        self.letters = tuple(letters)
+        super().__init__(
+            f"You hold more than one judge seat on this panel ({', '.join(self.letters)}): "
+            "ask the desk to fix the panel."
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class EntryLine:
+    entry_id: int
+    bib: int | None
+    name: str
+    withdrawn: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class HeatLines:
+    number: int
+    entries: list[EntryLine]
+
+
+@dataclasses.dataclass(frozen=True)
+class CriterionLine:
+    criterion_id: int
+    name: str
+    min: Decimal
+    max: Decimal
+    step: Decimal
+    weight: Decimal
+
+
+@dataclasses.dataclass(frozen=True)
+class OwnSheet:
+    """The judge's own current sheet for one part. ``marks`` is keyed by entry id
+    (skating) or criterion id (criteria), as a string, like the body that sends it."""
+
+    version: int
+    round_revision: int
+    source: str
+    submitted_at: dt.datetime
+    unlocked: bool
+    marks: dict[str, Decimal]
+
+
+@dataclasses.dataclass(frozen=True)
+class SheetPart:
+    """One sheet to fill: a dance (skating) or an entry (criteria)."""
+
+    dance_id: int | None
+    entry_id: int | None
+    name: str
+    bib: int | None
+    sheet: OwnSheet | None
+
+
+@dataclasses.dataclass(frozen=True)
+class JudgeRound:
+    """One round as one judge of its panel sees it."""
+
+    judge: Judge
+    round: Round
+    heats: list[HeatLines]
+    parts: list[SheetPart]
+    criteria: list[CriterionLine]
+    marks_per_sheet: int
+
+
+def own_sheet(sheet: Sheet) -> OwnSheet:
+    key = "criterion_id" if sheet.entry_id is not None else "entry_id"
+    return OwnSheet(
+        version=sheet.version,
+        round_revision=sheet.round_revision,
+        source=sheet.source,
+        submitted_at=sheet.submitted_at,
+        unlocked=sheet.unlocked_at is not None,
+        marks={str(getattr(m, key)): m.value for m in sheet.marks.all()},
+    )
+
+
+def _by_bib(entry: Entry) -> tuple[bool, int, int]:
+    bib = entry.competitor.bib
+    return (bib is None, bib or 0, entry.pk)
+
+
+def finalist_order(*, judge_id: int, round_id: int, entries: Iterable[Entry]) -> list[Entry]:
+    """The finalists in a random order of this judge's own, so that the list on the
+    sheet suggests no placing: the same for one judge each time (seeded by judge and
+    round), different from judge to judge. Withdrawn couples come last, by bib."""
+    ordered = sorted(entries, key=_by_bib)
+    active = [e for e in ordered if not e.withdrawn]
+    random.Random(f"{judge_id}:{round_id}").shuffle(active)
+    return active + [e for e in ordered if e.withdrawn]
+
+
+def _line(entry: Entry) -> EntryLine:
+    return EntryLine(
+        entry_id=entry.pk,
+        bib=entry.competitor.bib,
+        name=entry.competitor.display_name,
+        withdrawn=entry.withdrawn,
+    )
+
+
+def _running_order(heat_entry: HeatEntry) -> tuple[bool, int, bool, int, int]:
+    position = heat_entry.position
+    bib = heat_entry.entry.competitor.bib
+    return (position is None, position or 0, bib is None, bib or 0, heat_entry.entry_id)
+
+
+def _judge_rounds(pairs: list[tuple[Judge, int]]) -> list[JudgeRound]:
+    """Build every (judge, round id) pair in a fixed number of queries."""
+    round_ids = {round_id for _, round_id in pairs}
+    heats = Heat.objects.order_by("number").prefetch_related(
+        Prefetch(
+            "heat_entries",
+            queryset=HeatEntry.objects.select_related("entry__competitor"),
+        )
+    )
+    rounds = {
+        r.pk: r
+        for r in Round.objects.filter(pk__in=round_ids)
+        .select_related("event__competition")
+        .prefetch_related(
+            Prefetch("event__dances", queryset=Dance.objects.order_by("position", "id")),
+            Prefetch("event__criteria", queryset=Criterion.objects.order_by("position", "id")),
+            Prefetch("heats", queryset=heats),
+        )
+    }
+    sheets = {
+        (s.round_id, s.judge_id, s.dance_id, s.entry_id): s
+        for s in Sheet.objects.filter(
+            round_id__in=round_ids, judge_id__in={judge.pk for judge, _ in pairs}
+        ).prefetch_related("marks")
+    }
+    built = []
+    for judge, round_id in pairs:
+        round_ = rounds[round_id]
+        event = round_.event
+
+        def sheet_of(dance_id, entry_id, *, judge=judge, round_=round_):
+            sheet = sheets.get((round_.pk, judge.pk, dance_id, entry_id))
+            return own_sheet(sheet) if sheet is not None else None
+
+        heat_lines = []
+        running: list[Entry] = []
+        for heat in round_.heats.all():
+            heat_entries = sorted(heat.heat_entries.all(), key=_running_order)
+            entries = [he.entry for he in heat_entries]
+            running += entries
+            if event.is_skating and round_.kind == RoundKind.FINAL:
+                entries = finalist_order(judge_id=judge.pk, round_id=round_.pk, entries=entries)
+            elif event.is_skating:
+                entries = sorted(entries, key=_by_bib)
+            heat_lines.append(HeatLines(heat.number, [_line(e) for e in entries]))
+        active = sum(1 for e in running if not e.withdrawn)
+        if event.is_skating:
+            parts = [
+                SheetPart(d.pk, None, d.name, None, sheet_of(d.pk, None))
+                for d in event.dances.all()
+            ]
+            criteria = []
+            per_sheet = (
+                active if round_.kind == RoundKind.FINAL else min(round_.recall_count or 0, active)
+            )
+        else:
+            parts = [
+                SheetPart(
+                    None,
+                    e.pk,
+                    e.competitor.display_name,
+                    e.competitor.bib,
+                    sheet_of(None, e.pk),
+                )
+                for e in running
+                if not e.withdrawn
+            ]
+            criteria = [
+                CriterionLine(c.pk, c.name, c.min_score, c.max_score, c.step, c.weight)
+                for c in event.criteria.all()
+            ]
+            per_sheet = len(criteria)
+        built.append(JudgeRound(judge, round_, heat_lines, parts, criteria, per_sheet))
+    return built
+
+
+def judge_seats(*, user: User) -> list[Judge]:
+    """The user's judge rows, one per competition they judge."""
+    return list(Judge.objects.filter(user=user).order_by("pk"))
+
+
+def judge_round_list(*, user: User, judges: Sequence[Judge] | None = None) -> list[JudgeRound]:
+    """The sheets to fill now: every open round of a panel the user sits on, and every
+    closed round in which the chairman unlocked one of their sheets for a correction."""
+    judges = judge_seats(user=user) if judges is None else list(judges)
+    by_id = {judge.pk: judge for judge in judges}
+    seated: dict[int, list[int]] = {}
+    for event_id, judge_id in PanelSeat.objects.filter(judge_id__in=by_id).values_list(
+        "event_id", "judge_id"
+    ):
+        seated.setdefault(event_id, []).append(judge_id)
+    unlocked = set(
+        Sheet.objects.filter(
+            judge_id__in=by_id, unlocked_at__isnull=False, round__status=RoundStatus.CLOSED
+        ).values_list("round_id", "judge_id")
+    )
+    rounds = (
+        Round.objects.filter(event_id__in=seated)
+        .filter(
+            Q(status=RoundStatus.OPEN)
+            | Q(pk__in={round_id for round_id, _ in unlocked}, status=RoundStatus.CLOSED)
+        )
+        .order_by(
+            "event__competition__starts_on",
+            "event__competition_id",
+            "event__position",
+            "event_id",
+            "position",
+        )
+        .values_list("pk", "event_id", "status")
+    )
+    pairs = [
+        (by_id[judge_id], round_id)
+        for round_id, event_id, status in rounds
+        for judge_id in sorted(seated[event_id], key=lambda pk: by_id[pk].letter)
+        if status == RoundStatus.OPEN or (round_id, judge_id) in unlocked
+    ]
+    return _judge_rounds(pairs) if pairs else []
+
+
+def judge_for_round(*, user: User, round_id: int) -> Judge:
+    """The user's judge seat on the panel of this round. Raises ``SeatNotFound`` (also
+    for a round that does not exist, so a stranger learns nothing) or ``SeatAmbiguous``."""
+    judges = list(
+        Judge.objects.filter(user=user, seats__event__rounds__pk=round_id).order_by("letter")
+    )
+    if not judges:
+        raise SeatNotFound
+    if len(judges) > 1:
+        raise SeatAmbiguous([j.letter for j in judges])
+    return judges[0]
+
+
+def judge_round_get(*, user: User, round_id: int) -> JudgeRound:
+    """One round of the user's panels, whatever its status. Raises like
+    ``judge_for_round``."""
+    judge = judge_for_round(user=user, round_id=round_id)
+    return _judge_rounds([(judge, round_id)])[0]
+
+
+def tablet_revoked_latest(*, user_id: int) -> dt.datetime | None:
+    """When the desk last revoked a tablet of any of this user's judge seats."""
+    return TabletSession.objects.filter(judge__user_id=user_id, revoked_at__isnull=False).aggregate(
+        latest=Max("revoked_at")
+    )["latest"]
