@@ -45,6 +45,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
@@ -213,6 +214,10 @@ class TokenRefreshIn(TokenRefreshSerializer):
         return super().validate(attrs)
 
 
+class TokenThrottle(AnonRateThrottle):
+    scope = "token"
+
+
 @extend_schema_view(
     post=extend_schema(
         operation_id="auth_token_obtain",
@@ -222,7 +227,7 @@ class TokenRefreshIn(TokenRefreshSerializer):
     )
 )
 class TokenObtainApi(ErrorShapeMixin, TokenObtainPairView):
-    pass
+    throttle_classes = [TokenThrottle]
 
 
 @extend_schema_view(

@@ -26,12 +26,12 @@ class Sheet(models.Model):
         SIMULATION = "simulation", "Simulation"
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="sheets")
-    judge = models.ForeignKey(Judge, on_delete=models.PROTECT, related_name="sheets")
+    judge = models.ForeignKey(Judge, on_delete=models.RESTRICT, related_name="sheets")
     dance = models.ForeignKey(
-        Dance, null=True, blank=True, on_delete=models.PROTECT, related_name="sheets"
+        Dance, null=True, blank=True, on_delete=models.RESTRICT, related_name="sheets"
     )
     entry = models.ForeignKey(
-        Entry, null=True, blank=True, on_delete=models.PROTECT, related_name="sheets"
+        Entry, null=True, blank=True, on_delete=models.RESTRICT, related_name="sheets"
     )
     version = models.PositiveIntegerField(default=1, help_text="1 when first sent, +1 per change.")
     round_revision = models.PositiveIntegerField(help_text="The round's revision it was sent in.")
@@ -121,9 +121,9 @@ class Mark(models.Model):
     """One mark of a sheet: a recall cross (1), a place, or a criterion's score."""
 
     sheet = models.ForeignKey(Sheet, on_delete=models.CASCADE, related_name="marks")
-    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="marks")
+    entry = models.ForeignKey(Entry, on_delete=models.RESTRICT, related_name="marks")
     criterion = models.ForeignKey(
-        Criterion, null=True, blank=True, on_delete=models.PROTECT, related_name="marks"
+        Criterion, null=True, blank=True, on_delete=models.RESTRICT, related_name="marks"
     )
     value = models.DecimalField(max_digits=7, decimal_places=2)
 
@@ -164,16 +164,18 @@ class MarkChange(models.Model):
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="mark_changes")
     sheet = models.ForeignKey(Sheet, on_delete=models.CASCADE, related_name="changes")
-    judge = models.ForeignKey(Judge, on_delete=models.PROTECT, related_name="+")
+    judge = models.ForeignKey(Judge, on_delete=models.RESTRICT, related_name="+")
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    entry = models.ForeignKey(Entry, null=True, on_delete=models.PROTECT, related_name="+")
-    criterion = models.ForeignKey(Criterion, null=True, on_delete=models.PROTECT, related_name="+")
-    dance = models.ForeignKey(Dance, null=True, on_delete=models.PROTECT, related_name="+")
+    entry = models.ForeignKey(Entry, null=True, on_delete=models.RESTRICT, related_name="+")
+    criterion = models.ForeignKey(Criterion, null=True, on_delete=models.RESTRICT, related_name="+")
+    dance = models.ForeignKey(Dance, null=True, on_delete=models.RESTRICT, related_name="+")
     old_value = models.DecimalField(max_digits=7, decimal_places=2, null=True)
     new_value = models.DecimalField(max_digits=7, decimal_places=2, null=True)
     sheet_version = models.PositiveIntegerField()
+    # RESTRICT, not SET_NULL: the trail is append-only, so an author cannot be erased
+    # from it (deactivate the account instead).
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.RESTRICT, related_name="+"
     )
     source = models.CharField(max_length=10)
     reason = models.CharField(max_length=300, blank=True)
@@ -212,7 +214,7 @@ class RecallDecision(models.Model):
     round = models.OneToOneField(Round, on_delete=models.CASCADE, related_name="recall_decision")
     recall_count = models.PositiveIntegerField()
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.RESTRICT, related_name="+"
     )
     decided_at = models.DateTimeField(auto_now_add=True)
 
@@ -235,7 +237,7 @@ class Placing(models.Model):
     """An entry's outcome in a closed round: recalled or not, or its place in a final."""
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="placings")
-    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="placings")
+    entry = models.ForeignKey(Entry, on_delete=models.RESTRICT, related_name="placings")
     place = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
     total = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
     recalled = models.BooleanField(null=True)

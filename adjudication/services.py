@@ -56,6 +56,7 @@ class ScoringError(Exception):
     """
 
     def __init__(self, message: str, code: str = "invalid", problems: tuple[str, ...] = ()):
+        self.message = message
         self.code = code
         self.problems = problems
         super().__init__(message if not problems else message + " " + " ".join(problems))
@@ -195,7 +196,8 @@ def _check_criteria_marks(round_: Round, entry: Entry, marks: Mapping[int, Any])
 
 def _lock_round(round_id: int) -> Round:
     return (
-        Round.objects.select_for_update(no_key=True)
+        # of=("self",): lock the round only, not the event and competition joined in.
+        Round.objects.select_for_update(no_key=True, of=("self",))
         .select_related("event__competition")
         .get(pk=round_id)
     )
@@ -231,7 +233,14 @@ def sheet_submit(
             raise ScoringError(f"Choose one of the entries of {event.name}.")
         part, lookup = entry, {"entry": entry}
 
-    existing = Sheet.objects.select_for_update().filter(round=round_, judge=judge, **lookup).first()
+    existing = (
+        # order_by("pk"): the default ordering joins dance, and PostgreSQL refuses FOR
+        # UPDATE on the nullable side of that outer join (criteria sheets have no dance).
+        Sheet.objects.select_for_update(of=("self",))
+        .filter(round=round_, judge=judge, **lookup)
+        .order_by("pk")
+        .first()
+    )
     if existing is not None and existing.client_key == data.client_key:
         if _stored_values(existing) == _normalise(data.marks):
             return SheetOutcome(existing, replayed=True)
@@ -362,7 +371,7 @@ def _require(actor: User, permission: str, what: str) -> None:
 def sheet_confirm(*, sheet: Sheet, actor: User) -> Sheet:
     """A second person confirms a paper sheet typed at the desk; only then it counts."""
     _require(actor, "adjudication.confirm_paper_sheet", "confirm paper sheets")
-    sheet = Sheet.objects.select_for_update().get(pk=sheet.pk)
+    sheet = Sheet.objects.select_for_update(of=("self",)).get(pk=sheet.pk)
     if sheet.source != Sheet.Source.PAPER:
         raise ScoringError("Only sheets typed from paper need a confirmation.")
     if sheet.confirmed_at is not None:
@@ -398,7 +407,7 @@ def sheet_unlock(*, sheet: Sheet, actor: User, reason: str) -> Sheet:
         raise ScoringError("Only sheets of a closed, unpublished round are unlocked.")
     if not reason.strip():
         raise ScoringError("Say why the sheet is unlocked.")
-    sheet = Sheet.objects.select_for_update().get(pk=sheet.pk)
+    sheet = Sheet.objects.select_for_update(of=("self",)).get(pk=sheet.pk)
     sheet.unlocked_by, sheet.unlocked_at = actor, timezone.now()
     sheet.save(update_fields=["unlocked_by", "unlocked_at"])
     MarkChange.objects.create(

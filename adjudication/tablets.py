@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.models import User
 from accounts.roles import Role
@@ -109,5 +110,8 @@ def tablet_revoke(*, tablet: TabletSession, actor: User | None) -> TabletSession
     )
     if updated:
         SessionStore(session_key=tablet.session_key).delete()
+        # The judge's API refresh tokens go too (access tokens are refused by their iat).
+        for token in OutstandingToken.objects.filter(user_id=tablet.judge.user_id):
+            BlacklistedToken.objects.get_or_create(token=token)
     tablet.refresh_from_db()
     return tablet

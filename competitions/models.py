@@ -162,6 +162,11 @@ class EntryKind(models.TextChoices):
     GROUP = "group", "Group"
 
 
+class ResultsReveal(models.TextChoices):
+    PUBLISHED = "published", "Only when the round is published"
+    LIVE_TOTAL = "live_total", "A running total as judges submit"
+
+
 class Event(models.Model):
     class Style(models.TextChoices):
         STANDARD = "standard", "Standard / Ballroom"
@@ -183,6 +188,14 @@ class Event(models.Model):
     scoring_method = models.CharField(max_length=10, choices=ScoringMethod.choices)
     entry_kind = models.CharField(
         max_length=10, choices=EntryKind.choices, default=EntryKind.COUPLE
+    )
+    results_reveal = models.CharField(
+        max_length=12,
+        choices=ResultsReveal.choices,
+        default=ResultsReveal.PUBLISHED,
+        help_text="What the public screens show before the round is published: nothing but "
+        "how many judges are in (dancesport), or a running total as judges submit (pageants, "
+        "choirs).",
     )
     entry_limit = models.PositiveIntegerField(
         null=True, blank=True, help_text="Most entries this event takes; empty for no limit."
@@ -229,6 +242,10 @@ class Event(models.Model):
             models.CheckConstraint(
                 condition=Q(entry_kind__in=EntryKind.values),
                 name="competitions_event_entry_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(results_reveal__in=ResultsReveal.values),
+                name="competitions_event_results_reveal_valid",
             ),
             models.CheckConstraint(
                 condition=Q(entry_limit__isnull=True) | Q(entry_limit__gt=0),
@@ -314,6 +331,11 @@ class Criterion(models.Model):
                 condition=Q(step__gt=0),
                 name="competitions_criterion_step_positive",
                 violation_error_message="The step must be greater than 0.",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_score__gte=0),
+                name="competitions_criterion_min_not_negative",
+                violation_error_message="Scores start at 0 or above.",
             ),
         ]
 
@@ -499,6 +521,12 @@ class Judge(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(letter=""), name="competitions_judge_letter_not_empty"
+            ),
+            models.UniqueConstraint(
+                fields=["competition", "user"],
+                condition=Q(user__isnull=False),
+                name="competitions_judge_one_seat_per_user",
+                violation_error_message="This account already judges in this competition.",
             ),
         ]
 

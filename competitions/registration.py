@@ -471,7 +471,7 @@ def _event_started(event: Event) -> bool:
 def _promote_waiting(event: Event) -> Entry | None:
     """Give a freed place to the first entry on the waiting list, if any."""
     first = (
-        Entry.objects.select_for_update()
+        Entry.objects.select_for_update(of=("self",))
         .filter(event=event, status=EntryStatus.WAITING, withdrawn=False)
         .order_by("created_at", "id")
         .first()
@@ -516,7 +516,7 @@ def entry_withdraw(*, entry: Entry, actor: User | None = None) -> WithdrawalResu
     After the round opened, it stays in the heat and the marks, flagged as withdrawn:
     judges cannot mark it and the desk sees it.
     """
-    entry = Entry.objects.select_for_update().select_related("event").get(pk=entry.pk)
+    entry = Entry.objects.select_for_update(of=("self",)).select_related("event").get(pk=entry.pk)
     if entry.withdrawn:
         raise RegistrationRefused.single("This entry has already withdrawn.")
     holds_place = entry.status == EntryStatus.ENTERED

@@ -176,7 +176,11 @@ def round_transition(*, round: Round, to_status: str, actor: User | None, note: 
     _require_permission(actor, "competitions.transition_round", "open, close or publish rounds")
     if to_status not in RoundStatus.values:
         raise TransitionRefused(f"“{to_status}” is not a round status.")
-    locked = Round.objects.select_for_update().select_related("event__competition").get(pk=round.pk)
+    locked = (
+        Round.objects.select_for_update(of=("self",))
+        .select_related("event__competition")
+        .get(pk=round.pk)
+    )
     current, target = locked.status, to_status
     if current == target:
         raise TransitionRefused(f"{locked} is already {_label(RoundStatus, target).lower()}.")
@@ -287,7 +291,7 @@ def round_draw_heats(
     heat is the running order. Allowed until the round opens; a new draw replaces the
     old one, and the seed is recorded on the round.
     """
-    locked = Round.objects.select_for_update().select_related("event").get(pk=round.pk)
+    locked = Round.objects.select_for_update(of=("self",)).select_related("event").get(pk=round.pk)
     if locked.status != RoundStatus.PLANNED:
         raise DrawRefused(
             f"{locked} is {locked.get_status_display().lower()}: heats can be drawn only "

@@ -48,3 +48,12 @@ def _celery_in_process(request):
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttles and sequence numbers live in the cache: each test starts clean."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

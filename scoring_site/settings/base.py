@@ -265,6 +265,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         # Per client address; a registration rush from one venue Wi-Fi shares an address.
         "registration": env_str("REGISTRATION_RATE", "600/minute"),
+        # Password guesses at the token endpoint, per client address.
+        "token": env_str("TOKEN_RATE", "20/minute"),
     },
 }
 SIMPLE_JWT = {

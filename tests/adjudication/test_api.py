@@ -3,7 +3,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,7 +26,6 @@ from tests.factories.competitions import (
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct horse battery staple"
-ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 
 @pytest.fixture
@@ -377,15 +375,6 @@ def test_criteria_round_lists_entries_in_running_order_with_the_criteria(client,
     assert item["marks_per_sheet"] == 2
 
 
-@pytest.mark.xfail(
-    ON_POSTGRES,
-    strict=True,
-    reason=(
-        "sheet_submit locks the existing sheet with select_for_update().first(); Sheet's "
-        "ordering outer-joins the dance, which PostgreSQL refuses to lock for an entry sheet "
-        "(adjudication/services.py, the `existing = ...` line): add .order_by('pk')"
-    ),
-)
 def test_a_criteria_sheet_is_stored(client, pageant):
     poise, talent = pageant.criteria
     entry = pageant.solos[1]

@@ -1,0 +1,341 @@
+"""Simulated judges: a whole competition run through the same services as a real day.
+
+For rehearsals and load tests. ``competition_simulate`` takes a competition whose
+registration is open or closed (or one already in progress) to published results: it
+opens every round in programme order, sends every judge's sheets through
+``sheet_submit`` (source ``simulation``), closes the round (a simulated chairman recalls
+more when couples tie at the cut-off), publishes it, and at the end marks the
+competition finished. Nothing here writes a mark itself.
+
+The judging is plausible and reproducible. Each entry has a hidden quality, drawn once
+from the seed; a judge perceives ``skill × quality + √(1 − skill²) × noise``, so
+``skill`` is the correlation between what a judge sees and the truth (1: a panel that
+always agrees, 0: one marking at random). Every sheet draws its noise from a generator
+of its own, seeded from the seed and the sheet's place in the programme (event, round,
+judge, dance or entry): the same seed gives the same marks, and a run that stopped half
+way carries on where it stopped, sending only the sheets that are missing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import random
+import secrets
+import time
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from accounts.models import User
+from accounts.roles import Role
+from accounts.services import user_create_with_role
+from adjudication.models import Placing, Sheet
+from adjudication.services import (
+    ScoringError,
+    SheetInput,
+    recall_decide,
+    round_close,
+    round_entries,
+    round_publish,
+    sheet_submit,
+    tabulate_round,
+)
+from competitions.models import (
+    Competition,
+    CompetitionStatus,
+    Criterion,
+    Dance,
+    Entry,
+    Event,
+    Judge,
+    Round,
+    RoundKind,
+    RoundStatus,
+    ScoringMethod,
+)
+from competitions.registration import RegistrationRefused, registration_close
+from competitions.services import (
+    DrawRefused,
+    TransitionRefused,
+    competition_transition,
+    round_transition,
+)
+
+DEFAULT_SKILL = 0.8
+CHAIRMAN_USERNAME = "sim-chairman"
+NOTE = "simulation"
+
+# Criteria scores: a judge's perception p (about N(0, 1)) becomes the fraction
+# CENTRE + SPREAD × p of the criterion's range, so most scores fall in its upper half.
+CRITERIA_CENTRE = Decimal("0.7")
+CRITERIA_SPREAD = Decimal("0.12")
+
+
+class SimulationRefused(Exception):
+    """The competition cannot be simulated (now), with the reason in plain words."""
+
+
+@dataclasses.dataclass(frozen=True)
+class FinalPlace:
+    place: Decimal
+    bib: int | None
+    name: str
+
+
+@dataclasses.dataclass
+class EventReport:
+    """What the simulation did in one event, and the event's final places."""
+
+    event: str
+    rounds_run: int = 0
+    sheets_sent: int = 0
+    ties_settled: int = 0
+    places: list[FinalPlace] = dataclasses.field(default_factory=list)
+
+    @property
+    def winners(self) -> list[FinalPlace]:
+        best = min((p.place for p in self.places), default=None)
+        return [p for p in self.places if p.place == best]
+
+
+@dataclasses.dataclass
+class SimulationReport:
+    competition: Competition
+    seed: int
+    skill: float
+    already_finished: bool = False
+    events: list[EventReport] = dataclasses.field(default_factory=list)
+    seconds: float = 0.0
+    submit_seconds: float = 0.0  # of which inside ``sheet_submit``
+
+    @property
+    def sheets_sent(self) -> int:
+        return sum(e.sheets_sent for e in self.events)
+
+    @property
+    def sheets_per_second(self) -> float:
+        return self.sheets_sent / self.seconds if self.seconds else 0.0
+
+
+def competition_simulate(
+    *, competition: Competition, seed: int | None = None, skill: float = DEFAULT_SKILL
+) -> SimulationReport:
+    """Run ``competition`` to published results with simulated judges.
+
+    A finished (or archived) competition is left alone (``already_finished``). Raises
+    ``SimulationRefused`` for a draft or cancelled competition, or when a service refuses
+    a step (the message names the round).
+    """
+    if not 0 <= skill <= 1:
+        raise SimulationRefused(f"The judges' skill is between 0 and 1, not {skill}.")
+    seed = secrets.randbelow(2**31) if seed is None else seed
+    competition.refresh_from_db(fields=["status"])
+    report = SimulationReport(competition=competition, seed=seed, skill=skill)
+    status = competition.status
+    if status in (CompetitionStatus.FINISHED, CompetitionStatus.ARCHIVED):
+        report.already_finished = True
+        return report
+    if status == CompetitionStatus.DRAFT:
+        raise SimulationRefused(
+            f"{competition.name} is a draft: open registration (and take entries) before "
+            "simulating it."
+        )
+    if status == CompetitionStatus.CANCELLED:
+        raise SimulationRefused(f"{competition.name} is cancelled: there is nothing to simulate.")
+
+    started = time.perf_counter()
+    simulator = _Simulator(seed=seed, skill=skill, report=report)
+    try:
+        if status == CompetitionStatus.REGISTRATION_OPEN:
+            registration_close(competition=competition, actor=None, seed=seed)
+        if competition.status == CompetitionStatus.REGISTRATION_CLOSED:
+            competition_transition(
+                competition=competition,
+                to_status=CompetitionStatus.IN_PROGRESS,
+                actor=None,
+                note=f"{NOTE}, seed {seed}",
+            )
+    except (TransitionRefused, DrawRefused, RegistrationRefused) as refusal:
+        raise SimulationRefused(f"{competition.name} cannot start: {refusal}") from refusal
+    for event in competition.events.order_by("position", "id"):
+        report.events.append(simulator.run_event(event))
+    try:
+        competition_transition(
+            competition=competition,
+            to_status=CompetitionStatus.FINISHED,
+            actor=None,
+            note=f"{NOTE}, seed {seed}",
+        )
+    except TransitionRefused as refusal:
+        raise SimulationRefused(str(refusal)) from refusal
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+class _Simulator:
+    def __init__(self, *, seed: int, skill: float, report: SimulationReport):
+        self.seed = seed
+        self.skill = skill
+        self.noise = math.sqrt(1 - skill * skill)
+        self.report = report
+        self._quality: dict[int, float] = {}
+        self._chairman: User | None = None
+
+    # --- the programme ---------------------------------------------------------------
+
+    def run_event(self, event: Event) -> EventReport:
+        report = EventReport(event=event.name)
+        judges = list(Judge.objects.filter(seats__event=event).order_by("letter"))
+        rounds = list(event.rounds.order_by("position"))
+        for round_ in rounds:
+            try:
+                self._run_round(event, round_, judges, report)
+            except (ScoringError, TransitionRefused, DrawRefused) as refusal:
+                raise SimulationRefused(f"{round_}: {refusal}") from refusal
+        if rounds:
+            report.places = _final_places(rounds[-1])
+        return report
+
+    def _run_round(
+        self, event: Event, round_: Round, judges: list[Judge], report: EventReport
+    ) -> None:
+        if round_.status == RoundStatus.PUBLISHED:
+            return
+        if round_.status == RoundStatus.PLANNED:
+            round_transition(round=round_, to_status=RoundStatus.OPEN, actor=None, note=NOTE)
+        if round_.status == RoundStatus.OPEN:
+            report.sheets_sent += self._send_sheets(event, round_, judges)
+            self._close(round_, report)
+        round_publish(round=round_, actor=None)
+        report.rounds_run += 1
+
+    def _close(self, round_: Round, report: EventReport) -> None:
+        try:
+            round_close(round=round_, actor=None, seed=self.seed)
+            return
+        except ScoringError as error:
+            if error.code != "tie":
+                raise
+        # A tie at the recall cut-off: the chairman recalls the whole tied group.
+        _, result = tabulate_round(round_)
+        recall_decide(
+            round=round_,
+            recall_count=len(result.recalled) + len(result.tied),
+            actor=self._chairman_user(),
+        )
+        report.ties_settled += 1
+        round_close(round=round_, actor=None, seed=self.seed)
+
+    def _chairman_user(self) -> User:
+        if self._chairman is None:  # created (or found) on the first tie only
+            self._chairman = user_create_with_role(
+                username=CHAIRMAN_USERNAME, password=None, role=Role.CHAIRMAN
+            )
+        return self._chairman
+
+    # --- the sheets --------------------------------------------------------------------
+
+    def _send_sheets(self, event: Event, round_: Round, judges: list[Judge]) -> int:
+        entries = [e for e in round_entries(round_) if not e.withdrawn]
+        sent = set(
+            Sheet.objects.filter(round=round_).values_list("judge_id", "dance_id", "entry_id")
+        )
+        count = 0
+        if event.scoring_method == ScoringMethod.SKATING:
+            for dance in event.dances.order_by("position", "id"):
+                for judge in judges:
+                    if (judge.pk, dance.pk, None) in sent:
+                        continue
+                    marks = self._skating_marks(event, round_, judge, dance, entries)
+                    count += self._submit(round_, judge, marks, dance=dance)
+        else:
+            criteria = list(event.criteria.order_by("position", "id"))
+            for entry in entries:
+                for judge in judges:
+                    if (judge.pk, None, entry.pk) in sent:
+                        continue
+                    marks = self._criteria_marks(event, round_, judge, entry, criteria)
+                    count += self._submit(round_, judge, marks, entry=entry)
+        return count
+
+    def _submit(
+        self,
+        round_: Round,
+        judge: Judge,
+        marks: dict[int, Decimal | int],
+        *,
+        dance: Dance | None = None,
+        entry: Entry | None = None,
+    ) -> int:
+        part = f"d{dance.pk}" if dance is not None else f"e{entry.pk}"
+        started = time.perf_counter()
+        outcome = sheet_submit(
+            data=SheetInput(
+                round_id=round_.pk,
+                judge_id=judge.pk,
+                marks=marks,
+                client_key=f"sim-{round_.pk}-{judge.letter}-{part}",
+                base_version=0,
+                round_revision=round_.revision,
+                dance_id=dance.pk if dance is not None else None,
+                entry_id=entry.pk if entry is not None else None,
+            ),
+            actor=None,
+            source=Sheet.Source.SIMULATION,
+        )
+        self.report.submit_seconds += time.perf_counter() - started
+        return 0 if outcome.replayed else 1
+
+    def _skating_marks(
+        self, event: Event, round_: Round, judge: Judge, dance: Dance, entries: list[Entry]
+    ) -> dict[int, Decimal | int]:
+        rng = self._rng(event, round_, judge, f"dance {dance.name}")
+        seen = sorted(entries, key=lambda e: -self._perceive(event, e, rng))
+        if round_.kind == RoundKind.FINAL:
+            return {entry.pk: place for place, entry in enumerate(seen, start=1)}
+        crosses = min(round_.recall_count or 0, len(entries))
+        return {entry.pk: 1 for entry in seen[:crosses]}
+
+    def _criteria_marks(
+        self,
+        event: Event,
+        round_: Round,
+        judge: Judge,
+        entry: Entry,
+        criteria: list[Criterion],
+    ) -> dict[int, Decimal | int]:
+        rng = self._rng(event, round_, judge, f"entry {_entry_key(entry)}")
+        return {c.pk: _criterion_score(c, self._perceive(event, entry, rng)) for c in criteria}
+
+    def _rng(self, event: Event, round_: Round, judge: Judge, part: str) -> random.Random:
+        # A string seed is hashed with SHA-512: the same on every run and machine.
+        return random.Random(f"{self.seed}|{event.name}|{round_.position}|{judge.letter}|{part}")
+
+    def _perceive(self, event: Event, entry: Entry, rng: random.Random) -> float:
+        if entry.pk not in self._quality:
+            truth = random.Random(f"{self.seed}|{event.name}|quality|{_entry_key(entry)}")
+            self._quality[entry.pk] = truth.gauss(0, 1)
+        return self.skill * self._quality[entry.pk] + self.noise * rng.gauss(0, 1)
+
+
+def _entry_key(entry: Entry) -> str:
+    """What names an entry the same way on every run: its bib, else its name."""
+    return str(entry.competitor.bib or entry.competitor.name)
+
+
+def _criterion_score(criterion: Criterion, perceived: float) -> Decimal:
+    steps = int((criterion.max_score - criterion.min_score) // criterion.step)
+    fraction = CRITERIA_CENTRE + CRITERIA_SPREAD * Decimal(repr(perceived))
+    taken = int((fraction * steps).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+    return criterion.min_score + criterion.step * min(max(taken, 0), steps)
+
+
+def _final_places(final: Round) -> list[FinalPlace]:
+    placings = (
+        Placing.objects.filter(round=final, place__isnull=False)
+        .select_related("entry__competitor")
+        .order_by("place", "entry__competitor__bib", "entry_id")
+    )
+    return [
+        FinalPlace(p.place, p.entry.competitor.bib, p.entry.competitor.display_name)
+        for p in placings
+    ]
