@@ -4,19 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('competitions', '0004_criterion_min_and_judge_seat'),
+        ("competitions", "0004_criterion_min_and_judge_seat"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='event',
-            name='results_reveal',
-            field=models.CharField(choices=[('published', 'Only when the round is published'), ('live_total', 'A running total as judges submit')], default='published', help_text='What the public screens show before the round is published: nothing but how many judges are in (dancesport), or a running total as judges submit (pageants, choirs).', max_length=12),
+            model_name="event",
+            name="results_reveal",
+            field=models.CharField(
+                choices=[
+                    ("published", "Only when the round is published"),
+                    ("live_total", "A running total as judges submit"),
+                ],
+                default="published",
+                help_text="What the public screens show before the round is published: nothing but how many judges are in (dancesport), or a running total as judges submit (pageants, choirs).",
+                max_length=12,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.CheckConstraint(condition=models.Q(('results_reveal__in', ['published', 'live_total'])), name='competitions_event_results_reveal_valid'),
+            model_name="event",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("results_reveal__in", ["published", "live_total"])),
+                name="competitions_event_results_reveal_valid",
+            ),
         ),
     ]
