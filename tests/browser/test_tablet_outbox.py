@@ -7,7 +7,6 @@ from playwright.sync_api import expect
 
 from adjudication.models import Mark, MarkChange, Sheet, TabletSession
 from adjudication.tablets import tablet_revoke
-from competitions.models import Round
 from tests.adjudication.day import build_day
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -198,40 +197,3 @@ def test_a_sheet_kept_while_signed_out_goes_once_the_judge_signs_in_again(tablet
     )
     assert tablet.outbox() == []
     assert_stored_once(day, day.judges[0], samba, picked)
-
-
-def send_to_a_closed_round(tablet):
-    """The judge ticks a sheet, the round closes meanwhile, the judge presses Send."""
-    day = build_day()
-    page = on_recall_sheet(tablet, day)
-    tick(page, day.entries()[:6])
-    Round.objects.filter(pk=day.first.pk).update(status="closed")
-    with page.expect_response(lambda r: r.request.method == "POST") as answer:
-        page.locator("[data-submit]").click()
-    assert answer.value.status == 409
-    return page
-
-
-def test_a_sheet_refused_by_the_desk_says_why_and_is_not_stored(tablet):
-    page = send_to_a_closed_round(tablet)
-
-    expect(page.get_by_role("alert")).to_have_text(
-        "Not sent: Adult Latin – First round is closed: it takes no marks now. Ask the "
-        "chairman if a mark is wrong."
-    )
-    expect(page.locator("[data-submit]")).to_be_enabled()
-    assert not Sheet.objects.exists()
-
-
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="a refused sheet stays in the outbox for good, under 'Waiting to send (no "
-    "connection to the desk)', and stops the home page's refresh (see the browser tests' "
-    "report)",
-)
-def test_a_sheet_refused_by_the_desk_leaves_the_outbox(tablet):
-    page = send_to_a_closed_round(tablet)
-    expect(page.get_by_role("alert")).to_be_visible()
-
-    assert tablet.outbox() == []
