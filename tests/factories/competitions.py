@@ -105,12 +105,24 @@ class EntryFactory(factory.django.DjangoModelFactory):
     )
 
 
+def judge_letter(n: int) -> str:
+    """A, B, … Z, AA, AB, … ZZZ, then round again: always one to three capitals."""
+    n %= 26 + 26**2 + 26**3
+    width = 1 if n < 26 else 2 if n < 26 + 26**2 else 3
+    n -= sum(26**w for w in range(1, width))
+    letters = ""
+    for _ in range(width):
+        letters = chr(ord("A") + n % 26) + letters
+        n //= 26
+    return letters
+
+
 class JudgeFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Judge
 
     competition = factory.SubFactory(CompetitionFactory)
-    letter = factory.Sequence(lambda n: chr(ord("A") + n % 26) * (1 + n // 26))
+    letter = factory.Sequence(lambda n: judge_letter(n))
     name = factory.Faker("name")
 
 
