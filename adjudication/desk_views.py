@@ -21,7 +21,6 @@ from adjudication import tabulation
 from adjudication.models import MarkChange, RecallDecision, Sheet, TabletSession
 from adjudication.services import (
     ScoringError,
-    SheetInput,
     recall_decide,
     round_close,
     round_progress,
@@ -32,7 +31,7 @@ from adjudication.services import (
     sheet_unlock,
     tabulate_round,
 )
-from adjudication.sheets import as_int, marks_from_post, part_get, round_parts, sheet_view
+from adjudication.sheets import part_get, round_parts, sheet_input_from_form, sheet_view
 from adjudication.tablets import TabletRefused, tablet_code_issue, tablet_revoke
 from competitions.models import Competition, Judge, Round, RoundStatus
 from competitions.services import TransitionRefused, round_transition
@@ -189,23 +188,12 @@ def desk_paper_sheet(request, round_id: int, judge_id: int, part: str):
     view = sheet_view(judge=judge, round_=round_, part=found)
     error, posted = None, None
     if request.method == "POST":
-        posted = marks_from_post(view, request.POST)
+        data = sheet_input_from_form(
+            view, request.POST, default_reason="typed from the paper sheet"
+        )
+        posted = data.marks
         try:
-            sheet_submit(
-                data=SheetInput(
-                    round_id=round_.pk,
-                    judge_id=judge.pk,
-                    dance_id=found.dance.pk if found.dance else None,
-                    entry_id=found.entry.pk if found.entry else None,
-                    marks=posted,
-                    client_key=request.POST.get("client_key", ""),
-                    base_version=as_int(request.POST.get("base_version")),
-                    round_revision=as_int(request.POST.get("round_revision")),
-                    reason=request.POST.get("reason", "") or "typed from the paper sheet",
-                ),
-                actor=request.user,
-                source=Sheet.Source.PAPER,
-            )
+            sheet_submit(data=data, actor=request.user, source=Sheet.Source.PAPER)
         except ScoringError as refusal:
             error = refusal
         else:

@@ -6,7 +6,7 @@ import dataclasses
 import random
 
 from adjudication.models import Sheet
-from adjudication.services import round_entries
+from adjudication.services import SheetInput, round_entries
 from competitions.models import Criterion, Dance, Entry, HeatEntry, Judge, Round, RoundStatus
 
 
@@ -168,3 +168,19 @@ def as_int(value) -> int:
         return int(value)
     except (TypeError, ValueError):
         return -1
+
+
+def sheet_input_from_form(view: SheetView, post, *, default_reason: str = "") -> SheetInput:
+    """The service's input from a posted sheet form (tablet page or paper entry)."""
+    part = view.part
+    return SheetInput(
+        round_id=view.round.pk,
+        judge_id=view.judge.pk,
+        dance_id=part.dance.pk if part.dance else None,
+        entry_id=part.entry.pk if part.entry else None,
+        marks=marks_from_post(view, post),
+        client_key=post.get("client_key", ""),
+        base_version=as_int(post.get("base_version")),
+        round_revision=as_int(post.get("round_revision")),
+        reason=post.get("reason", "") or default_reason,
+    )

@@ -16,13 +16,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
-from adjudication.services import ScoringError, SheetInput, sheet_submit
+from adjudication.services import ScoringError, sheet_submit
 from adjudication.sheets import (
-    as_int,
     judge_progress,
     judge_rounds,
-    marks_from_post,
     part_get,
+    sheet_input_from_form,
     sheet_view,
 )
 from adjudication.tablets import (
@@ -151,22 +150,10 @@ def tablet_sheet(request, round_id: int, part: str):
     view = sheet_view(judge=judge, round_=round_, part=found)
     error, status, posted = None, 200, None
     if request.method == "POST":
-        posted = marks_from_post(view, request.POST)
+        data = sheet_input_from_form(view, request.POST)
+        posted = data.marks
         try:
-            outcome = sheet_submit(
-                data=SheetInput(
-                    round_id=round_.pk,
-                    judge_id=judge.pk,
-                    dance_id=found.dance.pk if found.dance else None,
-                    entry_id=found.entry.pk if found.entry else None,
-                    marks=posted,
-                    client_key=request.POST.get("client_key", ""),
-                    base_version=as_int(request.POST.get("base_version")),
-                    round_revision=as_int(request.POST.get("round_revision")),
-                    reason=request.POST.get("reason", ""),
-                ),
-                actor=request.user,
-            )
+            outcome = sheet_submit(data=data, actor=request.user)
         except ScoringError as refusal:
             error, status = refusal, HTTP_STATUS.get(refusal.code, 400)
             if _wants_json(request):
