@@ -109,7 +109,12 @@ def tablet_revoke(*, tablet: TabletSession, actor: User | None) -> TabletSession
         revoked_at=timezone.now(), revoked_by=actor
     )
     if updated:
-        SessionStore(session_key=tablet.session_key).delete()
+        # Empty the session but leave a marker, so the tablet is told why it is out.
+        store = SessionStore(session_key=tablet.session_key)
+        if store.exists(tablet.session_key):
+            store.clear()
+            store["tablet_signed_out"] = True
+            store.save()
         # The judge's API refresh tokens go too (access tokens are refused by their iat).
         for token in OutstandingToken.objects.filter(user_id=tablet.judge.user_id):
             BlacklistedToken.objects.get_or_create(token=token)

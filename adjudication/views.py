@@ -55,7 +55,7 @@ def tablet_required(view):
             session_key=request.session.session_key, tablet_id=request.session.get("tablet_id")
         )
         if tablet is None or tablet.judge.user_id != request.user.pk:
-            if request.session.get("tablet_id"):
+            if request.session.get("tablet_id") or request.session.get("tablet_signed_out"):
                 logout(request)
                 messages.error(
                     request, "This tablet was signed out. Ask the scrutineer for a code."
@@ -150,6 +150,14 @@ def tablet_sheet(request, round_id: int, part: str):
     view = sheet_view(judge=judge, round_=round_, part=found)
     error, status, posted = None, 200, None
     if request.method == "POST":
+        if request.POST.get("judge", str(judge.pk)) != str(judge.pk):
+            # A sheet kept on this tablet by another judge must not count as this one's.
+            message = "This sheet was filled in by another judge on this tablet: not sent."
+            if _wants_json(request):
+                return JsonResponse(
+                    {"ok": False, "code": "wrong_judge", "message": message}, status=409
+                )
+            return redirect("adjudication:tablet-home")
         data = sheet_input_from_form(view, request.POST)
         posted = data.marks
         try:

@@ -5,7 +5,8 @@
  * failure keeps it in the outbox, listed on every tablet page, and it is resent when the
  * browser comes back online (and every few seconds). The key makes a resend idempotent:
  * the server stores a sheet once whatever the number of tries. A refusal by the server
- * (e.g. the round closed) is shown and the sheet leaves the outbox with its message.
+ * (e.g. the round closed) is shown, and the sheet is listed apart as not accepted, with a
+ * link to fix it. Each kept sheet remembers its judge: only that judge's pages send it.
  * Without JavaScript every form still works as a plain POST.
  */
 (function () {
@@ -18,34 +19,70 @@
   }
   function save(items) { localStorage.setItem(OUTBOX, JSON.stringify(items)); render(); }
 
-  function render() {
-    var box = document.querySelector("[data-outbox]");
-    var list = document.querySelector("[data-outbox-list]");
-    if (!box || !list) return;
-    var items = load();
+  function pageJudge() { return document.body.getAttribute("data-judge"); }
+
+  function mine(item) { return item.judge === pageJudge(); }
+
+  function fill(list, items, text) {
     list.textContent = "";
     items.forEach(function (item) {
       var li = document.createElement("li");
-      li.textContent = item.label + (item.error ? " — " + item.error : " — waiting to send");
+      if (item.error) {
+        var a = document.createElement("a");
+        a.href = item.url;
+        a.textContent = item.label;
+        li.appendChild(a);
+        li.appendChild(document.createTextNode(" — " + item.error));
+      } else {
+        li.textContent = item.label + " — " + text;
+      }
       list.appendChild(li);
     });
-    box.hidden = items.length === 0;
+  }
+
+  function render() {
+    var items = load().filter(mine);
+    var waiting = items.filter(function (i) { return !i.error; });
+    var refused = items.filter(function (i) { return i.error; });
+    var box = document.querySelector("[data-outbox]");
+    if (box) {
+      fill(document.querySelector("[data-outbox-list]"), waiting, "waiting to send");
+      box.hidden = waiting.length === 0;
+    }
+    var refusedBox = document.querySelector("[data-refused]");
+    if (refusedBox) {
+      fill(document.querySelector("[data-refused-list]"), refused, "");
+      refusedBox.hidden = refused.length === 0;
+    }
     var net = document.querySelector("[data-net-status]");
     if (net) net.textContent = navigator.onLine ? "" : "offline";
   }
 
+  function currentCsrf() {
+    var input = document.querySelector('input[name="csrfmiddlewaretoken"]');
+    if (input) return input.value;
+    var match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
   function post(item) {
+    // The CSRF token may have changed since the sheet was queued (a new sign-in).
+    var token = currentCsrf() || item.csrf;
+    var fields = item.fields.map(function (pair) {
+      return pair[0] === "csrfmiddlewaretoken" ? [pair[0], token] : pair;
+    });
     return fetch(item.url, {
       method: "POST",
-      body: new URLSearchParams(item.fields),
-      headers: { "Accept": "application/json", "X-CSRFToken": item.csrf },
+      body: new URLSearchParams(fields),
+      headers: { "Accept": "application/json", "X-CSRFToken": token },
       credentials: "same-origin",
     });
   }
 
   function flush() {
     if (sending) return;
-    var items = load().filter(function (i) { return !i.error; });
+    if (!pageJudge()) return;  // signed out: keep everything until a judge signs in
+    var items = load().filter(function (i) { return !i.error && mine(i); });
     if (!items.length) return;
     sending = true;
     var item = items[0];
@@ -59,8 +96,9 @@
         var here = document.querySelector('form[data-sheet="' + item.sheet + '"]');
         if (here && answer.body.redirect) { window.location.assign(answer.body.redirect); return; }
       } else if (answer.status === 401) {
-        item.error = "signed out: sign in again, the sheet will be sent then";
-        save(rest.concat([Object.assign({}, item, { error: null })]));
+        // Signed out: keep the sheet; the reload shows the sign-in page and why.
+        window.location.reload();
+        return;
       } else if (answer.status >= 400 && answer.status < 500) {
         item.error = answer.body.message || "refused by the desk";
         save(rest.concat([item]));
@@ -71,7 +109,9 @@
     }).then(function () {
       sending = false;
       render();
-      if (load().some(function (i) { return !i.error; }) && navigator.onLine) setTimeout(flush, 1500);
+      if (load().some(function (i) { return !i.error && mine(i); }) && navigator.onLine) {
+        setTimeout(flush, 1500);
+      }
     });
   }
 
@@ -83,8 +123,12 @@
     box.setAttribute("role", "alert");
     box.textContent = "Not sent: " + item.error;
     form.parentNode.insertBefore(box, form);
+    form.removeAttribute("data-queued");
     var button = form.querySelector("[data-submit]");
-    if (button) button.disabled = false;
+    if (button) {
+      button.disabled = false;
+      button.textContent = button.getAttribute("data-label") || "Send";
+    }
   }
 
   function enqueue(form) {
@@ -94,6 +138,7 @@
     var csrf = data.get("csrfmiddlewaretoken");
     var item = {
       key: data.get("client_key"),
+      judge: pageJudge(),
       sheet: form.getAttribute("data-sheet"),
       label: form.getAttribute("data-sheet-label"),
       url: form.action || window.location.href,
@@ -118,7 +163,7 @@
         : left === 0 ? "All " + requested + " marked: ready to send"
         : "Too many: remove " + (-left) + " (" + marked + " of " + requested + ")";
       out.classList.toggle("ready", left === 0);
-      if (button) button.disabled = left !== 0;
+      if (button && !form.hasAttribute("data-queued")) button.disabled = left !== 0;
     }
     form.addEventListener("change", update);
     update();
@@ -143,15 +188,20 @@
       form.addEventListener("submit", function (event) {
         if (!window.fetch || !window.localStorage) return;  // plain POST
         event.preventDefault();
+        if (form.hasAttribute("data-queued")) return;  // no double tap
+        form.setAttribute("data-queued", "");
         var button = form.querySelector("[data-submit]");
-        if (button) { button.disabled = true; button.textContent = "Sending…"; }  // no double tap
+        if (button) { button.disabled = true; button.textContent = "Sending…"; }
         enqueue(form);
         flush();
       });
     });
     var refresh = document.querySelector("[data-refresh]");
     if (refresh) {
-      setInterval(function () { if (navigator.onLine && !load().length) window.location.reload(); },
+      setInterval(function () {
+        var waiting = load().some(function (i) { return !i.error && mine(i); });
+        if (navigator.onLine && !waiting) window.location.reload();
+      },
                   parseInt(refresh.getAttribute("data-refresh"), 10) * 1000);
     }
     window.addEventListener("online", function () { render(); flush(); });

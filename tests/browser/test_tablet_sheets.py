@@ -257,12 +257,6 @@ def test_a_revoked_tablet_is_sent_back_to_sign_in(tablet):
     tablet.page.wait_for_url("**/tablet/")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="tablet_revoke deletes the Django session, so tablet_required finds no tablet_id "
-    "and redirects without the message (see the browser tests' report)",
-)
 def test_a_revoked_tablet_is_told_it_was_signed_out(tablet):
     day = build_day()
     tablet.sign_in(day.judges[0])
