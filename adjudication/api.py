@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from drf_spectacular.utils import (
@@ -216,6 +217,7 @@ class TokenRefreshIn(TokenRefreshSerializer):
 
 class TokenThrottle(AnonRateThrottle):
     scope = "token"
+    cache = caches.create_connection("default")  # one client per process (see competitions.api)
 
 
 @extend_schema_view(

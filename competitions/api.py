@@ -5,6 +5,7 @@ Errors have one shape: ``{"code": "...", "message": "...", "errors": {field: [..
 
 from __future__ import annotations
 
+from django.core.cache import caches
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -60,6 +61,9 @@ def invalid_response(serializer: serializers.Serializer) -> Response:
 
 class RegistrationThrottle(AnonRateThrottle):
     scope = "registration"
+    # One cache client per process: under ASGI the default cache proxy makes a new
+    # client (and Redis connection) per request.
+    cache = caches.create_connection("default")
 
 
 class EventOut(serializers.Serializer):

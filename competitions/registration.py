@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, F, Max, Q, Value
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import User
@@ -288,12 +289,20 @@ def _take_competition_places(competition: Competition, count: int, now) -> bool:
     return bool(window.update(entries_taken=F("entries_taken") + count))
 
 
-def _competitor_for(competition: Competition, details: CompetitorDetails) -> Competitor:
-    existing = Competitor.objects.filter(
-        competition=competition,
-        name__iexact=details.name.strip(),
-        partner_name__iexact=details.partner_name.strip(),
-    ).first()
+def _competitor_for(
+    competition: Competition, details: CompetitorDetails
+) -> tuple[Competitor, bool]:
+    """The competitor these details name (and whether it is new). LOWER() on both sides,
+    so PostgreSQL uses the unique index on the lower-cased names."""
+    existing = (
+        Competitor.objects.annotate(lower_name=Lower("name"), lower_partner=Lower("partner_name"))
+        .filter(
+            competition=competition,
+            lower_name=Lower(Value(details.name.strip())),
+            lower_partner=Lower(Value(details.partner_name.strip())),
+        )
+        .first()
+    )
     if existing is not None:
         if existing.kind != details.kind or (
             existing.email.casefold() != details.email.strip().casefold()
@@ -303,7 +312,7 @@ def _competitor_for(competition: Competition, details: CompetitorDetails) -> Com
                 "register with the same email address as before.",
                 "name",
             )
-        return existing
+        return existing, False
     competitor = Competitor(
         competition=competition,
         kind=details.kind,
@@ -328,7 +337,7 @@ def _competitor_for(competition: Competition, details: CompetitorDetails) -> Com
             "name",
             code=RegistrationRefused.UNAVAILABLE,
         ) from None
-    return competitor
+    return competitor, True
 
 
 @transaction.atomic
@@ -357,47 +366,26 @@ def registration_submit(
         )
     _validate_details(details, events, competition)
 
-    competitor = _competitor_for(competition, details)
-    already = set(
-        Entry.objects.filter(competitor=competitor, event__in=events).values_list(
-            "event__name", flat=True
+    competitor, created = _competitor_for(competition, details)
+    if not created:
+        already = set(
+            Entry.objects.filter(competitor=competitor, event__in=events).values_list(
+                "event__name", flat=True
+            )
         )
-    )
-    if already:
-        raise RegistrationRefused.single(
-            "Already entered in " + ", ".join(f"“{n}”" for n in sorted(already)) + ".",
-            "events",
-            code=RegistrationRefused.UNAVAILABLE,
-        )
+        if already:
+            raise RegistrationRefused.single(
+                "Already entered in " + ", ".join(f"“{n}”" for n in sorted(already)) + ".",
+                "events",
+                code=RegistrationRefused.UNAVAILABLE,
+            )
 
-    statuses: dict[int, str] = {}
-    full: list[str] = []
-    for event in events:  # in id order: every writer locks events in the same order
-        if _take_event_place(event):
-            statuses[event.pk] = EntryStatus.ENTERED
-        elif event.waiting_list:
-            statuses[event.pk] = EntryStatus.WAITING
-        else:
-            full.append(event.name)
-    if full:
-        raise RegistrationRefused.single(
-            "Full, with no waiting list: " + ", ".join(f"“{n}”" for n in full) + ".",
-            "events",
-            code=RegistrationRefused.UNAVAILABLE,
-        )
-    taken = sum(1 for status in statuses.values() if status == EntryStatus.ENTERED)
-    if not _take_competition_places(competition, taken, now):
-        competition.refresh_from_db()
-        problem = registration_window_problem(competition, now)
-        raise RegistrationRefused.single(
-            problem
-            or f"{competition.name} has reached its capacity of {competition.capacity} entries.",
-            code=RegistrationRefused.UNAVAILABLE,
-        )
+    # The entries first, while no hot row is locked yet; the unique index settles a
+    # simultaneous duplicate.
     try:
         with transaction.atomic():
             entries = Entry.objects.bulk_create(
-                Entry(event=event, competitor=competitor, status=statuses[event.pk])
+                Entry(event=event, competitor=competitor, status=EntryStatus.ENTERED)
                 for event in events
             )
     except IntegrityError:
@@ -406,6 +394,36 @@ def registration_submit(
             "events",
             code=RegistrationRefused.UNAVAILABLE,
         ) from None
+
+    # Then the places, as the last statements before COMMIT so the hot rows are held
+    # briefly: events in id order, then the competition (every writer locks in this order).
+    waiting: list[Entry] = []
+    full: list[str] = []
+    for entry, event in zip(entries, events, strict=True):
+        if _take_event_place(event):
+            continue
+        if event.waiting_list:
+            waiting.append(entry)
+        else:
+            full.append(event.name)
+    if full:
+        raise RegistrationRefused.single(
+            "Full, with no waiting list: " + ", ".join(f"“{n}”" for n in full) + ".",
+            "events",
+            code=RegistrationRefused.UNAVAILABLE,
+        )
+    if waiting:
+        Entry.objects.filter(pk__in=[e.pk for e in waiting]).update(status=EntryStatus.WAITING)
+        for entry in waiting:
+            entry.status = EntryStatus.WAITING
+    if not _take_competition_places(competition, len(entries) - len(waiting), now):
+        competition.refresh_from_db()
+        problem = registration_window_problem(competition, now)
+        raise RegistrationRefused.single(
+            problem
+            or f"{competition.name} has reached its capacity of {competition.capacity} entries.",
+            code=RegistrationRefused.UNAVAILABLE,
+        )
 
     from competitions.tasks import send_registration_confirmation_task
 
