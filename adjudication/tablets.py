@@ -18,6 +18,7 @@ from accounts.models import User
 from accounts.roles import Role
 from adjudication.models import TabletSession
 from competitions.models import Competition, Judge
+from scoring_site.realtime import announce
 
 TABLET_DEVICE = "tablet sign-in"
 
@@ -119,4 +120,6 @@ def tablet_revoke(*, tablet: TabletSession, actor: User | None) -> TabletSession
         for token in OutstandingToken.objects.filter(user_id=tablet.judge.user_id):
             BlacklistedToken.objects.get_or_create(token=token)
     tablet.refresh_from_db()
+    if updated:
+        announce(tablet.judge.competition_id, "tablet.revoked", {"tablet": tablet.pk})
     return tablet

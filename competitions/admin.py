@@ -252,7 +252,7 @@ class EventAdmin(FixedParentMixin, admin.ModelAdmin):
     actions = ["replan_rounds", "redraw_first_round"]
     fieldsets = (
         (None, {"fields": ("competition", "name", "position", "style", "level", "age_group")}),
-        ("Scoring", {"fields": ("scoring_method", "entry_kind")}),
+        ("Scoring", {"fields": ("scoring_method", "entry_kind", "results_reveal")}),
         (
             "Registration",
             {"fields": ("entry_limit", "entries_taken", "waiting_list", "min_age", "max_age")},

@@ -226,6 +226,7 @@ def demo_description(*, seed: int, today: dt.date) -> dict:
                 "scoring": "criteria",
                 "entry_kind": "solo",
                 "entry_limit": 20,
+                "results_reveal": "live_total",
                 "criteria": [
                     {"name": "Evening gown", "weight": "0.3", "min": 0, "max": 10, "step": "0.5"},
                     {"name": "Interview", "weight": "0.4", "min": 0, "max": 10, "step": "0.5"},

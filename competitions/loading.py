@@ -11,6 +11,7 @@ The format, with every field the loader knows::
     judges:      [{letter, name, email, phone, country}]
     events:      [{name, style, level, age_group, scoring (skating|criteria),
                    entry_kind (couple|solo|group), entry_limit,
+                   results_reveal (published|live_total),
                    dances: [name | {name, short_name}],
                    criteria: [{name, weight, min, max, step}],
                    panel: [letter, ...],
@@ -43,6 +44,7 @@ from competitions.models import (
     Event,
     Judge,
     PanelSeat,
+    ResultsReveal,
     Round,
     RoundKind,
     RoundStatus,
@@ -199,6 +201,9 @@ class EventIn(serializers.Serializer):
     scoring = serializers.ChoiceField(choices=ScoringMethod.choices)
     entry_kind = serializers.ChoiceField(choices=EntryKind.choices, default=EntryKind.COUPLE)
     entry_limit = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    results_reveal = serializers.ChoiceField(
+        choices=ResultsReveal.choices, default=ResultsReveal.PUBLISHED
+    )
     dances = DanceIn(many=True, required=False, default=list)
     criteria = CriterionIn(many=True, required=False, default=list)
     panel = serializers.ListField(child=serializers.CharField(), required=False, default=list)
@@ -455,6 +460,7 @@ def competition_load(*, data: Any) -> LoadReport:
             "age_group": spec["age_group"],
             "scoring_method": spec["scoring"],
             "entry_kind": spec["entry_kind"],
+            "results_reveal": spec["results_reveal"],
             "entry_limit": spec.get("entry_limit"),
         }
         event = _upsert(

@@ -3,3 +3,10 @@ from django.apps import AppConfig
 
 class LeaderboardConfig(AppConfig):
     name = "leaderboard"
+
+    def ready(self) -> None:
+        from leaderboard import signals  # noqa: F401  (connects the receivers)
+        from leaderboard.broadcast import public_changed
+        from scoring_site.realtime import add_listener
+
+        add_listener(public_changed)

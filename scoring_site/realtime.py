@@ -3,12 +3,15 @@
 Services call ``announce`` inside their transaction; nothing is sent for a transaction
 that rolls back. Each message carries a per-competition sequence number, so a screen
 can tell it missed one and fetch a fresh snapshot. Messages are small nudges, not
-data: screens read what changed over HTTP or from the consumer's snapshot.
+data: screens read what changed over HTTP or from the consumer's snapshot. Listeners
+(``add_listener``) hear of each change too: the leaderboard's relay builds the public
+screens' payload there, once per change (leaderboard/broadcast.py).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -23,6 +26,11 @@ def competition_group(competition_id: int) -> str:
     return f"competition.{competition_id}"
 
 
+def current_sequence(competition_id: int) -> int:
+    """The number of the competition's latest announced change (0 before the first)."""
+    return cache.get(f"podium:seq:{competition_id}") or 0
+
+
 def next_sequence(competition_id: int) -> int:
     key = f"podium:seq:{competition_id}"
     try:
@@ -30,6 +38,18 @@ def next_sequence(competition_id: int) -> int:
     except ValueError:
         cache.add(key, 0, timeout=None)
         return cache.incr(key)
+
+
+# Called after each committed change with (competition id, kind, sequence number), in
+# the committing thread; they must return at once. The leaderboard registers the public
+# screens' relay here (leaderboard/broadcast.py), which builds their payload once per
+# change and coalesces bursts.
+_listeners: list[Callable[[int, str, int], None]] = []
+
+
+def add_listener(listener: Callable[[int, str, int], None]) -> None:
+    if listener not in _listeners:
+        _listeners.append(listener)
 
 
 def _send(competition_id: int, kind: str, payload: dict[str, Any]) -> None:
@@ -46,6 +66,11 @@ def _send(competition_id: int, kind: str, payload: dict[str, Any]) -> None:
         async_to_sync(layer.group_send)(competition_group(competition_id), message)
     except Exception:  # the database is the truth; screens resync from snapshots
         logger.warning("live update %s for competition %s not sent", kind, competition_id)
+    for listener in _listeners:
+        try:
+            listener(competition_id, kind, message["seq"])
+        except Exception:
+            logger.exception("live listener failed for %s of competition %s", kind, competition_id)
 
 
 def announce(competition_id: int, kind: str, payload: dict[str, Any] | None = None) -> None:

@@ -14,5 +14,6 @@ urlpatterns = [
     path("api/v1/", include("scoring_site.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("", include("adjudication.urls")),
+    path("", include("leaderboard.urls")),
     path("", include("competitions.urls")),
 ]

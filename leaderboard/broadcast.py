@@ -1,0 +1,231 @@
+"""The public screens' relay: one payload per change, bursts coalesced.
+
+``scoring_site.realtime`` calls ``public_changed`` after every committed change (sheet
+sent, round opened, closed, published…). The relay builds the public payload once,
+serializes it once, and sends the finished JSON text to the group ``public.<id>``;
+each process's hub (leaderboard/hub.py) writes that text to its viewers' sockets as it
+is, with no database work and no encoding per viewer.
+
+Coalescing, per competition and per process: the first change after a quiet spell is
+sent at once (the lowest latency, the common case: sheets arrive a few per second);
+changes within ``PODIUM_LIVE_INTERVAL`` seconds (0.25 by default) of the last send are
+folded into one trailing send at the end of that interval. So a burst (a desk typing
+in paper sheets, a round closing with its draw) costs at most four pushes a second per
+process, and the last state always goes out. The sender coalesces, not the viewers'
+consumers: a consumer-side throttle would still build, serialize and fan out every
+change, and would need a timer per viewer.
+
+Where the relay runs: on the event loop of the ASGI server that serves websockets in
+this process (registered by the consumers when they connect; the in-memory channel
+layer only works there), so payloads are built off the loop with
+``database_sync_to_async`` and sent with the loop's channel-layer connection. A process
+that serves no sockets (a management command, a Celery worker, a web worker no viewer
+reached yet) uses one long-lived background thread with its own loop and its own
+channel-layer connection, drained at exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextvars
+import dataclasses
+import logging
+import threading
+
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.db import connection
+
+from leaderboard.hub import public_group
+from leaderboard.snapshots import public_update_message
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_INTERVAL = 0.25
+
+
+def interval() -> float:
+    return float(getattr(settings, "PODIUM_LIVE_INTERVAL", DEFAULT_INTERVAL))
+
+
+@dataclasses.dataclass
+class _Pending:
+    kinds: set[str] = dataclasses.field(default_factory=set)
+    last_start: float = float("-inf")
+    timer: asyncio.TimerHandle | None = None
+    task: asyncio.Task | None = None
+
+
+class LoopRelay:
+    """The coalescing state of one event loop; every method runs on that loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.loop = loop
+        self.pending: dict[int, _Pending] = {}
+
+    def note(self, competition_id: int, kind: str) -> None:
+        state = self.pending.setdefault(competition_id, _Pending())
+        state.kinds.add(kind)
+        self._schedule(competition_id, state)
+
+    def _schedule(self, competition_id: int, state: _Pending) -> None:
+        if state.timer is not None or state.task is not None or not state.kinds:
+            return  # a send is due or under way; it (or the one after it) takes these
+        delay = state.last_start + interval() - self.loop.time()
+        if delay <= 0:
+            self._start(competition_id)
+        else:
+            state.timer = self.loop.call_later(delay, self._start, competition_id)
+
+    def _start(self, competition_id: int) -> None:
+        state = self.pending[competition_id]
+        state.timer = None
+        kinds, state.kinds = state.kinds, set()
+        state.last_start = self.loop.time()
+        state.task = self.loop.create_task(self._send(competition_id, kinds))
+
+    async def _send(self, competition_id: int, kinds: set[str]) -> None:
+        try:
+            text = await database_sync_to_async(public_update_message)(competition_id, kinds=kinds)
+            if text is not None:
+                layer = get_channel_layer()
+                if layer is not None:
+                    await layer.group_send(
+                        public_group(competition_id), {"type": "public.update", "text": text}
+                    )
+        except Exception:  # the database is the truth; screens resync from snapshots
+            logger.warning(
+                "public update for competition %s not sent", competition_id, exc_info=True
+            )
+        finally:
+            state = self.pending[competition_id]
+            state.task = None
+            self._schedule(competition_id, state)
+
+    async def drain(self) -> None:
+        """Send whatever is waiting now and wait for the sends under way."""
+        while True:
+            for competition_id, state in list(self.pending.items()):
+                if state.timer is not None:
+                    state.timer.cancel()
+                    self._start(competition_id)
+            tasks = [s.task for s in self.pending.values() if s.task is not None]
+            if not tasks:
+                return
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class _Relays:
+    """Finds the loop to relay on, from any thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._serving: asyncio.AbstractEventLoop | None = None
+        self._by_loop: dict[asyncio.AbstractEventLoop, LoopRelay] = {}
+        self._thread: threading.Thread | None = None
+        self._thread_loop: asyncio.AbstractEventLoop | None = None
+
+    def serving(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The consumers' loop: the relay runs there from now on."""
+        with self._lock:
+            self._serving = loop
+            for old in [lp for lp in self._by_loop if lp.is_closed()]:
+                del self._by_loop[old]
+
+    def relay_for(self, loop: asyncio.AbstractEventLoop) -> LoopRelay:
+        with self._lock:
+            relay = self._by_loop.get(loop)
+            if relay is None:
+                relay = self._by_loop[loop] = LoopRelay(loop)
+            return relay
+
+    def changed(self, competition_id: int, kind: str) -> None:
+        # A fresh context: the caller's (a request's thread-sensitive context, gone when
+        # the request ends) must not follow the relay's later database calls.
+        loop = self._serving
+        if loop is not None and loop.is_running():
+            try:
+                loop.call_soon_threadsafe(
+                    self._note, loop, competition_id, kind, context=contextvars.Context()
+                )
+                return
+            except RuntimeError:  # closed meanwhile
+                pass
+        loop = self._background()
+        loop.call_soon_threadsafe(
+            self._note, loop, competition_id, kind, context=contextvars.Context()
+        )
+
+    def _note(self, loop, competition_id: int, kind: str) -> None:
+        self.relay_for(loop).note(competition_id, kind)
+
+    def _background(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                loop = asyncio.new_event_loop()
+                thread = threading.Thread(
+                    target=loop.run_forever, name="podium-live-relay", daemon=True
+                )
+                thread.start()
+                self._thread, self._thread_loop = thread, loop
+                _at_exit(self.drain_background)
+            return self._thread_loop
+
+    def drain_background(self, timeout: float = 5.0) -> None:
+        """Wait until the background thread has sent what it holds (at exit, in tests)."""
+        loop = self._thread_loop
+        if loop is None or not loop.is_running():
+            return
+        future = contextvars.Context().run(
+            asyncio.run_coroutine_threadsafe, self.relay_for(loop).drain(), loop
+        )
+        try:
+            future.result(timeout)
+        except Exception:
+            logger.warning("live relay not drained", exc_info=True)
+
+
+def _at_exit(function) -> None:
+    """Run ``function`` when the interpreter exits, while thread pools still take work.
+
+    ``atexit`` is too late: by then concurrent.futures refuses new work ("cannot
+    schedule new futures after interpreter shutdown"), and the relay's database calls
+    and channel-layer sends go through thread pools. ``threading._register_atexit`` (the
+    hook concurrent.futures itself uses) runs before, the latest registered first."""
+    register = getattr(threading, "_register_atexit", None)
+    if register is None:
+        atexit.register(function)
+    else:
+        register(function)
+
+
+relays = _Relays()
+
+
+def public_changed(competition_id: int, kind: str, seq: int) -> None:
+    """The ``scoring_site.realtime`` listener: returns at once, the relay does the rest.
+
+    After a real commit the change is visible to every connection, so the relay may read
+    it from its own. Callbacks run inside a transaction (a test capturing on_commit
+    callbacks) see data no other connection sees yet: those are relayed here and now."""
+    if connection.in_atomic_block:
+        _send_now(competition_id, kind)
+    else:
+        relays.changed(competition_id, kind)
+
+
+def _send_now(competition_id: int, kind: str) -> None:
+    text = public_update_message(competition_id, kinds={kind})
+    layer = get_channel_layer()
+    if text is not None and layer is not None:
+        async_to_sync(layer.group_send)(
+            public_group(competition_id), {"type": "public.update", "text": text}
+        )
+
+
+def serving_loop_seen() -> None:
+    """Called by consumers on connect, on the server's loop."""
+    relays.serving(asyncio.get_running_loop())

@@ -1,0 +1,499 @@
+"""What the live screens show, read in a fixed number of queries (selectors).
+
+Three snapshots, one per kind of screen:
+
+* ``public_snapshot``: the projector and the audience's phones. What is on the floor
+  (open rounds, their heats and bib numbers, and for a closed round that results are
+  being checked), how many judges have sent their sheet per dance (or per entry), the
+  recalls and results the scrutineer has *published*, and what comes next. Nothing that
+  is not published: no marks, no totals, no judge's own sheet; the one exception is an
+  event whose ``results_reveal`` is ``live_total`` (pageants, choirs), where a running
+  weighted total per entry is shown as judges submit.
+* ``desk_snapshot``: the results desk, per open round who has sent, who is awaited
+  and which paper sheets wait for their confirmation (the same answer as
+  ``adjudication.services.round_progress``, for every open round at once).
+* ``tablet_snapshot``: one judge's tablet: the rounds to judge and each sheet's state
+  (never the marks).
+
+Snapshots are plain dicts of JSON types (numbers, strings, lists): they are serialized
+once and sent as they are.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Count, Q
+
+from adjudication.models import Mark, Placing, Sheet
+from adjudication.selectors import judge_round_list
+from adjudication.tablets import tablet_session_active
+from competitions.models import (
+    Competition,
+    Criterion,
+    Dance,
+    HeatEntry,
+    PanelSeat,
+    ResultsReveal,
+    Round,
+    RoundKind,
+    RoundStatus,
+    ScoringMethod,
+    StatusChange,
+)
+from competitions.selectors import PUBLIC_STATUSES
+
+# How long a built public snapshot is reused (by the sockets' first message and the
+# polling endpoint). It is keyed by the public sequence number too, so a change that
+# was announced is never hidden behind it.
+SNAPSHOT_TTL = 2
+
+# A sheet counts once it is not a paper sheet waiting for its second person.
+COUNTED = ~Q(source=Sheet.Source.PAPER) | Q(confirmed_at__isnull=False)
+
+
+def public_sequence_key(competition_id: int) -> str:
+    return f"podium:pubseq:{competition_id}"
+
+
+def public_sequence_next(competition_id: int) -> int:
+    """Reserve the next number of the competition's public stream (shared through the
+    cache: one counter for every web process when the cache is Redis)."""
+    key = public_sequence_key(competition_id)
+    try:
+        return cache.incr(key)
+    except ValueError:
+        cache.add(key, 0, timeout=None)
+        return cache.incr(key)
+
+
+def public_sequence_current(competition_id: int) -> int:
+    return cache.get(public_sequence_key(competition_id)) or 0
+
+
+def competition_get_live(*, slug: str) -> Competition | None:
+    """The competition behind a public live page (never a draft)."""
+    return Competition.objects.filter(slug=slug, status__in=PUBLIC_STATUSES).first()
+
+
+def _bib(competitor) -> int | None:
+    return competitor.bib
+
+
+def _sort_bib(bib: int | None, pk: int) -> tuple[bool, int, int]:
+    return (bib is None, bib or 0, pk)
+
+
+def _plain(number: Decimal | None) -> str | None:
+    if number is None:
+        return None
+    return f"{number.normalize():f}"
+
+
+def _round_head(round_: Round) -> dict[str, Any]:
+    event = round_.event
+    return {
+        "round": round_.pk,
+        "event": event.name,
+        "event_id": event.pk,
+        "kind": round_.kind,
+        "kind_label": str(RoundKind(round_.kind).label),
+        "status": round_.status,
+    }
+
+
+def _running_total(
+    marks: list[tuple[int, int, int, Decimal]], weights: dict[int, Decimal]
+) -> dict[int, tuple[Decimal, int]]:
+    """entry id -> (weighted total of the means over the judges in so far, judges in).
+
+    ``marks`` are (entry id, judge id, criterion id, value) of counted sheets; the same
+    sum of weighted criterion means as the tabulation, over the sheets sent so far."""
+    by_entry: dict[int, dict[int, list[Decimal]]] = defaultdict(lambda: defaultdict(list))
+    judges: dict[int, set[int]] = defaultdict(set)
+    for entry_id, judge_id, criterion_id, value in marks:
+        by_entry[entry_id][criterion_id].append(value)
+        judges[entry_id].add(judge_id)
+    totals = {}
+    for entry_id, per_criterion in by_entry.items():
+        total = sum(
+            (
+                weights.get(criterion_id, Decimal(1)) * sum(values) / len(values)
+                for criterion_id, values in per_criterion.items()
+            ),
+            Decimal(0),
+        )
+        totals[entry_id] = (
+            total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
+            len(judges[entry_id]),
+        )
+    return totals
+
+
+def public_snapshot(competition: Competition, *, results: bool = True) -> dict[str, Any]:
+    """The public state of ``competition``. With ``results=False`` the list of every
+    published result is left out (``results_rev`` still says which results are current),
+    as the pushes between publications do.
+
+    At most nine queries, whatever the number of rounds, heats and entries."""
+    rounds = list(
+        Round.objects.filter(event__competition=competition)
+        .select_related("event")
+        .order_by("event__position", "event_id", "position")
+    )
+    floor_rounds = [r for r in rounds if r.status in (RoundStatus.OPEN, RoundStatus.CLOSED)]
+    open_ids = [r.pk for r in floor_rounds if r.status == RoundStatus.OPEN]
+    published = [r for r in rounds if r.status == RoundStatus.PUBLISHED]
+
+    floor: list[dict[str, Any]] = []
+    if floor_rounds:
+        panel = dict(
+            PanelSeat.objects.filter(event_id__in={r.event_id for r in floor_rounds})
+            .values_list("event_id")
+            .annotate(n=Count("id"))
+        )
+        heat_entries = list(
+            HeatEntry.objects.filter(heat__round__in=floor_rounds, entry__withdrawn=False)
+            .select_related("heat", "entry__competitor")
+            .order_by("heat__number", "position", "entry__competitor__bib", "id")
+        )
+        skating_events = {r.event_id for r in floor_rounds if r.event.is_skating}
+        dances: dict[int, list[Dance]] = defaultdict(list)
+        if skating_events:
+            for dance in Dance.objects.filter(event_id__in=skating_events).order_by(
+                "position", "id"
+            ):
+                dances[dance.event_id].append(dance)
+        counts: dict[tuple[int, int | None, int | None], int] = {}
+        if open_ids:
+            counts = {
+                (row["round_id"], row["dance_id"], row["entry_id"]): row["n"]
+                for row in Sheet.objects.filter(COUNTED, round_id__in=open_ids)
+                .values("round_id", "dance_id", "entry_id")
+                .annotate(n=Count("id"))
+                .order_by()
+            }
+        live_ids = [
+            r.pk
+            for r in floor_rounds
+            if r.status == RoundStatus.OPEN
+            and r.event.scoring_method == ScoringMethod.CRITERIA
+            and r.event.results_reveal == ResultsReveal.LIVE_TOTAL
+        ]
+        marks: dict[int, list[tuple[int, int, int, Decimal]]] = defaultdict(list)
+        weights: dict[int, Decimal] = {}
+        if live_ids:
+            for round_id, entry_id, judge_id, criterion_id, value in (
+                Mark.objects.filter(sheet__round_id__in=live_ids, criterion__isnull=False)
+                .filter(~Q(sheet__source=Sheet.Source.PAPER) | Q(sheet__confirmed_at__isnull=False))
+                .values_list(
+                    "sheet__round_id", "sheet__entry_id", "sheet__judge_id", "criterion_id", "value"
+                )
+            ):
+                marks[round_id].append((entry_id, judge_id, criterion_id, value))
+            weights = dict(
+                Criterion.objects.filter(
+                    event__rounds__pk__in=live_ids,
+                ).values_list("pk", "weight")
+            )
+        by_round: dict[int, list[HeatEntry]] = defaultdict(list)
+        for he in heat_entries:
+            by_round[he.heat.round_id].append(he)
+
+        for round_ in floor_rounds:
+            event = round_.event
+            item = _round_head(round_)
+            item["method"] = event.scoring_method
+            item["reveal"] = event.results_reveal
+            item["judges"] = panel.get(event.pk, 0)
+            item["recall"] = round_.recall_count
+            heats: dict[int, list[int | None]] = {}
+            running: list[HeatEntry] = by_round[round_.pk]
+            for he in running:
+                heats.setdefault(he.heat.number, []).append(_bib(he.entry.competitor))
+            if event.is_skating:
+                # Bibs in number order on the floor: the running order says nothing then.
+                item["heats"] = [
+                    {"number": n, "bibs": sorted(b, key=lambda x: (x is None, x or 0))}
+                    for n, b in sorted(heats.items())
+                ]
+                item["parts"] = [
+                    {
+                        "label": d.name,
+                        "short": d.short_name or d.name[:1],
+                        "in": counts.get((round_.pk, d.pk, None), 0),
+                    }
+                    for d in dances[event.pk]
+                ]
+            else:
+                item["heats"] = [{"number": n, "bibs": b} for n, b in sorted(heats.items())]
+                item["parts"] = [
+                    {
+                        "label": he.entry.competitor.display_name,
+                        "bib": _bib(he.entry.competitor),
+                        "in": counts.get((round_.pk, None, he.entry_id), 0),
+                    }
+                    for he in running
+                ]
+            item["entries"] = len(running)
+            item["sheets_due"] = item["judges"] * len(item["parts"])
+            item["sheets_in"] = (
+                sum(min(p["in"], item["judges"]) for p in item["parts"])
+                if round_.status == RoundStatus.OPEN
+                else item["sheets_due"]
+            )
+            if round_.pk in live_ids:
+                totals = _running_total(marks[round_.pk], weights)
+                board = [
+                    {
+                        "bib": _bib(he.entry.competitor),
+                        "name": he.entry.competitor.display_name,
+                        "total": _plain(totals[he.entry_id][0]),
+                        "judges_in": totals[he.entry_id][1],
+                    }
+                    for he in running
+                    if he.entry_id in totals
+                ]
+                board.sort(key=lambda row: (-Decimal(row["total"]), row["bib"] or 0))
+                item["running"] = board
+            floor.append(item)
+
+    following = next((r for r in rounds if r.status == RoundStatus.PLANNED), None)
+    upcoming = []
+    if following is not None:
+        upcoming.append({**_round_head(following), "recall": following.recall_count})
+
+    recent: list[int] = []
+    if published:
+        recent = list(
+            StatusChange.objects.filter(
+                competition=competition, round__isnull=False, to_status=RoundStatus.PUBLISHED
+            )
+            .order_by("-at", "-id")
+            .values_list("round_id", flat=True)[:3]
+        )
+    snapshot: dict[str, Any] = {
+        "competition": {
+            "id": competition.pk,
+            "slug": competition.slug,
+            "name": competition.name,
+            "venue": competition.venue,
+            "status": competition.status,
+            "status_label": competition.get_status_display(),
+        },
+        "floor": floor,
+        "next": upcoming,
+        "recent": recent,
+        "results_rev": f"{len(published)}-{max((r.pk for r in published), default=0)}",
+    }
+    if results:
+        snapshot["results"] = _published_results(published)
+    return snapshot
+
+
+def _published_results(published: list[Round]) -> list[dict[str, Any]]:
+    if not published:
+        return []
+    placings: dict[int, list[Placing]] = defaultdict(list)
+    for placing in (
+        Placing.objects.filter(round__in=published)
+        .select_related("entry__competitor")
+        .order_by("round_id", "place", "entry__competitor__bib", "entry_id")
+    ):
+        placings[placing.round_id].append(placing)
+    blocks = []
+    for round_ in published:
+        block = _round_head(round_)
+        rows = placings[round_.pk]
+        if round_.kind != RoundKind.FINAL and round_.event.is_skating:
+            block["type"] = "recalls"
+            block["recalled"] = sorted(
+                (_bib(p.entry.competitor) for p in rows if p.recalled),
+                key=lambda b: (b is None, b or 0),
+            )
+        else:
+            block["type"] = "placings"
+            block["placings"] = [
+                {
+                    "place": _plain(p.place),
+                    "bib": _bib(p.entry.competitor),
+                    "name": p.entry.competitor.display_name,
+                    "club": p.entry.competitor.club,
+                    # A criteria event's published score; a skating final's place sum
+                    # means little to an audience and is on the published marks sheet.
+                    "total": None if round_.event.is_skating else _plain(p.total),
+                }
+                for p in rows
+                if p.place is not None
+            ]
+        blocks.append(block)
+    return blocks
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+def public_snapshot_message(competition: Competition) -> str:
+    """The whole public state as the JSON text a socket's first message and the polling
+    endpoint send, built at most once per public sequence number and ``SNAPSHOT_TTL``.
+
+    The sequence number is read before the database, so the snapshot holds at least
+    every change announced up to that number."""
+    seq = public_sequence_current(competition.pk)
+    key = f"podium:live:snapshot:{competition.pk}:{seq}"
+    text = cache.get(key)
+    if text is None:
+        text = dumps({"type": "snapshot", "seq": seq, **public_snapshot(competition)})
+        cache.set(key, text, SNAPSHOT_TTL)
+    return text
+
+
+def public_update_message(competition_id: int, *, kinds: set[str]) -> str | None:
+    """One push to every public viewer of the competition, after changes of ``kinds``:
+    reserves the next public sequence number, then reads (so the push holds every change
+    announced before it). The published results ride along only when a round changed;
+    ``results_rev`` lets a screen that missed them fetch them."""
+    seq = public_sequence_next(competition_id)
+    competition = Competition.objects.filter(pk=competition_id, status__in=PUBLIC_STATUSES).first()
+    if competition is None:
+        return None
+    with_results = any(kind.startswith("round.") for kind in kinds)
+    return dumps(
+        {
+            "type": "update",
+            "seq": seq,
+            "kinds": sorted(kinds),
+            **public_snapshot(competition, results=with_results),
+        }
+    )
+
+
+# --- The results desk -------------------------------------------------------------------------
+
+
+def desk_snapshot(competition: Competition) -> dict[str, Any]:
+    """Per open round and per sheet (dance or entry): the judges in, the paper sheets
+    awaiting a confirmation and the judges missing, as ``round_progress`` says, for
+    every open round in at most six queries."""
+    rounds = list(
+        Round.objects.filter(event__competition=competition, status=RoundStatus.OPEN)
+        .select_related("event")
+        .order_by("event__position", "event_id", "position")
+    )
+    out: dict[str, Any] = {
+        "competition": {"id": competition.pk, "slug": competition.slug, "name": competition.name},
+        "rounds": [],
+    }
+    if not rounds:
+        return out
+    event_ids = {r.event_id for r in rounds}
+    letters: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for event_id, judge_id, letter in (
+        PanelSeat.objects.filter(event_id__in=event_ids)
+        .order_by("judge__letter")
+        .values_list("event_id", "judge_id", "judge__letter")
+    ):
+        letters[event_id].append((judge_id, letter))
+    sheets: dict[int, list[tuple]] = defaultdict(list)
+    for row in Sheet.objects.filter(round__in=rounds).values_list(
+        "round_id", "judge_id", "dance_id", "entry_id", "source", "confirmed_at"
+    ):
+        sheets[row[0]].append(row[1:])
+    dances: dict[int, list[Dance]] = defaultdict(list)
+    if any(r.event.is_skating for r in rounds):
+        for dance in Dance.objects.filter(event_id__in=event_ids).order_by("position", "id"):
+            dances[dance.event_id].append(dance)
+    entries: dict[int, dict[int, Any]] = defaultdict(dict)
+    criteria_rounds = [r for r in rounds if not r.event.is_skating]
+    if criteria_rounds:
+        for he in (
+            HeatEntry.objects.filter(heat__round__in=criteria_rounds, entry__withdrawn=False)
+            .select_related("heat", "entry__competitor")
+            .order_by("entry__competitor__bib", "entry_id")
+        ):
+            entries[he.heat.round_id].setdefault(he.entry_id, he.entry)
+    for round_ in rounds:
+        if round_.event.is_skating:
+            parts = [(d.name, d.pk, None) for d in dances[round_.event_id]]
+        else:
+            parts = [
+                (f"{e.competitor.bib or f'#{e.pk}'} {e.competitor.display_name}", None, e.pk)
+                for e in entries[round_.pk].values()
+            ]
+        panel = letters[round_.event_id]
+        progress = []
+        for label, dance_id, entry_id in parts:
+            done, pending = set(), set()
+            for judge_id, d, e, source, confirmed_at in sheets[round_.pk]:
+                if (d, e) == (dance_id, entry_id):
+                    if source == Sheet.Source.PAPER and confirmed_at is None:
+                        pending.add(judge_id)
+                    else:
+                        done.add(judge_id)
+            progress.append(
+                {
+                    "label": label,
+                    "dance_id": dance_id,
+                    "entry_id": entry_id,
+                    "submitted": [letter for pk, letter in panel if pk in done],
+                    "awaiting_confirmation": [letter for pk, letter in panel if pk in pending],
+                    "missing": [
+                        letter for pk, letter in panel if pk not in done and pk not in pending
+                    ],
+                }
+            )
+        out["rounds"].append(
+            {**_round_head(round_), "revision": round_.revision, "parts": progress}
+        )
+    return out
+
+
+# --- A judge's tablet -------------------------------------------------------------------------
+
+
+def tablet_snapshot(
+    *, session_key: str | None, tablet_id: int | None, user_id: int | None
+) -> dict[str, Any] | None:
+    """The tablet's judge, the rounds to judge and each sheet's state (``to_send``,
+    ``sent`` or ``unlocked``, with its version); ``None`` when the tablet session is not
+    live (signed out, revoked, expired) or not the signed-in user's. Marks are never
+    included."""
+    tablet = tablet_session_active(session_key=session_key, tablet_id=tablet_id)
+    if tablet is None or tablet.judge.user_id is None or tablet.judge.user_id != user_id:
+        return None
+    judge = tablet.judge
+    rounds = []
+    for judged in judge_round_list(user=judge.user, judges=[judge]):
+        parts = []
+        for part in judged.parts:
+            code = f"d{part.dance_id}" if part.dance_id is not None else f"e{part.entry_id}"
+            sheet = part.sheet
+            if sheet is None:
+                state = "to_send"
+            elif sheet.unlocked:
+                state = "unlocked"
+            else:
+                state = "sent"
+            parts.append(
+                {
+                    "code": code,
+                    "label": part.name,
+                    "bib": part.bib,
+                    "state": state,
+                    "version": sheet.version if sheet else 0,
+                }
+            )
+        rounds.append(
+            {**_round_head(judged.round), "revision": judged.round.revision, "parts": parts}
+        )
+    return {
+        "tablet": tablet.pk,
+        "judge": {"letter": judge.letter, "name": judge.name},
+        "competition": {"id": judge.competition_id, "slug": judge.competition.slug},
+        "rounds": rounds,
+    }

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from leaderboard import views
+
+app_name = "leaderboard"
+
+urlpatterns = [
+    path("live/<slug:slug>/", views.live_board, name="live"),
+    path("live/<slug:slug>/snapshot.json", views.live_snapshot, name="live-snapshot"),
+    path("results/<slug:slug>/", views.live_results, name="results"),
+]

@@ -1,0 +1,72 @@
+"""The public live pages: the projector (``/live/<slug>/``), the audience's phones
+(``/results/<slug>/``) and the snapshot both poll while their websocket is down.
+
+The pages render the snapshot on the server first (a screen works without
+JavaScript, and shows something at once); static/podium/live.js then keeps it
+current from ``ws/live/<slug>/``."""
+
+from __future__ import annotations
+
+import json
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from leaderboard.snapshots import competition_get_live, public_snapshot_message
+
+
+def bib_size(item: dict) -> str:
+    """How big the bib numbers of a round can be on a screen (live.js says the same)."""
+    count = sum(len(heat["bibs"]) for heat in item["heats"])
+    return "s" if count <= 8 else "m" if count <= 16 else "l" if count <= 32 else "xl"
+
+
+def rows_size(item: dict) -> str:
+    """How tall the running-total rows can be (live.js says the same)."""
+    count = len(item.get("running") or ())
+    return "s" if count <= 8 else "m" if count <= 14 else "l"
+
+
+def _live(request, slug: str, template: str):
+    competition = competition_get_live(slug=slug)
+    if competition is None:
+        raise Http404("No such competition.")
+    snapshot = json.loads(public_snapshot_message(competition))
+    results = snapshot["results"]
+    by_id = {block["round"]: block for block in results}
+    context = {
+        "competition": competition,
+        "snapshot": snapshot,
+        "floor": [
+            {**item, "size": bib_size(item), "rows": rows_size(item)} for item in snapshot["floor"]
+        ],
+        "latest": [by_id[pk] for pk in snapshot["recent"] if pk in by_id][:1],
+        "results_newest_first": list(reversed(results)),
+        "socket_path": f"/ws/live/{competition.slug}/",
+        "snapshot_url": reverse("leaderboard:live-snapshot", args=[competition.slug]),
+    }
+    return render(request, template, context)
+
+
+@require_safe
+def live_board(request, slug: str):
+    return _live(request, slug, "leaderboard/live.html")
+
+
+@require_safe
+def live_results(request, slug: str):
+    return _live(request, slug, "leaderboard/results.html")
+
+
+@require_safe
+def live_snapshot(request, slug: str):
+    """The public snapshot as JSON; shared caches may keep it a second (the screens
+    poll it only while their socket is down, or once when they missed results)."""
+    competition = competition_get_live(slug=slug)
+    if competition is None:
+        raise Http404("No such competition.")
+    response = HttpResponse(public_snapshot_message(competition), content_type="application/json")
+    response["Cache-Control"] = "public, max-age=1"
+    return response

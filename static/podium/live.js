@@ -1,0 +1,305 @@
+/* Podium live screens: the projector (/live/<slug>/) and the audience's phones
+ * (/results/<slug>/).
+ *
+ * The page arrives rendered by the server, with the same snapshot as JSON
+ * (#live-snapshot). This script connects ws/live/<slug>/ and redraws from what it sends:
+ *
+ * - a "snapshot" (on every connect) or an "update" (after each change, at most a few a
+ *   second) holds the whole live state, so one lost message never leaves the screen
+ *   wrong: the next one repairs it. Each carries the public sequence number ("seq");
+ *   older ones (several web processes may deliver slightly out of order) are skipped.
+ * - the published results ride along only when a round changed; every message says
+ *   which results are current ("results_rev"). A screen that missed them (a gap in the
+ *   sequence while results changed) fetches the snapshot, after a random pause so a
+ *   hall full of phones does not ask at once.
+ * - when the socket drops, it reconnects by itself with growing pauses (1 s to 30 s,
+ *   jittered) and meanwhile polls the snapshot every few seconds so the screen keeps
+ *   moving. A 4404 close (no such competition) stops it.
+ */
+(function () {
+  "use strict";
+
+  var root = document.querySelector("[data-live-root]");
+  var initial = document.getElementById("live-snapshot");
+  if (!root || !initial) return;
+
+  var view = root.getAttribute("data-live-view");
+  var socketPath = root.getAttribute("data-live-socket");
+  var snapshotUrl = root.getAttribute("data-live-snapshot");
+  var state = JSON.parse(initial.textContent);
+  var staleCount = 0;
+  var socket = null;
+  var backoff = 1000;
+  var pollTimer = null;
+  var refetchTimer = null;
+  var stopped = false;
+
+  // --- Drawing ------------------------------------------------------------------------
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function bib(value) { return el("li", "live-bib", value === null ? "–" : value); }
+  function bibSpan(value) { return el("span", "live-bib", value === null ? "–" : value); }
+
+  function size(item) {
+    var count = 0;
+    item.heats.forEach(function (heat) { count += heat.bibs.length; });
+    return count <= 8 ? "s" : count <= 16 ? "m" : count <= 32 ? "l" : "xl";
+  }
+
+  function rows(item) {
+    var count = item.running ? item.running.length : 0;
+    return count <= 8 ? "s" : count <= 14 ? "m" : "l";
+  }
+
+  function drawRound(item) {
+    var running = item.running && item.running.length;
+    var box = el("article", "live-round live-round-" + item.status + (running ? " has-running" : ""));
+    box.setAttribute("data-round", item.round);
+    var head = el("header", "live-round-head");
+    head.appendChild(el("h2", "live-event", item.event));
+    head.appendChild(el("p", "live-kind",
+      item.kind_label + (item.recall ? " · " + item.recall + " to recall" : "")));
+    if (item.status === "closed") head.appendChild(el("p", "live-note", "Results are being checked"));
+    box.appendChild(head);
+    var main = el("div", "live-round-main");
+    var heats = el("div", "live-heats bibs-" + size(item));
+    item.heats.forEach(function (heat) {
+      var h = el("div", "live-heat");
+      if (item.heats.length > 1) h.appendChild(el("h3", "live-heat-title", "Heat " + heat.number));
+      var list = el("ul", "live-bibs");
+      heat.bibs.forEach(function (b) { list.appendChild(bib(b)); });
+      h.appendChild(list);
+      heats.appendChild(h);
+    });
+    main.appendChild(heats);
+    if (item.status === "open") {
+      var parts = el("ul", "live-parts live-parts-" + item.method);
+      item.parts.forEach(function (part) {
+        var li = el("li", "live-part" + (part.in >= item.judges ? " live-part-done" : ""));
+        if (item.method === "criteria") {
+          li.appendChild(bibSpan(part.bib));
+          li.appendChild(el("span", "live-part-name", part.label));
+        } else {
+          li.appendChild(el("span", "live-part-label", part.label));
+        }
+        li.appendChild(el("span", "live-part-count", part.in + "/" + item.judges));
+        parts.appendChild(li);
+      });
+      main.appendChild(parts);
+      var progress = el("p", "live-progress");
+      progress.appendChild(el("span", "live-progress-in", item.sheets_in));
+      progress.appendChild(document.createTextNode(" of " + item.sheets_due + " sheets in"));
+      main.appendChild(progress);
+    }
+    box.appendChild(main);
+    if (running) {
+      var side = el("div", "live-round-side");
+      var board = el("ol", "live-running rows-" + rows(item));
+      item.running.forEach(function (row) {
+        var li = el("li");
+        li.appendChild(bibSpan(row.bib));
+        li.appendChild(el("span", "live-name", row.name));
+        li.appendChild(el("span", "live-total", row.total));
+        li.appendChild(el("span", "live-judges-in", row.judges_in + "/" + item.judges));
+        board.appendChild(li);
+      });
+      side.appendChild(board);
+      side.appendChild(el("p", "live-note live-provisional", "Running total, provisional until published"));
+      box.appendChild(side);
+    }
+    return box;
+  }
+
+  function drawResult(block) {
+    var box = el("article", "live-result");
+    box.setAttribute("data-round", block.round);
+    box.appendChild(el("h2", "live-event", block.event));
+    box.appendChild(el("p", "live-kind",
+      block.kind_label + " · " + (block.type === "recalls" ? "recalled" : "results")));
+    if (block.type === "recalls") {
+      var list = el("ul", "live-bibs live-recalled");
+      block.recalled.forEach(function (b) { list.appendChild(bib(b)); });
+      box.appendChild(list);
+    } else {
+      var ol = el("ol", "live-placings");
+      block.placings.forEach(function (row) {
+        var li = el("li");
+        li.appendChild(el("span", "live-place", row.place));
+        li.appendChild(bibSpan(row.bib));
+        li.appendChild(el("span", "live-name", row.name));
+        li.appendChild(el("span", "live-club", row.club));
+        if (row.total) li.appendChild(el("span", "live-total", row.total));
+        ol.appendChild(li);
+      });
+      box.appendChild(ol);
+    }
+    return box;
+  }
+
+  function replace(selector, nodes) {
+    var box = root.querySelector(selector);
+    if (!box) return;
+    box.textContent = "";
+    nodes.forEach(function (node) { box.appendChild(node); });
+  }
+
+  function render() {
+    var floor = state.floor.map(drawRound);
+    if (!floor.length) {
+      floor = [el("p", "live-idle",
+        view === "projector" ? state.competition.name : "Nothing on the floor right now.")];
+    }
+    replace("[data-live-floor]", floor);
+
+    var next = state.next.map(function (item) {
+      var p = el("p", "live-next-line", "Next: ");
+      p.appendChild(el("strong", null, item.event));
+      p.appendChild(document.createTextNode(" · " + item.kind_label));
+      return p;
+    });
+    if (!next.length) {
+      next = [el("p", "live-next-line",
+        state.floor.length ? "Last on the programme" : "Nothing more on the programme")];
+    }
+    replace("[data-live-next]", next);
+
+    var results = state.results || [];
+    var byRound = {};
+    results.forEach(function (block) { byRound[block.round] = block; });
+    var latest = (state.recent || []).filter(function (id) { return byRound[id]; }).slice(0, 1)
+      .map(function (id) { return drawResult(byRound[id]); });
+    replace("[data-live-latest]", latest);
+    var body = root.querySelector(".live-body");
+    if (body) body.classList.toggle("no-latest", latest.length === 0);
+
+    var all = results.slice().reverse().map(drawResult);
+    if (!all.length) all = [el("p", "live-idle", "No results published yet.")];
+    replace("[data-live-results]", all);
+  }
+
+  // --- State ----------------------------------------------------------------------------
+
+  // The results this screen should show: the newest "results_rev" it has heard of.
+  var wantedRev = state.results_rev;
+
+  function apply(message, fromSnapshot) {
+    if (message.type !== "snapshot" && message.type !== "update") return;
+    var newer = message.seq > state.seq || (fromSnapshot && message.seq === state.seq);
+    if (!newer) {
+      // Older than what is shown. Three in a row: the server's counter was reset.
+      staleCount += 1;
+      newer = staleCount >= 3;
+    }
+    if (newer) {
+      staleCount = 0;
+      wantedRev = message.results_rev;
+    }
+    var resultsChanged = false;
+    if (message.results && message.results_rev === wantedRev) {
+      resultsChanged = state.results_rev !== message.results_rev || !state.results;
+      state.results = message.results;
+      state.results_rev = message.results_rev;
+    }
+    if (newer) {
+      ["seq", "competition", "floor", "next", "recent"].forEach(function (key) {
+        state[key] = message[key];
+      });
+    }
+    if (newer || resultsChanged) render();
+    // Results changed in a push this screen missed (a gap in the sequence, or a push
+    // without them): fetch them. Any other gap costs nothing, each push being whole.
+    if (state.results_rev !== wantedRev) refetchSoon();
+  }
+
+  function fetchSnapshot() {
+    return fetch(snapshotUrl, { headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (snapshot) { if (snapshot) apply(snapshot, true); })
+      .catch(function () { /* the next poll or push will do */ });
+  }
+
+  function refetchSoon() {
+    if (refetchTimer) return;
+    // A random pause, so a hall full of phones does not ask at the same moment; tried
+    // again after each answer that still lacks them (a cache may hold an older one).
+    refetchTimer = setTimeout(function () {
+      fetchSnapshot().then(function () {
+        refetchTimer = null;
+        if (state.results_rev !== wantedRev) refetchSoon();
+      });
+    }, 200 + Math.random() * 1800);
+  }
+
+  // --- The socket, and polling while it is down -------------------------------------------
+
+  function status(text, live) {
+    var node = root.querySelector("[data-live-conn]");
+    if (!node) return;
+    node.textContent = text;
+    node.classList.toggle("is-live", !!live);
+    node.classList.toggle("is-down", !live);
+  }
+
+  function startPolling() {
+    if (pollTimer) return;
+    pollTimer = setInterval(fetchSnapshot, 2500 + Math.random() * 1000);
+  }
+
+  function stopPolling() {
+    if (pollTimer) clearInterval(pollTimer);
+    pollTimer = null;
+  }
+
+  function connect() {
+    if (stopped || !("WebSocket" in window)) { startPolling(); return; }
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + window.location.host + socketPath);
+    socket.onopen = function () {
+      backoff = 1000;
+      stopPolling();
+      status("live", true);
+    };
+    socket.onmessage = function (event) {
+      try {
+        var message = JSON.parse(event.data);
+        apply(message, message.type === "snapshot");
+      } catch (e) { /* ignore a bad frame */ }
+    };
+    socket.onclose = function (event) {
+      socket = null;
+      if (event.code === 4404) { stopped = true; status("not found", false); return; }
+      status("reconnecting…", false);
+      startPolling();
+      var wait = Math.min(backoff, 30000) * (0.75 + Math.random() * 0.5);
+      backoff = Math.min(backoff * 2, 30000);
+      setTimeout(connect, wait);
+    };
+  }
+
+  // --- Full screen (the projector) -----------------------------------------------------------
+
+  var button = root.querySelector("[data-live-fullscreen]");
+  if (button) {
+    if (!document.fullscreenEnabled) button.hidden = true;
+    button.addEventListener("click", function () {
+      if (document.fullscreenElement) document.exitFullscreen();
+      else document.documentElement.requestFullscreen().catch(function () {});
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "f" || event.key === "F") button.click();
+    });
+    document.addEventListener("fullscreenchange", function () {
+      document.documentElement.classList.toggle("is-fullscreen", !!document.fullscreenElement);
+    });
+  }
+
+  state.results = state.results || [];
+  connect();
+  window.addEventListener("online", function () { if (!socket) connect(); });
+})();
