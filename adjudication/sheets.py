@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-import random
 
 from adjudication.models import Sheet
+from adjudication.selectors import finalist_order
 from adjudication.services import SheetInput, round_entries
 from competitions.models import Criterion, Dance, Entry, HeatEntry, Judge, Round, RoundStatus
 
@@ -128,9 +128,15 @@ def sheet_view(*, judge: Judge, round_: Round, part: Part) -> SheetView:
             by_heat.setdefault(he.heat.number, []).append(he.entry)
         heats = sorted(by_heat.items())
         if round_.kind == "final":
-            finalists = [e for e in round_entries(round_) if not e.withdrawn]
-            # A random order per judge, so the list does not suggest an order.
-            random.Random(f"{judge.pk}:{round_.pk}").shuffle(finalists)
+            # A random order per judge, so the list does not suggest an order (the same
+            # order the judges' API gives).
+            finalists = [
+                e
+                for e in finalist_order(
+                    judge_id=judge.pk, round_id=round_.pk, entries=round_entries(round_)
+                )
+                if not e.withdrawn
+            ]
     else:
         criteria = list(round_.event.criteria.order_by("position"))
     return SheetView(judge, round_, part, heats, finalists, criteria, sheet, marks)
