@@ -52,6 +52,7 @@ from competitions.models import (
     country_code_validator,
     validate_timezone,
 )
+from competitions.registration import RegistrationRefused, entry_add
 
 EDITABLE_STATUSES = (
     CompetitionStatus.DRAFT,
@@ -533,5 +534,12 @@ def competition_load(*, data: Any) -> LoadReport:
             values.pop("partner_name")
         competitor = _upsert(report, Competitor, lookup, values, where)
         for name in spec["events"]:
-            _upsert(report, Entry, {"event": events[name], "competitor": competitor}, {}, where)
+            if Entry.objects.filter(event=events[name], competitor=competitor).exists():
+                continue
+            # Through the registration service, so the places it holds are counted.
+            try:
+                entry_add(event=events[name], competitor=competitor)
+            except RegistrationRefused as refusal:
+                raise LoadError([f"{where}.events: {refusal}"]) from None
+            report.count(report.created, Entry)
     return report

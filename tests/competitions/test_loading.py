@@ -229,3 +229,23 @@ def test_loading_into_a_started_competition_is_refused(write):
         call_command("load_competition", write(VALID.replace("Ann Adams", "Ann Other")))
 
     assert Competition.objects.get().judges.get(letter="A").name == "Ann Adams"
+
+
+def test_loaded_entries_hold_their_places(write):
+    call_command("load_competition", write(VALID))
+    call_command("load_competition", write(VALID))
+
+    competition = Competition.objects.get(slug="spring-open")
+    latin = competition.events.get(name="Adult Latin")
+    assert latin.entries_taken == latin.entries.count() == 2
+    assert competition.entries_taken == Entry.objects.count() == 3
+
+
+def test_more_entries_than_an_events_limit_are_refused(write):
+    full = VALID.replace("entry_limit: 24", "entry_limit: 1")
+
+    with pytest.raises(CommandError) as error:
+        call_command("load_competition", write(full))
+
+    assert "competitors[1] “Max Roth”.events: “Adult Latin” is full (1 entries)" in str(error.value)
+    assert not Competition.objects.exists()
