@@ -368,15 +368,27 @@ class FloorNow:
         }
 
 
-def floor_now(competition: Competition, *, now: dt.datetime | None = None) -> FloorNow:
-    """The floor and its timers at ``now``; ``late`` lists the judges whose sheet for the
-    part on the floor is still missing after its scoring window (in letter order)."""
-    now = now or timezone.now()
-    floor = (
+def floor_read(competition: Competition) -> Floor | None:
+    return (
         Floor.objects.select_related("round__event", "dance", "entry__competitor", "break_item")
         .filter(competition=competition)
         .first()
     )
+
+
+def floor_now(
+    competition: Competition,
+    *,
+    now: dt.datetime | None = None,
+    floor: Floor | None | bool = False,
+    with_late: bool = True,
+) -> FloorNow:
+    """The floor and its timers at ``now``; ``late`` lists the judges whose sheet for the
+    part on the floor is still missing after its scoring window (in letter order).
+    Public screens leave lateness out (``with_late=False``)."""
+    now = now or timezone.now()
+    if floor is False:
+        floor = floor_read(competition)
     if floor is None or floor.phase == FloorPhase.IDLE:
         return FloorNow(phase=FloorPhase.IDLE)
     if floor.phase == FloorPhase.BREAK:
@@ -406,7 +418,7 @@ def floor_now(competition: Competition, *, now: dt.datetime | None = None) -> Fl
         out.performance_ends_at = floor.started_at + dt.timedelta(seconds=event.performance_seconds)
     if event.scoring_seconds and floor.danced_at:
         out.scoring_ends_at = floor.danced_at + dt.timedelta(seconds=event.scoring_seconds)
-        if now >= out.scoring_ends_at and _part_complete_on_floor(floor):
+        if with_late and now >= out.scoring_ends_at and _part_complete_on_floor(floor):
             out.late = _missing_letters(floor)
     return out
 

@@ -18,6 +18,7 @@ import datetime as dt
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -123,6 +124,8 @@ def _load(competition: Competition) -> _Loaded:
         .select_related("round__event")
         .order_by("position")
     )
+    if not items:
+        return _Loaded([], {}, {}, {}, {})
     round_ids = [i.round_id for i in items if i.round_id]
     event_ids = {i.round.event_id for i in items if i.round_id}
     dances: dict[int, list[Dance]] = defaultdict(list)
@@ -227,14 +230,23 @@ def _moves(competition: Competition):
     return started, danced
 
 
-def timetable_lines(competition: Competition, *, now: dt.datetime | None = None) -> list[ItemLine]:
+_UNREAD = object()
+
+
+def timetable_lines(
+    competition: Competition, *, now: dt.datetime | None = None, floor: Any = _UNREAD
+) -> list[ItemLine]:
     """The timetable with estimated start times, re-estimated from what really happened.
 
-    A fixed number of queries whatever the size of the programme."""
+    A fixed number of queries whatever the size of the programme (pass ``floor`` when
+    it has been read already)."""
     now = now or timezone.now()
     loaded = _load(competition)
+    if not loaded.items:
+        return []
     started, danced = _moves(competition)
-    floor = Floor.objects.filter(competition=competition).first()
+    if floor is _UNREAD:
+        floor = Floor.objects.filter(competition=competition).first()
     day_begun = bool(started) or (floor is not None and floor.phase != FloorPhase.IDLE)
     cursor = day_start(competition)
     lines: list[ItemLine] = []
