@@ -73,8 +73,13 @@ class SlotLine:
     dance: str = ""
     bibs: list[int | None] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
+    clubs: list[str] = field(default_factory=list)
     starts: dt.datetime | None = None
     state: str = "to_come"  # to_come | on_floor | danced | skipped
+
+    @property
+    def entries(self) -> list[tuple[int | None, str, str]]:
+        return list(zip(self.bibs, self.names, self.clubs, strict=True))
 
 
 @dataclass
@@ -186,6 +191,7 @@ def _round_slots(round_: Round, loaded: _Loaded) -> tuple[list[SlotLine], bool, 
                         dance=dance.name,
                         bibs=[he.entry.competitor.bib for he in dancing],
                         names=[he.entry.competitor.display_name for he in dancing],
+                        clubs=[he.entry.competitor.club for he in dancing],
                     )
                 )
     else:
@@ -197,6 +203,7 @@ def _round_slots(round_: Round, loaded: _Loaded) -> tuple[list[SlotLine], bool, 
                     slot=Slot(round_.pk, None, he.heat.number, he.entry_id),
                     bibs=[he.entry.competitor.bib],
                     names=[he.entry.competitor.display_name],
+                    clubs=[he.entry.competitor.club],
                 )
             )
     return lines, True, len(lines)
