@@ -29,6 +29,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from adjudication.floor import floor_now, floor_read
@@ -548,4 +549,25 @@ def tablet_snapshot(
         "judge": {"letter": judge.letter, "name": judge.name},
         "competition": {"id": judge.competition_id, "slug": judge.competition.slug},
         "rounds": rounds,
+        "floor": _tablet_floor(judge, rounds),
+        "server_time": timezone.now().isoformat(),
     }
+
+
+def _tablet_floor(judge, rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """What is on the floor, for this judge: when it is a part of a round the judge is
+    on, ``sheet_url`` is the sheet to fill now (the tablet opens it by itself) and the
+    timers tell the judge how long is left. Nothing about other judges."""
+    on_floor = floor_now(judge.competition, with_late=False).as_dict()
+    on_floor.pop("late", None)
+    on_floor["sheet_url"] = None
+    judged = next((r for r in rounds if r["round"] == on_floor["round"]), None)
+    if judged is not None:
+        code = f"d{on_floor['dance']}" if on_floor["dance"] is not None else f"e{on_floor['entry']}"
+        part = next((p for p in judged["parts"] if p["code"] == code), None)
+        if part is not None:
+            on_floor["sheet_url"] = reverse(
+                "adjudication:tablet-sheet", args=[on_floor["round"], code]
+            )
+            on_floor["sheet_state"] = part["state"]
+    return on_floor
