@@ -1,4 +1,5 @@
-"""The public screens' relay: one payload per change, bursts coalesced.
+"""The live relay: the public screens' payload once per change, bursts coalesced; and
+the desks' and tablets' nudges, sent off the committing request.
 
 ``scoring_site.realtime`` calls ``public_changed`` after every committed change (sheet
 sent, round opened, closed, published…). The relay builds the public payload once,
@@ -22,6 +23,13 @@ layer only works there), so payloads are built off the loop with
 that serves no sockets (a management command, a Celery worker, a web worker no viewer
 reached yet) uses one long-lived background thread with its own loop and its own
 channel-layer connection, drained at exit.
+
+The nudges of ``scoring_site.realtime`` (the desk's and the tablets' "something
+changed", with the competition's sequence number) go the same way (``nudge``): the
+committing request only hands them over; the loop sends them one after another from
+one task, folding those queued for the same competition into one message, so a
+simulation or a Celery worker announcing thousands of changes reuses one loop and one
+connection instead of opening an event loop (and a Redis connection) per announcement.
 """
 
 from __future__ import annotations
@@ -41,6 +49,7 @@ from django.db import connection
 
 from leaderboard.hub import public_group
 from leaderboard.snapshots import public_update_message
+from scoring_site.realtime import competition_group
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +74,8 @@ class LoopRelay:
     def __init__(self, loop: asyncio.AbstractEventLoop):
         self.loop = loop
         self.pending: dict[int, _Pending] = {}
+        self.nudges: dict[int, dict] = {}  # insertion-ordered
+        self.nudging: asyncio.Task | None = None
 
     def note(self, competition_id: int, kind: str) -> None:
         state = self.pending.setdefault(competition_id, _Pending())
@@ -105,6 +116,40 @@ class LoopRelay:
             state.task = None
             self._schedule(competition_id, state)
 
+    def nudge(self, competition_id: int, message: dict) -> None:
+        """Queue a desk and tablet nudge (``scoring_site.realtime``). Nudges waiting for
+        the same competition are folded into one (the highest sequence number, every
+        kind): their consumers only read those, and refresh from the database."""
+        held = self.nudges.get(competition_id)
+        if held is None:
+            self.nudges[competition_id] = {**message, "kinds": list(message.get("kinds", ()))}
+        else:
+            if message["seq"] >= held["seq"]:
+                held.update(seq=message["seq"], kind=message["kind"], payload=message["payload"])
+            held["kinds"] += [k for k in message.get("kinds", ()) if k not in held["kinds"]]
+        if self.nudging is None:
+            self.nudging = self.loop.create_task(self._send_nudges())
+
+    async def _send_nudges(self) -> None:
+        """One task per loop sends the queued nudges in turn, on the loop's one
+        channel-layer connection."""
+        try:
+            while self.nudges:
+                competition_id = next(iter(self.nudges))
+                message = self.nudges.pop(competition_id)
+                try:
+                    layer = get_channel_layer()
+                    if layer is not None:
+                        await layer.group_send(competition_group(competition_id), message)
+                except Exception:  # the database is the truth; screens resync from snapshots
+                    logger.warning(
+                        "live nudge %s for competition %s not sent",
+                        message.get("kinds"),
+                        competition_id,
+                    )
+        finally:
+            self.nudging = None
+
     async def drain(self) -> None:
         """Send whatever is waiting now and wait for the sends under way."""
         while True:
@@ -113,6 +158,10 @@ class LoopRelay:
                     state.timer.cancel()
                     self._start(competition_id)
             tasks = [s.task for s in self.pending.values() if s.task is not None]
+            if self.nudges and self.nudging is None:
+                self.nudging = self.loop.create_task(self._send_nudges())
+            if self.nudging is not None:
+                tasks.append(self.nudging)
             if not tasks:
                 return
             await asyncio.gather(*tasks, return_exceptions=True)
@@ -143,24 +192,30 @@ class _Relays:
             return relay
 
     def changed(self, competition_id: int, kind: str) -> None:
+        self._call(self._note, competition_id, kind)
+
+    def nudge(self, competition_id: int, message: dict) -> None:
+        """Send ``message`` to ``competition.<id>`` from the relay's loop, soon."""
+        self._call(self._nudge, competition_id, message)
+
+    def _call(self, function, *args) -> None:
         # A fresh context: the caller's (a request's thread-sensitive context, gone when
         # the request ends) must not follow the relay's later database calls.
         loop = self._serving
         if loop is not None and loop.is_running():
             try:
-                loop.call_soon_threadsafe(
-                    self._note, loop, competition_id, kind, context=contextvars.Context()
-                )
+                loop.call_soon_threadsafe(function, loop, *args, context=contextvars.Context())
                 return
             except RuntimeError:  # closed meanwhile
                 pass
         loop = self._background()
-        loop.call_soon_threadsafe(
-            self._note, loop, competition_id, kind, context=contextvars.Context()
-        )
+        loop.call_soon_threadsafe(function, loop, *args, context=contextvars.Context())
 
     def _note(self, loop, competition_id: int, kind: str) -> None:
         self.relay_for(loop).note(competition_id, kind)
+
+    def _nudge(self, loop, competition_id: int, message: dict) -> None:
+        self.relay_for(loop).nudge(competition_id, message)
 
     def _background(self) -> asyncio.AbstractEventLoop:
         with self._lock:
@@ -224,6 +279,12 @@ def _send_now(competition_id: int, kind: str) -> None:
         async_to_sync(layer.group_send)(
             public_group(competition_id), {"type": "public.update", "text": text}
         )
+
+
+def nudge(competition_id: int, message: dict) -> None:
+    """The ``scoring_site.realtime`` transport of the desks' and tablets' nudges: returns
+    at once; the relay's loop sends them (see the module's docstring)."""
+    relays.nudge(competition_id, message)
 
 
 def serving_loop_seen() -> None:
