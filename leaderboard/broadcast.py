@@ -7,7 +7,8 @@ serializes it once, and sends the finished JSON text to the group ``public.<id>`
 each process's hub (leaderboard/hub.py) writes that text to its viewers' sockets as it
 is, with no database work and no encoding per viewer.
 
-Coalescing, per competition and per process: the first change after a quiet spell is
+Coalescing, per competition and per process (and across processes with Redis:
+leaderboard/lease.py): the first change after a quiet spell is
 sent at once (the lowest latency, the common case: sheets arrive a few per second);
 changes within ``PODIUM_LIVE_INTERVAL`` seconds (0.25 by default) of the last send are
 folded into one trailing send at the end of that interval. So a burst (a desk typing
@@ -47,6 +48,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection
 
+from leaderboard import lease
 from leaderboard.hub import public_group
 from leaderboard.snapshots import public_update_message
 from scoring_site.realtime import competition_group
@@ -66,6 +68,8 @@ class _Pending:
     last_start: float = float("-inf")
     timer: asyncio.TimerHandle | None = None
     task: asyncio.Task | None = None
+    trailing: lease.Wait | None = None  # the timer is this process's trailing push
+    last_noted: float = float("-inf")  # when the newest change in ``kinds`` came
 
 
 class LoopRelay:
@@ -76,10 +80,14 @@ class LoopRelay:
         self.pending: dict[int, _Pending] = {}
         self.nudges: dict[int, dict] = {}  # insertion-ordered
         self.nudging: asyncio.Task | None = None
+        # With Redis, pushes are coalesced across processes too (leaderboard/lease.py).
+        address = lease.redis_address()
+        self.lease = lease.Lease(address[0]) if address else None
 
     def note(self, competition_id: int, kind: str) -> None:
         state = self.pending.setdefault(competition_id, _Pending())
         state.kinds.add(kind)
+        state.last_noted = self.loop.time()
         self._schedule(competition_id, state)
 
     def _schedule(self, competition_id: int, state: _Pending) -> None:
@@ -95,12 +103,51 @@ class LoopRelay:
         state = self.pending[competition_id]
         state.timer = None
         kinds, state.kinds = state.kinds, set()
+        trailing, state.trailing = state.trailing, None
+        if trailing is not None and kinds:
+            # Changes arrived here while waiting: a newer lease elsewhere may have
+            # started before them, so this is an ordinary push, not only a trailing one.
+            trailing = lease.Wait(0, None)
         state.last_start = self.loop.time()
-        state.task = self.loop.create_task(self._send(competition_id, kinds))
+        newest_age = state.last_start - state.last_noted if kinds else None
+        state.task = self.loop.create_task(self._send(competition_id, kinds, trailing, newest_age))
 
-    async def _send(self, competition_id: int, kinds: set[str]) -> None:
+    async def _claim(
+        self,
+        competition_id: int,
+        kinds: set[str],
+        trailing: lease.Wait | None,
+        newest_age: float | None,
+    ) -> lease.Verdict:
+        if self.lease is None:
+            return lease.Verdict(lease.PUSH, kinds)
         try:
-            text = await database_sync_to_async(public_update_message)(competition_id, kinds=kinds)
+            return await self.lease.claim(competition_id, kinds, interval(), trailing, newest_age)
+        except Exception:  # Redis is down: push from here (the layer is likely down too)
+            logger.warning("live lease of competition %s not available", competition_id)
+            return lease.Verdict(lease.PUSH, kinds)
+
+    async def _send(
+        self,
+        competition_id: int,
+        kinds: set[str],
+        trailing: lease.Wait | None = None,
+        newest_age: float | None = None,
+    ) -> None:
+        state = self.pending[competition_id]
+        try:
+            verdict = await self._claim(competition_id, kinds, trailing, newest_age)
+            if verdict.wait is not None:  # this process makes the trailing push
+                state.trailing = verdict.wait
+                state.timer = self.loop.call_later(
+                    verdict.wait.seconds, self._start, competition_id
+                )
+                return
+            if verdict.action == lease.COVERED:
+                return
+            text = await database_sync_to_async(public_update_message)(
+                competition_id, kinds=verdict.kinds
+            )
             if text is not None:
                 layer = get_channel_layer()
                 if layer is not None:
@@ -112,7 +159,6 @@ class LoopRelay:
                 "public update for competition %s not sent", competition_id, exc_info=True
             )
         finally:
-            state = self.pending[competition_id]
             state.task = None
             self._schedule(competition_id, state)
 
@@ -153,8 +199,11 @@ class LoopRelay:
     async def drain(self) -> None:
         """Send whatever is waiting now and wait for the sends under way."""
         while True:
+            trailing = False
             for competition_id, state in list(self.pending.items()):
-                if state.timer is not None:
+                if state.timer is not None and state.trailing is not None:
+                    trailing = True  # waits for another process's lease: let it run
+                elif state.timer is not None:
                     state.timer.cancel()
                     self._start(competition_id)
             tasks = [s.task for s in self.pending.values() if s.task is not None]
@@ -162,9 +211,12 @@ class LoopRelay:
                 self.nudging = self.loop.create_task(self._send_nudges())
             if self.nudging is not None:
                 tasks.append(self.nudging)
-            if not tasks:
+            if tasks:
+                await asyncio.gather(*tasks, return_exceptions=True)
+            elif trailing:
+                await asyncio.sleep(0.02)
+            else:
                 return
-            await asyncio.gather(*tasks, return_exceptions=True)
 
 
 class _Relays:
