@@ -25,7 +25,8 @@ import json
 import zoneinfo
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, NamedTuple
 
 from django.core.cache import cache
 from django.db.models import Count, Q
@@ -38,6 +39,7 @@ from adjudication.selectors import judge_round_list
 from adjudication.tablets import tablet_session_active
 from competitions.models import (
     Competition,
+    Competitor,
     Criterion,
     Dance,
     HeatEntry,
@@ -97,6 +99,23 @@ def _plain(number: Decimal | None) -> str | None:
     if number is None:
         return None
     return f"{number.normalize():f}"
+
+
+class _OnFloor(NamedTuple):
+    """An entry in a heat of a round on the floor."""
+
+    round_id: int
+    heat: int
+    entry_id: int
+    bib: int | None
+    name: str
+
+
+def _display_name(kind: str, name: str, partner_name: str) -> str:
+    # The model's own rule (Competitor.display_name), on plain values.
+    return Competitor.display_name.fget(
+        SimpleNamespace(kind=kind, name=name, partner_name=partner_name)
+    )
 
 
 def _round_head(round_: Round) -> dict[str, Any]:
@@ -161,11 +180,24 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
             .values_list("event_id")
             .annotate(n=Count("id"))
         )
-        heat_entries = list(
-            HeatEntry.objects.filter(heat__round__in=floor_rounds, entry__withdrawn=False)
-            .select_related("heat", "entry__competitor")
+        # Plain rows, not model instances: this runs once per push, and building three
+        # instances per entry was most of its time (bench/bench_live.py).
+        heat_entries = [
+            _OnFloor(round_id, heat, entry_id, bib, _display_name(kind, name, partner))
+            for round_id, heat, entry_id, bib, kind, name, partner in HeatEntry.objects.filter(
+                heat__round__in=floor_rounds, entry__withdrawn=False
+            )
             .order_by("heat__number", "position", "entry__competitor__bib", "id")
-        )
+            .values_list(
+                "heat__round_id",
+                "heat__number",
+                "entry_id",
+                "entry__competitor__bib",
+                "entry__competitor__kind",
+                "entry__competitor__name",
+                "entry__competitor__partner_name",
+            )
+        ]
         skating_events = {r.event_id for r in floor_rounds if r.event.is_skating}
         dances: dict[int, list[Dance]] = defaultdict(list)
         if skating_events:
@@ -205,9 +237,9 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
                     event__rounds__pk__in=live_ids,
                 ).values_list("pk", "weight")
             )
-        by_round: dict[int, list[HeatEntry]] = defaultdict(list)
+        by_round: dict[int, list[_OnFloor]] = defaultdict(list)
         for he in heat_entries:
-            by_round[he.heat.round_id].append(he)
+            by_round[he.round_id].append(he)
 
         for round_ in floor_rounds:
             event = round_.event
@@ -217,9 +249,9 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
             item["judges"] = panel.get(event.pk, 0)
             item["recall"] = round_.recall_count
             heats: dict[int, list[int | None]] = {}
-            running: list[HeatEntry] = by_round[round_.pk]
+            running: list[_OnFloor] = by_round[round_.pk]
             for he in running:
-                heats.setdefault(he.heat.number, []).append(_bib(he.entry.competitor))
+                heats.setdefault(he.heat, []).append(he.bib)
             if event.is_skating:
                 # Bibs in number order on the floor: the running order says nothing then.
                 item["heats"] = [
@@ -238,8 +270,8 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
                 item["heats"] = [{"number": n, "bibs": b} for n, b in sorted(heats.items())]
                 item["parts"] = [
                     {
-                        "label": he.entry.competitor.display_name,
-                        "bib": _bib(he.entry.competitor),
+                        "label": he.name,
+                        "bib": he.bib,
                         "in": counts.get((round_.pk, None, he.entry_id), 0),
                     }
                     for he in running
@@ -255,8 +287,8 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
                 totals = _running_total(marks[round_.pk], weights)
                 board = [
                     {
-                        "bib": _bib(he.entry.competitor),
-                        "name": he.entry.competitor.display_name,
+                        "bib": he.bib,
+                        "name": he.name,
                         "total": _plain(totals[he.entry_id][0]),
                         "judges_in": totals[he.entry_id][1],
                     }
