@@ -1,6 +1,8 @@
-"""In real Chromium: the desk starts a heat on the day page, and the projector (another
-browser, another ASGI server process on the same PostgreSQL and Redis) shows what is on
-the floor with its countdown without a reload; marking it danced moves the screens on."""
+"""In real Chromium: the desk starts a heat on the day page, and the projector and a
+judge's tablet (other browsers, served by another ASGI server process on the same
+PostgreSQL and Redis) follow without a reload: the projector shows what is on the floor
+with its countdown, the tablet opens the sheet to fill; marking it danced moves the
+screens on to the judges' scoring window."""
 
 from pathlib import Path
 
@@ -31,7 +33,13 @@ def test_the_desk_starts_a_heat_and_the_projector_follows(
 ):
     from django.contrib.auth import get_user_model
 
+    from adjudication.tablets import tablet_code_issue
+
     p = build_programme(timers=True)
+    judge = p.judges[0]
+    code = tablet_code_issue(judge=judge, actor=None)
+    first = p.round(p.latin)
+    samba = p.latin.dances.get(name="Samba")
     client.force_login(get_user_model().objects.create_superuser("desk", "d@example.org", None))
     session = client.cookies["sessionid"].value
     slug = p.competition.slug
@@ -45,6 +53,14 @@ def test_the_desk_starts_a_heat_and_the_projector_follows(
         projector.goto(f"{base}/live/{slug}/")
         expect(projector.locator("[data-live-conn]")).to_have_text("live", timeout=10_000)
         expect(projector.locator(".live-now")).to_have_count(0)
+
+        tablet = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+        tablet.goto(f"{base}/tablet/")
+        tablet.select_option("#competition", slug)
+        tablet.fill("#letter", judge.letter)
+        tablet.fill("#code", code)
+        tablet.get_by_role("button", name="Sign in").click()
+        tablet.wait_for_url("**/tablet/home/")
 
         desk_context = browser.new_context(viewport={"width": 1280, "height": 900})
         desk_context.add_cookies(
@@ -62,8 +78,14 @@ def test_the_desk_starts_a_heat_and_the_projector_follows(
         # The projector still fits the screen: no scrollbars.
         assert projector.evaluate("document.documentElement.scrollHeight <= window.innerHeight")
 
+        # The judge's tablet, on its home page, opens the sheet of the dance on the floor.
+        tablet.wait_for_url(f"**/tablet/round/{first.pk}/d{samba.pk}/", timeout=10_000)
+        expect(tablet.locator(".tablet-timer")).to_contain_text("Performance: 1:")
+
         desk.locator("[data-floor-action=danced]").click()
         expect(projector.locator(".live-timer")).to_contain_text("Judges scoring", timeout=5_000)
+        tablet.reload()
+        expect(tablet.locator(".tablet-timer")).to_contain_text("Scoring time: 0:")
         browser.close()
     monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE")
 
