@@ -4,6 +4,9 @@ from drf_spectacular.views import SpectacularAPIView
 
 from scoring_site.health import healthz
 
+# A database outage outside a view answers 503 too (scoring_site/outage.py).
+handler500 = "scoring_site.outage.server_error"
+
 admin.site.site_header = "Podium"
 admin.site.site_title = "Podium"
 admin.site.index_title = "Competition set-up"
