@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt",
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
+    "django_prometheus",
     "accounts",
     "competitions",
     "adjudication",
@@ -92,6 +93,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Request counts and latencies for /metrics (first and last, as django-prometheus asks).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # A database outage in a view answers 503 with Retry-After (scoring_site/outage.py).
     "scoring_site.outage.DatabaseOutageMiddleware",
@@ -103,6 +106,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "scoring_site.urls"
@@ -261,7 +265,11 @@ if env_bool("BEHIND_TLS_PROXY", default=PRODUCTION):
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # /healthz must answer plain HTTP from a load balancer's probe.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+# /metrics asks for "Authorization: Bearer <METRICS_TOKEN>" when this is set.
+METRICS_TOKEN = env_secret("METRICS_TOKEN")
+# manage.py backup writes here; the results desk shows the newest file's time.
+BACKUP_DIR = env_str("BACKUP_DIR", None)
 
 # --- REST framework -----------------------------------------------------------
 REST_FRAMEWORK = {
@@ -303,15 +311,20 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "podium@localhost")
 
 # --- Logging ------------------------------------------------------------------
+LOG_FORMAT = env_choice("LOG_FORMAT", "plain", ("plain", "json"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        # One JSON object a line, for a log collector (scoring_site/logging.py).
+        "json": {"()": "scoring_site.logging.JsonFormatter"},
+    },
     "filters": {"redact_secrets": {"()": "scoring_site.logging.RedactSecretsFilter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": LOG_FORMAT,
             "filters": ["redact_secrets"],
         }
     },
