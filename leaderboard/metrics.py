@@ -35,6 +35,20 @@ from scoring_site import operations
 
 
 class PodiumCollector:
+    def describe(self):
+        """The metrics' names, without reading anything (registration calls this)."""
+        return [
+            GaugeMetricFamily(name, "", labels=labels)
+            for name, labels in (
+                ("podium_live_viewers", ["pid"]),
+                ("podium_sheets_last_minute", None),
+                ("podium_sheets_missing", ["competition", "round"]),
+                ("podium_celery_queue_depth", None),
+                ("podium_dead_letters", None),
+                ("podium_up", ["part"]),
+            )
+        ]
+
     def collect(self):
         viewers = GaugeMetricFamily(
             "podium_live_viewers", "Public websocket viewers of this process", labels=["pid"]
