@@ -134,3 +134,25 @@ def test_json_log_lines():
     assert line["logger"] == "podium.outage"
     assert line["message"] == "db down"
     assert line["pid"] == os.getpid()
+
+
+def test_workers_check_uses_the_remembered_ping(settings):
+    from django.core.cache import cache
+
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens: no queue depth
+    cache.set(operations.WORKER_PING_KEY, {"count": 2}, 30)
+
+    check = operations.workers_check()
+
+    assert (check.ok, check.detail) == (True, "2 answering")
+
+
+def test_workers_check_remembers_that_no_worker_answered(settings):
+    from django.core.cache import cache
+
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    cache.set(operations.WORKER_PING_KEY, {"count": 0}, 30)
+
+    check = operations.workers_check()
+
+    assert (check.ok, check.detail) == (False, "no worker answers: emails wait in the queue")
