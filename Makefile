@@ -18,7 +18,7 @@ run: install
 
 ## Run the whole test suite, in parallel (settings follow DATABASE_URL and REDIS_URL).
 test: install
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 install: $(VENV)/.installed
 

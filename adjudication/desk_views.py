@@ -35,6 +35,7 @@ from adjudication.sheets import part_get, round_parts, sheet_input_from_form, sh
 from adjudication.tablets import TabletRefused, tablet_code_issue, tablet_revoke
 from competitions.models import Competition, Judge, Round, RoundStatus
 from competitions.services import TransitionRefused, round_transition
+from scoring_site.operations import health_panel
 
 
 def desk_required(view):
@@ -76,6 +77,7 @@ def desk_competition(request, slug: str):
         "tablets": TabletSession.objects.filter(
             judge__competition=competition, revoked_at__isnull=True
         ).select_related("judge"),
+        "health": health_panel(),
     }
     template = (
         "adjudication/_desk_live.html"

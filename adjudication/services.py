@@ -497,6 +497,11 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def result_data(kind: str, result: Any) -> dict[str, Any]:
+    """A tabulation as stored in ``RoundResult.data``."""
+    return {"kind": kind, "result": _jsonable(result)}
+
+
 def tabulate_round(round_: Round) -> tuple[str, Any]:
     """The tabulation of a round from its counted sheets: ``("recalls", RecallResult)``,
     ``("final", FinalResult)`` or ``("criteria", CriteriaResult)``. Raises
@@ -579,16 +584,10 @@ def recall_decide(*, round: Round, recall_count: int, actor: User) -> RecallDeci
     return RecallDecision.objects.create(round=round_, recall_count=recall_count, decided_by=actor)
 
 
-@transaction.atomic
-def round_close(*, round: Round, actor: User | None, seed: int | None = None) -> RoundResult:
-    """Close a round once every sheet is in: store its tabulation and the placings; for
-    a preliminary round, draw the next round's heats from the recalled couples."""
-    if actor is not None:
-        _require(actor, "competitions.transition_round", "close rounds")
-    round_ = _lock_round(round.pk)
-    if round_.status != RoundStatus.OPEN:
-        raise ScoringError(f"{round_} is {round_.status}: only an open round can be closed.")
-    kind, result = tabulate_round(round_)
+def round_placings(round_: Round, kind: str, result: Any) -> list[Placing]:
+    """The placings (unsaved) a round's tabulation gives: recalled or not (with the
+    chairman's decision at a tie), or the places of a final or criteria round. Raises
+    ``ScoringError`` at a tie the chairman has not settled."""
     entries = {_bib(e): e for e in round_entries(round_) if not e.withdrawn}
     placings: list[Placing] = []
     if kind == "recalls":
@@ -630,6 +629,20 @@ def round_close(*, round: Round, actor: User | None, seed: int | None = None) ->
             )
             for r in result.ranking
         ]
+    return placings
+
+
+@transaction.atomic
+def round_close(*, round: Round, actor: User | None, seed: int | None = None) -> RoundResult:
+    """Close a round once every sheet is in: store its tabulation and the placings; for
+    a preliminary round, draw the next round's heats from the recalled couples."""
+    if actor is not None:
+        _require(actor, "competitions.transition_round", "close rounds")
+    round_ = _lock_round(round.pk)
+    if round_.status != RoundStatus.OPEN:
+        raise ScoringError(f"{round_} is {round_.status}: only an open round can be closed.")
+    kind, result = tabulate_round(round_)
+    placings = round_placings(round_, kind, result)
     try:
         round_transition(round=round_, to_status=RoundStatus.CLOSED, actor=actor)
     except TransitionRefused as refusal:
@@ -640,7 +653,7 @@ def round_close(*, round: Round, actor: User | None, seed: int | None = None) ->
     stored = RoundResult.objects.create(
         round=round_,
         computed_at=timezone.now(),
-        data={"kind": kind, "result": _jsonable(result)},
+        data=result_data(kind, result),
     )
     if kind == "recalls":
         _draw_next_round(round_, [p.entry for p in placings if p.recalled], seed)

@@ -171,3 +171,12 @@ def hub() -> PublicHub:
     if found is None:
         found = _hubs[loop] = PublicHub()
     return found
+
+
+def viewers_connected() -> int:
+    """Public viewers connected to this process, over every event loop (for metrics)."""
+    return sum(
+        len(entry.viewers)
+        for found in list(_hubs.values())
+        for entry in list(found.competitions.values())
+    )

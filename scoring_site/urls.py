@@ -2,7 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from leaderboard.metrics import metrics
 from scoring_site.health import healthz
+
+# A database outage outside a view answers 503 too (scoring_site/outage.py).
+handler500 = "scoring_site.outage.server_error"
 
 admin.site.site_header = "Podium"
 admin.site.site_title = "Podium"
@@ -10,6 +14,7 @@ admin.site.index_title = "Competition set-up"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("scoring_site.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
