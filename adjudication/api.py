@@ -33,9 +33,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.cache import caches
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -46,7 +43,6 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
@@ -65,11 +61,18 @@ from adjudication.selectors import (
     tablet_revoked_latest,
 )
 from adjudication.services import ScoringError, SheetInput, sheet_submit
-from competitions.api import ErrorOut, error_response
 from competitions.models import Judge, Round, RoundKind, RoundStatus, ScoringMethod
-
-# Ids go to the database: keep them within a signed 64-bit integer.
-MAX_ID = 2**63 - 1
+from scoring_site.api import (
+    MAX_ID,
+    RETRY_AFTER,
+    SheetThrottle,
+    TokenRefreshThrottle,
+    TokenThrottle,
+    error_response,
+    errors,
+    id_parameter,
+    invalid_response,
+)
 
 SCORING_HTTP_STATUS = {
     "invalid": status.HTTP_400_BAD_REQUEST,
@@ -85,25 +88,8 @@ NOT_FOUND_MESSAGE = "No such round on your panels."
 # --- Errors -----------------------------------------------------------------------------------
 
 
-def _flatten(errors: Any, prefix: str = "") -> dict[str, list[str]]:
-    """Serializer errors as ``{field: [messages]}``; nested fields as ``marks.12``."""
-    if isinstance(errors, dict):
-        flat: dict[str, list[str]] = {}
-        for key, value in errors.items():
-            name = "__all__" if key == "non_field_errors" else str(key)
-            flat.update(_flatten(value, f"{prefix}.{name}" if prefix else name))
-        return flat
-    if isinstance(errors, list) and any(isinstance(e, dict | list) for e in errors):
-        flat = {}
-        for index, value in enumerate(errors):
-            flat.update(_flatten(value, f"{prefix}.{index}" if prefix else str(index)))
-        return flat
-    messages = errors if isinstance(errors, list) else [errors]
-    return {prefix or "__all__": [str(m) for m in messages]}
-
-
 def invalid_body_response(errors: Any) -> Response:
-    return error_response("invalid", _flatten(errors), status.HTTP_400_BAD_REQUEST)
+    return invalid_response(errors)
 
 
 def not_found_response() -> Response:
@@ -124,38 +110,6 @@ def scoring_error_response(error: ScoringError) -> Response:
         },
         status=SCORING_HTTP_STATUS.get(error.code, status.HTTP_400_BAD_REQUEST),
     )
-
-
-def _exception_body(exc: exceptions.APIException) -> dict[str, Any]:
-    detail = exc.detail
-    if isinstance(exc, exceptions.ValidationError):
-        errors = _flatten(detail)
-        code = "invalid"
-    elif isinstance(detail, dict) and "detail" in detail:
-        # simplejwt: {"detail": ..., "code": ..., "messages": [...]}
-        code = str(detail.get("code") or exc.default_code)
-        errors = {"__all__": [str(detail["detail"])]}
-    elif isinstance(exc, exceptions.ParseError):
-        code, errors = "invalid", _flatten(detail)
-    else:
-        code = str(getattr(detail, "code", None) or exc.default_code)
-        errors = _flatten(detail)
-    message = "; ".join(m for messages in errors.values() for m in messages)
-    return {"code": code, "message": message, "errors": errors}
-
-
-class ErrorShapeMixin:
-    """DRF's own refusals (401, 403, 405, 415, bad JSON) in the API's error shape."""
-
-    def handle_exception(self, exc):
-        response = super().handle_exception(exc)
-        if isinstance(exc, Http404):
-            exc = exceptions.NotFound()
-        elif isinstance(exc, DjangoPermissionDenied):
-            exc = exceptions.PermissionDenied()
-        if isinstance(exc, exceptions.APIException):
-            response.data = _exception_body(exc)
-        return response
 
 
 # --- Revoked tablets --------------------------------------------------------------------------
@@ -215,20 +169,28 @@ class TokenRefreshIn(TokenRefreshSerializer):
         return super().validate(attrs)
 
 
-class TokenThrottle(AnonRateThrottle):
-    scope = "token"
-    cache = caches.create_connection("default")  # one client per process (see competitions.api)
-
-
 @extend_schema_view(
     post=extend_schema(
         operation_id="auth_token_obtain",
         summary="Sign a device in: an access and a refresh token",
         request=TokenObtainPairSerializer,
-        responses={200: TokenObtainPairSerializer, 400: ErrorOut, 401: ErrorOut},
+        parameters=[RETRY_AFTER],
+        responses={200: TokenObtainPairSerializer, **errors(400, 401, 415, 429)},
+        examples=[
+            OpenApiExample(
+                "A judge's device signs in",
+                value={"username": "judge-demo-a", "password": "their password"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "The token pair",
+                value={"access": "eyJhbGciOiJIUzI1NiIs…", "refresh": "eyJhbGciOiJIUzI1NiIs…"},
+                response_only=True,
+            ),
+        ],
     )
 )
-class TokenObtainApi(ErrorShapeMixin, TokenObtainPairView):
+class TokenObtainApi(TokenObtainPairView):
     throttle_classes = [TokenThrottle]
 
 
@@ -237,10 +199,12 @@ class TokenObtainApi(ErrorShapeMixin, TokenObtainPairView):
         operation_id="auth_token_refresh",
         summary="A new access token (and a new refresh token) for a refresh token",
         request=TokenRefreshIn,
-        responses={200: TokenRefreshIn, 400: ErrorOut, 401: ErrorOut},
+        parameters=[RETRY_AFTER],
+        responses={200: TokenRefreshIn, **errors(400, 401, 415, 429)},
     )
 )
-class TokenRefreshApi(ErrorShapeMixin, TokenRefreshView):
+class TokenRefreshApi(TokenRefreshView):
+    throttle_classes = [TokenRefreshThrottle]
     serializer_class = TokenRefreshIn
 
 
@@ -439,12 +403,13 @@ class SheetIn(serializers.Serializer):
 # --- Views ------------------------------------------------------------------------------------
 
 
-class JudgeApi(ErrorShapeMixin, APIView):
+class JudgeApi(APIView):
     authentication_classes = [JWTAuthentication]
     permission_classes = [IsAuthenticated, TabletNotRevoked]
 
 
-COMMON_ERRORS = {401: ErrorOut, 403: ErrorOut}
+COMMON_ERRORS = errors(401, 403)
+ROUND_ID = id_parameter("round_id", "The round.")
 
 
 class JudgeSheetListApi(JudgeApi):
@@ -479,7 +444,8 @@ class JudgeRoundApi(JudgeApi):
     @extend_schema(
         operation_id="judge_round_read",
         summary="One round of your panels, with your sheets",
-        responses={200: JudgeRoundOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
+        parameters=[ROUND_ID],
+        responses={200: JudgeRoundOut, **errors(404, 409), **COMMON_ERRORS},
     )
     def get(self, request, round_id: int):
         try:
@@ -495,6 +461,7 @@ class JudgeSheetSubmitApi(JudgeApi):
     """Send one sheet of a round: a dance (skating) or an entry (criteria), whole."""
 
     parser_classes = [JSONParser]
+    throttle_classes = [SheetThrottle]
 
     @extend_schema(
         operation_id="judge_sheet_submit",
@@ -506,20 +473,20 @@ class JudgeSheetSubmitApi(JudgeApi):
         ),
         request=SheetIn,
         parameters=[
+            ROUND_ID,
+            RETRY_AFTER,
             OpenApiParameter(
                 "Idempotent-Replayed",
                 str,
                 OpenApiParameter.HEADER,
                 response=[200],
                 description="true: this sheet was already stored under this client_key.",
-            )
+            ),
         ],
         responses={
             201: SheetOut,
             200: SheetOut,
-            400: ErrorOut,
-            404: ErrorOut,
-            409: ErrorOut,
+            **errors(400, 404, 409, 415, 429),
             **COMMON_ERRORS,
         },
         examples=[

@@ -1,9 +1,12 @@
 """The versioned REST API, under /api/v1/."""
 
-from django.urls import path
+from django.urls import path, register_converter
 
 from adjudication import api as adjudication_api
 from competitions import api as competitions_api
+from scoring_site.api import IdConverter
+
+register_converter(IdConverter, "id")
 
 app_name = "api"
 
@@ -27,12 +30,12 @@ urlpatterns = [
     path("auth/token/refresh/", adjudication_api.TokenRefreshApi.as_view(), name="token-refresh"),
     path("judge/sheets/", adjudication_api.JudgeSheetListApi.as_view(), name="judge-sheets"),
     path(
-        "judge/rounds/<int:round_id>/",
+        "judge/rounds/<id:round_id>/",
         adjudication_api.JudgeRoundApi.as_view(),
         name="judge-round",
     ),
     path(
-        "judge/rounds/<int:round_id>/sheets/",
+        "judge/rounds/<id:round_id>/sheets/",
         adjudication_api.JudgeSheetSubmitApi.as_view(),
         name="judge-sheet-submit",
     ),

@@ -8,6 +8,8 @@ admin.site.site_header = "Podium"
 admin.site.site_title = "Podium"
 admin.site.index_title = "Competition set-up"
 
+handler404 = "scoring_site.api.not_found"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -56,4 +56,20 @@ def _fresh_cache():
     from django.core.cache import cache
 
     cache.clear()
+    _clear_throttles()
     yield
+
+
+def _clear_throttles():
+    """Empty this test process's rate-limit counters (only its own keys on a shared Redis)."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    throttle = caches["throttle"]
+    if isinstance(throttle, RedisCache):
+        client = throttle._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=throttle.make_key("*")))
+        if keys:
+            client.delete(*keys)
+    else:
+        throttle.clear()
