@@ -4,6 +4,8 @@ from django.urls import path, register_converter
 
 from adjudication import api as adjudication_api
 from competitions import api as competitions_api
+from competitions import public_api
+from leaderboard import api as leaderboard_api
 from scoring_site.api import IdConverter
 
 register_converter(IdConverter, "id")
@@ -11,6 +13,42 @@ register_converter(IdConverter, "id")
 app_name = "api"
 
 urlpatterns = [
+    # Public reads.
+    path("competitions/", public_api.CompetitionListApi.as_view(), name="competitions"),
+    path(
+        "competitions/<slug:slug>/",
+        public_api.CompetitionDetailApi.as_view(),
+        name="competition",
+    ),
+    path("competitions/<slug:slug>/events/", public_api.EventListApi.as_view(), name="events"),
+    path(
+        "competitions/<slug:slug>/events/<id:event_id>/",
+        public_api.EventDetailApi.as_view(),
+        name="event",
+    ),
+    path("competitions/<slug:slug>/rounds/", public_api.RoundListApi.as_view(), name="rounds"),
+    path(
+        "competitions/<slug:slug>/rounds/<id:round_id>/",
+        public_api.RoundDetailApi.as_view(),
+        name="round",
+    ),
+    path(
+        "competitions/<slug:slug>/rounds/<id:round_id>/heats/",
+        public_api.HeatListApi.as_view(),
+        name="heats",
+    ),
+    path(
+        "competitions/<slug:slug>/rounds/<id:round_id>/results/",
+        leaderboard_api.RoundResultApi.as_view(),
+        name="round-results",
+    ),
+    path(
+        "competitions/<slug:slug>/results/",
+        leaderboard_api.ResultListApi.as_view(),
+        name="results",
+    ),
+    path("competitions/<slug:slug>/live/", leaderboard_api.LiveApi.as_view(), name="live"),
+    # Registration.
     path(
         "registration/<str:token>/",
         competitions_api.RegistrationLinkApi.as_view(),
@@ -26,6 +64,7 @@ urlpatterns = [
         competitions_api.RegistrationDetailApi.as_view(),
         name="registration-detail",
     ),
+    # Tokens and judges' devices.
     path("auth/token/", adjudication_api.TokenObtainApi.as_view(), name="token"),
     path("auth/token/refresh/", adjudication_api.TokenRefreshApi.as_view(), name="token-refresh"),
     path("judge/sheets/", adjudication_api.JudgeSheetListApi.as_view(), name="judge-sheets"),

@@ -306,6 +306,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CompetitionStatusEnum": "competitions.models.CompetitionStatus",
+        "RoundStatusEnum": "competitions.models.RoundStatus",
+        "RoundKindEnum": "competitions.models.RoundKind",
+        "EntryKindEnum": "competitions.models.EntryKind",
+        "EntryStatusEnum": "competitions.models.EntryStatus",
+    },
 }
 
 # --- Email --------------------------------------------------------------------
