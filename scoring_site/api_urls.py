@@ -3,6 +3,7 @@
 from django.urls import path, register_converter
 
 from adjudication import api as adjudication_api
+from adjudication import desk_api
 from competitions import api as competitions_api
 from competitions import public_api
 from leaderboard import api as leaderboard_api
@@ -77,5 +78,62 @@ urlpatterns = [
         "judge/rounds/<id:round_id>/sheets/",
         adjudication_api.JudgeSheetSubmitApi.as_view(),
         name="judge-sheet-submit",
+    ),
+    # The results desk.
+    path("desk/rounds/<id:round_id>/", desk_api.DeskRoundApi.as_view(), name="desk-round"),
+    path(
+        "desk/rounds/<id:round_id>/open/",
+        desk_api.DeskRoundOpenApi.as_view(),
+        name="desk-round-open",
+    ),
+    path(
+        "desk/rounds/<id:round_id>/close/",
+        desk_api.DeskRoundCloseApi.as_view(),
+        name="desk-round-close",
+    ),
+    path(
+        "desk/rounds/<id:round_id>/recall-decision/",
+        desk_api.DeskRoundRecallDecisionApi.as_view(),
+        name="desk-round-recall-decision",
+    ),
+    path(
+        "desk/rounds/<id:round_id>/reopen/",
+        desk_api.DeskRoundReopenApi.as_view(),
+        name="desk-round-reopen",
+    ),
+    path(
+        "desk/rounds/<id:round_id>/publish/",
+        desk_api.DeskRoundPublishApi.as_view(),
+        name="desk-round-publish",
+    ),
+    path(
+        "desk/rounds/<id:round_id>/sheets/",
+        desk_api.DeskSheetListApi.as_view(),
+        name="desk-round-sheets",
+    ),
+    path(
+        "desk/rounds/<id:round_id>/paper-sheets/",
+        desk_api.DeskPaperSheetApi.as_view(),
+        name="desk-paper-sheet",
+    ),
+    path(
+        "desk/sheets/<id:sheet_id>/confirm/",
+        desk_api.DeskSheetConfirmApi.as_view(),
+        name="desk-sheet-confirm",
+    ),
+    path(
+        "desk/sheets/<id:sheet_id>/unlock/",
+        desk_api.DeskSheetUnlockApi.as_view(),
+        name="desk-sheet-unlock",
+    ),
+    path(
+        "desk/competitions/<slug:slug>/tablets/",
+        desk_api.DeskTabletListApi.as_view(),
+        name="desk-tablets",
+    ),
+    path(
+        "desk/tablets/<id:tablet_id>/revoke/",
+        desk_api.DeskTabletRevokeApi.as_view(),
+        name="desk-tablet-revoke",
     ),
 ]
