@@ -10,7 +10,12 @@ nothing changed. Lists are paginated (``?page=``, ``?page_size=`` up to 200).
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+)
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView, RetrieveAPIView
@@ -56,7 +61,9 @@ IF_NONE_MATCH = OpenApiParameter(
     OpenApiParameter.HEADER,
     description="The ETag of the answer you have.",
 )
-PUBLIC_ERRORS = errors(400, 404)
+NOT_MODIFIED = {304: OpenApiResponse(None, description="Not modified since your ETag.")}
+PUBLIC_ERRORS = {**NOT_MODIFIED, **errors(400, 404)}
+PUBLIC_NOT_FOUND = {**NOT_MODIFIED, **errors(404)}
 
 
 class PublicApi(ConditionalGetMixin):
@@ -258,7 +265,7 @@ class CompetitionDetailApi(PublicApi, RetrieveAPIView):
         summary="One competition and its programme of events",
         tags=["public"],
         parameters=[SLUG, IF_NONE_MATCH, ETAG],
-        responses={200: PublicCompetitionOut, **errors(404)},
+        responses={200: PublicCompetitionOut, **PUBLIC_NOT_FOUND},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -296,7 +303,7 @@ class EventDetailApi(PublicApi, RetrieveAPIView):
         summary="One event",
         tags=["public"],
         parameters=[SLUG, id_parameter("event_id", "The event."), IF_NONE_MATCH, ETAG],
-        responses={200: PublicEventOut, **errors(404)},
+        responses={200: PublicEventOut, **PUBLIC_NOT_FOUND},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -336,7 +343,7 @@ class RoundDetailApi(PublicApi, RetrieveAPIView):
         summary="One round with its heats",
         tags=["public"],
         parameters=[SLUG, id_parameter("round_id", "The round."), IF_NONE_MATCH, ETAG],
-        responses={200: PublicRoundOut, **errors(404)},
+        responses={200: PublicRoundOut, **PUBLIC_NOT_FOUND},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -360,7 +367,7 @@ class HeatListApi(PublicApi, ListAPIView):
         description="Empty until the round is drawn. Not paginated: a round's heats come whole.",
         tags=["public"],
         parameters=[SLUG, id_parameter("round_id", "The round."), IF_NONE_MATCH, ETAG],
-        responses={200: PublicHeatOut(many=True), **errors(404)},
+        responses={200: PublicHeatOut(many=True), **PUBLIC_NOT_FOUND},
         examples=[
             OpenApiExample(
                 "Two heats",

@@ -21,12 +21,13 @@ from competitions.public_api import (
     ETAG,
     IF_NONE_MATCH,
     PUBLIC_ERRORS,
+    PUBLIC_NOT_FOUND,
     SLUG,
     PublicApi,
     competition_or_404,
 )
 from leaderboard.snapshots import public_snapshot, published_results, published_rounds
-from scoring_site.api import MAX_PATH_ID, errors, id_parameter
+from scoring_site.api import MAX_PATH_ID, id_parameter
 
 
 class PlacingOut(serializers.Serializer):
@@ -116,7 +117,7 @@ class RoundResultApi(PublicApi, GenericAPIView):
         description="404 (not_published) until the scrutineer publishes the round.",
         tags=["public"],
         parameters=[SLUG, id_parameter("round_id", "The round."), IF_NONE_MATCH, ETAG],
-        responses={200: ResultOut, **errors(404)},
+        responses={200: ResultOut, **PUBLIC_NOT_FOUND},
         examples=[RESULT_EXAMPLE],
     )
     def get(self, request, slug: str, round_id: int):
@@ -143,7 +144,7 @@ class LiveApi(PublicApi, GenericAPIView):
         parameters=[SLUG, IF_NONE_MATCH, ETAG],
         responses={
             200: OpenApiResponse(OpenApiTypes.OBJECT, description="The public snapshot."),
-            **errors(404),
+            **PUBLIC_NOT_FOUND,
         },
     )
     def get(self, request, slug: str):
