@@ -2,11 +2,12 @@
 generated requests through Django's WSGI app, on real data from the factories, and every
 answer must be documented (status, content type, headers, body) and never a 5xx.
 
-Public operations are called anonymously; the judges' and the desk's with a judge's token
-and with an organizer's token. Path parameters are drawn half the time from the real
-competition (its slug, rounds, sheets, links), so the generated requests reach real rows
-and not only 404s. Examples per operation and identity are bounded (``EXAMPLES``) and the
-generation is derandomized, so the run is short and the same every time.
+Valid and invalid requests are generated. Public operations are called anonymously; the
+judges' and the desk's with a judge's token and with an organizer's token. Path
+parameters are drawn half the time from the real competition (its slug, rounds, sheets,
+links), so the generated requests reach real rows and not only 404s. Examples per
+operation and identity are bounded (``EXAMPLES``) and the generation is derandomized, so
+the run is short and the same every time.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.db import close_old_connections
 from django.urls import reverse
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -105,7 +107,9 @@ def world(client):
 
 def _exercise(operation, headers, pinned, seen):
     names = {p.name for p in operation.path_parameters}
-    strategies = [operation.as_strategy()]
+    # Valid requests and invalid ones (wrong types, missing fields): both must be answered
+    # as documented.
+    strategies = [operation.as_strategy(), operation.as_strategy(GenerationMode.NEGATIVE)]
     if names:
         strategies.append(
             operation.as_strategy(path_parameters={n: pinned[n] for n in names if n in pinned})
