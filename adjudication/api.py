@@ -1,8 +1,11 @@
 """Judges' devices over the API: the sheets to fill now, one round, and sending a sheet.
 
-Signing in: ``POST /api/v1/auth/token/`` with the judge's username and password (set by
-the organizer) gives an access token (minutes) and a refresh token (hours); every call
-here sends ``Authorization: Bearer <access>``. Only tokens are accepted here, not the
+Signing in: ``POST /api/v1/auth/judge-token/`` with the competition, the judge's letter
+and the one-time code the desk issues (as on the tablet page), or ``POST
+/api/v1/auth/token/`` with a username and password (set by the organizer), gives an
+access token (minutes) and a refresh token (hours); every call here sends
+``Authorization: Bearer <access>``. A code sign-in is listed among the judge's tablets at
+the desk, which can sign it out. Only tokens are accepted here, not the
 session cookie of the tablet pages.
 
 Who sees what: the judge is always the ``Judge`` row linked to the signed-in user
@@ -33,6 +36,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db import transaction
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -41,12 +45,13 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import JSONParser
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from adjudication.models import Sheet
@@ -61,7 +66,16 @@ from adjudication.selectors import (
     tablet_revoked_latest,
 )
 from adjudication.services import ScoringError, SheetInput, sheet_submit
-from competitions.models import Judge, Round, RoundKind, RoundStatus, ScoringMethod
+from adjudication.tablets import TabletRefused, tablet_code_verify, tablet_session_start
+from competitions.models import (
+    Competition,
+    CompetitionStatus,
+    Judge,
+    Round,
+    RoundKind,
+    RoundStatus,
+    ScoringMethod,
+)
 from scoring_site.api import (
     MAX_ID,
     RETRY_AFTER,
@@ -206,6 +220,88 @@ class TokenObtainApi(TokenObtainPairView):
 class TokenRefreshApi(TokenRefreshView):
     throttle_classes = [TokenRefreshThrottle]
     serializer_class = TokenRefreshIn
+
+
+class JudgeCodeIn(serializers.Serializer):
+    competition = serializers.SlugField(max_length=80, help_text="The competition's slug.")
+    letter = serializers.CharField(max_length=3, help_text="Your letter on the panel.")
+    code = serializers.CharField(
+        max_length=64,
+        help_text="The one-time code the desk gave you (or your authenticator's code).",
+    )
+
+
+class JudgeTokenOut(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+    tablet_id = serializers.IntegerField(
+        help_text="This device, as the desk lists it (and can sign it out)."
+    )
+
+
+# Judges sign in while the competition runs, as on the tablet page.
+JUDGE_SIGN_IN_STATUSES = [CompetitionStatus.REGISTRATION_CLOSED, CompetitionStatus.IN_PROGRESS]
+
+
+class JudgeTokenApi(APIView):
+    """A judge's device signs in with the desk's one-time code, as a tablet does."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [TokenThrottle]
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        operation_id="auth_judge_token",
+        summary="Sign a judge's device in with the desk's one-time code",
+        description=(
+            "The code is used up. The device appears among the judge's tablets at the desk, "
+            "and signing it out there ends these tokens (and every earlier one of the judge)."
+        ),
+        request=JudgeCodeIn,
+        parameters=[RETRY_AFTER],
+        responses={200: JudgeTokenOut, **errors(400, 401, 415, 429)},
+        examples=[
+            OpenApiExample(
+                "Judge A of the demo",
+                value={"competition": "demo", "letter": "A", "code": "k3r9x2pq"},
+                request_only=True,
+            )
+        ],
+    )
+    def post(self, request):
+        body = JudgeCodeIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        competition = Competition.objects.filter(
+            slug=data["competition"], status__in=JUDGE_SIGN_IN_STATUSES
+        ).first()
+        try:
+            if competition is None:
+                raise TabletRefused("No competition of that name is running now.")
+            with transaction.atomic():
+                judge, _device = tablet_code_verify(
+                    competition=competition, letter=data["letter"], code=data["code"]
+                )
+                refresh = RefreshToken.for_user(judge.user)
+                tablet = tablet_session_start(
+                    judge=judge,
+                    session_key=f"api-{refresh[jwt_settings.JTI_CLAIM]}",
+                    user_agent=request.headers.get("User-Agent", ""),
+                )
+        except TabletRefused as refusal:
+            return error_response(
+                "invalid_code", {"__all__": [str(refusal)]}, status.HTTP_401_UNAUTHORIZED
+            )
+        return Response(
+            JudgeTokenOut(
+                {
+                    "access": str(refresh.access_token),
+                    "refresh": str(refresh),
+                    "tablet_id": tablet.pk,
+                }
+            ).data
+        )
 
 
 # --- Output -----------------------------------------------------------------------------------

@@ -67,6 +67,7 @@ urlpatterns = [
     ),
     # Tokens and judges' devices.
     path("auth/token/", adjudication_api.TokenObtainApi.as_view(), name="token"),
+    path("auth/judge-token/", adjudication_api.JudgeTokenApi.as_view(), name="judge-token"),
     path("auth/token/refresh/", adjudication_api.TokenRefreshApi.as_view(), name="token-refresh"),
     path("judge/sheets/", adjudication_api.JudgeSheetListApi.as_view(), name="judge-sheets"),
     path(
