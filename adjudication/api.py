@@ -279,10 +279,11 @@ class JudgeTokenApi(APIView):
         try:
             if competition is None:
                 raise TabletRefused("No competition of that name is running now.")
+            # Verified (and the code used up) in its own transaction, as on the tablet page.
+            judge, _device = tablet_code_verify(
+                competition=competition, letter=data["letter"], code=data["code"]
+            )
             with transaction.atomic():
-                judge, _device = tablet_code_verify(
-                    competition=competition, letter=data["letter"], code=data["code"]
-                )
                 refresh = RefreshToken.for_user(judge.user)
                 tablet = tablet_session_start(
                     judge=judge,

@@ -155,7 +155,9 @@ class PublicEventOut(serializers.Serializer):
         choices=ResultsReveal.choices,
         help_text="live_total: the live screens show a running total before publication.",
     )
-    entry_count = serializers.IntegerField(help_text="Entries not withdrawn.")
+    entry_count = serializers.IntegerField(
+        help_text="Entries taking part: not withdrawn, not on the waiting list."
+    )
     dances = PublicDanceOut(many=True, help_text="Skating events; empty for criteria.")
     criteria = PublicCriterionOut(many=True, help_text="Criteria events; empty for skating.")
     panel = PublicPanelJudgeOut(many=True)

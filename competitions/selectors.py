@@ -9,6 +9,7 @@ from competitions.models import (
     CompetitionStatus,
     Criterion,
     Dance,
+    EntryStatus,
     Event,
     Heat,
     HeatEntry,
@@ -80,7 +81,12 @@ def event_list_public(
     queries for a page, whatever its size)."""
     events = (
         Event.objects.filter(competition=competition)
-        .annotate(entry_count=Count("entries", filter=Q(entries__withdrawn=False)))
+        .annotate(
+            entry_count=Count(
+                "entries",
+                filter=Q(entries__withdrawn=False, entries__status=EntryStatus.ENTERED),
+            )
+        )
         .prefetch_related(
             Prefetch("dances", Dance.objects.order_by("position", "id")),
             Prefetch("criteria", Criterion.objects.order_by("position", "id")),

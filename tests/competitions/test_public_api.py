@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from competitions.models import Competition, Competitor
+from competitions.models import Competition, Competitor, Entry
 from tests.adjudication.day import build_day
 from tests.factories.competitions import CompetitionFactory, CriteriaEventFactory
 
@@ -94,6 +94,14 @@ def test_events_show_dances_panel_and_rounds(client, day):
         ("final", "planned"),
     ]
     assert event["entry_count"] == 8
+
+
+def test_withdrawn_entries_are_not_counted(client, day):
+    Entry.objects.filter(pk=day.entries()[0].pk).update(withdrawn=True)
+
+    response = client.get(reverse("api:event", args=[day.competition.slug, day.event.pk]))
+
+    assert response.json()["entry_count"] == 7
 
 
 def test_events_filter_by_scoring_method(client, day):
