@@ -4,6 +4,13 @@ with the reason, where that server is not configured."""
 import os
 
 import pytest
+from hypothesis import settings
+
+# No per-example deadline: on a loaded machine (CI, parallel workers) a pure function can
+# take 100x its usual time once, and hypothesis would fail the test for it. Speed is
+# measured in bench/, never in tests.
+settings.register_profile("podium", deadline=None)
+settings.load_profile("podium")
 
 
 def pytest_collection_modifyitems(config, items):
