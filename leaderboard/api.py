@@ -136,7 +136,9 @@ class LiveApi(PublicApi, GenericAPIView):
         summary="What the projector shows now",
         description=(
             "The live screens' snapshot: the rounds on the floor with their heats and how "
-            "many judges have sent their sheets, what comes next, and the published results. "
+            "many judges have sent their sheets, what is on the floor now (absolute start "
+            "and end times of its timers), the next lines of the timetable, and the "
+            "published results. "
             "For streaming overlays: poll it with If-None-Match, or follow the websocket of "
             "/live/<slug>/ (see docs/api.md)."
         ),
@@ -148,4 +150,8 @@ class LiveApi(PublicApi, GenericAPIView):
         },
     )
     def get(self, request, slug: str):
-        return Response(public_snapshot(competition_or_404(self)))
+        snapshot = public_snapshot(competition_or_404(self))
+        # The screens' clock reference changes every call and would defeat the ETag; the
+        # timers in "now" are absolute times, and the Date header gives the server's clock.
+        snapshot.pop("server_time", None)
+        return Response(snapshot)

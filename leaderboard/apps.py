@@ -6,7 +6,8 @@ class LeaderboardConfig(AppConfig):
 
     def ready(self) -> None:
         from leaderboard import signals  # noqa: F401  (connects the receivers)
-        from leaderboard.broadcast import public_changed
-        from scoring_site.realtime import add_listener
+        from leaderboard.broadcast import nudge, public_changed
+        from scoring_site.realtime import add_listener, set_transport
 
         add_listener(public_changed)
+        set_transport(nudge)

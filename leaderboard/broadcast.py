@@ -1,4 +1,5 @@
-"""The public screens' relay: one payload per change, bursts coalesced.
+"""The live relay: the public screens' payload once per change, bursts coalesced; and
+the desks' and tablets' nudges, sent off the committing request.
 
 ``scoring_site.realtime`` calls ``public_changed`` after every committed change (sheet
 sent, round opened, closed, published…). The relay builds the public payload once,
@@ -6,7 +7,8 @@ serializes it once, and sends the finished JSON text to the group ``public.<id>`
 each process's hub (leaderboard/hub.py) writes that text to its viewers' sockets as it
 is, with no database work and no encoding per viewer.
 
-Coalescing, per competition and per process: the first change after a quiet spell is
+Coalescing, per competition and per process (and across processes with Redis:
+leaderboard/lease.py): the first change after a quiet spell is
 sent at once (the lowest latency, the common case: sheets arrive a few per second);
 changes within ``PODIUM_LIVE_INTERVAL`` seconds (0.25 by default) of the last send are
 folded into one trailing send at the end of that interval. So a burst (a desk typing
@@ -22,6 +24,13 @@ layer only works there), so payloads are built off the loop with
 that serves no sockets (a management command, a Celery worker, a web worker no viewer
 reached yet) uses one long-lived background thread with its own loop and its own
 channel-layer connection, drained at exit.
+
+The nudges of ``scoring_site.realtime`` (the desk's and the tablets' "something
+changed", with the competition's sequence number) go the same way (``nudge``): the
+committing request only hands them over; the loop sends them one after another from
+one task, folding those queued for the same competition into one message, so a
+simulation or a Celery worker announcing thousands of changes reuses one loop and one
+connection instead of opening an event loop (and a Redis connection) per announcement.
 """
 
 from __future__ import annotations
@@ -39,8 +48,10 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection
 
+from leaderboard import lease
 from leaderboard.hub import public_group
 from leaderboard.snapshots import public_update_message
+from scoring_site.realtime import competition_group
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +68,8 @@ class _Pending:
     last_start: float = float("-inf")
     timer: asyncio.TimerHandle | None = None
     task: asyncio.Task | None = None
+    trailing: lease.Wait | None = None  # the timer is this process's trailing push
+    last_noted: float = float("-inf")  # when the newest change in ``kinds`` came
 
 
 class LoopRelay:
@@ -65,10 +78,16 @@ class LoopRelay:
     def __init__(self, loop: asyncio.AbstractEventLoop):
         self.loop = loop
         self.pending: dict[int, _Pending] = {}
+        self.nudges: dict[int, dict] = {}  # insertion-ordered
+        self.nudging: asyncio.Task | None = None
+        # With Redis, pushes are coalesced across processes too (leaderboard/lease.py).
+        address = lease.redis_address()
+        self.lease = lease.Lease(address[0]) if address else None
 
     def note(self, competition_id: int, kind: str) -> None:
         state = self.pending.setdefault(competition_id, _Pending())
         state.kinds.add(kind)
+        state.last_noted = self.loop.time()
         self._schedule(competition_id, state)
 
     def _schedule(self, competition_id: int, state: _Pending) -> None:
@@ -84,12 +103,51 @@ class LoopRelay:
         state = self.pending[competition_id]
         state.timer = None
         kinds, state.kinds = state.kinds, set()
+        trailing, state.trailing = state.trailing, None
+        if trailing is not None and kinds:
+            # Changes arrived here while waiting: a newer lease elsewhere may have
+            # started before them, so this is an ordinary push, not only a trailing one.
+            trailing = lease.Wait(0, None)
         state.last_start = self.loop.time()
-        state.task = self.loop.create_task(self._send(competition_id, kinds))
+        newest_age = state.last_start - state.last_noted if kinds else None
+        state.task = self.loop.create_task(self._send(competition_id, kinds, trailing, newest_age))
 
-    async def _send(self, competition_id: int, kinds: set[str]) -> None:
+    async def _claim(
+        self,
+        competition_id: int,
+        kinds: set[str],
+        trailing: lease.Wait | None,
+        newest_age: float | None,
+    ) -> lease.Verdict:
+        if self.lease is None:
+            return lease.Verdict(lease.PUSH, kinds)
         try:
-            text = await database_sync_to_async(public_update_message)(competition_id, kinds=kinds)
+            return await self.lease.claim(competition_id, kinds, interval(), trailing, newest_age)
+        except Exception:  # Redis is down: push from here (the layer is likely down too)
+            logger.warning("live lease of competition %s not available", competition_id)
+            return lease.Verdict(lease.PUSH, kinds)
+
+    async def _send(
+        self,
+        competition_id: int,
+        kinds: set[str],
+        trailing: lease.Wait | None = None,
+        newest_age: float | None = None,
+    ) -> None:
+        state = self.pending[competition_id]
+        try:
+            verdict = await self._claim(competition_id, kinds, trailing, newest_age)
+            if verdict.wait is not None:  # this process makes the trailing push
+                state.trailing = verdict.wait
+                state.timer = self.loop.call_later(
+                    verdict.wait.seconds, self._start, competition_id
+                )
+                return
+            if verdict.action == lease.COVERED:
+                return
+            text = await database_sync_to_async(public_update_message)(
+                competition_id, kinds=verdict.kinds
+            )
             if text is not None:
                 layer = get_channel_layer()
                 if layer is not None:
@@ -101,21 +159,64 @@ class LoopRelay:
                 "public update for competition %s not sent", competition_id, exc_info=True
             )
         finally:
-            state = self.pending[competition_id]
             state.task = None
             self._schedule(competition_id, state)
+
+    def nudge(self, competition_id: int, message: dict) -> None:
+        """Queue a desk and tablet nudge (``scoring_site.realtime``). Nudges waiting for
+        the same competition are folded into one (the highest sequence number, every
+        kind): their consumers only read those, and refresh from the database."""
+        held = self.nudges.get(competition_id)
+        if held is None:
+            self.nudges[competition_id] = {**message, "kinds": list(message.get("kinds", ()))}
+        else:
+            if message["seq"] >= held["seq"]:
+                held.update(seq=message["seq"], kind=message["kind"], payload=message["payload"])
+            held["kinds"] += [k for k in message.get("kinds", ()) if k not in held["kinds"]]
+        if self.nudging is None:
+            self.nudging = self.loop.create_task(self._send_nudges())
+
+    async def _send_nudges(self) -> None:
+        """One task per loop sends the queued nudges in turn, on the loop's one
+        channel-layer connection."""
+        try:
+            while self.nudges:
+                competition_id = next(iter(self.nudges))
+                message = self.nudges.pop(competition_id)
+                try:
+                    layer = get_channel_layer()
+                    if layer is not None:
+                        await layer.group_send(competition_group(competition_id), message)
+                except Exception:  # the database is the truth; screens resync from snapshots
+                    logger.warning(
+                        "live nudge %s for competition %s not sent",
+                        message.get("kinds"),
+                        competition_id,
+                    )
+        finally:
+            self.nudging = None
 
     async def drain(self) -> None:
         """Send whatever is waiting now and wait for the sends under way."""
         while True:
+            trailing = False
             for competition_id, state in list(self.pending.items()):
-                if state.timer is not None:
+                if state.timer is not None and state.trailing is not None:
+                    trailing = True  # waits for another process's lease: let it run
+                elif state.timer is not None:
                     state.timer.cancel()
                     self._start(competition_id)
             tasks = [s.task for s in self.pending.values() if s.task is not None]
-            if not tasks:
+            if self.nudges and self.nudging is None:
+                self.nudging = self.loop.create_task(self._send_nudges())
+            if self.nudging is not None:
+                tasks.append(self.nudging)
+            if tasks:
+                await asyncio.gather(*tasks, return_exceptions=True)
+            elif trailing:
+                await asyncio.sleep(0.02)
+            else:
                 return
-            await asyncio.gather(*tasks, return_exceptions=True)
 
 
 class _Relays:
@@ -143,24 +244,30 @@ class _Relays:
             return relay
 
     def changed(self, competition_id: int, kind: str) -> None:
+        self._call(self._note, competition_id, kind)
+
+    def nudge(self, competition_id: int, message: dict) -> None:
+        """Send ``message`` to ``competition.<id>`` from the relay's loop, soon."""
+        self._call(self._nudge, competition_id, message)
+
+    def _call(self, function, *args) -> None:
         # A fresh context: the caller's (a request's thread-sensitive context, gone when
         # the request ends) must not follow the relay's later database calls.
         loop = self._serving
         if loop is not None and loop.is_running():
             try:
-                loop.call_soon_threadsafe(
-                    self._note, loop, competition_id, kind, context=contextvars.Context()
-                )
+                loop.call_soon_threadsafe(function, loop, *args, context=contextvars.Context())
                 return
             except RuntimeError:  # closed meanwhile
                 pass
         loop = self._background()
-        loop.call_soon_threadsafe(
-            self._note, loop, competition_id, kind, context=contextvars.Context()
-        )
+        loop.call_soon_threadsafe(function, loop, *args, context=contextvars.Context())
 
     def _note(self, loop, competition_id: int, kind: str) -> None:
         self.relay_for(loop).note(competition_id, kind)
+
+    def _nudge(self, loop, competition_id: int, message: dict) -> None:
+        self.relay_for(loop).nudge(competition_id, message)
 
     def _background(self) -> asyncio.AbstractEventLoop:
         with self._lock:
@@ -224,6 +331,12 @@ def _send_now(competition_id: int, kind: str) -> None:
         async_to_sync(layer.group_send)(
             public_group(competition_id), {"type": "public.update", "text": text}
         )
+
+
+def nudge(competition_id: int, message: dict) -> None:
+    """The ``scoring_site.realtime`` transport of the desks' and tablets' nudges: returns
+    at once; the relay's loop sends them (see the module's docstring)."""
+    relays.nudge(competition_id, message)
 
 
 def serving_loop_seen() -> None:

@@ -117,7 +117,7 @@ class _NudgedConsumer(AsyncWebsocketConsumer):
 
     async def competition_changed(self, message):
         self._seq = max(self._seq, message.get("seq") or 0)
-        self._kinds.add(message.get("kind", ""))
+        self._kinds.update(message.get("kinds") or [message.get("kind", "")])
         if self._timer is None and self._task is None:
             loop = asyncio.get_running_loop()
             self._timer = loop.call_later(self.refresh_after, self._start_refresh)

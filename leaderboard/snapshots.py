@@ -22,18 +22,24 @@ once and sent as they are.
 from __future__ import annotations
 
 import json
+import zoneinfo
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, NamedTuple
 
 from django.core.cache import cache
 from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
 
+from adjudication.floor import floor_now, floor_read
 from adjudication.models import Mark, Placing, Sheet
 from adjudication.selectors import judge_round_list
 from adjudication.tablets import tablet_session_active
 from competitions.models import (
     Competition,
+    Competitor,
     Criterion,
     Dance,
     HeatEntry,
@@ -46,6 +52,7 @@ from competitions.models import (
     StatusChange,
 )
 from competitions.selectors import PUBLIC_STATUSES
+from competitions.timetable import timetable_lines
 
 # How long a built public snapshot is reused (by the sockets' first message and the
 # polling endpoint). It is keyed by the public sequence number too, so a change that
@@ -92,6 +99,23 @@ def _plain(number: Decimal | None) -> str | None:
     if number is None:
         return None
     return f"{number.normalize():f}"
+
+
+class _OnFloor(NamedTuple):
+    """An entry in a heat of a round on the floor."""
+
+    round_id: int
+    heat: int
+    entry_id: int
+    bib: int | None
+    name: str
+
+
+def _display_name(kind: str, name: str, partner_name: str) -> str:
+    # The model's own rule (Competitor.display_name), on plain values.
+    return Competitor.display_name.fget(
+        SimpleNamespace(kind=kind, name=name, partner_name=partner_name)
+    )
 
 
 def _round_head(round_: Round) -> dict[str, Any]:
@@ -156,11 +180,24 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
             .values_list("event_id")
             .annotate(n=Count("id"))
         )
-        heat_entries = list(
-            HeatEntry.objects.filter(heat__round__in=floor_rounds, entry__withdrawn=False)
-            .select_related("heat", "entry__competitor")
+        # Plain rows, not model instances: this runs once per push, and building three
+        # instances per entry was most of its time (bench/bench_live.py).
+        heat_entries = [
+            _OnFloor(round_id, heat, entry_id, bib, _display_name(kind, name, partner))
+            for round_id, heat, entry_id, bib, kind, name, partner in HeatEntry.objects.filter(
+                heat__round__in=floor_rounds, entry__withdrawn=False
+            )
             .order_by("heat__number", "position", "entry__competitor__bib", "id")
-        )
+            .values_list(
+                "heat__round_id",
+                "heat__number",
+                "entry_id",
+                "entry__competitor__bib",
+                "entry__competitor__kind",
+                "entry__competitor__name",
+                "entry__competitor__partner_name",
+            )
+        ]
         skating_events = {r.event_id for r in floor_rounds if r.event.is_skating}
         dances: dict[int, list[Dance]] = defaultdict(list)
         if skating_events:
@@ -200,9 +237,9 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
                     event__rounds__pk__in=live_ids,
                 ).values_list("pk", "weight")
             )
-        by_round: dict[int, list[HeatEntry]] = defaultdict(list)
+        by_round: dict[int, list[_OnFloor]] = defaultdict(list)
         for he in heat_entries:
-            by_round[he.heat.round_id].append(he)
+            by_round[he.round_id].append(he)
 
         for round_ in floor_rounds:
             event = round_.event
@@ -212,9 +249,9 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
             item["judges"] = panel.get(event.pk, 0)
             item["recall"] = round_.recall_count
             heats: dict[int, list[int | None]] = {}
-            running: list[HeatEntry] = by_round[round_.pk]
+            running: list[_OnFloor] = by_round[round_.pk]
             for he in running:
-                heats.setdefault(he.heat.number, []).append(_bib(he.entry.competitor))
+                heats.setdefault(he.heat, []).append(he.bib)
             if event.is_skating:
                 # Bibs in number order on the floor: the running order says nothing then.
                 item["heats"] = [
@@ -233,8 +270,8 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
                 item["heats"] = [{"number": n, "bibs": b} for n, b in sorted(heats.items())]
                 item["parts"] = [
                     {
-                        "label": he.entry.competitor.display_name,
-                        "bib": _bib(he.entry.competitor),
+                        "label": he.name,
+                        "bib": he.bib,
                         "in": counts.get((round_.pk, None, he.entry_id), 0),
                     }
                     for he in running
@@ -250,8 +287,8 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
                 totals = _running_total(marks[round_.pk], weights)
                 board = [
                     {
-                        "bib": _bib(he.entry.competitor),
-                        "name": he.entry.competitor.display_name,
+                        "bib": he.bib,
+                        "name": he.name,
                         "total": _plain(totals[he.entry_id][0]),
                         "judges_in": totals[he.entry_id][1],
                     }
@@ -262,10 +299,7 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
                 item["running"] = board
             floor.append(item)
 
-    following = next((r for r in rounds if r.status == RoundStatus.PLANNED), None)
-    upcoming = []
-    if following is not None:
-        upcoming.append({**_round_head(following), "recall": following.recall_count})
+    now_on_floor, upcoming = _day(competition, rounds)
 
     recent: list[int] = []
     if published:
@@ -286,7 +320,9 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
             "status_label": competition.get_status_display(),
         },
         "floor": floor,
+        "now": now_on_floor,
         "next": upcoming,
+        "server_time": timezone.now().isoformat(),
         "recent": recent,
         "results_rev": f"{len(published)}-{max((r.pk for r in published), default=0)}",
     }
@@ -312,6 +348,55 @@ def published_results(rounds: list[Round]) -> list[dict[str, Any]]:
     bibs of a preliminary round, placings (and a criteria event's totals) of a final.
     Rounds that are not published are left out, whatever the caller passed."""
     return _published_results([r for r in rounds if r.status == RoundStatus.PUBLISHED])
+
+
+def _day(competition: Competition, rounds: list[Round]) -> tuple[dict[str, Any], list]:
+    """What is on the floor now (with its timers) and the next lines of the timetable
+    with their estimated start, local time. Nothing about judges: lateness is the
+    desk's business."""
+    now = timezone.now()
+    floor = floor_read(competition)
+    on_floor = floor_now(competition, now=now, floor=floor, with_late=False).as_dict()
+    on_floor.pop("late", None)
+    if on_floor["round"] is not None:
+        round_ = next((r for r in rounds if r.pk == on_floor["round"]), None)
+        if round_ is not None:
+            on_floor.update(event=round_.event.name, kind_label=_round_head(round_)["kind_label"])
+        bibs = HeatEntry.objects.filter(
+            heat__round_id=on_floor["round"], entry__withdrawn=False
+        ).select_related("entry__competitor")
+        if on_floor["entry"] is not None:
+            bibs = bibs.filter(entry_id=on_floor["entry"])
+        elif on_floor["heat"] is not None:
+            bibs = bibs.filter(heat__number=on_floor["heat"])
+        on_floor["bibs"] = sorted(
+            (_bib(he.entry.competitor) for he in bibs), key=lambda b: (b is None, b or 0)
+        )
+    zone = zoneinfo.ZoneInfo(competition.timezone)
+    upcoming: list[dict[str, Any]] = []
+    lines = timetable_lines(competition, now=now, floor=floor)
+    if lines:
+        for line in lines:
+            if line.state != "to_come":
+                continue
+            item = {
+                "title": line.label,
+                "starts": timezone.localtime(line.starts, zone).strftime("%H:%M")
+                if line.starts
+                else None,
+            }
+            if line.item.round_id:
+                item.update(_round_head(line.item.round), drawn=line.drawn)
+            else:
+                item.update(event=line.label, kind_label="Break", round=None)
+            upcoming.append(item)
+            if len(upcoming) == 3:
+                break
+    else:
+        following = next((r for r in rounds if r.status == RoundStatus.PLANNED), None)
+        if following is not None:
+            upcoming.append({**_round_head(following), "recall": following.recall_count})
+    return on_floor, upcoming
 
 
 def _published_results(published: list[Round]) -> list[dict[str, Any]]:
@@ -515,4 +600,25 @@ def tablet_snapshot(
         "judge": {"letter": judge.letter, "name": judge.name},
         "competition": {"id": judge.competition_id, "slug": judge.competition.slug},
         "rounds": rounds,
+        "floor": _tablet_floor(judge, rounds),
+        "server_time": timezone.now().isoformat(),
     }
+
+
+def _tablet_floor(judge, rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """What is on the floor, for this judge: when it is a part of a round the judge is
+    on, ``sheet_url`` is the sheet to fill now (the tablet opens it by itself) and the
+    timers tell the judge how long is left. Nothing about other judges."""
+    on_floor = floor_now(judge.competition, with_late=False).as_dict()
+    on_floor.pop("late", None)
+    on_floor["sheet_url"] = None
+    judged = next((r for r in rounds if r["round"] == on_floor["round"]), None)
+    if judged is not None:
+        code = f"d{on_floor['dance']}" if on_floor["dance"] is not None else f"e{on_floor['entry']}"
+        part = next((p for p in judged["parts"] if p["code"] == code), None)
+        if part is not None:
+            on_floor["sheet_url"] = reverse(
+                "adjudication:tablet-sheet", args=[on_floor["round"], code]
+            )
+            on_floor["sheet_state"] = part["state"]
+    return on_floor

@@ -8,4 +8,5 @@ urlpatterns = [
     path("live/<slug:slug>/", views.live_board, name="live"),
     path("live/<slug:slug>/snapshot.json", views.live_snapshot, name="live-snapshot"),
     path("results/<slug:slug>/", views.live_results, name="results"),
+    path("tablet/state.json", views.tablet_state, name="tablet-state"),
 ]

@@ -52,18 +52,35 @@ def add_listener(listener: Callable[[int, str, int], None]) -> None:
         _listeners.append(listener)
 
 
-def _send(competition_id: int, kind: str, payload: dict[str, Any]) -> None:
+def _send_blocking(competition_id: int, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
-    if layer is None:
-        return
+    if layer is not None:
+        async_to_sync(layer.group_send)(competition_group(competition_id), message)
+
+
+# Hands a nudge to the channel layer; must return at once. The leaderboard sets its
+# relay (leaderboard/broadcast.py), which sends from the server's event loop or from one
+# long-lived background loop, so the committing request never waits for the layer and a
+# process without a server reuses one loop and one connection. The default (no
+# leaderboard app) sends in the caller.
+_transport: Callable[[int, dict[str, Any]], None] = _send_blocking
+
+
+def set_transport(transport: Callable[[int, dict[str, Any]], None]) -> None:
+    global _transport
+    _transport = transport
+
+
+def _send(competition_id: int, kind: str, payload: dict[str, Any]) -> None:
     message = {
         "type": "competition.changed",
         "kind": kind,
+        "kinds": [kind],
         "seq": next_sequence(competition_id),
         "payload": payload,
     }
     try:
-        async_to_sync(layer.group_send)(competition_group(competition_id), message)
+        _transport(competition_id, message)
     except Exception:  # the database is the truth; screens resync from snapshots
         logger.warning("live update %s for competition %s not sent", kind, competition_id)
     for listener in _listeners:
@@ -74,5 +91,8 @@ def _send(competition_id: int, kind: str, payload: dict[str, Any]) -> None:
 
 
 def announce(competition_id: int, kind: str, payload: dict[str, Any] | None = None) -> None:
-    """Send ``kind`` to the competition's screens once the current transaction commits."""
+    """Send ``kind`` to the competition's screens once the current transaction commits.
+
+    The callback only takes the next sequence number (one cache increment) and hands
+    the nudge over: it never waits for the channel layer."""
     transaction.on_commit(lambda: _send(competition_id, kind, payload or {}), robust=True)

@@ -152,6 +152,11 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Live screens -----------------------------------------------------------
+# Public pushes of a burst of changes are folded into at most one per interval (per
+# competition; across processes with Redis): leaderboard/broadcast.py.
+PODIUM_LIVE_INTERVAL = env_int("PODIUM_LIVE_INTERVAL_MS", 250, minimum=0) / 1000
+
 # --- Redis: channel layer, Celery broker, cache ----------------------------
 REDIS_URL = env_url("REDIS_URL", schemes=("redis", "rediss", "unix"))
 if REDIS_URL:

@@ -8,6 +8,17 @@
  * (e.g. the round closed) is shown, and the sheet is listed apart as not accepted, with a
  * link to fix it. Each kept sheet remembers its judge: only that judge's pages send it.
  * Without JavaScript every form still works as a plain POST.
+ *
+ * The tablet follows the floor (``follow``): it listens to ws/tablet/, whose first
+ * message is the tablet's snapshot (its open rounds and each sheet's state) and which
+ * sends a fresh one after every change (a round opened or closed, a sheet sent, the
+ * tablet signed out by the desk). While the socket is down it polls /tablet/state.json
+ * (the same snapshot) with growing pauses and reconnects with backoff. The home page
+ * swaps its list of sheets in place; a sheet page whose round closed says so; a
+ * signed-out tablet goes to the sign-in page. When the snapshot names the sheet to
+ * fill now (floor.sheet_url), a tablet on its home page, or on a sent or closed sheet,
+ * goes there by itself, once per sheet. Nothing typed is ever thrown away: a page with
+ * a form the judge touched is neither left nor reloaded, it only shows a notice.
  */
 (function () {
   "use strict";
@@ -180,6 +191,189 @@
     });
   }
 
+
+  // --- Following the floor ------------------------------------------------------------
+
+  var FOLLOWED = "podium.followed.v1";
+
+  function page() { return document.body.getAttribute("data-page") || ""; }
+
+  function typing() {
+    return Array.prototype.some.call(document.querySelectorAll("form[data-sheet]"), function (form) {
+      return form.hasAttribute("data-dirty") || form.hasAttribute("data-queued");
+    });
+  }
+
+  function notice(text, link) {
+    var box = document.querySelector("[data-live-notice]");
+    if (!box) return;
+    box.textContent = text;
+    if (link) {
+      var a = document.createElement("a");
+      a.href = link.href;
+      a.textContent = link.text;
+      box.appendChild(document.createTextNode(" "));
+      box.appendChild(a);
+    }
+    box.hidden = !text;
+  }
+
+  function followed(url) {
+    try { return sessionStorage.getItem(FOLLOWED) === url; } catch (e) { return false; }
+  }
+  function markFollowed(url) {
+    try { sessionStorage.setItem(FOLLOWED, url); } catch (e) { /* private mode */ }
+  }
+
+  function sheetState(state, roundId, code) {
+    var found = null;
+    (state.rounds || []).forEach(function (r) {
+      if (String(r.round) !== String(roundId)) return;
+      found = { round: r, part: null };
+      (r.parts || []).forEach(function (p) { if (p.code === code) found.part = p; });
+    });
+    return found;
+  }
+
+  function refreshSheets() {
+    // The home page's list, rendered by the server as on a first visit.
+    var box = document.querySelector("[data-sheets]");
+    if (!box) return Promise.resolve();
+    return fetch(window.location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (response) {
+        if (response.redirected && !/\/tablet\/home\/$/.test(new URL(response.url).pathname)) {
+          signedOut();
+          return null;
+        }
+        return response.ok ? response.text() : null;
+      }).then(function (html) {
+        if (!html) return;
+        var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-sheets]");
+        if (fresh) box.innerHTML = fresh.innerHTML;
+      }).catch(function () {});
+  }
+
+  var signedOutShown = false;
+  function signedOut() {
+    if (signedOutShown) return;
+    signedOutShown = true;
+    if (typing()) {
+      // Keep the judge's marks on screen; sending them shows the sign-in page and keeps
+      // the sheet in the outbox until this judge signs in again.
+      notice("The desk signed this tablet out. Your marks stay here: ask the scrutineer for a code, then send.");
+      return;
+    }
+    window.location.reload();  // the server shows the sign-in page and why
+  }
+
+  function goTo(url) {
+    if (sending) return false;  // a sheet is on its way: stay until it is answered
+    markFollowed(url);
+    window.location.assign(url);
+    return true;
+  }
+
+  var applied = null;
+  function apply(state) {
+    if (!state || state.type === "signed_out") { signedOut(); return; }
+    if (state.type !== "tablet") return;
+    var here = document.body;
+    var target = state.floor && state.floor.sheet_url;
+    var at = target ? new URL(target, window.location.href).pathname : null;
+    var kind = page();
+    var onForm = kind === "sheet" && here.hasAttribute("data-takes-marks");
+    var free = kind === "home" || kind === "sent" || (kind === "sheet" && !onForm);
+    if (at && at !== window.location.pathname && !followed(at) && free && !typing()) {
+      if (goTo(at)) return;
+    }
+    var rounds = JSON.stringify(state.rounds || []);
+    var changed = rounds !== applied;
+    applied = rounds;
+    if (kind === "home") {
+      if (changed) refreshSheets();
+      return;
+    }
+    if (kind !== "sheet") return;
+    var mineNow = sheetState(state, here.getAttribute("data-round"), here.getAttribute("data-part"));
+    var open = !!mineNow && (mineNow.round.status === "open" ||
+                             !!(mineNow.part && mineNow.part.state === "unlocked"));
+    if (onForm && !open) {
+      // The round closed under the judge's eyes: say so, keep what is typed.
+      if (!typing()) { window.location.reload(); return; }
+      notice("The desk closed this round: this sheet can no longer be sent. Ask the chairman if a mark is wrong.");
+    } else if (!onForm && open) {
+      window.location.reload();  // reopened (or unlocked): nothing typed on this page
+    } else if (onForm && at && at !== window.location.pathname) {
+      notice("Next on the floor:", { href: at, text: "open the next sheet" });
+    }
+  }
+
+  function follow() {
+    var body = document.body;
+    var path = body.getAttribute("data-live-socket");
+    var stateUrl = body.getAttribute("data-live-state");
+    if (!pageJudge() || !stateUrl) return;
+    var backoff = 1000;
+    var pollEvery = 2000;
+    var pollTimer = null;
+    var live = false;
+
+    function poll() {
+      pollTimer = null;
+      if (live) return;
+      fetch(stateUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (response) {
+          if (response.status === 401) { signedOut(); return null; }
+          return response.ok ? response.json() : null;
+        }).then(function (state) {
+          if (state) apply(state);
+        }).catch(function () { /* offline: try again later */ })
+        .then(function () {
+          if (!live && !signedOutShown) {
+            pollTimer = setTimeout(poll, pollEvery);
+            pollEvery = Math.min(pollEvery * 1.5, 15000);
+          }
+        });
+    }
+    function startPolling() {
+      if (!pollTimer && !live) pollTimer = setTimeout(poll, pollEvery);
+    }
+
+    function connect() {
+      if (!path || !("WebSocket" in window)) { startPolling(); return; }
+      var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+      var socket;
+      try { socket = new WebSocket(scheme + window.location.host + path); } catch (e) { startPolling(); return; }
+      socket.onopen = function () { backoff = 1000; };
+      socket.onmessage = function (event) {
+        var state;
+        try { state = JSON.parse(event.data); } catch (e) { return; }
+        if (!live) {
+          live = true;
+          pollEvery = 2000;
+          if (pollTimer) { clearTimeout(pollTimer); pollTimer = null; }
+          body.setAttribute("data-live", "socket");
+        }
+        apply(state);
+      };
+      socket.onclose = function (event) {
+        live = false;
+        body.setAttribute("data-live", "polling");
+        if (event.code === 4401) { signedOut(); return; }
+        startPolling();
+        var wait = Math.min(backoff, 30000) * (0.75 + Math.random() * 0.5);
+        backoff = Math.min(backoff * 2, 30000);
+        setTimeout(connect, wait);
+      };
+    }
+
+    connect();
+    window.addEventListener("online", function () { if (!live) { pollEvery = 2000; poll(); } });
+  }
+
+  // For tests and the console: apply a snapshot as if the socket had sent it.
+  window.podiumTablet = { apply: apply };
+
   document.addEventListener("DOMContentLoaded", function () {
     render();
     document.querySelectorAll("form[data-sheet]").forEach(function (form) {
@@ -196,14 +390,13 @@
         flush();
       });
     });
-    var refresh = document.querySelector("[data-refresh]");
-    if (refresh) {
-      setInterval(function () {
-        var waiting = load().some(function (i) { return !i.error && mine(i); });
-        if (navigator.onLine && !waiting) window.location.reload();
-      },
-                  parseInt(refresh.getAttribute("data-refresh"), 10) * 1000);
-    }
+    document.querySelectorAll("form[data-sheet]").forEach(function (form) {
+      // Something typed: the page is never left or reloaded by itself from now on.
+      function typed() { form.setAttribute("data-dirty", ""); }
+      form.addEventListener("input", typed);
+      form.addEventListener("change", typed);
+    });
+    follow();
     window.addEventListener("online", function () { render(); flush(); });
     window.addEventListener("offline", render);
     setInterval(flush, 5000);

@@ -114,6 +114,8 @@ def asgi_server(tmp_path, settings, worker_id):
         "DJANGO_SETTINGS_MODULE": "tests.leaderboard.server_settings",
         "PODIUM_TEST_CHANNEL_PREFIX": settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"],
         "PODIUM_DATA_DIR": str(tmp_path / "data"),
+        # The test's own key, so a session made in the test signs a browser in there.
+        "SECRET_KEY": settings.SECRET_KEY,
         "LOG_LEVEL": "WARNING",
     }
     process = subprocess.Popen(

@@ -105,3 +105,17 @@ def test_a_drafts_results_are_not_found(client):
     response = client.get(reverse("api:results", args=[draft.slug]))
 
     assert response.status_code == 404
+
+
+def test_live_answers_304_while_nothing_changed(client, day):
+    url = reverse("api:live", args=[day.competition.slug])
+    first = client.get(url)
+
+    same = client.get(url, headers={"If-None-Match": first["ETag"]})
+    day.send(day.judges[0], day.dances[0], day.crosses(day.entries()[:6]))
+    changed = client.get(url, headers={"If-None-Match": first["ETag"]})
+
+    assert "server_time" not in first.json()
+    assert same.status_code == 304
+    assert changed.status_code == 200
+    assert changed.json()["floor"][0]["sheets_in"] == 1

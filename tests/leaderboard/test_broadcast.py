@@ -31,7 +31,7 @@ def test_callbacks_run_inside_a_transaction_are_relayed_at_once(
     with django_capture_on_commit_callbacks(execute=True):
         day.send(day.judges[0], day.dances[0], picks)
 
-    ((group, message),) = layer.sent
+    ((group, message),) = [sent for sent in layer.sent if sent[0].startswith("public.")]
     body = json.loads(message["text"])
     assert group == f"public.{day.competition.pk}"
     assert message["type"] == "public.update"
@@ -51,3 +51,170 @@ def test_a_rolled_back_sheet_announces_nothing(django_capture_on_commit_callback
         transaction.set_rollback(True)
 
     assert callbacks == []
+
+
+# --- Desk and tablet nudges (scoring_site.realtime → the relay's loop) ------------------------
+
+
+class RecordingLayer:
+    """Records each group_send with the thread and loop it ran on; ``delay`` makes a send
+    take a while, as a busy Redis would."""
+
+    def __init__(self, delay: float = 0.0):
+        self.delay = delay
+        self.sent = []
+
+    async def group_send(self, group, message):
+        import asyncio
+        import threading
+
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        self.sent.append(
+            (group, message, threading.current_thread(), id(asyncio.get_running_loop()))
+        )
+
+
+def nudges(layer):
+    return [sent for sent in layer.sent if sent[0].startswith("competition.")]
+
+
+@pytest.fixture
+def recording_layer(monkeypatch):
+    from tests.leaderboard.helpers import quiet
+
+    layer = RecordingLayer()
+    monkeypatch.setattr(broadcast, "get_channel_layer", lambda: layer)
+    # Outside a server: no serving loop from an earlier test's consumers.
+    monkeypatch.setattr(broadcast.relays, "_serving", None)
+    with quiet():  # the public relay reads the database; these tests are about nudges
+        yield layer
+    broadcast.relays.drain_background()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_nudge_leaves_only_after_commit_and_not_from_the_committing_thread(recording_layer):
+    import threading
+
+    from django.db import transaction
+
+    from scoring_site.realtime import announce
+
+    with transaction.atomic():
+        announce(41, "round.opened", {"round": 7})
+        broadcast.relays.drain_background()
+        before_commit = list(recording_layer.sent)
+    broadcast.relays.drain_background()
+
+    assert before_commit == []
+    ((group, message, thread, _loop),) = nudges(recording_layer)
+    assert group == "competition.41"
+    assert message["type"] == "competition.changed"
+    assert message["kinds"] == ["round.opened"]
+    assert message["payload"] == {"round": 7}
+    assert message["seq"] == 1
+    assert thread is not threading.current_thread()
+    assert thread.name == "podium-live-relay"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_transaction_nudges_nobody(recording_layer):
+    from django.db import transaction
+
+    from scoring_site.realtime import announce, current_sequence
+
+    with transaction.atomic():
+        announce(42, "round.closed", {"round": 7})
+        transaction.set_rollback(True)
+    broadcast.relays.drain_background()
+
+    assert nudges(recording_layer) == []
+    assert current_sequence(42) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_sheet_nudges_nobody_while_a_committed_one_does(recording_layer):
+    from django.db import transaction
+
+    day = quiet_day()
+    picks = day.crosses(day.entries()[:6])
+    broadcast.relays.drain_background()
+    recording_layer.sent.clear()  # the day's own set-up
+
+    with transaction.atomic():
+        day.send(day.judges[0], day.dances[0], picks)
+        transaction.set_rollback(True)
+    broadcast.relays.drain_background()
+    after_rollback = len(nudges(recording_layer))
+    day.send(day.judges[0], day.dances[0], picks)
+    broadcast.relays.drain_background()
+
+    assert after_rollback == 0
+    ((group, message, _thread, _loop),) = nudges(recording_layer)
+    assert group == f"competition.{day.competition.pk}"
+    assert message["kinds"] == ["sheet.submitted"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_many_announcements_outside_a_server_share_one_loop_and_are_folded(recording_layer):
+    from scoring_site.realtime import announce
+
+    recording_layer.delay = 0.05  # while one is being sent, the next ones queue up
+    for n in range(30):
+        announce(43, f"sheet.submitted.{n % 3}")  # autocommit: after "commit" at once
+    announce(44, "round.opened")
+    broadcast.relays.drain_background()
+
+    sent = nudges(recording_layer)
+    assert len({loop for *_rest, loop in sent}) == 1
+    by_competition = {}
+    for group, message, *_rest in sent:
+        by_competition.setdefault(group, []).append(message)
+    assert 1 <= len(by_competition["competition.43"]) <= 3
+    last = by_competition["competition.43"][-1]
+    assert last["seq"] == 30
+    assert sorted({k for m in by_competition["competition.43"] for k in m["kinds"]}) == [
+        "sheet.submitted.0",
+        "sheet.submitted.1",
+        "sheet.submitted.2",
+    ]
+    assert [m["seq"] for m in by_competition["competition.44"]] == [1]
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_announcement_reaches_a_redis_group_member():
+    import asyncio
+
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from scoring_site.realtime import announce
+    from tests.leaderboard.helpers import quiet
+
+    layer = get_channel_layer()
+
+    async def listen():
+        channel = await layer.new_channel()
+        await layer.group_add("competition.45", channel)
+        await asyncio.get_running_loop().run_in_executor(None, commit_and_drain)
+        try:
+            return await asyncio.wait_for(layer.receive(channel), timeout=5)
+        finally:
+            await layer.group_discard("competition.45", channel)
+
+    def commit_and_drain():
+        from django.db import connection
+
+        try:
+            with quiet():
+                announce(45, "round.published", {"round": 3})
+                broadcast.relays.drain_background()
+        finally:
+            connection.close()  # this executor thread's own
+
+    message = async_to_sync(listen)()
+
+    assert message["type"] == "competition.changed"
+    assert message["kinds"] == ["round.published"]
+    assert message["seq"] == 1

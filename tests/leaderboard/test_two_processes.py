@@ -34,3 +34,116 @@ def test_a_sheet_committed_here_reaches_a_viewer_of_the_other_process(asgi_serve
     assert update["competition"]["slug"] == slug
     assert update["kinds"] == ["sheet.submitted"]
     assert [p["in"] for p in update["floor"][0]["parts"]] == [1, 0]
+
+
+@pytest.fixture
+def slow_interval(monkeypatch, settings):
+    """One public push per second at most, here and in the second server: wide enough
+    that pushes one interval apart are told from pushes made twice, on a busy machine."""
+    monkeypatch.setenv("PODIUM_LIVE_INTERVAL_MS", "1000")
+    settings.PODIUM_LIVE_INTERVAL = 1.0
+
+
+def tablet_session(base: str, day, judge):
+    """A requests session signed in as ``judge``'s tablet on the server at ``base``."""
+    import requests
+
+    from adjudication.tablets import tablet_code_issue
+
+    code = tablet_code_issue(judge=judge, actor=None)
+    session = requests.Session()
+    session.get(f"{base}/tablet/", timeout=10)
+    answer = session.post(
+        f"{base}/tablet/",
+        data={
+            "csrfmiddlewaretoken": session.cookies["csrftoken"],
+            "competition": day.competition.slug,
+            "letter": judge.letter,
+            "code": code,
+        },
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert answer.status_code == 302, answer.text[:300]
+    return session
+
+
+def post_sheet(session, base: str, day, judge, dance, entries) -> int:
+    """What a tablet's outbox posts for a recall sheet."""
+    url = f"{base}/tablet/round/{day.first.pk}/d{dance.pk}/"
+    token = session.cookies["csrftoken"]
+    data = [
+        ("csrfmiddlewaretoken", token),
+        ("client_key", uuid.uuid4().hex),
+        ("judge", str(judge.pk)),
+        ("base_version", "0"),
+        ("round_revision", str(day.first.revision)),
+    ] + [("cross", str(entry.pk)) for entry in entries]
+    answer = session.post(
+        url,
+        data=data,
+        headers={"Accept": "application/json", "X-CSRFToken": token, "Referer": url},
+        timeout=10,
+    )
+    return answer.status_code
+
+
+def test_a_burst_through_two_processes_is_pushed_about_once_per_interval(
+    slow_interval, asgi_server, role_groups
+):
+    """Sheets committed at the same time through this process and through the other
+    one: the Redis lease (leaderboard/lease.py) lets one push per interval through,
+    where each process coalescing on its own would push twice as often."""
+    import threading
+    import time
+
+    day = quiet_day()
+    slug = f"two-processes-{uuid.uuid4().hex[:8]}"
+    Competition.objects.filter(pk=day.competition.pk).update(slug=slug)
+    day.competition.slug = slug
+    base = f"http://127.0.0.1:{asgi_server}"
+    picks = day.entries()[:6]
+    there = tablet_session(base, day, day.judges[2])
+    answers = []
+
+    def through_the_other_process():
+        for dance in day.dances:
+            answers.append(post_sheet(there, base, day, day.judges[2], dance, picks))
+            time.sleep(0.15)
+
+    received = []
+
+    def read(viewer):
+        while True:
+            try:
+                text = viewer.recv(timeout=3)
+            except TimeoutError:
+                return
+            received.append((time.monotonic(), json.loads(text)))
+
+    with connect(f"ws://127.0.0.1:{asgi_server}/ws/live/{slug}/", open_timeout=10) as viewer:
+        json.loads(viewer.recv(timeout=10))  # the snapshot
+        reader = threading.Thread(target=read, args=(viewer,))
+        reader.start()
+        started = time.monotonic()
+        other = threading.Thread(target=through_the_other_process)
+        other.start()
+        for judge in day.judges[:2]:
+            for dance in day.dances:
+                day.send(judge, dance, day.crosses(picks))
+                time.sleep(0.1)
+        other.join()
+        burst = time.monotonic() - started
+        relays.drain_background()
+        reader.join()
+
+    assert answers == [201, 201]
+    updates = [body for _at, body in received if body["type"] == "update"]
+    gaps = [b[0] - a[0] for a, b in zip(received, received[1:], strict=False)]
+    assert [p["in"] for p in updates[-1]["floor"][0]["parts"]] == [3, 3]
+    # One push per second across both processes: the first at once, then one per
+    # started second of the burst, and the trailing one.
+    assert 1 <= len(updates) <= int(burst) + 2, (burst, gaps)
+    assert all(gap >= 0.5 for gap in gaps), (burst, gaps)
+    # (No check of the sequence numbers here: this test process keeps its cache, and so
+    # its public sequence, in memory; the servers of a deployment share Redis's.)
