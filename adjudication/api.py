@@ -1,8 +1,11 @@
 """Judges' devices over the API: the sheets to fill now, one round, and sending a sheet.
 
-Signing in: ``POST /api/v1/auth/token/`` with the judge's username and password (set by
-the organizer) gives an access token (minutes) and a refresh token (hours); every call
-here sends ``Authorization: Bearer <access>``. Only tokens are accepted here, not the
+Signing in: ``POST /api/v1/auth/judge-token/`` with the competition, the judge's letter
+and the one-time code the desk issues (as on the tablet page), or ``POST
+/api/v1/auth/token/`` with a username and password (set by the organizer), gives an
+access token (minutes) and a refresh token (hours); every call here sends
+``Authorization: Bearer <access>``. A code sign-in is listed among the judge's tablets at
+the desk, which can sign it out. Only tokens are accepted here, not the
 session cookie of the tablet pages.
 
 Who sees what: the judge is always the ``Judge`` row linked to the signed-in user
@@ -33,9 +36,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.cache import caches
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.db import transaction
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -44,13 +45,13 @@ from drf_spectacular.utils import (
 )
 from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import JSONParser
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from adjudication.models import Sheet
@@ -65,11 +66,27 @@ from adjudication.selectors import (
     tablet_revoked_latest,
 )
 from adjudication.services import ScoringError, SheetInput, sheet_submit
-from competitions.api import ErrorOut, error_response
-from competitions.models import Judge, Round, RoundKind, RoundStatus, ScoringMethod
-
-# Ids go to the database: keep them within a signed 64-bit integer.
-MAX_ID = 2**63 - 1
+from adjudication.tablets import TabletRefused, tablet_code_verify, tablet_session_start
+from competitions.models import (
+    Competition,
+    CompetitionStatus,
+    Judge,
+    Round,
+    RoundKind,
+    RoundStatus,
+    ScoringMethod,
+)
+from scoring_site.api import (
+    MAX_ID,
+    RETRY_AFTER,
+    SheetThrottle,
+    TokenRefreshThrottle,
+    TokenThrottle,
+    error_response,
+    errors,
+    id_parameter,
+    invalid_response,
+)
 
 SCORING_HTTP_STATUS = {
     "invalid": status.HTTP_400_BAD_REQUEST,
@@ -85,25 +102,8 @@ NOT_FOUND_MESSAGE = "No such round on your panels."
 # --- Errors -----------------------------------------------------------------------------------
 
 
-def _flatten(errors: Any, prefix: str = "") -> dict[str, list[str]]:
-    """Serializer errors as ``{field: [messages]}``; nested fields as ``marks.12``."""
-    if isinstance(errors, dict):
-        flat: dict[str, list[str]] = {}
-        for key, value in errors.items():
-            name = "__all__" if key == "non_field_errors" else str(key)
-            flat.update(_flatten(value, f"{prefix}.{name}" if prefix else name))
-        return flat
-    if isinstance(errors, list) and any(isinstance(e, dict | list) for e in errors):
-        flat = {}
-        for index, value in enumerate(errors):
-            flat.update(_flatten(value, f"{prefix}.{index}" if prefix else str(index)))
-        return flat
-    messages = errors if isinstance(errors, list) else [errors]
-    return {prefix or "__all__": [str(m) for m in messages]}
-
-
 def invalid_body_response(errors: Any) -> Response:
-    return error_response("invalid", _flatten(errors), status.HTTP_400_BAD_REQUEST)
+    return invalid_response(errors)
 
 
 def not_found_response() -> Response:
@@ -124,38 +124,6 @@ def scoring_error_response(error: ScoringError) -> Response:
         },
         status=SCORING_HTTP_STATUS.get(error.code, status.HTTP_400_BAD_REQUEST),
     )
-
-
-def _exception_body(exc: exceptions.APIException) -> dict[str, Any]:
-    detail = exc.detail
-    if isinstance(exc, exceptions.ValidationError):
-        errors = _flatten(detail)
-        code = "invalid"
-    elif isinstance(detail, dict) and "detail" in detail:
-        # simplejwt: {"detail": ..., "code": ..., "messages": [...]}
-        code = str(detail.get("code") or exc.default_code)
-        errors = {"__all__": [str(detail["detail"])]}
-    elif isinstance(exc, exceptions.ParseError):
-        code, errors = "invalid", _flatten(detail)
-    else:
-        code = str(getattr(detail, "code", None) or exc.default_code)
-        errors = _flatten(detail)
-    message = "; ".join(m for messages in errors.values() for m in messages)
-    return {"code": code, "message": message, "errors": errors}
-
-
-class ErrorShapeMixin:
-    """DRF's own refusals (401, 403, 405, 415, bad JSON) in the API's error shape."""
-
-    def handle_exception(self, exc):
-        response = super().handle_exception(exc)
-        if isinstance(exc, Http404):
-            exc = exceptions.NotFound()
-        elif isinstance(exc, DjangoPermissionDenied):
-            exc = exceptions.PermissionDenied()
-        if isinstance(exc, exceptions.APIException):
-            response.data = _exception_body(exc)
-        return response
 
 
 # --- Revoked tablets --------------------------------------------------------------------------
@@ -215,20 +183,28 @@ class TokenRefreshIn(TokenRefreshSerializer):
         return super().validate(attrs)
 
 
-class TokenThrottle(AnonRateThrottle):
-    scope = "token"
-    cache = caches.create_connection("default")  # one client per process (see competitions.api)
-
-
 @extend_schema_view(
     post=extend_schema(
         operation_id="auth_token_obtain",
         summary="Sign a device in: an access and a refresh token",
         request=TokenObtainPairSerializer,
-        responses={200: TokenObtainPairSerializer, 400: ErrorOut, 401: ErrorOut},
+        parameters=[RETRY_AFTER],
+        responses={200: TokenObtainPairSerializer, **errors(400, 401, 415, 429)},
+        examples=[
+            OpenApiExample(
+                "A judge's device signs in",
+                value={"username": "judge-demo-a", "password": "their password"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "The token pair",
+                value={"access": "eyJhbGciOiJIUzI1NiIs…", "refresh": "eyJhbGciOiJIUzI1NiIs…"},
+                response_only=True,
+            ),
+        ],
     )
 )
-class TokenObtainApi(ErrorShapeMixin, TokenObtainPairView):
+class TokenObtainApi(TokenObtainPairView):
     throttle_classes = [TokenThrottle]
 
 
@@ -237,11 +213,96 @@ class TokenObtainApi(ErrorShapeMixin, TokenObtainPairView):
         operation_id="auth_token_refresh",
         summary="A new access token (and a new refresh token) for a refresh token",
         request=TokenRefreshIn,
-        responses={200: TokenRefreshIn, 400: ErrorOut, 401: ErrorOut},
+        parameters=[RETRY_AFTER],
+        responses={200: TokenRefreshIn, **errors(400, 401, 415, 429)},
     )
 )
-class TokenRefreshApi(ErrorShapeMixin, TokenRefreshView):
+class TokenRefreshApi(TokenRefreshView):
+    throttle_classes = [TokenRefreshThrottle]
     serializer_class = TokenRefreshIn
+
+
+class JudgeCodeIn(serializers.Serializer):
+    competition = serializers.SlugField(max_length=80, help_text="The competition's slug.")
+    letter = serializers.CharField(max_length=3, help_text="Your letter on the panel.")
+    code = serializers.CharField(
+        max_length=64,
+        help_text="The one-time code the desk gave you (or your authenticator's code).",
+    )
+
+
+class JudgeTokenOut(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+    tablet_id = serializers.IntegerField(
+        help_text="This device, as the desk lists it (and can sign it out)."
+    )
+
+
+# Judges sign in while the competition runs, as on the tablet page.
+JUDGE_SIGN_IN_STATUSES = [CompetitionStatus.REGISTRATION_CLOSED, CompetitionStatus.IN_PROGRESS]
+
+
+class JudgeTokenApi(APIView):
+    """A judge's device signs in with the desk's one-time code, as a tablet does."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [TokenThrottle]
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        operation_id="auth_judge_token",
+        summary="Sign a judge's device in with the desk's one-time code",
+        description=(
+            "The code is used up. The device appears among the judge's tablets at the desk, "
+            "and signing it out there ends these tokens (and every earlier one of the judge)."
+        ),
+        request=JudgeCodeIn,
+        parameters=[RETRY_AFTER],
+        responses={200: JudgeTokenOut, **errors(400, 401, 415, 429)},
+        examples=[
+            OpenApiExample(
+                "Judge A of the demo",
+                value={"competition": "demo", "letter": "A", "code": "k3r9x2pq"},
+                request_only=True,
+            )
+        ],
+    )
+    def post(self, request):
+        body = JudgeCodeIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        competition = Competition.objects.filter(
+            slug=data["competition"], status__in=JUDGE_SIGN_IN_STATUSES
+        ).first()
+        try:
+            if competition is None:
+                raise TabletRefused("No competition of that name is running now.")
+            # Verified (and the code used up) in its own transaction, as on the tablet page.
+            judge, _device = tablet_code_verify(
+                competition=competition, letter=data["letter"], code=data["code"]
+            )
+            with transaction.atomic():
+                refresh = RefreshToken.for_user(judge.user)
+                tablet = tablet_session_start(
+                    judge=judge,
+                    session_key=f"api-{refresh[jwt_settings.JTI_CLAIM]}",
+                    user_agent=request.headers.get("User-Agent", ""),
+                )
+        except TabletRefused as refusal:
+            return error_response(
+                "invalid_code", {"__all__": [str(refusal)]}, status.HTTP_401_UNAUTHORIZED
+            )
+        return Response(
+            JudgeTokenOut(
+                {
+                    "access": str(refresh.access_token),
+                    "refresh": str(refresh),
+                    "tablet_id": tablet.pk,
+                }
+            ).data
+        )
 
 
 # --- Output -----------------------------------------------------------------------------------
@@ -439,12 +500,13 @@ class SheetIn(serializers.Serializer):
 # --- Views ------------------------------------------------------------------------------------
 
 
-class JudgeApi(ErrorShapeMixin, APIView):
+class JudgeApi(APIView):
     authentication_classes = [JWTAuthentication]
     permission_classes = [IsAuthenticated, TabletNotRevoked]
 
 
-COMMON_ERRORS = {401: ErrorOut, 403: ErrorOut}
+COMMON_ERRORS = errors(401, 403)
+ROUND_ID = id_parameter("round_id", "The round.")
 
 
 class JudgeSheetListApi(JudgeApi):
@@ -479,7 +541,8 @@ class JudgeRoundApi(JudgeApi):
     @extend_schema(
         operation_id="judge_round_read",
         summary="One round of your panels, with your sheets",
-        responses={200: JudgeRoundOut, 404: ErrorOut, 409: ErrorOut, **COMMON_ERRORS},
+        parameters=[ROUND_ID],
+        responses={200: JudgeRoundOut, **errors(404, 409), **COMMON_ERRORS},
     )
     def get(self, request, round_id: int):
         try:
@@ -495,6 +558,7 @@ class JudgeSheetSubmitApi(JudgeApi):
     """Send one sheet of a round: a dance (skating) or an entry (criteria), whole."""
 
     parser_classes = [JSONParser]
+    throttle_classes = [SheetThrottle]
 
     @extend_schema(
         operation_id="judge_sheet_submit",
@@ -506,20 +570,20 @@ class JudgeSheetSubmitApi(JudgeApi):
         ),
         request=SheetIn,
         parameters=[
+            ROUND_ID,
+            RETRY_AFTER,
             OpenApiParameter(
                 "Idempotent-Replayed",
                 str,
                 OpenApiParameter.HEADER,
                 response=[200],
                 description="true: this sheet was already stored under this client_key.",
-            )
+            ),
         ],
         responses={
             201: SheetOut,
             200: SheetOut,
-            400: ErrorOut,
-            404: ErrorOut,
-            409: ErrorOut,
+            **errors(400, 404, 409, 415, 429),
             **COMMON_ERRORS,
         },
         examples=[

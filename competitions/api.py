@@ -5,12 +5,10 @@ Errors have one shape: ``{"code": "...", "message": "...", "errors": {field: [..
 
 from __future__ import annotations
 
-from django.core.cache import caches
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from competitions.models import EntryKind, RegistrationLink
@@ -27,17 +25,16 @@ from competitions.registration import (
     request_fingerprint,
 )
 from competitions.selectors import events_open_for_registration
+from scoring_site.api import (
+    RETRY_AFTER,
+    ErrorOut,
+    RegistrationThrottle,
+    error_response,
+    errors,
+    flatten_errors,
+)
 
-
-class ErrorOut(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-
-
-def error_response(code: str, errors: dict[str, list[str]], http_status: int) -> Response:
-    message = "; ".join(m for messages in errors.values() for m in messages)
-    return Response({"code": code, "message": message, "errors": errors}, status=http_status)
+__all__ = ["ErrorOut", "error_response"]  # imported from here by older code
 
 
 def refusal_response(refusal: RegistrationRefused) -> Response:
@@ -51,19 +48,7 @@ def refusal_response(refusal: RegistrationRefused) -> Response:
 
 
 def invalid_response(serializer: serializers.Serializer) -> Response:
-    errors = {
-        field: [str(m) for m in (messages if isinstance(messages, list) else [messages])]
-        for field, messages in serializer.errors.items()
-    }
-    errors = {("__all__" if k == "non_field_errors" else k): v for k, v in errors.items()}
-    return error_response("invalid", errors, status.HTTP_400_BAD_REQUEST)
-
-
-class RegistrationThrottle(AnonRateThrottle):
-    scope = "registration"
-    # One cache client per process: under ASGI the default cache proxy makes a new
-    # client (and Redis connection) per request.
-    cache = caches.create_connection("default")
+    return error_response("invalid", flatten_errors(serializer.errors), status.HTTP_400_BAD_REQUEST)
 
 
 class EventOut(serializers.Serializer):
@@ -175,7 +160,8 @@ class RegistrationLinkApi(APIView):
     @extend_schema(
         operation_id="registration_events",
         summary="Events open for registration through this link",
-        responses={200: InfoOut, 404: ErrorOut, 410: ErrorOut},
+        parameters=[RETRY_AFTER],
+        responses={200: InfoOut, **errors(404, 410, 429)},
     )
     def get(self, request, token: str):
         try:
@@ -188,16 +174,9 @@ class RegistrationLinkApi(APIView):
     @extend_schema(
         operation_id="registration_create",
         summary="Register a couple, solo or group for one or more events",
-        parameters=[IDEMPOTENCY_KEY],
+        parameters=[IDEMPOTENCY_KEY, RETRY_AFTER],
         request=RegistrationIn,
-        responses={
-            201: RegistrationOut,
-            400: ErrorOut,
-            404: ErrorOut,
-            409: ErrorOut,
-            410: ErrorOut,
-            422: ErrorOut,
-        },
+        responses={201: RegistrationOut, **errors(400, 404, 409, 410, 415, 422, 429)},
         examples=[
             OpenApiExample(
                 "A couple",
@@ -265,13 +244,8 @@ class JudgeLinkApi(APIView):
         operation_id="judge_application_create",
         summary="Sign up as a judge",
         request=JudgeApplicationIn,
-        responses={
-            201: JudgeApplicationOut,
-            400: ErrorOut,
-            404: ErrorOut,
-            409: ErrorOut,
-            410: ErrorOut,
-        },
+        parameters=[RETRY_AFTER],
+        responses={201: JudgeApplicationOut, **errors(400, 404, 409, 410, 415, 429)},
     )
     def post(self, request, token: str):
         try:
@@ -297,7 +271,7 @@ class RegistrationDetailApi(APIView):
     @extend_schema(
         operation_id="registration_read",
         summary="See one's registration",
-        responses={200: RegistrationOut, 404: ErrorOut},
+        responses={200: RegistrationOut, **errors(404)},
     )
     def get(self, request, reference: str):
         try:

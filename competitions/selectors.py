@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from competitions.models import (
     Competition,
     CompetitionStatus,
+    Criterion,
+    Dance,
+    EntryStatus,
     Event,
     Heat,
     HeatEntry,
+    PanelSeat,
     Round,
 )
 
@@ -60,3 +64,75 @@ def events_open_for_registration(*, competition: Competition) -> list[Event]:
             None if event.entry_limit is None else max(0, event.entry_limit - event.entries_taken)
         )
     return events
+
+
+# --- Public reads of the API ------------------------------------------------------------------
+
+
+def competition_get_visible(*, slug: str) -> Competition:
+    """A public competition, without its structure. Raises ``Competition.DoesNotExist``."""
+    return Competition.objects.get(slug=slug, status__in=PUBLIC_STATUSES)
+
+
+def event_list_public(
+    *, competition: Competition, scoring_method: str | None = None, style: str | None = None
+) -> QuerySet[Event]:
+    """The competition's events with their dances, criteria, panel and rounds (five
+    queries for a page, whatever its size)."""
+    events = (
+        Event.objects.filter(competition=competition)
+        .annotate(
+            entry_count=Count(
+                "entries",
+                filter=Q(entries__withdrawn=False, entries__status=EntryStatus.ENTERED),
+            )
+        )
+        .prefetch_related(
+            Prefetch("dances", Dance.objects.order_by("position", "id")),
+            Prefetch("criteria", Criterion.objects.order_by("position", "id")),
+            Prefetch("panel", PanelSeat.objects.select_related("judge").order_by("judge__letter")),
+            Prefetch("rounds", Round.objects.order_by("position")),
+        )
+        .order_by("position", "id")
+    )
+    if scoring_method:
+        events = events.filter(scoring_method=scoring_method)
+    if style:
+        events = events.filter(style=style)
+    return events
+
+
+def round_list_public(
+    *, competition: Competition, event_id: int | None = None, status: str | None = None
+) -> QuerySet[Round]:
+    rounds = (
+        Round.objects.filter(event__competition=competition)
+        .select_related("event")
+        .annotate(heat_count=Count("heats"))
+        .order_by("event__position", "event_id", "position")
+    )
+    if event_id is not None:
+        rounds = rounds.filter(event_id=event_id)
+    if status:
+        rounds = rounds.filter(status=status)
+    return rounds
+
+
+def heat_list_public(*, round: Round) -> QuerySet[Heat]:
+    """The round's heats with their entries (two queries): by bib on a dance floor, in
+    running order for a criteria event."""
+    order = (
+        ("entry__competitor__bib", "id")
+        if round.event.is_skating
+        else ("position", "entry__competitor__bib", "id")
+    )
+    return (
+        Heat.objects.filter(round=round)
+        .prefetch_related(
+            Prefetch(
+                "heat_entries",
+                queryset=HeatEntry.objects.select_related("entry__competitor").order_by(*order),
+            )
+        )
+        .order_by("number")
+    )

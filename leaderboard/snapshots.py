@@ -331,6 +331,25 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
     return snapshot
 
 
+def published_rounds(competition: Competition, *, event_id: int | None = None):
+    """The competition's published rounds in programme order (a queryset)."""
+    rounds = (
+        Round.objects.filter(event__competition=competition, status=RoundStatus.PUBLISHED)
+        .select_related("event")
+        .order_by("event__position", "event_id", "position")
+    )
+    if event_id is not None:
+        rounds = rounds.filter(event_id=event_id)
+    return rounds
+
+
+def published_results(rounds: list[Round]) -> list[dict[str, Any]]:
+    """The results of ``rounds`` as the public screens show them (two queries): recalled
+    bibs of a preliminary round, placings (and a criteria event's totals) of a final.
+    Rounds that are not published are left out, whatever the caller passed."""
+    return _published_results([r for r in rounds if r.status == RoundStatus.PUBLISHED])
+
+
 def _day(competition: Competition, rounds: list[Round]) -> tuple[dict[str, Any], list]:
     """What is on the floor now (with its timers) and the next lines of the timetable
     with their estimated start, local time. Nothing about judges: lateness is the

@@ -1,13 +1,55 @@
 """The versioned REST API, under /api/v1/."""
 
-from django.urls import path
+from django.urls import path, register_converter
 
 from adjudication import api as adjudication_api
+from adjudication import desk_api
 from competitions import api as competitions_api
+from competitions import public_api
+from leaderboard import api as leaderboard_api
+from scoring_site.api import IdConverter
+
+register_converter(IdConverter, "id")
 
 app_name = "api"
 
 urlpatterns = [
+    # Public reads.
+    path("competitions/", public_api.CompetitionListApi.as_view(), name="competitions"),
+    path(
+        "competitions/<slug:slug>/",
+        public_api.CompetitionDetailApi.as_view(),
+        name="competition",
+    ),
+    path("competitions/<slug:slug>/events/", public_api.EventListApi.as_view(), name="events"),
+    path(
+        "competitions/<slug:slug>/events/<id:event_id>/",
+        public_api.EventDetailApi.as_view(),
+        name="event",
+    ),
+    path("competitions/<slug:slug>/rounds/", public_api.RoundListApi.as_view(), name="rounds"),
+    path(
+        "competitions/<slug:slug>/rounds/<id:round_id>/",
+        public_api.RoundDetailApi.as_view(),
+        name="round",
+    ),
+    path(
+        "competitions/<slug:slug>/rounds/<id:round_id>/heats/",
+        public_api.HeatListApi.as_view(),
+        name="heats",
+    ),
+    path(
+        "competitions/<slug:slug>/rounds/<id:round_id>/results/",
+        leaderboard_api.RoundResultApi.as_view(),
+        name="round-results",
+    ),
+    path(
+        "competitions/<slug:slug>/results/",
+        leaderboard_api.ResultListApi.as_view(),
+        name="results",
+    ),
+    path("competitions/<slug:slug>/live/", leaderboard_api.LiveApi.as_view(), name="live"),
+    # Registration.
     path(
         "registration/<str:token>/",
         competitions_api.RegistrationLinkApi.as_view(),
@@ -23,17 +65,76 @@ urlpatterns = [
         competitions_api.RegistrationDetailApi.as_view(),
         name="registration-detail",
     ),
+    # Tokens and judges' devices.
     path("auth/token/", adjudication_api.TokenObtainApi.as_view(), name="token"),
+    path("auth/judge-token/", adjudication_api.JudgeTokenApi.as_view(), name="judge-token"),
     path("auth/token/refresh/", adjudication_api.TokenRefreshApi.as_view(), name="token-refresh"),
     path("judge/sheets/", adjudication_api.JudgeSheetListApi.as_view(), name="judge-sheets"),
     path(
-        "judge/rounds/<int:round_id>/",
+        "judge/rounds/<id:round_id>/",
         adjudication_api.JudgeRoundApi.as_view(),
         name="judge-round",
     ),
     path(
-        "judge/rounds/<int:round_id>/sheets/",
+        "judge/rounds/<id:round_id>/sheets/",
         adjudication_api.JudgeSheetSubmitApi.as_view(),
         name="judge-sheet-submit",
+    ),
+    # The results desk.
+    path("desk/rounds/<id:round_id>/", desk_api.DeskRoundApi.as_view(), name="desk-round"),
+    path(
+        "desk/rounds/<id:round_id>/open/",
+        desk_api.DeskRoundOpenApi.as_view(),
+        name="desk-round-open",
+    ),
+    path(
+        "desk/rounds/<id:round_id>/close/",
+        desk_api.DeskRoundCloseApi.as_view(),
+        name="desk-round-close",
+    ),
+    path(
+        "desk/rounds/<id:round_id>/recall-decision/",
+        desk_api.DeskRoundRecallDecisionApi.as_view(),
+        name="desk-round-recall-decision",
+    ),
+    path(
+        "desk/rounds/<id:round_id>/reopen/",
+        desk_api.DeskRoundReopenApi.as_view(),
+        name="desk-round-reopen",
+    ),
+    path(
+        "desk/rounds/<id:round_id>/publish/",
+        desk_api.DeskRoundPublishApi.as_view(),
+        name="desk-round-publish",
+    ),
+    path(
+        "desk/rounds/<id:round_id>/sheets/",
+        desk_api.DeskSheetListApi.as_view(),
+        name="desk-round-sheets",
+    ),
+    path(
+        "desk/rounds/<id:round_id>/paper-sheets/",
+        desk_api.DeskPaperSheetApi.as_view(),
+        name="desk-paper-sheet",
+    ),
+    path(
+        "desk/sheets/<id:sheet_id>/confirm/",
+        desk_api.DeskSheetConfirmApi.as_view(),
+        name="desk-sheet-confirm",
+    ),
+    path(
+        "desk/sheets/<id:sheet_id>/unlock/",
+        desk_api.DeskSheetUnlockApi.as_view(),
+        name="desk-sheet-unlock",
+    ),
+    path(
+        "desk/competitions/<slug:slug>/tablets/",
+        desk_api.DeskTabletListApi.as_view(),
+        name="desk-tablets",
+    ),
+    path(
+        "desk/tablets/<id:tablet_id>/revoke/",
+        desk_api.DeskTabletRevokeApi.as_view(),
+        name="desk-tablet-revoke",
     ),
 ]

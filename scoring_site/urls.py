@@ -1,6 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 
 from leaderboard.metrics import metrics
 from scoring_site.health import healthz
@@ -12,12 +16,18 @@ admin.site.site_header = "Podium"
 admin.site.site_title = "Podium"
 admin.site.index_title = "Competition set-up"
 
+handler404 = "scoring_site.api.not_found"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("metrics", metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("scoring_site.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # The viewers load their scripts from Podium's own static files (no CDN): they work
+    # on a hall network without internet, and under a script-src 'self' policy.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("", include("adjudication.urls")),
     path("", include("leaderboard.urls")),
     path("", include("competitions.urls")),

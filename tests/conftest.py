@@ -4,6 +4,13 @@ with the reason, where that server is not configured."""
 import os
 
 import pytest
+from hypothesis import settings
+
+# No per-example deadline: on a loaded machine (CI, parallel workers) a pure function can
+# take 100x its usual time once, and hypothesis would fail the test for it. Speed is
+# measured in bench/, never in tests.
+settings.register_profile("podium", deadline=None)
+settings.load_profile("podium")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -61,4 +68,20 @@ def _fresh_cache():
     from django.core.cache import cache
 
     cache.clear()
+    _clear_throttles()
     yield
+
+
+def _clear_throttles():
+    """Empty this test process's rate-limit counters (only its own keys on a shared Redis)."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    throttle = caches["throttle"]
+    if isinstance(throttle, RedisCache):
+        client = throttle._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=throttle.make_key("*")))
+        if keys:
+            client.delete(*keys)
+    else:
+        throttle.clear()

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "django_prometheus",
+    "drf_spectacular_sidecar",
     "accounts",
     "competitions",
     "adjudication",
@@ -191,7 +192,15 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "podium",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
-        }
+        },
+        # The API's rate limits: shared by every web process (and, like the default,
+        # missing rather than failing while Redis is down).
+        "throttle": {
+            "BACKEND": "scoring_site.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "podium-throttle",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        },
     }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
@@ -202,7 +211,13 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "throttle": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "throttle",
+        },
+    }
     CELERY_BROKER_URL = "memory://"
     # No broker: tasks run in-process, at once, in the caller.
     CELERY_TASK_ALWAYS_EAGER = True
@@ -284,11 +299,18 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "scoring_site.api.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "scoring_site.api.Pagination",
     "DEFAULT_THROTTLE_RATES": {
         # Per client address; a registration rush from one venue Wi-Fi shares an address.
         "registration": env_str("REGISTRATION_RATE", "600/minute"),
         # Password guesses at the token endpoint, per client address.
         "token": env_str("TOKEN_RATE", "20/minute"),
+        # Token refreshes per minute from one address (every device refreshes every few
+        # minutes; a hall's devices share one address).
+        "token_refresh": env_str("TOKEN_REFRESH_RATE", "300/minute"),
+        # Sheets sent per signed-in user (a judge's devices, the desk's paper sheets).
+        "sheet": env_str("SHEET_RATE", "120/minute"),
     },
 }
 SIMPLE_JWT = {
@@ -303,6 +325,18 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Registration, judging and results of live judged competitions.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The viewer at /api/docs/ is served from our own static files: it works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CompetitionStatusEnum": "competitions.models.CompetitionStatus",
+        "RoundStatusEnum": "competitions.models.RoundStatus",
+        "RoundKindEnum": "competitions.models.RoundKind",
+        "EntryKindEnum": "competitions.models.EntryKind",
+        "EntryStatusEnum": "competitions.models.EntryStatus",
+    },
 }
 
 # --- Email --------------------------------------------------------------------

@@ -4,11 +4,23 @@ The database, the channel layer and Celery follow the environment, so the same
 suite runs on the embedded default and on real PostgreSQL and Redis.
 """
 
+import os
+
 from scoring_site.settings.base import *  # noqa: F403
+from scoring_site.settings.base import CACHES as BASE_CACHES
 from scoring_site.settings.base import DATABASES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The API's rate limits follow the environment (Redis in CI), one key space per test
+# process so parallel workers do not count each other's requests.
+THROTTLE_CACHE = {
+    **BASE_CACHES["throttle"],
+    "KEY_PREFIX": f"podium-test-throttle-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}",
+}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": THROTTLE_CACHE,
+}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Threads in concurrency tests each hold a connection; no pool to size.
 DATABASES["default"].get("OPTIONS", {}).pop("pool", None)
