@@ -40,7 +40,12 @@ from scoring_site.realtime import announce
 
 
 class FloorRefused(Exception):
-    """A move of the floor that may not be made now, with the reason in plain words."""
+    """A move of the floor that may not be made now, with the reason in plain words;
+    ``code`` is ``forbidden`` when it is not the caller's to make, else ``refused``."""
+
+    def __init__(self, message: str, code: str = "refused"):
+        super().__init__(message)
+        self.code = code
 
 
 ACTIONS = ("start", "next", "danced", "break", "clear")
@@ -48,7 +53,7 @@ ACTIONS = ("start", "next", "danced", "break", "clear")
 
 def _require(actor: User | None) -> None:
     if actor is not None and not actor.has_perm("competitions.run_floor"):
-        raise FloorRefused("You do not have permission to move the floor.")
+        raise FloorRefused("You do not have permission to move the floor.", "forbidden")
 
 
 def floor_get(competition: Competition) -> Floor:

@@ -3,7 +3,7 @@
 from django.urls import path, register_converter
 
 from adjudication import api as adjudication_api
-from adjudication import desk_api
+from adjudication import day_api, desk_api
 from competitions import api as competitions_api
 from competitions import public_api
 from leaderboard import api as leaderboard_api
@@ -49,6 +49,7 @@ urlpatterns = [
         name="results",
     ),
     path("competitions/<slug:slug>/live/", leaderboard_api.LiveApi.as_view(), name="live"),
+    path("competitions/<slug:slug>/timetable/", day_api.TimetableApi.as_view(), name="timetable"),
     # Registration.
     path(
         "registration/<str:token>/",
@@ -127,6 +128,7 @@ urlpatterns = [
         desk_api.DeskSheetUnlockApi.as_view(),
         name="desk-sheet-unlock",
     ),
+    path("desk/competitions/<slug:slug>/floor/", day_api.DeskFloorApi.as_view(), name="desk-floor"),
     path(
         "desk/competitions/<slug:slug>/tablets/",
         desk_api.DeskTabletListApi.as_view(),

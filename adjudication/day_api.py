@@ -1,0 +1,220 @@
+"""The day over the API: the public timetable with what is on the floor, and the desk's
+floor moves (the same service, ``adjudication.floor.floor_move``, as the desk's buttons).
+
+Public: ``GET /api/v1/competitions/<slug>/timetable/`` (with an ``ETag``), no names of
+judges and nothing about lateness. Desk: ``GET`` and ``POST
+/api/v1/desk/competitions/<slug>/floor/`` with a desk user's bearer token; a move the
+floor refuses answers 409 with the reason, a move without the right 403.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from adjudication.desk_api import DESK_ERRORS, DeskApi
+from adjudication.floor import FloorRefused, floor_move, floor_now
+from competitions.models import Competition
+from competitions.public_api import ETAG, IF_NONE_MATCH, PUBLIC_NOT_FOUND, SLUG, PublicApi
+from competitions.selectors import competition_get_visible
+from competitions.timetable import timetable_lines
+from scoring_site.api import MAX_PATH_ID, error_response, errors
+
+# --- Output -----------------------------------------------------------------------------------
+
+
+class FloorOut(serializers.Serializer):
+    phase = serializers.ChoiceField(choices=["idle", "dancing", "danced", "break"])
+    label = serializers.CharField(help_text="e.g. Adult Latin – First round · Samba · heat 2")
+    round = serializers.IntegerField(allow_null=True)
+    dance = serializers.IntegerField(allow_null=True)
+    heat = serializers.IntegerField(allow_null=True)
+    entry = serializers.IntegerField(allow_null=True, help_text="A criteria performance.")
+    started_at = serializers.DateTimeField(allow_null=True)
+    danced_at = serializers.DateTimeField(allow_null=True)
+    performance_ends_at = serializers.DateTimeField(allow_null=True)
+    scoring_ends_at = serializers.DateTimeField(allow_null=True)
+    break_ends_at = serializers.DateTimeField(allow_null=True)
+
+
+class DeskFloorOut(FloorOut):
+    late = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Judges' letters whose sheet is missing after the scoring window.",
+    )
+
+
+class SlotOut(serializers.Serializer):
+    round = serializers.IntegerField()
+    dance = serializers.IntegerField(allow_null=True)
+    dance_name = serializers.CharField(allow_blank=True)
+    heat = serializers.IntegerField(allow_null=True)
+    entry = serializers.IntegerField(allow_null=True)
+    bibs = serializers.ListField(child=serializers.IntegerField(allow_null=True))
+    starts = serializers.DateTimeField(allow_null=True, help_text="Estimated (or actual).")
+    state = serializers.ChoiceField(choices=["to_come", "on_floor", "danced", "skipped"])
+
+
+class TimetableLineOut(serializers.Serializer):
+    position = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=["round", "break"])
+    label = serializers.CharField()
+    round = serializers.IntegerField(allow_null=True)
+    starts = serializers.DateTimeField(allow_null=True)
+    ends = serializers.DateTimeField(allow_null=True)
+    state = serializers.ChoiceField(choices=["to_come", "on_floor", "done"])
+    drawn = serializers.BooleanField(help_text="False: heats wait for the round before.")
+    slot_seconds = serializers.IntegerField(help_text="Planned time per heat or performance.")
+    slots = SlotOut(many=True)
+
+
+class TimetableOut(serializers.Serializer):
+    competition = serializers.CharField()
+    timezone = serializers.CharField()
+    floor = FloorOut()
+    lines = TimetableLineOut(many=True)
+
+
+def _timetable_body(competition: Competition) -> dict[str, Any]:
+    now = timezone.now()
+    floor = floor_now(competition, now=now, with_late=False).as_dict()
+    floor.pop("late")
+    zone = zoneinfo.ZoneInfo(competition.timezone)
+
+    def local(value):
+        return timezone.localtime(value, zone) if value else None
+
+    lines = [
+        {
+            "position": line.item.position,
+            "kind": line.item.kind,
+            "label": line.label,
+            "round": line.item.round_id,
+            "starts": local(line.starts),
+            "ends": local(line.ends),
+            "state": line.state,
+            "drawn": line.drawn,
+            "slot_seconds": line.slot_seconds,
+            "slots": [
+                {
+                    "round": slot.slot.round_id,
+                    "dance": slot.slot.dance_id,
+                    "dance_name": slot.dance,
+                    "heat": slot.slot.heat_number,
+                    "entry": slot.slot.entry_id,
+                    "bibs": slot.bibs,
+                    "starts": local(slot.starts),
+                    "state": slot.state,
+                }
+                for slot in line.slots
+            ],
+        }
+        for line in timetable_lines(competition, now=now)
+    ]
+    return TimetableOut(
+        {
+            "competition": competition.slug,
+            "timezone": competition.timezone,
+            "floor": floor,
+            "lines": lines,
+        }
+    ).data
+
+
+class TimetableApi(PublicApi, APIView):
+    @extend_schema(
+        operation_id="competition_timetable",
+        summary="The day's timetable, with estimated starts and what is on the floor",
+        tags=["public"],
+        parameters=[SLUG, IF_NONE_MATCH, ETAG],
+        responses={200: TimetableOut, **PUBLIC_NOT_FOUND},
+    )
+    def get(self, request, slug: str):
+        try:
+            competition = competition_get_visible(slug=slug)
+        except Competition.DoesNotExist:
+            raise NotFound("No such competition.") from None
+        return Response(_timetable_body(competition))
+
+
+# --- The desk ---------------------------------------------------------------------------------
+
+
+class FloorMoveIn(serializers.Serializer):
+    action = serializers.ChoiceField(
+        choices=["start", "next", "danced", "break", "clear"],
+        help_text="start: a heat (round, dance, heat) or a performance (round, entry); "
+        "next: what the timetable says comes next; danced: the heat on the floor is over; "
+        "break: a break of the timetable (item); clear: nothing on the floor.",
+    )
+    round = serializers.IntegerField(min_value=1, max_value=MAX_PATH_ID, required=False)
+    dance = serializers.IntegerField(min_value=1, max_value=MAX_PATH_ID, required=False)
+    heat = serializers.IntegerField(min_value=1, max_value=10_000, required=False)
+    entry = serializers.IntegerField(min_value=1, max_value=MAX_PATH_ID, required=False)
+    item = serializers.IntegerField(min_value=1, max_value=MAX_PATH_ID, required=False)
+
+
+def _desk_floor(competition: Competition) -> dict[str, Any]:
+    return DeskFloorOut(floor_now(competition).as_dict()).data
+
+
+class DeskFloorApi(DeskApi):
+    @extend_schema(
+        operation_id="desk_floor_read",
+        summary="What is on the floor, its timers and the judges who are late",
+        tags=["desk"],
+        parameters=[SLUG],
+        responses={200: DeskFloorOut, **DESK_ERRORS},
+    )
+    def get(self, request, slug: str):
+        competition = get_object_or_404(Competition, slug=slug)
+        return Response(_desk_floor(competition))
+
+    @extend_schema(
+        operation_id="desk_floor_move",
+        summary="Move the floor: start a heat, start the next, mark it danced, a break",
+        tags=["desk"],
+        parameters=[SLUG],
+        request=FloorMoveIn,
+        responses={200: DeskFloorOut, **errors(400, 401, 403, 404, 409)},
+        examples=[
+            OpenApiExample("Start what comes next", value={"action": "next"}, request_only=True),
+            OpenApiExample(
+                "Start heat 2 of the Samba",
+                value={"action": "start", "round": 12, "dance": 3, "heat": 2},
+                request_only=True,
+            ),
+        ],
+    )
+    def post(self, request, slug: str):
+        competition = get_object_or_404(Competition, slug=slug)
+        body = FloorMoveIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        try:
+            floor_move(
+                competition=competition,
+                action=data["action"],
+                actor=request.user,
+                round_id=data.get("round"),
+                dance_id=data.get("dance"),
+                heat_number=data.get("heat"),
+                entry_id=data.get("entry"),
+                item_id=data.get("item"),
+            )
+        except FloorRefused as refusal:
+            http = (
+                status.HTTP_403_FORBIDDEN
+                if refusal.code == "forbidden"
+                else status.HTTP_409_CONFLICT
+            )
+            return error_response(refusal.code, {"__all__": [str(refusal)]}, http)
+        return Response(_desk_floor(competition))
