@@ -105,6 +105,12 @@ class Competition(models.Model):
         default=BibOrder.BY_EVENT,
         help_text="How bib numbers are handed out when registration closes.",
     )
+    judge_names_public = models.BooleanField(
+        default=True,
+        verbose_name="show judges' names in published results",
+        help_text="Published marks sheets and printed results name each judge beside their "
+        "letter; untick to publish letters only.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -8,4 +8,10 @@ urlpatterns = [
     path("live/<slug:slug>/", views.live_board, name="live"),
     path("live/<slug:slug>/snapshot.json", views.live_snapshot, name="live-snapshot"),
     path("results/<slug:slug>/", views.live_results, name="results"),
+    path("results/<slug:slug>/<int:event_id>/", views.event_results, name="event-results"),
+    path(
+        "results/<slug:slug>/<int:event_id>/results.pdf",
+        views.event_results_pdf,
+        name="event-results-pdf",
+    ),
 ]

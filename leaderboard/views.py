@@ -12,8 +12,11 @@ import json
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
+from adjudication.reports import results_pdf
+from adjudication.results import competition_results, event_get_public, event_list_public
 from leaderboard.snapshots import competition_get_live, public_snapshot_message
 
 
@@ -44,6 +47,7 @@ def _live(request, slug: str, template: str):
         ],
         "latest": [by_id[pk] for pk in snapshot["recent"] if pk in by_id][:1],
         "results_newest_first": list(reversed(results)),
+        "events": event_list_public(competition=competition),
         "socket_path": f"/ws/live/{competition.slug}/",
         "snapshot_url": reverse("leaderboard:live-snapshot", args=[competition.slug]),
     }
@@ -69,4 +73,48 @@ def live_snapshot(request, slug: str):
         raise Http404("No such competition.")
     response = HttpResponse(public_snapshot_message(competition), content_type="application/json")
     response["Cache-Control"] = "public, max-age=1"
+    return response
+
+
+# --- Published results: the full marks sheets, per event ----------------------------------------
+
+RESULTS_MAX_AGE = 30  # published rounds never change; names and the panel rarely do
+
+
+def _public_event(slug: str, event_id: int):
+    competition = competition_get_live(slug=slug)
+    if competition is None:
+        raise Http404("No such competition.")
+    event = event_get_public(competition=competition, event_id=event_id)
+    if event is None:
+        raise Http404("No such event.")
+    return competition, event
+
+
+@require_safe
+@cache_control(public=True, max_age=RESULTS_MAX_AGE)
+def event_results(request, slug: str, event_id: int):
+    """Every published round of one event with each judge's marks and, for a final,
+    the marks sheet; nothing of a round before it is published."""
+    competition, event = _public_event(slug, event_id)
+    sheets = competition_results(competition, event_ids=[event.pk], published_only=True)
+    context = {
+        "competition": competition,
+        "event": sheets.events[0],
+        "judge_names": sheets.judge_names,
+        "pdf_url": reverse("leaderboard:event-results-pdf", args=[competition.slug, event.pk]),
+    }
+    return render(request, "leaderboard/event_results.html", context)
+
+
+@require_safe
+@cache_control(public=True, max_age=RESULTS_MAX_AGE)
+def event_results_pdf(request, slug: str, event_id: int):
+    """The same published results and marks sheets, printed."""
+    competition, event = _public_event(slug, event_id)
+    sheets = competition_results(competition, event_ids=[event.pk], published_only=True)
+    response = HttpResponse(results_pdf(sheets), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="{competition.slug}-{event.pk}-results.pdf"'
+    )
     return response
