@@ -149,6 +149,10 @@ def _heading(competition: Competition, what: str, styles) -> list:
 
 def results_pdf(sheets: CompetitionSheets) -> bytes:
     """Per event: the panel, the results and the marks sheet of each round."""
+    return _document(f"{sheets.competition.name} – results", results_story(sheets))
+
+
+def results_story(sheets: CompetitionSheets) -> list:
     styles = _styles()
     competition = sheets.competition
     width = landscape(A4)[0] - 24 * mm
@@ -171,7 +175,7 @@ def results_pdf(sheets: CompetitionSheets) -> bytes:
             story.extend(_p(line, styles["body"]) for line in round_.lines)
             for table in round_.tables:
                 story.extend(_table(table, styles, width))
-    return _document(f"{competition.name} – results", story)
+    return story
 
 
 # --- each judge's own sheet, to sign ------------------------------------------------------------
@@ -181,6 +185,10 @@ def judge_sheets_pdf(competition: Competition, facts: Facts) -> bytes:
     """One page per judge and round with results: the judge's own marks as the desk
     holds them, and a line for the judge's signature (federations that require
     judge-signed paper keep these)."""
+    return _document(f"{competition.name} – judges' sheets", judge_sheets_story(competition, facts))
+
+
+def judge_sheets_story(competition: Competition, facts: Facts) -> list:
     styles = _styles()
     width = landscape(A4)[0] - 24 * mm
     story: list = []
@@ -210,7 +218,7 @@ def judge_sheets_pdf(competition: Competition, facts: Facts) -> bytes:
     if not story:
         story = [*_heading(competition, "judges' sheets", styles)]
         story.append(_p("No round has results yet.", styles["body"]))
-    return _document(f"{competition.name} – judges' sheets", story)
+    return story
 
 
 def _judge_table(event, round_: Round, judge: Judge, facts: Facts) -> Table:
@@ -295,6 +303,10 @@ def running_order(facts: Facts) -> list[RunningSlot]:
 def running_order_pdf(competition: Competition, slots: Sequence[RunningSlot]) -> bytes:
     """The running order: each slot's heats with the couples in them (a timetable can
     pass slots with their start times)."""
+    return _document(f"{competition.name} – running order", running_order_story(competition, slots))
+
+
+def running_order_story(competition: Competition, slots: Sequence[RunningSlot]) -> list:
     styles = _styles()
     width = landscape(A4)[0] - 24 * mm
     story = _heading(competition, "running order", styles)
@@ -313,4 +325,14 @@ def running_order_pdf(competition: Competition, slots: Sequence[RunningSlot]) ->
                     width,
                 )
             )
-    return _document(f"{competition.name} – running order", story)
+    return story
+
+
+def combined_pdf(title: str, stories: Sequence[list]) -> bytes:
+    """Several reports in one document, each starting on a new page."""
+    story: list = []
+    for part in stories:
+        if story:
+            story.append(PageBreak())
+        story.extend(part)
+    return _document(title, story)
