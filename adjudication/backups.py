@@ -9,8 +9,8 @@ The file is gzip-compressed JSON::
                  "tables": [{"model": "competitions.event", "rows": [{"id": 7, "fields": {...}}]}]}}
 
 Every row of every table in ``PARTS`` that belongs to the competitions is kept, field
-by field (ids and foreign keys as they were), with the accounts the rows name (their
-password hashes too, so people sign in again after a restore: keep backups private).
+by field (ids and foreign keys as they were), with the site's accounts (password
+hashes too, so people sign in again after a restore: keep backups private).
 
 ``backup_restore`` checks, before writing anything, that the file is a Podium backup,
 that it is whole (gzip and JSON intact, the checksum over the content matches), that
@@ -174,11 +174,9 @@ def backup_content(competitions: Iterable[Competition]) -> dict[str, Any]:
     """Every row of the competitions, table by table (a query per table)."""
     ids = sorted(c.pk for c in competitions)
     tables = []
-    user_ids: set[int] = set()
     for part in PARTS:
         lookup = "pk__in" if part.competition == "pk" else f"{part.competition}__in"
         fields = _fields(part.model)
-        user_fks = [f.attname for f in fields if f.is_relation and f.related_model is User]
         rows = []
         for obj in part.model._base_manager.filter(**{lookup: ids}).order_by("pk"):
             rows.append(
@@ -187,10 +185,11 @@ def backup_content(competitions: Iterable[Competition]) -> dict[str, Any]:
                     "fields": {f.attname: _encode(f.value_from_object(obj)) for f in fields},
                 }
             )
-            user_ids.update(getattr(obj, name) for name in user_fks if getattr(obj, name))
         tables.append({"model": part.model._meta.label_lower, "rows": rows})
     users = []
-    for user in User.objects.filter(pk__in=user_ids).prefetch_related("groups").order_by("pk"):
+    # Every account: the rows name some (judges, who typed or confirmed a sheet), and the
+    # organizer, scrutineers and chairman need theirs to run the restored competition.
+    for user in User.objects.prefetch_related("groups").order_by("pk"):
         users.append(
             {
                 "id": user.pk,
