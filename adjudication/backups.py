@@ -205,8 +205,16 @@ def backup_content(competitions: Iterable[Competition]) -> dict[str, Any]:
 
 
 def backup_build(competitions: Iterable[Competition]) -> bytes:
-    """The backup file's bytes (gzip), read in one repeatable snapshot of the data."""
+    """The backup file's bytes (gzip), read in one consistent snapshot of the data:
+    sheets keep arriving during an event, and a mark read without its sheet would make
+    a backup that cannot be restored."""
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            # One snapshot for every table (READ COMMITTED takes one per statement).
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        # SQLite: the transaction (BEGIN IMMEDIATE) holds writers off until it ends.
         content = backup_content(list(competitions))
     envelope = {
         "format": FORMAT,

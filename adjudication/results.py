@@ -133,12 +133,16 @@ def competition_facts(
     events = list(events_qs)
     ids = [e.pk for e in events]
     facts = Facts(
-        events, defaultdict(list), defaultdict(list), defaultdict(list), {}, {}, {}, {}, {}
+        events=events,
+        dances=defaultdict(list),
+        criteria=defaultdict(list),
+        panel=defaultdict(list),
+        rounds=defaultdict(list),
+        heat_entries=defaultdict(list),
+        marks=defaultdict(list),
+        placings=defaultdict(dict),
+        decisions={},
     )
-    facts.rounds = defaultdict(list)
-    facts.heat_entries = defaultdict(list)
-    facts.marks = defaultdict(list)
-    facts.placings = defaultdict(dict)
     if not ids:
         return facts
     rounds_qs = Round.objects.filter(event_id__in=ids).order_by("event_id", "position")

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import json
 
+from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from adjudication.reports import results_pdf
 from adjudication.results import competition_results, event_get_public, event_list_public
+from competitions.models import RoundStatus
 from leaderboard.snapshots import competition_get_live, public_snapshot_message
 
 
@@ -79,6 +82,7 @@ def live_snapshot(request, slug: str):
 # --- Published results: the full marks sheets, per event ----------------------------------------
 
 RESULTS_MAX_AGE = 30  # published rounds never change; names and the panel rarely do
+RESULTS_CACHE_SECONDS = 60
 
 
 def _public_event(slug: str, event_id: int):
@@ -91,20 +95,45 @@ def _public_event(slug: str, event_id: int):
     return competition, event
 
 
+def _cached(competition, event, kind: str, build):
+    """``build()`` once per published state of the event: the key names the event's
+    published rounds and the competition's last change (judge names shown or not), so
+    a publication shows at once; names edited in the admin show within a minute."""
+    published = list(
+        event.rounds.filter(status=RoundStatus.PUBLISHED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    key = (
+        f"podium:results:{kind}:{event.pk}:{'-'.join(map(str, published))}:"
+        f"{competition.updated_at.timestamp()}"
+    )
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, RESULTS_CACHE_SECONDS)
+    return value
+
+
 @require_safe
 @cache_control(public=True, max_age=RESULTS_MAX_AGE)
 def event_results(request, slug: str, event_id: int):
     """Every published round of one event with each judge's marks and, for a final,
     the marks sheet; nothing of a round before it is published."""
     competition, event = _public_event(slug, event_id)
-    sheets = competition_results(competition, event_ids=[event.pk], published_only=True)
-    context = {
-        "competition": competition,
-        "event": sheets.events[0],
-        "judge_names": sheets.judge_names,
-        "pdf_url": reverse("leaderboard:event-results-pdf", args=[competition.slug, event.pk]),
-    }
-    return render(request, "leaderboard/event_results.html", context)
+
+    def build() -> str:
+        sheets = competition_results(competition, event_ids=[event.pk], published_only=True)
+        context = {
+            "competition": competition,
+            "event": sheets.events[0],
+            "judge_names": sheets.judge_names,
+            "pdf_url": reverse("leaderboard:event-results-pdf", args=[competition.slug, event.pk]),
+        }
+        # No request: the page is shared by everyone (no user, no CSRF token in it).
+        return render_to_string("leaderboard/event_results.html", context)
+
+    return HttpResponse(_cached(competition, event, "page", build))
 
 
 @require_safe
@@ -112,8 +141,14 @@ def event_results(request, slug: str, event_id: int):
 def event_results_pdf(request, slug: str, event_id: int):
     """The same published results and marks sheets, printed."""
     competition, event = _public_event(slug, event_id)
-    sheets = competition_results(competition, event_ids=[event.pk], published_only=True)
-    response = HttpResponse(results_pdf(sheets), content_type="application/pdf")
+
+    def build() -> bytes:
+        sheets = competition_results(competition, event_ids=[event.pk], published_only=True)
+        return results_pdf(sheets)
+
+    response = HttpResponse(
+        _cached(competition, event, "pdf", build), content_type="application/pdf"
+    )
     response["Content-Disposition"] = (
         f'inline; filename="{competition.slug}-{event.pk}-results.pdf"'
     )

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from adjudication import tabulation
 from adjudication.models import Mark
+from adjudication.services import round_publish
 from competitions.models import Competition, Judge
 from tests.adjudication.results_helpers import (
     criteria_event_published,
@@ -22,7 +23,7 @@ from tests.adjudication.results_helpers import (
     recall_round_published,
 )
 from tests.factories.competitions import CompetitionFactory, EventFactory, JudgeFactory
-from tests.leaderboard.helpers import quiet_day
+from tests.leaderboard.helpers import quiet, quiet_day
 
 pytestmark = pytest.mark.django_db
 
@@ -256,3 +257,18 @@ def test_no_n_plus_1_in_the_sheets_of_a_whole_competition(django_assert_num_quer
     with django_assert_num_queries(len(one.captured_queries)):
         sheets = competition_results(big.competition)
     assert len(sheets.events) == 4
+
+
+def test_a_cached_page_is_the_same_for_everyone_and_follows_publication(client, admin_client):
+    day = recall_round_published(quiet_day(), seed=1)
+    url = reverse("leaderboard:event-results", args=[day.competition.slug, day.event.pk])
+
+    staff_first = admin_client.get(url).content.decode()
+    anonymous = client.get(url).content.decode()
+    final_sheets(day, seed=1)
+    with quiet():
+        round_publish(round=day.final, actor=None)
+    after = client.get(url).content.decode()
+
+    assert anonymous == staff_first and "/admin/" not in anonymous
+    assert "Summary" not in anonymous and "Summary" in after
