@@ -453,7 +453,7 @@ def _criteria_tables(rf: RoundFacts) -> tuple[list[str], list[Table]]:
             kind="criteria",
         ),
         Table(
-            "Results",
+            "Ranking",
             ["Place", "Entry", "Name", "Total", "Decided by"],
             [
                 [

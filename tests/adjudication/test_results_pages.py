@@ -176,7 +176,7 @@ def test_criteria_marks_show_each_judges_scores_and_weights(client):
     tables = tables_of(page(client, day.competition, event))
 
     assert tables["Criteria"][1:] == [["Gown", "1", "0–10", "0.5"], ["Talent", "2", "0–10", "0.5"]]
-    ranking = tables["Results"][1:]
+    ranking = tables["Ranking"][1:]
     assert [r[0] for r in ranking] == ["1", "2", "3"] or len({r[3] for r in ranking}) < 3
     for _, rows in (item for item in tables.items() if " total " in item[0]):
         judges = {row[0]: row for row in rows[1:3]}
