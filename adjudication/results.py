@@ -122,7 +122,6 @@ def competition_facts(
     *,
     event_ids: Iterable[int] | None = None,
     published_only: bool = True,
-    round_statuses: Sequence[str] | None = None,
 ) -> Facts:
     """The events (all, or ``event_ids``), their dances, criteria, panels and rounds
     (only published ones with ``published_only``), heats, counted marks and placings of
@@ -148,8 +147,6 @@ def competition_facts(
     rounds_qs = Round.objects.filter(event_id__in=ids).order_by("event_id", "position")
     if published_only:
         rounds_qs = rounds_qs.filter(status=RoundStatus.PUBLISHED)
-    elif round_statuses is not None:
-        rounds_qs = rounds_qs.filter(status__in=list(round_statuses))
     rounds = list(rounds_qs)
     for round_ in rounds:
         facts.rounds[round_.event_id].append(round_)
