@@ -8,4 +8,5 @@ class Role(models.TextChoices):
     SCRUTINEER = "scrutineer", "Scrutineer"
     CHAIRMAN = "chairman", "Chairman of adjudicators"
     JUDGE = "judge", "Judge"
+    ANNOUNCER = "announcer", "Announcer (MC)"
     COMPETITOR = "competitor", "Competitor"

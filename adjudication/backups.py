@@ -66,6 +66,8 @@ from competitions.models import (
     Entry,
     Event,
     FailedJob,
+    Floor,
+    FloorMove,
     Heat,
     HeatEntry,
     IdempotencyKey,
@@ -75,6 +77,7 @@ from competitions.models import (
     RegistrationLink,
     Round,
     StatusChange,
+    TimetableItem,
 )
 
 FORMAT = "podium-backup"
@@ -108,6 +111,9 @@ PARTS: tuple[Part, ...] = (
     Part(Round, "event__competition"),
     Part(Heat, "round__event__competition"),
     Part(HeatEntry, "heat__round__event__competition"),
+    Part(TimetableItem, "competition"),
+    Part(Floor, "competition"),
+    Part(FloorMove, "competition"),
     Part(StatusChange, "competition"),
     Part(RegistrationLink, "competition"),
     Part(JudgeApplication, "competition"),

@@ -28,6 +28,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from accounts.models import User
 from accounts.roles import Role
 from accounts.services import user_create_with_role
+from adjudication.floor import FloorRefused, floor_move, next_on_programme
 from adjudication.models import Placing, Sheet
 from adjudication.services import (
     ScoringError,
@@ -46,11 +47,14 @@ from competitions.models import (
     Dance,
     Entry,
     Event,
+    Floor,
+    FloorPhase,
     Judge,
     Round,
     RoundKind,
     RoundStatus,
     ScoringMethod,
+    TimetableItem,
 )
 from competitions.registration import RegistrationRefused, registration_close
 from competitions.services import (
@@ -156,17 +160,27 @@ def competition_simulate(
             )
     except (TransitionRefused, DrawRefused, RegistrationRefused) as refusal:
         raise SimulationRefused(f"{competition.name} cannot start: {refusal}") from refusal
-    for event in competition.events.order_by("position", "id"):
-        report.events.append(simulator.run_event(event))
+    events = list(competition.events.order_by("position", "id"))
+    reports = {event.pk: EventReport(event=event.name) for event in events}
     try:
-        competition_transition(
-            competition=competition,
-            to_status=CompetitionStatus.FINISHED,
-            actor=None,
-            note=f"{NOTE}, seed {seed}",
-        )
-    except TransitionRefused as refusal:
+        simulator.run_day(competition, reports)
+    except (ScoringError, TransitionRefused, DrawRefused, FloorRefused) as refusal:
         raise SimulationRefused(str(refusal)) from refusal
+    for event in events:  # whatever the timetable did not hold (or a day without one)
+        report.events.append(simulator.run_event(event, reports[event.pk]))
+    competition.refresh_from_db(fields=["status"])
+    # Publishing the last result finishes the competition by itself; this catches the
+    # odd case (an event with no final) with the service's reason.
+    if competition.status != CompetitionStatus.FINISHED:
+        try:
+            competition_transition(
+                competition=competition,
+                to_status=CompetitionStatus.FINISHED,
+                actor=None,
+                note=f"{NOTE}, seed {seed}",
+            )
+        except TransitionRefused as refusal:
+            raise SimulationRefused(str(refusal)) from refusal
     report.seconds = time.perf_counter() - started
     return report
 
@@ -182,8 +196,45 @@ class _Simulator:
 
     # --- the programme ---------------------------------------------------------------
 
-    def run_event(self, event: Event) -> EventReport:
-        report = EventReport(event=event.name)
+    def run_day(self, competition: Competition, reports: dict[int, EventReport]) -> None:
+        """Walk the timetable as the desk would: each heat of each dance (or each
+        performance) started and marked danced on the floor, each break taken; a round's
+        sheets are sent once its last heat is danced, then it is closed and published
+        (which draws the next round)."""
+        floor = Floor.objects.filter(competition=competition).first()
+        if floor is not None and floor.phase == FloorPhase.DANCING:
+            floor_move(competition=competition, action="danced", actor=None)
+        while (following := next_on_programme(competition)) is not None:
+            item, slot = following
+            if item.kind == TimetableItem.Kind.BREAK:
+                floor_move(competition=competition, action="break", actor=None, item_id=item.pk)
+                floor_move(competition=competition, action="clear", actor=None)
+                continue
+            round_ = item.round
+            if slot is None:
+                return  # to be drawn, yet its round before is not closed: leave it
+            floor_move(
+                competition=competition,
+                action="start",
+                actor=None,
+                round_id=slot.round_id,
+                dance_id=slot.dance_id,
+                heat_number=slot.heat_number,
+                entry_id=slot.entry_id,
+            )
+            floor_move(competition=competition, action="danced", actor=None)
+            following = next_on_programme(competition)
+            if following is None or following[0].pk != item.pk:
+                round_.refresh_from_db()
+                event = round_.event
+                judges = list(Judge.objects.filter(seats__event=event).order_by("letter"))
+                self._run_round(event, round_, judges, reports[event.pk])
+        floor = Floor.objects.filter(competition=competition).first()
+        if floor is not None and floor.phase != FloorPhase.IDLE:
+            floor_move(competition=competition, action="clear", actor=None)
+
+    def run_event(self, event: Event, report: EventReport | None = None) -> EventReport:
+        report = report or EventReport(event=event.name)
         judges = list(Judge.objects.filter(seats__event=event).order_by("letter"))
         rounds = list(event.rounds.order_by("position"))
         for round_ in rounds:

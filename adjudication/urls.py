@@ -1,6 +1,6 @@
 from django.urls import path
 
-from adjudication import desk_views, views
+from adjudication import day_views, desk_views, views
 
 app_name = "adjudication"
 
@@ -41,4 +41,8 @@ urlpatterns += [
         desk_views.desk_tablet_revoke,
         name="desk-tablet-revoke",
     ),
+    path("desk/<slug:slug>/day/", day_views.desk_day, name="desk-day"),
+    path("desk/<slug:slug>/floor/", day_views.desk_floor_move, name="desk-floor-move"),
+    path("desk/<slug:slug>/timetable/", day_views.desk_timetable_edit, name="desk-timetable-edit"),
+    path("desk/<slug:slug>/announcer/", day_views.announcer, name="announcer"),
 ]

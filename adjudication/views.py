@@ -12,10 +12,12 @@ from django.contrib.auth import login, logout
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
+from adjudication.floor import floor_now
 from adjudication.services import ScoringError, sheet_submit
 from adjudication.sheets import (
     judge_progress,
@@ -186,9 +188,29 @@ def tablet_sheet(request, round_id: int, part: str):
             "posted": {str(k): v for k, v in (posted or view.marks).items()},
             "client_key": uuid.uuid4().hex,
             "places": range(1, len(view.finalists) + 1),
+            "timer": _sheet_timer(round_, found),
+            "server_time": timezone.now().isoformat(),
         },
         status=status,
     )
+
+
+def _sheet_timer(round_, part):
+    """The countdown for this sheet when its dance (or performance) is on the floor:
+    the performance window while it is danced, then the scoring window."""
+    now = floor_now(round_.event.competition, with_late=False)
+    if now.round_id != round_.pk:
+        return None
+    if (now.dance_id, now.entry_id) != (
+        part.dance.pk if part.dance else None,
+        part.entry.pk if part.entry else None,
+    ):
+        return None
+    if now.phase == "dancing" and now.performance_ends_at:
+        return {"label": "Performance", "deadline": now.performance_ends_at.isoformat()}
+    if now.phase == "danced" and now.scoring_ends_at:
+        return {"label": "Scoring time", "deadline": now.scoring_ends_at.isoformat()}
+    return None
 
 
 @never_cache

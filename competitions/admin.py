@@ -25,6 +25,7 @@ from competitions.models import (
     Entry,
     Event,
     FailedJob,
+    FloorMove,
     Heat,
     HeatEntry,
     Judge,
@@ -35,6 +36,7 @@ from competitions.models import (
     RoundKind,
     RoundStatus,
     StatusChange,
+    TimetableItem,
 )
 from competitions.registration import (
     RegistrationRefused,
@@ -56,8 +58,16 @@ from competitions.services import (
     round_heat_count,
     round_transition,
 )
+from competitions.timetable import (
+    TimetableRefused,
+    timetable_change,
+    timetable_insert_break,
+    timetable_move,
+    timetable_remove_break,
+    timetable_sync,
+)
 
-REFUSALS = (TransitionRefused, RegistrationRefused, DrawRefused)
+REFUSALS = (TransitionRefused, RegistrationRefused, DrawRefused, TimetableRefused)
 
 
 class FixedParentMixin:
@@ -168,7 +178,7 @@ class CompetitionAdmin(admin.ModelAdmin):
     inlines = [EventInline, JudgeInline, StatusChangeInline]
     fieldsets = (
         (None, {"fields": ("name", "slug", "venue", "status")}),
-        ("Dates", {"fields": ("starts_on", "ends_on", "timezone")}),
+        ("Dates", {"fields": ("starts_on", "ends_on", "timezone", "day_starts_at")}),
         ("Published results", {"fields": ("judge_names_public",)}),
         (
             "Registration",
@@ -262,12 +272,20 @@ class EventAdmin(FixedParentMixin, admin.ModelAdmin):
             "Rounds and heats",
             {"fields": ("max_per_heat", "final_size", "direct_final_max", "separate_clubs")},
         ),
+        (
+            "Timetable and timers",
+            {"fields": ("heat_seconds", "performance_seconds", "scoring_seconds")},
+        ),
     )
     readonly_fields = ("entries_taken",)
 
     @admin.action(description="Re-plan rounds from the number of entries")
     def replan_rounds(self, request, queryset):
-        _each(self, request, queryset, lambda e: event_plan_rounds(event=e), "Re-planned")
+        def replan(event):
+            event_plan_rounds(event=event)
+            timetable_sync(competition=event.competition)
+
+        _each(self, request, queryset, replan, "Re-planned")
 
     @admin.action(description="Redraw the first round's heats (new random seed)")
     def redraw_first_round(self, request, queryset):
@@ -567,3 +585,164 @@ class FailedJobAdmin(admin.ModelAdmin):
 
         retried = sum(1 for job in queryset if failed_job_retry(job=job))
         self.message_user(request, f"Queued again: {retried}.", level=messages.SUCCESS)
+
+
+# --- The timetable ----------------------------------------------------------------------------
+
+
+class TimetableItemForm(forms.ModelForm):
+    """Every change goes through competitions.timetable, which refuses to touch what has
+    started; its refusals show on the form and nothing is saved."""
+
+    class Meta:
+        model = TimetableItem
+        fields = ("competition", "position", "title", "minutes", "heat_seconds", "not_before")
+
+    def __init__(self, *args, actor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+        if self.instance.pk is None:
+            self.fields["position"].help_text = "The break goes after this line (0: first)."
+            self.fields["position"].min_value = 0
+            self.fields["minutes"].required = True
+
+    def _post_clean(self):
+        # The model's own validation is the service's job here (it knows the past).
+        if self.errors:
+            return
+        data = self.cleaned_data
+        try:
+            if self.instance.pk is None:
+                self.instance = timetable_insert_break(
+                    competition=data["competition"],
+                    after_position=data["position"],
+                    minutes=data["minutes"],
+                    title=data.get("title", ""),
+                    actor=self.actor,
+                )
+            else:
+                item = self.instance
+                is_break = item.kind == TimetableItem.Kind.BREAK
+                changed = set(self.changed_data)
+                if "position" in changed:
+                    timetable_move(item=item, to_position=data["position"], actor=self.actor)
+                kwargs = {}
+                if "heat_seconds" in changed and data.get("heat_seconds"):
+                    kwargs["heat_seconds"] = data["heat_seconds"]
+                if is_break and "minutes" in changed:
+                    kwargs["minutes"] = data["minutes"]
+                if is_break and "title" in changed:
+                    kwargs["title"] = data["title"]
+                if "not_before" in changed:
+                    kwargs["not_before"] = data["not_before"]
+                if kwargs:
+                    timetable_change(item=item, actor=self.actor, **kwargs)
+                self.instance = TimetableItem.objects.get(pk=item.pk)
+        except TimetableRefused as refusal:
+            self.add_error(None, str(refusal))
+
+
+@admin.register(TimetableItem)
+class TimetableItemAdmin(admin.ModelAdmin):
+    list_display = (
+        "position",
+        "what",
+        "starts_not_before",
+        "heat_seconds",
+        "minutes",
+        "started_at",
+    )
+    list_display_links = ("position", "what")
+    list_filter = ("competition",)
+    list_select_related = ("competition", "round__event")
+    ordering = ("competition", "position")
+    actions = ["move_up", "move_down"]
+    form = TimetableItemForm
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        actor = request.user
+
+        class WithActor(form):
+            def __init__(self, *args, **kw):
+                super().__init__(*args, actor=actor, **kw)
+
+        return WithActor
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("competition", "position", "title", "minutes")
+        if obj.kind == TimetableItem.Kind.BREAK:
+            return ("competition", "position", "title", "minutes", "not_before", "started_at")
+        return ("competition", "round", "position", "heat_seconds", "not_before", "started_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("competition", "round", "started_at") if obj else ()
+
+    @admin.display(description="what")
+    def what(self, obj):
+        return str(obj.round) if obj.round_id else f"{obj.title or 'Break'} (break)"
+
+    @admin.display(description="not before")
+    def starts_not_before(self, obj):
+        return obj.not_before
+
+    def save_model(self, request, obj, form, change):
+        pass  # saved by competitions.timetable in the form
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.kind != TimetableItem.Kind.BREAK:
+            return False  # rounds follow their event's plan
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request, obj):
+        timetable_remove_break(item=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for item in queryset:
+            timetable_remove_break(item=item, actor=request.user)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except TimetableRefused as refusal:
+            self.message_user(request, str(refusal), level=messages.ERROR)
+            return self.response_post_save_change(request, None)
+
+    def _shift(self, request, queryset, step: int):
+        _each(
+            self,
+            request,
+            queryset.order_by("position" if step < 0 else "-position"),
+            lambda item: timetable_move(
+                item=item, to_position=item.position + step, actor=request.user
+            ),
+            "Moved",
+        )
+
+    @admin.action(description="Move up one line")
+    def move_up(self, request, queryset):
+        self._shift(request, queryset, -1)
+
+    @admin.action(description="Move down one line")
+    def move_down(self, request, queryset):
+        self._shift(request, queryset, +1)
+
+
+@admin.register(FloorMove)
+class FloorMoveAdmin(admin.ModelAdmin):
+    """The floor's trail: read only (the database refuses changes too)."""
+
+    list_display = ("at", "competition", "action", "label", "actor")
+    list_filter = ("competition", "action")
+    list_select_related = ("competition", "actor")
+    ordering = ("-at", "-id")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

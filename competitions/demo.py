@@ -15,8 +15,9 @@ from accounts.models import User
 from accounts.roles import Role
 from accounts.services import user_create_with_role
 from competitions.loading import competition_load
-from competitions.models import Competition, CompetitionStatus, Round, RoundKind
+from competitions.models import Competition, CompetitionStatus, Round, RoundKind, TimetableItem
 from competitions.services import competition_transition, round_draw_heats
+from competitions.timetable import timetable_insert_break, timetable_sync
 
 DEMO_SLUG = "demo"
 
@@ -198,6 +199,8 @@ def demo_description(*, seed: int, today: dt.date) -> dict:
                 "age_group": "Adult",
                 "scoring": "skating",
                 "entry_limit": 48,
+                "performance_seconds": 90,
+                "scoring_seconds": 30,
                 "dances": [
                     {"name": n, "short_name": s} for n, s in zip(LATIN, LATIN_SHORT, strict=True)
                 ],
@@ -227,6 +230,8 @@ def demo_description(*, seed: int, today: dt.date) -> dict:
                 "entry_kind": "solo",
                 "entry_limit": 20,
                 "results_reveal": "live_total",
+                "performance_seconds": 60,
+                "scoring_seconds": 30,
                 "criteria": [
                     {"name": "Evening gown", "weight": "0.3", "min": 0, "max": 10, "step": "0.5"},
                     {"name": "Interview", "weight": "0.4", "min": 0, "max": 10, "step": "0.5"},
@@ -306,4 +311,12 @@ def demo_create(*, seed: int = 2026, reset: bool = False) -> DemoReport:
     for round_ in first_rounds.select_related("event"):
         heats = 2 if round_.kind == RoundKind.FIRST else 1
         round_draw_heats(round=round_, heat_count=heats, seed=seed)
+    timetable_sync(competition=competition)
+    timetable_insert_break(
+        competition=competition,
+        after_position=TimetableItem.objects.filter(competition=competition).count() - 2,
+        minutes=20,
+        title="Break before the finals",
+        actor=None,
+    )
     return DemoReport(competition=competition, created=True, sign_ins=_sign_ins())

@@ -207,6 +207,7 @@ GUARDS: tuple[Guard, ...] = (
         "(SELECT 1 FROM competitions_entry WHERE competitor_id = NEW.id)",
         "a competitor with entries cannot change kind",
     ),
+    append_only("competitions_floormove", "the trail of the floor"),
     _update_guard(
         "competitions_event",
         "competitions_event_entry_kind_fixed_when_entered",

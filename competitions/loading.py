@@ -13,6 +13,7 @@ The format, with every field the loader knows::
     events:      [{name, style, level, age_group, scoring (skating|criteria),
                    entry_kind (couple|solo|group), entry_limit,
                    results_reveal (published|live_total),
+                   heat_seconds, performance_seconds, scoring_seconds,
                    dances: [name | {name, short_name}],
                    criteria: [{name, weight, min, max, step}],
                    panel: [letter, ...],
@@ -206,6 +207,15 @@ class EventIn(serializers.Serializer):
     entry_limit = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     results_reveal = serializers.ChoiceField(
         choices=ResultsReveal.choices, default=ResultsReveal.PUBLISHED
+    )
+    heat_seconds = serializers.IntegerField(
+        min_value=10, max_value=3600, required=False, allow_null=True
+    )
+    performance_seconds = serializers.IntegerField(
+        min_value=5, max_value=3600, required=False, allow_null=True
+    )
+    scoring_seconds = serializers.IntegerField(
+        min_value=5, max_value=3600, required=False, allow_null=True
     )
     dances = DanceIn(many=True, required=False, default=list)
     criteria = CriterionIn(many=True, required=False, default=list)
@@ -465,6 +475,9 @@ def competition_load(*, data: Any) -> LoadReport:
             "entry_kind": spec["entry_kind"],
             "results_reveal": spec["results_reveal"],
             "entry_limit": spec.get("entry_limit"),
+            "heat_seconds": spec.get("heat_seconds"),
+            "performance_seconds": spec.get("performance_seconds"),
+            "scoring_seconds": spec.get("scoring_seconds"),
         }
         event = _upsert(
             report, Event, {"competition": competition, "name": spec["name"]}, values, where

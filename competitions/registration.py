@@ -22,7 +22,6 @@ import json
 import random
 import re
 import secrets
-import zoneinfo
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,6 +57,7 @@ from competitions.services import (
     round_draw_heats,
     round_heat_count,
 )
+from competitions.timetable import day_start, timetable_sync
 
 NAME_PATTERN = re.compile(r"^[^\W\d_]+(?:[ '’\-.][^\W\d_]*)*$")
 
@@ -814,6 +814,7 @@ def registration_close(
                 heat_count = 1
         round_draw_heats(round=first, heat_count=heat_count, seed=seed)
         report.drawn[event.name] = heat_count
+    timetable_sync(competition=competition)
     return report
 
 
@@ -872,15 +873,12 @@ def idempotency_keys_expire(*, older_than_hours: int = 24) -> int:
 
 # --- Reminders --------------------------------------------------------------------------
 
-# The reminder goes out 24 hours before 09:00 local time on the first day (the timetable,
-# once there is one, knows the real start).
+# The reminder goes out 24 hours before the first heat of the first day.
 REMINDER_LEAD = dt.timedelta(hours=24)
-DAY_STARTS_AT = dt.time(9, 0)
 
 
 def competition_starts_at(competition: Competition) -> dt.datetime:
-    zone = zoneinfo.ZoneInfo(competition.timezone)
-    return dt.datetime.combine(competition.starts_on, DAY_STARTS_AT, tzinfo=zone)
+    return day_start(competition)
 
 
 @transaction.atomic

@@ -123,6 +123,13 @@ def competition_transition(
             f"{locked.name} cannot go from {_label(CompetitionStatus, current).lower()} to "
             f"{_label(CompetitionStatus, target).lower()}.{onward}"
         )
+    _competition_move(locked, target, actor, note)
+    competition.status = target
+    return locked
+
+
+def _competition_move(locked: Competition, target: str, actor: User | None, note: str) -> None:
+    current = locked.status
     problems = _competition_preconditions(locked, target)
     if problems:
         raise TransitionRefused(
@@ -139,8 +146,33 @@ def competition_transition(
     StatusChange.objects.create(
         competition=locked, from_status=current, to_status=target, actor=actor, note=note
     )
-    competition.status = target
-    return locked
+
+
+def _competition_follows_rounds(round_: Round, actor: User | None) -> None:
+    """The day drives the competition: it is in progress once its first round opens, and
+    finished once every event's results are published."""
+    competition = Competition.objects.select_for_update().get(pk=round_.event.competition_id)
+    if (
+        round_.status == RoundStatus.OPEN
+        and competition.status == CompetitionStatus.REGISTRATION_CLOSED
+    ):
+        _competition_move(
+            competition,
+            CompetitionStatus.IN_PROGRESS,
+            actor,
+            f"the first round opened: {round_}",
+        )
+    elif (
+        round_.status == RoundStatus.PUBLISHED
+        and competition.status == CompetitionStatus.IN_PROGRESS
+    ) and not _competition_preconditions(competition, CompetitionStatus.FINISHED):
+        _competition_move(
+            competition,
+            CompetitionStatus.FINISHED,
+            actor,
+            "every event's results are published",
+        )
+    round_.event.competition.status = competition.status
 
 
 # --- Round lifecycle ----------------------------------------------------------------
@@ -217,6 +249,7 @@ def round_transition(*, round: Round, to_status: str, actor: User | None, note: 
         actor=actor,
         note=note,
     )
+    _competition_follows_rounds(locked, actor)
     round.status, round.revision = target, locked.revision
     return locked
 

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from competitions.forms import CompetitorRegistrationForm, JudgeApplicationForm
 from competitions.models import Competition, RegistrationLink
@@ -18,10 +18,12 @@ from competitions.registration import (
     request_fingerprint,
 )
 from competitions.selectors import (
+    PUBLIC_STATUSES,
     competition_get_public,
     competition_list_public,
     events_open_for_registration,
 )
+from competitions.timetable import timetable_lines
 
 
 def home(request):
@@ -34,6 +36,21 @@ def competition_detail(request, slug: str):
     except Competition.DoesNotExist:
         raise Http404("No such competition.") from None
     return render(request, "competitions/competition_detail.html", {"competition": competition})
+
+
+@require_safe
+def running_order(request, slug: str):
+    """The day's running order for the hall's notice boards: every line of the timetable
+    with its estimated start, and every drawn heat with bib numbers, names and clubs.
+    Made to be printed (a print stylesheet; the browser's Print button)."""
+    competition = Competition.objects.filter(slug=slug, status__in=PUBLIC_STATUSES).first()
+    if competition is None:
+        raise Http404("No such competition.")
+    return render(
+        request,
+        "competitions/running_order.html",
+        {"competition": competition, "lines": timetable_lines(competition)},
+    )
 
 
 def _add_refusal(form, refusal: RegistrationRefused) -> None:

@@ -22,13 +22,17 @@ once and sent as they are.
 from __future__ import annotations
 
 import json
+import zoneinfo
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
 
+from adjudication.floor import floor_now, floor_read
 from adjudication.models import Mark, Placing, Sheet
 from adjudication.selectors import judge_round_list
 from adjudication.tablets import tablet_session_active
@@ -46,6 +50,7 @@ from competitions.models import (
     StatusChange,
 )
 from competitions.selectors import PUBLIC_STATUSES
+from competitions.timetable import timetable_lines
 
 # How long a built public snapshot is reused (by the sockets' first message and the
 # polling endpoint). It is keyed by the public sequence number too, so a change that
@@ -262,10 +267,7 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
                 item["running"] = board
             floor.append(item)
 
-    following = next((r for r in rounds if r.status == RoundStatus.PLANNED), None)
-    upcoming = []
-    if following is not None:
-        upcoming.append({**_round_head(following), "recall": following.recall_count})
+    now_on_floor, upcoming = _day(competition, rounds)
 
     recent: list[int] = []
     if published:
@@ -286,13 +288,64 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
             "status_label": competition.get_status_display(),
         },
         "floor": floor,
+        "now": now_on_floor,
         "next": upcoming,
+        "server_time": timezone.now().isoformat(),
         "recent": recent,
         "results_rev": f"{len(published)}-{max((r.pk for r in published), default=0)}",
     }
     if results:
         snapshot["results"] = _published_results(published)
     return snapshot
+
+
+def _day(competition: Competition, rounds: list[Round]) -> tuple[dict[str, Any], list]:
+    """What is on the floor now (with its timers) and the next lines of the timetable
+    with their estimated start, local time. Nothing about judges: lateness is the
+    desk's business."""
+    now = timezone.now()
+    floor = floor_read(competition)
+    on_floor = floor_now(competition, now=now, floor=floor, with_late=False).as_dict()
+    on_floor.pop("late", None)
+    if on_floor["round"] is not None:
+        round_ = next((r for r in rounds if r.pk == on_floor["round"]), None)
+        if round_ is not None:
+            on_floor.update(event=round_.event.name, kind_label=_round_head(round_)["kind_label"])
+        bibs = HeatEntry.objects.filter(
+            heat__round_id=on_floor["round"], entry__withdrawn=False
+        ).select_related("entry__competitor")
+        if on_floor["entry"] is not None:
+            bibs = bibs.filter(entry_id=on_floor["entry"])
+        elif on_floor["heat"] is not None:
+            bibs = bibs.filter(heat__number=on_floor["heat"])
+        on_floor["bibs"] = sorted(
+            (_bib(he.entry.competitor) for he in bibs), key=lambda b: (b is None, b or 0)
+        )
+    zone = zoneinfo.ZoneInfo(competition.timezone)
+    upcoming: list[dict[str, Any]] = []
+    lines = timetable_lines(competition, now=now, floor=floor)
+    if lines:
+        for line in lines:
+            if line.state != "to_come":
+                continue
+            item = {
+                "title": line.label,
+                "starts": timezone.localtime(line.starts, zone).strftime("%H:%M")
+                if line.starts
+                else None,
+            }
+            if line.item.round_id:
+                item.update(_round_head(line.item.round), drawn=line.drawn)
+            else:
+                item.update(event=line.label, kind_label="Break", round=None)
+            upcoming.append(item)
+            if len(upcoming) == 3:
+                break
+    else:
+        following = next((r for r in rounds if r.status == RoundStatus.PLANNED), None)
+        if following is not None:
+            upcoming.append({**_round_head(following), "recall": following.recall_count})
+    return on_floor, upcoming
 
 
 def _published_results(published: list[Round]) -> list[dict[str, Any]]:
@@ -496,4 +549,25 @@ def tablet_snapshot(
         "judge": {"letter": judge.letter, "name": judge.name},
         "competition": {"id": judge.competition_id, "slug": judge.competition.slug},
         "rounds": rounds,
+        "floor": _tablet_floor(judge, rounds),
+        "server_time": timezone.now().isoformat(),
     }
+
+
+def _tablet_floor(judge, rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """What is on the floor, for this judge: when it is a part of a round the judge is
+    on, ``sheet_url`` is the sheet to fill now (the tablet opens it by itself) and the
+    timers tell the judge how long is left. Nothing about other judges."""
+    on_floor = floor_now(judge.competition, with_late=False).as_dict()
+    on_floor.pop("late", None)
+    on_floor["sheet_url"] = None
+    judged = next((r for r in rounds if r["round"] == on_floor["round"]), None)
+    if judged is not None:
+        code = f"d{on_floor['dance']}" if on_floor["dance"] is not None else f"e{on_floor['entry']}"
+        part = next((p for p in judged["parts"] if p["code"] == code), None)
+        if part is not None:
+            on_floor["sheet_url"] = reverse(
+                "adjudication:tablet-sheet", args=[on_floor["round"], code]
+            )
+            on_floor["sheet_state"] = part["state"]
+    return on_floor

@@ -71,6 +71,7 @@
     var heats = el("div", "live-heats bibs-" + size(item));
     item.heats.forEach(function (heat) {
       var h = el("div", "live-heat");
+      h.setAttribute("data-heat", heat.number);
       if (item.heats.length > 1) h.appendChild(el("h3", "live-heat-title", "Heat " + heat.number));
       var list = el("ul", "live-bibs");
       heat.bibs.forEach(function (b) { list.appendChild(bib(b)); });
@@ -142,6 +143,65 @@
     return box;
   }
 
+  // --- What is on the floor now, with its countdown -----------------------------------------
+
+  // The server's clock minus this screen's, from the snapshot's "server_time", so the
+  // countdowns agree with the judges' tablets whatever this device's clock says.
+  var clockSkew = 0;
+  function syncClock() {
+    var server = Date.parse(state.server_time || "");
+    if (!isNaN(server)) clockSkew = server - Date.now();
+  }
+
+  function drawNow(now) {
+    if (!now || now.phase === "idle") return [];
+    var box = el("div", "live-now live-now-" + now.phase);
+    var head = el("p", "live-now-label");
+    head.appendChild(el("span", "live-now-tag", now.phase === "break" ? "Break" : "On the floor"));
+    head.appendChild(document.createTextNode(" " + now.label));
+    box.appendChild(head);
+    if (now.bibs && now.bibs.length && now.phase !== "break") {
+      var list = el("ul", "live-bibs live-now-bibs");
+      now.bibs.forEach(function (b) { list.appendChild(bib(b)); });
+      box.appendChild(list);
+    }
+    var deadline = now.phase === "dancing" ? now.performance_ends_at
+      : now.phase === "danced" ? now.scoring_ends_at
+      : now.phase === "break" ? now.break_ends_at : null;
+    if (deadline) {
+      var timer = el("p", "live-timer");
+      timer.setAttribute("data-deadline", deadline);
+      timer.setAttribute("data-timer-label", now.phase === "danced" ? "Judges scoring" : now.phase === "break" ? "Back in" : "Time");
+      box.appendChild(timer);
+    }
+    return [box];
+  }
+
+  function markHeatOnFloor() {
+    var now = state.now || {};
+    root.querySelectorAll(".live-heat-now").forEach(function (n) { n.classList.remove("live-heat-now"); });
+    if (!now.round || !now.heat) return;
+    var round = root.querySelector('[data-live-floor] [data-round="' + now.round + '"]');
+    if (!round) return;
+    var heat = round.querySelector('[data-heat="' + now.heat + '"]');
+    if (heat) heat.classList.add("live-heat-now");
+  }
+
+  function tick() {
+    root.querySelectorAll("[data-deadline]").forEach(function (node) {
+      var left = Math.round((Date.parse(node.getAttribute("data-deadline")) - (Date.now() + clockSkew)) / 1000);
+      var label = node.getAttribute("data-timer-label") || "Time";
+      if (left <= 0) {
+        node.textContent = label === "Judges scoring" ? "Scoring time is up" : label + ": 0:00";
+        node.classList.add("live-timer-over");
+      } else {
+        var m = Math.floor(left / 60), sec = left % 60;
+        node.textContent = label + ": " + m + ":" + (sec < 10 ? "0" : "") + sec;
+        node.classList.remove("live-timer-over");
+      }
+    });
+  }
+
   function replace(selector, nodes) {
     var box = root.querySelector(selector);
     if (!box) return;
@@ -157,10 +217,14 @@
     }
     replace("[data-live-floor]", floor);
 
+    replace("[data-live-now]", drawNow(state.now));
+    markHeatOnFloor();
+
     var next = state.next.map(function (item) {
-      var p = el("p", "live-next-line", "Next: ");
+      var p = el("p", "live-next-line", item.starts ? item.starts + " " : "Next: ");
       p.appendChild(el("strong", null, item.event));
-      p.appendChild(document.createTextNode(" · " + item.kind_label));
+      p.appendChild(document.createTextNode(" · " + item.kind_label +
+        (item.round && item.drawn === false ? " (to be drawn)" : "")));
       return p;
     });
     if (!next.length) {
@@ -207,10 +271,11 @@
       state.results_rev = message.results_rev;
     }
     if (newer) {
-      ["seq", "competition", "floor", "next", "recent"].forEach(function (key) {
+      ["seq", "competition", "floor", "now", "next", "recent", "server_time"].forEach(function (key) {
         state[key] = message[key];
       });
     }
+    if (newer) syncClock();
     if (newer || resultsChanged) render();
     // Results changed in a push this screen missed (a gap in the sequence, or a push
     // without them): fetch them. Any other gap costs nothing, each push being whole.
@@ -300,6 +365,10 @@
   }
 
   state.results = state.results || [];
+  syncClock();
+  markHeatOnFloor();
+  tick();
+  setInterval(tick, 250);
   connect();
   window.addEventListener("online", function () { if (!socket) connect(); });
 })();

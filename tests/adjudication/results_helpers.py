@@ -76,10 +76,13 @@ def final_sheets(day, seed=1):
     return day
 
 
-def published_day(couples=8, judges=3, recall=6, seed=1):
-    """A skating day with both rounds closed and published."""
+def published_day(couples=8, judges=3, recall=6, seed=1, extra=None):
+    """A skating day with both rounds closed and published. ``extra(day)`` runs before
+    the final is published (the competition finishes with its last round)."""
     day = recall_round_published(quiet_day(couples=couples, judges=judges, recall=recall), seed)
     final_sheets(day, seed)
+    if extra is not None:
+        extra(day)
     with quiet():
         round_publish(round=day.final, actor=None)
     return day

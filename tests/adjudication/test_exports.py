@@ -51,9 +51,10 @@ def wipe() -> None:
 
 @pytest.fixture
 def day():
-    day = published_day(seed=3)
-    criteria_event_published(day.competition, day.judges[:2], entries=3)
-    return day
+    return published_day(
+        seed=3,
+        extra=lambda d: criteria_event_published(d.competition, d.judges[:2], entries=3),
+    )
 
 
 # --- the demo, round trip ---------------------------------------------------------------------
@@ -352,14 +353,19 @@ def test_restore_refuses_a_missing_file(tmp_path):
 # --- during an event ------------------------------------------------------------------------
 
 
-def test_periodic_backups_keep_the_newest(day, settings, tmp_path):
+def test_periodic_backups_keep_the_newest(settings, tmp_path):
     settings.BACKUP_DIR = tmp_path
     settings.BACKUP_KEEP = 2
+    day = recall_round_published(quiet_day())  # the final is open
     Competition.objects.filter(pk=day.competition.pk).update(status=CompetitionStatus.IN_PROGRESS)
+    finished = published_day(seed=2)  # not backed up: over
+    finished.competition.refresh_from_db()
+    assert finished.competition.status != CompetitionStatus.IN_PROGRESS
 
     written = [backup_competitions_in_progress_task.delay().get() for _ in range(3)]
 
     files = sorted((tmp_path / day.competition.slug).iterdir())
+    assert [p.name for p in tmp_path.iterdir()] == [day.competition.slug]
     assert [Path(w[0]).name for w in written[-2:]] == [f.name for f in files]
     assert (files[-1].stat().st_mode & 0o777) == 0o600
     assert (

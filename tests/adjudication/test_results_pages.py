@@ -22,18 +22,18 @@ from tests.adjudication.results_helpers import (
     published_day,
     recall_round_published,
 )
-from tests.factories.competitions import CompetitionFactory, EventFactory, JudgeFactory
+from tests.factories.competitions import EventFactory
 from tests.leaderboard.helpers import quiet, quiet_day
 
 pytestmark = pytest.mark.django_db
 
 
-def running_competition():
-    competition = CompetitionFactory()
-    for status in ("registration_open", "registration_closed", "in_progress"):
-        Competition.objects.filter(pk=competition.pk).update(status=status)
-    competition.refresh_from_db()
-    return competition
+def pageants(count):
+    def add(day):
+        for n in range(count):
+            criteria_event_published(day.competition, day.judges, name=f"Pageant {n}", seed=n)
+
+    return add
 
 
 class _Tables(HTMLParser):
@@ -170,8 +170,13 @@ def test_a_round_not_yet_published_shows_nothing_of_its_marks(client):
 
 
 def test_criteria_marks_show_each_judges_scores_and_weights(client):
-    day = published_day()
-    event = criteria_event_published(day.competition, day.judges[:2], entries=3)
+    events = []
+    day = published_day(
+        extra=lambda d: events.append(
+            criteria_event_published(d.competition, d.judges[:2], entries=3)
+        )
+    )
+    event = events[0]
 
     tables = tables_of(page(client, day.competition, event))
 
@@ -225,17 +230,15 @@ def _queries(callable_):
 
 
 def test_no_n_plus_1_with_one_or_many_events_and_rounds(client):
-    small = running_competition()
-    single = criteria_event_published(
-        small, [JudgeFactory(competition=small, letter=x) for x in "AB"], entries=2
-    )
-    big = published_day(couples=12, recall=6, seed=5)  # two published rounds, more marks
-    for n in range(2):
-        criteria_event_published(big.competition, big.judges, name=f"Pageant {n}", seed=n)
+    small = published_day(couples=8, seed=1)  # one event
+    big = published_day(couples=12, recall=6, seed=5, extra=pageants(2))  # three events
+    pageant = big.competition.events.get(name="Pageant 0")  # one round, three entries
 
-    one = _queries(lambda: page(client, small, single))
-    many = _queries(lambda: page(client, big.competition, big.event))
-    phone_one = _queries(lambda: client.get(reverse("leaderboard:results", args=[small.slug])))
+    one = _queries(lambda: page(client, big.competition, pageant))
+    many = _queries(lambda: page(client, big.competition, big.event))  # two rounds, 12 couples
+    phone_one = _queries(
+        lambda: client.get(reverse("leaderboard:results", args=[small.competition.slug]))
+    )
     phone_many = _queries(
         lambda: client.get(reverse("leaderboard:results", args=[big.competition.slug]))
     )
@@ -248,9 +251,7 @@ def test_no_n_plus_1_in_the_sheets_of_a_whole_competition(django_assert_num_quer
     from adjudication.results import competition_results
 
     small = published_day(seed=1)
-    big = published_day(couples=12, seed=2)
-    for n in range(3):
-        criteria_event_published(big.competition, big.judges, name=f"Pageant {n}", seed=n)
+    big = published_day(couples=12, seed=2, extra=pageants(3))
 
     with CaptureQueriesContext(connection) as one:
         competition_results(small.competition)

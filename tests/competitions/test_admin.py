@@ -1,8 +1,9 @@
 import pytest
 from django.contrib.admin.sites import site
 from django.urls import reverse
+from django.utils import timezone
 
-from competitions.models import Competition, Event, StatusChange
+from competitions.models import Competition, Event, FloorMove, StatusChange, TimetableItem
 from tests.factories.competitions import (
     CompetitionFactory,
     DanceFactory,
@@ -35,6 +36,13 @@ def populated():
     RegistrationLinkFactory(competition=event.competition)
     JudgeApplicationFactory(competition=event.competition)
     FailedJobFactory()
+    round_ = heat_entry.heat.round
+    TimetableItem.objects.create(
+        competition=event.competition, position=1, kind="round", round=round_
+    )
+    FloorMove.objects.create(
+        competition=event.competition, action="start", round=round_, label="x", at=timezone.now()
+    )
     return event.competition
 
 
@@ -120,6 +128,7 @@ def competition_form(**overrides):
         "starts_on": "2027-06-05",
         "ends_on": "2027-06-06",
         "timezone": "Europe/London",
+        "day_starts_at": "09:30",
         "status": "finished",  # read-only: must be ignored
         **{
             f"{prefix}-{key}": value

@@ -3,6 +3,7 @@
 Each test drives the database with raw SQL, bypassing the ORM and the services, so it
 proves the rule lives in the schema (CHECK constraints and triggers)."""
 
+import datetime as dt
 import itertools
 
 import pytest
@@ -29,6 +30,8 @@ def _force_status(table: str, pk: int, status: str) -> None:
         row = dict(zip(columns, cursor.fetchone(), strict=True))
         cursor.execute(f"DELETE FROM {table} WHERE id = %s", [pk])
         row["status"] = status
+        # SQLite hands times back as datetime.time but takes them only as text.
+        row = {k: v.isoformat() if isinstance(v, dt.time) else v for k, v in row.items()}
         names = ", ".join(row)
         marks = ", ".join(["%s"] * len(row))
         cursor.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", list(row.values()))

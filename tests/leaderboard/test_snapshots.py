@@ -31,7 +31,9 @@ def test_public_snapshot_shows_the_floor_and_counts_only(django_assert_max_num_q
         day.send(day.judges[0], day.dances[0], day.crosses(day.entries()[:6]))
         day.send(day.judges[1], day.dances[0], day.crosses(day.entries()[2:8]))
 
-    with django_assert_max_num_queries(6):
+    # Six for the floor's rounds and results, seven for the day (the floor, the
+    # timetable and its trail): the same whatever the size of the competition.
+    with django_assert_max_num_queries(13):
         snapshot = public_snapshot(day.competition)
 
     (floor,) = snapshot["floor"]
@@ -176,7 +178,7 @@ def test_public_snapshot_reads_a_fixed_number_of_queries(couples, django_assert_
     with quiet():
         day.send(day.judges[0], day.dances[0], day.crosses(day.entries()[: couples + 5]))
 
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(12):
         public_snapshot(day.competition, results=False)
 
 
@@ -190,7 +192,7 @@ def test_public_snapshot_queries_do_not_grow_with_rounds_and_results():
     assert _queries(public_snapshot, small.competition) == _queries(
         public_snapshot, big.competition
     )
-    assert _queries(public_snapshot, big_pageant.competition) <= 9
+    assert _queries(public_snapshot, big_pageant.competition) <= 16
 
 
 def test_the_message_carries_the_public_sequence():
@@ -262,8 +264,9 @@ def test_tablet_snapshot_lists_the_judges_sheets_without_marks(
     tablet = TabletSession.objects.get()
     judge.refresh_from_db()
 
-    # The session, then adjudication.selectors.judge_round_list's fixed set.
-    with django_assert_max_num_queries(11):
+    # The session, then adjudication.selectors.judge_round_list's fixed set, then the
+    # floor.
+    with django_assert_max_num_queries(12):
         snapshot = tablet_snapshot(
             session_key=tablet.session_key, tablet_id=tablet.pk, user_id=judge.user_id
         )

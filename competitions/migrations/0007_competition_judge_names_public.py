@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("competitions", "0005_event_results_reveal"),
+        ("competitions", "0006_timetable_and_floor"),
     ]
 
     operations = [

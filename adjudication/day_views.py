@@ -1,0 +1,249 @@
+"""Running the day at the desk: the floor's controls, the timetable with its estimates
+and its editing, who is late, and the announcer's view. Thin views over
+``adjudication.floor`` and ``competitions.timetable``."""
+
+from __future__ import annotations
+
+import functools
+import zoneinfo
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from adjudication.desk_views import desk_required
+from adjudication.floor import FloorRefused, floor_move, floor_now, next_on_programme
+from adjudication.models import Placing
+from competitions.models import (
+    Competition,
+    HeatEntry,
+    RoundKind,
+    RoundStatus,
+    StatusChange,
+    TimetableItem,
+)
+from competitions.timetable import (
+    TimetableRefused,
+    timetable_change,
+    timetable_insert_break,
+    timetable_lines,
+    timetable_move,
+    timetable_remove_break,
+)
+
+
+def _day_context(competition: Competition) -> dict:
+    now = timezone.now()
+    zone = zoneinfo.ZoneInfo(competition.timezone)
+    following = next_on_programme(competition)
+    lines = timetable_lines(competition, now=now)
+    return {
+        "competition": competition,
+        "zone": zone,
+        "floor": floor_now(competition, now=now),
+        "lines": lines,
+        "following": following,
+        "next_label": _next_label(following, lines),
+        "now": now,
+    }
+
+
+def _next_label(following, lines) -> str:
+    if following is None:
+        return ""
+    item, slot = following
+    for line in lines:
+        if line.item.pk != item.pk:
+            continue
+        if slot is None:
+            return line.label + ("" if line.is_break else " (to be drawn)")
+        for slot_line in line.slots:
+            if slot_line.slot == slot:
+                parts = [line.label]
+                if slot_line.dance:
+                    parts.append(slot_line.dance)
+                if slot.entry_id:
+                    parts.append(f"{slot_line.bibs[0] or ''} {slot_line.names[0]}".strip())
+                elif len({s.slot.heat_number for s in line.slots}) > 1:
+                    parts.append(f"heat {slot.heat_number}")
+                return " · ".join(parts)
+    return ""
+
+
+@never_cache
+@desk_required
+def desk_day(request, slug: str):
+    competition = get_object_or_404(Competition, slug=slug)
+    context = _day_context(competition)
+    context["can_move"] = request.user.has_perm("competitions.run_floor")
+    template = (
+        "adjudication/_desk_day_live.html"
+        if request.GET.get("fragment")
+        else "adjudication/desk_day.html"
+    )
+    return render(request, template, context)
+
+
+@require_POST
+@desk_required
+def desk_floor_move(request, slug: str):
+    competition = get_object_or_404(Competition, slug=slug)
+    action = request.POST.get("action", "")
+    try:
+        floor_move(
+            competition=competition,
+            action=action,
+            actor=request.user,
+            round_id=request.POST.get("round"),
+            dance_id=request.POST.get("dance"),
+            heat_number=request.POST.get("heat"),
+            entry_id=request.POST.get("entry"),
+            item_id=request.POST.get("item"),
+        )
+    except FloorRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, f"Floor: {floor_now(competition).label or 'clear'}.")
+    return redirect("adjudication:desk-day", slug=competition.slug)
+
+
+def _int(value, what: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise TimetableRefused(f"Give the {what} as a whole number.") from None
+
+
+@require_POST
+@desk_required
+def desk_timetable_edit(request, slug: str):
+    """Edits of the timetable from the desk: move a line up or down, insert or remove a
+    break, change a round's heat length."""
+    competition = get_object_or_404(Competition, slug=slug)
+    what = request.POST.get("what", "")
+    try:
+        if what == "insert_break":
+            timetable_insert_break(
+                competition=competition,
+                after_position=_int(request.POST.get("after"), "place"),
+                minutes=_int(request.POST.get("minutes"), "length in minutes"),
+                title=request.POST.get("title", ""),
+                actor=request.user,
+            )
+        else:
+            item = TimetableItem.objects.filter(
+                competition=competition, pk=request.POST.get("item") or 0
+            ).first()
+            if item is None:
+                raise TimetableRefused("That line is not in this competition's timetable.")
+            if what in ("up", "down"):
+                timetable_move(
+                    item=item,
+                    to_position=item.position + (-1 if what == "up" else 1),
+                    actor=request.user,
+                )
+            elif what == "remove_break":
+                timetable_remove_break(item=item, actor=request.user)
+            elif what == "heat_seconds":
+                timetable_change(
+                    item=item,
+                    actor=request.user,
+                    heat_seconds=_int(request.POST.get("heat_seconds"), "heat length in seconds"),
+                )
+            else:
+                raise TimetableRefused(f"“{what}” is not a change the timetable knows.")
+    except TimetableRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, "Timetable changed.")
+    return redirect("adjudication:desk-day", slug=competition.slug)
+
+
+# --- The announcer ---------------------------------------------------------------------------
+
+
+def announcer_required(view):
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+        if not request.user.has_perm("competitions.announce"):
+            raise PermissionDenied("The announcer's view is for the MC and the desk.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def announcer_context(competition: Competition) -> dict:
+    """What the MC says next: the heat on the floor with names and clubs, the recalls of
+    the latest published round to read out, and the latest published final in reverse
+    order (last place first), then what comes next."""
+    floor = floor_now(competition)
+    on_floor = []
+    if floor.round_id:
+        members = HeatEntry.objects.filter(
+            heat__round_id=floor.round_id, entry__withdrawn=False
+        ).select_related("entry__competitor", "heat")
+        if floor.entry_id:
+            members = members.filter(entry_id=floor.entry_id)
+        elif floor.heat_number:
+            members = members.filter(heat__number=floor.heat_number)
+        on_floor = sorted(
+            (he.entry.competitor for he in members),
+            key=lambda c: (c.bib is None, c.bib or 0),
+        )
+    published = list(
+        StatusChange.objects.filter(
+            competition=competition, round__isnull=False, to_status=RoundStatus.PUBLISHED
+        )
+        .select_related("round__event")
+        .order_by("-at", "-id")
+    )
+    recalls = final = None
+    for change in published:
+        round_ = change.round
+        is_final = round_.kind == RoundKind.FINAL or not round_.event.is_skating
+        if is_final and final is None:
+            places = list(
+                Placing.objects.filter(round=round_)
+                .select_related("entry__competitor")
+                .order_by("-place", "-entry__competitor__bib")
+            )
+            final = {"round": round_, "places": places}
+        elif not is_final and recalls is None:
+            recalled = list(
+                Placing.objects.filter(round=round_, recalled=True)
+                .select_related("entry__competitor")
+                .order_by("entry__competitor__bib")
+            )
+            recalls = {"round": round_, "recalled": recalled}
+        if recalls and final:
+            break
+    lines = [line for line in timetable_lines(competition) if line.state == "to_come"][:2]
+    return {
+        "competition": competition,
+        "floor": floor,
+        "on_floor": on_floor,
+        "recalls": recalls,
+        "final": final,
+        "upcoming": lines,
+        "zone": zoneinfo.ZoneInfo(competition.timezone),
+    }
+
+
+@never_cache
+@announcer_required
+def announcer(request, slug: str):
+    competition = get_object_or_404(Competition, slug=slug)
+    context = announcer_context(competition)
+    template = (
+        "adjudication/_announcer_live.html"
+        if request.GET.get("fragment")
+        else "adjudication/announcer.html"
+    )
+    return render(request, template, context)

@@ -1,0 +1,445 @@
+"""Moving the floor: what is danced now, what comes next, and the timers.
+
+``floor_move`` is the one way the floor moves (the desk's buttons, the API and the
+commands all call it). Each move is checked, recorded in the floor's trail
+(``FloorMove``) with who and when, and announced to every screen after it commits.
+
+The floor is one row per competition, locked for each move, so two heats are never on
+it at once. Timers are derived from the stored times (``started_at``, ``danced_at``)
+and the event's windows, never kept in a process's memory, so they survive a restart.
+Lateness never refuses a sheet: the desk sees who is late, and the scrutineer decides.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from adjudication.models import Sheet
+from competitions.models import (
+    Competition,
+    Dance,
+    Entry,
+    Floor,
+    FloorMove,
+    FloorPhase,
+    HeatEntry,
+    PanelSeat,
+    Round,
+    RoundStatus,
+    TimetableItem,
+)
+from competitions.services import TransitionRefused, round_transition
+from competitions.timetable import Slot, round_label, round_slots
+from scoring_site.realtime import announce
+
+
+class FloorRefused(Exception):
+    """A move of the floor that may not be made now, with the reason in plain words."""
+
+
+ACTIONS = ("start", "next", "danced", "break", "clear")
+
+
+def _require(actor: User | None) -> None:
+    if actor is not None and not actor.has_perm("competitions.run_floor"):
+        raise FloorRefused("You do not have permission to move the floor.")
+
+
+def floor_get(competition: Competition) -> Floor:
+    floor, _ = Floor.objects.get_or_create(competition=competition)
+    return floor
+
+
+def _lock(competition: Competition) -> Floor:
+    floor_get(competition)
+    return (
+        Floor.objects.select_for_update(of=("self",))
+        .select_related("round__event", "dance", "entry__competitor", "break_item")
+        .get(competition=competition)
+    )
+
+
+def slot_label(round_: Round, dance: Dance | None, heat_number: int | None, entry) -> str:
+    parts = [round_label(round_)]
+    if dance is not None:
+        parts.append(dance.name)
+    if heat_number is not None and (entry is None or round_.heats.count() > 1):
+        parts.append(f"heat {heat_number}")
+    if entry is not None:
+        bib = entry.competitor.bib
+        parts.append(
+            f"{bib} {entry.competitor.display_name}" if bib else entry.competitor.display_name
+        )
+    return " · ".join(parts)
+
+
+def _current(floor: Floor) -> str:
+    if floor.phase == FloorPhase.BREAK and floor.break_item is not None:
+        return floor.break_item.title or "a break"
+    if floor.round is None:
+        return "nothing"
+    return slot_label(floor.round, floor.dance, floor.heat_number, floor.entry)
+
+
+def _record(floor: Floor, action: str, label: str, actor: User | None, at: dt.datetime) -> None:
+    FloorMove.objects.create(
+        competition_id=floor.competition_id,
+        action=action,
+        round=floor.round if action in (FloorMove.Action.START, FloorMove.Action.DANCED) else None,
+        dance=floor.dance,
+        heat_number=floor.heat_number,
+        entry=floor.entry,
+        label=label[:300],
+        actor=actor,
+        at=at,
+    )
+
+
+def _resolve_slot(
+    competition: Competition,
+    *,
+    round_id: Any,
+    dance_id: Any = None,
+    heat_number: Any = None,
+    entry_id: Any = None,
+) -> tuple[Round, Dance | None, int, Entry | None]:
+    def number(value: Any, what: str) -> int | None:
+        if value in (None, ""):
+            return None
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise FloorRefused(f"“{value}” is not a {what}.") from None
+
+    round_pk = number(round_id, "round number")
+    round_ = (
+        Round.objects.select_related("event__competition")
+        .filter(pk=round_pk, event__competition=competition)
+        .first()
+        if round_pk
+        else None
+    )
+    if round_ is None:
+        raise FloorRefused("Choose a round of this competition to put on the floor.")
+    if not HeatEntry.objects.filter(heat__round=round_).exists():
+        raise FloorRefused(
+            f"{round_label(round_)} is not drawn yet: its heats are drawn when the round "
+            "before it closes (or at the close of registration)."
+        )
+    if round_.status in (RoundStatus.CLOSED, RoundStatus.PUBLISHED):
+        raise FloorRefused(
+            f"{round_label(round_)} is {round_.get_status_display().lower()}: it is over."
+        )
+    event = round_.event
+    dance: Dance | None = None
+    entry: Entry | None = None
+    heat = number(heat_number, "heat number")
+    if event.is_skating:
+        dance_pk = number(dance_id, "dance")
+        dance = Dance.objects.filter(pk=dance_pk, event=event).first() if dance_pk else None
+        if dance is None:
+            raise FloorRefused(f"Choose one of the dances of {event.name}.")
+        heats = sorted(set(round_.heats.values_list("number", flat=True)))
+        if heat is None and len(heats) == 1:
+            heat = heats[0]
+        if heat not in heats:
+            raise FloorRefused(
+                f"{round_label(round_)} has heats {', '.join(map(str, heats))}: choose one."
+            )
+    else:
+        entry_pk = number(entry_id, "performance")
+        member = (
+            HeatEntry.objects.select_related("heat", "entry__competitor")
+            .filter(heat__round=round_, entry_id=entry_pk)
+            .first()
+            if entry_pk
+            else None
+        )
+        if member is None:
+            raise FloorRefused(f"Choose a performance of {round_label(round_)}.")
+        if member.entry.withdrawn:
+            raise FloorRefused(f"{member.entry.competitor.display_name} has withdrawn.")
+        entry, heat = member.entry, member.heat.number
+    return round_, dance, heat, entry
+
+
+def _start(floor: Floor, round_: Round, dance, heat: int, entry, actor, at) -> None:
+    if floor.phase == FloorPhase.DANCING:
+        raise FloorRefused(
+            f"{_current(floor)} is on the floor: mark it danced before starting another heat "
+            "(one floor holds one heat at a time)."
+        )
+    if round_.status == RoundStatus.PLANNED:
+        try:
+            round_transition(
+                round=round_, to_status=RoundStatus.OPEN, actor=actor, note="first heat started"
+            )
+        except TransitionRefused as refusal:
+            raise FloorRefused(str(refusal)) from None
+    floor.phase = FloorPhase.DANCING
+    floor.round, floor.dance, floor.heat_number, floor.entry = round_, dance, heat, entry
+    floor.break_item = None
+    floor.started_at, floor.danced_at = at, None
+    floor.save()
+    TimetableItem.objects.filter(round=round_, started_at__isnull=True).update(started_at=at)
+    _record(floor, FloorMove.Action.START, _current(floor), actor, at)
+
+
+def _started_slots(competition: Competition) -> set[tuple]:
+    return {
+        (r, d, h, e)
+        for r, d, h, e in FloorMove.objects.filter(
+            competition=competition, action=FloorMove.Action.START
+        ).values_list("round_id", "dance_id", "heat_number", "entry_id")
+    }
+
+
+def next_on_programme(competition: Competition) -> tuple[TimetableItem, Slot | None] | None:
+    """The next thing to start: the first slot not yet started of the first round still
+    running or to come, or a break not yet taken; ``None`` at the end of the day."""
+    started = _started_slots(competition)
+    for item in (
+        TimetableItem.objects.filter(competition=competition)
+        .select_related("round__event")
+        .order_by("position")
+    ):
+        if item.kind == TimetableItem.Kind.BREAK:
+            if item.started_at is None:
+                return item, None
+            continue
+        if item.round.status in (RoundStatus.CLOSED, RoundStatus.PUBLISHED):
+            continue
+        slots = round_slots(item.round)
+        if not slots:
+            return item, None  # to be drawn: the floor waits for it
+        for slot in slots:
+            if slot.key not in started:
+                return item, slot
+    return None
+
+
+@transaction.atomic
+def floor_move(
+    *,
+    competition: Competition,
+    action: str,
+    actor: User | None,
+    round_id: Any = None,
+    dance_id: Any = None,
+    heat_number: Any = None,
+    entry_id: Any = None,
+    item_id: Any = None,
+    at: dt.datetime | None = None,
+) -> Floor:
+    """Move the floor, or raise ``FloorRefused`` saying why.
+
+    ``start``: put a heat of a dance (or a performance) on the floor, opening its round
+    if it is the first; ``next``: start what the timetable says comes next; ``danced``:
+    the heat on the floor is over (the scoring window opens); ``break``: start a break of
+    the timetable; ``clear``: nothing on the floor."""
+    _require(actor)
+    if action not in ACTIONS:
+        raise FloorRefused(f"“{action}” is not a move of the floor ({', '.join(ACTIONS)}).")
+    at = at or timezone.now()
+    floor = _lock(competition)
+    if action == "start":
+        round_, dance, heat, entry = _resolve_slot(
+            competition,
+            round_id=round_id,
+            dance_id=dance_id,
+            heat_number=heat_number,
+            entry_id=entry_id,
+        )
+        _start(floor, round_, dance, heat, entry, actor, at)
+    elif action == "next":
+        if floor.phase == FloorPhase.DANCING:
+            raise FloorRefused(
+                f"{_current(floor)} is on the floor: mark it danced before starting the next."
+            )
+        following = next_on_programme(competition)
+        if following is None:
+            raise FloorRefused("Nothing is left on the timetable.")
+        item, slot = following
+        if item.kind == TimetableItem.Kind.BREAK:
+            _start_break(floor, item, actor, at)
+        elif slot is None:
+            raise FloorRefused(
+                f"{round_label(item.round)} is next but not drawn yet: close the round before "
+                "it first."
+            )
+        else:
+            round_, dance, heat, entry = _resolve_slot(
+                competition,
+                round_id=slot.round_id,
+                dance_id=slot.dance_id,
+                heat_number=slot.heat_number,
+                entry_id=slot.entry_id,
+            )
+            _start(floor, round_, dance, heat, entry, actor, at)
+    elif action == "danced":
+        if floor.phase != FloorPhase.DANCING:
+            raise FloorRefused("No heat is on the floor to mark as danced.")
+        floor.phase, floor.danced_at = FloorPhase.DANCED, at
+        floor.save()
+        _record(floor, FloorMove.Action.DANCED, _current(floor), actor, at)
+    elif action == "break":
+        item = (
+            TimetableItem.objects.filter(
+                pk=item_id, competition=competition, kind=TimetableItem.Kind.BREAK
+            ).first()
+            if str(item_id or "").isdigit()
+            else None
+        )
+        if item is None:
+            raise FloorRefused("Choose a break of this competition's timetable.")
+        if floor.phase == FloorPhase.DANCING:
+            raise FloorRefused(f"{_current(floor)} is on the floor: mark it danced first.")
+        if item.started_at is not None:
+            raise FloorRefused(f"{item.title or 'That break'} has already been taken.")
+        _start_break(floor, item, actor, at)
+    else:  # clear
+        if floor.phase == FloorPhase.DANCING:
+            raise FloorRefused(f"{_current(floor)} is on the floor: mark it danced first.")
+        if floor.phase == FloorPhase.IDLE:
+            raise FloorRefused("The floor is already clear.")
+        label = _current(floor)
+        floor.phase, floor.break_item = FloorPhase.IDLE, None
+        floor.round = floor.dance = floor.entry = None
+        floor.heat_number = floor.started_at = floor.danced_at = None
+        floor.save()
+        _record(floor, FloorMove.Action.CLEAR, f"after {label}", actor, at)
+    announce(competition.pk, "floor", {"phase": floor.phase})
+    return floor
+
+
+def _start_break(floor: Floor, item: TimetableItem, actor, at) -> None:
+    floor.phase, floor.break_item = FloorPhase.BREAK, item
+    floor.round = floor.dance = floor.entry = None
+    floor.heat_number, floor.started_at, floor.danced_at = None, at, None
+    floor.save()
+    item.started_at = at
+    item.save(update_fields=["started_at"])
+    _record(floor, FloorMove.Action.BREAK, item.title or "Break", actor, at)
+
+
+# --- Timers and lateness ---------------------------------------------------------------------
+
+
+@dataclass
+class FloorNow:
+    """What is on the floor with its timers, as every screen shows it."""
+
+    phase: str
+    label: str = ""
+    round_id: int | None = None
+    dance_id: int | None = None
+    heat_number: int | None = None
+    entry_id: int | None = None
+    started_at: dt.datetime | None = None
+    danced_at: dt.datetime | None = None
+    performance_ends_at: dt.datetime | None = None
+    scoring_ends_at: dt.datetime | None = None
+    break_ends_at: dt.datetime | None = None
+    late: list[str] = field(default_factory=list)  # judges' letters past the window
+
+    def as_dict(self) -> dict[str, Any]:
+        def iso(value):
+            return value.isoformat() if value else None
+
+        return {
+            "phase": self.phase,
+            "label": self.label,
+            "round": self.round_id,
+            "dance": self.dance_id,
+            "heat": self.heat_number,
+            "entry": self.entry_id,
+            "started_at": iso(self.started_at),
+            "danced_at": iso(self.danced_at),
+            "performance_ends_at": iso(self.performance_ends_at),
+            "scoring_ends_at": iso(self.scoring_ends_at),
+            "break_ends_at": iso(self.break_ends_at),
+            "late": self.late,
+        }
+
+
+def floor_read(competition: Competition) -> Floor | None:
+    return (
+        Floor.objects.select_related("round__event", "dance", "entry__competitor", "break_item")
+        .filter(competition=competition)
+        .first()
+    )
+
+
+def floor_now(
+    competition: Competition,
+    *,
+    now: dt.datetime | None = None,
+    floor: Floor | None | bool = False,
+    with_late: bool = True,
+) -> FloorNow:
+    """The floor and its timers at ``now``; ``late`` lists the judges whose sheet for the
+    part on the floor is still missing after its scoring window (in letter order).
+    Public screens leave lateness out (``with_late=False``)."""
+    now = now or timezone.now()
+    if floor is False:
+        floor = floor_read(competition)
+    if floor is None or floor.phase == FloorPhase.IDLE:
+        return FloorNow(phase=FloorPhase.IDLE)
+    if floor.phase == FloorPhase.BREAK:
+        item = floor.break_item
+        return FloorNow(
+            phase=floor.phase,
+            label=(item.title if item else "") or "Break",
+            started_at=floor.started_at,
+            break_ends_at=(
+                floor.started_at + dt.timedelta(minutes=item.minutes)
+                if item and floor.started_at and item.minutes
+                else None
+            ),
+        )
+    event = floor.round.event
+    out = FloorNow(
+        phase=floor.phase,
+        label=_current(floor),
+        round_id=floor.round_id,
+        dance_id=floor.dance_id,
+        heat_number=floor.heat_number,
+        entry_id=floor.entry_id,
+        started_at=floor.started_at,
+        danced_at=floor.danced_at,
+    )
+    if event.performance_seconds and floor.started_at:
+        out.performance_ends_at = floor.started_at + dt.timedelta(seconds=event.performance_seconds)
+    if event.scoring_seconds and floor.danced_at:
+        out.scoring_ends_at = floor.danced_at + dt.timedelta(seconds=event.scoring_seconds)
+        if with_late and now >= out.scoring_ends_at and _part_complete_on_floor(floor):
+            out.late = _missing_letters(floor)
+    return out
+
+
+def _part_complete_on_floor(floor: Floor) -> bool:
+    """A dance's sheet covers all its heats: judges owe it once its last heat is danced."""
+    if floor.entry_id is not None:
+        return True
+    last = max(floor.round.heats.values_list("number", flat=True), default=floor.heat_number)
+    return floor.heat_number == last
+
+
+def _missing_letters(floor: Floor) -> list[str]:
+    panel = dict(
+        PanelSeat.objects.filter(event_id=floor.round.event_id).values_list(
+            "judge_id", "judge__letter"
+        )
+    )
+    sent = set(
+        Sheet.objects.filter(
+            round_id=floor.round_id, dance_id=floor.dance_id, entry_id=floor.entry_id
+        ).values_list("judge_id", flat=True)
+    )
+    return sorted(letter for judge_id, letter in panel.items() if judge_id not in sent)

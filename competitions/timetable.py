@@ -1,0 +1,581 @@
+"""The day's programme: building the timetable from the round plans, editing it, and
+estimating when each heat starts as the day runs late or early.
+
+A timetable is an ordered list of lines (``TimetableItem``): rounds and breaks. Under a
+round the heats are listed in the order they are danced: every heat of the first dance,
+then every heat of the next (dancesport), or each performance in its running order
+(criteria). Rounds whose heats are not drawn yet (they wait for an earlier round's
+recalls) are estimated from the planned number of couples and shown as to be drawn.
+
+Estimates are derived, never stored: from the competition's start time, each line's
+length, and what the floor's trail (``FloorMove``) says really happened. Once the day
+has begun, nothing still to come is estimated before now.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+from competitions.models import (
+    Competition,
+    Dance,
+    Entry,
+    EntryStatus,
+    Floor,
+    FloorMove,
+    FloorPhase,
+    HeatEntry,
+    Round,
+    RoundKind,
+    RoundStatus,
+    TimetableItem,
+)
+
+
+class TimetableRefused(Exception):
+    """A change to the timetable that may not be made, with the reason in plain words."""
+
+
+def _require(actor: User | None) -> None:
+    if actor is not None and not actor.has_perm("competitions.run_floor"):
+        raise TimetableRefused("You do not have permission to change the timetable.")
+
+
+# --- Slots: the units the floor moves through ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One heat of one dance, or one performance (criteria)."""
+
+    round_id: int
+    dance_id: int | None = None
+    heat_number: int | None = None
+    entry_id: int | None = None
+
+    @property
+    def key(self) -> tuple[int, int | None, int | None, int | None]:
+        return (self.round_id, self.dance_id, self.heat_number, self.entry_id)
+
+
+@dataclass
+class SlotLine:
+    slot: Slot
+    dance: str = ""
+    bibs: list[int | None] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    clubs: list[str] = field(default_factory=list)
+    starts: dt.datetime | None = None
+    state: str = "to_come"  # to_come | on_floor | danced | skipped
+
+    @property
+    def entries(self) -> list[tuple[int | None, str, str]]:
+        return list(zip(self.bibs, self.names, self.clubs, strict=True))
+
+
+@dataclass
+class ItemLine:
+    item: TimetableItem
+    label: str
+    starts: dt.datetime | None
+    ends: dt.datetime | None
+    state: str  # to_come | on_floor | done
+    drawn: bool = True
+    slot_seconds: int = 0
+    estimated_slots: int = 0
+    slots: list[SlotLine] = field(default_factory=list)
+
+    @property
+    def is_break(self) -> bool:
+        return self.item.kind == TimetableItem.Kind.BREAK
+
+
+def round_label(round_: Round) -> str:
+    return f"{round_.event.name} – {round_.get_kind_display()}"
+
+
+def day_start(competition: Competition) -> dt.datetime:
+    zone = zoneinfo.ZoneInfo(competition.timezone)
+    return dt.datetime.combine(competition.starts_on, competition.day_starts_at, tzinfo=zone)
+
+
+def _planned_entrants(round_: Round, previous: Round | None, entered: int) -> int:
+    if previous is not None and previous.recall_count:
+        return previous.recall_count
+    return entered
+
+
+@dataclass
+class _Loaded:
+    items: list[TimetableItem]
+    dances: dict[int, list[Dance]]
+    heat_entries: dict[int, list[HeatEntry]]
+    previous: dict[int, Round | None]
+    entered: dict[int, int]
+
+
+def _load(competition: Competition) -> _Loaded:
+    items = list(
+        TimetableItem.objects.filter(competition=competition)
+        .select_related("round__event")
+        .order_by("position")
+    )
+    if not items:
+        return _Loaded([], {}, {}, {}, {})
+    round_ids = [i.round_id for i in items if i.round_id]
+    event_ids = {i.round.event_id for i in items if i.round_id}
+    dances: dict[int, list[Dance]] = defaultdict(list)
+    for dance in Dance.objects.filter(event_id__in=event_ids).order_by("position", "id"):
+        dances[dance.event_id].append(dance)
+    heat_entries: dict[int, list[HeatEntry]] = defaultdict(list)
+    for he in (
+        HeatEntry.objects.filter(heat__round_id__in=round_ids)
+        .select_related("heat", "entry__competitor")
+        .order_by("heat__number", "position", "entry__competitor__bib", "id")
+    ):
+        heat_entries[he.heat.round_id].append(he)
+    rounds = list(Round.objects.filter(event_id__in=event_ids).order_by("event_id", "position"))
+    previous: dict[int, Round | None] = {}
+    last: dict[int, Round] = {}
+    for r in rounds:
+        previous[r.pk] = last.get(r.event_id)
+        last[r.event_id] = r
+    entered: dict[int, int] = defaultdict(int)
+    for event_id in Entry.objects.filter(
+        event_id__in=event_ids, status=EntryStatus.ENTERED, withdrawn=False
+    ).values_list("event_id", flat=True):
+        entered[event_id] += 1
+    return _Loaded(items, dances, heat_entries, previous, entered)
+
+
+def _round_slots(round_: Round, loaded: _Loaded) -> tuple[list[SlotLine], bool, int]:
+    """The round's slots in floor order, whether its heats are drawn, and (when not) how
+    many slots the plan expects."""
+    event = round_.event
+    members = loaded.heat_entries.get(round_.pk, [])
+    if not members:
+        entrants = _planned_entrants(
+            round_, loaded.previous.get(round_.pk), loaded.entered.get(event.pk, 0)
+        )
+        if event.is_skating:
+            heats = (
+                1
+                if round_.kind == RoundKind.FINAL
+                else max(1, -(-entrants // max(1, event.max_per_heat)))
+            )
+            return [], False, heats * max(1, len(loaded.dances.get(event.pk, [])))
+        return [], False, entrants
+    lines: list[SlotLine] = []
+    if event.is_skating:
+        heats: dict[int, list[HeatEntry]] = defaultdict(list)
+        for he in members:
+            heats[he.heat.number].append(he)
+        for dance in loaded.dances.get(event.pk, []):
+            for number in sorted(heats):
+                dancing = [he for he in heats[number] if not he.entry.withdrawn]
+                dancing.sort(
+                    key=lambda he: (he.entry.competitor.bib is None, he.entry.competitor.bib or 0)
+                )
+                lines.append(
+                    SlotLine(
+                        slot=Slot(round_.pk, dance.pk, number, None),
+                        dance=dance.name,
+                        bibs=[he.entry.competitor.bib for he in dancing],
+                        names=[he.entry.competitor.display_name for he in dancing],
+                        clubs=[he.entry.competitor.club for he in dancing],
+                    )
+                )
+    else:
+        for he in members:
+            if he.entry.withdrawn:
+                continue
+            lines.append(
+                SlotLine(
+                    slot=Slot(round_.pk, None, he.heat.number, he.entry_id),
+                    bibs=[he.entry.competitor.bib],
+                    names=[he.entry.competitor.display_name],
+                    clubs=[he.entry.competitor.club],
+                )
+            )
+    return lines, True, len(lines)
+
+
+def round_slots(round_: Round) -> list[Slot]:
+    """The slots of one drawn round, in the order they are danced."""
+    loaded = _Loaded([], defaultdict(list), defaultdict(list), {}, {})
+    for dance in Dance.objects.filter(event_id=round_.event_id).order_by("position", "id"):
+        loaded.dances[round_.event_id].append(dance)
+    loaded.heat_entries[round_.pk] = list(
+        HeatEntry.objects.filter(heat__round=round_)
+        .select_related("heat", "entry__competitor")
+        .order_by("heat__number", "position", "entry__competitor__bib", "id")
+    )
+    lines, _, _ = _round_slots(round_, loaded)
+    return [line.slot for line in lines]
+
+
+def _moves(competition: Competition):
+    started: dict[tuple, dt.datetime] = {}
+    danced: dict[tuple, dt.datetime] = {}
+    for move in FloorMove.objects.filter(
+        competition=competition, action__in=[FloorMove.Action.START, FloorMove.Action.DANCED]
+    ).order_by("at", "id"):
+        key = (move.round_id, move.dance_id, move.heat_number, move.entry_id)
+        if move.action == FloorMove.Action.START:
+            started.setdefault(key, move.at)
+        else:
+            danced[key] = move.at
+    return started, danced
+
+
+_UNREAD = object()
+
+
+def timetable_lines(
+    competition: Competition, *, now: dt.datetime | None = None, floor: Any = _UNREAD
+) -> list[ItemLine]:
+    """The timetable with estimated start times, re-estimated from what really happened.
+
+    A fixed number of queries whatever the size of the programme (pass ``floor`` when
+    it has been read already)."""
+    now = now or timezone.now()
+    loaded = _load(competition)
+    if not loaded.items:
+        return []
+    started, danced = _moves(competition)
+    if floor is _UNREAD:
+        floor = Floor.objects.filter(competition=competition).first()
+    day_begun = bool(started) or (floor is not None and floor.phase != FloorPhase.IDLE)
+    cursor = day_start(competition)
+    lines: list[ItemLine] = []
+
+    def earliest(at: dt.datetime) -> dt.datetime:
+        return max(at, now) if day_begun else at
+
+    for item in loaded.items:
+        if item.not_before is not None and cursor < item.not_before:
+            cursor = item.not_before
+        if item.kind == TimetableItem.Kind.BREAK:
+            length = dt.timedelta(minutes=item.minutes or 0)
+            on_now = floor is not None and floor.break_item_id == item.pk
+            if on_now and floor.phase == FloorPhase.BREAK:
+                starts = item.started_at or cursor
+                ends = max(starts + length, now)
+                state = "on_floor"
+            elif item.started_at is not None:
+                starts, ends, state = item.started_at, item.started_at + length, "done"
+                following = [i for i in loaded.items if i.position > item.position and i.started_at]
+                if following:
+                    ends = min(ends, following[0].started_at)
+            else:
+                starts = earliest(cursor)
+                ends, state = starts + length, "to_come"
+            cursor = max(cursor, ends)
+            lines.append(ItemLine(item, item.title or "Break", starts, ends, state, slot_seconds=0))
+            continue
+        round_ = item.round
+        seconds = item.heat_seconds or round_.event.slot_seconds
+        slots, drawn, count = _round_slots(round_, loaded)
+        closed = round_.status in (RoundStatus.CLOSED, RoundStatus.PUBLISHED)
+        item_start: dt.datetime | None = None
+        for line in slots:
+            key = line.slot.key
+            on_floor = (
+                floor is not None
+                and floor.phase in (FloorPhase.DANCING, FloorPhase.DANCED)
+                and (floor.round_id, floor.dance_id, floor.heat_number, floor.entry_id) == key
+            )
+            if key in danced:
+                line.starts = started.get(key, danced[key])
+                line.state = "on_floor" if on_floor else "danced"
+                cursor = max(cursor, danced[key])
+            elif on_floor:
+                line.starts = floor.started_at
+                line.state = "on_floor"
+                cursor = max(cursor, now, floor.started_at + dt.timedelta(seconds=seconds))
+            elif key in started:
+                line.starts, line.state = started[key], "danced"
+                cursor = max(cursor, started[key] + dt.timedelta(seconds=seconds))
+            elif closed:
+                line.state = "skipped"
+            else:
+                line.starts = earliest(cursor)
+                cursor = line.starts + dt.timedelta(seconds=seconds)
+            if item_start is None and line.starts is not None:
+                item_start = line.starts
+        if not drawn and not closed:
+            item_start = earliest(cursor)
+            cursor = item_start + dt.timedelta(seconds=seconds * count)
+        if item_start is None:
+            item_start = item.started_at or cursor
+        if closed:
+            state = "done"
+        elif any(line.state == "on_floor" for line in slots) or round_.status == RoundStatus.OPEN:
+            state = "on_floor"
+        else:
+            state = "to_come"
+        lines.append(
+            ItemLine(
+                item,
+                round_label(round_),
+                item_start,
+                cursor,
+                state,
+                drawn=drawn,
+                slot_seconds=seconds,
+                estimated_slots=count,
+                slots=slots,
+            )
+        )
+    return lines
+
+
+# --- Building ------------------------------------------------------------------------------
+
+
+def _stage_key(round_: Round, rounds_in_event: int) -> tuple[int, int, int, int]:
+    # Earlier rounds of every event first, finals last: all rounds ``k`` steps before
+    # their event's final dance together, in programme order.
+    return (
+        -(rounds_in_event - round_.position),
+        round_.event.position,
+        round_.event_id,
+        round_.position,
+    )
+
+
+@transaction.atomic
+def timetable_sync(*, competition: Competition) -> list[TimetableItem]:
+    """Give every round of the competition a line in the timetable.
+
+    An empty timetable is built whole: earlier rounds of every event first and the
+    finals last, each stage in programme order. Rounds added later (a re-planned event)
+    are placed after the last line of their event's earlier rounds, or at the end. Gaps
+    left by removed rounds are closed. Nothing that has started moves."""
+    Competition.objects.select_for_update().filter(pk=competition.pk).first()
+    rounds = list(
+        Round.objects.filter(event__competition=competition)
+        .select_related("event")
+        .order_by("event__position", "event_id", "position")
+    )
+    counts: dict[int, int] = defaultdict(int)
+    for r in rounds:
+        counts[r.event_id] += 1
+    have = set(
+        TimetableItem.objects.filter(competition=competition, round__isnull=False).values_list(
+            "round_id", flat=True
+        )
+    )
+    missing = sorted(
+        (r for r in rounds if r.pk not in have), key=lambda r: _stage_key(r, counts[r.event_id])
+    )
+    items = list(TimetableItem.objects.filter(competition=competition).order_by("position"))
+    for round_ in missing:
+        new = TimetableItem(competition=competition, kind=TimetableItem.Kind.ROUND, round=round_)
+        if items:
+            # After the event's latest earlier round if it has one in the timetable.
+            earlier = [
+                n
+                for n, i in enumerate(items)
+                if i.round_id
+                and i.round_id in {r.pk for r in rounds if r.event_id == round_.event_id}
+                and next(r for r in rounds if r.pk == i.round_id).position < round_.position
+            ]
+            at = (earlier[-1] + 1) if earlier else len(items)
+            # never before something that has started
+            started = [n for n, i in enumerate(items) if i.started_at is not None]
+            if started:
+                at = max(at, started[-1] + 1)
+            items.insert(at, new)
+        else:
+            items.append(new)
+    _renumber(competition, items)
+    return items
+
+
+def _renumber(competition: Competition, items: list[TimetableItem]) -> None:
+    TimetableItem.objects.filter(competition=competition).update(position=F("position") + 100000)
+    for position, item in enumerate(items, start=1):
+        item.position = position
+        if item.pk is None:
+            item.save()
+        else:
+            TimetableItem.objects.filter(pk=item.pk).update(position=position)
+
+
+# --- Editing ------------------------------------------------------------------------------
+
+
+def _locked_items(competition: Competition) -> list[TimetableItem]:
+    Competition.objects.select_for_update().filter(pk=competition.pk).first()
+    return list(
+        TimetableItem.objects.filter(competition=competition)
+        .select_related("round__event")
+        .order_by("position")
+    )
+
+
+def _is_past(item: TimetableItem) -> bool:
+    if item.started_at is not None:
+        return True
+    return item.round_id is not None and item.round.status != RoundStatus.PLANNED
+
+
+def _describe(item: TimetableItem) -> str:
+    if item.round_id is None:
+        return item.title or "The break"
+    return round_label(item.round)
+
+
+@transaction.atomic
+def timetable_move(*, item: TimetableItem, to_position: int, actor: User | None) -> TimetableItem:
+    """Move a line that has not started to another place among the lines still to come."""
+    _require(actor)
+    items = _locked_items(item.competition)
+    current = next((i for i in items if i.pk == item.pk), None)
+    if current is None:
+        raise TimetableRefused("That line is no longer in the timetable.")
+    if _is_past(current):
+        raise TimetableRefused(f"{_describe(current)} has started: it can no longer be moved.")
+    if not 1 <= to_position <= len(items):
+        raise TimetableRefused(f"Choose a place between 1 and {len(items)}.")
+    rest = [i for i in items if i.pk != current.pk]
+    rest.insert(to_position - 1, current)
+    last_past = max((n for n, i in enumerate(rest) if _is_past(i)), default=-1)
+    if rest.index(current) <= last_past:
+        raise TimetableRefused(
+            f"{_describe(current)} cannot go before {_describe(rest[last_past])}, which has "
+            "already started."
+        )
+    if current.round_id:
+        for n, other in enumerate(rest):
+            if (
+                other.round_id
+                and other.round.event_id == current.round.event_id
+                and other.pk != current.pk
+            ):
+                before = n < rest.index(current)
+                if before != (other.round.position < current.round.position):
+                    raise TimetableRefused(
+                        f"{round_label(current.round)} must come "
+                        f"{'after' if other.round.position < current.round.position else 'before'}"
+                        f" {round_label(other.round)}."
+                    )
+    _renumber(item.competition, rest)
+    current.refresh_from_db()
+    return current
+
+
+@transaction.atomic
+def timetable_insert_break(
+    *,
+    competition: Competition,
+    after_position: int,
+    minutes: int,
+    title: str,
+    actor: User | None,
+) -> TimetableItem:
+    """Insert a break after line ``after_position`` (0: at the very start)."""
+    _require(actor)
+    items = _locked_items(competition)
+    title = (title or "").strip()
+    if len(title) > 120:
+        raise TimetableRefused("Keep the break's title to 120 characters.")
+    if not isinstance(minutes, int) or not 1 <= minutes <= 600:
+        raise TimetableRefused("A break lasts between 1 and 600 minutes.")
+    if not 0 <= after_position <= len(items):
+        raise TimetableRefused(f"Choose a place between 0 and {len(items)}.")
+    following = items[after_position:]
+    if any(_is_past(i) for i in following):
+        raise TimetableRefused(
+            "A break cannot be inserted into the part of the day that has already happened."
+        )
+    new = TimetableItem(
+        competition=competition,
+        kind=TimetableItem.Kind.BREAK,
+        title=title or "Break",
+        minutes=minutes,
+    )
+    items.insert(after_position, new)
+    _renumber(competition, items)
+    return new
+
+
+@transaction.atomic
+def timetable_remove_break(*, item: TimetableItem, actor: User | None) -> None:
+    _require(actor)
+    items = _locked_items(item.competition)
+    current = next((i for i in items if i.pk == item.pk), None)
+    if current is None:
+        raise TimetableRefused("That line is no longer in the timetable.")
+    if current.kind != TimetableItem.Kind.BREAK:
+        raise TimetableRefused("Only breaks can be removed; rounds follow their event's plan.")
+    if _is_past(current):
+        raise TimetableRefused(f"{_describe(current)} has started: it can no longer be removed.")
+    current.delete()
+    _renumber(item.competition, [i for i in items if i.pk != current.pk])
+
+
+@transaction.atomic
+def timetable_change(
+    *,
+    item: TimetableItem,
+    actor: User | None,
+    heat_seconds: int | None = None,
+    minutes: int | None = None,
+    title: str | None = None,
+    not_before: dt.datetime | None | str = "keep",
+) -> TimetableItem:
+    """Change a line's heat length, a break's length or title, or its earliest start.
+
+    A finished line is history and cannot change; the line on the floor may change its
+    heat length (only its heats still to come are re-estimated)."""
+    _require(actor)
+    _locked_items(item.competition)
+    current = TimetableItem.objects.select_related("round__event").get(pk=item.pk)
+    done = (
+        current.round_id is not None
+        and current.round.status in (RoundStatus.CLOSED, RoundStatus.PUBLISHED)
+    ) or (current.round_id is None and current.started_at is not None)
+    if done:
+        raise TimetableRefused(f"{_describe(current)} is over: the past cannot be edited.")
+    fields: list[str] = []
+    if heat_seconds is not None:
+        if current.kind != TimetableItem.Kind.ROUND:
+            raise TimetableRefused("A break has a length in minutes, not a heat length.")
+        if not 10 <= heat_seconds <= 3600:
+            raise TimetableRefused("A heat lasts between 10 and 3600 seconds.")
+        current.heat_seconds = heat_seconds
+        fields.append("heat_seconds")
+    if minutes is not None or title is not None:
+        if current.kind != TimetableItem.Kind.BREAK:
+            raise TimetableRefused("Only a break has a length in minutes and a title.")
+        if current.started_at is not None:
+            raise TimetableRefused(f"{_describe(current)} has started: it cannot be changed.")
+        if minutes is not None:
+            if not 1 <= minutes <= 600:
+                raise TimetableRefused("A break lasts between 1 and 600 minutes.")
+            current.minutes = minutes
+            fields.append("minutes")
+        if title is not None:
+            if len(title.strip()) > 120:
+                raise TimetableRefused("Keep the break's title to 120 characters.")
+            current.title = title.strip() or "Break"
+            fields.append("title")
+    if not_before != "keep":
+        if _is_past(current):
+            raise TimetableRefused(f"{_describe(current)} has started: its start is history.")
+        current.not_before = not_before
+        fields.append("not_before")
+    if fields:
+        current.save(update_fields=fields)
+    return current

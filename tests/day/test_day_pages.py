@@ -1,0 +1,169 @@
+"""The day at the desk (floor controls, timetable and its editing), the announcer's
+view and the printed running order, through their pages."""
+
+import pytest
+from django.urls import reverse
+from django.utils.html import escape
+
+from adjudication.floor import floor_move
+from adjudication.simulation import competition_simulate
+from competitions.models import Floor, FloorMove, TimetableItem
+from tests.day.helpers import build_programme
+from tests.factories.accounts import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def programme():
+    return build_programme(timers=True)
+
+
+def login(client, role):
+    client.force_login(UserFactory(roles=[role]))
+    return client
+
+
+def day_url(p):
+    return reverse("adjudication:desk-day", args=[p.competition.slug])
+
+
+def test_the_day_page_shows_the_floor_and_the_timetable_with_estimates(client, programme):
+    response = login(client, "scrutineer").get(day_url(programme))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Nothing on the floor." in page
+    assert "Start next: Adult Latin – First round · Samba · heat 1" in page
+    assert "Adult Latin – Final" in page and "to be drawn" in page
+    assert "09:00" in page
+
+
+def test_the_day_page_is_for_the_desk(client, programme):
+    assert client.get(day_url(programme)).status_code == 302  # to the sign-in
+    assert login(client, "judge").get(day_url(programme)).status_code == 403
+    assert login(client, "announcer").get(day_url(programme)).status_code == 403
+
+
+def test_the_desk_moves_the_floor_and_sees_the_trail(client, programme):
+    login(client, "chairman")
+    move_url = reverse("adjudication:desk-floor-move", args=[programme.competition.slug])
+
+    response = client.post(move_url, {"action": "next"}, follow=True)
+
+    page = response.content.decode()
+    floor = Floor.objects.get(competition=programme.competition)
+    assert (floor.phase, floor.dance.name, floor.heat_number) == ("dancing", "Samba", 1)
+    assert "Floor: Adult Latin – First round · Samba · heat 1." in page
+    assert "Mark danced" in page
+    client.post(move_url, {"action": "danced"})
+    assert FloorMove.objects.filter(competition=programme.competition).count() == 2
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"action": "jump"}, "is not a move of the floor"),
+        ({"action": "start", "round": "x"}, "is not a round number"),
+        ({"action": "danced"}, "No heat is on the floor"),
+        ({"action": "break", "item": "999999"}, "Choose a break"),
+    ],
+)
+def test_bad_floor_moves_are_refused_with_a_message_and_nothing_written(
+    client, programme, data, message
+):
+    login(client, "scrutineer")
+    url = reverse("adjudication:desk-floor-move", args=[programme.competition.slug])
+
+    response = client.post(url, data, follow=True)
+
+    assert message in response.content.decode()
+    assert not FloorMove.objects.exists()
+
+
+def test_a_judge_cannot_move_the_floor(client, programme):
+    login(client, "judge")
+    url = reverse("adjudication:desk-floor-move", args=[programme.competition.slug])
+
+    assert client.post(url, {"action": "next"}).status_code == 403
+    assert not FloorMove.objects.exists()
+
+
+def test_the_timetable_is_edited_from_the_desk(client, programme):
+    login(client, "scrutineer")
+    url = reverse("adjudication:desk-timetable-edit", args=[programme.competition.slug])
+    pageant = TimetableItem.objects.get(round__event=programme.pageant)
+
+    client.post(url, {"what": "up", "item": pageant.pk})
+    client.post(url, {"what": "insert_break", "after": 0, "minutes": 10, "title": "Warm-up"})
+    response = client.post(
+        url, {"what": "heat_seconds", "item": pageant.pk, "heat_seconds": "abc"}, follow=True
+    )
+
+    assert "Give the heat length in seconds as a whole number." in response.content.decode()
+    order = list(
+        TimetableItem.objects.filter(competition=programme.competition).values_list(
+            "title", "round__event__name"
+        )
+    )
+    assert order[0] == ("Warm-up", None)
+    assert order[3] == ("", "Pageant")
+
+
+def test_the_announcer_reads_the_heat_then_the_results_in_reverse_order(client, programme):
+    floor_move(competition=programme.competition, action="next", actor=None)
+    login(client, "announcer")
+    url = reverse("adjudication:announcer", args=[programme.competition.slug])
+
+    page = client.get(url).content.decode()
+    heat = [
+        he.entry.competitor
+        for he in Floor.objects.get(competition=programme.competition)
+        .round.heats.get(number=1)
+        .heat_entries.select_related("entry__competitor")
+    ]
+    assert "Adult Latin – First round · Samba · heat 1" in page
+    for competitor in heat:
+        assert escape(competitor.display_name) in page
+
+    floor_move(competition=programme.competition, action="danced", actor=None)
+    floor_move(competition=programme.competition, action="clear", actor=None)
+    competition_simulate(competition=programme.competition, seed=5)
+    page = client.get(url + "?fragment=1").content.decode()
+    assert "Results to read, last place first" in page
+    from adjudication.models import Placing
+
+    final = Placing.objects.filter(
+        round__event=programme.pageant, round__kind="final"
+    ).select_related("entry__competitor")
+    names = [escape(p.entry.competitor.display_name) for p in sorted(final, key=lambda p: -p.place)]
+    positions = [page.index(name) for name in names]
+    assert positions == sorted(positions)  # last place read first, the winner last
+
+
+def test_the_announcer_view_is_not_public(client, programme):
+    url = reverse("adjudication:announcer", args=[programme.competition.slug])
+
+    assert client.get(url).status_code == 302
+    assert login(client, "judge").get(url).status_code == 403
+
+
+def test_the_printed_running_order_lists_every_heat_with_names(client, programme):
+    url = reverse("competitions:running-order", args=[programme.competition.slug])
+
+    page = client.get(url).content.decode()
+
+    assert "running order" in page and "@media print" not in page
+    assert "Samba · heat 2" in page
+    assert "Heats to be drawn after the round before." in page
+    for entry in programme.pageant.entries.select_related("competitor"):
+        assert entry.competitor.display_name in page
+
+
+def test_the_running_order_of_a_draft_competition_is_not_public(client):
+    from tests.factories.competitions import CompetitionFactory
+
+    draft = CompetitionFactory()
+    url = reverse("competitions:running-order", args=[draft.slug])
+
+    assert client.get(url).status_code == 404
