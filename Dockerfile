@@ -53,8 +53,8 @@ RUN SECRET_KEY="build-only-collectstatic-key-never-used-at-run-time-0000000000" 
     ALLOWED_HOSTS=localhost \
     python manage.py collectstatic --noinput \
  && python -m compileall -q /app \
- && mkdir -p /app/data /app/beat \
- && chown podium:podium /app/data /app/beat
+ && mkdir -p /app/data/backups /app/beat \
+ && chown podium:podium /app/data /app/data/backups /app/beat
 
 USER podium
 

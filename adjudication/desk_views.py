@@ -11,13 +11,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from adjudication import tabulation
+from adjudication.exports import export_build
 from adjudication.models import MarkChange, RecallDecision, Sheet, TabletSession
 from adjudication.services import (
     ScoringError,
@@ -250,3 +252,29 @@ def desk_tablet_revoke(request, tablet_id: int):
         raise PermissionDenied(str(refusal)) from None
     messages.success(request, f"Tablet of judge {tablet.judge.letter} signed out.")
     return redirect("adjudication:desk-competition", tablet.judge.competition.slug)
+
+
+@never_cache
+@desk_required
+@require_safe
+def desk_print(request, slug: str, report: str):
+    """The printed reports for the desk: every round so far (published or not), for
+    the whole competition or one event (``?event=<id>``)."""
+    if report not in ("results", "judges", "running-order"):
+        raise Http404("No such report.")
+    competition = get_object_or_404(Competition, slug=slug)
+    event_ids = None
+    if request.GET.get("event"):
+        event = get_object_or_404(competition.events, pk=_int_or_404(request.GET["event"]))
+        event_ids = [event.pk]
+    data = export_build(competition, fmt="pdf", event_ids=event_ids, report=report)
+    response = HttpResponse(data, content_type="application/pdf")
+    suffix = f"-{event_ids[0]}" if event_ids else ""
+    response["Content-Disposition"] = f'inline; filename="{competition.slug}{suffix}-{report}.pdf"'
+    return response
+
+
+def _int_or_404(value: str) -> int:
+    if not value.isdecimal():
+        raise Http404("No such event.")
+    return int(value)

@@ -502,6 +502,16 @@ def result_data(kind: str, result: Any) -> dict[str, Any]:
     return {"kind": kind, "result": _jsonable(result)}
 
 
+# How criteria rounds are totalled: no trimming, equal totals go to the entry more
+# judges preferred, scores 30% of the range away from the panel's median are flagged.
+# Published marks sheets and exports state and reuse the same rules.
+CRITERIA_RULES: dict[str, Any] = {
+    "trim": False,
+    "tie_break": (tabulation.ByJudgesPreference(),),
+    "outliers": tabulation.OutlierRule(fraction_of_range=Decimal("0.3")),
+}
+
+
 def tabulate_round(round_: Round) -> tuple[str, Any]:
     """The tabulation of a round from its counted sheets: ``("recalls", RecallResult)``,
     ``("final", FinalResult)`` or ``("criteria", CriteriaResult)``. Raises
@@ -535,8 +545,7 @@ def tabulate_round(round_: Round) -> tuple[str, Any]:
                     for c in criteria
                 ],
                 judges=letters,
-                tie_break=[tabulation.ByJudgesPreference()],
-                outliers=tabulation.OutlierRule(fraction_of_range=Decimal("0.3")),
+                **CRITERIA_RULES,
             )
             return "criteria", result
         dances = list(round_.event.dances.order_by("position"))

@@ -20,6 +20,7 @@ urlpatterns = [
 urlpatterns += [
     path("desk/", desk_views.desk_index, name="desk"),
     path("desk/<slug:slug>/", desk_views.desk_competition, name="desk-competition"),
+    path("desk/<slug:slug>/print/<str:report>.pdf", desk_views.desk_print, name="desk-print"),
     path("desk/round/<int:round_id>/", desk_views.desk_round, name="desk-round"),
     path(
         "desk/round/<int:round_id>/action/",

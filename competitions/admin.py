@@ -179,6 +179,7 @@ class CompetitionAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("name", "slug", "venue", "status")}),
         ("Dates", {"fields": ("starts_on", "ends_on", "timezone", "day_starts_at")}),
+        ("Published results", {"fields": ("judge_names_public",)}),
         (
             "Registration",
             {"fields": ("registration_opens_at", "registration_closes_at", "capacity")},

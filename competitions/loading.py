@@ -7,7 +7,8 @@ creates or updates what differs. Loading the same file twice changes nothing.
 The format, with every field the loader knows::
 
     competition: {name, slug, venue, starts_on, ends_on, timezone,
-                  registration_opens_at, registration_closes_at, capacity}
+                  registration_opens_at, registration_closes_at, capacity,
+                  judge_names_public (true: names beside letters in published results)}
     judges:      [{letter, name, email, phone, country}]
     events:      [{name, style, level, age_group, scoring (skating|criteria),
                    entry_kind (couple|solo|group), entry_limit,
@@ -116,6 +117,7 @@ class CompetitionIn(serializers.Serializer):
     registration_opens_at = serializers.DateTimeField(required=False, allow_null=True)
     registration_closes_at = serializers.DateTimeField(required=False, allow_null=True)
     capacity = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    judge_names_public = serializers.BooleanField(required=False)
 
     def validate(self, attrs):
         attrs.setdefault("ends_on", attrs["starts_on"])

@@ -110,6 +110,12 @@ class Competition(models.Model):
         default=dt.time(9, 0),
         help_text="Local time the first heat of the day starts; the timetable counts from it.",
     )
+    judge_names_public = models.BooleanField(
+        default=True,
+        verbose_name="show judges' names in published results",
+        help_text="Published marks sheets and printed results name each judge beside their "
+        "letter; untick to publish letters only.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

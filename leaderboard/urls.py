@@ -9,4 +9,10 @@ urlpatterns = [
     path("live/<slug:slug>/snapshot.json", views.live_snapshot, name="live-snapshot"),
     path("results/<slug:slug>/", views.live_results, name="results"),
     path("tablet/state.json", views.tablet_state, name="tablet-state"),
+    path("results/<slug:slug>/<int:event_id>/", views.event_results, name="event-results"),
+    path(
+        "results/<slug:slug>/<int:event_id>/results.pdf",
+        views.event_results_pdf,
+        name="event-results-pdf",
+    ),
 ]

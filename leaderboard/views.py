@@ -12,12 +12,21 @@ from __future__ import annotations
 
 import json
 
+from django.core.cache import cache
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
+from adjudication.reports import results_pdf
+from adjudication.results import (
+    competition_results,
+    event_get_public,
+    event_list_public,
+)
+from competitions.models import RoundStatus
 from leaderboard.snapshots import (
     competition_get_live,
     dumps,
@@ -54,6 +63,7 @@ def _live(request, slug: str, template: str):
         ],
         "latest": [by_id[pk] for pk in snapshot["recent"] if pk in by_id][:1],
         "results_newest_first": list(reversed(results)),
+        "events": event_list_public(competition=competition),
         "socket_path": f"/ws/live/{competition.slug}/",
         "snapshot_url": reverse("leaderboard:live-snapshot", args=[competition.slug]),
     }
@@ -101,3 +111,79 @@ def tablet_state(request):
         dumps({"type": "tablet", "seq": seq, "kinds": [], **snapshot}),
         content_type="application/json",
     )
+
+
+# --- Published results: the full marks sheets, per event ----------------------------------------
+
+RESULTS_MAX_AGE = 30  # published rounds never change; names and the panel rarely do
+RESULTS_CACHE_SECONDS = 60
+
+
+def _public_event(slug: str, event_id: int):
+    competition = competition_get_live(slug=slug)
+    if competition is None:
+        raise Http404("No such competition.")
+    event = event_get_public(competition=competition, event_id=event_id)
+    if event is None:
+        raise Http404("No such event.")
+    return competition, event
+
+
+def _cached(competition, event, kind: str, build):
+    """``build()`` once per published state of the event: the key names the event's
+    published rounds and the competition's last change (judge names shown or not), so
+    a publication shows at once; names edited in the admin show within a minute."""
+    published = list(
+        event.rounds.filter(status=RoundStatus.PUBLISHED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    key = (
+        f"podium:results:{kind}:{event.pk}:{'-'.join(map(str, published))}:"
+        f"{competition.updated_at.timestamp()}"
+    )
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, RESULTS_CACHE_SECONDS)
+    return value
+
+
+@require_safe
+@cache_control(public=True, max_age=RESULTS_MAX_AGE)
+def event_results(request, slug: str, event_id: int):
+    """Every published round of one event with each judge's marks and, for a final,
+    the marks sheet; nothing of a round before it is published."""
+    competition, event = _public_event(slug, event_id)
+
+    def build() -> str:
+        sheets = competition_results(competition, event_ids=[event.pk], published_only=True)
+        context = {
+            "competition": competition,
+            "event": sheets.events[0],
+            "judge_names": sheets.judge_names,
+            "pdf_url": reverse("leaderboard:event-results-pdf", args=[competition.slug, event.pk]),
+        }
+        # No request: the page is shared by everyone (no user, no CSRF token in it).
+        return render_to_string("leaderboard/event_results.html", context)
+
+    return HttpResponse(_cached(competition, event, "page", build))
+
+
+@require_safe
+@cache_control(public=True, max_age=RESULTS_MAX_AGE)
+def event_results_pdf(request, slug: str, event_id: int):
+    """The same published results and marks sheets, printed."""
+    competition, event = _public_event(slug, event_id)
+
+    def build() -> bytes:
+        sheets = competition_results(competition, event_ids=[event.pk], published_only=True)
+        return results_pdf(sheets)
+
+    response = HttpResponse(
+        _cached(competition, event, "pdf", build), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = (
+        f'inline; filename="{competition.slug}-{event.pk}-results.pdf"'
+    )
+    return response

@@ -238,6 +238,17 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Backups during an event: every BACKUP_EVERY_MINUTES (0: never) beat has each
+# competition in progress written to BACKUP_DIR/<slug>/, keeping the newest BACKUP_KEEP.
+BACKUP_DIR = Path(env_str("BACKUP_DIR", str(DATA_DIR / "backups")))
+BACKUP_EVERY_MINUTES = env_int("BACKUP_EVERY_MINUTES", 5, minimum=0)
+BACKUP_KEEP = env_int("BACKUP_KEEP", 48, minimum=1)
+if BACKUP_EVERY_MINUTES:
+    CELERY_BEAT_SCHEDULE["backup-competitions-in-progress"] = {
+        "task": "adjudication.backup_competitions_in_progress",
+        "schedule": BACKUP_EVERY_MINUTES * 60.0,
+    }
+
 # The address people reach Podium at, for links in emails.
 SITE_URL = env_str("SITE_URL", "http://localhost:8000")
 

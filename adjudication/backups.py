@@ -1,0 +1,486 @@
+"""Backups that restore: one file holding everything about one or all competitions.
+
+The file is gzip-compressed JSON::
+
+    {"format": "podium-backup", "version": 1, "created_at": "...",
+     "sha256": "<hex of the canonical JSON of content>",
+     "content": {"schema": {app: [applied migrations]},
+                 "users": [{"fields": {...}, "groups": [name, ...]}],
+                 "tables": [{"model": "competitions.event", "rows": [{"id": 7, "fields": {...}}]}]}}
+
+Every row of every table in ``PARTS`` that belongs to the competitions is kept, field
+by field (ids and foreign keys as they were), with the site's accounts (password
+hashes too, so people sign in again after a restore: keep backups private).
+
+``backup_restore`` checks, before writing anything, that the file is a Podium backup,
+that it is whole (gzip and JSON intact, the checksum over the content matches), that
+it comes from this version of the format and a schema this Podium knows, and that none
+of its competitions exists here. It then inserts every row in one transaction, parents
+first, with new ids (foreign keys mapped), through the database's own checks and
+guard triggers (``competitions.guards`` check inserts of entries, panel seats and heat
+entries; statuses are written as they were, which no status guard refuses on INSERT).
+Anything refused rolls the whole restore back. Accounts that exist already (same
+username) are used as they are.
+
+Not kept: Django sessions and tablet sign-in codes (judges sign in again), request
+idempotency keys (kept 24 hours) and dead background jobs (``NOT_BACKED_UP``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+import json
+import os
+import tempfile
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.recorder import MigrationRecorder
+from django.utils import timezone
+
+from accounts.models import User
+from adjudication.models import (
+    Mark,
+    MarkChange,
+    Placing,
+    RecallDecision,
+    RoundResult,
+    Sheet,
+    TabletSession,
+)
+from competitions.models import (
+    Competition,
+    Competitor,
+    Criterion,
+    Dance,
+    Entry,
+    Event,
+    FailedJob,
+    Floor,
+    FloorMove,
+    Heat,
+    HeatEntry,
+    IdempotencyKey,
+    Judge,
+    JudgeApplication,
+    PanelSeat,
+    RegistrationLink,
+    Round,
+    StatusChange,
+    TimetableItem,
+)
+
+FORMAT = "podium-backup"
+VERSION = 1
+SCHEMA_APPS = ("accounts", "competitions", "adjudication")
+SUFFIX = ".podium-backup.gz"
+
+
+class BackupRefused(Exception):
+    """A backup that cannot be written or restored; the message says why."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """A table in the backup and the path from its rows to their competition."""
+
+    model: type[models.Model]
+    competition: str
+
+
+# Parents before children: the order rows are restored in.
+PARTS: tuple[Part, ...] = (
+    Part(Competition, "pk"),
+    Part(Event, "competition"),
+    Part(Dance, "event__competition"),
+    Part(Criterion, "event__competition"),
+    Part(Competitor, "competition"),
+    Part(Entry, "event__competition"),
+    Part(Judge, "competition"),
+    Part(PanelSeat, "event__competition"),
+    Part(Round, "event__competition"),
+    Part(Heat, "round__event__competition"),
+    Part(HeatEntry, "heat__round__event__competition"),
+    Part(TimetableItem, "competition"),
+    Part(Floor, "competition"),
+    Part(FloorMove, "competition"),
+    Part(StatusChange, "competition"),
+    Part(RegistrationLink, "competition"),
+    Part(JudgeApplication, "competition"),
+    Part(Sheet, "round__event__competition"),
+    Part(Mark, "sheet__round__event__competition"),
+    Part(MarkChange, "round__event__competition"),
+    Part(TabletSession, "judge__competition"),
+    Part(RecallDecision, "round__event__competition"),
+    Part(RoundResult, "round__event__competition"),
+    Part(Placing, "round__event__competition"),
+)
+
+# Models of Podium's apps deliberately left out, and why (a test keeps this list and
+# PARTS covering every model, so a new model is a decision, not an omission).
+NOT_BACKED_UP: dict[type[models.Model], str] = {
+    IdempotencyKey: "answers replayed to retried requests, kept 24 hours",
+    FailedJob: "dead background jobs of the site, not of a competition",
+}
+
+USER_FIELDS_SKIPPED = ("id", "last_login")
+
+
+# --- values -------------------------------------------------------------------------------
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return value
+
+
+def _decode(field: models.Field, value: Any) -> Any:
+    if value is None or isinstance(field, models.JSONField):
+        return value
+    try:
+        return field.to_python(value)
+    except ValidationError as error:
+        raise BackupRefused(
+            f"The backup holds a bad value for {field.model._meta.label}.{field.name}: "
+            f"{value!r} ({' '.join(error.messages)})."
+        ) from None
+
+
+def _fields(model: type[models.Model]) -> list[models.Field]:
+    return [f for f in model._meta.concrete_fields if not f.primary_key]
+
+
+def canonical(content: Any) -> bytes:
+    """The bytes the checksum is taken over."""
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+def _applied_migrations() -> dict[str, list[str]]:
+    applied = MigrationRecorder(connection).applied_migrations()
+    return {app: sorted(name for label, name in applied if label == app) for app in SCHEMA_APPS}
+
+
+def backup_content(competitions: Iterable[Competition]) -> dict[str, Any]:
+    """Every row of the competitions, table by table (a query per table)."""
+    ids = sorted(c.pk for c in competitions)
+    tables = []
+    for part in PARTS:
+        lookup = "pk__in" if part.competition == "pk" else f"{part.competition}__in"
+        fields = _fields(part.model)
+        rows = []
+        for obj in part.model._base_manager.filter(**{lookup: ids}).order_by("pk"):
+            rows.append(
+                {
+                    "id": obj.pk,
+                    "fields": {f.attname: _encode(f.value_from_object(obj)) for f in fields},
+                }
+            )
+        tables.append({"model": part.model._meta.label_lower, "rows": rows})
+    users = []
+    # Every account: the rows name some (judges, who typed or confirmed a sheet), and the
+    # organizer, scrutineers and chairman need theirs to run the restored competition.
+    for user in User.objects.prefetch_related("groups").order_by("pk"):
+        users.append(
+            {
+                "id": user.pk,
+                "fields": {
+                    f.attname: _encode(f.value_from_object(user))
+                    for f in _fields(User)
+                    if f.attname not in USER_FIELDS_SKIPPED
+                },
+                "groups": sorted(g.name for g in user.groups.all()),
+            }
+        )
+    return {"schema": _applied_migrations(), "users": users, "tables": tables}
+
+
+def backup_build(competitions: Iterable[Competition]) -> bytes:
+    """The backup file's bytes (gzip), read in one consistent snapshot of the data:
+    sheets keep arriving during an event, and a mark read without its sheet would make
+    a backup that cannot be restored."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            # One snapshot for every table (READ COMMITTED takes one per statement).
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        # SQLite: the transaction (BEGIN IMMEDIATE) holds writers off until it ends.
+        content = backup_content(list(competitions))
+    envelope = {
+        "format": FORMAT,
+        "version": VERSION,
+        "created_at": timezone.now().isoformat(),
+        "sha256": hashlib.sha256(canonical(content)).hexdigest(),
+        "content": content,
+    }
+    text = json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))
+    return gzip.compress(text.encode(), compresslevel=6, mtime=0)
+
+
+def file_write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
+    """Write ``data`` to ``path`` whole or not at all (a temporary file in the same
+    folder, renamed over it). Raises ``BackupRefused`` naming the path."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise BackupRefused(f"Cannot write {path}: the folder {folder} does not exist.")
+    try:
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise BackupRefused(f"Cannot write {path}: {error.strerror or error}.") from None
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise BackupRefused(f"Cannot write {path}: {error.strerror or error}.") from None
+
+
+def backup_write(path: Path, competitions: Iterable[Competition]) -> int:
+    """Write a backup of ``competitions`` to ``path`` (readable by its owner only);
+    returns its size in bytes."""
+    data = backup_build(competitions)
+    file_write_atomic(path, data, mode=0o600)
+    return len(data)
+
+
+# --- reading and restoring ------------------------------------------------------------------
+
+
+def backup_read(data: bytes) -> dict[str, Any]:
+    """The checked content of a backup file's bytes. Raises ``BackupRefused``."""
+    if data[:2] != b"\x1f\x8b":
+        raise BackupRefused("This is not a Podium backup (not a gzip file).")
+    try:
+        text = gzip.decompress(data)
+    except (EOFError, OSError, zlib.error):
+        raise BackupRefused(
+            "The backup is damaged: its compressed data is cut short or corrupt."
+        ) from None
+    try:
+        envelope = json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise BackupRefused("The backup is damaged: its content is not valid JSON.") from None
+    if not isinstance(envelope, dict) or envelope.get("format") != FORMAT:
+        raise BackupRefused("This is not a Podium backup (its format is not podium-backup).")
+    version = envelope.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise BackupRefused("The backup is damaged: it has no valid format version.")
+    if version > VERSION:
+        raise BackupRefused(
+            f"The backup was written by a newer Podium (backup format {version}; this Podium "
+            f"reads format {VERSION}): restore it with that version or newer."
+        )
+    content = envelope.get("content")
+    checksum = envelope.get("sha256")
+    if not isinstance(content, dict) or not isinstance(checksum, str):
+        raise BackupRefused("The backup is damaged: its content or checksum is missing.")
+    if hashlib.sha256(canonical(content)).hexdigest() != checksum:
+        raise BackupRefused(
+            "The backup is damaged or was edited: its checksum does not match its content."
+        )
+    _check_schema(content.get("schema"))
+    return content
+
+
+def _check_schema(schema: Any) -> None:
+    if not isinstance(schema, dict):
+        raise BackupRefused("The backup is damaged: it does not say which schema it holds.")
+    known = set(MigrationLoader(None, ignore_no_migrations=True).disk_migrations)
+    unknown = sorted(
+        f"{app}.{name}"
+        for app, names in schema.items()
+        for name in (names or [])
+        if (app, name) not in known
+    )
+    if unknown:
+        raise BackupRefused(
+            "The backup was written by a newer Podium: its database has migrations this one "
+            f"does not know ({', '.join(unknown[:3])}{'…' if len(unknown) > 3 else ''})."
+        )
+
+
+@dataclass
+class RestoreReport:
+    competitions: list[str]
+    rows: int
+    users_created: int
+    users_found: int
+
+
+def _rows_of(content: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    tables = content.get("tables")
+    if not isinstance(tables, list):
+        raise BackupRefused("The backup is damaged: it has no tables.")
+    known = {part.model._meta.label_lower for part in PARTS}
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for table in tables:
+        model = table.get("model") if isinstance(table, dict) else None
+        if model not in known:
+            raise BackupRefused(f"The backup holds a table this Podium does not know: {model}.")
+        rows[model] = table.get("rows") or []
+    return rows
+
+
+def _build(model: type[models.Model], row: Any, ids: dict[type, dict[int, int]]) -> models.Model:
+    label = model._meta.label
+    if not isinstance(row, dict) or not isinstance(row.get("fields"), dict):
+        raise BackupRefused(f"The backup is damaged: a row of {label} has no fields.")
+    values = dict(row["fields"])
+    by_attname = {f.attname: f for f in _fields(model)}
+    unknown = sorted(set(values) - set(by_attname))
+    if unknown:
+        raise BackupRefused(
+            f"The backup holds fields of {label} this Podium does not know: "
+            f"{', '.join(unknown)} (written by a newer Podium?)."
+        )
+    kwargs = {}
+    for attname, field in by_attname.items():
+        if attname not in values:
+            if field.has_default() or field.null:
+                kwargs[attname] = field.get_default()
+                continue
+            raise BackupRefused(f"The backup is damaged: {label}.{field.name} is missing.")
+        value = values[attname]
+        if field.is_relation and value is not None:
+            target = field.related_model
+            mapped = ids.get(target, {}).get(value)
+            if mapped is None:
+                raise BackupRefused(
+                    f"The backup is damaged: {label}.{field.name} points at a "
+                    f"{target._meta.verbose_name} ({value}) that is not in it."
+                )
+            kwargs[attname] = mapped
+        else:
+            kwargs[attname] = _decode(field, value)
+    return model(**kwargs)
+
+
+def _insert(model: type[models.Model], objs: list[models.Model]) -> list[int]:
+    """Insert rows as they are (``raw``: creation times kept, no signals), returning
+    their new ids; the database's constraints and triggers check each one."""
+    fields = _fields(model)
+    manager = model._base_manager
+    if not connection.features.can_return_rows_from_bulk_insert:
+        return [
+            manager._insert([obj], fields=fields, returning_fields=[model._meta.pk], raw=True)[0][0]
+            for obj in objs
+        ]
+    size = max(1, connection.ops.bulk_batch_size(fields, objs) or len(objs))
+    new_ids: list[int] = []
+    for start in range(0, len(objs), size):
+        rows = manager._insert(
+            objs[start : start + size], fields=fields, returning_fields=[model._meta.pk], raw=True
+        )
+        new_ids.extend(row[0] for row in rows)
+    return new_ids
+
+
+def _restore_users(users: Any, ids: dict[type, dict[int, int]]) -> tuple[int, int]:
+    if not isinstance(users, list):
+        raise BackupRefused("The backup is damaged: its list of accounts is missing.")
+    created = found = 0
+    mapping: dict[int, int] = {}
+    names = [u.get("fields", {}).get("username") for u in users if isinstance(u, dict)]
+    existing = dict(User.objects.filter(username__in=names).values_list("username", "pk"))
+    groups = {g.name: g for g in Group.objects.all()}
+    for user in users:
+        username = user.get("fields", {}).get("username") if isinstance(user, dict) else None
+        if not username or not isinstance(user.get("id"), int):
+            raise BackupRefused("The backup is damaged: an account has no username.")
+        if username in existing:
+            mapping[user["id"]] = existing[username]
+            found += 1
+            continue
+        obj = _build(User, {"fields": user["fields"]}, ids)
+        (new_id,) = _insert(User, [obj])
+        mapping[user["id"]] = new_id
+        wanted = [groups[name] for name in user.get("groups", []) if name in groups]
+        if wanted:
+            User.objects.get(pk=new_id).groups.add(*wanted)
+        created += 1
+    ids[User] = mapping
+    return created, found
+
+
+def backup_restore(data: bytes) -> RestoreReport:
+    """Restore every competition of a backup file's bytes, all or nothing. Raises
+    ``BackupRefused`` (nothing written) for a damaged, foreign or newer file, or when
+    a competition of it exists here already."""
+    content = backup_read(data)
+    rows = _rows_of(content)
+    slugs = [
+        row.get("fields", {}).get("slug")
+        for row in rows.get(Competition._meta.label_lower, [])
+        if isinstance(row, dict)
+    ]
+    if not slugs:
+        raise BackupRefused("The backup holds no competition.")
+    present = sorted(Competition.objects.filter(slug__in=slugs).values_list("slug", flat=True))
+    if present:
+        raise BackupRefused(
+            f"A competition with the slug {', '.join(present)} exists already: restore into "
+            "an empty database (or delete that competition first). Nothing was written."
+        )
+    total = 0
+    try:
+        with transaction.atomic():
+            ids: dict[type, dict[int, int]] = {}
+            created, found = _restore_users(content.get("users"), ids)
+            for part in PARTS:
+                model = part.model
+                table = rows.get(model._meta.label_lower, [])
+                objs = [_build(model, row, ids) for row in table]
+                new_ids = _insert(model, objs) if objs else []
+                ids[model] = {row["id"]: new for row, new in zip(table, new_ids, strict=True)}
+                total += len(objs)
+    except (IntegrityError, DatabaseError) as error:
+        reason = str(error).splitlines()[0].strip() if str(error) else type(error).__name__
+        raise BackupRefused(
+            f"The database refused the backup ({reason}); nothing was written."
+        ) from None
+    return RestoreReport(sorted(slugs), total, created, found)
+
+
+# --- during an event: a backup every few minutes, the last few kept ------------------------
+
+
+def backup_rotate(
+    *, folder: Path, keep: int, competitions: Iterable[Competition], now: dt.datetime
+) -> list[Path]:
+    """Write one backup per competition into ``folder/<slug>/`` and delete all but the
+    newest ``keep`` there; returns the files written."""
+    written = []
+    stamp = now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    for competition in competitions:
+        own = Path(folder) / competition.slug
+        try:
+            own.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise BackupRefused(f"Cannot create {own}: {error.strerror or error}.") from None
+        path = own / f"{competition.slug}-{stamp}{SUFFIX}"
+        backup_write(path, [competition])
+        written.append(path)
+        for old in sorted(own.glob(f"*{SUFFIX}"))[: -max(keep, 1)]:
+            old.unlink(missing_ok=True)
+    return written

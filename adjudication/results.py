@@ -1,0 +1,645 @@
+"""Results as scrutineers publish them: per event, every round with each judge's marks,
+and for finals the marks sheet (majority tables, the rule that decided each place, the
+summary with the rule 10 and 11 steps); criteria events with each judge's scores, the
+weights, what was dropped and the totals.
+
+``competition_results`` is a selector: it reads a whole competition (or some of its
+events) in a fixed number of queries, whatever the number of events, rounds, heats and
+marks, and returns plain tables of text. The public pages, the printed reports and the
+desk all render the same tables, so what is printed is what is published.
+
+The marks sheets are tabulated here, in memory, by ``adjudication.tabulation`` from the
+counted marks (the same input and rules as ``services.tabulate_round``); the places and
+the recalls shown are the stored ones (``Placing``), which include the chairman's choice
+at a recall tie. Only closed and published rounds have results; with ``published_only``
+(every public page) nothing else is read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from django.db.models import Count, Q
+
+from adjudication import tabulation
+from adjudication.models import Mark, Placing, RecallDecision, Sheet
+from adjudication.services import CRITERIA_RULES
+from competitions.models import (
+    Competition,
+    Criterion,
+    Dance,
+    Entry,
+    Event,
+    HeatEntry,
+    Judge,
+    PanelSeat,
+    Round,
+    RoundKind,
+    RoundStatus,
+)
+
+RESULT_STATUSES = (RoundStatus.CLOSED, RoundStatus.PUBLISHED)
+
+
+@dataclasses.dataclass
+class Table:
+    """A table of text: ``header`` and ``rows`` of the same width. The first cell of a
+    row names it (a row header). ``note`` is said under the table."""
+
+    caption: str
+    header: list[str]
+    rows: list[list[str]]
+    note: str = ""
+    kind: str = "marks"
+
+
+@dataclasses.dataclass
+class RoundSheet:
+    round_id: int
+    position: int
+    kind: str
+    title: str
+    status: str
+    status_label: str
+    lines: list[str]
+    tables: list[Table]
+    has_results: bool
+
+
+@dataclasses.dataclass
+class JudgeLine:
+    letter: str
+    name: str
+
+
+@dataclasses.dataclass
+class EventSheet:
+    event_id: int
+    name: str
+    method: str
+    position: int
+    judges: list[JudgeLine]
+    rounds: list[RoundSheet]
+    results: Table | None
+
+    @property
+    def published_rounds(self) -> int:
+        return sum(1 for r in self.rounds if r.status == RoundStatus.PUBLISHED)
+
+
+@dataclasses.dataclass
+class CompetitionSheets:
+    competition: Competition
+    events: list[EventSheet]
+    judge_names: bool
+
+
+# --- the facts of a competition, in a fixed number of queries ----------------------------------
+
+
+@dataclasses.dataclass
+class Facts:
+    """Every row the sheets need, read once and grouped by parent id."""
+
+    events: list[Event]
+    dances: dict[int, list[Dance]]
+    criteria: dict[int, list[Criterion]]
+    panel: dict[int, list[Judge]]
+    rounds: dict[int, list[Round]]
+    heat_entries: dict[int, list[HeatEntry]]
+    marks: dict[int, list[tuple[int, int | None, int, int | None, Decimal]]]
+    placings: dict[int, dict[int, Placing]]
+    decisions: dict[int, int]
+
+
+def competition_facts(
+    competition: Competition,
+    *,
+    event_ids: Iterable[int] | None = None,
+    published_only: bool = True,
+) -> Facts:
+    """The events (all, or ``event_ids``), their dances, criteria, panels and rounds
+    (only published ones with ``published_only``), heats, counted marks and placings of
+    rounds with results: nine queries at most."""
+    events_qs = Event.objects.filter(competition=competition).order_by("position", "id")
+    if event_ids is not None:
+        events_qs = events_qs.filter(pk__in=list(event_ids))
+    events = list(events_qs)
+    ids = [e.pk for e in events]
+    facts = Facts(
+        events=events,
+        dances=defaultdict(list),
+        criteria=defaultdict(list),
+        panel=defaultdict(list),
+        rounds=defaultdict(list),
+        heat_entries=defaultdict(list),
+        marks=defaultdict(list),
+        placings=defaultdict(dict),
+        decisions={},
+    )
+    if not ids:
+        return facts
+    rounds_qs = Round.objects.filter(event_id__in=ids).order_by("event_id", "position")
+    if published_only:
+        rounds_qs = rounds_qs.filter(status=RoundStatus.PUBLISHED)
+    rounds = list(rounds_qs)
+    for round_ in rounds:
+        facts.rounds[round_.event_id].append(round_)
+    for dance in Dance.objects.filter(event_id__in=ids).order_by("position", "id"):
+        facts.dances[dance.event_id].append(dance)
+    for criterion in Criterion.objects.filter(event_id__in=ids).order_by("position", "id"):
+        facts.criteria[criterion.event_id].append(criterion)
+    for seat in (
+        PanelSeat.objects.filter(event_id__in=ids).select_related("judge").order_by("judge__letter")
+    ):
+        facts.panel[seat.event_id].append(seat.judge)
+    if not rounds:
+        return facts
+    round_ids = [r.pk for r in rounds]
+    for he in (
+        HeatEntry.objects.filter(heat__round_id__in=round_ids)
+        .select_related("heat", "entry__competitor")
+        .order_by("heat__number", "position", "entry__competitor__bib", "entry_id")
+    ):
+        facts.heat_entries[he.heat.round_id].append(he)
+    with_results = [r.pk for r in rounds if r.status in RESULT_STATUSES]
+    if with_results:
+        counted = ~Q(sheet__source=Sheet.Source.PAPER) | Q(sheet__confirmed_at__isnull=False)
+        for round_id, judge_id, dance_id, entry_id, criterion_id, value in (
+            Mark.objects.filter(counted, sheet__round_id__in=with_results)
+            .order_by()
+            .values_list(
+                "sheet__round_id",
+                "sheet__judge_id",
+                "sheet__dance_id",
+                "entry_id",
+                "criterion_id",
+                "value",
+            )
+        ):
+            facts.marks[round_id].append((judge_id, dance_id, entry_id, criterion_id, value))
+        for placing in Placing.objects.filter(round_id__in=with_results).order_by():
+            facts.placings[placing.round_id][placing.entry_id] = placing
+        facts.decisions = dict(
+            RecallDecision.objects.filter(round_id__in=with_results).values_list(
+                "round_id", "recall_count"
+            )
+        )
+    return facts
+
+
+# --- formatting ---------------------------------------------------------------------------------
+
+
+def plain(number: Decimal | Fraction | int | None) -> str:
+    """10.00 as "10", 2.50 as "2.5", a shared place 5/2 as "2.5"."""
+    if number is None:
+        return ""
+    if isinstance(number, Fraction):
+        number = Decimal(number.numerator) / Decimal(number.denominator)
+    if isinstance(number, int):
+        return str(number)
+    text = f"{number.normalize():f}"
+    return text
+
+
+def total_text(value: Fraction, places: int = 3) -> str:
+    exact = Decimal(value.numerator) / Decimal(value.denominator)
+    return plain(exact.quantize(Decimal(1).scaleb(-places)))
+
+
+def entry_label(entry: Entry) -> str:
+    """The couple's number on the sheets: the bib (``#id`` before bibs are handed out)."""
+    return str(entry.competitor.bib or f"#{entry.pk}")
+
+
+def _column_label(column: int) -> str:
+    return "1" if column == 1 else f"1-{column}"
+
+
+def _cells(placing: tabulation.Placing) -> list[str]:
+    return [
+        (f"{c.count}({c.total})" if c.total_used else str(c.count)) if c.examined else "-"
+        for c in placing.cells
+    ]
+
+
+def _awarded_text(groups: Sequence[tuple[str, ...]], first: int) -> str:
+    parts = []
+    place = first
+    for group in groups:
+        if len(group) == 1:
+            parts.append(f"couple {group[0]} takes place {place}")
+        else:
+            last = place + len(group) - 1
+            shared = tabulation.place_text(tabulation.shared_place(place, len(group)))
+            parts.append(f"couples {', '.join(group)} share places {place}-{last} ({shared})")
+        place += len(group)
+    return ", ".join(parts)
+
+
+# --- one round ------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class RoundFacts:
+    round: Round
+    event: Event
+    heat_entries: list[HeatEntry]
+    judges: list[Judge]
+    dances: list[Dance]
+    criteria: list[Criterion]
+    marks: list[tuple[int, int | None, int, int | None, Decimal]]
+    placings: dict[int, Placing]
+    decision: int | None
+
+    @property
+    def entries(self) -> list[Entry]:
+        seen: dict[int, Entry] = {}
+        for he in self.heat_entries:
+            seen.setdefault(he.entry_id, he.entry)
+        return sorted(seen.values(), key=_by_bib)
+
+    @property
+    def active(self) -> list[Entry]:
+        return [e for e in self.entries if not e.withdrawn]
+
+
+def _by_bib(entry: Entry) -> tuple[bool, int, int]:
+    bib = entry.competitor.bib
+    return (bib is None, bib or 0, entry.pk)
+
+
+def _recall_sheet(rf: RoundFacts) -> tuple[list[str], list[Table]]:
+    letters = {j.pk: j.letter for j in rf.judges}
+    crossed: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for judge_id, dance_id, entry_id, _, _ in rf.marks:
+        crossed[(dance_id, entry_id)].append(letters.get(judge_id, "?"))
+    active = rf.active
+    header = ["Couple", *(d.short_name or d.name for d in rf.dances), "Total", "Recalled"]
+    rows = []
+    for entry in active:
+        placing = rf.placings.get(entry.pk)
+        per_dance = ["".join(sorted(crossed[(d.pk, entry.pk)])) for d in rf.dances]
+        total = sum(len(crossed[(d.pk, entry.pk)]) for d in rf.dances)
+        rows.append(
+            [
+                entry_label(entry),
+                *per_dance,
+                str(total),
+                "yes" if placing is not None and placing.recalled else "",
+            ]
+        )
+    recalled = sum(1 for p in rf.placings.values() if p.recalled)
+    requested = min(rf.round.recall_count or 0, len(active))
+    lines = [
+        f"{len(active)} couples danced; {requested} to be recalled; {recalled} recalled.",
+        "Each dance's column lists the judges who marked the couple for the next round.",
+    ]
+    if rf.decision is not None:
+        lines.append(
+            f"Couples tied at the cut-off: the chairman of adjudicators chose to recall "
+            f"{rf.decision}."
+        )
+    dances = ", ".join(f"{d.short_name or d.name} = {d.name}" for d in rf.dances)
+    table = Table(f"Recall marks ({dances})", header, rows, kind="recalls")
+    return lines, [table]
+
+
+def _final_tables(rf: RoundFacts) -> tuple[list[str], list[Table]]:
+    letters = [j.letter for j in rf.judges]
+    index = {j.pk: i for i, j in enumerate(rf.judges)}
+    labels = {e.pk: entry_label(e) for e in rf.active}
+    dance_name = {d.pk: d.name for d in rf.dances}
+    table: dict[str, dict[str, list[int]]] = {
+        d.name: {labels[e.pk]: [0] * len(letters) for e in rf.active} for d in rf.dances
+    }
+    for judge_id, dance_id, entry_id, _, value in rf.marks:
+        if entry_id in labels and dance_id in dance_name and judge_id in index:
+            table[dance_name[dance_id]][labels[entry_id]][index[judge_id]] = int(value)
+    result = tabulation.tabulate_final(table, judges=letters)
+    tables = []
+    for dance in result.dances:
+        n = len(dance.placings)
+        header = ["Couple", *letters, *(_column_label(c) for c in range(1, n + 1))]
+        header += ["Place", "Rule"]
+        rows = [
+            [
+                p.couple,
+                *map(str, p.marks),
+                *_cells(p),
+                tabulation.place_text(p.place),
+                p.rule,
+            ]
+            for p in dance.ranking()
+        ]
+        tables.append(
+            Table(
+                f"{dance.dance}: {n} couples, {dance.judges} judges, majority {dance.majority}",
+                header,
+                rows,
+                note="Columns 1, 1-2, …: how many judges placed the couple there or higher; "
+                "the sum of those places in brackets where it decided.",
+                kind="final-dance",
+            )
+        )
+    if len(result.dances) > 1:
+        header = ["Couple", *(d.dance for d in result.dances), "Total", "Place", "Rule"]
+        rows = [
+            [
+                row.couple,
+                *(tabulation.place_text(p) for p in row.places),
+                tabulation.place_text(row.total),
+                tabulation.place_text(row.place),
+                row.rule,
+            ]
+            for row in result.ranking()
+        ]
+        tables.append(
+            Table("Summary (rule 9: lowest total of places first)", header, rows, kind="summary")
+        )
+    totals = {row.couple: row.total for row in result.summary}
+    for step in result.steps:
+        if isinstance(step, tabulation.Rule10Step):
+            x = step.place
+            rows = [
+                [couple, str(count), tabulation.place_text(sum_)]
+                for couple, count, sum_ in zip(step.couples, step.counts, step.sums, strict=True)
+            ]
+            if step.rule == "10a":
+                outcome = f"Rule 10a: couple {step.winner} has most places 1-{x}: place {x}."
+            elif step.rule == "10b":
+                outcome = f"Rule 10b: couple {step.winner} has the lowest sum of them: place {x}."
+            else:
+                outcome = (
+                    f"Rule 10c: couples {', '.join(step.to_rule11)} equal in count and sum: "
+                    "rule 11."
+                )
+            total = tabulation.place_text(totals[step.couples[0]])
+            tables.append(
+                Table(
+                    f"Rule 10, place {x}: couples {', '.join(step.couples)} (total {total})",
+                    ["Couple", f"Places 1-{x}", f"Sum of places 1-{x}"],
+                    rows,
+                    note=outcome,
+                    kind="rule10",
+                )
+            )
+        else:
+            x = step.place
+            n = x + len(step.rows[0].cells) - 1
+            by_couple = {row.couple: row for row in step.rows}
+            order = [by_couple[c] for group in step.order for c in group]
+            awarded = _awarded_text(step.awarded, x)
+            if len(step.couples) > 2 and len(step.order) > 1:
+                rest = ", ".join(c for group in step.order[1:] for c in group)
+                awarded += f"; only place {x} is awarded by rule 11, {rest} go back to rule 10"
+            tables.append(
+                Table(
+                    f"Rule 11, place {x}: couples {', '.join(step.couples)}, all {step.marks} "
+                    f"marks as one dance, majority {step.majority}",
+                    ["Couple", *(_column_label(c) for c in range(x, n + 1)), "Rule"],
+                    [[row.couple, *_cells(row), row.rule] for row in order],
+                    note=awarded[:1].upper() + awarded[1:] + ".",
+                    kind="rule11",
+                )
+            )
+    lines = [f"{len(rf.active)} couples in the final, {len(letters)} judges."]
+    if result.steps:
+        lines.append(f"Ties in the summary were settled by rules 10 and 11 ({len(result.steps)}).")
+    return lines, tables
+
+
+def _criteria_tables(rf: RoundFacts) -> tuple[list[str], list[Table]]:
+    letters = {j.pk: j.letter for j in rf.judges}
+    names = {c.pk: c.name for c in rf.criteria}
+    labels = {e.pk: entry_label(e) for e in rf.active}
+    by_label = {entry_label(e): e for e in rf.active}
+    scores: dict[str, dict[str, dict[str, Decimal]]] = {}
+    for judge_id, _, entry_id, criterion_id, value in rf.marks:
+        if entry_id in labels and criterion_id in names and judge_id in letters:
+            scores.setdefault(labels[entry_id], {}).setdefault(letters[judge_id], {})[
+                names[criterion_id]
+            ] = value
+    crit = [
+        tabulation.Criterion(c.name, c.min_score, c.max_score, c.step, c.weight)
+        for c in rf.criteria
+    ]
+    judge_letters = [j.letter for j in rf.judges]
+    result = tabulation.score_criteria(
+        scores, criteria=crit, judges=judge_letters, **CRITERIA_RULES
+    )
+    tables = [
+        Table(
+            "Criteria",
+            ["Criterion", "Weight", "Scores", "Step"],
+            [
+                [
+                    c.name,
+                    plain(c.weight),
+                    f"{plain(c.min_score)}–{plain(c.max_score)}",
+                    plain(c.step),
+                ]
+                for c in rf.criteria
+            ],
+            kind="criteria",
+        ),
+        Table(
+            "Ranking",
+            ["Place", "Entry", "Name", "Total", "Decided by"],
+            [
+                [
+                    tabulation.place_text(r.place),
+                    r.entry,
+                    by_label[r.entry].competitor.display_name,
+                    total_text(r.total),
+                    r.decided_by,
+                ]
+                for r in result.ranking
+            ],
+            note="Total: the sum over the criteria of weight × the judges' mean score.",
+            kind="ranking",
+        ),
+    ]
+    dropped = {(d.entry, d.judge, d.criterion) for d in result.dropped}
+    for r in sorted(result.ranking, key=lambda r: tabulation.natural_key(r.entry)):
+        rows = []
+        for letter in judge_letters:
+            sheet = scores.get(r.entry, {}).get(letter, {})
+            cells = []
+            own = Decimal(0)
+            for c in rf.criteria:
+                value = sheet.get(c.name)
+                text = plain(value)
+                if (r.entry, letter, c.name) in dropped:
+                    text = f"({text})"
+                cells.append(text)
+                own += c.weight * (value or 0)
+            rows.append([letter, *cells, plain(own)])
+        means = {cs.criterion: cs for cs in r.criteria}
+        rows.append(["Mean", *(total_text(means[c.name].mean) for c in rf.criteria), ""])
+        rows.append(
+            [
+                "× weight",
+                *(total_text(means[c.name].mean * Fraction(c.weight)) for c in rf.criteria),
+                total_text(r.total),
+            ]
+        )
+        entry = by_label[r.entry]
+        tables.append(
+            Table(
+                f"{r.entry} {entry.competitor.display_name}: place "
+                f"{tabulation.place_text(r.place)}, total {total_text(r.total)}",
+                ["Judge", *(c.name for c in rf.criteria), "Weighted"],
+                rows,
+                kind="criteria-entry",
+            )
+        )
+    lines = [f"{len(rf.active)} entries, {len(judge_letters)} judges."]
+    if result.dropped:
+        lines.append("Scores in brackets were dropped (highest and lowest per criterion).")
+    else:
+        lines.append("No score was dropped: every judge's score counts.")
+    return lines, tables
+
+
+def round_title(round_: Round, rounds_in_event: int) -> str:
+    label = str(RoundKind(round_.kind).label)
+    return label if rounds_in_event == 1 else f"Round {round_.position}: {label}"
+
+
+def _round_sheet(rf: RoundFacts, rounds_in_event: int) -> RoundSheet:
+    round_ = rf.round
+    has_results = round_.status in RESULT_STATUSES and bool(rf.placings)
+    if not has_results:
+        lines = [f"{len(rf.active)} entries. No results yet."]
+        tables: list[Table] = []
+    elif not rf.event.is_skating:
+        lines, tables = _criteria_tables(rf)
+    elif round_.kind == RoundKind.FINAL:
+        lines, tables = _final_tables(rf)
+    else:
+        lines, tables = _recall_sheet(rf)
+    return RoundSheet(
+        round_id=round_.pk,
+        position=round_.position,
+        kind=round_.kind,
+        title=round_title(round_, rounds_in_event),
+        status=round_.status,
+        status_label=str(RoundStatus(round_.status).label),
+        lines=lines,
+        tables=tables,
+        has_results=has_results,
+    )
+
+
+def _event_results(event: Event, rounds: list[RoundFacts]) -> Table | None:
+    """The event's final ranking: the final's places, then the couples out in each
+    earlier round, sharing the places below (as results lists print them)."""
+    done = [rf for rf in rounds if rf.round.status in RESULT_STATUSES and rf.placings]
+    final = next((rf for rf in done if rf.round.kind == RoundKind.FINAL), None)
+    if final is None:
+        return None
+    rows = []
+    placed: set[int] = set()
+    by_entry = {e.pk: e for e in final.entries}
+    for placing in sorted(
+        final.placings.values(), key=lambda p: (p.place or 0, _by_bib(by_entry[p.entry_id]))
+    ):
+        entry = by_entry[placing.entry_id]
+        rows.append(_result_row(plain(placing.place), entry))
+        placed.add(entry.pk)
+    above = len(placed)
+    for rf in sorted(done, key=lambda r: -r.round.position):
+        if rf.round.kind == RoundKind.FINAL:
+            continue
+        out = [
+            e
+            for e in rf.active
+            if e.pk not in placed and not getattr(rf.placings.get(e.pk), "recalled", False)
+        ]
+        if not out:
+            continue
+        first, last = above + 1, above + len(out)
+        place = str(first) if first == last else f"{first}-{last}"
+        rows.extend(_result_row(place, e) for e in out)
+        placed.update(e.pk for e in out)
+        above = last
+    return Table("Results", ["Place", "Number", "Name", "Club", "Country"], rows, kind="results")
+
+
+def _result_row(place: str, entry: Entry) -> list[str]:
+    c = entry.competitor
+    return [place, str(c.bib or ""), c.display_name, c.club, c.country]
+
+
+def competition_results(
+    competition: Competition,
+    *,
+    event_ids: Iterable[int] | None = None,
+    published_only: bool = True,
+) -> CompetitionSheets:
+    """The marks sheets of the competition's events (all, or ``event_ids``); with
+    ``published_only`` only published rounds are read at all."""
+    facts = competition_facts(competition, event_ids=event_ids, published_only=published_only)
+    names = competition.judge_names_public
+    events = []
+    for event in facts.events:
+        judges = facts.panel[event.pk]
+        rounds = facts.rounds[event.pk]
+        rfs = [
+            RoundFacts(
+                round=r,
+                event=event,
+                heat_entries=facts.heat_entries[r.pk],
+                judges=judges,
+                dances=facts.dances[event.pk],
+                criteria=facts.criteria[event.pk],
+                marks=facts.marks[r.pk],
+                placings=facts.placings[r.pk],
+                decision=facts.decisions.get(r.pk),
+            )
+            for r in rounds
+        ]
+        events.append(
+            EventSheet(
+                event_id=event.pk,
+                name=event.name,
+                method=event.scoring_method,
+                position=event.position,
+                judges=[JudgeLine(j.letter, j.name if names else "") for j in judges],
+                rounds=[_round_sheet(rf, len(rounds)) for rf in rfs],
+                results=_event_results(event, rfs),
+            )
+        )
+    return CompetitionSheets(competition, events, names)
+
+
+def sheets_as_dict(sheets: CompetitionSheets) -> dict[str, Any]:
+    """The sheets as JSON types (for tests and the API)."""
+    return {
+        "competition": sheets.competition.slug,
+        "events": [dataclasses.asdict(e) for e in sheets.events],
+    }
+
+
+def event_list_public(*, competition: Competition) -> list[dict[str, Any]]:
+    """The competition's events with how many rounds are published (one query)."""
+    return list(
+        Event.objects.filter(competition=competition)
+        .order_by("position", "id")
+        .annotate(
+            published=Count("rounds", filter=Q(rounds__status=RoundStatus.PUBLISHED)),
+            rounds_total=Count("rounds"),
+        )
+        .values("id", "name", "published", "rounds_total")
+    )
+
+
+def event_get_public(*, competition: Competition, event_id: int) -> Event | None:
+    return Event.objects.filter(competition=competition, pk=event_id).first()
