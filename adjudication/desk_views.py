@@ -17,6 +17,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from accounts.two_factor import two_factor_pending
 from adjudication import tabulation
 from adjudication.models import MarkChange, RecallDecision, Sheet, TabletSession
 from adjudication.services import (
@@ -40,7 +41,8 @@ from competitions.services import TransitionRefused, round_transition
 def desk_required(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
+        if not request.user.is_authenticated or two_factor_pending(request.user):
+            # The admin's sign-in: the password, then the second factor (accounts).
             return redirect_to_login(request.get_full_path(), reverse("admin:login"))
         if not request.user.has_perm("adjudication.run_results_desk"):
             raise PermissionDenied("The results desk is for scrutineers and the chairman.")

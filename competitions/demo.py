@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Role
 from accounts.services import user_create_with_role
+from accounts.two_factor import backup_codes_issue
 from competitions.loading import competition_load
 from competitions.models import Competition, CompetitionStatus, Round, RoundKind
 from competitions.services import competition_transition, round_draw_heats
@@ -259,6 +260,21 @@ class DemoReport:
     competition: Competition
     created: bool
     sign_ins: list[tuple[str, str, str]] = field(default_factory=list)  # role, user, password
+    # Demo only: single-use second-factor codes for each demo staff account, fresh on
+    # every run, so a newcomer gets past the two-factor step without an authenticator.
+    backup_codes: dict[str, list[str]] = field(default_factory=dict)
+
+
+DEMO_BACKUP_CODES = 5
+
+
+def _backup_codes() -> dict[str, list[str]]:
+    codes = {}
+    for username, _ in DEMO_PASSWORDS.values():
+        user = User.objects.filter(username=username).first()
+        if user is not None:
+            codes[username] = backup_codes_issue(user=user, count=DEMO_BACKUP_CODES)
+    return codes
 
 
 def _sign_ins() -> list[tuple[str, str, str]]:
@@ -273,7 +289,12 @@ def demo_create(*, seed: int = 2026, reset: bool = False) -> DemoReport:
     """Create the demo competition (slug ``demo``) with its sign-ins, unless it exists."""
     existing = Competition.objects.filter(slug=DEMO_SLUG).first()
     if existing is not None and not reset:
-        return DemoReport(competition=existing, created=False, sign_ins=_sign_ins())
+        return DemoReport(
+            competition=existing,
+            created=False,
+            sign_ins=_sign_ins(),
+            backup_codes=_backup_codes(),
+        )
     if existing is not None:
         existing.delete()
 
@@ -306,4 +327,6 @@ def demo_create(*, seed: int = 2026, reset: bool = False) -> DemoReport:
     for round_ in first_rounds.select_related("event"):
         heats = 2 if round_.kind == RoundKind.FIRST else 1
         round_draw_heats(round=round_, heat_count=heats, seed=seed)
-    return DemoReport(competition=competition, created=True, sign_ins=_sign_ins())
+    return DemoReport(
+        competition=competition, created=True, sign_ins=_sign_ins(), backup_codes=_backup_codes()
+    )

@@ -11,6 +11,7 @@ admin.site.index_title = "Competition set-up"
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("", include("accounts.urls")),
     path("api/v1/", include("scoring_site.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("", include("adjudication.urls")),
