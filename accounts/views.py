@@ -8,6 +8,7 @@ import segno
 from django.contrib import admin, messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -23,6 +24,7 @@ from accounts.two_factor import (
     backup_codes_issue,
     has_device,
     two_factor_pending,
+    two_factor_required,
     two_factor_verify,
 )
 
@@ -80,6 +82,8 @@ def two_factor(request):
 def two_factor_setup(request):
     """Enrol an authenticator: at the first sign-in, or later from a verified session."""
     next_url = safe_next(request, reverse("admin:index"))
+    if not two_factor_required(request.user):
+        raise PermissionDenied("Two-factor sign-in is for staff accounts.")
     if has_device(request.user) and two_factor_pending(request.user):
         # Adding a device needs the second factor already: a stolen password is not enough.
         return redirect(f"{reverse('accounts:two-factor')}?{request.GET.urlencode()}")
