@@ -128,14 +128,6 @@ def test_a_socket_from_another_site_is_refused(settings):
 
 @pytest.fixture
 def role_groups(db):
-    """The role groups with their permissions, which a transactional test's flush deletes."""
-    import importlib
+    from tests.support.auth import restore_role_groups
 
-    from django.contrib.auth.models import Group, Permission
-
-    for name in ("0002_role_groups", "0003_registration_permissions", "0004_desk_permissions"):
-        migration = importlib.import_module(f"accounts.migrations.{name}")
-        grants = getattr(migration, "ROLE_PERMISSIONS", None) or migration.GRANTS
-        for role, codenames in grants.items():
-            group, _ = Group.objects.get_or_create(name=role)
-            group.permissions.add(*Permission.objects.filter(codename__in=codenames))
+    restore_role_groups()
