@@ -8,9 +8,8 @@
 * Sign-in events (signed in or out, failures, lock-outs, second factor): recorded by
   ``accounts.signin`` and ``accounts.two_factor`` through ``audit_record``.
 
-Entries are written in their own statement outside any failing transaction's fate
-only where the request's own transaction commits; a refused request still leaves its
-entry, since desk and admin views answer refusals without rolling back.
+Requests are not wrapped in one transaction (no ATOMIC_REQUESTS), so a refused desk
+action still leaves its entry, with the error message it was answered with.
 """
 
 from __future__ import annotations

@@ -22,6 +22,9 @@ class TwoFactorScopeMiddleware:
 
     async def __call__(self, scope, receive, send):
         user = scope.get("user")
-        if user is not None and await database_sync_to_async(_pending)(user, scope.get("session")):
+        # The user is already loaded by AuthMiddleware: anonymous viewers (a hall of
+        # phones) pass without a thread hop or a query.
+        signed_in = user is not None and user.is_authenticated
+        if signed_in and await database_sync_to_async(_pending)(user, scope.get("session")):
             scope = {**scope, "user": AnonymousUser()}
         return await self.inner(scope, receive, send)
