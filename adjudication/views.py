@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.http import Http404, JsonResponse
@@ -96,7 +97,7 @@ def tablet_sign_in(request, slug: str | None = None, letter: str = ""):
         except TabletRefused as refusal:
             error = str(refusal)
         else:
-            login(request, judge.user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, judge.user, backend=settings.AUTHENTICATION_BACKENDS[0])
             otp_login(request, device)
             request.session.save()
             tablet = tablet_session_start(

@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Role
 from accounts.services import user_create_with_role
+from accounts.two_factor import backup_codes_issue
 from competitions.loading import competition_load
 from competitions.models import Competition, CompetitionStatus, Round, RoundKind, TimetableItem
 from competitions.services import competition_transition, round_draw_heats
@@ -172,7 +173,8 @@ def _couples(rng: random.Random, count: int, first_bib: int, events: list[str]) 
 
 
 def demo_description(*, seed: int, today: dt.date) -> dict:
-    rng = random.Random(seed)
+    # bandit: demo names and draws, seeded on purpose
+    rng = random.Random(seed)  # nosec B311
     day = today + dt.timedelta(days=14)
     now = timezone.now()
     letters = [letter for letter, _, _ in JUDGES]
@@ -264,6 +266,21 @@ class DemoReport:
     competition: Competition
     created: bool
     sign_ins: list[tuple[str, str, str]] = field(default_factory=list)  # role, user, password
+    # Demo only: single-use second-factor codes for each demo staff account, fresh on
+    # every run, so a newcomer gets past the two-factor step without an authenticator.
+    backup_codes: dict[str, list[str]] = field(default_factory=dict)
+
+
+DEMO_BACKUP_CODES = 5
+
+
+def _backup_codes() -> dict[str, list[str]]:
+    codes = {}
+    for username, _ in DEMO_PASSWORDS.values():
+        user = User.objects.filter(username=username).first()
+        if user is not None:
+            codes[username] = backup_codes_issue(user=user, count=DEMO_BACKUP_CODES)
+    return codes
 
 
 def _sign_ins() -> list[tuple[str, str, str]]:
@@ -278,7 +295,12 @@ def demo_create(*, seed: int = 2026, reset: bool = False) -> DemoReport:
     """Create the demo competition (slug ``demo``) with its sign-ins, unless it exists."""
     existing = Competition.objects.filter(slug=DEMO_SLUG).first()
     if existing is not None and not reset:
-        return DemoReport(competition=existing, created=False, sign_ins=_sign_ins())
+        return DemoReport(
+            competition=existing,
+            created=False,
+            sign_ins=_sign_ins(),
+            backup_codes=_backup_codes(),
+        )
     if existing is not None:
         existing.delete()
 
@@ -319,4 +341,6 @@ def demo_create(*, seed: int = 2026, reset: bool = False) -> DemoReport:
         title="Break before the finals",
         actor=None,
     )
-    return DemoReport(competition=competition, created=True, sign_ins=_sign_ins())
+    return DemoReport(
+        competition=competition, created=True, sign_ins=_sign_ins(), backup_codes=_backup_codes()
+    )

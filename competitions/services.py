@@ -349,7 +349,8 @@ def round_draw_heats(
         raise DrawRefused(f"Choose between 1 and {len(pool)} heats for {len(pool)} entries.")
 
     pool.sort(key=lambda entry: entry.pk)
-    dealt = _deal(pool, heat_count, random.Random(seed), locked.event.separate_clubs)
+    # bandit: a seeded, repeatable heat draw (the seed is printed)
+    dealt = _deal(pool, heat_count, random.Random(seed), locked.event.separate_clubs)  # nosec B311
 
     locked.heats.all().delete()
     heats = Heat.objects.bulk_create(

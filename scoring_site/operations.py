@@ -121,8 +121,9 @@ def last_backup() -> dt.datetime | None:
     path = Path(folder)
     if not path.is_dir():
         return None
+    # Periodic backups go to one folder per competition (BACKUP_DIR/<slug>/).
     newest = max(
-        (f.stat().st_mtime for f in path.iterdir() if f.is_file() and not f.name.startswith(".")),
+        (f.stat().st_mtime for f in path.rglob("*") if f.is_file() and not f.name.startswith(".")),
         default=None,
     )
     return None if newest is None else dt.datetime.fromtimestamp(newest, tz=dt.UTC)

@@ -178,7 +178,8 @@ def criteria_problems(
         problems.append(Problem("no entries to score"))
     if problems:
         return problems
-    assert isinstance(scores, Mapping)
+    # bandit: type narrowing; problems were returned above
+    assert isinstance(scores, Mapping)  # nosec B101
     by_name = {c.name: c for c in _exact(criteria)}
     for entry, sheets in scores.items():
         if not isinstance(sheets, Mapping):
@@ -443,7 +444,8 @@ def _threshold(rule: OutlierRule) -> Callable[[Criterion], Decimal]:
     if rule.points is not None:
         points = Decimal(rule.points)
         return lambda criterion: points
-    assert rule.fraction_of_range is not None
+    # bandit: type narrowing; the rule was validated on load
+    assert rule.fraction_of_range is not None  # nosec B101
     fraction = Decimal(rule.fraction_of_range)
     return lambda criterion: fraction * (criterion.maximum - criterion.minimum)
 

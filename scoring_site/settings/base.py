@@ -70,7 +70,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    # Django's admin with Podium's site: two-factor sign-in, limits (accounts.admin_site).
+    "accounts.apps.PodiumAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -87,6 +88,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_prometheus",
     "drf_spectacular_sidecar",
+    "csp",
     "accounts",
     "competitions",
     "adjudication",
@@ -99,6 +101,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # A database outage in a view answers 503 with Retry-After (scoring_site/outage.py).
     "scoring_site.outage.DatabaseOutageMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -107,6 +110,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Records admin and desk actions with the client's address (accounts.audit).
+    "accounts.audit.AuditMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -261,6 +266,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# The model backend, refusing an account locked out after failed sign-ins.
+AUTHENTICATION_BACKENDS = ["accounts.signin.LockoutBackend"]
+# Sign-in limits (accounts.signin): attempts per client address per minute, and the
+# failures within LOCKOUT_MINUTES that lock an account for LOCKOUT_MINUTES.
+SIGN_IN_RATE_PER_MINUTE = env_int("SIGN_IN_RATE_PER_MINUTE", 20, minimum=1)
+LOCKOUT_FAILURES = env_int("LOCKOUT_FAILURES", 5, minimum=1)
+LOCKOUT_MINUTES = env_int("LOCKOUT_MINUTES", 15, minimum=1)
+# Authenticator apps show this name beside the code.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Podium")
 
 # --- Internationalisation --------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -299,14 +313,30 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 # /metrics asks for "Authorization: Bearer <METRICS_TOKEN>" when this is set.
 METRICS_TOKEN = env_secret("METRICS_TOKEN")
-# manage.py backup writes here; the results desk shows the newest file's time.
-BACKUP_DIR = env_str("BACKUP_DIR", None)
+SESSION_COOKIE_HTTPONLY = True
+# Content-Security-Policy (django-csp), on every response: no inline scripts or styles
+# anywhere (templates load static/ files), websockets to this host only, no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- REST framework -----------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework_simplejwt.authentication.JWTAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # Django's session, but a staff session needs its second factor (accounts).
+        "accounts.api_auth.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

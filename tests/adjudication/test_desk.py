@@ -5,6 +5,7 @@ from adjudication.models import Sheet, TabletSession
 from competitions.models import Round
 from tests.adjudication.day import all_recall_sheets, build_day
 from tests.factories.accounts import UserFactory
+from tests.support.auth import sign_in_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -16,8 +17,7 @@ def day():
 
 @pytest.fixture
 def scrutineer_client(client):
-    client.force_login(UserFactory(username="desk", roles=["scrutineer"]))
-    return client
+    return sign_in_staff(client, UserFactory(username="desk", roles=["scrutineer"]))
 
 
 def test_the_desk_is_for_scrutineers_and_the_chairman(client, day):
@@ -88,7 +88,7 @@ def test_paper_sheet_typed_and_confirmed_by_two_people(client, day):
     colleague = UserFactory(username="colleague", roles=["scrutineer"])
     part = f"d{day.dances[0].pk}"
     url = reverse("adjudication:desk-paper-sheet", args=[day.first.pk, day.judges[0].pk, part])
-    client.force_login(typist)
+    sign_in_staff(client, typist)
     page = client.get(url)
     data = {
         "client_key": page.context["client_key"],
@@ -101,7 +101,7 @@ def test_paper_sheet_typed_and_confirmed_by_two_people(client, day):
     confirm = reverse("adjudication:desk-sheet-action", args=[sheet.pk])
 
     own = client.post(confirm, {"action": "confirm"}, follow=True)
-    client.force_login(colleague)
+    sign_in_staff(client, colleague)
     client.post(confirm, {"action": "confirm"})
 
     sheet.refresh_from_db()
@@ -136,7 +136,7 @@ def test_marks_in_the_admin_are_read_only(client, day):
 
     day.send(day.judges[0], day.dances[0], day.crosses(day.entries()[:6]))
     admin_user = UserFactory(username="root", is_superuser=True, is_staff=True)
-    client.force_login(admin_user)
+    sign_in_staff(client, admin_user)
     change = MarkChange.objects.first()
 
     page = client.get(reverse("admin:adjudication_markchange_change", args=[change.pk]))

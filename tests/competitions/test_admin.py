@@ -15,6 +15,7 @@ from tests.factories.competitions import (
     PanelSeatFactory,
     RegistrationLinkFactory,
 )
+from tests.support.auth import sign_in_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -23,8 +24,7 @@ COMPETITION_MODELS = [m for m in site._registry if m._meta.app_label == "competi
 
 @pytest.fixture
 def organizer_client(client, organizer):
-    client.force_login(organizer)
-    return client
+    return sign_in_staff(client, organizer)
 
 
 @pytest.fixture
@@ -102,7 +102,7 @@ def test_admin_action_shows_why_a_move_is_refused(organizer_client):
 
 
 def test_scrutineer_is_not_offered_competition_moves(client, scrutineer, populated):
-    client.force_login(scrutineer)
+    sign_in_staff(client, scrutineer)
 
     response = client.get(reverse("admin:competitions_competition_changelist"))
 

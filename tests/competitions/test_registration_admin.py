@@ -10,14 +10,14 @@ from tests.factories.competitions import (
     JudgeApplicationFactory,
     JudgeFactory,
 )
+from tests.support.auth import sign_in_staff
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def organizer_client(client, organizer):
-    client.force_login(organizer)
-    return client
+    return sign_in_staff(client, organizer)
 
 
 def act(client, model_name, action, objects):

@@ -16,6 +16,7 @@ from adjudication.tablets import tablet_code_issue, tablet_revoke
 from leaderboard.broadcast import relays
 from tests.factories.accounts import UserFactory
 from tests.leaderboard.helpers import Pageant, quiet, quiet_day
+from tests.support.auth import sign_in_staff
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -258,7 +259,7 @@ def test_a_reconnecting_screen_gets_a_fresh_snapshot():
 
 def desk_cookies(user):
     client = Client()
-    client.force_login(user)
+    sign_in_staff(client, user)
     return client.cookies
 
 

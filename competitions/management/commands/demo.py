@@ -46,5 +46,11 @@ class Command(BaseCommand):
         self.stdout.write("Demo sign-ins (for the demo only; never use these passwords elsewhere):")
         for role, username, password in report.sign_ins:
             self.stdout.write(f"  {role:<26} {username:<12} {password}")
+        self.stdout.write(
+            "Then the second factor: each of these demo codes works once (new ones on every "
+            "run of demo; or enrol an authenticator app at /account/two-factor/setup/):"
+        )
+        for username, codes in report.backup_codes.items():
+            self.stdout.write(f"  {username:<12} {' '.join(codes)}")
         letters = ", ".join(competition.judges.values_list("letter", flat=True))
         self.stdout.write(f"  Judges on the panels: {letters}")

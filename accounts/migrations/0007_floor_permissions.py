@@ -58,7 +58,7 @@ def revoke(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0004_desk_permissions"),
+        ("accounts", "0006_audit_log_permission"),
         ("competitions", "0006_timetable_and_floor"),
     ]
 

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("account/two-factor/", views.two_factor, name="two-factor"),
+    path("account/two-factor/setup/", views.two_factor_setup, name="two-factor-setup"),
+    path("account/sign-out/", views.sign_out, name="sign-out"),
+]
