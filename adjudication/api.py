@@ -54,6 +54,8 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from accounts.signin import failure_record
+from accounts.two_factor import two_factor_required, two_factor_verify
 from adjudication.models import Sheet
 from adjudication.selectors import (
     SeatAmbiguous,
@@ -183,11 +185,64 @@ class TokenRefreshIn(TokenRefreshSerializer):
         return super().validate(attrs)
 
 
+# The claim a token carries when its holder proved a second factor at sign-in: the desk's
+# endpoints ask for it from every user whose role needs two factors (docs/security.md).
+SECOND_FACTOR_CLAIM = "tfa"
+
+
+class TokenObtainIn(TokenObtainPairSerializer):
+    """The password, and for organizers, scrutineers, chairmen and staff the code of
+    their authenticator (or a single-use backup code) as on the web's second step."""
+
+    otp = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        help_text="Second factor: an authenticator's code or a backup code. Required for "
+        "organizers, scrutineers, chairmen and staff; judges leave it out.",
+    )
+
+    def validate(self, attrs):
+        data = super().validate(attrs)  # the password (and the lock-out) first
+        if not two_factor_required(self.user):
+            return data
+        request = self.context.get("request")
+        code = attrs.get("otp") or ""
+        if not code:
+            raise exceptions.AuthenticationFailed(
+                "This account signs in with a second factor: send your authenticator's "
+                "code (or a backup code) as otp.",
+                "second_factor_required",
+            )
+        if two_factor_verify(user=self.user, token=code, request=request) is None:
+            failure_record(self.user.get_username(), request=request, reason="second factor")
+            raise exceptions.AuthenticationFailed(
+                "That second-factor code is not valid (or was used already).",
+                "second_factor_invalid",
+            )
+        refresh = self.get_token(self.user)
+        refresh[SECOND_FACTOR_CLAIM] = True
+        return {"refresh": str(refresh), "access": str(refresh.access_token)}
+
+
+class SecondFactorProved(BasePermission):
+    """For users whose role needs two factors, a token issued after the second factor."""
+
+    message = "Sign in again with your second factor (otp) to use the desk."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not user or not user.is_authenticated or not two_factor_required(user):
+            return True
+        token = request.auth
+        return bool(token is not None and token.get(SECOND_FACTOR_CLAIM))
+
+
 @extend_schema_view(
     post=extend_schema(
         operation_id="auth_token_obtain",
         summary="Sign a device in: an access and a refresh token",
-        request=TokenObtainPairSerializer,
+        request=TokenObtainIn,
         parameters=[RETRY_AFTER],
         responses={200: TokenObtainPairSerializer, **errors(400, 401, 415, 429)},
         examples=[
@@ -206,6 +261,7 @@ class TokenRefreshIn(TokenRefreshSerializer):
 )
 class TokenObtainApi(TokenObtainPairView):
     throttle_classes = [TokenThrottle]
+    serializer_class = TokenObtainIn
 
 
 @extend_schema_view(

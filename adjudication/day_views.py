@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from accounts.two_factor import two_factor_pending
 from adjudication.desk_views import desk_required
 from adjudication.floor import FloorRefused, floor_move, floor_now, next_on_programme
 from adjudication.models import Placing
@@ -170,7 +171,8 @@ def desk_timetable_edit(request, slug: str):
 def announcer_required(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
+        if not request.user.is_authenticated or two_factor_pending(request.user):
+            # Desk roles give their second factor first (the MC's role needs none).
             return redirect_to_login(request.get_full_path(), reverse("admin:login"))
         if not request.user.has_perm("competitions.announce"):
             raise PermissionDenied("The announcer's view is for the MC and the desk.")

@@ -26,6 +26,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
 from adjudication.api import (
+    SecondFactorProved,
     SheetIn,
     TabletNotRevoked,
     scoring_error_response,
@@ -66,7 +67,7 @@ class CanRunDesk(BasePermission):
 
 class DeskApi(APIView):
     authentication_classes = [JWTAuthentication]
-    permission_classes = [IsAuthenticated, TabletNotRevoked, CanRunDesk]
+    permission_classes = [IsAuthenticated, TabletNotRevoked, CanRunDesk, SecondFactorProved]
     parser_classes = [JSONParser]
 
 

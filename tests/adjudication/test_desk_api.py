@@ -8,6 +8,7 @@ from tests.adjudication.day import all_recall_sheets, build_day
 from tests.adjudication.test_api import bearer, sheets_url, sign_in
 from tests.factories.accounts import UserFactory
 from tests.factories.adjudication import TabletSessionFactory
+from tests.support.auth import api_token_body
 
 pytestmark = pytest.mark.django_db
 
@@ -22,9 +23,7 @@ def day():
 def token_for(client, *roles):
     user = UserFactory(roles=list(roles))
     response = client.post(
-        reverse("api:token"),
-        {"username": user.username, "password": PASSWORD},
-        content_type="application/json",
+        reverse("api:token"), api_token_body(user, PASSWORD), content_type="application/json"
     )
     assert response.status_code == 200
     return user, response.json()

@@ -103,3 +103,38 @@ def test_only_the_desk_moves_the_floor(client, programme):
     assert client.post(floor_url(programme), {"action": "next"}).status_code == 401
     assert move(client, programme, judge, {"action": "next"}).status_code == 403
     assert not FloorMove.objects.exists()
+
+
+def test_staff_tokens_need_the_second_factor(client, programme):
+    from tests.factories.accounts import UserFactory
+    from tests.support.auth import second_factor_code
+
+    user = UserFactory(roles=["scrutineer"])
+    url = reverse("api:token")
+    password = "correct horse battery staple"
+
+    bare = client.post(url, {"username": user.username, "password": password})
+    wrong = client.post(url, {"username": user.username, "password": password, "otp": "nope"})
+    right = client.post(
+        url,
+        {"username": user.username, "password": password, "otp": second_factor_code(user)},
+    )
+
+    assert bare.status_code == 401 and bare.json()["code"] == "second_factor_required"
+    assert wrong.status_code == 401 and wrong.json()["code"] == "second_factor_invalid"
+    assert right.status_code == 200
+    assert move(client, programme, right.json(), {"action": "next"}).status_code == 200
+
+
+def test_a_staff_token_without_the_second_factor_cannot_use_the_desk(client, programme):
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from tests.factories.accounts import UserFactory
+
+    user = UserFactory(roles=["scrutineer"])
+    refresh = RefreshToken.for_user(user)  # as issued before two factors were asked
+
+    response = move(client, programme, {"access": str(refresh.access_token)}, {"action": "next"})
+
+    assert response.status_code == 403
+    assert not FloorMove.objects.exists()

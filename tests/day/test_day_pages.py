@@ -10,6 +10,7 @@ from adjudication.simulation import competition_simulate
 from competitions.models import Floor, FloorMove, TimetableItem
 from tests.day.helpers import build_programme
 from tests.factories.accounts import UserFactory
+from tests.support.auth import sign_in_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -20,8 +21,8 @@ def programme():
 
 
 def login(client, role):
-    client.force_login(UserFactory(roles=[role]))
-    return client
+    """Signed in as ``role``: staff roles with their second factor verified."""
+    return sign_in_staff(client, UserFactory(roles=[role]))
 
 
 def day_url(p):
@@ -167,3 +168,17 @@ def test_the_running_order_of_a_draft_competition_is_not_public(client):
     url = reverse("competitions:running-order", args=[draft.slug])
 
     assert client.get(url).status_code == 404
+
+
+def test_the_desk_roles_need_their_second_factor_for_the_day_and_the_announcer(client, programme):
+    client.force_login(UserFactory(roles=["scrutineer"]))  # password only
+
+    for url in (
+        day_url(programme),
+        reverse("adjudication:announcer", args=[programme.competition.slug]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    move_url = reverse("adjudication:desk-floor-move", args=[programme.competition.slug])
+    assert client.post(move_url, {"action": "next"}).status_code == 302
+    assert not FloorMove.objects.exists()

@@ -6,14 +6,14 @@ from django.urls import reverse
 from adjudication.floor import floor_move
 from competitions.models import FloorMove, TimetableItem
 from tests.day.helpers import build_programme
+from tests.support.auth import sign_in_staff
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def admin_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
+    return sign_in_staff(client, admin_user)
 
 
 def test_a_break_is_added_and_a_round_moved_in_the_admin(admin_client):

@@ -10,6 +10,7 @@ import pytest
 
 from competitions.models import Floor
 from tests.day.helpers import build_programme
+from tests.support.auth import sign_in_staff
 
 pytestmark = [
     pytest.mark.browser,
@@ -40,7 +41,8 @@ def test_the_desk_starts_a_heat_and_the_projector_follows(
     code = tablet_code_issue(judge=judge, actor=None)
     first = p.round(p.latin)
     samba = p.latin.dances.get(name="Samba")
-    client.force_login(get_user_model().objects.create_superuser("desk", "d@example.org", None))
+    desk_user = get_user_model().objects.create_superuser("desk", "d@example.org", None)
+    sign_in_staff(client, desk_user)  # the password and the second factor
     session = client.cookies["sessionid"].value
     slug = p.competition.slug
     base = f"http://127.0.0.1:{asgi_server}"

@@ -36,6 +36,7 @@ from tests.adjudication.day import all_recall_sheets, build_day, open_final
 from tests.factories.accounts import UserFactory
 from tests.factories.adjudication import TabletSessionFactory
 from tests.factories.competitions import RegistrationLinkFactory
+from tests.support.auth import api_token_body
 
 pytestmark = pytest.mark.django_db
 
@@ -82,9 +83,7 @@ def world(client):
 
     def token(user):
         response = client.post(
-            reverse("api:token"),
-            {"username": user.username, "password": PASSWORD},
-            content_type="application/json",
+            reverse("api:token"), api_token_body(user, PASSWORD), content_type="application/json"
         )
         return {"Authorization": f"Bearer {response.json()['access']}"}
 

@@ -59,6 +59,7 @@ def _build_world() -> World:
         RegistrationLinkFactory,
         RoundFactory,
     )
+    from adjudication.api import SECOND_FACTOR_CLAIM
     from tests.support.auth import sign_in_staff
 
     day = build_day(couples=7, judges=3)
@@ -94,16 +95,29 @@ def _build_world() -> World:
         cookies=client.cookies, api_headers={"Authorization": f"Bearer {access}"}
     )
 
+    def staff_token(user, second_factor: bool) -> dict:
+        # As the token endpoint issues it: with the second factor's claim, or (a token of
+        # before two factors were asked) without it.
+        refresh = RefreshToken.for_user(user)
+        if second_factor:
+            refresh[SECOND_FACTOR_CLAIM] = True
+        return {"Authorization": f"Bearer {refresh.access_token}"}
+
     for role in ("scrutineer", "chairman", "organizer"):
         client = Client()
-        sign_in_staff(client, UserFactory(username=f"matrix-{role}", roles=[role]))
-        identities[role] = Identity(cookies=client.cookies)
+        user = UserFactory(username=f"matrix-{role}", roles=[role])
+        sign_in_staff(client, user)
+        identities[role] = Identity(cookies=client.cookies, api_headers=staff_token(user, True))
     client = Client()
-    sign_in_staff(client, UserFactory(username="matrix-root", is_superuser=True, is_staff=True))
-    identities["superuser"] = Identity(cookies=client.cookies)
+    root = UserFactory(username="matrix-root", is_superuser=True, is_staff=True)
+    sign_in_staff(client, root)
+    identities["superuser"] = Identity(cookies=client.cookies, api_headers=staff_token(root, True))
     client = Client()
-    client.force_login(UserFactory(username="matrix-password-only", roles=["organizer"]))
-    identities["unverified"] = Identity(cookies=client.cookies)
+    unverified = UserFactory(username="matrix-password-only", roles=["organizer"])
+    client.force_login(unverified)
+    identities["unverified"] = Identity(
+        cookies=client.cookies, api_headers=staff_token(unverified, False)
+    )
 
     params = {
         "slug": day.competition.slug,
@@ -115,6 +129,8 @@ def _build_world() -> World:
         "token": link.token,
         "reference": competitor.reference,
         "letter": judge.letter,
+        "event_id": day.event.pk,
+        "report": "results",
     }
     other = {"round_id": other_round.pk}
     variants = {

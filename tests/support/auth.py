@@ -2,7 +2,7 @@
 as the two-factor page would (a confirmed device recorded in the session)."""
 
 from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 
 def verify_second_factor(client, user):
@@ -13,6 +13,26 @@ def verify_second_factor(client, user):
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
+
+
+def second_factor_code(user) -> str:
+    """A fresh single-use backup code of ``user``, e.g. for the API's token (otp)."""
+    device, _ = StaticDevice.objects.get_or_create(
+        user=user, name="test second factor", defaults={"confirmed": True}
+    )
+    token = StaticToken.random_token()
+    device.token_set.create(token=token)
+    return token
+
+
+def api_token_body(user, password: str) -> dict:
+    """The token request of ``user``: with a second factor when their role needs one."""
+    from accounts.two_factor import two_factor_required
+
+    body = {"username": user.get_username(), "password": password}
+    if two_factor_required(user):
+        body["otp"] = second_factor_code(user)
+    return body
 
 
 def sign_in_staff(client, user):
@@ -33,6 +53,7 @@ def restore_role_groups():
         "0003_registration_permissions",
         "0004_desk_permissions",
         "0006_audit_log_permission",
+        "0007_floor_permissions",
     ):
         migration = importlib.import_module(f"accounts.migrations.{name}")
         grants = getattr(migration, "ROLE_PERMISSIONS", None) or migration.GRANTS
