@@ -48,6 +48,7 @@ class World:
 
 
 def _build_world() -> World:
+    from adjudication.api import SECOND_FACTOR_CLAIM
     from adjudication.models import Sheet
     from adjudication.tablets import tablet_code_issue
     from competitions.models import Competitor, RegistrationLink
@@ -59,7 +60,6 @@ def _build_world() -> World:
         RegistrationLinkFactory,
         RoundFactory,
     )
-    from adjudication.api import SECOND_FACTOR_CLAIM
     from tests.support.auth import sign_in_staff
 
     day = build_day(couples=7, judges=3)
