@@ -105,3 +105,14 @@ def test_redoc_loads_only_local_files(client):
     assert response.status_code == 200
     assert sources
     assert all(s.startswith("/static/") for s in sources), sources
+
+
+@pytest.mark.parametrize("url", ["/api/docs/", "/api/redoc/"])
+def test_the_api_viewers_may_style_inline_but_run_only_this_sites_scripts(client, url):
+    policy = client.get(url)["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";") if part.strip())
+
+    assert directives["style-src"] == "'self' 'unsafe-inline'"
+    assert directives["script-src"] == "'self'"
+    strict = client.get("/")["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in strict
