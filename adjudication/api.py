@@ -248,7 +248,8 @@ class SecondFactorProved(BasePermission):
         examples=[
             OpenApiExample(
                 "A judge's device signs in",
-                value={"username": "judge-demo-a", "password": "their password"},
+                # bandit: an example in the API's documentation, not a password
+                value={"username": "judge-demo-a", "password": "their password"},  # nosec B105
                 request_only=True,
             ),
             OpenApiExample(

@@ -12,8 +12,8 @@ from __future__ import annotations
 import dataclasses
 import io
 from collections.abc import Sequence
+from html import escape
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from reportlab import rl_config
 from reportlab.lib import colors
@@ -76,7 +76,8 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(text), style)
+    # ReportLab's paragraphs read a little markup: &, < and > must be escaped.
+    return Paragraph(escape(text, quote=False), style)
 
 
 def _table(table: Table, styles: dict[str, ParagraphStyle], width: float) -> list:
