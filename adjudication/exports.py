@@ -359,7 +359,9 @@ def export_build(
         if report in ("all", "judges"):
             stories.append(reports.judge_sheets_story(competition, facts))
         if report in ("all", "running-order"):
-            stories.append(reports.running_order_story(competition, reports.running_order(facts)))
+            stories.append(
+                reports.running_order_story(competition, reports.running_order(facts, competition))
+            )
     titles = {"all": "results and sheets", "judges": "judges' sheets"}
     return reports.combined_pdf(
         f"{competition.name} – {titles.get(report, report.replace('-', ' '))}", stories

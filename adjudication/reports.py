@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import zoneinfo
 from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
+from django.utils import timezone
 from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
@@ -42,6 +44,7 @@ from adjudication.results import (
     round_title,
 )
 from competitions.models import Competition, Judge, Round, RoundKind
+from competitions.timetable import timetable_lines
 
 # A Unicode font: names are Łukasz, Sørensen, Zieliński. DejaVu where the system has it,
 # else Bitstream Vera, which ships inside ReportLab's wheel.
@@ -277,8 +280,37 @@ class RunningSlot:
     starts_at: str = ""
 
 
-def running_order(facts: Facts) -> list[RunningSlot]:
-    """Every round with heats drawn, in programme order (events, then rounds)."""
+def running_order(facts: Facts, competition: Competition | None = None) -> list[RunningSlot]:
+    """Every round with heats drawn, in the order of the competition's timetable with
+    each line's estimated start (breaks and rounds still to be drawn included); without
+    a timetable, in programme order (events, then rounds)."""
+    slots = _running_by_programme(facts)
+    lines = timetable_lines(competition) if competition is not None else []
+    if not lines:
+        return [slot for _, slot in slots]
+    zone = zoneinfo.ZoneInfo(competition.timezone)
+    by_round = dict(slots)
+    chosen = {event.pk for event in facts.events}
+    whole = {e.pk for e in competition.events.all()} <= chosen
+    ordered: list[RunningSlot] = []
+    for line in lines:
+        starts = timezone.localtime(line.starts, zone).strftime("%H:%M") if line.starts else ""
+        if line.item.round_id is None:
+            if whole:
+                ordered.append(RunningSlot(f"{line.label} ({line.item.minutes} min)", [], starts))
+            continue
+        if line.item.round.event_id not in chosen:
+            continue
+        slot = by_round.pop(line.item.round_id, None)
+        if slot is None:
+            ordered.append(RunningSlot(f"{line.label} (heats to be drawn)", [], starts))
+        else:
+            slot.starts_at = starts
+            ordered.append(slot)
+    return ordered + list(by_round.values())
+
+
+def _running_by_programme(facts: Facts) -> list[tuple[int, RunningSlot]]:
     slots = []
     for event in facts.events:
         rounds = facts.rounds[event.pk]
@@ -293,9 +325,12 @@ def running_order(facts: Facts) -> list[RunningSlot]:
                 )
             if heats:
                 slots.append(
-                    RunningSlot(
-                        f"{event.name} · {round_title(round_, len(rounds))}",
-                        sorted(heats.items()),
+                    (
+                        round_.pk,
+                        RunningSlot(
+                            f"{event.name} · {round_title(round_, len(rounds))}",
+                            sorted(heats.items()),
+                        ),
                     )
                 )
     return slots
