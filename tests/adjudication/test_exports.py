@@ -14,7 +14,7 @@ from django.apps import apps
 from django.core.management import CommandError, call_command
 from pypdf import PdfReader
 
-from accounts.models import User
+from accounts.models import AuditEntry, User
 from adjudication import backups
 from adjudication.backups import NOT_BACKED_UP, PARTS, BackupRefused, backup_build, backup_restore
 from adjudication.exports import export_build, results_data
@@ -28,6 +28,7 @@ from tests.adjudication.results_helpers import (
     recall_round_published,
 )
 from tests.leaderboard.helpers import quiet_day
+from tests.support.auth import sign_in_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +47,9 @@ def wipe() -> None:
     """An empty database, as on a new laptop (the role groups stay: migrations make them)."""
     for competition in Competition.objects.all():
         competition.delete()
-    User.objects.all().delete()
+    # Accounts named in the audit log stay (the log is append-only, as on a real
+    # laptop's database); a restore reuses accounts that exist by their username.
+    User.objects.exclude(pk__in=AuditEntry.objects.values("actor")).delete()
 
 
 @pytest.fixture
@@ -178,7 +181,7 @@ def test_desk_prints_for_scrutineers_only(client, day, scrutineer):
     assert client.get(url).status_code == 302  # to sign in
     client.force_login(User.objects.create_user("someone", password="x" * 12))
     assert client.get(url).status_code == 403
-    client.force_login(scrutineer)
+    sign_in_staff(client, scrutineer)
 
     response = client.get(url, {"event": day.event.pk})
     missing = client.get(url.replace("judges", "nope"))

@@ -13,6 +13,7 @@ from scoring_site import operations
 from scoring_site.logging import JsonFormatter
 from tests.adjudication.day import build_day
 from tests.factories.competitions import FailedJobFactory
+from tests.support.auth import sign_in_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +107,7 @@ def test_backup_check_an_empty_folder_has_no_backups(settings, tmp_path):
 def test_the_desk_shows_the_health_panel(client, scrutineer, settings):
     settings.BACKUP_DIR = None
     day = build_day()
-    client.force_login(scrutineer)
+    sign_in_staff(client, scrutineer)
 
     response = client.get(reverse("adjudication:desk-competition", args=[day.competition.slug]))
 
