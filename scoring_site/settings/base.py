@@ -212,7 +212,11 @@ if REDIS_URL:
     # A job whose worker died (acks late) goes to another worker after this many seconds;
     # longer than any retry's countdown (retry_backoff_max 300 s), or jobs run twice.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900, minimum=1)
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900, minimum=1),
+        # Look for such jobs every 10 s (kombu's default looks only every tenth time, so a
+        # job could wait 100 s more after its timeout, or until a worker restarts).
+        "unacked_restore_interval": 10,
+        "unacked_restore_throttle": 1,
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

@@ -250,7 +250,8 @@ class Stack:
                 child.stop()
         self.redis.stop()
         self.postgres.cleanup()
-        shutil.rmtree(self.root, ignore_errors=True)
+        if not os.environ.get("PODIUM_DRILL_KEEP"):
+            shutil.rmtree(self.root, ignore_errors=True)
 
     def env(self, **extra: str) -> dict[str, str]:
         env = {

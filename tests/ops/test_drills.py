@@ -74,12 +74,6 @@ def test_postgres_restarted_answers_503_with_retry_after_and_resumes(stack):
     assert_no_mark_lost_or_doubled(report)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="on 2026-12-02 the retry by a second worker stopped arriving within the drill's "
-    "60 s (on the ops branch as on main; it passed earlier that day): under investigation, "
-    "see issue 10's note",
-)
 def test_worker_killed_during_an_email_the_job_is_retried_not_lost(stack):
     report = drill_worker_killed(stack)
 
