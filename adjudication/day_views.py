@@ -4,20 +4,15 @@ and its editing, who is late, and the announcer's view. Thin views over
 
 from __future__ import annotations
 
-import functools
 import zoneinfo
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts.two_factor import two_factor_pending
-from adjudication.desk_views import desk_required
+from adjudication.desk_views import desk_required, staff_page_required
 from adjudication.floor import FloorRefused, floor_move, floor_now, next_on_programme
 from adjudication.models import Placing
 from competitions.models import (
@@ -168,17 +163,10 @@ def desk_timetable_edit(request, slug: str):
 # --- The announcer ---------------------------------------------------------------------------
 
 
-def announcer_required(view):
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated or two_factor_pending(request.user):
-            # Desk roles give their second factor first (the MC's role needs none).
-            return redirect_to_login(request.get_full_path(), reverse("admin:login"))
-        if not request.user.has_perm("competitions.announce"):
-            raise PermissionDenied("The announcer's view is for the MC and the desk.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# The MC's own role needs no second factor; desk roles give theirs first.
+announcer_required = staff_page_required(
+    "competitions.announce", "The announcer's view is for the MC and the desk."
+)
 
 
 def announcer_context(competition: Competition) -> dict:

@@ -41,17 +41,28 @@ from competitions.services import TransitionRefused, round_transition
 from scoring_site.operations import health_panel
 
 
-def desk_required(view):
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated or two_factor_pending(request.user):
-            # The admin's sign-in: the password, then the second factor (accounts).
-            return redirect_to_login(request.get_full_path(), reverse("admin:login"))
-        if not request.user.has_perm("adjudication.run_results_desk"):
-            raise PermissionDenied("The results desk is for scrutineers and the chairman.")
-        return view(request, *args, **kwargs)
+def staff_page_required(permission: str, refusal: str):
+    """A page for signed-in staff holding ``permission``: others are sent to the admin's
+    sign-in (the password, then the second factor where their role needs one), or
+    refused with ``refusal``."""
 
-    return wrapper
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated or two_factor_pending(request.user):
+                return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+            if not request.user.has_perm(permission):
+                raise PermissionDenied(refusal)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+desk_required = staff_page_required(
+    "adjudication.run_results_desk", "The results desk is for scrutineers and the chairman."
+)
 
 
 @never_cache

@@ -367,6 +367,7 @@ def timetable_sync(*, competition: Competition) -> list[TimetableItem]:
         .select_related("event")
         .order_by("event__position", "event_id", "position")
     )
+    by_id = {r.pk: r for r in rounds}
     counts: dict[int, int] = defaultdict(int)
     for r in rounds:
         counts[r.event_id] += 1
@@ -386,9 +387,9 @@ def timetable_sync(*, competition: Competition) -> list[TimetableItem]:
             earlier = [
                 n
                 for n, i in enumerate(items)
-                if i.round_id
-                and i.round_id in {r.pk for r in rounds if r.event_id == round_.event_id}
-                and next(r for r in rounds if r.pk == i.round_id).position < round_.position
+                if i.round_id in by_id
+                and by_id[i.round_id].event_id == round_.event_id
+                and by_id[i.round_id].position < round_.position
             ]
             at = (earlier[-1] + 1) if earlier else len(items)
             # never before something that has started

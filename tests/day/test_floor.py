@@ -216,7 +216,6 @@ def test_timers_are_read_from_the_stored_times_not_from_memory():
     move(p, "next", when=at(9, 0))
     move(p, "danced", when=at(9, 1, 40))
     # The deadlines come from the stored times: a fresh read, as after a restart.
-    Floor.objects.filter(competition=p.competition).update()  # no state kept elsewhere
     again = floor_now(p.competition, now=at(9, 1, 50))
     assert again.performance_ends_at == at(9, 1, 30)
     assert again.scoring_ends_at == at(9, 2, 10)
