@@ -209,20 +209,6 @@ def _round_slots(round_: Round, loaded: _Loaded) -> tuple[list[SlotLine], bool, 
     return lines, True, len(lines)
 
 
-def round_slots(round_: Round) -> list[Slot]:
-    """The slots of one drawn round, in the order they are danced."""
-    loaded = _Loaded([], defaultdict(list), defaultdict(list), {}, {})
-    for dance in Dance.objects.filter(event_id=round_.event_id).order_by("position", "id"):
-        loaded.dances[round_.event_id].append(dance)
-    loaded.heat_entries[round_.pk] = list(
-        HeatEntry.objects.filter(heat__round=round_)
-        .select_related("heat", "entry__competitor")
-        .order_by("heat__number", "position", "entry__competitor__bib", "id")
-    )
-    lines, _, _ = _round_slots(round_, loaded)
-    return [line.slot for line in lines]
-
-
 def _moves(competition: Competition):
     started: dict[tuple, dt.datetime] = {}
     danced: dict[tuple, dt.datetime] = {}
