@@ -60,7 +60,7 @@ def test_the_tablet_goes_to_the_sheet_on_the_floor_but_never_leaves_typed_marks(
     expect(notice).to_contain_text("Next on the floor")
     expect(notice.get_by_role("link")).to_have_attribute("href", rumba_url)
     assert page.url.endswith(samba_url)
-    expect(page.locator(f'input[value="{entry.pk}"]')).to_be_checked()
+    expect(page.locator(f'input[name="cross"][value="{entry.pk}"]')).to_be_checked()
 
     page.get_by_role("link", name="← Your sheets").click()
     page.wait_for_url("**/tablet/home/")
