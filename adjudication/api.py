@@ -56,7 +56,7 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts.signin import failure_record
 from accounts.two_factor import two_factor_required, two_factor_verify
-from adjudication.models import Sheet
+from adjudication.models import Mark, Sheet
 from adjudication.selectors import (
     SeatAmbiguous,
     SeatNotFound,
@@ -472,8 +472,8 @@ class SheetOut(serializers.Serializer):
     marks = serializers.DictField(child=serializers.DecimalField(**MARK_VALUE))
 
 
-def _sheet_body(sheet: Sheet, judge: Judge) -> dict[str, Any]:
-    own = own_sheet(sheet)
+def _sheet_body(sheet: Sheet, judge: Judge, marks: list[Mark]) -> dict[str, Any]:
+    own = own_sheet(sheet, marks)
     return SheetOut(
         {
             "round_id": sheet.round_id,
@@ -701,7 +701,7 @@ class JudgeSheetSubmitApi(JudgeApi):
         except Round.DoesNotExist:
             return not_found_response()
         response = Response(
-            _sheet_body(outcome.sheet, judge),
+            _sheet_body(outcome.sheet, judge, outcome.marks),
             status=status.HTTP_200_OK if outcome.replayed else status.HTTP_201_CREATED,
         )
         if outcome.replayed:

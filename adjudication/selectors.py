@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.db.models import Max, Prefetch, Q
 
 from accounts.models import User
-from adjudication.models import Sheet, TabletSession
+from adjudication.models import Mark, Sheet, TabletSession
 from competitions.models import (
     Criterion,
     Dance,
@@ -106,15 +106,18 @@ class JudgeRound:
     marks_per_sheet: int
 
 
-def own_sheet(sheet: Sheet) -> OwnSheet:
+def own_sheet(sheet: Sheet, marks: Iterable[Mark] | None = None) -> OwnSheet:
+    """The sheet as its judge sees it; ``marks`` when the caller has them in hand
+    (``sheet_submit`` returns them), else read."""
     key = "criterion_id" if sheet.entry_id is not None else "entry_id"
+    marks = sheet.marks.all() if marks is None else marks
     return OwnSheet(
         version=sheet.version,
         round_revision=sheet.round_revision,
         source=sheet.source,
         submitted_at=sheet.submitted_at,
         unlocked=sheet.unlocked_at is not None,
-        marks={str(getattr(m, key)): m.value for m in sheet.marks.all()},
+        marks={str(getattr(m, key)): m.value for m in marks},
     )
 
 

@@ -2,12 +2,13 @@
 
 ``sheet_submit`` is the one way a sheet reaches the database, whoever sends it (a
 tablet page, the API, a paper sheet typed at the desk, the simulator). Inside one
-transaction it locks the round, checks the round is open (or the sheet unlocked by
-the chairman), that the judge sits on the panel, that the sheet was loaded in the
-round's current revision and the sheet's current version, that every entry is in the
-round and has not withdrawn, and that the sheet is complete and valid; then it writes
-the whole sheet, records each mark's change in the audit trail, and announces the
-change after commit. The same device key again is stored once.
+transaction it holds the round (shared with the round's other sheets, not with
+closing it), checks the round is open (or the sheet unlocked by the chairman), that
+the judge sits on the panel, that the sheet was loaded in the round's current
+revision and the sheet's current version, that every entry is in the round and has
+not withdrawn, and that the sheet is complete and valid; then it writes the whole
+sheet, records each mark's change in the audit trail, and announces the change after
+commit. The same device key again is stored once.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import User
@@ -86,8 +88,11 @@ class SheetInput:
 
 @dataclasses.dataclass(frozen=True)
 class SheetOutcome:
+    """The sheet as stored, and its marks (so an answer needs no query to show them)."""
+
     sheet: Sheet
     replayed: bool
+    marks: list[Mark] = dataclasses.field(default_factory=list)
 
 
 def _bib(entry: Entry) -> str:
@@ -166,8 +171,9 @@ def _plain(number: Decimal) -> str:
 
 
 def _check_criteria_marks(round_: Round, entry: Entry, marks: Mapping[int, Any]):
+    """``entry`` carries ``in_round`` (annotated by ``sheet_submit``'s look-up)."""
     criteria = {c.pk: c for c in Criterion.objects.filter(event_id=round_.event_id)}
-    if not HeatEntry.objects.filter(heat__round=round_, entry=entry).exists():
+    if not entry.in_round:
         raise ScoringError(f"Entry {_bib(entry)} is not in this round.")
     if entry.withdrawn:
         raise ScoringError(f"Entry {_bib(entry)} has withdrawn and cannot be scored.")
@@ -195,6 +201,8 @@ def _check_criteria_marks(round_: Round, entry: Entry, marks: Mapping[int, Any])
 
 
 def _lock_round(round_id: int) -> Round:
+    """The round, its row locked against every other change of the round until the
+    transaction ends: closing, reopening, publishing and unlocking take this lock."""
     return (
         # of=("self",): lock the round only, not the event and competition joined in.
         Round.objects.select_for_update(no_key=True, of=("self",))
@@ -203,17 +211,40 @@ def _lock_round(round_id: int) -> Round:
     )
 
 
+def _share_round(round_id: int) -> Round:
+    """The round, its row held in SHARE mode until the transaction ends, for a sheet.
+
+    Sheets of one round go in side by side (15 judges send at once), while closing,
+    reopening or publishing the round (``_lock_round``) waits for the sheets under way,
+    and a sheet sent meanwhile waits for that and then sees the round's new state. Two
+    devices sending the same sheet still meet on the sheet's row lock or its unique
+    constraint. Django has no FOR SHARE, hence the statement of its own; SQLite runs
+    one writing transaction at a time (BEGIN IMMEDIATE), so there is nothing to take.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM {Round._meta.db_table} WHERE id = %s FOR SHARE",  # nosec B608
+                [round_id],
+            )
+    return Round.objects.select_related("event__competition").get(pk=round_id)
+
+
 @transaction.atomic
 def sheet_submit(
     *, data: SheetInput, actor: User | None, source: str = Sheet.Source.TABLET
 ) -> SheetOutcome:
     """Store one judge's sheet, whole or not at all. Raises ``ScoringError``."""
-    round_ = _lock_round(data.round_id)
+    round_ = _share_round(data.round_id)
     event = round_.event
-    judge = Judge.objects.get(pk=data.judge_id)
+    judge = (
+        Judge.objects.filter(pk=data.judge_id)
+        .annotate(seated=Exists(PanelSeat.objects.filter(event=event, judge=OuterRef("pk"))))
+        .get()
+    )
     if judge.competition_id != event.competition_id:
         raise ScoringError("This judge belongs to another competition.", "not_on_panel")
-    if not PanelSeat.objects.filter(event=event, judge=judge).exists():
+    if not judge.seated:
         raise ScoringError(
             f"Judge {judge.letter} is not on the panel of {event.name}.", "not_on_panel"
         )
@@ -224,14 +255,18 @@ def sheet_submit(
         dance = Dance.objects.filter(pk=data.dance_id, event=event).first()
         if dance is None or data.entry_id is not None:
             raise ScoringError(f"Choose one of the dances of {event.name}.")
-        part, lookup = dance, {"dance": dance}
+        part, lookup, label = dance, {"dance": dance}, dance.name
     else:
+        in_round = HeatEntry.objects.filter(heat__round=round_, entry=OuterRef("pk"))
         entry = (
-            Entry.objects.select_related("competitor").filter(pk=data.entry_id, event=event).first()
+            Entry.objects.select_related("competitor")
+            .filter(pk=data.entry_id, event=event)
+            .annotate(in_round=Exists(in_round))
+            .first()
         )
         if entry is None or data.dance_id is not None:
             raise ScoringError(f"Choose one of the entries of {event.name}.")
-        part, lookup = entry, {"entry": entry}
+        part, lookup, label = entry, {"entry": entry}, str(entry.competitor)
 
     existing = (
         # order_by("pk"): the default ordering joins dance, and PostgreSQL refuses FOR
@@ -242,8 +277,9 @@ def sheet_submit(
         .first()
     )
     if existing is not None and existing.client_key == data.client_key:
-        if _stored_values(existing) == _normalise(data.marks):
-            return SheetOutcome(existing, replayed=True)
+        stored = list(existing.marks.all())
+        if _stored_values(existing, stored) == _normalise(data.marks):
+            return SheetOutcome(existing, replayed=True, marks=stored)
         raise ScoringError(
             "This device sent a different sheet under the same key; reload the sheet.",
             "conflict",
@@ -315,8 +351,9 @@ def sheet_submit(
         sheet.unlocked_by = sheet.unlocked_at = None
         sheet.save()
         kind = MarkChange.Kind.CORRECTED
-    sheet.marks.all().delete()
-    Mark.objects.bulk_create(
+    if old:
+        sheet.marks.all().delete()
+    marks = Mark.objects.bulk_create(
         Mark(sheet=sheet, entry_id=entry_id, criterion_id=criterion_id, value=value)
         for (entry_id, criterion_id), value in values.items()
     )
@@ -343,9 +380,9 @@ def sheet_submit(
     announce(
         event.competition_id,
         "sheet.submitted",
-        {"round": round_.pk, "judge": judge.letter, "part": str(part), "version": sheet.version},
+        {"round": round_.pk, "judge": judge.letter, "part": label, "version": sheet.version},
     )
-    return SheetOutcome(sheet, replayed=False)
+    return SheetOutcome(sheet, replayed=False, marks=marks)
 
 
 def _normalise(marks: Mapping[int, Any]) -> dict[int, Decimal]:
@@ -355,8 +392,7 @@ def _normalise(marks: Mapping[int, Any]) -> dict[int, Decimal]:
         return {}
 
 
-def _stored_values(sheet: Sheet) -> dict[int, Decimal]:
-    marks = sheet.marks.all()
+def _stored_values(sheet: Sheet, marks: list[Mark]) -> dict[int, Decimal]:
     if sheet.entry_id is not None:
         return {m.criterion_id: m.value for m in marks}
     return {m.entry_id: m.value for m in marks}

@@ -2,7 +2,7 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connections
+from django.db import connection, connections, transaction
 
 from adjudication.models import Mark, MarkChange, Placing, RoundResult, Sheet
 from adjudication.services import (
@@ -355,3 +355,89 @@ def test_two_tablets_of_one_judge_at_once_one_wins():
     assert sorted(outcomes) == ["conflict", "stored"]
     assert Sheet.objects.count() == 1
     assert Mark.objects.count() == 6
+
+
+def _hold_open(day, judge, dance, picks, *, entered, release, outcomes):
+    """Send a sheet inside a transaction that stays open until ``release`` is set."""
+    try:
+        with transaction.atomic():
+            day.send(judge, dance, day.crosses(picks))
+            entered.set()
+            release.wait(20)
+        outcomes.append("held sheet committed")
+    finally:
+        entered.set()
+        connections.close_all()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_sheets_of_one_round_go_in_side_by_side():
+    """A sheet under way holds the round in SHARE mode: another judge's sheet for the
+    same round is stored meanwhile instead of queueing behind it."""
+    day = build_day()
+    picks = day.entries()[:6]
+    entered, release, outcomes = threading.Event(), threading.Event(), []
+    holder = threading.Thread(
+        target=_hold_open,
+        args=(day, day.judges[0], day.dances[0], picks),
+        kwargs={"entered": entered, "release": release, "outcomes": outcomes},
+    )
+    holder.start()
+    try:
+        assert entered.wait(20)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            day.send(day.judges[1], day.dances[0], day.crosses(picks))
+        assert Sheet.objects.filter(judge=day.judges[1]).count() == 1
+        assert not Sheet.objects.filter(judge=day.judges[0]).exists()  # not committed yet
+    finally:
+        release.set()
+        holder.join(30)
+    assert outcomes == ["held sheet committed"]
+    assert Sheet.objects.count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_closing_waits_for_the_sheet_under_way_and_counts_it():
+    day = build_day()
+    picks = day.entries()[: day.first.recall_count]
+    last_judge, last_dance = day.judges[-1], day.dances[-1]
+    for judge in day.judges:
+        for dance in day.dances:
+            if (judge, dance) != (last_judge, last_dance):
+                day.send(judge, dance, day.crosses(picks))
+    entered, release, outcomes = threading.Event(), threading.Event(), []
+    holder = threading.Thread(
+        target=_hold_open,
+        args=(day, last_judge, last_dance, picks),
+        kwargs={"entered": entered, "release": release, "outcomes": outcomes},
+    )
+    closed = []
+
+    def close():
+        try:
+            closed.append(round_close(round=day.first, actor=None, seed=1))
+        except ScoringError as error:
+            closed.append(error)
+        finally:
+            connections.close_all()
+
+    holder.start()
+    closer = threading.Thread(target=close)
+    try:
+        assert entered.wait(20)
+        closer.start()
+        closer.join(1.0)
+        assert closer.is_alive(), "closing did not wait for the sheet under way"
+    finally:
+        release.set()
+        holder.join(30)
+        closer.join(30)
+    assert outcomes == ["held sheet committed"]
+    assert len(closed) == 1 and not isinstance(closed[0], ScoringError), closed
+    day.first.refresh_from_db()
+    assert day.first.status == "closed"
+    assert Sheet.objects.filter(round=day.first).count() == 6
