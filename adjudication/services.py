@@ -170,10 +170,15 @@ def _plain(number: Decimal) -> str:
     return f"{number.normalize():f}"
 
 
-def _check_criteria_marks(round_: Round, entry: Entry, marks: Mapping[int, Any]):
-    """``entry`` carries ``in_round`` (annotated by ``sheet_submit``'s look-up)."""
+def _check_criteria_marks(
+    round_: Round, entry: Entry, marks: Mapping[int, Any], *, in_round: bool | None = None
+):
+    """``in_round``: whether the entry is in one of the round's heats, when the caller
+    has read it already (``sheet_submit`` does, in the entry's look-up)."""
     criteria = {c.pk: c for c in Criterion.objects.filter(event_id=round_.event_id)}
-    if not entry.in_round:
+    if in_round is None:
+        in_round = HeatEntry.objects.filter(heat__round=round_, entry=entry).exists()
+    if not in_round:
         raise ScoringError(f"Entry {_bib(entry)} is not in this round.")
     if entry.withdrawn:
         raise ScoringError(f"Entry {_bib(entry)} has withdrawn and cannot be scored.")
@@ -313,7 +318,10 @@ def sheet_submit(
         }
     else:
         values = {
-            (part.pk, pk): v for pk, v in _check_criteria_marks(round_, part, data.marks).items()
+            (part.pk, pk): v
+            for pk, v in _check_criteria_marks(
+                round_, part, data.marks, in_round=part.in_round
+            ).items()
         }
 
     now = timezone.now()

@@ -4,7 +4,8 @@ import pytest
 
 from adjudication.models import Placing
 from adjudication.services import ScoringError, SheetInput, round_close, sheet_submit
-from competitions.models import Competition, Round
+from adjudication.verification import competition_verify
+from competitions.models import Competition, HeatEntry, Round
 from competitions.services import round_draw_heats, round_transition
 from tests.factories.competitions import (
     CriteriaEventFactory,
@@ -104,3 +105,20 @@ def test_closing_ranks_by_weighted_totals(pageant):
     # weighted: 6 + 2*9 = 24, 9 + 2*6 = 21, 5 + 2*5 = 15
     assert places == {entries[0].pk: 1, entries[1].pk: 2, entries[2].pk: 3}
     assert Round.objects.get(pk=final.pk).status == "closed"
+
+
+def test_verify_checks_criteria_sheets_and_finds_an_entry_taken_out_of_the_heats(pageant):
+    final, entries, judges, (gown, talent) = pageant
+    for judge in judges:
+        for entry in entries:
+            score(final, judge, entry, {gown.pk: "7.5", talent.pk: 8})
+
+    clean = competition_verify(final.event.competition)
+    assert clean.findings == []
+    assert clean.sheets_checked == 6
+
+    HeatEntry.objects.filter(heat__round=final, entry=entries[0]).delete()
+    report = competition_verify(final.event.competition)
+
+    bib = entries[0].competitor.bib or f"#{entries[0].pk}"
+    assert [f.message for f in report.findings] == [f"Entry {bib} is not in this round."] * 2
