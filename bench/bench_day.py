@@ -20,8 +20,10 @@ What it does (about ``--rush`` + ``--duration`` + 90 seconds with the defaults):
    asyncio processes (of which ``--sample`` per process parse every message to time
    receipts; the others only read); then Locust's ``TabletUser`` × ``--tablets`` and one
    ``DeskUser`` for ``--duration`` seconds (``bench/locustfile.py``): the tablets send
-   every sheet of the open round (``--sheet-interval`` seconds apart), the desk closes,
-   publishes and opens the next round as soon as the last sheet is in.
+   every sheet of the open round at the timetable's pace (one sheet per performance,
+   ``--heat-seconds`` 10 by default, the shortest slot Podium accepts; ``--sheet-interval
+   0`` sends as fast as possible, to find the ceiling), the desk closes, publishes and
+   opens the next round as soon as the last sheet is in.
 5. Joins the tablets' acknowledged sheets with the sampled viewers' receipts: for the
    k-th sheet answered in a round, the latency is the first receipt of a message showing
    ``sheets_in >= k`` for that round minus the moment that sheet's request left.
@@ -151,6 +153,7 @@ def prepare(args, data_dir: str) -> dict:
             style=Event.Style.PAGEANT,
             scoring_method="criteria",
             entry_kind="solo",
+            heat_seconds=args.heat_seconds,
         )
         for n in range(args.events)
     )
@@ -256,13 +259,19 @@ def server(args, data_dir: str):
 # --- Locust ---------------------------------------------------------------------------------
 
 
+def sheet_interval(args) -> float:
+    """Each judge scores each performance once: at the timetable's pace a tablet sends a
+    sheet every ``--heat-seconds``, unless ``--sheet-interval`` says otherwise."""
+    return args.heat_seconds if args.sheet_interval is None else args.sheet_interval
+
+
 def run_locust(args, plan_file: str, users: int, seconds: float, classes: list[str]) -> dict:
     out_file = tempfile.mktemp(prefix="podium-locust-", suffix=".json")
     env = {
         **os.environ,
         "PODIUM_BENCH_PLAN": plan_file,
         "PODIUM_BENCH_OUT": out_file,
-        "PODIUM_SHEET_INTERVAL": str(args.sheet_interval),
+        "PODIUM_SHEET_INTERVAL": str(sheet_interval(args)),
     }
     argv = [
         sys.executable, "-m", "locust", "-f", str(HERE / "locustfile.py"), "--headless",
@@ -417,7 +426,19 @@ def main() -> int:
     parser.add_argument("--tablets", type=int, default=15)
     parser.add_argument("--events", type=int, default=40)
     parser.add_argument("--entries", type=int, default=24)
-    parser.add_argument("--sheet-interval", type=float, default=0.0)
+    parser.add_argument(
+        "--heat-seconds",
+        type=int,
+        default=10,
+        help="the timetable's slot per performance (10, the shortest Podium accepts)",
+    )
+    parser.add_argument(
+        "--sheet-interval",
+        type=float,
+        default=None,
+        help="seconds between one tablet's sheets: by default the timetable's pace (one "
+        "sheet per performance, --heat-seconds); 0 sends as fast as possible",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8151)
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
@@ -541,8 +562,9 @@ def main() -> int:
     report["settings"] = {
         k: getattr(args, k)
         for k in ("duration", "rush", "registrants", "viewers", "tablets", "events", "entries",
-                  "sheet_interval", "workers")
+                  "heat_seconds", "workers")
     }  # fmt: skip
+    report["settings"]["sheet_interval"] = sheet_interval(args)
     text = json.dumps(report, indent=2)
     print(text)
     if args.output:
