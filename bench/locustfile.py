@@ -3,9 +3,11 @@ plan and starts the server; see ``bench/README.md``).
 
 * ``TabletUser``: a judge's tablet on the judges' API. It asks for its open rounds
   (``GET /api/v1/judge/sheets/``), fills every sheet it has not sent (criteria scores
-  within range and step) and sends them one by one (``POST …/sheets/``), waiting
-  ``PODIUM_SHEET_INTERVAL`` seconds between sheets; when it has nothing to send it asks
-  again half a second later.
+  within range and step) and sends them one by one (``POST …/sheets/``), one every
+  ``PODIUM_SHEET_INTERVAL`` seconds (the timetable's slot per performance), each tablet
+  at its own moment in the slot, as judges finish scoring one after another (a random
+  start offset; 0 sends without pause); when it has nothing to send it asks again half
+  a second later.
 * ``DeskUser``: the scrutineer's results desk. Every second it reads the desk's progress
   fragment (as desk.js polls it) and the public snapshot; when the current round has
   every sheet in, it closes it, publishes it and opens the next round.
@@ -30,7 +32,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 import gevent
-from locust import HttpUser, constant, events, task
+from locust import HttpUser, constant, constant_pacing, events, task
 
 with open(os.environ["PODIUM_BENCH_PLAN"]) as plan_file:
     PLAN = json.load(plan_file)
@@ -88,10 +90,13 @@ def _score(criterion: dict) -> str:
 
 class TabletUser(HttpUser):
     weight = 15
-    wait_time = constant(SHEET_INTERVAL)
+    wait_time = constant_pacing(SHEET_INTERVAL) if SHEET_INTERVAL else constant(0)
     _numbers = itertools.count()
 
     def on_start(self):
+        if SHEET_INTERVAL:
+            # bandit: when this tablet's judge finishes scoring in the slot, not a secret
+            gevent.sleep(random.uniform(0, SHEET_INTERVAL))  # nosec B311
         judges = PLAN["judges"]
         self.judge = judges[next(TabletUser._numbers) % len(judges)]
         self.headers = {"Authorization": f"Bearer {self.judge['token']}"}
