@@ -228,8 +228,9 @@ def _share_round(round_id: int) -> Round:
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            table = Round._meta.db_table
             cursor.execute(
-                f"SELECT 1 FROM {Round._meta.db_table} WHERE id = %s FOR SHARE",  # nosec B608
+                f"SELECT 1 FROM {table} WHERE id = %s FOR SHARE",  # nosec B608: model's table
                 [round_id],
             )
     return Round.objects.select_related("event__competition").get(pk=round_id)
