@@ -92,7 +92,7 @@ class SheetOutcome:
 
     sheet: Sheet
     replayed: bool
-    marks: list[Mark] = dataclasses.field(default_factory=list)
+    marks: list[Mark]
 
 
 def _bib(entry: Entry) -> str:
