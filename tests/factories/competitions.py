@@ -2,6 +2,7 @@ import datetime as dt
 from decimal import Decimal
 
 import factory
+from faker.providers.person.en_US import Provider as _People
 
 from competitions.models import (
     Competition,
@@ -24,6 +25,20 @@ from competitions.models import (
     ScoringMethod,
     StatusChange,
 )
+
+_FIRST = list(_People.first_names)
+_LAST = list(_People.last_names)
+
+
+def person_name(n: int) -> str:
+    """A realistic name that no other of the next 69,000 calls repeats.
+
+    Faker's random names collide now and then (two "Robert Miller" in one
+    competition break its unique-names constraint and made CI flaky); walking
+    the first and last names in step gives pairs that only repeat after
+    lcm(690, 1000) names, and 7919 (prime) scatters the first names.
+    """
+    return f"{_FIRST[(n * 7919) % len(_FIRST)]} {_LAST[n % len(_LAST)]}"
 
 
 class CompetitionFactory(factory.django.DjangoModelFactory):
@@ -84,8 +99,8 @@ class CompetitorFactory(factory.django.DjangoModelFactory):
     competition = factory.SubFactory(CompetitionFactory)
     kind = EntryKind.COUPLE
     bib = factory.Sequence(lambda n: 100 + n)
-    name = factory.Faker("name")
-    partner_name = factory.Faker("name")
+    name = factory.Sequence(person_name)
+    partner_name = factory.Sequence(lambda n: person_name(n + 34_500))
     club = "Dance Club"
     country = "GB"
 
