@@ -175,7 +175,10 @@ def _check_criteria_marks(
 ):
     """``in_round``: whether the entry is in one of the round's heats, when the caller
     has read it already (``sheet_submit`` does, in the entry's look-up)."""
-    criteria = {c.pk: c for c in Criterion.objects.filter(event_id=round_.event_id)}
+    criteria = {
+        c.pk: c
+        for c in Criterion.objects.filter(event_id=round_.event_id).order_by("position", "id")
+    }
     if in_round is None:
         in_round = HeatEntry.objects.filter(heat__round=round_, entry=entry).exists()
     if not in_round:
@@ -233,7 +236,7 @@ def _share_round(round_id: int) -> Round:
                 f"SELECT 1 FROM {table} WHERE id = %s FOR SHARE",  # nosec B608: model's table
                 [round_id],
             )
-    return Round.objects.select_related("event__competition").get(pk=round_id)
+    return Round.objects.select_related("event").get(pk=round_id)
 
 
 @transaction.atomic
@@ -258,7 +261,8 @@ def sheet_submit(
         raise ScoringError("The sheet needs a device key of 1 to 64 characters.")
 
     if event.scoring_method == ScoringMethod.SKATING:
-        dance = Dance.objects.filter(pk=data.dance_id, event=event).first()
+        # order_by("pk"): the default ordering (by event) joins event and competition.
+        dance = Dance.objects.filter(pk=data.dance_id, event=event).order_by("pk").first()
         if dance is None or data.entry_id is not None:
             raise ScoringError(f"Choose one of the dances of {event.name}.")
         part, lookup, label = dance, {"dance": dance}, dance.name
@@ -268,6 +272,7 @@ def sheet_submit(
             Entry.objects.select_related("competitor")
             .filter(pk=data.entry_id, event=event)
             .annotate(in_round=Exists(in_round))
+            .order_by("pk")  # not the default ordering, which joins event and competition
             .first()
         )
         if entry is None or data.dance_id is not None:

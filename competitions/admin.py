@@ -254,6 +254,7 @@ class RoundInline(admin.TabularInline):
 
 @admin.register(Event)
 class EventAdmin(FixedParentMixin, admin.ModelAdmin):
+    ordering = ("competition", "position", "id")  # the newest competition first
     list_display = ("name", "competition", "style", "scoring_method", "entry_limit", "entries")
     list_filter = ("competition", "scoring_method", "style", "entry_kind")
     search_fields = ("name", "competition__name", "level", "age_group")
@@ -327,6 +328,7 @@ class EntryInline(admin.TabularInline):
 
 @admin.register(Competitor)
 class CompetitorAdmin(FixedParentMixin, admin.ModelAdmin):
+    ordering = ("competition", "bib", "name")
     list_display = ("bib", "name", "partner_name", "kind", "club", "country", "competition")
     list_display_links = ("bib", "name")
     list_filter = ("competition", "kind", "country")
@@ -369,6 +371,7 @@ class EntryAddForm(forms.ModelForm):
 
 @admin.register(Entry)
 class EntryAdmin(admin.ModelAdmin):
+    ordering = ("event__competition", "event__position", "event_id", "competitor__bib", "id")
     list_display = ("competitor", "event", "status", "withdrawn", "created_at")
     list_filter = ("event__competition", "event", "status", "withdrawn")
     search_fields = ("=competitor__bib", "competitor__name", "competitor__partner_name")
@@ -416,6 +419,7 @@ class EntryAdmin(admin.ModelAdmin):
 
 @admin.register(Judge)
 class JudgeAdmin(FixedParentMixin, admin.ModelAdmin):
+    ordering = ("competition", "letter")
     list_display = ("letter", "name", "competition", "email", "phone")
     list_filter = ("competition",)
     search_fields = ("letter", "name", "email")
@@ -432,6 +436,7 @@ class HeatInline(admin.TabularInline):
 
 @admin.register(Round)
 class RoundAdmin(FixedParentMixin, admin.ModelAdmin):
+    ordering = ("event__competition", "event__position", "event_id", "position")
     list_display = ("__str__", "position", "kind", "recall_count", "status")
     list_filter = ("event__competition", "status", "kind")
     search_fields = ("event__name",)
@@ -455,6 +460,13 @@ class HeatEntryInline(admin.TabularInline):
 
 @admin.register(Heat)
 class HeatAdmin(FixedParentMixin, admin.ModelAdmin):
+    ordering = (
+        "round__event__competition",
+        "round__event__position",
+        "round__event_id",
+        "round__position",
+        "number",
+    )
     list_display = ("__str__", "number")
     list_filter = ("round__event__competition", "round__event")
     inlines = [HeatEntryInline]
@@ -477,6 +489,7 @@ class RegistrationLinkForm(forms.ModelForm):
 
 @admin.register(RegistrationLink)
 class RegistrationLinkAdmin(admin.ModelAdmin):
+    ordering = ("competition", "kind", "-created_at")
     form = RegistrationLinkForm
     list_display = ("competition", "kind", "label", "state", "expires_at", "created_at")
     list_filter = ("competition", "kind")
@@ -535,6 +548,7 @@ class RegistrationLinkAdmin(admin.ModelAdmin):
 
 @admin.register(JudgeApplication)
 class JudgeApplicationAdmin(admin.ModelAdmin):
+    ordering = ("competition", "created_at")
     list_display = ("name", "competition", "letter_preference", "email", "phone", "status", "judge")
     list_filter = ("competition", "status")
     search_fields = ("name", "email")

@@ -260,7 +260,12 @@ class Event(models.Model):
     )
 
     class Meta:
-        ordering = ["competition", "position", "id"]
+        # competition_id, not competition: ordering by the relation would expand to the
+        # competition's own ordering and join its table into every query of events and
+        # everything ordered by event (dances, criteria, rounds, entries, sheets…), where a
+        # single competition is almost always filtered already. The admin's lists keep the
+        # newest competition first (competitions/admin.py).
+        ordering = ["competition_id", "position", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["competition", "name"],
@@ -441,7 +446,7 @@ class Competitor(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["competition", "bib", "name"]
+        ordering = ["competition_id", "bib", "name"]
         constraints = [
             models.UniqueConstraint(
                 fields=["competition", "bib"],
@@ -559,7 +564,7 @@ class Judge(models.Model):
     )
 
     class Meta:
-        ordering = ["competition", "letter"]
+        ordering = ["competition_id", "letter"]
         constraints = [
             models.UniqueConstraint(
                 fields=["competition", "letter"],
@@ -754,7 +759,7 @@ class StatusChange(models.Model):
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["competition", "at", "id"]
+        ordering = ["competition_id", "at", "id"]
 
     def __str__(self) -> str:
         subject = self.round or self.competition
@@ -782,7 +787,7 @@ class RegistrationLink(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["competition", "kind", "-created_at"]
+        ordering = ["competition_id", "kind", "-created_at"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=["competitor", "judge"]),
@@ -826,7 +831,7 @@ class JudgeApplication(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["competition", "created_at"]
+        ordering = ["competition_id", "created_at"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=["pending", "accepted", "declined"]),
@@ -909,7 +914,7 @@ class TimetableItem(models.Model):
     )
 
     class Meta:
-        ordering = ["competition", "position"]
+        ordering = ["competition_id", "position"]
         constraints = [
             models.UniqueConstraint(
                 fields=["competition", "position"],
@@ -1022,7 +1027,7 @@ class FloorMove(models.Model):
     at = models.DateTimeField()
 
     class Meta:
-        ordering = ["competition", "at", "id"]
+        ordering = ["competition_id", "at", "id"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(action__in=["start", "danced", "break", "clear"]),

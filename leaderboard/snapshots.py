@@ -177,6 +177,7 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
     if floor_rounds:
         panel = dict(
             PanelSeat.objects.filter(event_id__in={r.event_id for r in floor_rounds})
+            .order_by()  # the default ordering (judge letters) would join the judges
             .values_list("event_id")
             .annotate(n=Count("id"))
         )

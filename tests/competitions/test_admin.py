@@ -229,3 +229,43 @@ def test_admin_refuses_a_judge_from_another_competition_on_a_panel(organizer_cli
     assert response.status_code == 200
     assert "This judge belongs to another competition." in response.content.decode()
     assert not Event.objects.get(pk=event.pk).panel.exists()
+
+
+@pytest.mark.parametrize(
+    ("url_name", "make"),
+    [
+        ("admin:competitions_event_changelist", lambda c, n: EventFactory(competition=c, name=n)),
+        ("admin:competitions_judge_changelist", lambda c, n: JudgeFactory(competition=c, name=n)),
+    ],
+)
+def test_admin_lists_show_the_newest_competition_first(organizer_client, url_name, make):
+    # Arrange: the older competition was created first, so id order would put it first
+    older = CompetitionFactory(starts_on=timezone.localdate() - timezone.timedelta(days=60))
+    newer = CompetitionFactory(starts_on=timezone.localdate() + timezone.timedelta(days=60))
+    make(older, "Older one")
+    make(newer, "Newer one")
+
+    # Act
+    page = organizer_client.get(reverse(url_name)).content.decode()
+
+    # Assert
+    assert page.index("Newer one") < page.index("Older one")
+
+
+def test_default_orderings_within_a_competition_join_no_competition():
+    # Arrange
+    event = EventFactory()
+    queries = [
+        Event.objects.filter(competition=event.competition),
+        event.dances.all(),
+        event.criteria.all(),
+        event.rounds.all(),
+        event.entries.all(),
+        event.competition.judges.all(),
+    ]
+
+    # Act
+    sqls = [str(q.query) for q in queries]
+
+    # Assert: ordering by "event" or "competition" no longer drags the competition in
+    assert all('JOIN "competitions_competition"' not in sql for sql in sqls), sqls
