@@ -45,3 +45,37 @@ def test_the_cache_works_as_usual_when_redis_is_up(settings):
 
     assert cache.get("k") == 42
     cache.delete("k")
+
+
+@pytest.mark.redis
+def test_cache_objects_of_one_configuration_share_their_connections(settings):
+    """Under ASGI each request gets its own cache object (``caches`` is local to the
+    request's context): they must not each open a connection to Redis."""
+    import contextvars
+
+    import redis
+    from django.core.cache import caches
+
+    server = redis.Redis.from_url(settings.REDIS_URL)
+
+    def connections() -> int:
+        return server.info("stats")["total_connections_received"]
+
+    def one_request(n: int) -> None:
+        cache = caches["throttle"]  # Redis here; a new object in each request's context
+        cache.set(f"shared-{n}", n)
+        assert cache.get(f"shared-{n}") == n
+
+    def request_in_its_own_context(n: int) -> None:
+        contextvars.Context().run(one_request, n)
+
+    request_in_its_own_context(0)  # the pool's first connection
+    before = connections()
+
+    # Act: twenty requests, each in a fresh context, as under ASGI
+    for n in range(1, 21):
+        request_in_its_own_context(n)
+
+    # Assert: the connections were reused (another test process may add one or two)
+    assert connections() - before <= 3
+    assert caches.create_connection("throttle")._cache is caches["throttle"]._cache
