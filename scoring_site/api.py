@@ -170,8 +170,9 @@ class Pagination(PageNumberPagination):
 
 # --- Throttles --------------------------------------------------------------------------------
 
-# One cache client per process (under ASGI the cache proxy makes a new client, and Redis
-# connection, per request). The "throttle" cache is Redis when REDIS_URL is set, so the
+# One cache object per process, made outside any request (``caches`` gives each request's
+# context its own; the Redis backend shares its connections between them anyway:
+# scoring_site/cache.py). The "throttle" cache is Redis when REDIS_URL is set, so the
 # limits hold across web processes; in memory on the embedded default.
 throttle_cache = caches.create_connection("throttle")
 
