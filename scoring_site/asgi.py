@@ -9,12 +9,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "scoring_site.settings.base")
 # Django must be set up before anything imports models.
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.urls import get_resolver  # noqa: E402
 
-from accounts.websocket import TwoFactorScopeMiddleware  # noqa: E402
+from scoring_site import collector  # noqa: E402
 from scoring_site.routing import websocket_urlpatterns  # noqa: E402
 
 # Import every URL pattern, and with them every view module, while the worker starts
@@ -26,8 +25,11 @@ get_resolver().reverse_dict  # noqa: B018
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(TwoFactorScopeMiddleware(URLRouter(websocket_urlpatterns)))
-        ),
+        # Sign-in is per route: the public live socket needs none (scoring_site/routing.py).
+        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 )
+
+# Last: what start-up built stays for the life of the process; keep it out of the
+# garbage collector's way, and let requests' temporaries die young (scoring_site/collector.py).
+collector.settle()

@@ -167,6 +167,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Public pushes of a burst of changes are folded into at most one per interval (per
 # competition; across processes with Redis): leaderboard/broadcast.py.
 PODIUM_LIVE_INTERVAL = env_int("PODIUM_LIVE_INTERVAL_MS", 250, minimum=0) / 1000
+# The garbage collector's young-generation threshold in server processes, which also
+# freeze what start-up built (scoring_site/collector.py); 0 leaves Python's defaults.
+PODIUM_GC_THRESHOLD = env_int("PODIUM_GC_THRESHOLD", 10_000, minimum=0)
 
 # --- Redis: channel layer, Celery broker, cache ----------------------------
 REDIS_URL = env_url("REDIS_URL", schemes=("redis", "rediss", "unix"))

@@ -280,6 +280,69 @@ def test_the_desk_socket_refuses_anonymous_and_unauthorised_users():
     run(body)
 
 
+def test_the_public_socket_reads_no_session_even_with_a_staff_cookie(monkeypatch):
+    """The public live socket serves everyone the same, so it skips the session and
+    sign-in middleware (a session store, a lazy user and a query per phone otherwise);
+    the desk's socket on the same cookie still reads the session."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    day = quiet_day()
+    user = UserFactory(username="desk")
+    user.user_permissions.add(Permission.objects.get(codename="run_results_desk"))
+    cookies = desk_cookies(user)
+    loads = []
+    original = SessionStore.load
+
+    def load(self):
+        loads.append(self.session_key)
+        return original(self)
+
+    monkeypatch.setattr(SessionStore, "load", load)
+
+    async def body():
+        public = socket(f"/ws/live/{day.competition.slug}/", cookies)
+        assert (await public.connect())[0]
+        assert (await receive_json(public))["type"] == "snapshot"
+        await public.disconnect()
+        assert loads == []
+
+        desk = socket(f"/ws/desk/{day.competition.slug}/", cookies)
+        assert (await desk.connect())[0]
+        assert (await receive_json(desk))["type"] == "desk"
+        await desk.disconnect()
+        assert loads == [cookies["sessionid"].value]
+
+    run(body)
+
+
+def test_the_public_sockets_database_reads_leave_its_context_as_it_was():
+    """What Django's thread-local state binds while the public socket reads (database
+    connections, caches: asgiref Locals) stays out of the socket's own context, which
+    lives as long as the phone stays connected. A plain ``database_sync_to_async``, the
+    control, would keep it there."""
+    import contextvars
+
+    from leaderboard.consumers import _read_apart
+    from leaderboard.snapshots import public_snapshot_message
+
+    day = quiet_day()
+
+    def unchanged_since(before: dict) -> bool:
+        now = dict(contextvars.copy_context())
+        return now.keys() == before.keys() and all(now[v] is before[v] for v in now)
+
+    async def body():
+        before = dict(contextvars.copy_context())
+        text = await _read_apart(public_snapshot_message, day.competition)
+        assert json.loads(text)["type"] == "snapshot"
+        assert unchanged_since(before)
+
+        await database_sync_to_async(public_snapshot_message)(day.competition)
+        assert not unchanged_since(before)
+
+    run(body)
+
+
 def test_the_desk_socket_sends_progress_and_refreshes_after_a_sheet():
     day = quiet_day()
     picks = day.crosses(day.entries()[:6])
