@@ -455,6 +455,17 @@ def scenario(args, plan: dict, server_pids: list[int], viewers_n: int, first_she
     expected = connected * count
     ms = [1000 * x for x in latencies]
     submit_ms = [1000 * (answered[k] - sent[k]) for k in answered if k in sent]
+    # The p99 over every receipt is decided by the slowest sheet or two: say which.
+    worst_by_sheet: dict[int, float] = {}
+    for g in gathered:
+        for records in g["records"]:
+            seen = 0
+            for sheets_in, at in records:
+                for k in range(seen + 1, sheets_in + 1):
+                    if k in sent:
+                        worst_by_sheet[k] = max(worst_by_sheet.get(k, 0.0), at - sent[k])
+                seen = max(seen, sheets_in)
+    slowest = sorted(worst_by_sheet, key=worst_by_sheet.get, reverse=True)[:5]
 
     def summary(values):
         if not values:
@@ -488,6 +499,16 @@ def scenario(args, plan: dict, server_pids: list[int], viewers_n: int, first_she
         # Receipt minus the moment the sheet's answer came back: the broadcast's own
         # share (it starts at the commit, before the answer, so it can be negative).
         "after_answer_ms": summary([1000 * x for x in after_answer]),
+        # The five sheets whose last viewer waited longest: their number in the run
+        # (1 = the first), their request's own time, and that last receipt.
+        "slowest_sheets": [
+            {
+                "sheet": k - first_sheet,
+                "submit_ms": round(1000 * (answered[k] - sent[k]), 1) if k in answered else None,
+                "last_receipt_ms": round(1000 * worst_by_sheet[k], 1),
+            }
+            for k in slowest
+        ],
         "messages_per_viewer": round(statistics.fmean(messages), 1) if messages else 0,
         "server_rss_kb": {"before": rss_before, "idle_with_viewers": rss_idle},
         "server_kb_per_idle_viewer": round((rss_idle - rss_before) / max(connected, 1), 1),
