@@ -3,6 +3,23 @@ import subprocess
 import sys
 
 
+def _in_a_worker(tmp_path, script, **env):
+    """Run ``script`` in a fresh interpreter with production settings, as a worker
+    starts (the test process has long loaded its URLconf and collected its garbage)."""
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "scoring_site.settings.base",
+            "PODIUM_DATA_DIR": str(tmp_path),
+            **env,
+        },
+        timeout=120,
+    )
+
+
 def test_the_asgi_application_loads_the_urlconf_before_the_first_request(tmp_path):
     """A worker imports its views while it starts, not in the first request it serves
     (which would keep the first judge's sheet waiting about 0.7 s after a restart)."""
@@ -16,17 +33,7 @@ def test_the_asgi_application_loads_the_urlconf_before_the_first_request(tmp_pat
         "assert 'adjudication.api' in sys.modules\n"
         "print('ok')\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "scoring_site.settings.base",
-            "PODIUM_DATA_DIR": str(tmp_path),
-        },
-        timeout=120,
-    )
+    done = _in_a_worker(tmp_path, script)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
 
@@ -35,18 +42,7 @@ def _load_asgi(tmp_path, **env):
     script = (
         "import gc\nimport scoring_site.asgi\nprint(gc.get_freeze_count(), *gc.get_threshold())\n"
     )
-    return subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "scoring_site.settings.base",
-            "PODIUM_DATA_DIR": str(tmp_path),
-            **env,
-        },
-        timeout=120,
-    )
+    return _in_a_worker(tmp_path, script, **env)
 
 
 def test_a_worker_freezes_what_start_up_built_and_raises_the_young_threshold(tmp_path):
