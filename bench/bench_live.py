@@ -440,6 +440,8 @@ def scenario(args, plan: dict, server_pids: list[int], viewers_n: int, first_she
     connected = sum(g["connected"] for g in gathered)
     latencies: list[float] = []
     after_answer: list[float] = []
+    # The p99 over every receipt is decided by the slowest sheet or two: say which.
+    worst_by_sheet: dict[int, float] = {}
     messages = []
     for g in gathered:
         for records in g["records"]:
@@ -449,22 +451,13 @@ def scenario(args, plan: dict, server_pids: list[int], viewers_n: int, first_she
                 for k in range(seen + 1, sheets_in + 1):
                     if k in sent:
                         latencies.append(at - sent[k])
+                        worst_by_sheet[k] = max(worst_by_sheet.get(k, 0.0), at - sent[k])
                     if k in answered:
                         after_answer.append(at - answered[k])
                 seen = max(seen, sheets_in)
     expected = connected * count
     ms = [1000 * x for x in latencies]
     submit_ms = [1000 * (answered[k] - sent[k]) for k in answered if k in sent]
-    # The p99 over every receipt is decided by the slowest sheet or two: say which.
-    worst_by_sheet: dict[int, float] = {}
-    for g in gathered:
-        for records in g["records"]:
-            seen = 0
-            for sheets_in, at in records:
-                for k in range(seen + 1, sheets_in + 1):
-                    if k in sent:
-                        worst_by_sheet[k] = max(worst_by_sheet.get(k, 0.0), at - sent[k])
-                seen = max(seen, sheets_in)
     slowest = sorted(worst_by_sheet, key=worst_by_sheet.get, reverse=True)[:5]
 
     def summary(values):

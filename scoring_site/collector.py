@@ -33,13 +33,12 @@ import gc
 from django.conf import settings
 
 
-def settle() -> tuple[int, int, int]:
-    """Freeze what start-up built and raise the young generation's threshold; returns
-    the thresholds in force. Call once per process, after the application is loaded."""
+def settle() -> None:
+    """Freeze what start-up built and raise the young generation's threshold. Call once
+    per process, after the application is loaded."""
     threshold = settings.PODIUM_GC_THRESHOLD
     if threshold:
         gc.collect()  # start-up's own garbage is not worth keeping forever
         gc.freeze()
         _, older, oldest = gc.get_threshold()
         gc.set_threshold(threshold, older, oldest)
-    return gc.get_threshold()
