@@ -1,6 +1,8 @@
 """The day at the desk (floor controls, timetable and its editing), the announcer's
 view and the printed running order, through their pages."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils.html import escape
@@ -140,6 +142,41 @@ def test_the_announcer_reads_the_heat_then_the_results_in_reverse_order(client, 
     names = [escape(p.entry.competitor.display_name) for p in sorted(final, key=lambda p: -p.place)]
     positions = [page.index(name) for name in names]
     assert positions == sorted(positions)  # last place read first, the winner last
+
+
+def test_the_announcer_reads_bibs_and_clubs_on_the_floor_and_the_recalls_in_bib_order(
+    client, programme
+):
+    floor_move(competition=programme.competition, action="next", actor=None)
+    login(client, "announcer")
+    url = reverse("adjudication:announcer", args=[programme.competition.slug]) + "?fragment=1"
+
+    page = client.get(url).content.decode()
+    on_floor = (
+        Floor.objects.get(competition=programme.competition)
+        .round.heats.get(number=1)
+        .heat_entries.select_related("entry__competitor")
+    )
+    for competitor in (he.entry.competitor for he in on_floor):
+        assert f'<span class="bib">{competitor.bib}</span> {escape(competitor.display_name)}' in (
+            page
+        )
+        assert f'<span class="club">({competitor.club})</span>' in page
+    assert "Recalls to read" not in page  # nothing published yet
+
+    floor_move(competition=programme.competition, action="danced", actor=None)
+    floor_move(competition=programme.competition, action="clear", actor=None)
+    competition_simulate(competition=programme.competition, seed=5)
+    page = client.get(url).content.decode()
+    from adjudication.models import Placing
+
+    recalls = page[page.index("Recalls to read") : page.index("</section>", page.index("Recalls"))]
+    assert "Adult Latin" in recalls
+    recalled = Placing.objects.filter(round=programme.round(programme.latin), recalled=True)
+    bibs = sorted(p.entry.competitor.bib for p in recalled.select_related("entry__competitor"))
+    assert bibs and f"{len(bibs)} couples go through" in recalls  # a tie may take more than 6
+    read = [int(b) for b in re.findall(r'<span class="bib">(\d+)</span>', recalls)]
+    assert read == bibs  # every recalled couple, by bib, and nobody else
 
 
 def test_the_announcer_view_is_not_public(client, programme):
