@@ -45,10 +45,27 @@ class FloorOut(serializers.Serializer):
     break_ends_at = serializers.DateTimeField(allow_null=True)
 
 
+class LatePartOut(serializers.Serializer):
+    round = serializers.IntegerField()
+    dance = serializers.IntegerField(allow_null=True)
+    entry = serializers.IntegerField(allow_null=True, help_text="A criteria performance.")
+    label = serializers.CharField(help_text="The round and the dance or performance.")
+    since = serializers.DateTimeField(help_text="When its scoring window ended.")
+    judges = serializers.ListField(
+        child=serializers.CharField(), help_text="Letters of the judges whose sheet is missing."
+    )
+
+
 class DeskFloorOut(FloorOut):
     late = serializers.ListField(
         child=serializers.CharField(),
-        help_text="Judges' letters whose sheet is missing after the scoring window.",
+        help_text="Letters of every judge with a sheet missing after its scoring window "
+        "(any part of an open round, not only the one on the floor).",
+    )
+    late_parts = LatePartOut(
+        many=True,
+        help_text="Each danced part of an open round whose scoring window is over, with "
+        "the judges whose sheet is still missing; sheets are still taken.",
     )
 
 
@@ -86,7 +103,6 @@ class TimetableOut(serializers.Serializer):
 def _timetable_body(competition: Competition) -> dict[str, Any]:
     now = timezone.now()
     floor = floor_now(competition, now=now, with_late=False).as_dict()
-    floor.pop("late")
     zone = zoneinfo.ZoneInfo(competition.timezone)
 
     def local(value):

@@ -4,6 +4,7 @@ and its editing, who is late, and the announcer's view. Thin views over
 
 from __future__ import annotations
 
+import math
 import zoneinfo
 
 from django.contrib import messages
@@ -38,15 +39,29 @@ def _day_context(competition: Competition) -> dict:
     zone = zoneinfo.ZoneInfo(competition.timezone)
     following = next_on_programme(competition)
     lines = timetable_lines(competition, now=now)
+    floor = floor_now(competition, now=now)
     return {
         "competition": competition,
         "zone": zone,
-        "floor": floor_now(competition, now=now),
+        "floor": floor,
         "lines": lines,
         "following": following,
         "next_label": _next_label(following, lines),
         "now": now,
+        "refresh_in": _seconds_to_next_window_end(floor, now),
     }
+
+
+def _seconds_to_next_window_end(floor, now) -> int | None:
+    """Nothing is pushed when a window runs out, so the desk's page asks again just
+    after the next one ends (a judge may become late then). Seconds, from the server's
+    clock, so a tablet or laptop clock that is off does not matter."""
+    ends = [
+        end
+        for end in (floor.performance_ends_at, floor.scoring_ends_at, floor.break_ends_at)
+        if end is not None and end > now
+    ]
+    return math.ceil((min(ends) - now).total_seconds()) + 1 if ends else None
 
 
 def _next_label(following, lines) -> str:

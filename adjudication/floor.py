@@ -28,6 +28,7 @@ from competitions.models import (
     Floor,
     FloorMove,
     FloorPhase,
+    Heat,
     HeatEntry,
     PanelSeat,
     Round,
@@ -323,6 +324,29 @@ def _start_break(floor: Floor, item: TimetableItem, actor, at) -> None:
 
 
 @dataclass
+class LatePart:
+    """A part of an open round (a dance, or a criteria performance) whose scoring window
+    ended at ``since`` while these judges' sheets for it are still missing."""
+
+    round_id: int
+    dance_id: int | None
+    entry_id: int | None
+    label: str
+    since: dt.datetime
+    letters: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "round": self.round_id,
+            "dance": self.dance_id,
+            "entry": self.entry_id,
+            "label": self.label,
+            "since": self.since.isoformat(),
+            "judges": self.letters,
+        }
+
+
+@dataclass
 class FloorNow:
     """What is on the floor with its timers, as every screen shows it."""
 
@@ -337,13 +361,21 @@ class FloorNow:
     performance_ends_at: dt.datetime | None = None
     scoring_ends_at: dt.datetime | None = None
     break_ends_at: dt.datetime | None = None
-    late: list[str] = field(default_factory=list)  # judges' letters past the window
+    # The desk's only (``floor_now(with_late=True)``): every part danced whose scoring
+    # window is over with sheets still missing, and the union of those judges' letters.
+    late_parts: list[LatePart] | None = None
+    late: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         def iso(value):
             return value.isoformat() if value else None
 
-        return {
+        lateness = (
+            {}
+            if self.late_parts is None
+            else {"late": self.late, "late_parts": [part.as_dict() for part in self.late_parts]}
+        )
+        return lateness | {
             "phase": self.phase,
             "label": self.label,
             "round": self.round_id,
@@ -355,7 +387,6 @@ class FloorNow:
             "performance_ends_at": iso(self.performance_ends_at),
             "scoring_ends_at": iso(self.scoring_ends_at),
             "break_ends_at": iso(self.break_ends_at),
-            "late": self.late,
         }
 
 
@@ -374,12 +405,21 @@ def floor_now(
     floor: Floor | None | bool = False,
     with_late: bool = True,
 ) -> FloorNow:
-    """The floor and its timers at ``now``; ``late`` lists the judges whose sheet for the
-    part on the floor is still missing after its scoring window (in letter order).
-    Public screens leave lateness out (``with_late=False``)."""
+    """The floor and its timers at ``now``. With ``with_late`` (the desk), ``late_parts``
+    lists every danced part of an open round whose scoring window is over and whose
+    sheets are still missing, whatever is on the floor now, and ``late`` the letters of
+    those judges. Public screens and tablets leave lateness out (``with_late=False``)."""
     now = now or timezone.now()
     if floor is False:
         floor = floor_read(competition)
+    out = _floor_timers(floor)
+    if with_late:
+        out.late_parts = late_parts(competition, now=now)
+        out.late = sorted({letter for part in out.late_parts for letter in part.letters})
+    return out
+
+
+def _floor_timers(floor: Floor | None) -> FloorNow:
     if floor is None or floor.phase == FloorPhase.IDLE:
         return FloorNow(phase=FloorPhase.IDLE)
     if floor.phase == FloorPhase.BREAK:
@@ -409,28 +449,60 @@ def floor_now(
         out.performance_ends_at = floor.started_at + dt.timedelta(seconds=event.performance_seconds)
     if event.scoring_seconds and floor.danced_at:
         out.scoring_ends_at = floor.danced_at + dt.timedelta(seconds=event.scoring_seconds)
-        if with_late and now >= out.scoring_ends_at and _part_complete_on_floor(floor):
-            out.late = _missing_letters(floor)
     return out
 
 
-def _part_complete_on_floor(floor: Floor) -> bool:
-    """A dance's sheet covers all its heats: judges owe it once its last heat is danced."""
-    if floor.entry_id is not None:
-        return True
-    last = max(floor.round.heats.values_list("number", flat=True), default=floor.heat_number)
-    return floor.heat_number == last
-
-
-def _missing_letters(floor: Floor) -> list[str]:
-    panel = dict(
-        PanelSeat.objects.filter(event_id=floor.round.event_id).values_list(
-            "judge_id", "judge__letter"
+def late_parts(competition: Competition, *, now: dt.datetime) -> list[LatePart]:
+    """Read from the floor's trail, in five queries whatever the size of the day: a part
+    (a dance: all its heats; or a performance) is owed once its last heat is marked
+    danced, and late once its event's scoring window after that has passed. Only rounds
+    still open count (a closed round has every sheet); a part danced again counts from
+    its latest time. Sorted by when the window ended."""
+    moves = (
+        FloorMove.objects.filter(
+            competition=competition,
+            action=FloorMove.Action.DANCED,
+            round__status=RoundStatus.OPEN,
+            round__event__scoring_seconds__gt=0,
+        )
+        .select_related("round__event", "dance", "entry__competitor")
+        .order_by("at", "id")
+    )
+    danced: dict[tuple, FloorMove] = {}
+    for move in moves:
+        danced[(move.round_id, move.dance_id, move.entry_id)] = move  # the latest wins
+    if not danced:
+        return []
+    round_ids = {key[0] for key in danced}
+    last_heat: dict[int, int] = {}
+    for round_id, number in Heat.objects.filter(round_id__in=round_ids).values_list(
+        "round_id", "number"
+    ):
+        last_heat[round_id] = max(number, last_heat.get(round_id, number))
+    event_ids = {move.round.event_id for move in danced.values()}
+    panels: dict[int, dict[int, str]] = {}
+    for event_id, judge_id, letter in PanelSeat.objects.filter(event_id__in=event_ids).values_list(
+        "event_id", "judge_id", "judge__letter"
+    ):
+        panels.setdefault(event_id, {})[judge_id] = letter
+    sent = set(
+        Sheet.objects.filter(round_id__in=round_ids).values_list(
+            "round_id", "dance_id", "entry_id", "judge_id"
         )
     )
-    sent = set(
-        Sheet.objects.filter(
-            round_id=floor.round_id, dance_id=floor.dance_id, entry_id=floor.entry_id
-        ).values_list("judge_id", flat=True)
-    )
-    return sorted(letter for judge_id, letter in panel.items() if judge_id not in sent)
+    parts = []
+    for (round_id, dance_id, entry_id), move in danced.items():
+        if entry_id is None and move.heat_number != last_heat.get(round_id, move.heat_number):
+            continue  # a dance's sheet covers all its heats: owed after the last one
+        since = move.at + dt.timedelta(seconds=move.round.event.scoring_seconds)
+        if now < since:
+            continue
+        letters = sorted(
+            letter
+            for judge_id, letter in panels.get(move.round.event_id, {}).items()
+            if (round_id, dance_id, entry_id, judge_id) not in sent
+        )
+        if letters:
+            label = slot_label(move.round, move.dance, None, move.entry)
+            parts.append(LatePart(round_id, dance_id, entry_id, label, since, letters))
+    return sorted(parts, key=lambda part: (part.since, part.label))

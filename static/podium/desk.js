@@ -11,7 +11,22 @@
     var url = box.getAttribute("data-live-fragment");
     return fetch(url, { credentials: "same-origin" }).then(function (r) {
       return r.ok ? r.text() : null;
-    }).then(function (html) { if (html !== null) box.innerHTML = html; }).catch(function () {});
+    }).then(function (html) {
+      if (html !== null) { box.innerHTML = html; askAgainAfterWindow(box); }
+    }).catch(function () {});
+  }
+
+  /* Nothing is pushed when a performance or scoring window runs out, yet a judge may
+   * become late then: the fragment says (data-refresh-in, seconds by the server's
+   * clock) when its next window ends, and is fetched again just after. */
+  var windowTimers = new WeakMap();
+  function askAgainAfterWindow(box) {
+    clearTimeout(windowTimers.get(box));
+    var marked = box.querySelector("[data-refresh-in]");
+    var seconds = marked ? parseInt(marked.getAttribute("data-refresh-in"), 10) : NaN;
+    if (seconds > 0) {
+      windowTimers.set(box, setTimeout(function () { fetchInto(box); }, seconds * 1000));
+    }
   }
 
   function follow(box) {
@@ -58,6 +73,7 @@
       };
     }
 
+    askAgainAfterWindow(box);
     connect();
   }
 

@@ -1,6 +1,7 @@
 """The day at the desk (floor controls, timetable and its editing), the announcer's
 view and the printed running order, through their pages."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -61,6 +62,37 @@ def test_the_desk_moves_the_floor_and_sees_the_trail(client, programme):
     assert "Mark danced" in page
     client.post(move_url, {"action": "danced"})
     assert FloorMove.objects.filter(competition=programme.competition).count() == 2
+
+
+def test_the_desk_sees_who_is_late_and_asks_again_when_the_next_window_ends(client, programme):
+    from django.utils import timezone
+
+    from adjudication.services import round_entries
+
+    login(client, "scrutineer")
+    now = timezone.now()
+    pageant = programme.round(programme.pageant)
+    first, second = round_entries(pageant)[:2]
+    competition = programme.competition
+
+    def move(action, seconds_ago, entry=None):
+        target = {"round_id": pageant.pk, "entry_id": entry.pk} if entry else {}
+        at = now - dt.timedelta(seconds=seconds_ago)
+        floor_move(competition=competition, action=action, actor=None, at=at, **target)
+
+    move("start", 300, first)
+    move("danced", 200)  # its 30 s scoring window is long over
+    move("start", 10, second)
+
+    page = client.get(day_url(programme) + "?fragment=1").content.decode()
+
+    # The first performance's sheets are late although the floor has moved on.
+    assert "Late: judges <strong>A, B, C</strong>" in page
+    assert page.count("data-late-part") == 1
+    assert escape(first.competitor.display_name) in page.split("data-late-part")[1]
+    # The second performance's window (90 s) ends in about 80 s: the page asks then.
+    refresh = int(re.search(r'data-refresh-in="(\d+)"', page).group(1))
+    assert 75 <= refresh <= 82
 
 
 @pytest.mark.parametrize(

@@ -223,6 +223,52 @@ def test_timers_are_read_from_the_stored_times_not_from_memory():
     assert floor_now(p.competition, now=at(9, 5)).late == []
 
 
+def test_a_dance_stays_late_at_the_desk_after_the_floor_moves_on_until_its_sheets_arrive():
+    p = build_programme(timers=True)  # 30 s scoring windows
+    first = p.round(p.latin)
+    samba, rumba = (p.latin.dances.get(name=name) for name in ("Samba", "Rumba"))
+    move(p, "next", when=at(9, 0))  # Samba heat 1
+    move(p, "danced", when=at(9, 1, 30))
+    move(p, "next", when=at(9, 2))  # Samba heat 2
+    move(p, "danced", when=at(9, 3, 30))
+    assert floor_now(p.competition, now=at(9, 3, 59)).late == []  # window still open
+    move(p, "next", when=at(9, 4))  # Rumba heat 1: the floor moved on
+
+    late = floor_now(p.competition, now=at(9, 4, 1))
+    assert late.late == ["A", "B", "C"]
+    assert [(part.dance_id, part.letters, part.since) for part in late.late_parts] == [
+        (samba.pk, ["A", "B", "C"], at(9, 4))
+    ]
+    assert late.late_parts[0].label == "Adult Latin – First round · Samba"
+    assert floor_now(p.competition, now=at(9, 4, 1), with_late=False).late_parts is None
+
+    # Judge B's Samba sheet arrives late: taken, and B is no longer listed.
+    heats = round_entries(first)
+    sheet_submit(
+        data=SheetInput(
+            round_id=first.pk,
+            judge_id=p.judges[1].pk,
+            dance_id=samba.pk,
+            marks={entry.pk: 1 for entry in heats[: first.recall_count]},
+            client_key="b-samba",
+            base_version=0,
+            round_revision=first.revision,
+        ),
+        actor=None,
+        source="tablet",
+    )
+    move(p, "danced", when=at(9, 5, 30))  # Rumba heat 1 of 2: no Rumba sheet owed yet
+    later = floor_now(p.competition, now=at(9, 7))
+    assert [(part.dance_id, part.letters) for part in later.late_parts] == [(samba.pk, ["A", "C"])]
+    move(p, "next", when=at(9, 7))
+    move(p, "danced", when=at(9, 8))  # Rumba's last heat
+    last = floor_now(p.competition, now=at(9, 8, 31))
+    assert [(part.dance_id, part.letters) for part in last.late_parts] == [
+        (samba.pk, ["A", "C"]),
+        (rumba.pk, ["A", "B", "C"]),
+    ]
+
+
 def test_breaks_from_the_timetable_and_clearing_the_floor():
     p = build_programme()
     lunch = timetable_insert_break(
