@@ -47,6 +47,11 @@ def _day_context(competition: Competition) -> dict:
         "lines": lines,
         "following": following,
         "next_label": _next_label(following, lines),
+        # The round next on the programme has no heats yet: the floor waits for its draw
+        # (closing the round before draws it), so the desk gets no button that would fail.
+        "next_waits_for_draw": (
+            following is not None and following[1] is None and following[0].round_id is not None
+        ),
         "now": now,
         "refresh_in": _seconds_to_next_window_end(floor, now),
     }

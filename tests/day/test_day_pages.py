@@ -64,6 +64,21 @@ def test_the_desk_moves_the_floor_and_sees_the_trail(client, programme):
     assert FloorMove.objects.filter(competition=programme.competition).count() == 2
 
 
+def test_a_round_still_to_be_drawn_is_shown_next_without_a_button_that_would_fail(
+    client, programme
+):
+    login(client, "scrutineer")
+    for _ in range(4):  # both heats of both dances of the first round
+        floor_move(competition=programme.competition, action="next", actor=None)
+        floor_move(competition=programme.competition, action="danced", actor=None)
+
+    page = client.get(day_url(programme) + "?fragment=1").content.decode()
+
+    assert "data-floor-waits" in page
+    assert "Next: <strong>Adult Latin – Final (to be drawn)</strong>" in page
+    assert 'data-floor-action="next"' not in page
+
+
 def test_the_desk_sees_who_is_late_and_asks_again_when_the_next_window_ends(client, programme):
     from django.utils import timezone
 
