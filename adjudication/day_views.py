@@ -14,7 +14,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from adjudication.desk_views import desk_required, staff_page_required
-from adjudication.floor import FloorRefused, floor_move, floor_now, next_on_programme
+from adjudication.floor import (
+    FloorRefused,
+    floor_move,
+    floor_now,
+    next_in_lines,
+    next_on_programme,
+)
 from adjudication.models import Placing
 from competitions.models import (
     Competition,
@@ -190,9 +196,9 @@ announcer_required = staff_page_required(
 
 
 def announcer_context(competition: Competition) -> dict:
-    """What the MC says next: the heat on the floor with names and clubs, the recalls of
-    the latest published round to read out, and the latest published final in reverse
-    order (last place first), then what comes next."""
+    """What the MC says next: the heat on the floor with names and clubs, the next heat to
+    call to the floor, the latest published rounds to read out (recalls by bib, finals
+    from the last place to the winner), then what comes next."""
     floor = floor_now(competition)
     on_floor = []
     if floor.round_id:
@@ -207,43 +213,49 @@ def announcer_context(competition: Competition) -> dict:
             (he.entry.competitor for he in members),
             key=lambda c: (c.bib is None, c.bib or 0),
         )
-    published = list(
+    lines = timetable_lines(competition)
+    return {
+        "competition": competition,
+        "floor": floor,
+        "on_floor": on_floor,
+        "call": next_in_lines(lines),
+        "announcements": _to_read(competition),
+        "upcoming": [line for line in lines if line.state == "to_come"][:3],
+        "zone": zoneinfo.ZoneInfo(competition.timezone),
+    }
+
+
+ANNOUNCEMENTS = 3  # the latest published rounds stay on the page: one may not be read yet
+
+
+def _to_read(competition: Competition) -> list[dict]:
+    """The latest published rounds, newest first: a recall round's couples going
+    through (by bib) or a final's places from the last to the winner, with clubs."""
+    published = (
         StatusChange.objects.filter(
             competition=competition, round__isnull=False, to_status=RoundStatus.PUBLISHED
         )
         .select_related("round__event")
         .order_by("-at", "-id")
     )
-    recalls = final = None
-    for change in published:
-        round_ = change.round
-        is_final = round_.kind == RoundKind.FINAL or not round_.event.is_skating
-        if is_final and final is None:
-            places = list(
-                Placing.objects.filter(round=round_)
-                .select_related("entry__competitor")
-                .order_by("-place", "-entry__competitor__bib")
-            )
-            final = {"round": round_, "places": places}
-        elif not is_final and recalls is None:
-            recalled = list(
-                Placing.objects.filter(round=round_, recalled=True)
-                .select_related("entry__competitor")
-                .order_by("entry__competitor__bib")
-            )
-            recalls = {"round": round_, "recalled": recalled}
-        if recalls and final:
-            break
-    lines = [line for line in timetable_lines(competition) if line.state == "to_come"][:2]
-    return {
-        "competition": competition,
-        "floor": floor,
-        "on_floor": on_floor,
-        "recalls": recalls,
-        "final": final,
-        "upcoming": lines,
-        "zone": zoneinfo.ZoneInfo(competition.timezone),
-    }
+    rounds = list({change.round_id: change.round for change in published}.values())
+    rounds = rounds[:ANNOUNCEMENTS]
+    placings: dict[int, list[Placing]] = {}
+    for placing in (
+        Placing.objects.filter(round__in=rounds)
+        .select_related("entry__competitor")
+        .order_by("-place", "-entry__competitor__bib")
+    ):
+        placings.setdefault(placing.round_id, []).append(placing)
+    out = []
+    for round_ in rounds:
+        if round_.kind == RoundKind.FINAL or not round_.event.is_skating:
+            out.append({"round": round_, "final": True, "places": placings.get(round_.pk, [])})
+        else:
+            recalled = [p for p in placings.get(round_.pk, []) if p.recalled]
+            recalled.sort(key=lambda p: (p.entry.competitor.bib is None, p.entry.competitor.bib))
+            out.append({"round": round_, "final": False, "recalled": recalled})
+    return out
 
 
 @never_cache

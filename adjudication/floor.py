@@ -201,18 +201,29 @@ def next_on_programme(competition: Competition) -> tuple[TimetableItem, Slot | N
     """The next thing to start: the first slot not yet started of the first round still
     running or to come, or a break not yet taken; ``None`` at the end of the day. Read
     from the timetable's lines, in their fixed number of queries."""
-    for line in timetable_lines(competition):
+    following = next_in_lines(timetable_lines(competition))
+    if following is None:
+        return None
+    line, slot_line = following
+    return line.item, slot_line.slot if slot_line else None
+
+
+def next_in_lines(lines: list) -> tuple[Any, Any] | None:
+    """``next_on_programme`` on timetable lines in hand: the line and its slot line (with
+    the bibs, names and clubs to call), or the line alone for a break or a round still to
+    be drawn (the floor waits for it)."""
+    for line in lines:
         if line.is_break:
             if line.item.started_at is None:
-                return line.item, None
+                return line, None
             continue
         if line.state == "done":
             continue
         if not line.drawn:
-            return line.item, None  # to be drawn: the floor waits for it
-        for slot in line.slots:
-            if slot.state == "to_come":
-                return line.item, slot.slot
+            return line, None
+        for slot_line in line.slots:
+            if slot_line.state == "to_come":
+                return line, slot_line
     return None
 
 

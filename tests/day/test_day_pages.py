@@ -10,7 +10,7 @@ from django.utils.html import escape
 
 from adjudication.floor import floor_move
 from adjudication.simulation import competition_simulate
-from competitions.models import Floor, FloorMove, TimetableItem
+from competitions.models import Floor, FloorMove, StatusChange, TimetableItem
 from tests.day.helpers import build_programme
 from tests.factories.accounts import UserFactory
 from tests.support.auth import sign_in_staff
@@ -210,20 +210,53 @@ def test_the_announcer_reads_bibs_and_clubs_on_the_floor_and_the_recalls_in_bib_
         )
         assert f'<span class="club">({competitor.club})</span>' in page
     assert "Recalls to read" not in page  # nothing published yet
+    # The next heat (Samba heat 2) is called to the floor with its bibs and clubs.
+    call = page[page.index("data-announcer-call") : page.index("</section>", page.index("Call"))]
+    assert "Call to the floor: Adult Latin – First round · Samba · heat 2" in call
+    second = programme.round(programme.latin).heats.get(number=2).heat_entries
+    bibs = sorted(he.entry.competitor.bib for he in second.select_related("entry__competitor"))
+    assert [int(b) for b in re.findall(r'<span class="bib">(\d+)</span>', call)] == bibs
+    assert call.count('<span class="club">') == len(bibs)
 
-    floor_move(competition=programme.competition, action="danced", actor=None)
-    floor_move(competition=programme.competition, action="clear", actor=None)
-    competition_simulate(competition=programme.competition, seed=5)
+
+def test_the_announcer_reads_the_recalls_of_a_published_round_by_bib(client):
+    from adjudication.services import round_close, round_publish
+    from tests.adjudication.day import all_recall_sheets, build_day
+
+    day = build_day(couples=8, recall=6)
+    all_recall_sheets(day)
+    round_close(round=day.first, actor=None)
+    round_publish(round=day.first, actor=None)
+    login(client, "announcer")
+    url = reverse("adjudication:announcer", args=[day.competition.slug]) + "?fragment=1"
+
     page = client.get(url).content.decode()
-    from adjudication.models import Placing
 
     recalls = page[page.index("Recalls to read") : page.index("</section>", page.index("Recalls"))]
-    assert "Adult Latin" in recalls
-    recalled = Placing.objects.filter(round=programme.round(programme.latin), recalled=True)
-    bibs = sorted(p.entry.competitor.bib for p in recalled.select_related("entry__competitor"))
-    assert bibs and f"{len(bibs)} couples go through" in recalls  # a tie may take more than 6
-    read = [int(b) for b in re.findall(r'<span class="bib">(\d+)</span>', recalls)]
-    assert read == bibs  # every recalled couple, by bib, and nobody else
+    assert "Adult Latin – First round" in recalls and "6 couples go through" in recalls
+    recalled = day.first.placings.filter(recalled=True).select_related("entry__competitor")
+    bibs = sorted(p.entry.competitor.bib for p in recalled)
+    assert len(bibs) == 6
+    assert [int(b) for b in re.findall(r'<span class="bib">(\d+)</span>', recalls)] == bibs
+    assert recalls.count('<span class="club">') == 6
+
+
+def test_the_announcer_keeps_the_latest_three_published_rounds_newest_first(client, programme):
+    competition_simulate(competition=programme.competition, seed=5)
+    login(client, "announcer")
+    url = reverse("adjudication:announcer", args=[programme.competition.slug]) + "?fragment=1"
+
+    page = client.get(url).content.decode()
+
+    newest = list(
+        StatusChange.objects.filter(competition=programme.competition, to_status="published")
+        .order_by("-at", "-id")
+        .values_list("round__event__name", flat=True)[:3]
+    )
+    headings = re.findall(
+        r"<h2>(?:Results to read, last place first|Recalls to read): ([^<–]+)", page
+    )
+    assert [h.strip() for h in headings] == newest
 
 
 def test_the_announcer_view_is_not_public(client, programme):
