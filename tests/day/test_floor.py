@@ -162,6 +162,60 @@ def test_unknown_moves_and_moves_without_permission_are_refused():
         move(p, "clear")
 
 
+def test_nothing_else_starts_while_a_heat_is_dancing_and_nothing_is_written():
+    p = build_programme()
+    lunch = timetable_insert_break(
+        competition=p.competition, after_position=0, minutes=30, title="Lunch", actor=None
+    )
+    move(p, "break", item_id=lunch.pk, when=at(8, 30))
+    move(p, "next", when=at(9, 0))  # the first heat, after lunch
+    moves = FloorMove.objects.count()
+
+    with pytest.raises(FloorRefused, match="mark it danced before starting the next"):
+        move(p, "next")
+    with pytest.raises(FloorRefused, match="Samba · heat 1 is on the floor: mark it danced first"):
+        move(p, "clear")
+    with pytest.raises(FloorRefused, match="Samba · heat 1 is on the floor: mark it danced first"):
+        move(p, "break", item_id=lunch.pk)
+    assert FloorMove.objects.count() == moves
+    move(p, "danced")
+    with pytest.raises(FloorRefused, match="Lunch has already been taken"):
+        move(p, "break", item_id=lunch.pk)
+    assert FloorMove.objects.count() == moves + 1  # only the "danced"
+
+
+def test_a_performance_must_be_one_of_the_round_and_not_withdrawn():
+    from competitions.registration import entry_withdraw
+
+    p = build_programme()
+    pageant = p.round(p.pageant)
+    first, second = round_entries(pageant)[:2]
+    stranger = round_entries(p.round(p.waltz))[0]
+    for target in ({}, {"entry_id": stranger.pk}):
+        with pytest.raises(FloorRefused, match="Choose a performance of Pageant"):
+            move(p, "start", round_id=pageant.pk, **target)
+    move(p, "start", round_id=pageant.pk, entry_id=first.pk)  # the round opens
+    move(p, "danced")
+    entry_withdraw(entry=second)  # after the round opened: stays in the heat, flagged
+
+    with pytest.raises(FloorRefused, match=f"{second.competitor.display_name} has withdrawn"):
+        move(p, "start", round_id=pageant.pk, entry_id=second.pk)
+    assert Floor.objects.get(competition=p.competition).entry_id == first.pk
+
+
+def test_a_round_that_is_over_cannot_go_back_on_the_floor_and_the_day_ends():
+    from adjudication.simulation import competition_simulate
+
+    p = build_programme()
+    competition_simulate(competition=p.competition, seed=3)
+    first = p.round(p.latin)
+
+    with pytest.raises(FloorRefused, match="Adult Latin – First round is published: it is over"):
+        move(p, "start", round_id=first.pk, dance_id=p.latin.dances.first().pk, heat_number=1)
+    with pytest.raises(FloorRefused, match="Nothing is left on the timetable"):
+        move(p, "next")
+
+
 def test_a_criteria_performance_and_its_timers_with_a_controllable_clock():
     p = build_programme(timers=True)
     pageant = p.round(p.pageant)
