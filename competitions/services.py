@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -63,8 +63,13 @@ def _competition_preconditions(competition: Competition, to_status: str) -> list
             dance_count=Count("dances", distinct=True),
             criterion_count=Count("criteria", distinct=True),
             judge_count=Count("panel", distinct=True),
+            entry_count=Count("entries", filter=Q(entries__withdrawn=False), distinct=True),
+            round_count=Count("rounds", distinct=True),
         )
     )
+    # An event nobody entered (or everyone left) has nothing to judge: it needs no panel
+    # to start the day, and no final to finish it.
+    judged = [event for event in events if event.entry_count or event.round_count]
     if to_status == CompetitionStatus.REGISTRATION_OPEN:
         if not events:
             problems.append("add at least one event before opening registration")
@@ -83,10 +88,10 @@ def _competition_preconditions(competition: Competition, to_status: str) -> list
         if not events:
             problems.append("the competition has no events")
         problems.extend(
-            f"“{event.name}” has no judging panel" for event in events if event.judge_count == 0
+            f"“{event.name}” has no judging panel" for event in judged if event.judge_count == 0
         )
     elif to_status == CompetitionStatus.FINISHED:
-        for event in events:
+        for event in judged:
             rounds = list(event.rounds.all())
             final = next((r for r in rounds if r.kind == RoundKind.FINAL), None)
             if final is None:

@@ -41,7 +41,7 @@ def solo(n):
     )
 
 
-def build_programme(*, timers=False) -> Programme:
+def build_programme(*, timers=False, empty_event=False) -> Programme:
     competition, link = open_competition(starts_on=dt.date(2027, 3, 6), ends_on=dt.date(2027, 3, 6))
     latin = skating_event(competition, name="Adult Latin", position=1, max_per_heat=12)
     latin.dances.all().delete()
@@ -54,6 +54,8 @@ def build_programme(*, timers=False) -> Programme:
         for event in (latin, pageant):
             event.performance_seconds, event.scoring_seconds = 90, 30
             event.save()
+    if empty_event:  # an event nobody entered
+        skating_event(competition, name="Senior Tango", position=4)
     judges = [JudgeFactory(competition=competition, letter=chr(65 + i)) for i in range(3)]
     for event in (latin, waltz, pageant):
         for judge in judges:

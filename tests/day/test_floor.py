@@ -13,10 +13,12 @@ from competitions.models import (
     CompetitionStatus,
     Floor,
     FloorMove,
+    Round,
     RoundStatus,
     StatusChange,
     TimetableItem,
 )
+from competitions.services import TransitionRefused
 from competitions.timetable import timetable_insert_break
 from tests.day.helpers import build_programme, desk_user
 from tests.factories.competitions import CompetitionFactory
@@ -369,6 +371,31 @@ def test_the_competition_finishes_when_the_last_result_is_published():
     assert p.competition.status == CompetitionStatus.FINISHED
     finished = StatusChange.objects.get(competition=p.competition, to_status="finished")
     assert finished.note == "every event's results are published"
+
+
+def test_an_event_nobody_entered_does_not_keep_the_competition_from_finishing():
+    from adjudication.simulation import competition_simulate
+    from competitions.services import competition_transition
+
+    p = build_programme(empty_event=True)
+    assert not Round.objects.filter(event__name="Senior Tango").exists()
+    competition_simulate(competition=p.competition, seed=3)
+    p.competition.refresh_from_db()
+
+    assert p.competition.status == CompetitionStatus.FINISHED
+    with pytest.raises(TransitionRefused, match="already finished"):
+        competition_transition(competition=p.competition, to_status="finished", actor=None)
+
+
+def test_an_event_with_entries_but_no_final_still_keeps_the_competition_open():
+    from competitions.services import _competition_preconditions
+
+    p = build_programme()
+    p.latin.rounds.filter(kind="final").delete()
+
+    problems = _competition_preconditions(p.competition, CompetitionStatus.FINISHED)
+
+    assert "“Adult Latin” has no final" in problems
 
 
 def test_a_floor_for_a_competition_without_a_timetable_has_nothing_next():
