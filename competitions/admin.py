@@ -10,6 +10,8 @@ import segno
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected as django_delete_selected
+from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
@@ -64,6 +66,7 @@ from competitions.timetable import (
     timetable_insert_break,
     timetable_move,
     timetable_remove_break,
+    timetable_remove_breaks,
     timetable_sync,
 )
 
@@ -671,7 +674,7 @@ class TimetableItemAdmin(admin.ModelAdmin):
     list_filter = ("competition",)
     list_select_related = ("competition", "round__event")
     ordering = ("competition", "position")
-    actions = ["move_up", "move_down"]
+    actions = ["delete_selected", "move_up", "move_down"]
     form = TimetableItemForm
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -714,8 +717,18 @@ class TimetableItemAdmin(admin.ModelAdmin):
         timetable_remove_break(item=obj, actor=request.user)
 
     def delete_queryset(self, request, queryset):
-        for item in queryset:
-            timetable_remove_break(item=item, actor=request.user)
+        timetable_remove_breaks(items=list(queryset.order_by("position")), actor=request.user)
+
+    @admin.action(permissions=["delete"], description=django_delete_selected.short_description)
+    def delete_selected(self, request, queryset):
+        """Django's action, all or nothing: one break that has started refuses the whole
+        selection, and nothing is deleted (nor logged as deleted)."""
+        try:
+            with transaction.atomic():
+                return django_delete_selected(self, request, queryset)
+        except TimetableRefused as refusal:
+            self.message_user(request, f"Nothing was deleted: {refusal}", level=messages.ERROR)
+            return None
 
     def delete_view(self, request, object_id, extra_context=None):
         try:

@@ -513,6 +513,14 @@ def timetable_remove_break(*, item: TimetableItem, actor: User | None) -> None:
 
 
 @transaction.atomic
+def timetable_remove_breaks(*, items: list[TimetableItem], actor: User | None) -> int:
+    """Remove several breaks, all or none: one refusal and nothing is removed."""
+    for item in items:
+        timetable_remove_break(item=item, actor=actor)
+    return len(items)
+
+
+@transaction.atomic
 def timetable_change(
     *,
     item: TimetableItem,

@@ -1,10 +1,13 @@
 """The organizer edits the timetable in the admin, through the same rules."""
 
 import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.models import DELETION, LogEntry
 from django.urls import reverse
 
 from adjudication.floor import floor_move
 from competitions.models import FloorMove, TimetableItem
+from competitions.timetable import timetable_insert_break
 from tests.day.helpers import build_programme
 from tests.support.auth import sign_in_staff
 
@@ -81,3 +84,54 @@ def test_the_floor_trail_is_read_only_in_the_admin(admin_client):
         == 403
     )
     assert FloorMove.objects.filter(pk=move.pk).exists()
+
+
+def test_deleting_a_selection_with_a_taken_break_refuses_and_deletes_nothing(admin_client):
+    p = build_programme()
+    warm_up = timetable_insert_break(
+        competition=p.competition, after_position=0, minutes=10, title="Warm-up", actor=None
+    )
+    tea = timetable_insert_break(
+        competition=p.competition, after_position=5, minutes=10, title="Tea", actor=None
+    )
+    floor_move(competition=p.competition, action="break", actor=None, item_id=warm_up.pk)
+
+    response = admin_client.post(
+        reverse("admin:competitions_timetableitem_changelist"),
+        {"action": "delete_selected", ACTION_CHECKBOX_NAME: [tea.pk, warm_up.pk], "post": "yes"},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    shown = [(m.level_tag, m.message) for m in response.context["messages"]]
+    assert shown == [
+        ("error", "Nothing was deleted: Warm-up has started: it can no longer be removed.")
+    ]
+    assert set(TimetableItem.objects.filter(kind="break").values_list("title", flat=True)) == {
+        "Warm-up",
+        "Tea",
+    }
+    assert not LogEntry.objects.filter(action_flag=DELETION).exists()
+
+
+def test_deleting_a_selection_of_breaks_to_come_removes_them_all(admin_client):
+    p = build_programme()
+    for after, title in ((0, "Warm-up"), (5, "Tea")):
+        timetable_insert_break(
+            competition=p.competition, after_position=after, minutes=10, title=title, actor=None
+        )
+    breaks = list(TimetableItem.objects.filter(kind="break").values_list("pk", flat=True))
+
+    response = admin_client.post(
+        reverse("admin:competitions_timetableitem_changelist"),
+        {"action": "delete_selected", ACTION_CHECKBOX_NAME: breaks, "post": "yes"},
+        follow=True,
+    )
+
+    shown = [(m.level_tag, m.message) for m in response.context["messages"]]
+    assert shown == [("success", "Successfully deleted 2 timetable items.")]
+    assert not TimetableItem.objects.filter(kind="break").exists()
+    assert list(
+        TimetableItem.objects.filter(competition=p.competition).values_list("position", flat=True)
+    ) == [1, 2, 3, 4]
+
