@@ -645,8 +645,9 @@ class TimetableItemForm(forms.ModelForm):
                 if "position" in changed:
                     timetable_move(item=item, to_position=data["position"], actor=self.actor)
                 kwargs = {}
-                if "heat_seconds" in changed and data.get("heat_seconds"):
-                    kwargs["heat_seconds"] = data["heat_seconds"]
+                if "heat_seconds" in changed:
+                    # Cleared (None): back to the event's own heat length.
+                    kwargs["heat_seconds"] = data.get("heat_seconds")
                 if is_break and "minutes" in changed:
                     kwargs["minutes"] = data["minutes"]
                 if is_break and "title" in changed:

@@ -402,6 +402,9 @@ def _renumber(competition: Competition, items: list[TimetableItem]) -> None:
 # --- Editing ------------------------------------------------------------------------------
 
 
+_KEEP = "keep"  # timetable_change: leave this field as it is
+
+
 def _locked_items(competition: Competition) -> list[TimetableItem]:
     Competition.objects.select_for_update().filter(pk=competition.pk).first()
     return list(
@@ -525,15 +528,17 @@ def timetable_change(
     *,
     item: TimetableItem,
     actor: User | None,
-    heat_seconds: int | None = None,
+    heat_seconds: int | None | str = _KEEP,
     minutes: int | None = None,
     title: str | None = None,
-    not_before: dt.datetime | None | str = "keep",
+    not_before: dt.datetime | None | str = _KEEP,
 ) -> TimetableItem:
     """Change a line's heat length, a break's length or title, or its earliest start.
 
-    A finished line is history and cannot change; the line on the floor may change its
-    heat length (only its heats still to come are re-estimated)."""
+    ``heat_seconds=None`` gives a round back the event's own heat length; leave out
+    ``heat_seconds`` or ``not_before`` to keep them. A finished line is history and
+    cannot change; the line on the floor may change its heat length (only its heats
+    still to come are re-estimated)."""
     _require(actor)
     _locked_items(item.competition)
     current = TimetableItem.objects.select_related("round__event").get(pk=item.pk)
@@ -544,10 +549,10 @@ def timetable_change(
     if done:
         raise TimetableRefused(f"{_describe(current)} is over: the past cannot be edited.")
     fields: list[str] = []
-    if heat_seconds is not None:
+    if heat_seconds != _KEEP:
         if current.kind != TimetableItem.Kind.ROUND:
             raise TimetableRefused("A break has a length in minutes, not a heat length.")
-        if not 10 <= heat_seconds <= 3600:
+        if heat_seconds is not None and not 10 <= heat_seconds <= 3600:
             raise TimetableRefused("A heat lasts between 10 and 3600 seconds.")
         current.heat_seconds = heat_seconds
         fields.append("heat_seconds")
@@ -566,7 +571,7 @@ def timetable_change(
                 raise TimetableRefused("Keep the break's title to 120 characters.")
             current.title = title.strip() or "Break"
             fields.append("title")
-    if not_before != "keep":
+    if not_before != _KEEP:
         if _is_past(current):
             raise TimetableRefused(f"{_describe(current)} has started: its start is history.")
         current.not_before = not_before

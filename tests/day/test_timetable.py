@@ -214,3 +214,28 @@ def test_sync_adds_rounds_of_a_replanned_event_and_closes_gaps():
     assert list(
         TimetableItem.objects.filter(competition=p.competition).values_list("position", flat=True)
     ) == [1, 2, 3, 4, 5]
+
+
+def test_a_cleared_heat_length_goes_back_to_the_events_default():
+    p = build_programme()
+    item = TimetableItem.objects.get(round__event=p.waltz)
+    timetable_change(item=item, actor=None, heat_seconds=150)
+
+    timetable_change(item=item, actor=None, heat_seconds=None)
+
+    item.refresh_from_db()
+    assert item.heat_seconds is None
+    waltz = next(line for line in timetable_lines(p.competition, now=at(8, 0)) if line.item == item)
+    assert waltz.slot_seconds == p.waltz.slot_seconds
+
+
+def test_a_change_that_names_no_heat_length_keeps_it():
+    p = build_programme()
+    item = TimetableItem.objects.get(round__event=p.waltz)
+    timetable_change(item=item, actor=None, heat_seconds=150)
+
+    timetable_change(item=item, actor=None, not_before=at(10, 0))
+
+    item.refresh_from_db()
+    assert (item.heat_seconds, item.not_before) == (150, at(10, 0))
+

@@ -6,8 +6,8 @@ from django.contrib.admin.models import DELETION, LogEntry
 from django.urls import reverse
 
 from adjudication.floor import floor_move
-from competitions.models import FloorMove, TimetableItem
-from competitions.timetable import timetable_insert_break
+from competitions.models import FloorMove, Round, RoundStatus, TimetableItem
+from competitions.timetable import timetable_change, timetable_insert_break
 from tests.day.helpers import build_programme
 from tests.support.auth import sign_in_staff
 
@@ -135,3 +135,35 @@ def test_deleting_a_selection_of_breaks_to_come_removes_them_all(admin_client):
         TimetableItem.objects.filter(competition=p.competition).values_list("position", flat=True)
     ) == [1, 2, 3, 4]
 
+
+def test_clearing_a_heat_length_in_the_admin_goes_back_to_the_events_default(admin_client):
+    p = build_programme()
+    waltz = TimetableItem.objects.get(round__event=p.waltz)
+    timetable_change(item=waltz, actor=None, heat_seconds=150)
+
+    response = admin_client.post(
+        reverse("admin:competitions_timetableitem_change", args=[waltz.pk]),
+        {"position": waltz.position, "heat_seconds": "", "not_before": ""},
+    )
+
+    assert response.status_code == 302
+    waltz.refresh_from_db()
+    assert waltz.heat_seconds is None
+
+
+def test_the_admin_refuses_to_clear_the_heat_length_of_a_finished_round(admin_client):
+    p = build_programme()
+    waltz = TimetableItem.objects.get(round__event=p.waltz)
+    timetable_change(item=waltz, actor=None, heat_seconds=150)
+    for status in (RoundStatus.OPEN, RoundStatus.CLOSED):
+        Round.objects.filter(pk=waltz.round_id).update(status=status)
+
+    response = admin_client.post(
+        reverse("admin:competitions_timetableitem_change", args=[waltz.pk]),
+        {"position": waltz.position, "heat_seconds": "", "not_before": ""},
+    )
+
+    assert response.status_code == 200
+    assert "Junior Waltz – Final is over: the past cannot be edited." in response.content.decode()
+    waltz.refresh_from_db()
+    assert waltz.heat_seconds == 150
