@@ -39,6 +39,7 @@ from competitions.models import (
     RoundStatus,
     TimetableItem,
 )
+from scoring_site.realtime import announce
 
 
 class TimetableRefused(Exception):
@@ -414,6 +415,12 @@ def _locked_items(competition: Competition) -> list[TimetableItem]:
     )
 
 
+def _announce(competition_id: int) -> None:
+    # Every screen showing the day (the projector's "next", the announcer, the desks)
+    # refreshes on a floor nudge, so an edit is announced as one, after the commit.
+    announce(competition_id, "floor", {"timetable": "changed"})
+
+
 def _is_past(item: TimetableItem) -> bool:
     if item.started_at is not None:
         return True
@@ -461,6 +468,7 @@ def timetable_move(*, item: TimetableItem, to_position: int, actor: User | None)
                         f" {round_label(other.round)}."
                     )
     _renumber(item.competition, rest)
+    _announce(current.competition_id)
     current.refresh_from_db()
     return current
 
@@ -497,6 +505,7 @@ def timetable_insert_break(
     )
     items.insert(after_position, new)
     _renumber(competition, items)
+    _announce(competition.pk)
     return new
 
 
@@ -513,6 +522,7 @@ def timetable_remove_break(*, item: TimetableItem, actor: User | None) -> None:
         raise TimetableRefused(f"{_describe(current)} has started: it can no longer be removed.")
     current.delete()
     _renumber(item.competition, [i for i in items if i.pk != current.pk])
+    _announce(item.competition_id)
 
 
 @transaction.atomic
@@ -578,4 +588,5 @@ def timetable_change(
         fields.append("not_before")
     if fields:
         current.save(update_fields=fields)
+        _announce(current.competition_id)
     return current

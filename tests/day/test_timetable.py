@@ -3,6 +3,7 @@ from the heat lengths and breaks, re-estimated from what happened, and edited wi
 touching the past."""
 
 import datetime as dt
+import json
 import zoneinfo
 
 import pytest
@@ -239,3 +240,103 @@ def test_a_change_that_names_no_heat_length_keeps_it():
     item.refresh_from_db()
     assert (item.heat_seconds, item.not_before) == (150, at(10, 0))
 
+
+# --- The screens hear of every edit -----------------------------------------------------------
+
+
+@pytest.fixture
+def nudges(monkeypatch):
+    """The nudges handed to the channel layer, and the public screens' pushes."""
+    from leaderboard import broadcast
+    from scoring_site import realtime
+
+    sent = {"nudges": [], "public": []}
+
+    class Layer:
+        async def group_send(self, group, message):
+            sent["public"].append(json.loads(message["text"]))
+
+    monkeypatch.setattr(realtime, "_transport", lambda cid, message: sent["nudges"].append(message))
+    monkeypatch.setattr(broadcast, "get_channel_layer", lambda: Layer())
+    return sent
+
+
+def _edits(p):
+    pageant = TimetableItem.objects.get(round__event=p.pageant)
+    return {
+        "insert a break": lambda: timetable_insert_break(
+            competition=p.competition, after_position=0, minutes=10, title="Warm-up", actor=None
+        ),
+        "move a round": lambda: timetable_move(item=pageant, to_position=1, actor=None),
+        "change a heat length": lambda: timetable_change(
+            item=pageant, actor=None, heat_seconds=200
+        ),
+        "remove a break": lambda: timetable_remove_break(
+            item=TimetableItem.objects.get(title="Tea"), actor=None
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "edit", ["insert a break", "move a round", "change a heat length", "remove a break"]
+)
+def test_every_edit_tells_the_screens_after_it_commits(
+    edit, nudges, django_capture_on_commit_callbacks
+):
+    p = build_programme()
+    timetable_insert_break(
+        competition=p.competition, after_position=4, minutes=5, title="Tea", actor=None
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _edits(p)[edit]()
+
+    assert [n["kind"] for n in nudges["nudges"]] == ["floor"]
+    assert [u["kinds"] for u in nudges["public"]] == [["floor"]]
+
+
+def test_the_projectors_next_shows_an_inserted_break_at_once(
+    nudges, django_capture_on_commit_callbacks
+):
+    p = build_programme()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        timetable_insert_break(
+            competition=p.competition, after_position=0, minutes=10, title="Warm-up", actor=None
+        )
+
+    (update,) = nudges["public"]
+    assert [item["title"] for item in update["next"]] == [
+        "Warm-up",
+        "Adult Latin – First round",
+        "Adult Latin – Final",
+    ]
+
+
+@pytest.mark.parametrize(
+    "edit", ["insert a break", "move a round", "change a heat length", "remove a break"]
+)
+def test_an_edit_that_rolls_back_tells_nobody(edit, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    p = build_programme()
+    timetable_insert_break(
+        competition=p.competition, after_position=4, minutes=5, title="Tea", actor=None
+    )
+
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        _edits(p)[edit]()
+        transaction.set_rollback(True)
+
+    assert callbacks == []
+
+
+def test_a_refused_edit_tells_nobody(django_capture_on_commit_callbacks):
+    p = build_programme()
+
+    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(TimetableRefused):
+        timetable_insert_break(
+            competition=p.competition, after_position=9, minutes=5, title="x", actor=None
+        )
+
+    assert callbacks == []
