@@ -149,6 +149,8 @@ def desk_timetable_edit(request, slug: str):
     competition = get_object_or_404(Competition, slug=slug)
     what = request.POST.get("what", "")
     try:
+        if what not in ("insert_break", "up", "down", "remove_break", "heat_seconds"):
+            raise TimetableRefused(f"“{what}” is not a change the timetable knows.")
         if what == "insert_break":
             timetable_insert_break(
                 competition=competition,
@@ -171,14 +173,12 @@ def desk_timetable_edit(request, slug: str):
                 )
             elif what == "remove_break":
                 timetable_remove_break(item=item, actor=request.user)
-            elif what == "heat_seconds":
+            else:
                 timetable_change(
                     item=item,
                     actor=request.user,
                     heat_seconds=_int(request.POST.get("heat_seconds"), "heat length in seconds"),
                 )
-            else:
-                raise TimetableRefused(f"“{what}” is not a change the timetable knows.")
     except TimetableRefused as refusal:
         messages.error(request, str(refusal))
     else:

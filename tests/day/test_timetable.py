@@ -9,7 +9,7 @@ import zoneinfo
 import pytest
 
 from adjudication.floor import floor_move
-from competitions.models import TimetableItem
+from competitions.models import Round, RoundStatus, TimetableItem
 from competitions.timetable import (
     TimetableRefused,
     timetable_change,
@@ -239,6 +239,52 @@ def test_a_change_that_names_no_heat_length_keeps_it():
 
     item.refresh_from_db()
     assert (item.heat_seconds, item.not_before) == (150, at(10, 0))
+
+
+def test_a_finished_round_cannot_change_at_all():
+    p = build_programme()
+    waltz = TimetableItem.objects.get(round__event=p.waltz)
+    for status in (RoundStatus.OPEN, RoundStatus.CLOSED):
+        Round.objects.filter(pk=waltz.round_id).update(status=status)
+
+    for change in ({"heat_seconds": 150}, {"heat_seconds": None}, {"not_before": at(11, 0)}):
+        with pytest.raises(TimetableRefused, match="Junior Waltz – Final is over"):
+            timetable_change(item=waltz, actor=None, **change)
+    waltz.refresh_from_db()
+    assert (waltz.heat_seconds, waltz.not_before) == (None, None)
+
+
+def test_a_break_that_was_taken_cannot_change_or_be_removed():
+    p = build_programme()
+    coffee = timetable_insert_break(
+        competition=p.competition, after_position=0, minutes=15, title="Coffee", actor=None
+    )
+    floor_move(competition=p.competition, action="break", actor=None, item_id=coffee.pk)
+
+    with pytest.raises(TimetableRefused, match="Coffee is over: the past cannot be edited"):
+        timetable_change(item=coffee, actor=None, minutes=30)
+    with pytest.raises(TimetableRefused, match="Coffee has started: it can no longer be removed"):
+        timetable_remove_break(item=coffee, actor=None)
+    coffee.refresh_from_db()
+    assert (coffee.position, coffee.minutes, coffee.title) == (1, 15, "Coffee")
+
+
+def test_a_break_title_over_120_characters_is_refused():
+    p = build_programme()
+    before = labels(p.competition)
+
+    with pytest.raises(TimetableRefused, match="Keep the break's title to 120 characters"):
+        timetable_insert_break(
+            competition=p.competition, after_position=1, minutes=5, title="x" * 121, actor=None
+        )
+    assert labels(p.competition) == before
+    lunch = timetable_insert_break(
+        competition=p.competition, after_position=1, minutes=5, title="L" * 120, actor=None
+    )
+    with pytest.raises(TimetableRefused, match="Keep the break's title to 120 characters"):
+        timetable_change(item=lunch, actor=None, title="y" * 121)
+    lunch.refresh_from_db()
+    assert lunch.title == "L" * 120
 
 
 # --- The screens hear of every edit -----------------------------------------------------------
