@@ -79,6 +79,7 @@ from competitions.models import (
     StatusChange,
     TimetableItem,
 )
+from scoring_site.snapshot import read_snapshot
 
 FORMAT = "podium-backup"
 VERSION = 1
@@ -147,9 +148,37 @@ def _encode(value: Any) -> Any:
     return value
 
 
+# What JSON type each kind of field is written as (``_encode``); anything else in a file
+# whose checksum matches was made by hand, and would be turned into a string silently.
+_JSON_TYPES: list[tuple[type[models.Field], tuple[type, ...]]] = [
+    (models.BooleanField, (bool,)),
+    (models.DecimalField, (str, int, float)),
+    (models.FloatField, (int, float)),
+    (models.IntegerField, (int,)),
+    (models.CharField, (str,)),
+    (models.TextField, (str,)),
+    (models.DateTimeField, (str,)),
+    (models.DateField, (str,)),
+    (models.TimeField, (str,)),
+    (models.DurationField, (str, int, float)),
+    (models.UUIDField, (str,)),
+]
+
+
+def _check_type(field: models.Field, value: Any) -> None:
+    wanted = next((kinds for kind, kinds in _JSON_TYPES if isinstance(field, kind)), None)
+    wrong_bool = isinstance(value, bool) and bool not in (wanted or ())
+    if wanted is not None and (wrong_bool or not isinstance(value, wanted)):
+        raise BackupRefused(
+            f"The backup holds a bad value for {field.model._meta.label}.{field.name}: "
+            f"{value!r} is not a {field.get_internal_type()} value."
+        )
+
+
 def _decode(field: models.Field, value: Any) -> Any:
     if value is None or isinstance(field, models.JSONField):
         return value
+    _check_type(field, value)
     try:
         return field.to_python(value)
     except ValidationError as error:
@@ -214,13 +243,7 @@ def backup_build(competitions: Iterable[Competition]) -> bytes:
     """The backup file's bytes (gzip), read in one consistent snapshot of the data:
     sheets keep arriving during an event, and a mark read without its sheet would make
     a backup that cannot be restored."""
-    outermost = not connection.in_atomic_block
-    with transaction.atomic():
-        if outermost and connection.vendor == "postgresql":
-            # One snapshot for every table (READ COMMITTED takes one per statement).
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        # SQLite: the transaction (BEGIN IMMEDIATE) holds writers off until it ends.
+    with read_snapshot():
         content = backup_content(list(competitions))
     envelope = {
         "format": FORMAT,
@@ -240,6 +263,9 @@ def file_write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise BackupRefused(f"Cannot write {path}: the folder {folder} does not exist.")
+    if path.exists() and not path.is_file():
+        # A device, a folder or a pipe would be replaced by the rename, not written to.
+        raise BackupRefused(f"Cannot write {path}: it exists and is not a regular file.")
     try:
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as error:
@@ -346,6 +372,8 @@ def _build(model: type[models.Model], row: Any, ids: dict[type, dict[int, int]])
     label = model._meta.label
     if not isinstance(row, dict) or not isinstance(row.get("fields"), dict):
         raise BackupRefused(f"The backup is damaged: a row of {label} has no fields.")
+    if "id" in row and (not isinstance(row["id"], int) or isinstance(row["id"], bool)):
+        raise BackupRefused(f"The backup is damaged: a row of {label} has no proper id.")
     values = dict(row["fields"])
     by_attname = {f.attname: f for f in _fields(model)}
     unknown = sorted(set(values) - set(by_attname))
@@ -363,6 +391,10 @@ def _build(model: type[models.Model], row: Any, ids: dict[type, dict[int, int]])
             raise BackupRefused(f"The backup is damaged: {label}.{field.name} is missing.")
         value = values[attname]
         if field.is_relation and value is not None:
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise BackupRefused(
+                    f"The backup is damaged: {label}.{field.name} is {value!r}, not an id."
+                )
             target = field.related_model
             mapped = ids.get(target, {}).get(value)
             if mapped is None:
@@ -401,13 +433,16 @@ def _restore_users(users: Any, ids: dict[type, dict[int, int]]) -> tuple[int, in
         raise BackupRefused("The backup is damaged: its list of accounts is missing.")
     created = found = 0
     mapping: dict[int, int] = {}
-    names = [u.get("fields", {}).get("username") for u in users if isinstance(u, dict)]
+    for user in users:
+        fields = user.get("fields") if isinstance(user, dict) else None
+        username = fields.get("username") if isinstance(fields, dict) else None
+        if not isinstance(username, str) or not username or not isinstance(user.get("id"), int):
+            raise BackupRefused("The backup is damaged: an account has no username.")
+    names = [user["fields"]["username"] for user in users]
     existing = dict(User.objects.filter(username__in=names).values_list("username", "pk"))
     groups = {g.name: g for g in Group.objects.all()}
     for user in users:
-        username = user.get("fields", {}).get("username") if isinstance(user, dict) else None
-        if not username or not isinstance(user.get("id"), int):
-            raise BackupRefused("The backup is damaged: an account has no username.")
+        username = user["fields"]["username"]
         if username in existing:
             mapping[user["id"]] = existing[username]
             found += 1
@@ -436,6 +471,8 @@ def backup_restore(data: bytes) -> RestoreReport:
     ]
     if not slugs:
         raise BackupRefused("The backup holds no competition.")
+    if not all(isinstance(slug, str) and slug for slug in slugs):
+        raise BackupRefused("The backup is damaged: a competition has no proper slug.")
     present = sorted(Competition.objects.filter(slug__in=slugs).values_list("slug", flat=True))
     if present:
         raise BackupRefused(

@@ -45,6 +45,7 @@ from typing import Any
 from adjudication.results import Facts, competition_facts, plain
 from adjudication.services import CRITERIA_RULES
 from competitions.models import Competition, Entry, RoundKind
+from scoring_site.snapshot import read_snapshot
 
 FORMAT = "podium-results"
 VERSION = 1
@@ -324,6 +325,7 @@ FORMATS = ("json", "csv", "pdf")
 REPORTS = ("all", "results", "judges", "running-order")
 
 
+@read_snapshot()
 def export_build(
     competition: Competition,
     *,

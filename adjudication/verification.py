@@ -36,6 +36,7 @@ from adjudication.services import (
     tabulate_round,
 )
 from competitions.models import Competition, Round, RoundStatus, ScoringMethod
+from scoring_site.snapshot import read_snapshot
 
 MAX_DIFFERENCES_PER_ROUND = 10
 RESULT_STATUSES = (RoundStatus.CLOSED, RoundStatus.PUBLISHED)
@@ -153,6 +154,7 @@ def _show(values: tuple) -> str:
     return "(" + ", ".join("-" if v is None else str(v) for v in values) + ")"
 
 
+@read_snapshot()
 def competition_recompute(competition: Competition) -> Report:
     """Re-run every closed or published round's tabulation from the stored marks."""
     report = Report(competition=competition)
@@ -256,6 +258,7 @@ def _duplicate_sheets(round_: Round) -> list[Finding]:
     return found
 
 
+@read_snapshot()
 def competition_verify(competition: Competition) -> Report:
     """Every invariant of a competition's data; the findings list every breach."""
     report = Report(competition=competition)

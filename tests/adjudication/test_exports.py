@@ -210,6 +210,41 @@ def test_export_refuses_unknown_slug_event_and_unwritable_paths(day, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_export_and_backup_never_replace_a_special_file(day, tmp_path):
+    import os
+    import stat
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    slug = day.competition.slug
+
+    with pytest.raises(CommandError, match="it exists and is not a regular file"):
+        run("export_results", slug, "--format", "json", "--out", str(pipe))
+    with pytest.raises(CommandError, match="it exists and is not a regular file"):
+        run("backup", "--competition", slug, "--out", str(pipe))
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["pipe"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_exports_and_recompute_read_one_snapshot_of_the_data(day):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from adjudication.verification import competition_recompute
+
+    for read in (
+        lambda: export_build(day.competition, fmt="json"),
+        lambda: competition_recompute(day.competition),
+    ):
+        with CaptureQueriesContext(connection) as captured:
+            read()
+        sql = [query["sql"] for query in captured.captured_queries]
+        first_read = next(i for i, text in enumerate(sql) if text.startswith("SELECT"))
+        assert "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY" in sql[:first_read]
+
+
 def test_export_of_one_event_by_name_or_id(day):
     by_name = run(
         "export_results", day.competition.slug, "--format", "json", "--event", "Adult Latin"
@@ -282,6 +317,49 @@ def _unknown_field(data: bytes) -> bytes:
     return _resealed(envelope)
 
 
+def _resealed_edit(edit):
+    def damage(data: bytes) -> bytes:
+        envelope = _envelope(data)
+        edit(envelope["content"])
+        return _resealed(envelope)
+
+    return damage
+
+
+def _first_row(content, model):
+    return next(t for t in content["tables"] if t["model"] == model)["rows"][0]
+
+
+@_resealed_edit
+def _slug_a_list(content):
+    _first_row(content, "competitions.competition")["fields"]["slug"] = ["x"]
+
+
+@_resealed_edit
+def _account_without_fields(content):
+    content["users"].append({"id": 99, "fields": "x", "groups": []})
+
+
+@_resealed_edit
+def _reference_a_list(content):
+    _first_row(content, "competitions.event")["fields"]["competition_id"] = [1]
+
+
+@_resealed_edit
+def _flag_a_string(content):
+    _first_row(content, "competitions.entry")["fields"]["withdrawn"] = "no"
+
+
+@_resealed_edit
+def _number_a_string(content):
+    _first_row(content, "competitions.event")["fields"]["position"] = "1"
+
+
+@_resealed_edit
+def _name_a_number(content):
+    _first_row(content, "competitions.event")["fields"]["name"] = 7
+
+
 @pytest.mark.parametrize(
     ("damage", "message"),
     [
@@ -294,6 +372,12 @@ def _unknown_field(data: bytes) -> bytes:
         (_newer_format, "written by a newer Podium \\(backup format 2"),
         (_newer_schema, "migrations this one does not know \\(competitions.0999"),
         (_unknown_field, "fields of competitions.Competition this Podium does not know: colour"),
+        (_slug_a_list, "a competition has no proper slug"),
+        (_account_without_fields, "an account has no username"),
+        (_reference_a_list, "competitions.Event.competition is \\[1\\], not an id"),
+        (_flag_a_string, "bad value for competitions.Entry.withdrawn: 'no' is not a Boolean"),
+        (_number_a_string, "bad value for competitions.Event.position: '1' is not a"),
+        (_name_a_number, "bad value for competitions.Event.name: 7 is not a CharField"),
     ],
     ids=[
         "truncated",
@@ -305,6 +389,12 @@ def _unknown_field(data: bytes) -> bytes:
         "newer",
         "schema",
         "field",
+        "slug-list",
+        "account-fields",
+        "reference-list",
+        "flag-string",
+        "number-string",
+        "name-number",
     ],
 )
 def test_restore_refuses_a_damaged_or_foreign_file_and_writes_nothing(
