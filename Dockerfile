@@ -70,5 +70,7 @@ ENTRYPOINT ["sh", "/app/deploy/entrypoint.sh"]
 
 # uvicorn, chosen by measurement (docs/benchmarks.md): one process per core.
 # WEB_CONCURRENCY sets the number of worker processes. --forwarded-allow-ips='*' trusts
-# X-Forwarded-For/-Proto from any peer: publish this port only to the reverse proxy.
+# X-Forwarded-For/-Proto from any peer and takes the header's first address: publish this
+# port only to the reverse proxy, and have it overwrite X-Forwarded-For with the real
+# peer (deploy/nginx.conf), never append to what the client sent.
 CMD ["sh", "-c", "exec uvicorn scoring_site.asgi:application --host 0.0.0.0 --port 8000 --workers \"${WEB_CONCURRENCY:-2}\" --proxy-headers --forwarded-allow-ips='*'"]

@@ -178,8 +178,9 @@ throttle_cache = caches.create_connection("throttle")
 
 
 class AddressThrottle(AnonRateThrottle):
-    """Per client address (``REMOTE_ADDR``; behind a proxy, the proxy's ``X-Forwarded-For``
-    as DRF reads it), whoever is signed in."""
+    """Per client address (``REMOTE_ADDR``: ``NUM_PROXIES`` is 0, so a client's own
+    ``X-Forwarded-For`` is never believed; behind the reverse proxy uvicorn sets
+    ``REMOTE_ADDR`` from the header the proxy overwrites), whoever is signed in."""
 
     cache = throttle_cache
 

@@ -349,6 +349,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "scoring_site.api.exception_handler",
     "DEFAULT_PAGINATION_CLASS": "scoring_site.api.Pagination",
+    # Rate limits count REMOTE_ADDR only, never a client's X-Forwarded-For (DRF's default
+    # with NUM_PROXIES unset reads that header, so varying it escaped every limit). Behind
+    # the reverse proxy, uvicorn's --proxy-headers sets REMOTE_ADDR from the header the
+    # proxy overwrites with the real peer (deploy/nginx.conf).
+    "NUM_PROXIES": 0,
     "DEFAULT_THROTTLE_RATES": {
         # Per client address; a registration rush from one venue Wi-Fi shares an address.
         "registration": env_str("REGISTRATION_RATE", "600/minute"),

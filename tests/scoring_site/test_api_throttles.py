@@ -55,6 +55,25 @@ def test_password_guesses_at_the_token_endpoint_are_limited(client, monkeypatch)
     assert_throttled(answers[3])
 
 
+def test_a_forged_forwarded_for_header_does_not_escape_the_limit(client, monkeypatch):
+    limit(monkeypatch, TokenThrottle, "3/minute")
+    user = UserFactory()
+
+    answers = [
+        client.post(
+            reverse("api:token"),
+            {"username": user.username, "password": f"guess {n}"},
+            content_type="application/json",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",  # a new "address" each time
+        )
+        for n in range(5)
+    ]
+
+    assert [a.status_code for a in answers[:3]] == [401, 401, 401]
+    assert_throttled(answers[3])
+    assert_throttled(answers[4])
+
+
 def test_the_right_password_is_refused_too_once_limited(client, monkeypatch):
     limit(monkeypatch, TokenThrottle, "1/minute")
     user = UserFactory()
