@@ -282,6 +282,9 @@ LOCKOUT_FAILURES = env_int("LOCKOUT_FAILURES", 5, minimum=1)
 LOCKOUT_MINUTES = env_int("LOCKOUT_MINUTES", 15, minimum=1)
 # Authenticator apps show this name beside the code.
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Podium")
+# An authenticator's secret is shown once, to its owner, when they enrol; the admin
+# never shows it (or its QR code) again, not even to a superuser.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Internationalisation --------------------------------------------------
 LANGUAGE_CODE = "en-gb"
