@@ -1,4 +1,5 @@
-"""The second step of the staff sign-in: verify a code, or enrol an authenticator."""
+"""Signing in: the sign-in for people who are not staff, and the second step of the staff
+sign-in (verify a code, or enrol an authenticator)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from base64 import b32encode
 
 import segno
 from django.contrib import admin, messages
+from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
 from accounts import signin
-from accounts.admin_site import safe_next
+from accounts.admin_site import safe_next, two_factor_redirect
 from accounts.two_factor import (
     authenticator_confirm,
     authenticator_pending,
@@ -39,6 +42,26 @@ def _locked_out(request):
         return None
     logout(request)
     return signin.refused_response(request, refusal)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def sign_in(request):
+    """The sign-in for people who are not staff, such as the MC (the admin's own sign-in
+    takes staff accounts only): the password, under the same rate limit and lock-out as
+    the admin's; anyone whose role needs a second factor goes on to it."""
+    next_url = safe_next(request, "/")
+    if request.method == "POST":
+        refusal = signin.attempt_check(request, username=request.POST.get("username", ""))
+        if refusal is not None:
+            return signin.refused_response(request, refusal)
+    form = AuthenticationForm(request, data=request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        auth_login(request, form.get_user())
+        if two_factor_pending(request.user):
+            return two_factor_redirect(request, next_url)
+        return redirect(next_url)
+    return render(request, "accounts/sign_in.html", _context(request, form=form, next=next_url))
 
 
 @never_cache

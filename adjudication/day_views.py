@@ -191,7 +191,9 @@ def desk_timetable_edit(request, slug: str):
 
 # The MC's own role needs no second factor; desk roles give theirs first.
 announcer_required = staff_page_required(
-    "competitions.announce", "The announcer's view is for the MC and the desk."
+    "competitions.announce",
+    "The announcer's view is for the MC and the desk.",
+    sign_in="accounts:sign-in",  # the MC's account is not a staff account
 )
 
 

@@ -41,16 +41,17 @@ from competitions.services import TransitionRefused, round_transition
 from scoring_site.operations import health_panel
 
 
-def staff_page_required(permission: str, refusal: str):
-    """A page for signed-in staff holding ``permission``: others are sent to the admin's
-    sign-in (the password, then the second factor where their role needs one), or
-    refused with ``refusal``."""
+def staff_page_required(permission: str, refusal: str, *, sign_in: str = "admin:login"):
+    """A page for signed-in people holding ``permission``: others are sent to
+    ``sign_in`` (the admin's, for staff; ``accounts:sign-in`` for roles that are not
+    staff, such as the MC), then the second factor where their role needs one; those
+    without the permission are refused with ``refusal``."""
 
     def decorator(view):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
             if not request.user.is_authenticated or two_factor_pending(request.user):
-                return redirect_to_login(request.get_full_path(), reverse("admin:login"))
+                return redirect_to_login(request.get_full_path(), reverse(sign_in))
             if not request.user.has_perm(permission):
                 raise PermissionDenied(refusal)
             return view(request, *args, **kwargs)

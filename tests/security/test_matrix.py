@@ -171,7 +171,7 @@ def answer(response) -> str:
     """The cell a response stands for (see tests/security/matrix.py)."""
     if response.status_code in (301, 302, 303):
         location = response["Location"]
-        if location.startswith("/admin/login/"):
+        if location.startswith(("/admin/login/", "/account/sign-in/")):
             return "login"
         if location == "/tablet/":
             return "tablet"
