@@ -372,6 +372,23 @@ class EntryAddForm(forms.ModelForm):
             self.add_error(None, error)
 
 
+def delete_selected_all_or_nothing(refusals: type[Exception] | tuple[type[Exception], ...]):
+    """Django's "Delete selected" action, all or nothing: when the service refuses one
+    of the selected objects, nothing is deleted (nor logged as deleted) and the admin
+    says why, instead of a server error after the first deletions."""
+
+    @admin.action(permissions=["delete"], description=django_delete_selected.short_description)
+    def delete_selected(modeladmin, request, queryset):
+        try:
+            with transaction.atomic():
+                return django_delete_selected(modeladmin, request, queryset)
+        except refusals as refusal:
+            modeladmin.message_user(request, f"Nothing was deleted: {refusal}", messages.ERROR)
+            return None
+
+    return delete_selected
+
+
 @admin.register(Entry)
 class EntryAdmin(admin.ModelAdmin):
     ordering = ("event__competition", "event__position", "event_id", "competitor__bib", "id")
@@ -380,7 +397,9 @@ class EntryAdmin(admin.ModelAdmin):
     search_fields = ("=competitor__bib", "competitor__name", "competitor__partner_name")
     list_select_related = ("competitor", "event")
     autocomplete_fields = ("competitor", "event")
-    actions = ["withdraw"]
+    actions = ["delete_selected", "withdraw"]
+    # An entry of an event that has started refuses the whole selection.
+    delete_selected = delete_selected_all_or_nothing(RegistrationRefused)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
@@ -720,16 +739,8 @@ class TimetableItemAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         timetable_remove_breaks(items=list(queryset.order_by("position")), actor=request.user)
 
-    @admin.action(permissions=["delete"], description=django_delete_selected.short_description)
-    def delete_selected(self, request, queryset):
-        """Django's action, all or nothing: one break that has started refuses the whole
-        selection, and nothing is deleted (nor logged as deleted)."""
-        try:
-            with transaction.atomic():
-                return django_delete_selected(self, request, queryset)
-        except TimetableRefused as refusal:
-            self.message_user(request, f"Nothing was deleted: {refusal}", level=messages.ERROR)
-            return None
+    # One break that has started refuses the whole selection.
+    delete_selected = delete_selected_all_or_nothing(TimetableRefused)
 
     def delete_view(self, request, object_id, extra_context=None):
         try:

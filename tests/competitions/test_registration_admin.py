@@ -141,6 +141,30 @@ def test_deleting_an_entry_in_the_admin_gives_the_place_back(organizer_client):
     assert not Entry.objects.exists()
 
 
+def test_deleting_a_selection_with_an_entry_of_a_started_event_deletes_nothing(
+    organizer_client, django_capture_on_commit_callbacks
+):
+    from adjudication.floor import floor_move
+    from tests.day.helpers import build_programme
+
+    p = build_programme()
+    floor_move(competition=p.competition, action="next", actor=None)  # Latin has started
+    latin = p.latin.entries.first()
+    waltz = p.waltz.entries.first()
+
+    answer = organizer_client.post(
+        reverse("admin:competitions_entry_changelist"),
+        {"action": "delete_selected", "_selected_action": [waltz.pk, latin.pk], "post": "yes"},
+        follow=True,
+    )
+
+    assert answer.status_code == 200
+    assert "Nothing was deleted: The event has started" in answer.content.decode()
+    assert Entry.objects.filter(pk__in=[waltz.pk, latin.pk]).count() == 2
+    p.waltz.refresh_from_db()
+    assert p.waltz.entries_taken == p.waltz.entries.count()
+
+
 def test_withdraw_action(organizer_client):
     entry = EntryFactory()
 
