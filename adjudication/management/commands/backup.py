@@ -17,8 +17,8 @@ from competitions.models import Competition
 class Command(BaseCommand):
     help = (
         "Write a backup of one or all competitions (gzip JSON with a SHA-256 checksum) that "
-        "`restore` reads back. It holds the accounts the competitions name, password hashes "
-        "included: keep it private."
+        "`restore` reads back. It holds every account of the site (the staff who run the "
+        "restored competition need theirs), password hashes included: keep it private."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
