@@ -4,7 +4,8 @@
   ``AuditEntry`` with the client's address and browser, which ``LogEntry`` lacks.
 * Any other admin POST (bulk actions, refused forms) and every POST to the results
   desk: ``AuditMiddleware`` records the page, the object ids in its address, the
-  form's action field and the outcome (status and the messages shown).
+  form's action field and the outcome (status and the messages shown). The desk's API
+  calls (which the middleware does not take for desk pages) through ``audit_api_request``.
 * Sign-in events (signed in or out, failures, lock-outs, second factor): recorded by
   ``accounts.signin`` and ``accounts.two_factor`` through ``audit_record``.
 
@@ -156,6 +157,43 @@ class AuditMiddleware:
                 "messages": shown,
             },
         )
+
+
+def audit_api_request(request, response, *, action: str) -> AuditEntry | None:
+    """Record an unsafe API call (``request`` is DRF's), as ``AuditMiddleware`` records a
+    desk page's POST: once per request, only for a signed-in caller (refused calls too,
+    with their status). The middleware records pages only (and a bearer token is only
+    read by the API view), so API views call this from ``finalize_response``."""
+    if request.method not in UNSAFE_METHODS:
+        return None
+    facts = _current.get()
+    if facts is not None and facts.logged:
+        return None
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None  # like the pages: no one to name (the token endpoint records sign-ins)
+    match = getattr(request, "resolver_match", None)
+    data = getattr(request, "_full_data", None)  # only a body the view already parsed
+    posted = (
+        {name: [str(data[name])[:300]] for name in RECORDED_FIELDS if name in data}
+        if isinstance(data, dict)
+        else {}
+    )
+    entry = audit_record(
+        action=action,
+        actor=user,
+        request=getattr(request, "_request", request),
+        message=f"{request.method} {match.view_name if match else request.path}"[:500],
+        detail={
+            "view": match.view_name if match else "",
+            "kwargs": {k: str(v) for k, v in match.kwargs.items()} if match else {},
+            "posted": posted,
+            "status": response.status_code,
+        },
+    )
+    if facts is not None:
+        facts.logged = True
+    return entry
 
 
 # --- Admin changes, from Django's own LogEntry -----------------------------------------

@@ -10,6 +10,9 @@ typist) and answers 403 ``forbidden`` when it is not the caller's to do.
 
 A refused action answers 409 with the service's message (``closed``, ``stale``,
 ``conflict``, ``tie``, ``refused``); a bad body 400 ``invalid``.
+
+Every unsafe call (POST and the like) of a signed-in caller, refused ones too, goes into
+the audit log, as the desk pages' POSTs do (``accounts.audit.audit_api_request``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
+from accounts.audit import audit_api_request
+from accounts.models import AuditEntry
 from adjudication.api import (
     SecondFactorProved,
     SheetIn,
@@ -65,7 +70,17 @@ class CanRunDesk(BasePermission):
         return bool(request.user and request.user.has_perm("adjudication.run_results_desk"))
 
 
-class DeskApi(APIView):
+class DeskAuditMixin:
+    """Every unsafe desk call goes into the audit log, as the desk pages' POSTs do
+    (``AuditMiddleware`` records the pages only)."""
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        audit_api_request(request, response, action=AuditEntry.Action.DESK)
+        return response
+
+
+class DeskApi(DeskAuditMixin, APIView):
     authentication_classes = [JWTAuthentication]
     permission_classes = [IsAuthenticated, TabletNotRevoked, CanRunDesk, SecondFactorProved]
     parser_classes = [JSONParser]
