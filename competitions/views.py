@@ -1,3 +1,5 @@
+import math
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -24,6 +26,7 @@ from competitions.selectors import (
     events_open_for_registration,
 )
 from competitions.timetable import timetable_lines
+from scoring_site.api import RegistrationThrottle
 
 
 def home(request):
@@ -59,9 +62,25 @@ def _add_refusal(form, refusal: RegistrationRefused) -> None:
             form.add_error(None if field not in form.fields else field, problem)
 
 
+def _registration_limited(request):
+    """The API's per-address registration limit (its rate, its counters) for the form's
+    POSTs: None while allowed, else a 429 page with ``Retry-After``."""
+    throttle = RegistrationThrottle()
+    if throttle.allow_request(request, None):
+        return None
+    seconds = max(1, math.ceil(throttle.wait() or 1))
+    response = render(
+        request, "competitions/registration_limited.html", {"seconds": seconds}, status=429
+    )
+    response["Retry-After"] = str(seconds)
+    return response
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def register(request, token: str):
+    if request.method == "POST" and (limited := _registration_limited(request)):
+        return limited
     try:
         link = link_get_valid(token=token)
     except LinkRefused as refusal:
