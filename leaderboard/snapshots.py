@@ -608,11 +608,14 @@ def tablet_snapshot(
 
 def _tablet_floor(judge, rounds: list[dict[str, Any]]) -> dict[str, Any]:
     """What is on the floor, for this judge: when it is a part of a round the judge is
-    on, ``sheet_url`` is the sheet to fill now (the tablet opens it by itself) and the
-    timers tell the judge how long is left. Nothing about other judges."""
+    on, ``sheet_url`` is the sheet to fill now (the tablet opens it by itself) and
+    ``timer`` the countdown its page shows (``label`` and ``deadline``, read against the
+    snapshot's ``server_time``; ``None`` when no window runs), as the sheet page renders
+    it on a first visit. Nothing about other judges."""
     on_floor = floor_now(judge.competition, with_late=False).as_dict()
     on_floor.pop("late", None)
     on_floor["sheet_url"] = None
+    on_floor["timer"] = None
     judged = next((r for r in rounds if r["round"] == on_floor["round"]), None)
     if judged is not None:
         code = f"d{on_floor['dance']}" if on_floor["dance"] is not None else f"e{on_floor['entry']}"
@@ -622,4 +625,14 @@ def _tablet_floor(judge, rounds: list[dict[str, Any]]) -> dict[str, Any]:
                 "adjudication:tablet-sheet", args=[on_floor["round"], code]
             )
             on_floor["sheet_state"] = part["state"]
+            on_floor["timer"] = _tablet_timer(on_floor)
     return on_floor
+
+
+def _tablet_timer(on_floor: dict[str, Any]) -> dict[str, str] | None:
+    """The performance window while the part is danced, then the scoring window."""
+    if on_floor["phase"] == "dancing" and on_floor["performance_ends_at"]:
+        return {"label": "Performance", "deadline": on_floor["performance_ends_at"]}
+    if on_floor["phase"] == "danced" and on_floor["scoring_ends_at"]:
+        return {"label": "Scoring time", "deadline": on_floor["scoring_ends_at"]}
+    return None

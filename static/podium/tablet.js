@@ -17,8 +17,11 @@
  * swaps its list of sheets in place; a sheet page whose round closed says so; a
  * signed-out tablet goes to the sign-in page. When the snapshot names the sheet to
  * fill now (floor.sheet_url), a tablet on its home page, or on a sent or closed sheet,
- * goes there by itself, once per sheet. Nothing typed is ever thrown away: a page with
- * a form the judge touched is neither left nor reloaded, it only shows a notice.
+ * goes there by itself, once per sheet. On a sheet page each snapshot re-arms the
+ * countdown (countdown.js) from floor.timer and server_time: the scoring window once the
+ * dance is marked danced, a fresh performance window for the next heat of the same dance
+ * (same sheet), none once the floor has moved on. Nothing typed is ever thrown away: a
+ * page with a form the judge touched is neither left nor reloaded, it only shows a notice.
  */
 (function () {
   "use strict";
@@ -273,6 +276,11 @@
     return true;
   }
 
+  function countdown(timer, serverTime) {
+    var node = document.querySelector("[data-countdown]");
+    if (node && window.podiumCountdown) window.podiumCountdown.arm(node, timer || null, serverTime);
+  }
+
   var applied = null;
   function apply(state) {
     if (!state || state.type === "signed_out") { signedOut(); return; }
@@ -283,6 +291,11 @@
     var kind = page();
     var onForm = kind === "sheet" && here.hasAttribute("data-takes-marks");
     var free = kind === "home" || kind === "sent" || (kind === "sheet" && !onForm);
+    if (kind === "sheet" && state.floor) {
+      // The countdown of this sheet's window (the next window, the next heat, or none),
+      // outside the form: what is typed is never touched.
+      countdown(at === window.location.pathname ? state.floor.timer : null, state.server_time);
+    }
     if (at && at !== window.location.pathname && !followed(at) && free && !typing()) {
       if (goTo(at)) return;
     }

@@ -99,9 +99,56 @@ def test_the_tablet_is_told_which_sheet_to_fill_now(client):
     )
     assert floor["sheet_state"] == "to_send"
     assert floor["performance_ends_at"]
+    # What the sheet page's countdown needs, so an open page re-arms it from each push.
+    assert floor["timer"] == {"label": "Performance", "deadline": floor["performance_ends_at"]}
+    assert dt.datetime.fromisoformat(snapshot["server_time"]) <= timezone.now()
     page = client.get(floor["sheet_url"]).content.decode()
-    assert 'data-deadline="' + floor["performance_ends_at"] + '"' in page
+    assert 'data-deadline="' + floor["timer"]["deadline"] + '"' in page
+    assert 'data-timer-label="Performance"' in page
     assert "countdown.js" in page
+
+
+def test_the_tablet_snapshot_carries_the_scoring_window_then_the_next_heat_s_window(client):
+    p = build_programme(timers=True)
+    judge = p.judges[0]
+    tablet = sign_in(client, p, judge)
+    first = p.round(p.latin)
+    samba = p.latin.dances.get(name="Samba")
+    started = timezone.now() - dt.timedelta(seconds=120)
+    move = {"competition": p.competition, "actor": None}
+    heat = {"round_id": first.pk, "dance_id": samba.pk}
+    floor_move(**move, action="start", **heat, heat_number=1, at=started)
+
+    def timer():
+        snapshot = tablet_snapshot(
+            session_key=tablet.session_key, tablet_id=tablet.pk, user_id=judge.user_id
+        )
+        return snapshot["floor"]["timer"]
+
+    heat_1 = timer()
+    assert heat_1 == {
+        "label": "Performance",
+        "deadline": (started + dt.timedelta(seconds=90)).isoformat(),
+    }
+
+    danced = started + dt.timedelta(seconds=100)
+    floor_move(**move, action="danced", at=danced)
+    assert timer() == {
+        "label": "Scoring time",
+        "deadline": (danced + dt.timedelta(seconds=30)).isoformat(),
+    }
+
+    # Heat 2 of the same dance: the same sheet, a fresh performance window.
+    floor_move(**move, action="start", **heat, heat_number=2)
+    heat_2 = timer()
+    assert heat_2["label"] == "Performance"
+    assert dt.datetime.fromisoformat(heat_2["deadline"]) > timezone.now()
+
+    floor_move(**move, action="danced")
+    floor_move(**move, action="clear")
+    assert timer() is None  # nothing on the floor: the sheet page hides its countdown
+    page = client.get(reverse("adjudication:tablet-sheet", args=[first.pk, f"d{samba.pk}"]))
+    assert "data-countdown hidden" in page.content.decode()
 
 
 def test_a_judge_not_on_the_panel_gets_no_sheet_to_open(client):
@@ -117,6 +164,7 @@ def test_a_judge_not_on_the_panel_gets_no_sheet_to_open(client):
 
     assert snapshot["floor"]["phase"] == "dancing"
     assert snapshot["floor"]["sheet_url"] is None
+    assert snapshot["floor"]["timer"] is None
 
 
 def test_the_projector_page_renders_the_floor_and_the_timer(client):
