@@ -43,7 +43,7 @@ from decimal import Decimal
 from typing import Any
 
 from adjudication.results import Facts, competition_facts, plain
-from adjudication.services import CRITERIA_RULES
+from adjudication.services import criteria_rules
 from competitions.models import Competition, Entry, RoundKind
 from scoring_site.snapshot import read_snapshot
 
@@ -103,11 +103,12 @@ def _entries(facts: Facts) -> dict[int, list[Entry]]:
     return entries
 
 
-def _rules() -> dict[str, Any]:
-    outliers = CRITERIA_RULES["outliers"]
+def _rules(event) -> dict[str, Any]:
+    rules = criteria_rules(event)
+    outliers = rules["outliers"]
     return {
-        "trim": CRITERIA_RULES["trim"],
-        "tie_break": [rule.label for rule in CRITERIA_RULES["tie_break"]],
+        "trim": rules["trim"],
+        "tie_break": [rule.label for rule in rules["tie_break"]],
         "outliers": {
             "points": _number(outliers.points),
             "fraction_of_range": _number(outliers.fraction_of_range),
@@ -224,7 +225,7 @@ def results_data(
                 }
                 for c in facts.criteria[event.pk]
             ]
-            item["rules"] = _rules()
+            item["rules"] = _rules(event)
         item["panel"] = [j.letter for j in facts.panel[event.pk]]
         item["entries"] = [
             {

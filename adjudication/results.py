@@ -28,7 +28,7 @@ from django.db.models import Count, Q
 
 from adjudication import tabulation
 from adjudication.models import Mark, Placing, RecallDecision, Sheet
-from adjudication.services import CRITERIA_RULES
+from adjudication.services import criteria_rules
 from competitions.models import (
     Competition,
     Criterion,
@@ -432,7 +432,7 @@ def _criteria_tables(rf: RoundFacts) -> tuple[list[str], list[Table]]:
     ]
     judge_letters = [j.letter for j in rf.judges]
     result = tabulation.score_criteria(
-        scores, criteria=crit, judges=judge_letters, **CRITERIA_RULES
+        scores, criteria=crit, judges=judge_letters, **criteria_rules(rf.event)
     )
     tables = [
         Table(

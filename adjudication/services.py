@@ -32,6 +32,7 @@ from competitions.models import (
     Dance,
     Entry,
     EntryStatus,
+    Event,
     HeatEntry,
     Judge,
     PanelSeat,
@@ -552,14 +553,20 @@ def result_data(kind: str, result: Any) -> dict[str, Any]:
     return {"kind": kind, "result": _jsonable(result)}
 
 
-# How criteria rounds are totalled: no trimming, equal totals go to the entry more
-# judges preferred, scores 30% of the range away from the panel's median are flagged.
-# Published marks sheets and exports state and reuse the same rules.
+# How criteria rounds are totalled: equal totals go to the entry more judges preferred,
+# scores 30% of the range away from the panel's median are flagged; each judge's score
+# counts unless the event drops the highest and lowest (``criteria_rules``). Published
+# marks sheets, exports and recompute state and reuse the same rules.
 CRITERIA_RULES: dict[str, Any] = {
     "trim": False,
     "tie_break": (tabulation.ByJudgesPreference(),),
     "outliers": tabulation.OutlierRule(fraction_of_range=Decimal("0.3")),
 }
+
+
+def criteria_rules(event: Event) -> dict[str, Any]:
+    """The rules ``tabulation.score_criteria`` takes for ``event``."""
+    return {**CRITERIA_RULES, "trim": event.drop_extremes}
 
 
 def tabulate_round(round_: Round) -> tuple[str, Any]:
@@ -595,7 +602,7 @@ def tabulate_round(round_: Round) -> tuple[str, Any]:
                     for c in criteria
                 ],
                 judges=letters,
-                **CRITERIA_RULES,
+                **criteria_rules(round_.event),
             )
             return "criteria", result
         dances = list(round_.event.dances.order_by("position"))

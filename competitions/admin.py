@@ -267,7 +267,10 @@ class EventAdmin(FixedParentMixin, admin.ModelAdmin):
     actions = ["replan_rounds", "redraw_first_round"]
     fieldsets = (
         (None, {"fields": ("competition", "name", "position", "style", "level", "age_group")}),
-        ("Scoring", {"fields": ("scoring_method", "entry_kind", "results_reveal")}),
+        (
+            "Scoring",
+            {"fields": ("scoring_method", "entry_kind", "results_reveal", "drop_extremes")},
+        ),
         (
             "Registration",
             {"fields": ("entry_limit", "entries_taken", "waiting_list", "min_age", "max_age")},

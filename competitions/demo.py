@@ -232,6 +232,7 @@ def demo_description(*, seed: int, today: dt.date) -> dict:
                 "entry_kind": "solo",
                 "entry_limit": 20,
                 "results_reveal": "live_total",
+                "drop_extremes": True,  # five judges: each one's highest and lowest go
                 "performance_seconds": 60,
                 "scoring_seconds": 30,
                 "criteria": [

@@ -13,6 +13,8 @@ The format, with every field the loader knows::
     events:      [{name, style, level, age_group, scoring (skating|criteria),
                    entry_kind (couple|solo|group), entry_limit,
                    results_reveal (published|live_total),
+                   drop_extremes (criteria: leave out each entry's highest and lowest
+                   score per criterion; needs three judges),
                    heat_seconds, performance_seconds, scoring_seconds,
                    dances: [name | {name, short_name}],
                    criteria: [{name, weight, min, max, step}],
@@ -208,6 +210,7 @@ class EventIn(serializers.Serializer):
     results_reveal = serializers.ChoiceField(
         choices=ResultsReveal.choices, default=ResultsReveal.PUBLISHED
     )
+    drop_extremes = serializers.BooleanField(default=False)
     heat_seconds = serializers.IntegerField(
         min_value=10, max_value=3600, required=False, allow_null=True
     )
@@ -474,6 +477,7 @@ def competition_load(*, data: Any) -> LoadReport:
             "scoring_method": spec["scoring"],
             "entry_kind": spec["entry_kind"],
             "results_reveal": spec["results_reveal"],
+            "drop_extremes": spec["drop_extremes"],
             "entry_limit": spec.get("entry_limit"),
             "heat_seconds": spec.get("heat_seconds"),
             "performance_seconds": spec.get("performance_seconds"),

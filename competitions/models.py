@@ -208,6 +208,13 @@ class Event(models.Model):
         "how many judges are in (dancesport), or a running total as judges submit (pageants, "
         "choirs).",
     )
+    drop_extremes = models.BooleanField(
+        "drop the highest and lowest score",
+        default=False,
+        help_text="Criteria events: for each entry and criterion, one highest and one lowest "
+        "judge's score are left out of the mean (a trimmed mean; needs at least three "
+        "judges). The published marks sheet shows what was left out.",
+    )
     entry_limit = models.PositiveIntegerField(
         null=True, blank=True, help_text="Most entries this event takes; empty for no limit."
     )

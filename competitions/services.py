@@ -90,6 +90,14 @@ def _competition_preconditions(competition: Competition, to_status: str) -> list
         problems.extend(
             f"“{event.name}” has no judging panel" for event in judged if event.judge_count == 0
         )
+        problems.extend(
+            f"“{event.name}” drops the highest and lowest score, which needs at least three "
+            f"judges (it has {event.judge_count})"
+            for event in judged
+            if event.drop_extremes
+            and event.scoring_method == ScoringMethod.CRITERIA
+            and 0 < event.judge_count < 3
+        )
     elif to_status == CompetitionStatus.FINISHED:
         for event in judged:
             rounds = list(event.rounds.all())

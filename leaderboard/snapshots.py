@@ -131,12 +131,14 @@ def _round_head(round_: Round) -> dict[str, Any]:
 
 
 def _running_total(
-    marks: list[tuple[int, int, int, Decimal]], weights: dict[int, Decimal]
+    marks: list[tuple[int, int, int, Decimal]], weights: dict[int, Decimal], *, trim: bool = False
 ) -> dict[int, tuple[Decimal, int]]:
     """entry id -> (weighted total of the means over the judges in so far, judges in).
 
     ``marks`` are (entry id, judge id, criterion id, value) of counted sheets; the same
-    sum of weighted criterion means as the tabulation, over the sheets sent so far."""
+    sum of weighted criterion means as the tabulation, over the sheets sent so far. With
+    ``trim`` (the event drops the highest and lowest), once three judges are in, each
+    criterion's highest and lowest score so far are left out, as the tabulation will."""
     by_entry: dict[int, dict[int, list[Decimal]]] = defaultdict(lambda: defaultdict(list))
     judges: dict[int, set[int]] = defaultdict(set)
     for entry_id, judge_id, criterion_id, value in marks:
@@ -146,8 +148,9 @@ def _running_total(
     for entry_id, per_criterion in by_entry.items():
         total = sum(
             (
-                weights.get(criterion_id, Decimal(1)) * sum(values) / len(values)
+                weights.get(criterion_id, Decimal(1)) * sum(kept) / len(kept)
                 for criterion_id, values in per_criterion.items()
+                for kept in [sorted(values)[1:-1] if trim and len(values) >= 3 else values]
             ),
             Decimal(0),
         )
@@ -285,7 +288,7 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
                 else item["sheets_due"]
             )
             if round_.pk in live_ids:
-                totals = _running_total(marks[round_.pk], weights)
+                totals = _running_total(marks[round_.pk], weights, trim=round_.event.drop_extremes)
                 board = [
                     {
                         "bib": he.bib,

@@ -88,12 +88,16 @@ def published_day(couples=8, judges=3, recall=6, seed=1, extra=None):
     return day
 
 
-def criteria_event_published(competition, judges, name="Pageant", entries=3, seed=1):
+def criteria_event_published(
+    competition, judges, name="Pageant", entries=3, seed=1, drop_extremes=False
+):
     """A criteria event of ``competition`` judged by ``judges``, scored at random
     (seeded) and published. Returns the event."""
     rng = random.Random(seed)
     with quiet():
-        event = CriteriaEventFactory(competition=competition, name=name)
+        event = CriteriaEventFactory(
+            competition=competition, name=name, drop_extremes=drop_extremes
+        )
         gown = CriterionFactory(event=event, name="Gown", weight=Decimal("1"))
         talent = CriterionFactory(event=event, name="Talent", weight=Decimal("2"), position=2)
         for _ in range(entries):

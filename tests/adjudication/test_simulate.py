@@ -159,6 +159,7 @@ def check_criteria(round_):
             for c in criteria
         ],
         judges=letters,
+        trim=round_.event.drop_extremes,  # the demo's pageant drops each highest and lowest
         tie_break=[tabulation.ByJudgesPreference()],  # the desk's tie-break for criteria
     )
 
