@@ -51,6 +51,8 @@ def sign_in(request):
     takes staff accounts only): the password, under the same rate limit and lock-out as
     the admin's; anyone whose role needs a second factor goes on to it."""
     next_url = safe_next(request, "/")
+    if two_factor_pending(request.user) and request.user.is_active:
+        return two_factor_redirect(request, next_url)  # the password is given already
     if request.method == "POST":
         refusal = signin.attempt_check(request, username=request.POST.get("username", ""))
         if refusal is not None:

@@ -76,3 +76,12 @@ def test_the_lock_out_holds_here_too(client):
     assert locked.status_code == 429 and int(locked["Retry-After"]) > 0
     assert "_auth_user_id" not in client.session
     assert AuditEntry.objects.filter(action="signin.failed", username="mc").count() == 3
+
+
+def test_staff_who_gave_only_their_password_are_sent_on_to_the_second_factor(client):
+    client.force_login(UserFactory(username="scrutineer", roles=["scrutineer"]))
+
+    answer = client.get(f"{reverse('accounts:sign-in')}?next=/desk/")
+
+    assert answer.status_code == 302
+    assert answer["Location"].startswith(reverse("accounts:two-factor"))
