@@ -386,7 +386,10 @@ def timetable_sync(*, competition: Competition) -> list[TimetableItem]:
             items.insert(at, new)
         else:
             items.append(new)
+    changed = bool(missing) or any(i.position != n for n, i in enumerate(items, start=1))
     _renumber(competition, items)
+    if changed:
+        _announce(competition.pk)  # a re-planned event's rounds reach every screen's "next"
     return items
 
 

@@ -341,6 +341,23 @@ def test_every_edit_tells_the_screens_after_it_commits(
     assert [u["kinds"] for u in nudges["public"]] == [["floor"]]
 
 
+def test_a_replanned_event_reaches_the_screens_and_a_sync_with_nothing_new_is_quiet(
+    nudges, django_capture_on_commit_callbacks
+):
+    from competitions.registration import event_plan_rounds
+
+    p = build_programme()
+    with django_capture_on_commit_callbacks(execute=True):
+        timetable_sync(competition=p.competition)  # nothing new since the close
+    assert nudges["nudges"] == []
+
+    event_plan_rounds(event=p.latin)  # a semi-final is added
+    with django_capture_on_commit_callbacks(execute=True):
+        timetable_sync(competition=p.competition)
+
+    assert [n["kind"] for n in nudges["nudges"]] == ["floor"]
+
+
 def test_the_projectors_next_shows_an_inserted_break_at_once(
     nudges, django_capture_on_commit_callbacks
 ):
