@@ -102,6 +102,10 @@ REGISTRY.register(_collector)
 @require_GET
 def metrics(request):
     token = getattr(settings, "METRICS_TOKEN", None)
+    if not token and settings.PRODUCTION:
+        # Open metrics on a laptop are handy; on a public site they tell anyone which
+        # judges' sheets are missing. Production serves them only with a token.
+        return HttpResponse("Set METRICS_TOKEN to serve /metrics.", status=404)
     if token:
         sent = request.headers.get("Authorization", "")
         if not hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):

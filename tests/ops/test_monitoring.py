@@ -61,6 +61,19 @@ def test_metrics_asks_for_the_token_when_one_is_set(client, settings):
     assert refused["WWW-Authenticate"] == 'Bearer realm="metrics"'
 
 
+def test_metrics_are_not_served_in_production_without_a_token(client, settings):
+    settings.PRODUCTION, settings.METRICS_TOKEN = True, None
+
+    answer = client.get(reverse("metrics"))
+
+    assert answer.status_code == 404 and b"METRICS_TOKEN" in answer.content
+    settings.METRICS_TOKEN = "s3cret-metrics-token"
+    allowed = client.get(
+        reverse("metrics"), headers={"Authorization": "Bearer s3cret-metrics-token"}
+    )
+    assert allowed.status_code == 200
+
+
 def test_metrics_answers_only_get(client):
     assert client.post(reverse("metrics")).status_code == 405
 
