@@ -377,6 +377,15 @@ class FloorNow:
     late_parts: list[LatePart] | None = None
     late: list[str] = field(default_factory=list)
 
+    def timer(self) -> dict[str, str] | None:
+        """The countdown a judge's sheet for the part on the floor shows: the performance
+        window while it is danced, then the scoring window; ``None`` when none runs."""
+        if self.phase == FloorPhase.DANCING and self.performance_ends_at:
+            return {"label": "Performance", "deadline": self.performance_ends_at.isoformat()}
+        if self.phase == FloorPhase.DANCED and self.scoring_ends_at:
+            return {"label": "Scoring time", "deadline": self.scoring_ends_at.isoformat()}
+        return None
+
     def as_dict(self) -> dict[str, Any]:
         def iso(value):
             return value.isoformat() if value else None

@@ -207,11 +207,7 @@ def _sheet_timer(round_, part):
         part.entry.pk if part.entry else None,
     ):
         return None
-    if now.phase == "dancing" and now.performance_ends_at:
-        return {"label": "Performance", "deadline": now.performance_ends_at.isoformat()}
-    if now.phase == "danced" and now.scoring_ends_at:
-        return {"label": "Scoring time", "deadline": now.scoring_ends_at.isoformat()}
-    return None
+    return now.timer()
 
 
 @never_cache

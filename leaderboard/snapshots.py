@@ -615,8 +615,8 @@ def _tablet_floor(judge, rounds: list[dict[str, Any]]) -> dict[str, Any]:
     ``timer`` the countdown its page shows (``label`` and ``deadline``, read against the
     snapshot's ``server_time``; ``None`` when no window runs), as the sheet page renders
     it on a first visit. Nothing about other judges."""
-    on_floor = floor_now(judge.competition, with_late=False).as_dict()
-    on_floor.pop("late", None)
+    now = floor_now(judge.competition, with_late=False)
+    on_floor = now.as_dict()
     on_floor["sheet_url"] = None
     on_floor["timer"] = None
     judged = next((r for r in rounds if r["round"] == on_floor["round"]), None)
@@ -628,14 +628,5 @@ def _tablet_floor(judge, rounds: list[dict[str, Any]]) -> dict[str, Any]:
                 "adjudication:tablet-sheet", args=[on_floor["round"], code]
             )
             on_floor["sheet_state"] = part["state"]
-            on_floor["timer"] = _tablet_timer(on_floor)
+            on_floor["timer"] = now.timer()  # the same as the sheet page's first paint
     return on_floor
-
-
-def _tablet_timer(on_floor: dict[str, Any]) -> dict[str, str] | None:
-    """The performance window while the part is danced, then the scoring window."""
-    if on_floor["phase"] == "dancing" and on_floor["performance_ends_at"]:
-        return {"label": "Performance", "deadline": on_floor["performance_ends_at"]}
-    if on_floor["phase"] == "danced" and on_floor["scoring_ends_at"]:
-        return {"label": "Scoring time", "deadline": on_floor["scoring_ends_at"]}
-    return None
