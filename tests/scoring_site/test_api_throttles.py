@@ -38,18 +38,25 @@ def assert_throttled(response):
     assert set(body) == {"code", "message", "errors"}
 
 
-def test_password_guesses_at_the_token_endpoint_are_limited(client, monkeypatch):
-    limit(monkeypatch, TokenThrottle, "3/minute")
+def guesses(client, count, forwarded_for=None):
+    """``count`` wrong passwords at the token endpoint, each from the ``forwarded_for(n)``
+    address the client claims (if given)."""
     user = UserFactory()
-
-    answers = [
+    return [
         client.post(
             reverse("api:token"),
             {"username": user.username, "password": f"guess {n}"},
             content_type="application/json",
+            **({"HTTP_X_FORWARDED_FOR": forwarded_for(n)} if forwarded_for else {}),
         )
-        for n in range(4)
+        for n in range(count)
     ]
+
+
+def test_password_guesses_at_the_token_endpoint_are_limited(client, monkeypatch):
+    limit(monkeypatch, TokenThrottle, "3/minute")
+
+    answers = guesses(client, 4)
 
     assert [a.status_code for a in answers[:3]] == [401, 401, 401]
     assert_throttled(answers[3])
@@ -57,17 +64,8 @@ def test_password_guesses_at_the_token_endpoint_are_limited(client, monkeypatch)
 
 def test_a_forged_forwarded_for_header_does_not_escape_the_limit(client, monkeypatch):
     limit(monkeypatch, TokenThrottle, "3/minute")
-    user = UserFactory()
 
-    answers = [
-        client.post(
-            reverse("api:token"),
-            {"username": user.username, "password": f"guess {n}"},
-            content_type="application/json",
-            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",  # a new "address" each time
-        )
-        for n in range(5)
-    ]
+    answers = guesses(client, 5, forwarded_for=lambda n: f"198.51.100.{n}")  # new each time
 
     assert [a.status_code for a in answers[:3]] == [401, 401, 401]
     assert_throttled(answers[3])
