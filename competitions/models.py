@@ -325,6 +325,23 @@ class Event(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        super().clean()
+        if self.pk is None:
+            return
+        before = Event.objects.filter(pk=self.pk).values_list("drop_extremes", flat=True).first()
+        if (
+            before is not None
+            and before != self.drop_extremes
+            and self.rounds.filter(status__in=(RoundStatus.CLOSED, RoundStatus.PUBLISHED)).exists()
+        ):
+            raise ValidationError(
+                {
+                    "drop_extremes": "A round of this event has its results: changing how "
+                    "scores count now would make them disagree with their marks."
+                }
+            )
+
     @property
     def is_skating(self) -> bool:
         return self.scoring_method == ScoringMethod.SKATING

@@ -134,3 +134,18 @@ def test_the_live_total_leaves_out_the_extremes_once_three_judges_are_in():
     assert _running_total(marks, weights)[1] == (Decimal("14.00"), 4)
     assert _running_total(marks, weights, trim=True)[1] == (Decimal("13.00"), 4)  # 6, 7
     assert _running_total(marks[:2], weights, trim=True)[1] == (Decimal("11.00"), 2)  # too few
+
+
+def test_the_option_cannot_change_once_a_round_of_the_event_has_results(trimmed):
+    from django.core.exceptions import ValidationError
+
+    _, event = trimmed
+    event.drop_extremes = False
+
+    with pytest.raises(ValidationError, match="has its results"):
+        event.full_clean()
+
+    event.refresh_from_db()
+    assert event.drop_extremes is True
+    event.name = "Miss Podium"  # other changes stay possible
+    event.full_clean()
