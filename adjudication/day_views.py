@@ -43,8 +43,8 @@ from competitions.timetable import (
 def _day_context(competition: Competition) -> dict:
     now = timezone.now()
     zone = zoneinfo.ZoneInfo(competition.timezone)
-    following = next_on_programme(competition)
     lines = timetable_lines(competition, now=now)
+    following = next_on_programme(competition, lines=lines)
     floor = floor_now(competition, now=now)
     return {
         "competition": competition,
@@ -130,7 +130,8 @@ def desk_floor_move(request, slug: str):
     except FloorRefused as refusal:
         messages.error(request, str(refusal))
     else:
-        messages.success(request, f"Floor: {floor_now(competition).label or 'clear'}.")
+        floor = floor_now(competition, with_late=False)
+        messages.success(request, f"Floor: {floor.label or 'clear'}.")
     return redirect("adjudication:desk-day", slug=competition.slug)
 
 
@@ -201,7 +202,7 @@ def announcer_context(competition: Competition) -> dict:
     """What the MC says next: the heat on the floor with names and clubs, the next heat to
     call to the floor, the latest published rounds to read out (recalls by bib, finals
     from the last place to the winner), then what comes next."""
-    floor = floor_now(competition)
+    floor = floor_now(competition, with_late=False)  # lateness is the desk's business
     on_floor = []
     if floor.round_id:
         members = HeatEntry.objects.filter(

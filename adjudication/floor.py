@@ -197,11 +197,13 @@ def _start(floor: Floor, round_: Round, dance, heat: int, entry, actor, at) -> N
     _record(floor, FloorMove.Action.START, _current(floor), actor, at)
 
 
-def next_on_programme(competition: Competition) -> tuple[TimetableItem, Slot | None] | None:
+def next_on_programme(
+    competition: Competition, *, lines: list | None = None
+) -> tuple[TimetableItem, Slot | None] | None:
     """The next thing to start: the first slot not yet started of the first round still
     running or to come, or a break not yet taken; ``None`` at the end of the day. Read
-    from the timetable's lines, in their fixed number of queries."""
-    following = next_in_lines(timetable_lines(competition))
+    from the timetable's lines (``lines`` when the caller has read them already)."""
+    following = next_in_lines(timetable_lines(competition) if lines is None else lines)
     if following is None:
         return None
     line, slot_line = following

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import User
@@ -63,13 +63,13 @@ def _competition_preconditions(competition: Competition, to_status: str) -> list
             dance_count=Count("dances", distinct=True),
             criterion_count=Count("criteria", distinct=True),
             judge_count=Count("panel", distinct=True),
-            entry_count=Count("entries", filter=Q(entries__withdrawn=False), distinct=True),
-            round_count=Count("rounds", distinct=True),
+            has_entries=Exists(Entry.objects.filter(event=OuterRef("pk"), withdrawn=False)),
+            has_rounds=Exists(Round.objects.filter(event=OuterRef("pk"))),
         )
     )
     # An event nobody entered (or everyone left) has nothing to judge: it needs no panel
     # to start the day, and no final to finish it.
-    judged = [event for event in events if event.entry_count or event.round_count]
+    judged = [event for event in events if event.has_entries or event.has_rounds]
     if to_status == CompetitionStatus.REGISTRATION_OPEN:
         if not events:
             problems.append("add at least one event before opening registration")

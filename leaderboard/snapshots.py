@@ -148,9 +148,8 @@ def _running_total(
     for entry_id, per_criterion in by_entry.items():
         total = sum(
             (
-                weights.get(criterion_id, Decimal(1)) * sum(kept) / len(kept)
+                weights.get(criterion_id, Decimal(1)) * _mean(values, trim=trim)
                 for criterion_id, values in per_criterion.items()
-                for kept in [sorted(values)[1:-1] if trim and len(values) >= 3 else values]
             ),
             Decimal(0),
         )
@@ -159,6 +158,12 @@ def _running_total(
             len(judges[entry_id]),
         )
     return totals
+
+
+def _mean(values: list[Decimal], *, trim: bool) -> Decimal:
+    if trim and len(values) >= 3:
+        values = sorted(values)[1:-1]
+    return sum(values) / len(values)
 
 
 def public_snapshot(competition: Competition, *, results: bool = True) -> dict[str, Any]:
@@ -361,7 +366,6 @@ def _day(competition: Competition, rounds: list[Round]) -> tuple[dict[str, Any],
     now = timezone.now()
     floor = floor_read(competition)
     on_floor = floor_now(competition, now=now, floor=floor, with_late=False).as_dict()
-    on_floor.pop("late", None)
     if on_floor["round"] is not None:
         round_ = next((r for r in rounds if r.pk == on_floor["round"]), None)
         if round_ is not None:
