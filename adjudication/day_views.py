@@ -217,11 +217,14 @@ def announcer_context(competition: Competition) -> dict:
             key=lambda c: (c.bib is None, c.bib or 0),
         )
     lines = timetable_lines(competition)
+    call = next_in_lines(lines)
     return {
         "competition": competition,
         "floor": floor,
         "on_floor": on_floor,
-        "call": next_in_lines(lines),
+        "call": call,
+        # The same words as the desk's "Start next" (the heat only when there are several).
+        "call_label": _next_label((call[0].item, call[1].slot), lines) if call and call[1] else "",
         "announcements": _to_read(competition),
         "upcoming": [line for line in lines if line.state == "to_come"][:3],
         "zone": zoneinfo.ZoneInfo(competition.timezone),
