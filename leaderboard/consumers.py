@@ -212,7 +212,10 @@ class TabletConsumer(_NudgedConsumer):
             await self.close(code=NOT_SIGNED_IN)
             return
         await self.join(snapshot["competition"]["id"])
-        await self._send_snapshot(snapshot, set())
+        # A change committed between that read and joining the group nudged nobody here:
+        # what is sent is read again now that every later change is heard (as the desk's
+        # socket joins before it reads).
+        await self.push(set())
 
     async def push(self, kinds: set[str]) -> None:
         # The session is checked again each time: a tablet the desk signed out stops.

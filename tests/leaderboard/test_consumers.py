@@ -431,3 +431,38 @@ def test_the_tablet_socket_follows_the_judges_sheets_and_stops_when_revoked(role
         assert code == 4401
 
     run(body)
+
+
+def test_a_change_while_the_tablet_socket_connects_is_not_lost(role_groups, monkeypatch):
+    """A sheet stored after the tablet's first read but before its socket joined the
+    competition's group sent its nudge to nobody: the tablet kept the old state (a
+    countdown, a sheet still to send) until the next change."""
+    from leaderboard import consumers
+
+    day = quiet_day()
+    picks = day.crosses(day.entries()[:6])
+    judge = day.judges[0]
+    read = consumers._tablet_state
+    calls = []
+
+    def read_then_change(scope):
+        snapshot = read(scope)
+        if not calls:  # the connect's first read; the sheet arrives just after it
+            day.send(judge, day.dances[0], picks)
+        calls.append(snapshot)
+        return snapshot
+
+    monkeypatch.setattr(consumers, "_tablet_state", read_then_change)
+
+    async def body():
+        cookies = await database_sync_to_async(tablet_cookies)(day, judge)
+        communicator = socket("/ws/tablet/", cookies)
+        await communicator.connect()
+        states = [await receive_json(communicator)]
+        while not await communicator.receive_nothing(timeout=1.0):
+            states.append(await receive_json(communicator))
+        await communicator.disconnect()
+
+        assert [p["state"] for p in states[-1]["rounds"][0]["parts"]] == ["sent", "to_send"]
+
+    run(body)
