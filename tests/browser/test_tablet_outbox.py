@@ -186,6 +186,9 @@ def test_a_sheet_kept_while_signed_out_goes_once_the_judge_signs_in_again(tablet
     tablet_revoke(tablet=TabletSession.objects.get(), actor=None)
     with page.expect_response(lambda r: r.request.method == "POST"):
         page.locator("[data-submit]").click()
+    # The tablet goes to the sign-in page by itself: signing in before it got there raced
+    # that navigation ("interrupted by another navigation", seen once in CI).
+    expect(page.get_by_text("This tablet was signed out")).to_be_visible()
 
     tablet.sign_in(day.judges[0])
 
