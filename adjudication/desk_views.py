@@ -25,6 +25,7 @@ from adjudication.models import MarkChange, RecallDecision, Sheet, TabletSession
 from adjudication.services import (
     ScoringError,
     recall_decide,
+    result_differences,
     round_close,
     round_progress,
     round_publish,
@@ -142,6 +143,7 @@ def desk_round(request, round_id: int):
         "trail": MarkChange.objects.filter(round=round_)
         .select_related("judge", "actor", "entry__competitor", "criterion", "dance")
         .order_by("-at", "-id")[:200],
+        "stale_result": (result_differences(round_) if round_.status == RoundStatus.CLOSED else []),
     }
     return render(request, "adjudication/desk_round.html", context)
 

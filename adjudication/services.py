@@ -14,6 +14,7 @@ commit. The same device key again is stored once.
 from __future__ import annotations
 
 import dataclasses
+import json
 import secrets
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
@@ -244,8 +245,13 @@ def _share_round(round_id: int) -> Round:
 def sheet_submit(
     *, data: SheetInput, actor: User | None, source: str = Sheet.Source.TABLET
 ) -> SheetOutcome:
-    """Store one judge's sheet, whole or not at all. Raises ``ScoringError``."""
-    round_ = _share_round(data.round_id)
+    """Store one judge's sheet, whole or not at all. Raises ``ScoringError``.
+
+    A correction of a closed round (a sheet the chairman unlocked) holds the round
+    exclusively and re-tabulates it in the same transaction."""
+    peeked = Round.objects.filter(pk=data.round_id).values_list("status", flat=True).first()
+    correcting = peeked == RoundStatus.CLOSED
+    round_ = _lock_round(data.round_id) if correcting else _share_round(data.round_id)
     event = round_.event
     judge = (
         Judge.objects.filter(pk=data.judge_id)
@@ -304,6 +310,8 @@ def sheet_submit(
             f"{round_} is {state}: it takes no marks now. Ask the chairman if a mark is wrong.",
             "closed",
         )
+    if round_.status == RoundStatus.CLOSED and not correcting:
+        raise ScoringError("The round was closed meanwhile: reload the sheet.", "stale")
     if data.round_revision != round_.revision:
         raise ScoringError(
             "The round was reopened after this sheet was loaded: reload it and check your marks.",
@@ -392,6 +400,8 @@ def sheet_submit(
         for key in sorted(set(old) | set(values), key=lambda k: (k[0], k[1] or 0))
         if old.get(key) != values.get(key)
     )
+    if correcting and source != Sheet.Source.PAPER:
+        _retabulate(round_)
     announce(
         event.competition_id,
         "sheet.submitted",
@@ -422,6 +432,7 @@ def _require(actor: User, permission: str, what: str) -> None:
 def sheet_confirm(*, sheet: Sheet, actor: User) -> Sheet:
     """A second person confirms a paper sheet typed at the desk; only then it counts."""
     _require(actor, "adjudication.confirm_paper_sheet", "confirm paper sheets")
+    round_ = _lock_round(sheet.round_id)
     sheet = Sheet.objects.select_for_update(of=("self",)).get(pk=sheet.pk)
     if sheet.source != Sheet.Source.PAPER:
         raise ScoringError("Only sheets typed from paper need a confirmation.")
@@ -445,7 +456,9 @@ def sheet_confirm(*, sheet: Sheet, actor: User) -> Sheet:
         source=Sheet.Source.PAPER,
         at=sheet.confirmed_at,
     )
-    announce(sheet.round.event.competition_id, "sheet.confirmed", {"round": sheet.round_id})
+    if round_.status == RoundStatus.CLOSED:
+        _retabulate(round_)
+    announce(round_.event.competition_id, "sheet.confirmed", {"round": sheet.round_id})
     return sheet
 
 
@@ -635,11 +648,13 @@ def tabulate_round(round_: Round) -> tuple[str, Any]:
 
 @transaction.atomic
 def recall_decide(*, round: Round, recall_count: int, actor: User) -> RecallDecision:
-    """The chairman settles a tie at the recall cut-off: recall fewer or more."""
+    """The chairman settles a tie at the recall cut-off: recall fewer or more. A tie
+    that a correction of a closed round made is settled the same way, and the round's
+    result is stored again at once."""
     _require(actor, "adjudication.decide_recall", "decide recalls (the chairman does)")
     round_ = _lock_round(round.pk)
-    if round_.status != RoundStatus.OPEN:
-        raise ScoringError("Recalls are decided while the round is open, before it closes.")
+    if round_.status not in (RoundStatus.OPEN, RoundStatus.CLOSED):
+        raise ScoringError("Recalls are decided before the round is published.")
     kind, result = tabulate_round(round_)
     if kind != "recalls" or not result.tied:
         raise ScoringError("There is no tie at the cut-off to settle.")
@@ -647,7 +662,12 @@ def recall_decide(*, round: Round, recall_count: int, actor: User) -> RecallDeci
     if recall_count not in options:
         raise ScoringError(f"Choose {options[0]} or {options[1]} couples.")
     RecallDecision.objects.filter(round=round_).delete()
-    return RecallDecision.objects.create(round=round_, recall_count=recall_count, decided_by=actor)
+    decision = RecallDecision.objects.create(
+        round=round_, recall_count=recall_count, decided_by=actor
+    )
+    if round_.status == RoundStatus.CLOSED:
+        _retabulate(round_)
+    return decision
 
 
 def round_placings(round_: Round, kind: str, result: Any) -> list[Placing]:
@@ -698,6 +718,72 @@ def round_placings(round_: Round, kind: str, result: Any) -> list[Placing]:
     return placings
 
 
+def _json_differences(stored: Any, computed: Any, path: str = "") -> list[str]:
+    """Where two JSON documents differ, as paths like ``result.summary[2].place``."""
+    if isinstance(stored, dict) and isinstance(computed, dict):
+        found = []
+        for key in sorted(set(stored) | set(computed), key=str):
+            where = f"{path}.{key}" if path else str(key)
+            if key not in stored:
+                found.append(f"{where}: missing from the stored result")
+            elif key not in computed:
+                found.append(f"{where}: stored but not in the recomputation")
+            else:
+                found += _json_differences(stored[key], computed[key], where)
+        return found
+    if isinstance(stored, list) and isinstance(computed, list):
+        if len(stored) != len(computed):
+            return [f"{path}: {len(stored)} items stored, {len(computed)} recomputed"]
+        found = []
+        for i, (a, b) in enumerate(zip(stored, computed, strict=True)):
+            found += _json_differences(a, b, f"{path}[{i}]")
+        return found
+    if stored != computed:
+        return [f"{path}: stored {json.dumps(stored)}, recomputed {json.dumps(computed)}"]
+    return []
+
+
+def _quantized(value: Decimal | None, places: int) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(Decimal(1).scaleb(-places))
+
+
+def _placing_key(placing: Placing) -> tuple:
+    return (_quantized(placing.place, 2), _quantized(placing.total, 3), placing.recalled)
+
+
+def _show(values: tuple) -> str:
+    return "(" + ", ".join("-" if v is None else str(v) for v in values) + ")"
+
+
+def result_differences(round_: Round) -> list[str]:
+    """How a closed round's stored result and placings differ from a recomputation from
+    its marks: empty when the result follows from the marks."""
+    stored = RoundResult.objects.filter(round=round_).first()
+    if stored is None:
+        return [f"the round is {round_.status} but has no stored result"]
+    try:
+        kind, result = tabulate_round(round_)
+        placings = round_placings(round_, kind, result)
+    except ScoringError as error:
+        return [f"cannot be recomputed from its marks: {error}"]
+    computed = json.loads(json.dumps(result_data(kind, result)))
+    found = [f"result {d}" for d in _json_differences(stored.data, computed)]
+    stored_placings = {p.entry_id: p for p in Placing.objects.filter(round=round_)}
+    computed_placings = {p.entry_id: p for p in placings}
+    for entry_id in sorted(set(stored_placings) | set(computed_placings)):
+        a, b = stored_placings.get(entry_id), computed_placings.get(entry_id)
+        if a is None:
+            found.append(f"entry {entry_id} has no stored placing")
+        elif b is None:
+            found.append(f"entry {entry_id} has a placing but no marks")
+        elif _placing_key(a) != _placing_key(b):
+            found.append(
+                f"entry {entry_id} placing stored (place, total, recalled) = "
+                f"{_show(_placing_key(a))}, recomputed {_show(_placing_key(b))}"
+            )
+    return found
+
+
 @transaction.atomic
 def round_close(*, round: Round, actor: User | None, seed: int | None = None) -> RoundResult:
     """Close a round once every sheet is in: store its tabulation and the placings; for
@@ -713,22 +799,57 @@ def round_close(*, round: Round, actor: User | None, seed: int | None = None) ->
         round_transition(round=round_, to_status=RoundStatus.CLOSED, actor=actor)
     except TransitionRefused as refusal:
         raise ScoringError(str(refusal), "forbidden") from None
-    Placing.objects.filter(round=round_).delete()
-    Placing.objects.bulk_create(placings)
-    RoundResult.objects.filter(round=round_).delete()
-    stored = RoundResult.objects.create(
-        round=round_,
-        computed_at=timezone.now(),
-        data=result_data(kind, result),
-    )
+    stored = _store_result(round_, kind, result, placings)
     if kind == "recalls":
         _draw_next_round(round_, [p.entry for p in placings if p.recalled], seed)
     announce(round_.event.competition_id, "round.closed", {"round": round_.pk})
     return stored
 
 
+def _store_result(round_: Round, kind: str, result: Any, placings: list[Placing]) -> RoundResult:
+    Placing.objects.filter(round=round_).delete()
+    Placing.objects.bulk_create(placings)
+    RoundResult.objects.filter(round=round_).delete()
+    return RoundResult.objects.create(
+        round=round_, computed_at=timezone.now(), data=result_data(kind, result)
+    )
+
+
+def _next_round(round_: Round) -> Round | None:
+    return Round.objects.filter(event=round_.event, position=round_.position + 1).first()
+
+
+def _retabulate(round_: Round) -> None:
+    """Store a closed round's result again from its marks once its corrections are all
+    in; a recall round's next draw follows when the recalled couples changed.
+
+    While a sheet is still unlocked, a paper sheet awaits its confirmation or a tie at
+    the cut-off awaits the chairman, nothing is stored: publishing refuses a result that
+    does not follow from the marks, and the desk shows why."""
+    if Sheet.objects.filter(round=round_, unlocked_at__isnull=False).exists():
+        return
+    try:
+        kind, result = tabulate_round(round_)
+        placings = round_placings(round_, kind, result)
+    except ScoringError as error:
+        if error.code in ("incomplete", "tie"):
+            return
+        raise
+    recalled_before = set(
+        Placing.objects.filter(round=round_, recalled=True).values_list("entry_id", flat=True)
+    )
+    _store_result(round_, kind, result, placings)
+    recalled = [p.entry for p in placings if p.recalled]
+    if kind == "recalls" and {e.pk for e in recalled} != recalled_before:
+        following = _next_round(round_)
+        if following is not None and following.status == RoundStatus.PLANNED:
+            following.heats.all().delete()
+        _draw_next_round(round_, recalled, seed=None)
+    announce(round_.event.competition_id, "round.retabulated", {"round": round_.pk})
+
+
 def _draw_next_round(round_: Round, recalled: list[Entry], seed: int | None) -> None:
-    following = Round.objects.filter(event=round_.event, position=round_.position + 1).first()
+    following = _next_round(round_)
     if following is None or following.status != RoundStatus.PLANNED or not recalled:
         return
     heats = (
@@ -751,7 +872,7 @@ def round_reopen(*, round: Round, actor: User, reason: str) -> Round:
     if not reason.strip():
         raise ScoringError("Say why the round is reopened.")
     round_ = _lock_round(round.pk)
-    following = Round.objects.filter(event=round_.event, position=round_.position + 1).first()
+    following = _next_round(round_)
     if following is not None and following.status != RoundStatus.PLANNED:
         raise ScoringError(f"{following} has started: {round_} can no longer be reopened.")
     try:
@@ -771,6 +892,21 @@ def round_publish(*, round: Round, actor: User | None) -> Round:
     round_ = _lock_round(round.pk)
     if not RoundResult.objects.filter(round=round_).exists():
         raise ScoringError("Close the round (and check its results) before publishing.")
+    unlocked = Sheet.objects.filter(round=round_, unlocked_at__isnull=False)
+    if unlocked.exists():
+        letters = sorted({s.judge.letter for s in unlocked.select_related("judge")})
+        raise ScoringError(
+            f"Sheets of judge {', '.join(letters)} are unlocked for a correction: "
+            "publish once they are sent again.",
+            "incomplete",
+        )
+    differences = result_differences(round_)
+    if differences:
+        raise ScoringError(
+            "The stored result does not follow from the marks: it cannot be published.",
+            "invalid",
+            tuple(differences),
+        )
     try:
         round_transition(round=round_, to_status=RoundStatus.PUBLISHED, actor=actor)
     except TransitionRefused as refusal:

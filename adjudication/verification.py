@@ -18,22 +18,18 @@ and exit non-zero when there is any.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections import defaultdict
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import Count
 
-from adjudication.models import Mark, MarkChange, Placing, RoundResult, Sheet
+from adjudication.models import Mark, MarkChange, Sheet
 from adjudication.services import (
     ScoringError,
     _check_criteria_marks,
     _check_skating_marks,
-    result_data,
-    round_placings,
+    result_differences,
     round_progress,
-    tabulate_round,
 )
 from competitions.models import Competition, Round, RoundStatus, ScoringMethod
 from scoring_site.snapshot import read_snapshot
@@ -78,80 +74,14 @@ def _rounds(competition: Competition):
 # --- Results ------------------------------------------------------------------------------
 
 
-def _json_differences(stored: Any, computed: Any, path: str = "") -> list[str]:
-    """Where two JSON documents differ, as paths like ``result.summary[2].place``."""
-    if isinstance(stored, dict) and isinstance(computed, dict):
-        found = []
-        for key in sorted(set(stored) | set(computed), key=str):
-            where = f"{path}.{key}" if path else str(key)
-            if key not in stored:
-                found.append(f"{where}: missing from the stored result")
-            elif key not in computed:
-                found.append(f"{where}: stored but not in the recomputation")
-            else:
-                found += _json_differences(stored[key], computed[key], where)
-        return found
-    if isinstance(stored, list) and isinstance(computed, list):
-        if len(stored) != len(computed):
-            return [f"{path}: {len(stored)} items stored, {len(computed)} recomputed"]
-        found = []
-        for i, (a, b) in enumerate(zip(stored, computed, strict=True)):
-            found += _json_differences(a, b, f"{path}[{i}]")
-        return found
-    if stored != computed:
-        return [f"{path}: stored {json.dumps(stored)}, recomputed {json.dumps(computed)}"]
-    return []
-
-
-def _quantized(value: Decimal | None, places: int) -> Decimal | None:
-    return None if value is None else Decimal(value).quantize(Decimal(1).scaleb(-places))
-
-
-def _placing_key(placing: Placing) -> tuple:
-    return (
-        _quantized(placing.place, 2),
-        _quantized(placing.total, 3),
-        placing.recalled,
-    )
-
-
 def round_recompute(round_: Round) -> list[Finding]:
     """The differences between a closed round's stored result and its recomputation."""
     where = str(round_)
-    stored = RoundResult.objects.filter(round=round_).first()
-    if stored is None:
-        return [Finding(where, f"the round is {round_.status} but has no stored result")]
-    try:
-        kind, result = tabulate_round(round_)
-        placings = round_placings(round_, kind, result)
-    except ScoringError as error:
-        return [Finding(where, f"cannot be recomputed from its marks: {error}")]
-    computed = json.loads(json.dumps(result_data(kind, result)))
-    found = [Finding(where, f"result {d}") for d in _json_differences(stored.data, computed)]
-    stored_placings = {p.entry_id: p for p in Placing.objects.filter(round=round_)}
-    computed_placings = {p.entry_id: p for p in placings}
-    for entry_id in sorted(set(stored_placings) | set(computed_placings)):
-        a, b = stored_placings.get(entry_id), computed_placings.get(entry_id)
-        if a is None:
-            found.append(Finding(where, f"entry {entry_id} has no stored placing"))
-        elif b is None:
-            found.append(Finding(where, f"entry {entry_id} has a placing but no marks"))
-        elif _placing_key(a) != _placing_key(b):
-            found.append(
-                Finding(
-                    where,
-                    f"entry {entry_id} placing stored (place, total, recalled) = "
-                    f"{_show(_placing_key(a))}, recomputed {_show(_placing_key(b))}",
-                )
-            )
+    found = [Finding(where, message) for message in result_differences(round_)]
     if len(found) > MAX_DIFFERENCES_PER_ROUND:
         more = len(found) - MAX_DIFFERENCES_PER_ROUND
         found = found[:MAX_DIFFERENCES_PER_ROUND] + [Finding(where, f"… and {more} more")]
     return found
-
-
-def _show(values: tuple) -> str:
-    return "(" + ", ".join("-" if v is None else str(v) for v in values) + ")"
 
 
 @read_snapshot()
