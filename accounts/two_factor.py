@@ -36,7 +36,12 @@ def two_factor_required(user) -> bool:
         return False
     if user.is_staff or user.is_superuser:
         return True
-    return user.groups.filter(name__in=[r.value for r in TWO_FACTOR_ROLES]).exists()
+    roles = [r.value for r in TWO_FACTOR_ROLES]
+    # competition_roles: the per-competition assignments (competitions.CompetitionStaff).
+    return (
+        user.groups.filter(name__in=roles).exists()
+        or user.competition_roles.filter(role__in=roles).exists()
+    )
 
 
 def two_factor_pending(user) -> bool:

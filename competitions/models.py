@@ -612,6 +612,61 @@ class Judge(models.Model):
         return f"{self.letter} – {self.name}"
 
 
+class StaffRole(models.TextChoices):
+    """What a member of staff does at one competition; each is one of the site's role
+    groups (``accounts.roles.Role``), whose permissions it grants there only."""
+
+    ORGANIZER = "organizer", "Organizer"
+    SCRUTINEER = "scrutineer", "Scrutineer"
+    CHAIRMAN = "chairman", "Chairman of adjudicators"
+    ANNOUNCER = "announcer", "Announcer (MC)"
+
+
+class CompetitionStaff(models.Model):
+    """A member of staff assigned to one competition in one role.
+
+    A role group held site-wide (or a superuser) acts on every competition; an
+    assignment grants that role's permissions on its competition only
+    (``competitions.access``)."""
+
+    competition = models.ForeignKey(Competition, on_delete=models.CASCADE, related_name="staff")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="competition_roles"
+    )
+    role = models.CharField(max_length=16, choices=StaffRole.choices)
+
+    class Meta:
+        ordering = ["competition_id", "role", "user_id"]
+        verbose_name = "staff member"
+        verbose_name_plural = "staff"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["competition", "user", "role"],
+                name="competitions_competitionstaff_unique",
+                violation_error_message="This person already has this role here.",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=StaffRole.values),
+                name="competitions_competitionstaff_role_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_role_display()} · {self.competition}"
+
+    def clean(self) -> None:
+        user = getattr(self, "user", None)
+        if user is None or self.role == StaffRole.ANNOUNCER:
+            return
+        if not user.is_staff:
+            raise ValidationError(
+                {
+                    "user": f"A {self.get_role_display().lower()} signs in to the admin with a "
+                    "second factor: give this account staff status first."
+                }
+            )
+
+
 class PanelSeat(models.Model):
     """A judge sitting on an event's panel. Judge and event share a competition."""
 
