@@ -22,6 +22,7 @@ from adjudication.floor import (
     next_on_programme,
 )
 from adjudication.models import Placing
+from competitions.access import staff_can
 from competitions.models import (
     Competition,
     HeatEntry,
@@ -102,7 +103,7 @@ def _next_label(following, lines) -> str:
 def desk_day(request, slug: str):
     competition = get_object_or_404(Competition, slug=slug)
     context = _day_context(competition)
-    context["can_move"] = request.user.has_perm("competitions.run_floor")
+    context["can_move"] = staff_can(request.user, "competitions.run_floor", competition)
     template = (
         "adjudication/_desk_day_live.html"
         if request.GET.get("fragment")

@@ -37,6 +37,7 @@ from adjudication.api import (
     scoring_error_response,
 )
 from adjudication.models import RecallDecision, Sheet, TabletSession
+from adjudication.selectors import competition_of_url
 from adjudication.services import (
     ScoringError,
     SheetInput,
@@ -50,6 +51,7 @@ from adjudication.services import (
     sheet_unlock,
 )
 from adjudication.tablets import TabletRefused, tablet_revoke
+from competitions.access import staff_can, staff_can_somewhere
 from competitions.models import Competition, Judge, Round, RoundKind, RoundStatus
 from competitions.public_api import SLUG
 from competitions.services import TransitionRefused, round_transition
@@ -64,10 +66,16 @@ from scoring_site.api import (
 
 
 class CanRunDesk(BasePermission):
-    message = "The results desk is for scrutineers, the chairman and organizers."
+    message = (
+        "The results desk is for scrutineers, the chairman and organizers of this competition."
+    )
 
     def has_permission(self, request, view) -> bool:
-        return bool(request.user and request.user.has_perm("adjudication.run_results_desk"))
+        permission = "adjudication.run_results_desk"
+        if not staff_can_somewhere(request.user, permission):
+            return False
+        competition_id = competition_of_url(view.kwargs)
+        return competition_id is None or staff_can(request.user, permission, competition_id)
 
 
 class DeskAuditMixin:
@@ -236,7 +244,10 @@ def _action(
     def post(self, request, round_id: int):
         round_ = get_object_or_404(Round.objects.select_related("event__competition"), pk=round_id)
         moves_round = action != "recall_decision"
-        if moves_round and not request.user.has_perm("competitions.transition_round"):
+        competition_id = round_.event.competition_id
+        if moves_round and not staff_can(
+            request.user, "competitions.transition_round", competition_id
+        ):
             return error_response(
                 "forbidden",
                 {"__all__": ["You do not have permission to open, close or publish rounds."]},
@@ -355,13 +366,15 @@ class DeskPaperSheetApi(DeskApi):
         ],
     )
     def post(self, request, round_id: int):
-        if not request.user.has_perm("adjudication.enter_paper_sheet"):
+        round_ = get_object_or_404(Round.objects.select_related("event"), pk=round_id)
+        if not staff_can(
+            request.user, "adjudication.enter_paper_sheet", round_.event.competition_id
+        ):
             return error_response(
                 "permission_denied",
                 {"__all__": ["Typing in paper sheets is for scrutineers."]},
                 status.HTTP_403_FORBIDDEN,
             )
-        round_ = get_object_or_404(Round, pk=round_id)
         data = _body(PaperSheetIn, request)
         judge = get_object_or_404(Judge, pk=data["judge_id"], seats__event_id=round_.event_id)
         try:

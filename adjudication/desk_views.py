@@ -22,6 +22,7 @@ from accounts.two_factor import two_factor_pending
 from adjudication import tabulation
 from adjudication.exports import export_build
 from adjudication.models import MarkChange, RecallDecision, Sheet, TabletSession
+from adjudication.selectors import competition_of_url
 from adjudication.services import (
     ScoringError,
     recall_decide,
@@ -37,24 +38,31 @@ from adjudication.services import (
 )
 from adjudication.sheets import part_get, round_parts, sheet_input_from_form, sheet_view
 from adjudication.tablets import TabletRefused, tablet_code_issue, tablet_revoke
+from competitions.access import competitions_where, staff_can, staff_can_somewhere
 from competitions.models import Competition, Judge, Round, RoundStatus
 from competitions.services import TransitionRefused, round_transition
 from scoring_site.operations import health_panel
 
 
 def staff_page_required(permission: str, refusal: str, *, sign_in: str = "admin:login"):
-    """A page for signed-in people holding ``permission``: others are sent to
-    ``sign_in`` (the admin's, for staff; ``accounts:sign-in`` for roles that are not
-    staff, such as the MC), then the second factor where their role needs one; those
-    without the permission are refused with ``refusal``."""
+    """A page for signed-in people holding ``permission`` on the competition its URL
+    points into: others are sent to ``sign_in`` (the admin's, for staff;
+    ``accounts:sign-in`` for roles that are not staff, such as the MC), then the second
+    factor where their role needs one; those without the permission there (another
+    competition's staff) are refused with ``refusal``."""
 
     def decorator(view):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
             if not request.user.is_authenticated or two_factor_pending(request.user):
                 return redirect_to_login(request.get_full_path(), reverse(sign_in))
-            if not request.user.has_perm(permission):
+            if not staff_can_somewhere(request.user, permission):
                 raise PermissionDenied(refusal)
+            competition_id = competition_of_url(kwargs)
+            if competition_id is not None and not staff_can(
+                request.user, permission, competition_id
+            ):
+                raise PermissionDenied(f"{refusal} You are not on the staff of this competition.")
             return view(request, *args, **kwargs)
 
         return wrapper
@@ -70,7 +78,9 @@ desk_required = staff_page_required(
 @never_cache
 @desk_required
 def desk_index(request):
-    competitions = Competition.objects.exclude(status__in=["draft", "cancelled", "archived"])
+    competitions = competitions_where(request.user, "adjudication.run_results_desk").exclude(
+        status__in=["draft", "cancelled", "archived"]
+    )
     return render(request, "adjudication/desk_index.html", {"competitions": competitions})
 
 
@@ -198,9 +208,9 @@ def desk_sheet_action(request, sheet_id: int):
 @desk_required
 def desk_paper_sheet(request, round_id: int, judge_id: int, part: str):
     """Type in a judge's paper sheet; it counts once a second person confirms it."""
-    if not request.user.has_perm("adjudication.enter_paper_sheet"):
-        raise PermissionDenied("Typing in paper sheets is for scrutineers.")
     round_ = get_object_or_404(Round.objects.select_related("event"), pk=round_id)
+    if not staff_can(request.user, "adjudication.enter_paper_sheet", round_.event.competition_id):
+        raise PermissionDenied("Typing in paper sheets is for scrutineers.")
     judge = get_object_or_404(Judge, pk=judge_id, seats__event=round_.event)
     found = part_get(round_, part)
     if found is None:

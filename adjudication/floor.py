@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from adjudication.models import Sheet
+from competitions.access import staff_can
 from competitions.models import (
     Competition,
     Dance,
@@ -52,8 +53,8 @@ class FloorRefused(Exception):
 ACTIONS = ("start", "next", "danced", "break", "clear")
 
 
-def _require(actor: User | None) -> None:
-    if actor is not None and not actor.has_perm("competitions.run_floor"):
+def _require(actor: User | None, competition: Competition) -> None:
+    if actor is not None and not staff_can(actor, "competitions.run_floor", competition):
         raise FloorRefused("You do not have permission to move the floor.", "forbidden")
 
 
@@ -248,7 +249,7 @@ def floor_move(
     if it is the first; ``next``: start what the timetable says comes next; ``danced``:
     the heat on the floor is over (the scoring window opens); ``break``: start a break of
     the timetable; ``clear``: nothing on the floor."""
-    _require(actor)
+    _require(actor, competition)
     if action not in ACTIONS:
         raise FloorRefused(f"“{action}” is not a move of the floor ({', '.join(ACTIONS)}).")
     at = at or timezone.now()

@@ -18,6 +18,7 @@ from django.db.models import Max, Prefetch, Q
 from accounts.models import User
 from adjudication.models import Mark, Sheet, TabletSession
 from competitions.models import (
+    Competition,
     Criterion,
     Dance,
     Entry,
@@ -297,3 +298,20 @@ def tablet_revoked_latest(*, user_id: int) -> dt.datetime | None:
     return TabletSession.objects.filter(judge__user_id=user_id, revoked_at__isnull=False).aggregate(
         latest=Max("revoked_at")
     )["latest"]
+
+
+def competition_of_url(kwargs: dict) -> int | None:
+    """The competition a staff page's URL points into, or None when there is none (the
+    view then answers 404)."""
+    lookups = (
+        ("round_id", Round, "event__competition_id"),
+        ("sheet_id", Sheet, "round__event__competition_id"),
+        ("tablet_id", TabletSession, "judge__competition_id"),
+        ("judge_id", Judge, "competition_id"),
+        ("slug", Competition, "pk"),
+    )
+    for name, model, field in lookups:
+        if name in kwargs:
+            key = {"slug": kwargs[name]} if name == "slug" else {"pk": kwargs[name]}
+            return model.objects.filter(**key).values_list(field, flat=True).first()
+    return None

@@ -28,6 +28,7 @@ from django.utils import timezone
 from accounts.models import User
 from adjudication import tabulation
 from adjudication.models import Mark, MarkChange, Placing, RecallDecision, RoundResult, Sheet
+from competitions.access import staff_can
 from competitions.models import (
     Criterion,
     Dance,
@@ -423,16 +424,21 @@ def _stored_values(sheet: Sheet, marks: list[Mark]) -> dict[int, Decimal]:
     return {m.entry_id: m.value for m in marks}
 
 
-def _require(actor: User, permission: str, what: str) -> None:
-    if not actor.has_perm(permission):
+def _require(actor: User, permission: str, what: str, competition_id: int) -> None:
+    if not staff_can(actor, permission, competition_id):
         raise ScoringError(f"You do not have permission to {what}.", "forbidden")
 
 
 @transaction.atomic
 def sheet_confirm(*, sheet: Sheet, actor: User) -> Sheet:
     """A second person confirms a paper sheet typed at the desk; only then it counts."""
-    _require(actor, "adjudication.confirm_paper_sheet", "confirm paper sheets")
     round_ = _lock_round(sheet.round_id)
+    _require(
+        actor,
+        "adjudication.confirm_paper_sheet",
+        "confirm paper sheets",
+        round_.event.competition_id,
+    )
     sheet = Sheet.objects.select_for_update(of=("self",)).get(pk=sheet.pk)
     if sheet.source != Sheet.Source.PAPER:
         raise ScoringError("Only sheets typed from paper need a confirmation.")
@@ -465,8 +471,13 @@ def sheet_confirm(*, sheet: Sheet, actor: User) -> Sheet:
 @transaction.atomic
 def sheet_unlock(*, sheet: Sheet, actor: User, reason: str) -> Sheet:
     """The chairman unlocks one sheet of a closed round so its judge can correct it."""
-    _require(actor, "adjudication.unlock_sheet", "unlock sheets (the chairman does)")
     round_ = _lock_round(sheet.round_id)
+    _require(
+        actor,
+        "adjudication.unlock_sheet",
+        "unlock sheets (the chairman does)",
+        round_.event.competition_id,
+    )
     if round_.status != RoundStatus.CLOSED:
         raise ScoringError("Only sheets of a closed, unpublished round are unlocked.")
     if not reason.strip():
@@ -651,8 +662,13 @@ def recall_decide(*, round: Round, recall_count: int, actor: User) -> RecallDeci
     """The chairman settles a tie at the recall cut-off: recall fewer or more. A tie
     that a correction of a closed round made is settled the same way, and the round's
     result is stored again at once."""
-    _require(actor, "adjudication.decide_recall", "decide recalls (the chairman does)")
     round_ = _lock_round(round.pk)
+    _require(
+        actor,
+        "adjudication.decide_recall",
+        "decide recalls (the chairman does)",
+        round_.event.competition_id,
+    )
     if round_.status not in (RoundStatus.OPEN, RoundStatus.CLOSED):
         raise ScoringError("Recalls are decided before the round is published.")
     kind, result = tabulate_round(round_)
@@ -788,9 +804,11 @@ def result_differences(round_: Round) -> list[str]:
 def round_close(*, round: Round, actor: User | None, seed: int | None = None) -> RoundResult:
     """Close a round once every sheet is in: store its tabulation and the placings; for
     a preliminary round, draw the next round's heats from the recalled couples."""
-    if actor is not None:
-        _require(actor, "competitions.transition_round", "close rounds")
     round_ = _lock_round(round.pk)
+    if actor is not None:
+        _require(
+            actor, "competitions.transition_round", "close rounds", round_.event.competition_id
+        )
     if round_.status != RoundStatus.OPEN:
         raise ScoringError(f"{round_} is {round_.status}: only an open round can be closed.")
     kind, result = tabulate_round(round_)

@@ -17,6 +17,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from accounts.models import User
 from accounts.roles import Role
 from adjudication.models import TabletSession
+from competitions.access import staff_can
 from competitions.models import Competition, Judge
 from scoring_site.realtime import announce
 
@@ -44,7 +45,9 @@ def judge_ensure_user(judge: Judge) -> User:
 @transaction.atomic
 def tablet_code_issue(*, judge: Judge, actor: User | None) -> str:
     """A fresh single-use sign-in code for ``judge`` (shown at the desk as text and QR)."""
-    if actor is not None and not actor.has_perm("adjudication.manage_tablets"):
+    if actor is not None and not staff_can(
+        actor, "adjudication.manage_tablets", judge.competition_id
+    ):
         raise TabletRefused("You do not have permission to sign tablets in.")
     user = judge_ensure_user(judge)
     device, _ = StaticDevice.objects.get_or_create(user=user, name=TABLET_DEVICE)
@@ -104,7 +107,9 @@ def tablet_session_active(
 @transaction.atomic
 def tablet_revoke(*, tablet: TabletSession, actor: User | None) -> TabletSession:
     """Sign a tablet out at once; its judge signs in again with a new code."""
-    if actor is not None and not actor.has_perm("adjudication.manage_tablets"):
+    if actor is not None and not staff_can(
+        actor, "adjudication.manage_tablets", tablet.judge.competition_id
+    ):
         raise TabletRefused("You do not have permission to revoke tablets.")
     updated = TabletSession.objects.filter(pk=tablet.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now(), revoked_by=actor

@@ -17,6 +17,7 @@ from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import User
+from competitions.access import staff_can
 from competitions.models import (
     Competition,
     CompetitionStatus,
@@ -40,9 +41,11 @@ class DrawRefused(Exception):
     """A heat draw that may not be made now."""
 
 
-def _require_permission(actor: User | None, permission: str, what: str) -> None:
+def _require_permission(
+    actor: User | None, permission: str, what: str, competition: Competition | int
+) -> None:
     # ``actor=None`` is the system itself: a management command run by staff.
-    if actor is not None and not actor.has_perm(permission):
+    if actor is not None and not staff_can(actor, permission, competition):
         raise TransitionRefused(f"You do not have permission to {what}.")
 
 
@@ -119,7 +122,7 @@ def competition_transition(
 ) -> Competition:
     """Move ``competition`` to ``to_status``, or raise ``TransitionRefused`` saying why."""
     _require_permission(
-        actor, "competitions.transition_competition", "change a competition's status"
+        actor, "competitions.transition_competition", "change a competition's status", competition
     )
     if to_status not in CompetitionStatus.values:
         raise TransitionRefused(f"“{to_status}” is not a competition status.")
@@ -218,7 +221,12 @@ def _round_preconditions(round_: Round, to_status: str) -> list[str]:
 @transaction.atomic
 def round_transition(*, round: Round, to_status: str, actor: User | None, note: str = "") -> Round:
     """Open, close, reopen or publish a round, or raise ``TransitionRefused``."""
-    _require_permission(actor, "competitions.transition_round", "open, close or publish rounds")
+    _require_permission(
+        actor,
+        "competitions.transition_round",
+        "open, close or publish rounds",
+        round.event.competition_id,
+    )
     if to_status not in RoundStatus.values:
         raise TransitionRefused(f"“{to_status}” is not a round status.")
     locked = (

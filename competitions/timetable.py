@@ -25,6 +25,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from competitions.access import staff_can
 from competitions.models import (
     Competition,
     Dance,
@@ -46,8 +47,8 @@ class TimetableRefused(Exception):
     """A change to the timetable that may not be made, with the reason in plain words."""
 
 
-def _require(actor: User | None) -> None:
-    if actor is not None and not actor.has_perm("competitions.run_floor"):
+def _require(actor: User | None, competition: Competition | int) -> None:
+    if actor is not None and not staff_can(actor, "competitions.run_floor", competition):
         raise TimetableRefused("You do not have permission to change the timetable.")
 
 
@@ -439,7 +440,7 @@ def _describe(item: TimetableItem) -> str:
 @transaction.atomic
 def timetable_move(*, item: TimetableItem, to_position: int, actor: User | None) -> TimetableItem:
     """Move a line that has not started to another place among the lines still to come."""
-    _require(actor)
+    _require(actor, item.competition_id)
     items = _locked_items(item.competition)
     current = next((i for i in items if i.pk == item.pk), None)
     if current is None:
@@ -486,7 +487,7 @@ def timetable_insert_break(
     actor: User | None,
 ) -> TimetableItem:
     """Insert a break after line ``after_position`` (0: at the very start)."""
-    _require(actor)
+    _require(actor, competition)
     items = _locked_items(competition)
     title = (title or "").strip()
     if len(title) > 120:
@@ -514,7 +515,7 @@ def timetable_insert_break(
 
 @transaction.atomic
 def timetable_remove_break(*, item: TimetableItem, actor: User | None) -> None:
-    _require(actor)
+    _require(actor, item.competition_id)
     items = _locked_items(item.competition)
     current = next((i for i in items if i.pk == item.pk), None)
     if current is None:
@@ -552,7 +553,7 @@ def timetable_change(
     ``heat_seconds`` or ``not_before`` to keep them. A finished line is history and
     cannot change; the line on the floor may change its heat length (only its heats
     still to come are re-estimated)."""
-    _require(actor)
+    _require(actor, item.competition_id)
     _locked_items(item.competition)
     current = TimetableItem.objects.select_related("round__event").get(pk=item.pk)
     done = (

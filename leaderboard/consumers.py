@@ -30,6 +30,7 @@ from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from competitions.access import staff_can, staff_can_somewhere
 from competitions.models import Competition
 from leaderboard.broadcast import serving_loop_seen
 from leaderboard.hub import Viewer, hub
@@ -163,9 +164,13 @@ class _NudgedConsumer(AsyncWebsocketConsumer):
 def _desk_competition(user, slug: str) -> tuple[Competition | None, bool]:
     if user is None or not user.is_authenticated:
         return None, False
-    if not user.has_perm("adjudication.run_results_desk"):
+    permission = "adjudication.run_results_desk"
+    if not staff_can_somewhere(user, permission):
         return None, False
-    return Competition.objects.filter(slug=slug).first(), True
+    competition = Competition.objects.filter(slug=slug).first()
+    if competition is not None and not staff_can(user, permission, competition):
+        return None, False
+    return competition, True
 
 
 class DeskConsumer(_NudgedConsumer):
