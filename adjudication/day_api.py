@@ -88,7 +88,9 @@ class TimetableLineOut(serializers.Serializer):
     starts = serializers.DateTimeField(allow_null=True)
     ends = serializers.DateTimeField(allow_null=True)
     state = serializers.ChoiceField(choices=["to_come", "on_floor", "done"])
-    drawn = serializers.BooleanField(help_text="False: heats wait for the round before.")
+    drawn = serializers.BooleanField(
+        help_text="False: heats wait for the round before to be closed and published."
+    )
     slot_seconds = serializers.IntegerField(help_text="Planned time per heat or performance.")
     slots = SlotOut(many=True)
 
@@ -133,7 +135,7 @@ def _timetable_body(competition: Competition) -> dict[str, Any]:
                 for slot in line.slots
             ],
         }
-        for line in timetable_lines(competition, now=now)
+        for line in timetable_lines(competition, now=now, public=True)
     ]
     return TimetableOut(
         {

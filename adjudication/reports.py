@@ -44,6 +44,7 @@ from adjudication.results import (
     round_title,
 )
 from competitions.models import Competition, Judge, Round, RoundKind
+from competitions.selectors import round_list_draw_public
 from competitions.timetable import timetable_lines
 
 # A Unicode font: names are Łukasz, Sørensen, Zieliński. DejaVu where the system has it,
@@ -281,11 +282,14 @@ class RunningSlot:
 
 
 def running_order(facts: Facts, competition: Competition | None = None) -> list[RunningSlot]:
-    """Every round with heats drawn, in the order of the competition's timetable with
-    each line's estimated start (breaks and rounds still to be drawn included); without
-    a timetable, in programme order (events, then rounds)."""
-    slots = _running_by_programme(facts)
-    lines = timetable_lines(competition) if competition is not None else []
+    """Every round with heats drawn and its draw public (the running order is pinned up
+    in the hall), in the order of the competition's timetable with each line's estimated
+    start (breaks and rounds still to be drawn included); without a timetable, in
+    programme order (events, then rounds)."""
+    round_ids = [r.pk for rounds in facts.rounds.values() for r in rounds]
+    shown = set(round_list_draw_public().filter(pk__in=round_ids).values_list("pk", flat=True))
+    slots = [(pk, slot) for pk, slot in _running_by_programme(facts) if pk in shown]
+    lines = timetable_lines(competition, public=True) if competition is not None else []
     if not lines:
         return [slot for _, slot in slots]
     zone = zoneinfo.ZoneInfo(competition.timezone)

@@ -1,8 +1,9 @@
 """Public reads of the API: competitions, events, rounds and heats, for anyone.
 
 Only what the public start list shows: competitions that are not drafts, their events,
-panels (letters and names), rounds with their status, and the heats once drawn. No marks
-and no results here: published results are read from ``leaderboard.api``.
+panels (letters and names), rounds with their status, and the heats once drawn and the
+round before published (``selectors.round_draw_public``). No marks and no results here:
+published results are read from ``leaderboard.api``.
 
 Every answer carries an ``ETag``; send it back in ``If-None-Match`` to get ``304`` while
 nothing changed. Lists are paginated (``?page=``, ``?page_size=`` up to 200).
@@ -190,7 +191,9 @@ class PublicRoundListOut(serializers.Serializer):
     kind = serializers.ChoiceField(choices=RoundKind.choices)
     status = serializers.ChoiceField(choices=RoundStatus.choices)
     recall_count = serializers.IntegerField(allow_null=True, help_text="null for a final")
-    heat_count = serializers.IntegerField()
+    heat_count = serializers.IntegerField(
+        help_text="0 until the round is drawn and the round before it is published."
+    )
     results_published = serializers.SerializerMethodField()
 
     def get_results_published(self, round_: Round) -> bool:
@@ -366,7 +369,10 @@ class HeatListApi(PublicApi, ListAPIView):
     @extend_schema(
         operation_id="heats_list",
         summary="The heats of one round, with their entries",
-        description="Empty until the round is drawn. Not paginated: a round's heats come whole.",
+        description=(
+            "Empty until the round is drawn and the round before it is published (its "
+            "recalls checked). Not paginated: a round's heats come whole."
+        ),
         tags=["public"],
         parameters=[SLUG, id_parameter("round_id", "The round."), IF_NONE_MATCH, ETAG],
         responses={200: PublicHeatOut(many=True), **PUBLIC_NOT_FOUND},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from competitions.models import (
     Competition,
@@ -15,10 +15,30 @@ from competitions.models import (
     HeatEntry,
     PanelSeat,
     Round,
+    RoundStatus,
 )
 
 # A draft is the organizer's work in progress; everything else may be seen by anyone.
 PUBLIC_STATUSES = [s for s in CompetitionStatus.values if s != CompetitionStatus.DRAFT]
+
+
+def round_draw_public() -> Exists:
+    """The one rule for the public: a round's draw (its heats, how many, who is in them)
+    is public once every earlier round of its event is published; the first round's at
+    once. Until then the recalls it was drawn from are the scrutineer's to check.
+
+    A boolean expression over rounds: ``Round.objects.filter(round_draw_public())`` or
+    ``.annotate(draw_public=round_draw_public())``."""
+    return ~Exists(
+        Round.objects.filter(
+            event_id=OuterRef("event_id"), position__lt=OuterRef("position")
+        ).exclude(status=RoundStatus.PUBLISHED)
+    )
+
+
+def round_list_draw_public() -> QuerySet[Round]:
+    """Every round whose draw the public may see (a subquery for ``round__in``)."""
+    return Round.objects.filter(round_draw_public())
 
 
 def competition_list_public() -> QuerySet[Competition]:
@@ -30,14 +50,19 @@ def competition_list_public() -> QuerySet[Competition]:
 
 
 def competition_get_public(*, slug: str) -> Competition:
-    """The competition with its events, dances, criteria, panels, rounds and heats,
-    in a fixed number of queries. Raises ``Competition.DoesNotExist``."""
-    heats = Heat.objects.order_by("number").prefetch_related(
-        Prefetch(
-            "heat_entries",
-            queryset=HeatEntry.objects.select_related("entry__competitor").order_by(
-                "entry__competitor__bib"
-            ),
+    """The competition with its events, dances, criteria, panels, rounds and the heats
+    of rounds whose draw is public, in a fixed number of queries. Raises
+    ``Competition.DoesNotExist``."""
+    heats = (
+        Heat.objects.filter(round__in=round_list_draw_public())
+        .order_by("number")
+        .prefetch_related(
+            Prefetch(
+                "heat_entries",
+                queryset=HeatEntry.objects.select_related("entry__competitor").order_by(
+                    "entry__competitor__bib"
+                ),
+            )
         )
     )
     rounds = Round.objects.order_by("position").prefetch_related(Prefetch("heats", heats))
@@ -108,7 +133,8 @@ def round_list_public(
     rounds = (
         Round.objects.filter(event__competition=competition)
         .select_related("event")
-        .annotate(heat_count=Count("heats"))
+        .annotate(draw_public=round_draw_public())
+        .annotate(heat_count=Count("heats", filter=Q(draw_public=True)))
         .order_by("event__position", "event_id", "position")
     )
     if event_id is not None:
@@ -120,14 +146,14 @@ def round_list_public(
 
 def heat_list_public(*, round: Round) -> QuerySet[Heat]:
     """The round's heats with their entries (two queries): by bib on a dance floor, in
-    running order for a criteria event."""
+    running order for a criteria event. None while the round's draw is not public."""
     order = (
         ("entry__competitor__bib", "id")
         if round.event.is_skating
         else ("position", "entry__competitor__bib", "id")
     )
     return (
-        Heat.objects.filter(round=round)
+        Heat.objects.filter(round=round, round__in=round_list_draw_public())
         .prefetch_related(
             Prefetch(
                 "heat_entries",

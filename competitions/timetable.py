@@ -5,7 +5,9 @@ A timetable is an ordered list of lines (``TimetableItem``): rounds and breaks. 
 round the heats are listed in the order they are danced: every heat of the first dance,
 then every heat of the next (dancesport), or each performance in its running order
 (criteria). Rounds whose heats are not drawn yet (they wait for an earlier round's
-recalls) are estimated from the planned number of couples and shown as to be drawn.
+recalls) are estimated from the planned number of couples and shown as to be drawn; so
+are, for the public (``public=True``), rounds whose draw is not public yet
+(``competitions.selectors.round_draw_public``).
 
 Estimates are derived, never stored: from the competition's start time, each line's
 length, and what the floor's trail (``FloorMove``) says really happened. Once the day
@@ -40,6 +42,7 @@ from competitions.models import (
     RoundStatus,
     TimetableItem,
 )
+from competitions.selectors import round_draw_public
 from scoring_site.realtime import announce
 
 
@@ -125,7 +128,7 @@ class _Loaded:
     entered: dict[int, int]
 
 
-def _load(competition: Competition) -> _Loaded:
+def _load(competition: Competition, *, public: bool) -> _Loaded:
     items = list(
         TimetableItem.objects.filter(competition=competition)
         .select_related("round__event")
@@ -138,6 +141,13 @@ def _load(competition: Competition) -> _Loaded:
     dances: dict[int, list[Dance]] = defaultdict(list)
     for dance in Dance.objects.filter(event_id__in=event_ids).order_by("position", "id"):
         dances[dance.event_id].append(dance)
+    rounds_qs = Round.objects.filter(event_id__in=event_ids).order_by("event_id", "position")
+    if public:
+        rounds_qs = rounds_qs.annotate(draw_public=round_draw_public())
+    rounds = list(rounds_qs)
+    if public:  # the heats of a round whose draw is not public are not even read
+        shown = {r.pk for r in rounds if r.draw_public}
+        round_ids = [pk for pk in round_ids if pk in shown]
     heat_entries: dict[int, list[HeatEntry]] = defaultdict(list)
     for he in (
         HeatEntry.objects.filter(heat__round_id__in=round_ids)
@@ -145,7 +155,6 @@ def _load(competition: Competition) -> _Loaded:
         .order_by("heat__number", "position", "entry__competitor__bib", "id")
     ):
         heat_entries[he.heat.round_id].append(he)
-    rounds = list(Round.objects.filter(event_id__in=event_ids).order_by("event_id", "position"))
     previous: dict[int, Round | None] = {}
     last: dict[int, Round] = {}
     for r in rounds:
@@ -229,14 +238,19 @@ _UNREAD = object()
 
 
 def timetable_lines(
-    competition: Competition, *, now: dt.datetime | None = None, floor: Any = _UNREAD
+    competition: Competition,
+    *,
+    now: dt.datetime | None = None,
+    floor: Any = _UNREAD,
+    public: bool = False,
 ) -> list[ItemLine]:
     """The timetable with estimated start times, re-estimated from what really happened.
 
-    A fixed number of queries whatever the size of the programme (pass ``floor`` when
-    it has been read already)."""
+    With ``public`` (every page and answer for anyone), a round whose draw is not public
+    yet is shown as still to be drawn: no heats, no bibs. A fixed number of queries
+    whatever the size of the programme (pass ``floor`` when it has been read already)."""
     now = now or timezone.now()
-    loaded = _load(competition)
+    loaded = _load(competition, public=public)
     if not loaded.items:
         return []
     started, danced = _moves(competition)

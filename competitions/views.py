@@ -44,15 +44,15 @@ def competition_detail(request, slug: str):
 @require_safe
 def running_order(request, slug: str):
     """The day's running order for the hall's notice boards: every line of the timetable
-    with its estimated start, and every drawn heat with bib numbers, names and clubs.
-    Made to be printed (a print stylesheet; the browser's Print button)."""
+    with its estimated start, and every heat whose draw is public with bib numbers, names
+    and clubs. Made to be printed (a print stylesheet; the browser's Print button)."""
     competition = Competition.objects.filter(slug=slug, status__in=PUBLIC_STATUSES).first()
     if competition is None:
         raise Http404("No such competition.")
     return render(
         request,
         "competitions/running_order.html",
-        {"competition": competition, "lines": timetable_lines(competition)},
+        {"competition": competition, "lines": timetable_lines(competition, public=True)},
     )
 
 

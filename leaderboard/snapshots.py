@@ -51,7 +51,7 @@ from competitions.models import (
     ScoringMethod,
     StatusChange,
 )
-from competitions.selectors import PUBLIC_STATUSES
+from competitions.selectors import PUBLIC_STATUSES, round_draw_public
 from competitions.timetable import timetable_lines
 
 # How long a built public snapshot is reused (by the sockets' first message and the
@@ -175,6 +175,7 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
     rounds = list(
         Round.objects.filter(event__competition=competition)
         .select_related("event")
+        .annotate(draw_public=round_draw_public())
         .order_by("event__position", "event_id", "position")
     )
     floor_rounds = [r for r in rounds if r.status in (RoundStatus.OPEN, RoundStatus.CLOSED)]
@@ -194,7 +195,8 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
         heat_entries = [
             _OnFloor(round_id, heat, entry_id, bib, _display_name(kind, name, partner))
             for round_id, heat, entry_id, bib, kind, name, partner in HeatEntry.objects.filter(
-                heat__round__in=floor_rounds, entry__withdrawn=False
+                heat__round__in=[r for r in floor_rounds if r.draw_public],
+                entry__withdrawn=False,
             )
             .order_by("heat__number", "position", "entry__competitor__bib", "id")
             .values_list(
@@ -373,6 +375,8 @@ def _day(competition: Competition, rounds: list[Round]) -> tuple[dict[str, Any],
         bibs = HeatEntry.objects.filter(
             heat__round_id=on_floor["round"], entry__withdrawn=False
         ).select_related("entry__competitor")
+        if round_ is None or not round_.draw_public:
+            bibs = bibs.none()
         if on_floor["entry"] is not None:
             bibs = bibs.filter(entry_id=on_floor["entry"])
         elif on_floor["heat"] is not None:
@@ -382,7 +386,7 @@ def _day(competition: Competition, rounds: list[Round]) -> tuple[dict[str, Any],
         )
     zone = zoneinfo.ZoneInfo(competition.timezone)
     upcoming: list[dict[str, Any]] = []
-    lines = timetable_lines(competition, now=now, floor=floor)
+    lines = timetable_lines(competition, now=now, floor=floor, public=True)
     if lines:
         for line in lines:
             if line.state != "to_come":
