@@ -217,7 +217,8 @@ def announcer_context(competition: Competition) -> dict:
             (he.entry.competitor for he in members),
             key=lambda c: (c.bib is None, c.bib or 0),
         )
-    lines = timetable_lines(competition)
+    # public: the MC calls no couples of a round whose recalls are not yet published.
+    lines = timetable_lines(competition, public=True)
     call = next_in_lines(lines)
     return {
         "competition": competition,

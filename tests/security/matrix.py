@@ -36,6 +36,7 @@ ROLES = (
     "organizer",
     "superuser",
     "unverified",
+    "other staff",
 )
 _ACTION = re.compile(r"^`(GET|POST|PUT|PATCH|DELETE|WS) ([^`]*)`\s*(.*)$")
 
@@ -116,3 +117,16 @@ def admin_changelists() -> set[str]:
     return {
         f"admin/{model._meta.app_label}/{model._meta.model_name}/" for model in admin.site._registry
     }
+
+
+def staff_of_another_competition(username: str):
+    """A staff account holding every staff role, but on another competition only."""
+    from competitions.models import CompetitionStaff, StaffRole
+    from tests.factories.accounts import UserFactory
+    from tests.factories.competitions import CompetitionFactory
+
+    user = UserFactory(username=username, is_staff=True)
+    elsewhere = CompetitionFactory()
+    for role in StaffRole.values:
+        CompetitionStaff.objects.create(competition=elsewhere, user=user, role=role)
+    return user

@@ -19,6 +19,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from tests.security.matrix import (
     ROLES,
+    staff_of_another_competition,
     admin_changelists,
     matrix_rows,
     resolver_routes,
@@ -112,6 +113,12 @@ def _build_world() -> World:
     root = UserFactory(username="matrix-root", is_superuser=True, is_staff=True)
     sign_in_staff(client, root)
     identities["superuser"] = Identity(cookies=client.cookies, api_headers=staff_token(root, True))
+    client = Client()
+    other_staff = staff_of_another_competition("matrix-other-staff")
+    sign_in_staff(client, other_staff)
+    identities["other staff"] = Identity(
+        cookies=client.cookies, api_headers=staff_token(other_staff, True)
+    )
     client = Client()
     unverified = UserFactory(username="matrix-password-only", roles=["organizer"])
     client.force_login(unverified)

@@ -12,7 +12,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from leaderboard.broadcast import relays
-from tests.security.matrix import ROLES, matrix_rows
+from tests.security.matrix import ROLES, matrix_rows, staff_of_another_competition
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -41,6 +41,9 @@ def _identities(day):
         ).cookies
     cookies["superuser"] = sign_in_staff(
         Client(), UserFactory(username="ws-root", is_superuser=True, is_staff=True)
+    ).cookies
+    cookies["other staff"] = sign_in_staff(
+        Client(), staff_of_another_competition("ws-other-staff")
     ).cookies
     client = Client()
     client.force_login(UserFactory(username="ws-password-only", roles=["organizer"]))
