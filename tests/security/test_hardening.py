@@ -69,6 +69,17 @@ def test_responses_carry_the_headers_and_secure_cookies():
     assert signed_in.cookies["sessionid"]["httponly"] is True
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("preload", [False, True])
+def test_hsts_carries_preload_only_when_the_setting_asks(settings, preload):
+    settings.SECURE_HSTS_SECONDS = 31536000
+    settings.SECURE_HSTS_PRELOAD = preload
+
+    response = Client().get("/tablet/", secure=True)
+
+    assert ("preload" in response["Strict-Transport-Security"]) is preload
+
+
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_templates_have_no_inline_script_style_or_handlers(path):
     text = path.read_text()
