@@ -324,6 +324,9 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 # /metrics asks for "Authorization: Bearer <METRICS_TOKEN>" when this is set.
 METRICS_TOKEN = env_secret("METRICS_TOKEN")
 SESSION_COOKIE_HTTPONLY = True
+# A signed-in session (admin, desk, sign-in page) lasts a competition day, not Django's two
+# weeks. Tablet sessions set their own expiry: the end of their competition.
+SESSION_COOKIE_AGE = env_int("SESSION_HOURS", 12, minimum=1) * 3600
 # Content-Security-Policy (django-csp), on every response: no inline scripts or styles
 # anywhere (templates load static/ files), websockets to this host only, no framing.
 CONTENT_SECURITY_POLICY = {

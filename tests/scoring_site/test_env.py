@@ -185,3 +185,10 @@ def test_hsts_preload_follows_its_variable_and_is_off_unless_set(tmp_path, varia
     variables = {} if variable is None else {"SECURE_HSTS_PRELOAD": variable}
 
     assert production_setting(tmp_path, "SECURE_HSTS_PRELOAD", **variables) == expected
+
+
+@pytest.mark.parametrize(("variable", "expected"), [(None, 12 * 3600), ("8", 8 * 3600)])
+def test_session_age_follows_session_hours(tmp_path, variable, expected):
+    variables = {} if variable is None else {"SESSION_HOURS": variable}
+
+    assert production_setting(tmp_path, "SESSION_COOKIE_AGE", **variables) == str(expected)
