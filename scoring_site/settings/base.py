@@ -347,7 +347,8 @@ CONTENT_SECURITY_POLICY = {
 # --- REST framework -----------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        # simplejwt's, refusing tokens of changed credentials or too old a sign-in.
+        "accounts.api_auth.StampedJWTAuthentication",
         # Django's session, but a staff session needs its second factor (accounts).
         "accounts.api_auth.VerifiedSessionAuthentication",
     ],
@@ -379,6 +380,8 @@ SIMPLE_JWT = {
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
 }
+# However often refreshed, tokens stop working this long after the sign-in (accounts.tokens).
+JWT_SIGN_IN_MAX_AGE = dt.timedelta(hours=env_int("JWT_SIGN_IN_MAX_HOURS", 16, minimum=1))
 SPECTACULAR_SETTINGS = {
     "TITLE": "Podium API",
     "DESCRIPTION": "Registration, judging and results of live judged competitions.",
