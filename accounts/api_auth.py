@@ -1,8 +1,21 @@
-"""The API's session authentication, refusing a staff session without its second factor."""
+"""The API's authentication: bearer tokens that still match their account, and Django's
+session, refusing a staff session without its second factor."""
 
 from rest_framework.authentication import SessionAuthentication
+from rest_framework_simplejwt.authentication import JWTAuthentication
 
+from accounts.tokens import token_check
 from accounts.two_factor import two_factor_pending
+
+
+class StampedJWTAuthentication(JWTAuthentication):
+    """simplejwt's, refusing a token issued before the account's password or second factor
+    changed or it was deactivated, or too long after its sign-in (``accounts.tokens``)."""
+
+    def get_user(self, validated_token):
+        user = super().get_user(validated_token)
+        token_check(validated_token, user)
+        return user
 
 
 class VerifiedSessionAuthentication(SessionAuthentication):

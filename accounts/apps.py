@@ -8,10 +8,11 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and roles"
 
     def ready(self) -> None:
-        from accounts import audit, guards
+        from accounts import audit, guards, tokens
 
         guards.connect(self)
         audit.connect_signals()
+        tokens.connect_signals()
 
 
 class PodiumAdminConfig(admin_apps.AdminConfig):

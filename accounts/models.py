@@ -12,6 +12,10 @@ class User(AbstractUser):
     Roles are groups (see ``accounts.roles.Role``), so a person may hold several.
     """
 
+    # Part of every API token's credential stamp (accounts.tokens), with the password
+    # hash: bumped when the second factor is reset or the account deactivated.
+    token_generation = models.PositiveIntegerField(default=0, editable=False)
+
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import F
 
 from accounts.models import User
 from accounts.roles import Role
@@ -24,3 +25,10 @@ def user_create_with_role(
     user.save()
     user.groups.add(Group.objects.get(name=role.value))
     return user
+
+
+@transaction.atomic
+def user_tokens_revoke(*, user: User) -> None:
+    """Every API token of ``user`` issued until now stops working (``accounts.tokens``)."""
+    User.objects.filter(pk=user.pk).update(token_generation=F("token_generation") + 1)
+    user.refresh_from_db(fields=["token_generation"])

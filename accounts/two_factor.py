@@ -23,6 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.audit import audit_record
 from accounts.models import AuditEntry, User
 from accounts.roles import Role
+from accounts.services import user_tokens_revoke
 
 TWO_FACTOR_ROLES = (Role.ORGANIZER, Role.SCRUTINEER, Role.CHAIRMAN)
 AUTHENTICATOR = "authenticator"
@@ -132,12 +133,14 @@ def backup_codes_issue(
 @transaction.atomic
 def two_factor_reset(*, user: User, actor: User | None = None) -> int:
     """Remove every authenticator and backup code of ``user`` (a lost phone): they enrol
-    again at their next sign-in. Returns how many devices went."""
+    again at their next sign-in, and every API token they hold stops working. Returns how
+    many devices went."""
     removed = 0
     for model in (TOTPDevice, StaticDevice):
         devices = model.objects.filter(user=user).exclude(name="tablet sign-in")
         removed += devices.count()
         devices.delete()
+    user_tokens_revoke(user=user)
     audit_record(
         action=AuditEntry.Action.RESET,
         actor=actor,

@@ -37,7 +37,7 @@ def _context(request, **extra):
 
 
 def _locked_out(request):
-    refusal = signin.lock_check(request.user.get_username())
+    refusal = signin.lock_check(request.user.get_username(), request)
     if refusal is None:
         return None
     logout(request)
@@ -88,7 +88,7 @@ def two_factor(request):
         )
         if device is not None:
             otp_login(request, device)
-            signin.failures_clear(request.user.get_username())
+            signin.failures_clear(request.user.get_username(), request)
             return redirect(next_url)
         if signin.failure_record(request.user.get_username(), request=request, reason="code"):
             return _locked_out(request)

@@ -48,13 +48,14 @@ from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
-from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from accounts.api_auth import StampedJWTAuthentication
+from accounts.models import User
 from accounts.signin import failure_record
+from accounts.tokens import StampedRefreshToken, token_check
 from accounts.two_factor import two_factor_required, two_factor_verify
 from adjudication.models import Mark, Sheet
 from adjudication.selectors import (
@@ -173,15 +174,18 @@ class TabletNotRevoked(BasePermission):
 
 class TokenRefreshIn(TokenRefreshSerializer):
     """simplejwt's refresh (rotating, blacklisting the old one), refused for a refresh
-    token issued before a tablet of the user was revoked."""
+    token issued before a tablet of the user was revoked, before the account's
+    credentials changed, or too long after its sign-in (``accounts.tokens``)."""
+
+    token_class = StampedRefreshToken
 
     def validate(self, attrs):
         refresh = self.token_class(attrs["refresh"])
-        if token_revoked(
-            user_id=refresh.payload.get(jwt_settings.USER_ID_CLAIM),
-            issued_at=refresh.payload.get("iat"),
-        ):
+        user_id = refresh.payload.get(jwt_settings.USER_ID_CLAIM)
+        if token_revoked(user_id=user_id, issued_at=refresh.payload.get("iat")):
             raise TokenRevoked
+        user = User.objects.filter(**{jwt_settings.USER_ID_FIELD: user_id}).first()
+        token_check(refresh, user)
         return super().validate(attrs)
 
 
@@ -194,6 +198,7 @@ class TokenObtainIn(TokenObtainPairSerializer):
     """The password, and for organizers, scrutineers, chairmen and staff the code of
     their authenticator (or a single-use backup code) as on the web's second step."""
 
+    token_class = StampedRefreshToken
     otp = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -341,7 +346,7 @@ class JudgeTokenApi(APIView):
                 competition=competition, letter=data["letter"], code=data["code"]
             )
             with transaction.atomic():
-                refresh = RefreshToken.for_user(judge.user)
+                refresh = StampedRefreshToken.for_user(judge.user)
                 tablet = tablet_session_start(
                     judge=judge,
                     session_key=f"api-{refresh[jwt_settings.JTI_CLAIM]}",
@@ -558,7 +563,7 @@ class SheetIn(serializers.Serializer):
 
 
 class JudgeApi(APIView):
-    authentication_classes = [JWTAuthentication]
+    authentication_classes = [StampedJWTAuthentication]
     permission_classes = [IsAuthenticated, TabletNotRevoked]
 
 

@@ -26,8 +26,8 @@ from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.authentication import JWTAuthentication
 
+from accounts.api_auth import StampedJWTAuthentication
 from accounts.audit import audit_api_request
 from accounts.models import AuditEntry
 from adjudication.api import (
@@ -89,7 +89,7 @@ class DeskAuditMixin:
 
 
 class DeskApi(DeskAuditMixin, APIView):
-    authentication_classes = [JWTAuthentication]
+    authentication_classes = [StampedJWTAuthentication]
     permission_classes = [IsAuthenticated, TabletNotRevoked, CanRunDesk, SecondFactorProved]
     parser_classes = [JSONParser]
 

@@ -121,7 +121,8 @@ def prepare(args, data_dir: str) -> dict:
     from django.utils import timezone
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_static.models import StaticDevice
-    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from accounts.tokens import StampedRefreshToken
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)  # the desk's pages
@@ -217,7 +218,7 @@ def prepare(args, data_dir: str) -> dict:
         "slug": day.slug,
         "rounds": rounds,
         "judges": [
-            {"letter": j.letter, "token": str(RefreshToken.for_user(j.user).access_token)}
+            {"letter": j.letter, "token": str(StampedRefreshToken.for_user(j.user).access_token)}
             for j in judges
         ],
         "session_cookie": settings.SESSION_COOKIE_NAME,

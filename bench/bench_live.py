@@ -119,9 +119,9 @@ def prepare(args, data_dir: str) -> dict:
     from decimal import Decimal
 
     from django.contrib.auth.models import Group
-    from rest_framework_simplejwt.tokens import RefreshToken
 
     from accounts.models import User
+    from accounts.tokens import StampedRefreshToken
     from competitions.models import (
         Competition,
         Competitor,
@@ -176,7 +176,7 @@ def prepare(args, data_dir: str) -> dict:
         round_draw_heats(round=final, heat_count=1, seed=1)
         round_transition(round=final, to_status="open", actor=None)
         final.refresh_from_db()
-        tokens = {j.pk: str(RefreshToken.for_user(j.user).access_token) for j in judges}
+        tokens = {j.pk: str(StampedRefreshToken.for_user(j.user).access_token) for j in judges}
     finally:
         realtime._listeners[:] = saved
     # Every sheet in a fixed order: judge by judge, entry by entry.

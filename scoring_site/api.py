@@ -122,7 +122,10 @@ def errors(*codes: int) -> dict[int, Any]:
     """Responses of the error shape for ``codes``, for ``extend_schema(responses=...)``."""
     described = {
         400: "The request is invalid: see errors.",
-        401: "No valid token (not_authenticated, token_not_valid, revoked).",
+        401: (
+            "No valid token (not_authenticated, token_not_valid, revoked, credentials_changed, "
+            "sign_in_expired)."
+        ),
         403: "Signed in but not allowed (permission_denied, forbidden, not_a_judge).",
         404: "No such thing (or not yours to see).",
         409: "The state does not allow it now (closed, stale, conflict, tie).",

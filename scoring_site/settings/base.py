@@ -313,8 +313,8 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PRODUCTION)
-# The preload flag has no effect until the domain is submitted to the preload list.
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=PRODUCTION)
+# Sent only when asked for: a domain on browsers' preload lists is hard to take off again.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
 if env_bool("BEHIND_TLS_PROXY", default=PRODUCTION):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REFERRER_POLICY = "same-origin"
@@ -324,6 +324,9 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 # /metrics asks for "Authorization: Bearer <METRICS_TOKEN>" when this is set.
 METRICS_TOKEN = env_secret("METRICS_TOKEN")
 SESSION_COOKIE_HTTPONLY = True
+# A signed-in session (admin, desk, sign-in page) lasts a competition day, not Django's two
+# weeks. Tablet sessions set their own expiry: the end of their competition.
+SESSION_COOKIE_AGE = env_int("SESSION_HOURS", 12, minimum=1) * 3600
 # Content-Security-Policy (django-csp), on every response: no inline scripts or styles
 # anywhere (templates load static/ files), websockets to this host only, no framing.
 CONTENT_SECURITY_POLICY = {
@@ -344,7 +347,8 @@ CONTENT_SECURITY_POLICY = {
 # --- REST framework -----------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        # simplejwt's, refusing tokens of changed credentials or too old a sign-in.
+        "accounts.api_auth.StampedJWTAuthentication",
         # Django's session, but a staff session needs its second factor (accounts).
         "accounts.api_auth.VerifiedSessionAuthentication",
     ],
@@ -376,6 +380,8 @@ SIMPLE_JWT = {
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
 }
+# However often refreshed, tokens stop working this long after the sign-in (accounts.tokens).
+JWT_SIGN_IN_MAX_AGE = dt.timedelta(hours=env_int("JWT_SIGN_IN_MAX_HOURS", 16, minimum=1))
 SPECTACULAR_SETTINGS = {
     "TITLE": "Podium API",
     "DESCRIPTION": "Registration, judging and results of live judged competitions.",

@@ -1,5 +1,5 @@
-"""Lock-out after repeated failed sign-ins and the per-address rate, answered 429 with
-Retry-After, logged and in the audit log."""
+"""Lock-out after repeated failed sign-ins (per account and address) and the per-address
+rate, answered 429 with Retry-After, logged and in the audit log."""
 
 import logging
 import uuid
@@ -12,6 +12,7 @@ from accounts import signin
 from accounts.models import AuditEntry
 from accounts.two_factor import backup_codes_issue
 from tests.factories.accounts import UserFactory
+from tests.support.auth import api_token_body
 
 pytestmark = pytest.mark.django_db
 
@@ -40,22 +41,63 @@ def test_an_account_locks_after_repeated_failures_even_for_the_right_password(cl
     assert AuditEntry.objects.filter(action="signin.locked", username="org").count() == 1
 
 
+def token_request(client, user):
+    return client.post(
+        reverse("api:token"), api_token_body(user, PASSWORD), content_type="application/json"
+    )
+
+
 @override_settings(LOCKOUT_FAILURES=3)
-def test_the_lock_holds_from_another_address_and_at_the_api(client):
-    UserFactory(username="org", roles=["organizer"])
+def test_the_lock_holds_at_the_api_from_the_same_address(client):
+    user = UserFactory(username="org", roles=["organizer"])
     for _ in range(3):
         attempt(client, "org", "wrong")
 
-    elsewhere = Client(REMOTE_ADDR="203.0.113.9")
-    page = attempt(elsewhere, "org", PASSWORD)
-    api = elsewhere.post(
-        reverse("api:token"),
-        {"username": "org", "password": PASSWORD},
-        content_type="application/json",
-    )
+    page = attempt(client, "org", PASSWORD)
+    api = token_request(client, user)
 
     assert page.status_code == 429
     assert api.status_code == 401
+
+
+@override_settings(LOCKOUT_FAILURES=3)
+def test_a_strangers_failures_do_not_lock_the_account_at_another_address(client):
+    scrut = UserFactory(username="scrut", roles=["scrutineer"])
+    stranger = Client(REMOTE_ADDR="203.0.113.9")
+    for _ in range(3):
+        attempt(stranger, "scrut", "wrong")
+
+    stranger_after = attempt(stranger, "scrut", PASSWORD)
+    desk_page = attempt(client, "scrut", PASSWORD)
+    desk_api = token_request(Client(), scrut)
+
+    assert stranger_after.status_code == 429
+    assert desk_page.status_code == 302
+    assert desk_api.status_code == 200
+    assert signin.locks("scrut").keys() == {"203.0.113.9"}
+
+
+@override_settings(LOCKOUT_FAILURES=2)
+def test_the_command_shows_and_lifts_the_locks_at_every_address(client):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    UserFactory(username="org", roles=["organizer"])
+    elsewhere = Client(REMOTE_ADDR="203.0.113.9")
+    for _ in range(2):
+        attempt(client, "org", "wrong")
+        attempt(elsewhere, "org", "wrong")
+    shown = StringIO()
+    call_command("two_factor", "org", stdout=shown)
+
+    call_command("two_factor", "org", "--unlock")
+
+    assert "locked at 127.0.0.1 for" in shown.getvalue()
+    assert "locked at 203.0.113.9 for" in shown.getvalue()
+    assert attempt(client, "org", PASSWORD).status_code == 302
+    assert attempt(elsewhere, "org", PASSWORD).status_code == 302
+    assert signin.locks("org") == {}
 
 
 @override_settings(LOCKOUT_FAILURES=3)
@@ -70,7 +112,7 @@ def test_the_lock_lifts_with_the_command_and_success_clears_the_count(client):
     after = attempt(client, "org", PASSWORD)
 
     assert after.status_code == 302
-    assert signin.lock_remaining("org") == 0
+    assert signin.locks("org") == {}
 
 
 @override_settings(LOCKOUT_FAILURES=3)

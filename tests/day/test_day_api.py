@@ -127,12 +127,11 @@ def test_staff_tokens_need_the_second_factor(client, programme):
 
 
 def test_a_staff_token_without_the_second_factor_cannot_use_the_desk(client, programme):
-    from rest_framework_simplejwt.tokens import RefreshToken
-
+    from accounts.tokens import StampedRefreshToken
     from tests.factories.accounts import UserFactory
 
     user = UserFactory(roles=["scrutineer"])
-    refresh = RefreshToken.for_user(user)  # as issued before two factors were asked
+    refresh = StampedRefreshToken.for_user(user)  # as issued before two factors were asked
 
     response = move(client, programme, {"access": str(refresh.access_token)}, {"action": "next"})
 

@@ -37,9 +37,9 @@ def main() -> int:
 
     django.setup()
     from django.contrib.auth.models import Group
-    from rest_framework_simplejwt.tokens import RefreshToken
 
     from accounts.models import User
+    from accounts.tokens import StampedRefreshToken
     from competitions.models import (
         Competition,
         Competitor,
@@ -97,7 +97,7 @@ def main() -> int:
     round_draw_heats(round=final, heat_count=1, seed=1)
     round_transition(round=final, to_status="open", actor=None)
     final.refresh_from_db()
-    tokens = {j.pk: str(RefreshToken.for_user(j.user).access_token) for j in judges}
+    tokens = {j.pk: str(StampedRefreshToken.for_user(j.user).access_token) for j in judges}
     plan = {
         "slug": competition.slug,
         "round": final.pk,

@@ -153,3 +153,42 @@ def test_every_variable_the_settings_read_is_documented_in_env_example():
     documented = set(re.findall(r"^#?\s?([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
 
     assert read - documented == set()
+
+
+def production_setting(tmp_path, name, **variables):
+    """One setting of the production configuration, as the settings module computes it."""
+    clean = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "PYTHONPATH")}
+    clean.update(
+        {
+            "PODIUM_DATA_DIR": str(tmp_path),
+            "PODIUM_ENV": "production",
+            "SECRET_KEY": "x" * 60,
+            "ALLOWED_HOSTS": "podium.example.org",
+            **variables,
+        }
+    )
+    code = (
+        "import os; os.environ['DJANGO_SETTINGS_MODULE']='scoring_site.settings.base';"
+        f"from django.conf import settings; print(settings.{name})"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+@pytest.mark.parametrize(
+    ("variable", "expected"), [(None, "False"), ("false", "False"), ("true", "True")]
+)
+def test_hsts_preload_follows_its_variable_and_is_off_unless_set(tmp_path, variable, expected):
+    variables = {} if variable is None else {"SECURE_HSTS_PRELOAD": variable}
+
+    assert production_setting(tmp_path, "SECURE_HSTS_PRELOAD", **variables) == expected
+
+
+@pytest.mark.parametrize(("variable", "expected"), [(None, 12 * 3600), ("8", 8 * 3600)])
+def test_session_age_follows_session_hours(tmp_path, variable, expected):
+    variables = {} if variable is None else {"SESSION_HOURS": variable}
+
+    assert production_setting(tmp_path, "SESSION_COOKIE_AGE", **variables) == str(expected)

@@ -69,6 +69,29 @@ def test_responses_carry_the_headers_and_secure_cookies():
     assert signed_in.cookies["sessionid"]["httponly"] is True
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("preload", [False, True])
+def test_hsts_carries_preload_only_when_the_setting_asks(settings, preload):
+    settings.SECURE_HSTS_SECONDS = 31536000
+    settings.SECURE_HSTS_PRELOAD = preload
+
+    response = Client().get("/tablet/", secure=True)
+
+    assert ("preload" in response["Strict-Transport-Security"]) is preload
+
+
+@pytest.mark.django_db
+def test_a_staff_session_lasts_twelve_hours_not_two_weeks(client):
+    UserFactory(username="someone", roles=["organizer"])
+
+    signed_in = client.post(
+        "/admin/login/", {"username": "someone", "password": "correct horse battery staple"}
+    )
+
+    assert signed_in.cookies["sessionid"]["max-age"] == 12 * 3600
+    assert client.session.get_expiry_age() == 12 * 3600
+
+
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_templates_have_no_inline_script_style_or_handlers(path):
     text = path.read_text()

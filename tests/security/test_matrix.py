@@ -15,8 +15,8 @@ import pytest
 from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
-from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts.tokens import StampedRefreshToken
 from tests.security.matrix import (
     ROLES,
     staff_of_another_competition,
@@ -91,7 +91,7 @@ def _build_world() -> World:
     )
     assert signed.status_code == 302, signed
     judge.refresh_from_db()
-    access = RefreshToken.for_user(judge.user).access_token
+    access = StampedRefreshToken.for_user(judge.user).access_token
     identities["judge"] = Identity(
         cookies=client.cookies, api_headers={"Authorization": f"Bearer {access}"}
     )
@@ -99,7 +99,7 @@ def _build_world() -> World:
     def staff_token(user, second_factor: bool) -> dict:
         # As the token endpoint issues it: with the second factor's claim, or (a token of
         # before two factors were asked) without it.
-        refresh = RefreshToken.for_user(user)
+        refresh = StampedRefreshToken.for_user(user)
         if second_factor:
             refresh[SECOND_FACTOR_CLAIM] = True
         return {"Authorization": f"Bearer {refresh.access_token}"}

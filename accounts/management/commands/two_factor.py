@@ -9,7 +9,8 @@ class Command(BaseCommand):
     help = (
         "Second factor of a staff account: print fresh backup codes (--backup-codes), "
         "remove every device after a lost phone (--reset; they enrol again at their next "
-        "sign-in), or lift a sign-in lock-out (--unlock). Without an option, shows the state."
+        "sign-in), or lift its sign-in lock-outs at every address (--unlock). Without an "
+        "option, shows the state."
     )
 
     def add_arguments(self, parser):
@@ -37,7 +38,9 @@ class Command(BaseCommand):
             signin.unlock(username)
             self.stdout.write(f"{username} may sign in again.")
         else:
-            locked = signin.lock_remaining(username)
             state = "a second factor is set up" if has_device(user) else "no device yet"
-            lock = f"; locked for {locked} s" if locked else ""
+            lock = "".join(
+                f"; locked at {address} for {left} s"
+                for address, left in sorted(signin.locks(username).items())
+            )
             self.stdout.write(f"{username}: {state}{lock}.")
