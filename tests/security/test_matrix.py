@@ -19,10 +19,10 @@ from django.test import Client
 from accounts.tokens import StampedRefreshToken
 from tests.security.matrix import (
     ROLES,
-    staff_of_another_competition,
     admin_changelists,
     matrix_rows,
     resolver_routes,
+    staff_of_another_competition,
     websocket_routes,
 )
 
