@@ -5,6 +5,7 @@ published."""
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from adjudication.models import Placing, RoundResult, Sheet
 from adjudication.services import (
@@ -19,6 +20,8 @@ from adjudication.services import (
 from competitions.models import HeatEntry, Round
 from competitions.services import TransitionRefused, round_transition
 from tests.adjudication.day import all_recall_sheets, build_day, open_final
+from tests.adjudication.test_api import bearer, sign_in
+from tests.adjudication.test_desk_api import post, token_for
 from tests.factories.accounts import UserFactory
 
 
@@ -230,3 +233,42 @@ def test_a_tie_that_corrections_make_waits_for_the_chairman_then_redraws(day, ch
     assert recalled == drawn == {e.pk for e in entries[:7]}
     assert result_differences(day.first) == []
     round_publish(round=day.first, actor=None)
+
+
+def test_the_audits_reproduction_through_the_api_publishes_the_corrected_winner(client, day):
+    """The chairman unlocks every sheet of a closed final at the desk API, each judge
+    sends the reverse order from the judges' API, the desk publishes: the public API
+    shows the corrected winner."""
+    finalists = _closed_final(day)
+    _, chairman = token_for(client, "chairman")
+    _, scrutineer = token_for(client, "scrutineer")
+    judges = {judge.pk: sign_in(client, judge) for judge in day.judges}
+    reversed_order = {str(e.pk): i for i, e in enumerate(reversed(finalists), 1)}
+
+    for sheet in Sheet.objects.filter(round=day.final):
+        unlocked = post(
+            client, "desk-sheet-unlock", [sheet.pk], chairman, {"reason": "order reversed"}
+        )
+        assert unlocked.status_code == 200
+        sent = client.post(
+            reverse("api:judge-sheet-submit", args=[day.final.pk]),
+            {
+                "dance_id": sheet.dance_id,
+                "marks": reversed_order,
+                "client_key": f"correction-{sheet.pk}",
+                "base_version": sheet.version,
+                "round_revision": day.final.revision,
+                "reason": "reversed",
+            },
+            content_type="application/json",
+            headers=bearer(judges[sheet.judge_id]),
+        )
+        assert sent.status_code in (200, 201), sent.json()
+    published = post(client, "desk-round-publish", [day.final.pk], scrutineer)
+    public = client.get(reverse("api:round-results", args=[day.competition.slug, day.final.pk]))
+
+    assert published.status_code == 200
+    assert public.status_code == 200
+    places = [(p["place"], p["bib"]) for p in public.json()["placings"]]
+    assert places[0] == ("1", finalists[-1].competitor.bib)
+    assert result_differences(day.final) == []
