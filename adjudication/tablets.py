@@ -15,12 +15,11 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from accounts.models import User
-from accounts.roles import Role
+from accounts.roles import JUDGE_ACCOUNT_REFUSAL, Role, judge_account_allowed
+from accounts.two_factor import TABLET_DEVICE
 from adjudication.models import TabletSession
 from competitions.models import Competition, Judge
 from scoring_site.realtime import announce
-
-TABLET_DEVICE = "tablet sign-in"
 
 
 class TabletRefused(Exception):
@@ -30,9 +29,15 @@ class TabletRefused(Exception):
 def judge_ensure_user(judge: Judge) -> User:
     """The judge's own sign-in account (no password: judges sign in with codes)."""
     if judge.user_id:
+        if not judge_account_allowed(judge.user):
+            raise TabletRefused(f"Judge {judge.letter}: {JUDGE_ACCOUNT_REFUSAL}")
         return judge.user
     username = f"judge-{judge.competition.slug}-{judge.letter}".lower()[:150]
-    user, _ = User.objects.get_or_create(username=username, defaults={"first_name": judge.name})
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"first_name": judge.name}
+    )
+    if not created and not judge_account_allowed(user):
+        raise TabletRefused(f"The account {username} exists and is not a judge's account.")
     user.set_unusable_password()
     user.save()
     user.groups.add(Group.objects.get(name=Role.JUDGE.value))
@@ -68,6 +73,10 @@ def tablet_code_verify(*, competition: Competition, letter: str, code: str):
         .first()
     )
     refused = TabletRefused("That letter and code do not match. Ask the scrutineer for a new code.")
+    if judge is not None and judge.user is not None and not judge_account_allowed(judge.user):
+        raise TabletRefused(
+            f"This judge's account cannot sign in on a tablet. {JUDGE_ACCOUNT_REFUSAL}"
+        )
     if judge is None or judge.user is None or not code.strip():
         raise refused
     for device in devices_for_user(judge.user):
