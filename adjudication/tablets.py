@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import transaction
@@ -51,9 +52,24 @@ def tablet_code_issue(*, judge: Judge, actor: User | None) -> str:
     """A fresh single-use sign-in code for ``judge`` (shown at the desk as text and QR)."""
     if actor is not None and not actor.has_perm("adjudication.manage_tablets"):
         raise TabletRefused("You do not have permission to sign tablets in.")
+    judge = (
+        Judge.objects.select_for_update(of=("self",))
+        .select_related("competition", "user")
+        .get(pk=judge.pk)
+    )
     user = judge_ensure_user(judge)
-    device, _ = StaticDevice.objects.get_or_create(user=user, name=TABLET_DEVICE)
+    # One live code per judge: the new device (and its created_at, the code's start)
+    # replaces the old one with its unused codes.
+    StaticDevice.objects.filter(user=user, name=TABLET_DEVICE).delete()
+    device = StaticDevice.objects.create(user=user, name=TABLET_DEVICE, confirmed=True)
     return StaticToken.objects.create(device=device, token=StaticToken.random_token()).token
+
+
+def _code_expired(device) -> bool:
+    if not (isinstance(device, StaticDevice) and device.name == TABLET_DEVICE):
+        return False
+    lifetime = dt.timedelta(hours=settings.TABLET_CODE_HOURS)
+    return device.created_at is None or device.created_at + lifetime <= timezone.now()
 
 
 def _end_of_competition(competition: Competition) -> dt.datetime:
@@ -80,6 +96,8 @@ def tablet_code_verify(*, competition: Competition, letter: str, code: str):
     if judge is None or judge.user is None or not code.strip():
         raise refused
     for device in devices_for_user(judge.user):
+        if _code_expired(device):
+            continue
         if device.verify_is_allowed()[0] and device.verify_token(code.strip()):
             return judge, device
     raise refused
