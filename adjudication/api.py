@@ -54,6 +54,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from accounts.audit import client_address
 from accounts.signin import failure_record
 from accounts.two_factor import two_factor_required, two_factor_verify
 from adjudication.models import Mark, Sheet
@@ -68,7 +69,12 @@ from adjudication.selectors import (
     tablet_revoked_latest,
 )
 from adjudication.services import ScoringError, SheetInput, sheet_submit
-from adjudication.tablets import TabletRefused, tablet_code_verify, tablet_session_start
+from adjudication.tablets import (
+    TabletLimited,
+    TabletRefused,
+    tablet_code_verify,
+    tablet_session_start,
+)
 from competitions.models import (
     Competition,
     CompetitionStatus,
@@ -338,7 +344,10 @@ class JudgeTokenApi(APIView):
                 raise TabletRefused("No competition of that name is running now.")
             # Verified (and the code used up) in its own transaction, as on the tablet page.
             judge, _device = tablet_code_verify(
-                competition=competition, letter=data["letter"], code=data["code"]
+                competition=competition,
+                letter=data["letter"],
+                code=data["code"],
+                address=client_address(request),
             )
             with transaction.atomic():
                 refresh = RefreshToken.for_user(judge.user)
@@ -347,6 +356,12 @@ class JudgeTokenApi(APIView):
                     session_key=f"api-{refresh[jwt_settings.JTI_CLAIM]}",
                     user_agent=request.headers.get("User-Agent", ""),
                 )
+        except TabletLimited as refusal:
+            response = error_response(
+                "throttled", {"__all__": [str(refusal)]}, status.HTTP_429_TOO_MANY_REQUESTS
+            )
+            response["Retry-After"] = str(refusal.retry_after)
+            return response
         except TabletRefused as refusal:
             return error_response(
                 "invalid_code", {"__all__": [str(refusal)]}, status.HTTP_401_UNAUTHORIZED
