@@ -1,9 +1,32 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.core.exceptions import ValidationError
 
 from accounts.models import AuditEntry, User
+from accounts.roles import JUDGE_ACCOUNT_REFUSAL, JUDGE_ACCOUNT_ROLES
 
-admin.site.register(User, UserAdmin)
+
+class PodiumUserChangeForm(UserChangeForm):
+    def clean(self):
+        cleaned = super().clean()
+        # The database refuses it too (competitions.guards); this says why.
+        if self.instance.pk and self.instance.judge_seats.exists():
+            allowed = {role.value for role in JUDGE_ACCOUNT_ROLES}
+            groups = cleaned.get("groups") or []
+            if (
+                cleaned.get("is_staff")
+                or cleaned.get("is_superuser")
+                or any(group.name not in allowed for group in groups)
+                or cleaned.get("user_permissions")
+            ):
+                raise ValidationError(f"This account judges. {JUDGE_ACCOUNT_REFUSAL}")
+        return cleaned
+
+
+@admin.register(User)
+class PodiumUserAdmin(UserAdmin):
+    form = PodiumUserChangeForm
 
 
 @admin.register(AuditEntry)

@@ -4,8 +4,8 @@ After the password, the admin and the desk let such a person in only once their
 session is verified by a second factor (django-otp): an authenticator app's TOTP, or
 one of their single-use backup codes. Someone with no device yet enrols an
 authenticator at their first sign-in (a QR code); enrolling another device needs a
-verified session. Judges keep their tablet sign-in (a single-use code from the desk),
-which verifies their session the same way.
+verified session. Judges keep their tablet sign-in (a single-use code from the desk);
+a tablet's device is never anyone's second factor, so it opens no staff page.
 
 Services here; the pages are ``accounts.views``; the admin checks
 ``accounts.admin_site``, the desk ``adjudication.desk_views.desk_required``, and the
@@ -29,6 +29,8 @@ TWO_FACTOR_ROLES = (Role.ORGANIZER, Role.SCRUTINEER, Role.CHAIRMAN)
 AUTHENTICATOR = "authenticator"
 BACKUP_CODES = "backup codes"
 BACKUP_CODE_COUNT = 10
+# The desk's tablet codes live on a static device of this name (adjudication.tablets).
+TABLET_DEVICE = "tablet sign-in"
 
 
 def two_factor_required(user) -> bool:
@@ -45,12 +47,19 @@ def two_factor_required(user) -> bool:
     )
 
 
+def is_second_factor(device) -> bool:
+    """Whether ``device`` counts as a second factor: a tablet's desk code never does."""
+    if device is None:
+        return False
+    return not (isinstance(device, StaticDevice) and device.name == TABLET_DEVICE)
+
+
 def two_factor_pending(user) -> bool:
     """Signed in with the password but the second factor not yet verified."""
     if not two_factor_required(user):
         return False
-    is_verified = getattr(user, "is_verified", None)
-    return not (callable(is_verified) and is_verified())
+    # django-otp's OTPMiddleware sets otp_device from the session's verified device.
+    return not is_second_factor(getattr(user, "otp_device", None))
 
 
 def session_verified(user, session) -> bool:
@@ -59,11 +68,15 @@ def session_verified(user, session) -> bool:
     if not persistent_id:
         return False
     device = Device.from_persistent_id(persistent_id)
-    return device is not None and device.user_id == user.pk and device.confirmed
+    return is_second_factor(device) and device.user_id == user.pk and device.confirmed
+
+
+def second_factor_devices(user: User):
+    return (d for d in devices_for_user(user, confirmed=True) if is_second_factor(d))
 
 
 def has_device(user: User) -> bool:
-    return any(True for _ in devices_for_user(user, confirmed=True))
+    return any(True for _ in second_factor_devices(user))
 
 
 def two_factor_verify(*, user: User, token: str, request=None) -> Device | None:
@@ -73,7 +86,7 @@ def two_factor_verify(*, user: User, token: str, request=None) -> Device | None:
     token = "".join(token.split()).lower()
     if not token:
         return None
-    for device in devices_for_user(user, confirmed=True):
+    for device in second_factor_devices(user):
         with transaction.atomic():
             locked = type(device).objects.select_for_update().get(pk=device.pk)
             if locked.verify_is_allowed()[0] and locked.verify_token(token):
@@ -137,7 +150,7 @@ def two_factor_reset(*, user: User, actor: User | None = None) -> int:
     many devices went."""
     removed = 0
     for model in (TOTPDevice, StaticDevice):
-        devices = model.objects.filter(user=user).exclude(name="tablet sign-in")
+        devices = model.objects.filter(user=user).exclude(name=TABLET_DEVICE)
         removed += devices.count()
         devices.delete()
     user_tokens_revoke(user=user)

@@ -53,6 +53,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from accounts.api_auth import StampedJWTAuthentication
+from accounts.audit import client_address
 from accounts.models import User
 from accounts.signin import failure_record
 from accounts.tokens import StampedRefreshToken, token_check
@@ -69,7 +70,12 @@ from adjudication.selectors import (
     tablet_revoked_latest,
 )
 from adjudication.services import ScoringError, SheetInput, sheet_submit
-from adjudication.tablets import TabletRefused, tablet_code_verify, tablet_session_start
+from adjudication.tablets import (
+    TabletLimited,
+    TabletRefused,
+    tablet_code_verify,
+    tablet_session_start,
+)
 from competitions.models import (
     Competition,
     CompetitionStatus,
@@ -343,7 +349,10 @@ class JudgeTokenApi(APIView):
                 raise TabletRefused("No competition of that name is running now.")
             # Verified (and the code used up) in its own transaction, as on the tablet page.
             judge, _device = tablet_code_verify(
-                competition=competition, letter=data["letter"], code=data["code"]
+                competition=competition,
+                letter=data["letter"],
+                code=data["code"],
+                address=client_address(request),
             )
             with transaction.atomic():
                 refresh = StampedRefreshToken.for_user(judge.user)
@@ -352,6 +361,12 @@ class JudgeTokenApi(APIView):
                     session_key=f"api-{refresh[jwt_settings.JTI_CLAIM]}",
                     user_agent=request.headers.get("User-Agent", ""),
                 )
+        except TabletLimited as refusal:
+            response = error_response(
+                "throttled", {"__all__": [str(refusal)]}, status.HTTP_429_TOO_MANY_REQUESTS
+            )
+            response["Retry-After"] = str(refusal.retry_after)
+            return response
         except TabletRefused as refusal:
             return error_response(
                 "invalid_code", {"__all__": [str(refusal)]}, status.HTTP_401_UNAUTHORIZED

@@ -263,7 +263,7 @@ def desk_tablet_code(request, judge_id: int):
     return render(
         request,
         "adjudication/desk_tablet_code.html",
-        {"judge": judge, "code": code, "url": url, "qr": qr},
+        {"judge": judge, "code": code, "url": url, "qr": qr, "hours": settings.TABLET_CODE_HOURS},
     )
 
 

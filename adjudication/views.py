@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
+from accounts.audit import client_address
 from adjudication.floor import floor_now
 from adjudication.services import ScoringError, sheet_submit
 from adjudication.sheets import (
@@ -28,6 +29,7 @@ from adjudication.sheets import (
     sheet_view,
 )
 from adjudication.tablets import (
+    TabletLimited,
     TabletRefused,
     tablet_code_verify,
     tablet_session_active,
@@ -85,15 +87,20 @@ def tablet_sign_in(request, slug: str | None = None, letter: str = ""):
         "letter": (letter or request.POST.get("letter", "")).upper(),
         "code": request.GET.get("code", "") or request.POST.get("code", ""),
     }
-    error = None
+    error, retry_after = None, 0
     if request.method == "POST":
         competition = competitions.filter(slug=values["competition"]).first()
         try:
             if competition is None:
                 raise TabletRefused("Choose your competition.")
             judge, device = tablet_code_verify(
-                competition=competition, letter=values["letter"], code=values["code"]
+                competition=competition,
+                letter=values["letter"],
+                code=values["code"],
+                address=client_address(request),
             )
+        except TabletLimited as refusal:
+            error, retry_after = str(refusal), refusal.retry_after
         except TabletRefused as refusal:
             error = str(refusal)
         else:
@@ -108,12 +115,15 @@ def tablet_sign_in(request, slug: str | None = None, letter: str = ""):
             request.session["tablet_id"] = tablet.pk
             request.session.set_expiry(tablet.expires_at)
             return redirect("adjudication:tablet-home")
-    return render(
+    response = render(
         request,
         "adjudication/tablet_sign_in.html",
         {"competitions": competitions, "values": values, "error": error},
-        status=400 if error else 200,
+        status=429 if retry_after else 400 if error else 200,
     )
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @require_http_methods(["POST"])

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from accounts.selectors import judge_account_list
 from competitions.models import (
     Competition,
     CompetitionStatus,
@@ -450,6 +451,12 @@ class JudgeAdmin(FixedParentMixin, admin.ModelAdmin):
     search_fields = ("letter", "name", "email")
     list_select_related = ("competition",)
     fixed_parent_fields = ("competition",)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Only judge-only accounts are offered; Judge.clean refuses any other with a message.
+        if db_field.name == "user":
+            kwargs["queryset"] = judge_account_list()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class HeatInline(admin.TabularInline):

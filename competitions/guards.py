@@ -4,7 +4,8 @@ CHECK constraints (in the models) keep statuses to their known values. The trigg
 here refuse every status move not listed in ``Competition.TRANSITIONS`` and
 ``Round.TRANSITIONS``, and the invariants that span tables: an entry's competitor and
 a panel judge belong to the event's competition, a heat's entries belong to its event
-(once per round), and nothing is moved to another parent once created.
+(once per round), a judge's account is judge-only (not staff, not a superuser, no other
+role; nor made so while it judges), and nothing is moved to another parent once created.
 
 Triggers are installed after every ``migrate`` and dropped before it (see
 ``competitions.apps``): SQLite rebuilds a table to alter it, which drops the
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from accounts.roles import JUDGE_ACCOUNT_ROLES
 from competitions.models import Competition, Round
 
 
@@ -148,6 +150,76 @@ def _row_guard(table: str, name: str, violation: str, message: str, columns: lis
     )
 
 
+def _trigger_guard(
+    table: str, name: str, events: tuple[tuple[str, str], ...], violation: str, message: str
+) -> Guard:
+    """Refuse the rows of ``events`` (suffix, event: ``("update", "UPDATE OF user_id")``)
+    where ``violation`` holds; the same events on both databases."""
+    body = f"""
+        IF {violation} THEN
+            RAISE EXCEPTION '{message}' USING ERRCODE = 'check_violation';
+        END IF;
+    """
+    sqlite = tuple(
+        f"""
+        CREATE TRIGGER {name}_{suffix} BEFORE {event} ON {table}
+        FOR EACH ROW WHEN {violation}
+        BEGIN SELECT RAISE(ABORT, '{message}'); END;
+        """
+        for suffix, event in events
+    )
+    pg_events = " OR ".join(event for _, event in events)
+    return Guard(
+        name,
+        table,
+        (_pg_function(name, body), _pg_trigger(name, table, pg_events)),
+        sqlite,
+        tuple(f"{name}_{suffix}" for suffix, _ in events),
+    )
+
+
+# A judge's account is judge-only (accounts.roles.judge_account_allowed): a tablet code
+# signs it in. Refused both ways: linking such an account, and raising a linked one.
+_JUDGE_ACCOUNT_ROLES = "({})".format(", ".join(f"'{role.value}'" for role in JUDGE_ACCOUNT_ROLES))
+_JUDGE_ACCOUNT_MESSAGE = "the account of a judge cannot be staff, a superuser or hold another role"
+_JUDGE_ACCOUNT_GUARDS = (
+    _trigger_guard(
+        "competitions_judge",
+        "competitions_judge_account_judge_only",
+        (("insert", "INSERT"), ("update", "UPDATE OF user_id")),
+        f"""NEW.user_id IS NOT NULL AND EXISTS (
+            SELECT 1 FROM accounts_user u WHERE u.id = NEW.user_id AND (
+                u.is_staff OR u.is_superuser OR EXISTS (
+                    SELECT 1 FROM accounts_user_groups ug
+                    JOIN auth_group g ON g.id = ug.group_id
+                    WHERE ug.user_id = u.id AND g.name NOT IN {_JUDGE_ACCOUNT_ROLES}
+                )
+            )
+        )""",
+        _JUDGE_ACCOUNT_MESSAGE,
+    ),
+    _trigger_guard(
+        "accounts_user",
+        "accounts_user_judge_stays_judge_only",
+        (("update", "UPDATE OF is_staff, is_superuser"),),
+        """((NEW.is_staff AND NOT OLD.is_staff) OR (NEW.is_superuser AND NOT OLD.is_superuser))
+        AND EXISTS (SELECT 1 FROM competitions_judge j WHERE j.user_id = NEW.id)""",
+        _JUDGE_ACCOUNT_MESSAGE,
+    ),
+    _trigger_guard(
+        "accounts_user_groups",
+        "accounts_user_groups_judge_stays_judge_only",
+        (("insert", "INSERT"), ("update", "UPDATE OF user_id, group_id")),
+        f"""EXISTS (SELECT 1 FROM competitions_judge j WHERE j.user_id = NEW.user_id)
+        AND EXISTS (
+            SELECT 1 FROM auth_group g
+            WHERE g.id = NEW.group_id AND g.name NOT IN {_JUDGE_ACCOUNT_ROLES}
+        )""",
+        _JUDGE_ACCOUNT_MESSAGE,
+    ),
+)
+
+
 GUARDS: tuple[Guard, ...] = (
     _status_guard("competitions_competition", _moves(Competition.TRANSITIONS), "competition"),
     _status_guard("competitions_round", _moves(Round.TRANSITIONS), "round"),
@@ -216,6 +288,7 @@ GUARDS: tuple[Guard, ...] = (
         "(SELECT 1 FROM competitions_entry WHERE event_id = NEW.id)",
         "an event with entries cannot change the kind it takes",
     ),
+    *_JUDGE_ACCOUNT_GUARDS,
 )
 
 

@@ -19,6 +19,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 
+from accounts.roles import JUDGE_ACCOUNT_REFUSAL, judge_account_allowed
+
 
 def _status_condition(choices: type[models.TextChoices]) -> Q:
     return Q(status__in=choices.values)
@@ -610,6 +612,12 @@ class Judge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.letter} – {self.name}"
+
+    def clean(self) -> None:
+        # A tablet code signs this account in: it must open nothing but the judge's sheets
+        # (the database refuses a staff or superuser account too: competitions.guards).
+        if self.user is not None and not judge_account_allowed(self.user):
+            raise ValidationError({"user": JUDGE_ACCOUNT_REFUSAL})
 
 
 class StaffRole(models.TextChoices):

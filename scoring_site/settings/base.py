@@ -280,6 +280,13 @@ AUTHENTICATION_BACKENDS = ["accounts.signin.LockoutBackend"]
 SIGN_IN_RATE_PER_MINUTE = env_int("SIGN_IN_RATE_PER_MINUTE", 20, minimum=1)
 LOCKOUT_FAILURES = env_int("LOCKOUT_FAILURES", 5, minimum=1)
 LOCKOUT_MINUTES = env_int("LOCKOUT_MINUTES", 15, minimum=1)
+# Judges' tablet codes (adjudication.tablets): a desk code's lifetime, and the wrong codes
+# (per competition and letter; per address) within TABLET_CODE_LOCK_MINUTES that refuse
+# every code there for TABLET_CODE_LOCK_MINUTES.
+TABLET_CODE_HOURS = env_int("TABLET_CODE_HOURS", 12, minimum=1)
+TABLET_CODE_FAILURES = env_int("TABLET_CODE_FAILURES", 5, minimum=1)
+TABLET_CODE_ADDRESS_FAILURES = env_int("TABLET_CODE_ADDRESS_FAILURES", 30, minimum=1)
+TABLET_CODE_LOCK_MINUTES = env_int("TABLET_CODE_LOCK_MINUTES", 5, minimum=1)
 # Authenticator apps show this name beside the code.
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Podium")
 # An authenticator's secret is shown once, to its owner, when they enrol; the admin
