@@ -664,7 +664,13 @@ class CompetitionStaff(models.Model):
 
     def clean(self) -> None:
         user = getattr(self, "user", None)
-        if user is None or self.role == StaffRole.ANNOUNCER:
+        if user is None:
+            return
+        if user.judge_seats.exists():
+            raise ValidationError(
+                {"user": "This account judges: staff need an account of their own."}
+            )
+        if self.role == StaffRole.ANNOUNCER:
             return
         if not user.is_staff:
             raise ValidationError(
