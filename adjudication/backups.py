@@ -4,23 +4,30 @@ The file is gzip-compressed JSON::
 
     {"format": "podium-backup", "version": 1, "created_at": "...",
      "sha256": "<hex of the canonical JSON of content>",
+     "hmac_sha256": "<hex HMAC of the canonical JSON of everything else, keyed>",
      "content": {"schema": {app: [applied migrations]},
                  "users": [{"fields": {...}, "groups": [name, ...]}],
                  "tables": [{"model": "competitions.event", "rows": [{"id": 7, "fields": {...}}]}]}}
 
 Every row of every table in ``PARTS`` that belongs to the competitions is kept, field
 by field (ids and foreign keys as they were), with the site's accounts (password
-hashes too, so people sign in again after a restore: keep backups private).
+hashes too, so staff can sign in again after a restore: keep backups private).
+
+The HMAC is keyed with ``BACKUP_SIGNING_KEY`` (by default derived from ``SECRET_KEY``):
+anyone can recompute the checksum of an edited file, only a holder of the key can sign
+it. A restore refuses a file unsigned or signed with another key unless told to trust
+it, and restores accounts without their staff and superuser flags and with unusable
+passwords unless told to restore those too.
 
 ``backup_restore`` checks, before writing anything, that the file is a Podium backup,
-that it is whole (gzip and JSON intact, the checksum over the content matches), that
-it comes from this version of the format and a schema this Podium knows, and that none
-of its competitions exists here. It then inserts every row in one transaction, parents
-first, with new ids (foreign keys mapped), through the database's own checks and
-guard triggers (``competitions.guards`` check inserts of entries, panel seats and heat
-entries; statuses are written as they were, which no status guard refuses on INSERT).
-Anything refused rolls the whole restore back. Accounts that exist already (same
-username) are used as they are.
+that it is whole (gzip within the size limit, JSON intact, the checksum over the content
+matches), that it is signed with this site's key, that it comes from this version of the
+format and a schema this Podium knows, and that none of its competitions exists here.
+It then inserts every row in one transaction, parents first, with new ids (foreign keys
+mapped), through the database's own checks and guard triggers (``competitions.guards``
+check inserts of entries, panel seats and heat entries; statuses are written as they
+were, which no status guard refuses on INSERT). Anything refused rolls the whole restore
+back. Accounts that exist already (same username) are used as they are.
 
 Not kept: Django sessions and tablet sign-in codes (judges sign in again), request
 idempotency keys (kept 24 hours) and dead background jobs (``NOT_BACKED_UP``).
@@ -31,6 +38,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
+import hmac
 import json
 import os
 import tempfile
@@ -41,12 +49,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from accounts.models import User
 from adjudication.models import (
@@ -135,6 +146,15 @@ NOT_BACKED_UP: dict[type[models.Model], str] = {
 }
 
 USER_FIELDS_SKIPPED = ("id", "last_login")
+# Restored only with ``with_staff_credentials``: anything else comes back unable to sign in
+# and without the admin's rights.
+USER_CREDENTIALS = {"password": None, "is_staff": False, "is_superuser": False}
+
+SIGNATURE = "hmac_sha256"
+# The salt keeps a backup's signature apart from every other HMAC keyed with SECRET_KEY.
+SIGNING_SALT = "podium.adjudication.backups.signature"
+# Decompressed bytes read at a time while checking the size limit.
+CHUNK = 1 << 20
 
 
 # --- values -------------------------------------------------------------------------------
@@ -197,6 +217,15 @@ def canonical(content: Any) -> bytes:
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def backup_signature(envelope: dict[str, Any]) -> str:
+    """The keyed HMAC of everything in ``envelope`` but the signature itself."""
+    signed = {key: value for key, value in envelope.items() if key != SIGNATURE}
+    secret = settings.BACKUP_SIGNING_KEY or settings.SECRET_KEY
+    return salted_hmac(
+        SIGNING_SALT, canonical(signed), secret=secret, algorithm="sha256"
+    ).hexdigest()
+
+
 # --- writing ------------------------------------------------------------------------------
 
 
@@ -252,6 +281,7 @@ def backup_build(competitions: Iterable[Competition]) -> bytes:
         "sha256": hashlib.sha256(canonical(content)).hexdigest(),
         "content": content,
     }
+    envelope[SIGNATURE] = backup_signature(envelope)
     text = json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))
     return gzip.compress(text.encode(), compresslevel=6, mtime=0)
 
@@ -293,13 +323,52 @@ def backup_write(path: Path, competitions: Iterable[Competition]) -> int:
 # --- reading and restoring ------------------------------------------------------------------
 
 
-def backup_read(data: bytes) -> dict[str, Any]:
-    """The checked content of a backup file's bytes. Raises ``BackupRefused``."""
+def _megabytes(size: int) -> str:
+    return f"{size / 2**20:g} MB"
+
+
+def _gunzip(data: bytes, limit: int) -> bytes:
+    """``data`` decompressed, refused as soon as it grows past ``limit`` bytes."""
+    out = bytearray()
+    rest = data
+    while rest:
+        if rest[:2] != b"\x1f\x8b":
+            raise BackupRefused(
+                "The backup is damaged: its compressed data is cut short or corrupt."
+            )
+        stream = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        pending = rest
+        while not stream.eof:
+            piece = stream.decompress(pending, min(CHUNK, limit + 1 - len(out)))
+            pending = stream.unconsumed_tail
+            out += piece
+            if len(out) > limit:
+                raise BackupRefused(
+                    f"The backup is larger than {_megabytes(limit)} once decompressed (the "
+                    "limit: BACKUP_RESTORE_MAX_MB, or restore --max-mb); nothing was written."
+                )
+            if not piece and not pending:
+                raise BackupRefused(
+                    "The backup is damaged: its compressed data is cut short or corrupt."
+                )
+        rest = stream.unused_data
+        if not rest.strip(b"\0"):
+            break  # zero padding after the last member, as gzip allows
+    return bytes(out)
+
+
+def backup_read(
+    data: bytes, *, trust_unsigned: bool = False, max_bytes: int | None = None
+) -> dict[str, Any]:
+    """The checked content of a backup file's bytes. Raises ``BackupRefused``, also for a
+    file not signed with this site's key unless ``trust_unsigned``, and for one larger
+    than ``max_bytes`` decompressed (default ``BACKUP_RESTORE_MAX_MB``)."""
     if data[:2] != b"\x1f\x8b":
         raise BackupRefused("This is not a Podium backup (not a gzip file).")
+    limit = settings.BACKUP_RESTORE_MAX_MB * 2**20 if max_bytes is None else max_bytes
     try:
-        text = gzip.decompress(data)
-    except (EOFError, OSError, zlib.error):
+        text = _gunzip(data, limit)
+    except zlib.error:
         raise BackupRefused(
             "The backup is damaged: its compressed data is cut short or corrupt."
         ) from None
@@ -325,6 +394,19 @@ def backup_read(data: bytes) -> dict[str, Any]:
         raise BackupRefused(
             "The backup is damaged or was edited: its checksum does not match its content."
         )
+    signature = envelope.get(SIGNATURE)
+    if not trust_unsigned:
+        if not isinstance(signature, str) or not signature:
+            raise BackupRefused(
+                "The backup is not signed, so it may have been edited: restore it only if you "
+                "know where it comes from, with --trust-unsigned."
+            )
+        if not hmac.compare_digest(signature, backup_signature(envelope)):
+            raise BackupRefused(
+                "The backup's signature does not match: it was edited, or signed with another "
+                "BACKUP_SIGNING_KEY (set the key of the site that wrote it). Restore it only if "
+                "you know where it comes from, with --trust-unsigned."
+            )
     _check_schema(content.get("schema"))
     return content
 
@@ -428,7 +510,9 @@ def _insert(model: type[models.Model], objs: list[models.Model]) -> list[int]:
     return new_ids
 
 
-def _restore_users(users: Any, ids: dict[type, dict[int, int]]) -> tuple[int, int]:
+def _restore_users(
+    users: Any, ids: dict[type, dict[int, int]], *, with_staff_credentials: bool
+) -> tuple[int, int]:
     if not isinstance(users, list):
         raise BackupRefused("The backup is damaged: its list of accounts is missing.")
     created = found = 0
@@ -448,6 +532,9 @@ def _restore_users(users: Any, ids: dict[type, dict[int, int]]) -> tuple[int, in
             found += 1
             continue
         obj = _build(User, {"fields": user["fields"]}, ids)
+        if not with_staff_credentials:
+            for name, value in USER_CREDENTIALS.items():
+                setattr(obj, name, make_password(None) if name == "password" else value)
         (new_id,) = _insert(User, [obj])
         mapping[user["id"]] = new_id
         wanted = [groups[name] for name in user.get("groups", []) if name in groups]
@@ -458,11 +545,19 @@ def _restore_users(users: Any, ids: dict[type, dict[int, int]]) -> tuple[int, in
     return created, found
 
 
-def backup_restore(data: bytes) -> RestoreReport:
+def backup_restore(
+    data: bytes,
+    *,
+    trust_unsigned: bool = False,
+    with_staff_credentials: bool = False,
+    max_bytes: int | None = None,
+) -> RestoreReport:
     """Restore every competition of a backup file's bytes, all or nothing. Raises
-    ``BackupRefused`` (nothing written) for a damaged, foreign or newer file, or when
-    a competition of it exists here already."""
-    content = backup_read(data)
+    ``BackupRefused`` (nothing written) for a damaged, foreign, newer, unsigned or too
+    large file (``backup_read``), or when a competition of it exists here already.
+    Accounts created come without staff and superuser flags and with unusable passwords
+    unless ``with_staff_credentials``."""
+    content = backup_read(data, trust_unsigned=trust_unsigned, max_bytes=max_bytes)
     rows = _rows_of(content)
     slugs = [
         row.get("fields", {}).get("slug")
@@ -483,7 +578,9 @@ def backup_restore(data: bytes) -> RestoreReport:
     try:
         with transaction.atomic():
             ids: dict[type, dict[int, int]] = {}
-            created, found = _restore_users(content.get("users"), ids)
+            created, found = _restore_users(
+                content.get("users"), ids, with_staff_credentials=with_staff_credentials
+            )
             for part in PARTS:
                 model = part.model
                 table = rows.get(model._meta.label_lower, [])

@@ -30,12 +30,13 @@ to floating point. Only marks that count are listed (a paper sheet counts once a
 person confirmed it). With ``published_only`` only published rounds are included.
 
 CSV: one table, a row per entry per round (``record`` = ``entry``) and a row per mark
-(``record`` = ``mark``), with the columns of ``CSV_COLUMNS``.
+(``record`` = ``mark``), with the columns of ``CSV_COLUMNS``. A cell that a spreadsheet
+would read as a formula (a club ``=1+2``) is written with a leading ``'``
+(``scoring_site.spreadsheet``).
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterable
@@ -46,6 +47,7 @@ from adjudication.results import Facts, competition_facts, plain
 from adjudication.services import criteria_rules
 from competitions.models import Competition, Entry, RoundKind
 from scoring_site.snapshot import read_snapshot
+from scoring_site.spreadsheet import csv_dict_writer
 
 FORMAT = "podium-results"
 VERSION = 1
@@ -271,7 +273,7 @@ def results_json(data: dict[str, Any]) -> bytes:
 def results_csv(data: dict[str, Any]) -> bytes:
     """One row per entry per round, then one per mark of that round."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer = csv_dict_writer(out, CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for event in data["events"]:
         entries = {e["number"]: e for e in event["entries"]}

@@ -118,6 +118,41 @@ class RegistrationIn(serializers.Serializer):
         return CompetitorDetails(**data)
 
 
+RECEIVED = (
+    "Thank you: your registration is received. An email with the link to your registration "
+    "(your reference) is on its way to the address you gave."
+)
+
+
+class RegistrationReceivedOut(serializers.Serializer):
+    """The answer to a registration: what was asked, never what is stored. A couple
+    registered already gets the same answer as a new one; the link goes by email."""
+
+    competition = serializers.CharField()
+    kind = serializers.CharField()
+    name = serializers.CharField()
+    partner_name = serializers.CharField()
+    club = serializers.CharField()
+    country = serializers.CharField()
+    events = serializers.ListField(child=serializers.IntegerField())
+    message = serializers.CharField()
+
+
+def registration_received(*, link: RegistrationLink, details: CompetitorDetails, event_ids):
+    return RegistrationReceivedOut(
+        {
+            "competition": link.competition.slug,
+            "kind": details.kind,
+            "name": details.name.strip(),
+            "partner_name": details.partner_name.strip(),
+            "club": details.club.strip(),
+            "country": details.country,
+            "events": sorted(event_ids),
+            "message": RECEIVED,
+        }
+    ).data
+
+
 class JudgeApplicationIn(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     letter_preference = serializers.CharField(
@@ -176,7 +211,7 @@ class RegistrationLinkApi(APIView):
         summary="Register a couple, solo or group for one or more events",
         parameters=[IDEMPOTENCY_KEY, RETRY_AFTER],
         request=RegistrationIn,
-        responses={201: RegistrationOut, **errors(400, 404, 409, 410, 415, 422, 429)},
+        responses={201: RegistrationReceivedOut, **errors(400, 404, 409, 410, 415, 422, 429)},
         examples=[
             OpenApiExample(
                 "A couple",
@@ -203,16 +238,14 @@ class RegistrationLinkApi(APIView):
             return invalid_response(serializer)
 
         def submit():
+            details = serializer.details()
+            event_ids = serializer.validated_data["events"]
             try:
-                result = registration_submit(
-                    link=link,
-                    details=serializer.details(),
-                    event_ids=serializer.validated_data["events"],
-                )
+                registration_submit(link=link, details=details, event_ids=event_ids)
             except RegistrationRefused as refusal:
                 response = refusal_response(refusal)
                 return response.status_code, response.data
-            return 201, RegistrationOut(result.competitor).data
+            return 201, registration_received(link=link, details=details, event_ids=event_ids)
 
         key = request.headers.get("Idempotency-Key")
         if not key:

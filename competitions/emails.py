@@ -31,6 +31,23 @@ def send_registration_confirmation(*, competitor: Competitor, entry_ids: list[in
     )
 
 
+def send_registration_again(*, competitor: Competitor) -> None:
+    """To the address on file, when a registration named a couple registered already:
+    the link to their registration, which the answer to that request never shows."""
+    context = {
+        "competitor": competitor,
+        "competition": competitor.competition,
+        "entries": competitor.entries.select_related("event").order_by("event__position"),
+        "url": registration_url(competitor),
+    }
+    send_mail(
+        subject=f"Your registration for {competitor.competition.name}",
+        message=render_to_string("competitions/email/registration_again.txt", context),
+        from_email=None,
+        recipient_list=[competitor.email],
+    )
+
+
 def send_reminder(*, competitor: Competitor) -> None:
     context = {
         "competitor": competitor,

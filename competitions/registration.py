@@ -165,8 +165,13 @@ class CompetitorDetails:
 
 @dataclass(frozen=True)
 class RegistrationResult:
+    """What a registration did. Interfaces answer the same way whatever it holds (no
+    reference, nothing of the competitor): ``created`` False means the names and email
+    were registered already, nothing was added, and their reference went to that email."""
+
     competitor: Competitor
     entries: tuple[Entry, ...]
+    created: bool = True
 
     @property
     def reference(self) -> str:
@@ -368,17 +373,7 @@ def registration_submit(
 
     competitor, created = _competitor_for(competition, details)
     if not created:
-        already = set(
-            Entry.objects.filter(competitor=competitor, event__in=events).values_list(
-                "event__name", flat=True
-            )
-        )
-        if already:
-            raise RegistrationRefused.single(
-                "Already entered in " + ", ".join(f"“{n}”" for n in sorted(already)) + ".",
-                "events",
-                code=RegistrationRefused.UNAVAILABLE,
-            )
+        return _registration_known(competitor, events, competition)
 
     # The entries first, while no hot row is locked yet; the unique index settles a
     # simultaneous duplicate.
@@ -432,6 +427,36 @@ def registration_submit(
         robust=True,
     )
     return RegistrationResult(competitor=competitor, entries=tuple(entries))
+
+
+def _registration_known(
+    competitor: Competitor, events: Sequence[Event], competition: Competition
+) -> RegistrationResult:
+    """Names and email registered already: an unauthenticated request changes nothing
+    and learns nothing. It is refused only as a new registration would be (no room), and
+    the reference goes to the address on file."""
+    full = [e for e in events if e.entry_limit is not None and e.entries_taken >= e.entry_limit]
+    if no_list := [e.name for e in full if not e.waiting_list]:
+        raise RegistrationRefused.single(
+            "Full, with no waiting list: " + ", ".join(f"“{n}”" for n in no_list) + ".",
+            "events",
+            code=RegistrationRefused.UNAVAILABLE,
+        )
+    competition.refresh_from_db(fields=["capacity", "entries_taken"])
+    places = len(events) - len(full)
+    if (
+        competition.capacity is not None
+        and competition.entries_taken + places > competition.capacity
+    ):
+        raise RegistrationRefused.single(
+            f"{competition.name} has reached its capacity of {competition.capacity} entries.",
+            code=RegistrationRefused.UNAVAILABLE,
+        )
+
+    from competitions.tasks import send_registration_again_task  # tasks imports this module
+
+    transaction.on_commit(lambda: send_registration_again_task.delay(competitor.pk), robust=True)
+    return RegistrationResult(competitor=competitor, entries=(), created=False)
 
 
 def registration_get(*, reference: str) -> Competitor:

@@ -54,6 +54,15 @@ def send_registration_confirmation_task(competitor_id: int, entry_ids: list[int]
     return True
 
 
+@shared_task(base=DeadLetterTask, name="competitions.send_registration_again")
+def send_registration_again_task(competitor_id: int) -> bool:
+    competitor = Competitor.objects.select_related("competition").filter(pk=competitor_id).first()
+    if competitor is None or not competitor.email:
+        return False
+    emails.send_registration_again(competitor=competitor)
+    return True
+
+
 @shared_task(base=DeadLetterTask, name="competitions.send_reminder")
 def send_reminder_task(competitor_id: int) -> bool:
     competitor = Competitor.objects.select_related("competition").filter(pk=competitor_id).first()

@@ -76,6 +76,14 @@ def _registration_limited(request):
     return response
 
 
+# The same for every accepted form, new couple or not: the link goes only by email.
+REGISTRATION_RECEIVED = (
+    "Thank you: your registration is received. An email with the link to your registration "
+    "is on its way to the address you gave; no email within a few minutes? Look in your spam "
+    "folder, or ask the organizer."
+)
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def register(request, token: str):
@@ -100,12 +108,13 @@ def register(request, token: str):
 
             def submit():
                 try:
-                    result = registration_submit(
+                    registration_submit(
                         link=link, details=form.details(), event_ids=form.event_ids()
                     )
                 except RegistrationRefused as refusal:
                     return 409, {"errors": refusal.errors}
-                return 201, {"reference": result.reference}
+                # Nothing of the registration: a couple registered already gets this too.
+                return 201, {}
 
             try:
                 answer = idempotent_call(
@@ -120,10 +129,8 @@ def register(request, token: str):
             else:
                 if answer.status == 201:
                     if not answer.replayed:
-                        messages.success(
-                            request, "You are registered. A confirmation is on its way."
-                        )
-                    return redirect("competitions:registration-detail", answer.body["reference"])
+                        messages.success(request, REGISTRATION_RECEIVED)
+                    return redirect("competitions:competition-detail", competition.slug)
                 _add_refusal(form, RegistrationRefused(answer.body["errors"]))
                 status = 409
         else:

@@ -255,6 +255,14 @@ CELERY_BEAT_SCHEDULE = {
 BACKUP_DIR = Path(env_str("BACKUP_DIR", str(DATA_DIR / "backups")))
 BACKUP_EVERY_MINUTES = env_int("BACKUP_EVERY_MINUTES", 5, minimum=0)
 BACKUP_KEEP = env_int("BACKUP_KEEP", 48, minimum=1)
+# Backups are signed (HMAC) with this key and a restore refuses a file signed with
+# another; by default SECRET_KEY (with a salt of its own). A restore on another
+# machine needs the same key there.
+BACKUP_SIGNING_KEY = env_secret("BACKUP_SIGNING_KEY")
+if BACKUP_SIGNING_KEY is not None and len(BACKUP_SIGNING_KEY) < 32:
+    raise ImproperlyConfigured("BACKUP_SIGNING_KEY must be at least 32 characters long.")
+# A restore refuses a file larger than this once decompressed (a gzip bomb).
+BACKUP_RESTORE_MAX_MB = env_int("BACKUP_RESTORE_MAX_MB", 512, minimum=1)
 if BACKUP_EVERY_MINUTES:
     CELERY_BEAT_SCHEDULE["backup-competitions-in-progress"] = {
         "task": "adjudication.backup_competitions_in_progress",

@@ -4,6 +4,7 @@ nothing written."""
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import json
@@ -20,7 +21,16 @@ from adjudication.backups import NOT_BACKED_UP, PARTS, BackupRefused, backup_bui
 from adjudication.exports import export_build, results_data
 from adjudication.models import Mark, MarkChange, Placing
 from adjudication.tasks import backup_competitions_in_progress_task
-from competitions.models import Competition, CompetitionStatus, Entry, HeatEntry, Judge
+from competitions.models import (
+    Competition,
+    CompetitionStatus,
+    Competitor,
+    Entry,
+    Event,
+    HeatEntry,
+    Judge,
+)
+from scoring_site.spreadsheet import csv_cell
 from tests.adjudication.results_helpers import (
     criteria_event_published,
     final_sheets,
@@ -75,7 +85,7 @@ def test_demo_round_trip_restores_byte_identical_exports(tmp_path):
     wipe()
     assert Competition.objects.count() == 0 and Mark.objects.count() == 0
 
-    message = run("restore", str(out))
+    message = run("restore", str(out), "--with-staff-credentials")
 
     restored = Competition.objects.get(slug="demo")
     assert "Restored demo" in message
@@ -122,6 +132,38 @@ def test_csv_has_a_row_per_entry_per_round_and_per_mark(day):
         kinds.count("mark")
         == Mark.objects.filter(sheet__round__event__competition=day.competition).count()
     )
+
+
+FORMULAS = ["=1+2", "@SUM(A1:A9)", "+1", "-1", "\tx", "\rx"]
+
+
+def test_csv_neutralises_cells_a_spreadsheet_would_read_as_formulas(day, tmp_path):
+    competitors = list(Competitor.objects.filter(competition=day.competition).order_by("pk"))
+    for competitor, club in zip(competitors, FORMULAS * len(competitors), strict=False):
+        Competitor.objects.filter(pk=competitor.pk).update(club=club)
+    Event.objects.filter(pk=day.event.pk).update(name="=HYPERLINK(1)")
+    out = tmp_path / "results.csv"
+
+    run("export_results", day.competition.slug, "--format", "csv", "--out", str(out))
+
+    for data in (out.read_bytes(), export_build(day.competition, fmt="csv")):
+        rows = list(csv.DictReader(io.StringIO(data.decode(), newline="")))
+        clubs = {row["club"] for row in rows}
+        assert clubs == {"'" + club for club in FORMULAS}
+        assert {row["event"] for row in rows} >= {"'=HYPERLINK(1)"}
+        cells = [cell for row in rows for cell in row.values()]
+        assert [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")] == []
+
+
+def test_csv_cell_leaves_ordinary_values_alone():
+    assert [csv_cell(v) for v in ("Lyon", "1.5", "", 3, None, "a=b")] == [
+        "Lyon",
+        "1.5",
+        "",
+        3,
+        None,
+        "a=b",
+    ]
 
 
 def test_published_only_leaves_out_unpublished_rounds():
@@ -281,7 +323,9 @@ def _pack(envelope: dict) -> bytes:
 
 
 def _resealed(envelope: dict) -> bytes:
+    """Checksummed and signed again with this site's key, as its own backup would be."""
     envelope["sha256"] = backups.hashlib.sha256(backups.canonical(envelope["content"])).hexdigest()
+    envelope[backups.SIGNATURE] = backups.backup_signature(envelope)
     return _pack(envelope)
 
 

@@ -185,23 +185,23 @@ def test_entry_kind_must_match_the_event():
         registration_submit(link=link, details=couple(), event_ids=[pageant.pk])
 
 
-def test_same_couple_twice_in_an_event_is_refused():
+def test_same_couple_twice_in_an_event_changes_nothing():
     competition, link = open_competition()
     event = skating_event(competition, name="Latin")
     registration_submit(link=link, details=couple(), event_ids=[event.pk])
 
-    with pytest.raises(RegistrationRefused, match="Already entered in “Latin”"):
-        registration_submit(
-            link=link,
-            details=couple(name="leader aa", partner_name="PARTNER AA"),
-            event_ids=[event.pk],
-        )
+    again = registration_submit(
+        link=link,
+        details=couple(name="leader aa", partner_name="PARTNER AA"),
+        event_ids=[event.pk],
+    )
 
     event.refresh_from_db()
+    assert (again.created, again.entries) == (False, ())
     assert event.entries_taken == 1
 
 
-def test_same_couple_adds_an_event_with_the_same_email():
+def test_same_couple_again_with_the_same_email_adds_no_event():
     competition, link = open_competition()
     latin, ballroom = (
         skating_event(competition, name="Latin"),
@@ -213,6 +213,7 @@ def test_same_couple_adds_an_event_with_the_same_email():
 
     assert second.competitor == first.competitor
     assert Competitor.objects.count() == 1
+    assert list(Entry.objects.values_list("event", flat=True)) == [latin.pk]
 
 
 def test_same_names_with_another_email_is_refused():

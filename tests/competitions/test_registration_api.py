@@ -62,10 +62,23 @@ def test_register_and_read_back(client, setup):
     link, event = setup
 
     created = client.post(url(link), body(event), content_type="application/json")
-    reference = created.json()["reference"]
+    reference = Competitor.objects.get().reference  # sent by email, never in the answer
     read = client.get(reverse("api:registration-detail", args=[reference]))
 
     assert created.status_code == 201
+    assert created.json() == {
+        "competition": link.competition.slug,
+        "kind": "couple",
+        "name": "Tom Lee",
+        "partner_name": "Ava Kim",
+        "club": "Stars",
+        "country": "GB",
+        "events": [event.pk],
+        "message": (
+            "Thank you: your registration is received. An email with the link to your "
+            "registration (your reference) is on its way to the address you gave."
+        ),
+    }
     assert read.json()["entries"] == [
         {"event": "Adult Latin", "event_id": event.pk, "status": "entered", "withdrawn": False}
     ]

@@ -1,4 +1,5 @@
 import pytest
+from django.core import mail
 from django.urls import reverse
 
 from competitions.models import Competitor, Entry, JudgeApplication
@@ -42,18 +43,22 @@ def test_register_page_shows_events_and_places(setup):
     assert "5 left" in page.content.decode()
 
 
-def test_registering_redirects_to_ones_registration(setup):
+def test_registering_leads_to_the_thanks_page_and_emails_the_link(
+    setup, django_capture_on_commit_callbacks
+):
     client, url, event = setup
     page = client.get(url)
 
-    response = client.post(url, form_data(page, event), follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, form_data(page, event), follow=True)
 
     competitor = Competitor.objects.get()
     assert response.redirect_chain[-1][0] == reverse(
-        "competitions:registration-detail", args=[competitor.reference]
+        "competitions:competition-detail", args=[competitor.competition.slug]
     )
-    assert "You are registered" in response.content.decode()
-    assert "Tom Lee &amp; Ava Kim" in response.content.decode()
+    assert "your registration is received" in response.content.decode()
+    assert competitor.reference not in response.content.decode()
+    assert f"/registration/{competitor.reference}/" in mail.outbox[0].body
     assert competitor.country == "GB"
 
 

@@ -134,6 +134,7 @@ def test_production_with_redis_and_postgres(tmp_path):
             "DEBUG must be false",
         ),
         ({"SECRET_KEY": "short"}, "at least 50 characters"),
+        ({"BACKUP_SIGNING_KEY": "short"}, "BACKUP_SIGNING_KEY must be at least 32 characters"),
         ({"PODIUM_ENV": "staging"}, "PODIUM_ENV='staging' must be one of"),
         ({"REDIS_URL": "http://cache"}, "REDIS_URL must start with one of"),
     ],

@@ -1,5 +1,5 @@
 """``manage.py backup [--competition SLUG] [--out FILE]``: one file holding everything
-about one or all competitions, with a checksum. A thin wrapper around
+about one or all competitions, with a checksum and a signature. A thin wrapper around
 ``adjudication.backups.backup_write``."""
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from competitions.models import Competition
 
 class Command(BaseCommand):
     help = (
-        "Write a backup of one or all competitions (gzip JSON with a SHA-256 checksum) that "
-        "`restore` reads back. It holds every account of the site (the staff who run the "
-        "restored competition need theirs), password hashes included: keep it private."
+        "Write a backup of one or all competitions (gzip JSON with a SHA-256 checksum, signed "
+        "with BACKUP_SIGNING_KEY) that `restore` reads back. It holds every account of the "
+        "site (the staff who run the restored competition need theirs), password hashes "
+        "included: keep it private."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
