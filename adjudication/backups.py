@@ -71,6 +71,7 @@ from adjudication.models import (
 )
 from competitions.models import (
     Competition,
+    CompetitionStaff,
     Competitor,
     Criterion,
     Dance,
@@ -119,6 +120,7 @@ PARTS: tuple[Part, ...] = (
     Part(Competitor, "competition"),
     Part(Entry, "event__competition"),
     Part(Judge, "competition"),
+    Part(CompetitionStaff, "competition"),
     Part(PanelSeat, "event__competition"),
     Part(Round, "event__competition"),
     Part(Heat, "round__event__competition"),
@@ -149,6 +151,8 @@ USER_FIELDS_SKIPPED = ("id", "last_login")
 # Restored only with ``with_staff_credentials``: anything else comes back unable to sign in
 # and without the admin's rights.
 USER_CREDENTIALS = {"password": None, "is_staff": False, "is_superuser": False}
+# Rights on a competition: restored only with ``with_staff_credentials`` too.
+STAFF_RIGHTS = (CompetitionStaff,)
 
 SIGNATURE = "hmac_sha256"
 # The salt keeps a backup's signature apart from every other HMAC keyed with SECRET_KEY.
@@ -583,6 +587,8 @@ def backup_restore(
             )
             for part in PARTS:
                 model = part.model
+                if model in STAFF_RIGHTS and not with_staff_credentials:
+                    continue
                 table = rows.get(model._meta.label_lower, [])
                 objs = [_build(model, row, ids) for row in table]
                 new_ids = _insert(model, objs) if objs else []

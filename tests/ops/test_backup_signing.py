@@ -17,7 +17,7 @@ from accounts.models import AuditEntry, User
 from accounts.roles import Role
 from adjudication import backups
 from adjudication.backups import BackupRefused, backup_build, backup_restore
-from competitions.models import Competition, Event
+from competitions.models import Competition, CompetitionStaff, Event, StaffRole
 from tests.factories.accounts import UserFactory
 from tests.factories.competitions import EventFactory
 
@@ -185,3 +185,21 @@ def test_restore_reads_a_backup_made_of_several_gzip_members(backup):
     report = backup_restore(two_members)
 
     assert report.rows == 2  # the competition and its event
+
+
+@pytest.mark.parametrize("option", [(), ("--with-staff-credentials",)])
+def test_competition_staff_assignments_come_back_only_with_the_option(
+    signing_key, tmp_path, option
+):
+    event = EventFactory(name="Adult Latin")
+    chairman = UserFactory(username="chair-x", is_staff=True)
+    CompetitionStaff.objects.create(
+        competition=event.competition, user=chairman, role=StaffRole.CHAIRMAN
+    )
+    data = backup_build([event.competition])
+    wipe()
+
+    run("restore", write(tmp_path, data), *option)
+
+    restored = list(CompetitionStaff.objects.values_list("user__username", "role"))
+    assert restored == ([("chair-x", "chairman")] if option else [])

@@ -33,7 +33,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--with-staff-credentials",
             action="store_true",
-            help="restore the accounts' password hashes and staff and superuser flags too",
+            help=(
+                "restore the accounts' password hashes, staff and superuser flags and "
+                "the competitions' staff assignments too"
+            ),
         )
         parser.add_argument(
             "--max-mb",
