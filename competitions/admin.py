@@ -494,6 +494,18 @@ class JudgeAdmin(CompetitionScopedAdmin, FixedParentMixin, admin.ModelAdmin):
     list_select_related = ("competition",)
     fixed_parent_fields = ("competition",)
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user" and not request.user.has_perm("competitions.change_judge"):
+            # Staff of one competition link judges' accounts, not the site's staff ones.
+            kwargs["queryset"] = (
+                db_field.remote_field.model.objects.filter(
+                    is_active=True, is_staff=False, groups__name=Role.JUDGE
+                )
+                .distinct()
+                .order_by("username")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 class HeatInline(CompetitionScopedInline, admin.TabularInline):
     model = Heat

@@ -390,3 +390,12 @@ def test_adjudication_admin_shows_only_the_assigned_competition(x_organizer_clie
     assert "Xanadu" in changelist.content.decode()
     assert "Yonder" not in changelist.content.decode()
     assert elsewhere.redirect_chain == [(reverse("admin:index"), 302)]
+
+
+def test_judge_account_choices_of_an_assigned_organizer_are_judge_accounts(x_organizer_client, x):
+    UserFactory(username="panel", roles=["judge"])
+    UserFactory(username="desk", roles=["scrutineer"])
+
+    form = x_organizer_client.get(url(x.judge)).context["adminform"].form
+
+    assert [u.username for u in form.fields["user"].queryset] == ["panel"]
