@@ -5,9 +5,14 @@ from django.contrib import admin
 
 from adjudication.models import Mark, MarkChange, Placing, RoundResult, Sheet, TabletSession
 from adjudication.tablets import tablet_revoke
+from competitions.admin_scope import CompetitionScopedAdmin, CompetitionScopedInline
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(CompetitionScopedAdmin, admin.ModelAdmin):
+    """Read only, and only the competitions the user may see (``competitions.access``)."""
+
+    competition_lookup = "round__event__competition"
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -18,7 +23,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class MarkInline(admin.TabularInline):
+class MarkInline(CompetitionScopedInline, admin.TabularInline):
     model = Mark
     fields = ("entry", "criterion", "value")
     readonly_fields = fields
@@ -68,6 +73,8 @@ class PlacingAdmin(ReadOnlyAdmin):
 
 @admin.register(TabletSession)
 class TabletSessionAdmin(ReadOnlyAdmin):
+    competition_lookup = "judge__competition"
+    action_permissions = {"manage": "adjudication.manage_tablets"}
     list_display = ("judge", "created_at", "expires_at", "revoked_at", "user_agent")
     list_filter = ("judge__competition",)
     actions = ["revoke"]
@@ -79,4 +86,4 @@ class TabletSessionAdmin(ReadOnlyAdmin):
         self.message_user(request, f"Signed out: {queryset.count()}.")
 
     def has_manage_permission(self, request):
-        return request.user.has_perm("adjudication.manage_tablets")
+        return self._may(request, "manage")

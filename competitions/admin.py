@@ -12,15 +12,19 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from accounts.roles import Role
 from accounts.selectors import judge_account_list
+from competitions.access import staff_can
+from competitions.admin_scope import CompetitionScopedAdmin, CompetitionScopedInline
 from competitions.models import (
     Competition,
+    CompetitionStaff,
     CompetitionStatus,
     Competitor,
     Criterion,
@@ -143,20 +147,20 @@ def round_action(to_status: str, description: str):
     return admin.action(description=description, permissions=["transition"])(action)
 
 
-class EventInline(admin.TabularInline):
+class EventInline(CompetitionScopedInline, admin.TabularInline):
     model = Event
     fields = ("position", "name", "style", "scoring_method", "entry_kind", "entry_limit")
     extra = 0
     show_change_link = True
 
 
-class JudgeInline(admin.TabularInline):
+class JudgeInline(CompetitionScopedInline, admin.TabularInline):
     model = Judge
     fields = ("letter", "name", "email", "phone", "country")
     extra = 0
 
 
-class StatusChangeInline(admin.TabularInline):
+class StatusChangeInline(CompetitionScopedInline, admin.TabularInline):
     model = StatusChange
     fields = ("at", "round", "from_status", "to_status", "actor", "note")
     readonly_fields = fields
@@ -171,15 +175,49 @@ class StatusChangeInline(admin.TabularInline):
         return False
 
 
+class CompetitionStaffInline(admin.TabularInline):
+    """Who runs this competition, in which role; editable by whoever may change it.
+    The model refuses an organizer, scrutineer or chairman without a staff account."""
+
+    model = CompetitionStaff
+    fields = ("user", "role")
+    extra = 0
+    verbose_name_plural = "staff"
+
+    def _may_change_competition(self, request, obj=None):
+        # Assigned once the competition exists, not on its add page.
+        return obj is not None and staff_can(request.user, "competitions.change_competition", obj)
+
+    has_view_permission = _may_change_competition
+    has_change_permission = _may_change_competition
+    has_add_permission = _may_change_competition
+    has_delete_permission = _may_change_competition
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            user_model = db_field.remote_field.model
+            judge_or_competitor = Q(groups__name__in=[Role.JUDGE, Role.COMPETITOR]) | Exists(
+                Judge.objects.filter(user=OuterRef("pk"))
+            )
+            kwargs["queryset"] = (
+                user_model.objects.filter(is_active=True, is_superuser=False)
+                .filter(Q(is_staff=True) | ~judge_or_competitor)
+                .distinct()
+                .order_by("username")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 @admin.register(Competition)
-class CompetitionAdmin(admin.ModelAdmin):
+class CompetitionAdmin(CompetitionScopedAdmin, admin.ModelAdmin):
+    competition_lookup = "pk"
     list_display = ("name", "slug", "starts_on", "venue", "status", "event_count")
     list_filter = ("status", "starts_on")
     search_fields = ("name", "slug", "venue")
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("status", "created_at", "updated_at")
     date_hierarchy = "starts_on"
-    inlines = [EventInline, JudgeInline, StatusChangeInline]
+    inlines = [EventInline, JudgeInline, CompetitionStaffInline, StatusChangeInline]
     fieldsets = (
         (None, {"fields": ("name", "slug", "venue", "status")}),
         ("Dates", {"fields": ("starts_on", "ends_on", "timezone", "day_starts_at")}),
@@ -206,8 +244,12 @@ class CompetitionAdmin(admin.ModelAdmin):
     def event_count(self, obj):
         return obj._event_count
 
+    def has_add_permission(self, request):
+        # A new competition belongs to no one yet: creating one is a site-wide role's.
+        return request.user.has_perm(self._permission("add"))
+
     def has_transition_permission(self, request):
-        return request.user.has_perm("competitions.transition_competition")
+        return self._may(request, "transition")
 
     @admin.action(
         description="Close registration: bib numbers, round plans and draws",
@@ -229,26 +271,26 @@ class CompetitionAdmin(admin.ModelAdmin):
             )
 
 
-class DanceInline(admin.TabularInline):
+class DanceInline(CompetitionScopedInline, admin.TabularInline):
     model = Dance
     fields = ("position", "name", "short_name")
     extra = 0
 
 
-class CriterionInline(admin.TabularInline):
+class CriterionInline(CompetitionScopedInline, admin.TabularInline):
     model = Criterion
     fields = ("position", "name", "weight", "min_score", "max_score", "step")
     extra = 0
 
 
-class PanelSeatInline(admin.TabularInline):
+class PanelSeatInline(CompetitionScopedInline, admin.TabularInline):
     model = PanelSeat
     autocomplete_fields = ("judge",)
     extra = 0
     verbose_name_plural = "judging panel"
 
 
-class RoundInline(admin.TabularInline):
+class RoundInline(CompetitionScopedInline, admin.TabularInline):
     model = Round
     fields = ("position", "kind", "recall_count", "status")
     readonly_fields = ("status",)
@@ -257,7 +299,7 @@ class RoundInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(FixedParentMixin, admin.ModelAdmin):
+class EventAdmin(CompetitionScopedAdmin, FixedParentMixin, admin.ModelAdmin):
     ordering = ("competition", "position", "id")  # the newest competition first
     list_display = ("name", "competition", "style", "scoring_method", "entry_limit", "entries")
     list_filter = ("competition", "scoring_method", "style", "entry_kind")
@@ -321,7 +363,7 @@ class EventAdmin(FixedParentMixin, admin.ModelAdmin):
         return obj._entries
 
 
-class EntryInline(admin.TabularInline):
+class EntryInline(CompetitionScopedInline, admin.TabularInline):
     model = Entry
     fields = ("event", "status", "withdrawn")
     readonly_fields = fields
@@ -334,7 +376,7 @@ class EntryInline(admin.TabularInline):
 
 
 @admin.register(Competitor)
-class CompetitorAdmin(FixedParentMixin, admin.ModelAdmin):
+class CompetitorAdmin(CompetitionScopedAdmin, FixedParentMixin, admin.ModelAdmin):
     ordering = ("competition", "bib", "name")
     list_display = ("bib", "name", "partner_name", "kind", "club", "country", "competition")
     list_display_links = ("bib", "name")
@@ -394,7 +436,8 @@ def delete_selected_all_or_nothing(refusals: type[Exception] | tuple[type[Except
 
 
 @admin.register(Entry)
-class EntryAdmin(admin.ModelAdmin):
+class EntryAdmin(CompetitionScopedAdmin, admin.ModelAdmin):
+    competition_lookup = "event__competition"
     ordering = ("event__competition", "event__position", "event_id", "competitor__bib", "id")
     list_display = ("competitor", "event", "status", "withdrawn", "created_at")
     list_filter = ("event__competition", "event", "status", "withdrawn")
@@ -444,7 +487,7 @@ class EntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Judge)
-class JudgeAdmin(FixedParentMixin, admin.ModelAdmin):
+class JudgeAdmin(CompetitionScopedAdmin, FixedParentMixin, admin.ModelAdmin):
     ordering = ("competition", "letter")
     list_display = ("letter", "name", "competition", "email", "phone")
     list_filter = ("competition",)
@@ -455,11 +498,15 @@ class JudgeAdmin(FixedParentMixin, admin.ModelAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         # Only judge-only accounts are offered; Judge.clean refuses any other with a message.
         if db_field.name == "user":
-            kwargs["queryset"] = judge_account_list()
+            accounts = judge_account_list()
+            if not request.user.has_perm("competitions.change_judge"):
+                # Staff of one competition see judges' accounts, not the site's others.
+                accounts = accounts.filter(groups__name=Role.JUDGE).distinct()
+            kwargs["queryset"] = accounts.order_by("username")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class HeatInline(admin.TabularInline):
+class HeatInline(CompetitionScopedInline, admin.TabularInline):
     model = Heat
     fields = ("number",)
     extra = 0
@@ -467,7 +514,8 @@ class HeatInline(admin.TabularInline):
 
 
 @admin.register(Round)
-class RoundAdmin(FixedParentMixin, admin.ModelAdmin):
+class RoundAdmin(CompetitionScopedAdmin, FixedParentMixin, admin.ModelAdmin):
+    competition_lookup = "event__competition"
     ordering = ("event__competition", "event__position", "event_id", "position")
     list_display = ("__str__", "position", "kind", "recall_count", "status")
     list_filter = ("event__competition", "status", "kind")
@@ -481,17 +529,18 @@ class RoundAdmin(FixedParentMixin, admin.ModelAdmin):
     actions = [round_action(RoundStatus.OPEN, "Open for scoring")]
 
     def has_transition_permission(self, request):
-        return request.user.has_perm("competitions.transition_round")
+        return self._may(request, "transition")
 
 
-class HeatEntryInline(admin.TabularInline):
+class HeatEntryInline(CompetitionScopedInline, admin.TabularInline):
     model = HeatEntry
     autocomplete_fields = ("entry",)
     extra = 0
 
 
 @admin.register(Heat)
-class HeatAdmin(FixedParentMixin, admin.ModelAdmin):
+class HeatAdmin(CompetitionScopedAdmin, FixedParentMixin, admin.ModelAdmin):
+    competition_lookup = "round__event__competition"
     ordering = (
         "round__event__competition",
         "round__event__position",
@@ -520,7 +569,7 @@ class RegistrationLinkForm(forms.ModelForm):
 
 
 @admin.register(RegistrationLink)
-class RegistrationLinkAdmin(admin.ModelAdmin):
+class RegistrationLinkAdmin(CompetitionScopedAdmin, admin.ModelAdmin):
     ordering = ("competition", "kind", "-created_at")
     form = RegistrationLinkForm
     list_display = ("competition", "kind", "label", "state", "expires_at", "created_at")
@@ -579,7 +628,7 @@ class RegistrationLinkAdmin(admin.ModelAdmin):
 
 
 @admin.register(JudgeApplication)
-class JudgeApplicationAdmin(admin.ModelAdmin):
+class JudgeApplicationAdmin(CompetitionScopedAdmin, admin.ModelAdmin):
     ordering = ("competition", "created_at")
     list_display = ("name", "competition", "letter_preference", "email", "phone", "status", "judge")
     list_filter = ("competition", "status")
@@ -691,7 +740,7 @@ class TimetableItemForm(forms.ModelForm):
 
 
 @admin.register(TimetableItem)
-class TimetableItemAdmin(admin.ModelAdmin):
+class TimetableItemAdmin(CompetitionScopedAdmin, admin.ModelAdmin):
     list_display = (
         "position",
         "what",
@@ -780,7 +829,7 @@ class TimetableItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(FloorMove)
-class FloorMoveAdmin(admin.ModelAdmin):
+class FloorMoveAdmin(CompetitionScopedAdmin, admin.ModelAdmin):
     """The floor's trail: read only (the database refuses changes too)."""
 
     list_display = ("at", "competition", "action", "label", "actor")
