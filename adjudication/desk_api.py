@@ -127,7 +127,9 @@ class DeskRoundOut(serializers.Serializer):
     revision = serializers.IntegerField()
     recall_count = serializers.IntegerField(allow_null=True)
     recall_decision = serializers.IntegerField(
-        allow_null=True, help_text="The chairman's choice at a recall tie, if made."
+        source="decided_recall_count",
+        allow_null=True,
+        help_text="The chairman's choice at a recall tie, if made.",
     )
     progress = PartProgressOut(many=True, help_text="Per dance (or entry): who has sent.")
 
@@ -135,7 +137,8 @@ class DeskRoundOut(serializers.Serializer):
 def _round_body(round_: Round) -> dict[str, Any]:
     round_.refresh_from_db()
     decision = RecallDecision.objects.filter(round=round_).first()
-    round_.recall_decision = decision.recall_count if decision else None
+    # Not ``recall_decision``: that is the reverse one-to-one, which takes only a decision.
+    round_.decided_recall_count = decision.recall_count if decision else None
     round_.progress = round_progress(round_)
     return DeskRoundOut(round_).data
 
