@@ -22,7 +22,6 @@ from typing import Any
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -61,6 +60,7 @@ from scoring_site.api import (
     errors,
     id_parameter,
 )
+from scoring_site.edges import JSONParser
 
 
 class CanRunDesk(BasePermission):

@@ -103,6 +103,8 @@ MIDDLEWARE = [
     "scoring_site.outage.DatabaseOutageMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A NUL in an address, query string or form answers 400 (scoring_site/edges.py).
+    "scoring_site.edges.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -351,6 +353,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "scoring_site.api.exception_handler",
+    # DRF's parsers, answering 400 to NUL characters and JSON nested too deeply.
+    "DEFAULT_PARSER_CLASSES": [
+        "scoring_site.edges.JSONParser",
+        "scoring_site.edges.FormParser",
+        "scoring_site.edges.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "scoring_site.api.Pagination",
     # Rate limits count REMOTE_ADDR only, never a client's X-Forwarded-For (DRF's default
     # with NUM_PROXIES unset reads that header, so varying it escaped every limit). Behind

@@ -1,0 +1,189 @@
+"""Bad input at the edges: NUL characters, deep or huge JSON, numbers too long to read,
+and the pages an error shows. Each way in answers 400 (or 413) with a clear message and
+writes nothing; an action and its audit entry happen together or not at all."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import AuditEntry
+from adjudication.models import Sheet, TabletSession
+from adjudication.services import round_close
+from competitions.models import Round
+from tests.adjudication.day import all_recall_sheets, build_day
+from tests.adjudication.test_api import bearer
+from tests.adjudication.test_desk_api import token_for
+from tests.factories.accounts import UserFactory
+from tests.factories.adjudication import TabletSessionFactory
+from tests.support.auth import sign_in_staff
+
+pytestmark = pytest.mark.django_db
+
+NUL = "\x00"
+
+
+@pytest.fixture
+def day():
+    return build_day(couples=7, judges=3)
+
+
+@pytest.fixture
+def closed_day(day):
+    all_recall_sheets(day)
+    round_close(round=day.first, actor=None)
+    return day
+
+
+def desk_entries():
+    return list(AuditEntry.objects.filter(action=AuditEntry.Action.DESK).order_by("id"))
+
+
+def api_post(client, name, args, tokens, body):
+    return client.post(
+        reverse(f"api:{name}", args=args),
+        body,
+        content_type="application/json",
+        headers=bearer(tokens),
+    )
+
+
+def assert_refused_for_nul(response):
+    assert response.status_code == 400
+    assert "NUL" in response.content.decode()
+
+
+# --- NUL characters ------------------------------------------------------------------
+
+
+def test_paper_sheet_api_with_a_nul_is_refused_and_stores_nothing(client, day):
+    _, tokens = token_for(client, "scrutineer")
+    body = {
+        "judge_id": day.judges[0].pk,
+        "dance_id": day.dances[0].pk,
+        "marks": {str(e.pk): 1 for e in day.entries()[:6]},
+        "client_key": "desk-nul",
+        "base_version": 0,
+        "round_revision": day.first.revision,
+        "action": NUL,
+    }
+
+    response = api_post(client, "desk-paper-sheet", [day.first.pk], tokens, body)
+
+    assert_refused_for_nul(response)
+    assert response.json()["code"] == "invalid"
+    assert not Sheet.objects.filter(round=day.first).exists()
+    # A refused call is audited as refused (with its status), never as done.
+    assert [e.detail["status"] for e in desk_entries()] == [400]
+
+
+def test_paper_sheet_page_with_a_nul_is_refused_and_stores_nothing(client, day):
+    sign_in_staff(client, UserFactory(roles=["scrutineer"]))
+    url = reverse(
+        "adjudication:desk-paper-sheet",
+        args=[day.first.pk, day.judges[0].pk, f"d{day.dances[0].pk}"],
+    )
+    data = {
+        "client_key": "page-nul",
+        "base_version": 0,
+        "round_revision": day.first.revision,
+        "cross": [str(e.pk) for e in day.entries()[:6]],
+        "reason": f"typed{NUL}",
+    }
+
+    response = client.post(url, data)
+
+    assert_refused_for_nul(response)
+    assert not Sheet.objects.filter(round=day.first).exists()
+    assert desk_entries() == []
+
+
+def test_tablet_revoke_page_with_a_nul_reason_is_refused(client, day):
+    tablet = TabletSessionFactory(judge=day.judges[0])
+    sign_in_staff(client, UserFactory(roles=["scrutineer"]))
+
+    response = client.post(
+        reverse("adjudication:desk-tablet-revoke", args=[tablet.pk]),
+        "reason=%00",
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert_refused_for_nul(response)
+    assert TabletSession.objects.get(pk=tablet.pk).revoked_at is None
+    assert desk_entries() == []
+
+
+def test_tablet_revoke_api_ignores_a_body_with_a_nul_it_does_not_read(client, day):
+    tablet = TabletSessionFactory(judge=day.judges[0])
+    _, tokens = token_for(client, "scrutineer")
+
+    response = api_post(client, "desk-tablet-revoke", [tablet.pk], tokens, {"reason": NUL})
+
+    assert response.status_code == 200
+    assert TabletSession.objects.get(pk=tablet.pk).revoked_at is not None
+    assert [(e.detail["status"], e.detail["posted"]) for e in desk_entries()] == [(200, {})]
+
+
+def test_reopen_and_unlock_pages_with_a_nul_reason_are_refused(client, closed_day):
+    day = closed_day
+    sign_in_staff(client, UserFactory(roles=["chairman"]))
+    sheet = Sheet.objects.filter(round=day.first).first()
+
+    reopen = client.post(
+        reverse("adjudication:desk-round-action", args=[day.first.pk]),
+        {"action": "reopen", "reason": f"judge A{NUL}"},
+    )
+    unlock = client.post(
+        reverse("adjudication:desk-sheet-action", args=[sheet.pk]),
+        {"action": "unlock", "reason": NUL},
+    )
+
+    assert_refused_for_nul(reopen)
+    assert_refused_for_nul(unlock)
+    assert Round.objects.get(pk=day.first.pk).status == "closed"
+    assert Sheet.objects.get(pk=sheet.pk).unlocked_at is None
+    assert desk_entries() == []
+
+
+def test_reopen_and_unlock_api_with_a_nul_reason_are_refused(client, closed_day):
+    day = closed_day
+    _, tokens = token_for(client, "chairman")
+    sheet = Sheet.objects.filter(round=day.first).first()
+
+    reopen = api_post(client, "desk-round-reopen", [day.first.pk], tokens, {"reason": NUL})
+    unlock = api_post(client, "desk-sheet-unlock", [sheet.pk], tokens, {"reason": f"a{NUL}"})
+
+    assert_refused_for_nul(reopen)
+    assert_refused_for_nul(unlock)
+    assert Round.objects.get(pk=day.first.pk).status == "closed"
+    assert Sheet.objects.get(pk=sheet.pk).unlocked_at is None
+    assert [e.detail["status"] for e in desk_entries()] == [400, 400]
+
+
+def test_a_nul_in_a_query_string_or_path_is_refused(client, day):
+    sign_in_staff(client, UserFactory(roles=["scrutineer"]))
+
+    in_query = client.get(
+        reverse("adjudication:desk-competition", args=[day.competition.slug]) + "?q=%00"
+    )
+    in_path = client.post(
+        f"/desk/round/{day.first.pk}/paper/{day.judges[0].pk}/%00/", {"action": "x"}
+    )
+    in_api_query = client.get(reverse("api:competitions") + "?search=%00")
+
+    assert_refused_for_nul(in_query)
+    assert_refused_for_nul(in_path)
+    assert_refused_for_nul(in_api_query)
+    assert in_api_query.json()["code"] == "invalid"
+    assert desk_entries() == []
+
+
+def test_a_desk_action_with_a_plain_reason_is_done_and_audited_once(client, closed_day):
+    day = closed_day
+    sign_in_staff(client, UserFactory(roles=["chairman"]))
+
+    client.post(
+        reverse("adjudication:desk-round-action", args=[day.first.pk]),
+        {"action": "reopen", "reason": "judge A's Rumba"},
+    )
+
+    assert Round.objects.get(pk=day.first.pk).status == "open"
+    assert [e.detail["posted"]["reason"] for e in desk_entries()] == [["judge A's Rumba"]]
