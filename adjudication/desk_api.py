@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
@@ -27,7 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
-from accounts.audit import audit_api_request
+from accounts.audit import UNSAFE_METHODS, audit_api_request
 from accounts.models import AuditEntry
 from adjudication.api import (
     SecondFactorProved,
@@ -72,7 +73,14 @@ class CanRunDesk(BasePermission):
 
 class DeskAuditMixin:
     """Every unsafe desk call goes into the audit log, as the desk pages' POSTs do
-    (``AuditMiddleware`` records the pages only)."""
+    (``AuditMiddleware`` records the pages only), in the action's own transaction."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method not in UNSAFE_METHODS:
+            return super().dispatch(request, *args, **kwargs)
+        # The action and its entry (written in finalize_response): both or neither.
+        with transaction.atomic():
+            return super().dispatch(request, *args, **kwargs)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

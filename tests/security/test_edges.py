@@ -3,8 +3,11 @@ and the pages an error shows. Each way in answers 400 (or 413) with a clear mess
 writes nothing; an action and its audit entry happen together or not at all."""
 
 import pytest
+from asgiref.sync import async_to_sync
+from django.test import AsyncClient
 from django.urls import reverse
 
+from accounts import audit
 from accounts.models import AuditEntry
 from adjudication.models import Sheet, TabletSession
 from adjudication.services import round_close
@@ -187,3 +190,71 @@ def test_a_desk_action_with_a_plain_reason_is_done_and_audited_once(client, clos
 
     assert Round.objects.get(pk=day.first.pk).status == "open"
     assert [e.detail["posted"]["reason"] for e in desk_entries()] == [["judge A's Rumba"]]
+
+
+def test_the_audit_log_keeps_a_nul_that_reaches_it_readable(client):
+    entry = audit.audit_record(
+        action=AuditEntry.Action.DESK,
+        message=f"POST {NUL}",
+        detail={"posted": {f"k{NUL}": [f"v{NUL}"]}},
+    )
+
+    entry.refresh_from_db()
+    assert entry.message == "POST \\x00"
+    assert entry.detail == {"posted": {"k\\x00": ["v\\x00"]}}
+
+
+# --- The audit entry shares the action's transaction ---------------------------------
+
+
+def _audit_fails(monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("the audit log is unavailable")
+
+    monkeypatch.setattr(audit, "audit_record", broken)
+
+
+def test_a_desk_page_action_is_undone_when_its_audit_entry_fails(client, closed_day, monkeypatch):
+    day = closed_day
+    sign_in_staff(client, UserFactory(roles=["chairman"]))
+    _audit_fails(monkeypatch)
+    client.raise_request_exception = False
+
+    response = client.post(
+        reverse("adjudication:desk-round-action", args=[day.first.pk]),
+        {"action": "reopen", "reason": "judge A's Rumba"},
+    )
+
+    assert response.status_code == 500
+    assert Round.objects.get(pk=day.first.pk).status == "closed"
+
+
+def test_a_desk_api_action_is_undone_when_its_audit_entry_fails(client, day, monkeypatch):
+    tablet = TabletSessionFactory(judge=day.judges[0])
+    _, tokens = token_for(client, "scrutineer")
+    _audit_fails(monkeypatch)
+    client.raise_request_exception = False
+
+    response = api_post(client, "desk-tablet-revoke", [tablet.pk], tokens, {})
+
+    assert response.status_code == 500
+    assert TabletSession.objects.get(pk=tablet.pk).revoked_at is None
+
+
+def test_a_desk_action_is_undone_when_its_audit_entry_fails_under_asgi(
+    client, closed_day, monkeypatch
+):
+    # The server runs the middleware and the view in ASGI mode: one transaction still.
+    day = closed_day
+    sign_in_staff(client, UserFactory(roles=["chairman"]))
+    asgi = AsyncClient(raise_request_exception=False)
+    asgi.cookies = client.cookies
+    _audit_fails(monkeypatch)
+
+    response = async_to_sync(asgi.post)(
+        reverse("adjudication:desk-round-action", args=[day.first.pk]),
+        {"action": "reopen", "reason": "judge A's Rumba"},
+    )
+
+    assert response.status_code == 500
+    assert Round.objects.get(pk=day.first.pk).status == "closed"
