@@ -66,16 +66,38 @@ class RefuseNulMiddleware:
 # --- The API's parsers ------------------------------------------------------------------
 
 
+# Deeper bodies are refused: none of the API's needs more than a few levels, and a deep
+# one would overflow the stack of whatever walks it next (DRF, the audit log).
+MAX_JSON_DEPTH = 32
+DEEP_MESSAGE = f"JSON parse error - nested more than {MAX_JSON_DEPTH} levels deep."
+
+
 def _refuse_nul(data: Any) -> None:
     if contains_nul(data):
         raise exceptions.ParseError(NUL_MESSAGE)
 
 
+def _refuse_deep(data: Any) -> None:
+    stack = [(data, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if isinstance(item, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise exceptions.ParseError(DEEP_MESSAGE)
+            stack.extend((child, depth + 1) for child in children)
+
+
 class JSONParser(parsers.JSONParser):
-    """DRF's, refusing text with a NUL (400 ``invalid``)."""
+    """DRF's, answering 400 ``invalid`` to text with a NUL and to JSON nested too deeply
+    (Python's parser raises RecursionError, not ValueError, past about 1,000 levels)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError(DEEP_MESSAGE) from None
+        _refuse_deep(data)
         _refuse_nul(data)
         return data
 

@@ -258,3 +258,63 @@ def test_a_desk_action_is_undone_when_its_audit_entry_fails_under_asgi(
 
     assert response.status_code == 500
     assert Round.objects.get(pk=day.first.pk).status == "closed"
+
+
+# --- Deep, huge and unreadable JSON ---------------------------------------------------
+
+DEEP = "[" * 1200 + "]" * 1200
+
+
+def assert_json_error(response, status, code):
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert (body["code"], bool(body["message"]), "__all__" in body["errors"]) == (code, True, True)
+
+
+@pytest.mark.parametrize("name", ["api:token", "api:judge-token", "api:token-refresh"])
+def test_deep_json_to_a_public_endpoint_answers_400(client, name):
+    response = client.post(reverse(name), DEEP, content_type="application/json")
+
+    assert_json_error(response, 400, "invalid")
+    assert "nested" in response.json()["message"]
+
+
+def test_deep_json_to_the_desk_answers_400_and_stores_nothing(client, day):
+    _, tokens = token_for(client, "scrutineer")
+    inner = "[" * 100 + "]" * 100  # within Python's parser, past the API's limit
+
+    deepest = client.post(
+        reverse("api:desk-paper-sheet", args=[day.first.pk]),
+        DEEP,
+        content_type="application/json",
+        headers=bearer(tokens),
+    )
+    deep = client.post(
+        reverse("api:desk-paper-sheet", args=[day.first.pk]),
+        '{"judge_id": 1, "marks": ' + inner + "}",
+        content_type="application/json",
+        headers=bearer(tokens),
+    )
+
+    assert_json_error(deepest, 400, "invalid")
+    assert_json_error(deep, 400, "invalid")
+    assert not Sheet.objects.filter(round=day.first).exists()
+
+
+def test_an_integer_too_long_to_read_answers_400(client):
+    body = '{"username": ' + "1" * 5000 + "}"
+
+    response = client.post(reverse("api:token"), body, content_type="application/json")
+
+    assert_json_error(response, 400, "invalid")
+
+
+def test_a_body_over_the_size_limit_answers_413_in_the_error_shape(client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = '{"username": "' + "x" * 2000 + '", "password": "y"}'
+
+    response = client.post(reverse("api:token"), body, content_type="application/json")
+
+    assert_json_error(response, 413, "too_large")
+    assert "1000 bytes" in response.json()["message"]
