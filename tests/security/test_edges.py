@@ -2,8 +2,11 @@
 and the pages an error shows. Each way in answers 400 (or 413) with a clear message and
 writes nothing; an action and its audit entry happen together or not at all."""
 
+from io import StringIO
+
 import pytest
 from asgiref.sync import async_to_sync
+from django.core.management import CommandError, call_command
 from django.test import AsyncClient
 from django.urls import reverse
 
@@ -318,3 +321,22 @@ def test_a_body_over_the_size_limit_answers_413_in_the_error_shape(client, setti
 
     assert_json_error(response, 413, "too_large")
     assert "1000 bytes" in response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (DEEP, "nested too deeply"),
+        ('{"dances": {"Samba": {"1": [' + "1" * 5000 + "]}}}", "not valid JSON"),
+    ],
+    ids=["deep", "long-integer"],
+)
+def test_the_skating_command_exits_2_with_a_message_on_unreadable_json(tmp_path, text, message):
+    path = tmp_path / "final.json"
+    path.write_text(text, encoding="utf-8")
+
+    with pytest.raises(CommandError) as refused:
+        call_command("skating", str(path), stdout=StringIO())
+
+    assert refused.value.returncode == 2
+    assert message in str(refused.value)
