@@ -38,7 +38,10 @@ PRODUCTION = PODIUM_ENV == "production"
 DATA_DIR = Path(env_str("PODIUM_DATA_DIR", str(BASE_DIR / "data")))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
-DEBUG = env_bool("DEBUG", default=not PRODUCTION)
+# Off unless asked for, in development too: Django's debug pages show the settings (the
+# database's and Redis's addresses among them) to anyone who reaches the server, and
+# `make run` serves the hall's network. Error pages are then templates/<status>.html.
+DEBUG = env_bool("DEBUG", default=False)
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DEBUG must be false when PODIUM_ENV=production.")
 
@@ -303,11 +306,14 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if not DEBUG
+            if PRODUCTION
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
+# Development serves static files from the source folders, with or without DEBUG (no
+# collectstatic); production the collected, hashed copies (the Docker image's build).
+WHITENOISE_USE_FINDERS = not PRODUCTION
 
 # --- Security -----------------------------------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=PRODUCTION)

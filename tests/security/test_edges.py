@@ -2,7 +2,11 @@
 and the pages an error shows. Each way in answers 400 (or 413) with a clear message and
 writes nothing; an action and its audit entry happen together or not at all."""
 
+import os
+import subprocess
+import sys
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -340,3 +344,57 @@ def test_the_skating_command_exits_2_with_a_message_on_unreadable_json(tmp_path,
 
     assert refused.value.returncode == 2
     assert message in str(refused.value)
+
+
+# --- Error pages on the default settings ----------------------------------------------
+
+ERROR_PAGES = """
+import os, sys, types
+os.environ["DJANGO_SETTINGS_MODULE"] = "scoring_site.settings.base"
+import django
+django.setup()
+from django.conf import settings
+from django.test import Client
+from django.test.utils import override_settings
+from django.urls import include, path
+from scoring_site import urls
+
+def boom(request):
+    raise RuntimeError("boom")
+
+site = types.ModuleType("site_with_a_broken_page")
+site.urlpatterns = [path("boom/", boom), path("", include(urls))]
+site.handler404, site.handler500 = urls.handler404, urls.handler500
+sys.modules[site.__name__] = site
+client = Client(raise_request_exception=False)
+with override_settings(ROOT_URLCONF=site.__name__):
+    missing, broken = client.get("/no-such-page/"), client.get("/boom/")
+print(settings.DEBUG, missing.status_code, broken.status_code)
+print(missing.content.decode(), broken.content.decode())
+"""
+
+
+def test_the_default_error_pages_show_no_settings(tmp_path):
+    # Addresses only: the 404 and 500 pages are rendered without touching either server.
+    secrets = {
+        "DATABASE_URL": "postgres://podium:db-password-1234@db.hall.example:5432/podium",
+        "REDIS_URL": "redis://:redis-password-5678@redis.hall.example:6379/0",
+    }
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "PYTHONPATH")}
+    env.update({"PODIUM_DATA_DIR": str(tmp_path), **secrets})
+
+    result = subprocess.run(
+        [sys.executable, "-c", ERROR_PAGES],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode == 0, result.stderr
+    first_line, pages = result.stdout.split("\n", 1)
+    assert first_line.split() == ["False", "404", "500"]
+    assert "Nothing here" in pages
+    assert "Something went wrong" in pages
+    for secret in ("db-password-1234", "db.hall.example", "redis-password-5678", "DATABASE"):
+        assert secret not in pages
