@@ -9,8 +9,11 @@
 * Sign-in events (signed in or out, failures, lock-outs, second factor): recorded by
   ``accounts.signin`` and ``accounts.two_factor`` through ``audit_record``.
 
-Requests are not wrapped in one transaction (no ATOMIC_REQUESTS), so a refused desk
-action still leaves its entry, with the error message it was answered with.
+An audited request (an admin or desk POST, a desk API call) runs in one transaction with
+its entry: the action and its entry commit together, or neither does (a request that
+fails with a 5xx keeps neither). A refused desk action still leaves its entry, with the
+error message it was answered with. A NUL, which PostgreSQL cannot store, is kept as the
+text ``\\x00``.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
+from django.urls import Resolver404, resolve
 
 from accounts.models import AuditEntry
 
@@ -63,6 +67,17 @@ def facts_from_request(request) -> RequestFacts:
     )
 
 
+def _storable(value: Any) -> Any:
+    """``value`` with every NUL written as ``\\x00``."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\\x00")
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(v) for v in value]
+    return value
+
+
 def audit_record(
     *,
     action: str,
@@ -80,16 +95,16 @@ def audit_record(
         actor = None
     entry = AuditEntry.objects.create(
         actor=actor,
-        username=(username or (actor.get_username() if actor is not None else ""))[:150],
+        username=_storable(username or (actor.get_username() if actor is not None else ""))[:150],
         action=action,
         target_type=target._meta.label_lower if target is not None else "",
-        target_id=str(target.pk) if target is not None else "",
-        target_repr=str(target)[:200] if target is not None else "",
-        message=message[:500],
-        detail=detail or {},
+        target_id=_storable(str(target.pk))[:64] if target is not None else "",
+        target_repr=_storable(str(target))[:200] if target is not None else "",
+        message=_storable(message)[:500],
+        detail=_storable(detail or {}),
         ip_address=facts.ip_address,
-        user_agent=facts.user_agent,
-        path=facts.path,
+        user_agent=_storable(facts.user_agent)[:300],
+        path=_storable(facts.path)[:300],
     )
     logger.info("audit %s by %s from %s", action, entry.username or "-", facts.ip_address)
     return entry
@@ -107,6 +122,20 @@ def _is_desk(match) -> bool:
     )
 
 
+def _audited(match) -> bool:
+    """Admin and desk pages; sign-in pages record their own events."""
+    if _is_admin(match):
+        return match.url_name not in ("login", "logout")
+    return _is_desk(match)
+
+
+def _resolve(request):
+    try:
+        return resolve(request.path_info, getattr(request, "urlconf", None))
+    except Resolver404:
+        return None
+
+
 class AuditMiddleware:
     """Keeps the request's address at hand for the log, and records admin and desk POSTs
     that no ``LogEntry`` describes. Put it after the auth, OTP and messages middleware."""
@@ -118,23 +147,27 @@ class AuditMiddleware:
         facts = facts_from_request(request)
         token = _current.set(facts)
         try:
-            response = self.get_response(request)
-            if request.method in UNSAFE_METHODS:
-                self._record(request, response, facts)
+            if request.method not in UNSAFE_METHODS or not _audited(_resolve(request)):
+                return self.get_response(request)
+            # The action and its entry: both or neither (an error became a 5xx response).
+            with transaction.atomic():
+                response = self.get_response(request)
+                if response.status_code >= 500:
+                    transaction.set_rollback(True)
+                else:
+                    self._record(request, response, facts)
             return response
         finally:
             _current.reset(token)
 
     def _record(self, request, response, facts: RequestFacts) -> None:
         match = getattr(request, "resolver_match", None)
-        admin, desk = _is_admin(match), _is_desk(match)
-        if not (admin or desk) or facts.logged:
+        if not _audited(match) or facts.logged:
             return
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return  # sign-in pages record their own events
-        if admin and match.url_name in ("login", "logout"):
-            return
+        desk = _is_desk(match)
         storage = getattr(request, "_messages", None)
         shown = [
             {"level": message.level_tag, "text": str(message)[:300]}
@@ -217,8 +250,8 @@ def _mirror_log_entry(sender, instance, created, **kwargs) -> None:
         action=_LOG_ACTIONS.get(instance.action_flag, AuditEntry.Action.ADMIN_POST),
         target_type=f"{content_type.app_label}.{content_type.model}" if content_type else "",
         target_id=str(instance.object_id or "")[:64],
-        target_repr=instance.object_repr[:200],
-        message=instance.get_change_message()[:500],
+        target_repr=_storable(instance.object_repr)[:200],
+        message=_storable(instance.get_change_message())[:500],
         ip_address=facts.ip_address,
         user_agent=facts.user_agent,
         path=facts.path,

@@ -44,7 +44,6 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -96,6 +95,7 @@ from scoring_site.api import (
     id_parameter,
     invalid_response,
 )
+from scoring_site.edges import JSONParser
 
 SCORING_HTTP_STATUS = {
     "invalid": status.HTTP_400_BAD_REQUEST,

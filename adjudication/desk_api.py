@@ -19,16 +19,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api_auth import StampedJWTAuthentication
-from accounts.audit import audit_api_request
+from accounts.audit import UNSAFE_METHODS, audit_api_request
 from accounts.models import AuditEntry
 from adjudication.api import (
     SecondFactorProved,
@@ -63,6 +63,7 @@ from scoring_site.api import (
     errors,
     id_parameter,
 )
+from scoring_site.edges import JSONParser
 
 
 class CanRunDesk(BasePermission):
@@ -80,7 +81,14 @@ class CanRunDesk(BasePermission):
 
 class DeskAuditMixin:
     """Every unsafe desk call goes into the audit log, as the desk pages' POSTs do
-    (``AuditMiddleware`` records the pages only)."""
+    (``AuditMiddleware`` records the pages only), in the action's own transaction."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method not in UNSAFE_METHODS:
+            return super().dispatch(request, *args, **kwargs)
+        # The action and its entry (written in finalize_response): both or neither.
+        with transaction.atomic():
+            return super().dispatch(request, *args, **kwargs)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -135,7 +143,9 @@ class DeskRoundOut(serializers.Serializer):
     revision = serializers.IntegerField()
     recall_count = serializers.IntegerField(allow_null=True)
     recall_decision = serializers.IntegerField(
-        allow_null=True, help_text="The chairman's choice at a recall tie, if made."
+        source="decided_recall_count",
+        allow_null=True,
+        help_text="The chairman's choice at a recall tie, if made.",
     )
     progress = PartProgressOut(many=True, help_text="Per dance (or entry): who has sent.")
 
@@ -143,7 +153,8 @@ class DeskRoundOut(serializers.Serializer):
 def _round_body(round_: Round) -> dict[str, Any]:
     round_.refresh_from_db()
     decision = RecallDecision.objects.filter(round=round_).first()
-    round_.recall_decision = decision.recall_count if decision else None
+    # Not ``recall_decision``: that is the reverse one-to-one, which takes only a decision.
+    round_.decided_recall_count = decision.recall_count if decision else None
     round_.progress = round_progress(round_)
     return DeskRoundOut(round_).data
 

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import caches
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, JsonResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 from django.views.defaults import page_not_found
@@ -86,12 +88,22 @@ def exception_body(exc: exceptions.APIException) -> dict[str, Any]:
     return error_body(code, flatten_errors(detail))
 
 
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+
+
 def exception_handler(exc, context):
     """DRF's handler (status, ``WWW-Authenticate``, ``Retry-After``), then the error shape."""
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        exc = PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        exc = exceptions.ParseError(str(exc))
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.APIException):
         response.data = exception_body(exc)
@@ -129,6 +141,7 @@ def errors(*codes: int) -> dict[int, Any]:
         403: "Signed in but not allowed (permission_denied, forbidden, not_a_judge).",
         404: "No such thing (or not yours to see).",
         409: "The state does not allow it now (closed, stale, conflict, tie).",
+        413: "The request body is over the size limit (too_large).",
         410: "The link has expired or was revoked.",
         422: "The same Idempotency-Key with another body.",
         429: "Too many requests: wait Retry-After seconds.",

@@ -38,7 +38,8 @@ def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
 def load_final_input(path: str | Path) -> FinalMarks:
     """Read a final from a JSON file; see :func:`parse_final_input`.
 
-    A missing or unreadable file, text that is not JSON, or a key given twice in one object
+    A missing or unreadable file, text that is not JSON (or nested too deeply, or with an
+    integer too long to read), or a key given twice in one object
     (a couple or dance listed twice would silently lose marks) raise
     :class:`~.errors.TabulationError`.
     """
@@ -51,7 +52,9 @@ def load_final_input(path: str | Path) -> FinalMarks:
         data = json.loads(text, object_pairs_hook=_unique_keys)
     except _DuplicateKeyError as exc:
         raise TabulationError([Problem(f"{path}: {exc.args[0]!r} appears twice")]) from exc
-    except json.JSONDecodeError as exc:
+    except RecursionError:
+        raise TabulationError([Problem(f"{path}: the JSON is nested too deeply")]) from None
+    except ValueError as exc:  # not JSON, or an integer too long to read (over 4,300 digits)
         raise TabulationError([Problem(f"{path} is not valid JSON: {exc}")]) from exc
     return parse_final_input(data)
 

@@ -38,7 +38,10 @@ PRODUCTION = PODIUM_ENV == "production"
 DATA_DIR = Path(env_str("PODIUM_DATA_DIR", str(BASE_DIR / "data")))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
-DEBUG = env_bool("DEBUG", default=not PRODUCTION)
+# Off unless asked for, in development too: Django's debug pages show the settings (the
+# database's and Redis's addresses among them) to anyone who reaches the server, and
+# `make run` serves the hall's network. Error pages are then templates/<status>.html.
+DEBUG = env_bool("DEBUG", default=False)
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DEBUG must be false when PODIUM_ENV=production.")
 
@@ -103,6 +106,8 @@ MIDDLEWARE = [
     "scoring_site.outage.DatabaseOutageMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A NUL in an address, query string or form answers 400 (scoring_site/edges.py).
+    "scoring_site.edges.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -316,11 +321,14 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if not DEBUG
+            if PRODUCTION
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
+# Development serves static files from the source folders, with or without DEBUG (no
+# collectstatic); production the collected, hashed copies (the Docker image's build).
+WHITENOISE_USE_FINDERS = not PRODUCTION
 
 # --- Security -----------------------------------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=PRODUCTION)
@@ -370,6 +378,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "scoring_site.api.exception_handler",
+    # DRF's parsers, answering 400 to NUL characters and JSON nested too deeply.
+    "DEFAULT_PARSER_CLASSES": [
+        "scoring_site.edges.JSONParser",
+        "scoring_site.edges.FormParser",
+        "scoring_site.edges.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "scoring_site.api.Pagination",
     # Rate limits count REMOTE_ADDR only, never a client's X-Forwarded-For (DRF's default
     # with NUM_PROXIES unset reads that header, so varying it escaped every limit). Behind

@@ -232,3 +232,73 @@ def test_revoking_a_tablet_over_the_api_ends_the_judges_tokens(client, day):
     assert TabletSession.objects.get(pk=tablet.pk).revoked_at is not None
     assert (sheets.status_code, sheets.json()["code"]) == (401, "revoked")
     assert refresh.status_code == 401
+
+
+def send_recall_tie(day):
+    """Couples 1-4 get every cross; 5, 6 and 7 two each: three tie for the last two places."""
+    entries = day.entries()
+    picks = {
+        "A": entries[:4] + [entries[4], entries[5]],
+        "B": entries[:4] + [entries[5], entries[6]],
+        "C": entries[:4] + [entries[4], entries[6]],
+    }
+    for judge in day.judges:
+        for dance in day.dances:
+            day.send(judge, dance, day.crosses(picks[judge.letter]))
+    return picks
+
+
+def test_every_desk_action_answers_after_a_recall_tie_is_settled(client, day):
+    _, scrutineer = token_for(client, "scrutineer")
+    _, chairman = token_for(client, "chairman")
+    picks = send_recall_tie(day)
+    judge = day.judges[0]
+    round_url = reverse("api:desk-round", args=[day.first.pk])
+
+    tie = post(client, "desk-round-close", [day.first.pk], chairman)
+    decided = post(
+        client, "desk-round-recall-decision", [day.first.pk], chairman, {"recall_count": 7}
+    )
+    read = client.get(round_url, headers=bearer(chairman))
+    sheets = client.get(
+        reverse("api:desk-round-sheets", args=[day.first.pk]), headers=bearer(scrutineer)
+    )
+    typed = post(
+        client,
+        "desk-paper-sheet",
+        [day.first.pk],
+        scrutineer,
+        {
+            "judge_id": judge.pk,
+            "dance_id": day.dances[0].pk,
+            "marks": {str(e.pk): 1 for e in picks["A"]},
+            "client_key": "desk-after-tie",
+            "base_version": 1,
+            "round_revision": day.first.revision,
+            "reason": "the paper sheet says the same",
+        },
+    )
+    confirmed = post(client, "desk-sheet-confirm", [typed.json()["id"]], chairman)
+    closed = post(client, "desk-round-close", [day.first.pk], chairman)
+    unlocked = post(
+        client, "desk-sheet-unlock", [typed.json()["id"]], chairman, {"reason": "check"}
+    )
+    reopened = post(client, "desk-round-reopen", [day.first.pk], chairman, {"reason": "check B"})
+    closed_again = post(client, "desk-round-close", [day.first.pk], chairman)
+    published = post(client, "desk-round-publish", [day.first.pk], chairman)
+    final_opened = post(client, "desk-round-open", [day.final.pk], chairman)
+    read_after = client.get(round_url, headers=bearer(chairman))
+
+    assert (tie.status_code, tie.json()["code"]) == (409, "tie")
+    assert (decided.status_code, decided.json()["recall_decision"]) == (200, 7)
+    assert (read.status_code, read.json()["recall_decision"]) == (200, 7)
+    assert (sheets.status_code, len(sheets.json())) == (200, 6)
+    assert (typed.status_code, confirmed.status_code) == (201, 200)
+    assert (closed.status_code, closed.json()["status"]) == (200, "closed")
+    assert (unlocked.status_code, unlocked.json()["unlocked"]) == (200, True)
+    assert (reopened.status_code, reopened.json()["status"]) == (200, "open")
+    assert (closed_again.status_code, closed_again.json()["recall_decision"]) == (200, 7)
+    assert (published.status_code, published.json()["status"]) == (200, "published")
+    assert (final_opened.status_code, final_opened.json()["status"]) == (200, "open")
+    assert (read_after.status_code, read_after.json()["recall_decision"]) == (200, 7)
+    assert day.final.heats.get().entries.count() == 7

@@ -81,7 +81,7 @@ def test_embedded_default_without_database_or_redis(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "True",
+        "False",  # no debug pages (they show the settings) unless DEBUG is set
         "django.db.backends.sqlite3",
         "channels.layers.InMemoryChannelLayer",
         "True",
