@@ -378,7 +378,8 @@ def backup_read(
         ) from None
     try:
         envelope = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    # ValueError: not JSON, or an integer too long to read; RecursionError: nested too deeply.
+    except (ValueError, RecursionError):
         raise BackupRefused("The backup is damaged: its content is not valid JSON.") from None
     if not isinstance(envelope, dict) or envelope.get("format") != FORMAT:
         raise BackupRefused("This is not a Podium backup (its format is not podium-backup).")

@@ -86,7 +86,10 @@ def read_description(path: str | Path) -> dict[str, Any]:
         raise LoadError([f"{path}: cannot be read ({exc})."]) from None
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+    except RecursionError:
+        raise LoadError([f"{path}: nested too deeply to read."]) from None
+    # ValueError: JSON's errors, and an integer too long to read (over 4,300 digits).
+    except (ValueError, yaml.YAMLError) as exc:
         raise LoadError([f"{path}: not valid {path.suffix.lstrip('.').upper()}: {exc}"]) from None
     if not isinstance(data, dict):
         raise LoadError([f"{path}: the top level must be a mapping with a “competition” key."])

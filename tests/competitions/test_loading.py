@@ -249,3 +249,16 @@ def test_more_entries_than_an_events_limit_are_refused(write):
 
     assert "competitors[1] “Max Roth”.events: “Adult Latin” is full (1 entries)" in str(error.value)
     assert not Competition.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "expected"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "deep.json", "nested too deeply"),
+        ('{"competition": ' + "9" * 5000 + "}", "long.json", "not valid JSON"),
+    ],
+)
+def test_unreadable_json_is_refused_with_a_message(write, text, name, expected):
+    with pytest.raises(CommandError, match=expected):
+        call_command("load_competition", write(text, name=name))
+    assert not Competition.objects.exists()

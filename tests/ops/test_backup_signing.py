@@ -203,3 +203,14 @@ def test_competition_staff_assignments_come_back_only_with_the_option(
 
     restored = list(CompetitionStaff.objects.values_list("user__username", "role"))
     assert restored == ([("chair-x", "chairman")] if option else [])
+
+
+@pytest.mark.parametrize(
+    "content", [b"[" * 100_000 + b"]" * 100_000, b'{"format": ' + b"9" * 5000 + b"}"]
+)
+def test_restore_refuses_unreadable_json_with_a_message(signing_key, tmp_path, content):
+    path = write(tmp_path, gzip.compress(content))
+
+    with pytest.raises(CommandError, match="not valid JSON"):
+        run("restore", path)
+    assert counts() == (0, 0, User.objects.count())
