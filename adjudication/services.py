@@ -899,6 +899,10 @@ def round_reopen(*, round: Round, actor: User, reason: str) -> Round:
         raise ScoringError(str(refusal), "forbidden") from None
     RoundResult.objects.filter(round=round_).delete()
     Placing.objects.filter(round=round_).delete()
+    # The open round takes every sheet again: no sheet stays unlocked past it.
+    Sheet.objects.filter(round=round_, unlocked_at__isnull=False).update(
+        unlocked_at=None, unlocked_by=None
+    )
     if following is not None:
         following.heats.all().delete()
     announce(round_.event.competition_id, "round.reopened", {"round": round_.pk})

@@ -14,6 +14,7 @@ from adjudication.services import (
     result_differences,
     round_close,
     round_publish,
+    round_reopen,
     sheet_confirm,
     sheet_unlock,
 )
@@ -272,3 +273,17 @@ def test_the_audits_reproduction_through_the_api_publishes_the_corrected_winner(
     places = [(p["place"], p["bib"]) for p in public.json()["placings"]]
     assert places[0] == ("1", finalists[-1].competitor.bib)
     assert result_differences(day.final) == []
+
+
+def test_reopening_a_round_leaves_no_sheet_unlocked(day, chairman):
+    all_recall_sheets(day)
+    round_close(round=day.first, actor=None, seed=10)
+    sheet = Sheet.objects.filter(round=day.first).first()
+    sheet_unlock(sheet=sheet, actor=chairman, reason="check")
+
+    round_reopen(round=day.first, actor=chairman, reason="judge B's Rumba")
+    round_close(round=day.first, actor=None, seed=10)
+    round_publish(round=day.first, actor=None)
+
+    assert Sheet.objects.get(pk=sheet.pk).unlocked_at is None
+    assert Round.objects.get(pk=day.first.pk).status == "published"
