@@ -5,6 +5,8 @@ suite runs on the embedded default and on real PostgreSQL and Redis.
 """
 
 import os
+import tempfile
+from pathlib import Path
 
 from scoring_site.settings.base import *  # noqa: F403
 from scoring_site.settings.base import CACHES as BASE_CACHES
@@ -28,3 +30,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file, as the embedded default serves: every thread (the live server's, a
+    # browser test's) has its own connection and waits its turn (busy_timeout), where
+    # an in-memory database shared between threads fails at once with "table is locked".
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"podium-test-{os.getpid()}.sqlite3")
+    }
