@@ -17,8 +17,8 @@ Two kinds of run per identity:
   (its slug, rounds, sheets, the judge's tablet, links), so requests reach real rows and
   not only 404s.
 - ``coverage``: schemathesis's own boundary cases (every parameter and field at its
-  limits, missing, of the wrong type; methods the operation does not have), on the real
-  rows.
+  limits, missing, of the wrong type; methods the operation does not have; a body in a
+  media type it does not take), on the real rows.
 
 An operation that declares a token and answers 2xx is called again without the token and
 with a wrong one, which must be refused (``ignored_auth``). The number of requests is
@@ -191,6 +191,11 @@ def _cover(schema, operation, headers, pinned, seen):
             case.meta is not None and case.meta.is_negative_at(ParameterLocation.PATH)
         ):
             case.path_parameters.update(pinned)
+    if operation.body:
+        # A body in a media type the operation does not take.
+        cases.append(
+            operation.Case(path_parameters=pinned or None, body="x", media_type="text/plain")
+        )
     for case in cases:
         response = case.call_and_validate(headers=headers, checks=COVERAGE_CHECKS)
         if case.method == operation.method.upper():  # not a probe with another method
