@@ -351,6 +351,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "scoring_site.api.exception_handler",
+    # JSON for an Accept header (or ?format=) no renderer satisfies, never 406.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "scoring_site.negotiation.JsonFallbackNegotiation",
     "DEFAULT_PAGINATION_CLASS": "scoring_site.api.Pagination",
     # Rate limits count REMOTE_ADDR only, never a client's X-Forwarded-For (DRF's default
     # with NUM_PROXIES unset reads that header, so varying it escaped every limit). Behind

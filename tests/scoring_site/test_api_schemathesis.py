@@ -18,7 +18,8 @@ Two kinds of run per identity:
   not only 404s.
 - ``coverage``: schemathesis's own boundary cases (every parameter and field at its
   limits, missing, of the wrong type; methods the operation does not have; a body in a
-  media type it does not take), on the real rows.
+  media type it does not take), on the real rows, and a request for an answer in a
+  format the API does not speak.
 
 An operation that declares a token and answers 2xx is called again without the token and
 with a wrong one, which must be refused (``ignored_auth``). The number of requests is
@@ -191,6 +192,10 @@ def _cover(schema, operation, headers, pinned, seen):
             case.meta is not None and case.meta.is_negative_at(ParameterLocation.PATH)
         ):
             case.path_parameters.update(pinned)
+    # An answer in a format the API does not speak.
+    cases.append(
+        operation.Case(path_parameters=pinned or None, headers={"Accept": "application/xml"})
+    )
     if operation.body:
         # A body in a media type the operation does not take.
         cases.append(
