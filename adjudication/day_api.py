@@ -202,7 +202,7 @@ class DeskFloorApi(DeskApi):
         tags=["desk"],
         parameters=[SLUG],
         request=FloorMoveIn,
-        responses={200: DeskFloorOut, **errors(400, 401, 403, 404, 409)},
+        responses={200: DeskFloorOut, **errors(400, 401, 403, 404, 409, 415)},
         examples=[
             OpenApiExample("Start what comes next", value={"action": "next"}, request_only=True),
             OpenApiExample(

@@ -384,6 +384,8 @@ REST_FRAMEWORK = {
         "scoring_site.edges.FormParser",
         "scoring_site.edges.MultiPartParser",
     ],
+    # JSON for an Accept header (or ?format=) no renderer satisfies, never 406.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "scoring_site.negotiation.JsonFallbackNegotiation",
     "DEFAULT_PAGINATION_CLASS": "scoring_site.api.Pagination",
     # Rate limits count REMOTE_ADDR only, never a client's X-Forwarded-For (DRF's default
     # with NUM_PROXIES unset reads that header, so varying it escaped every limit). Behind

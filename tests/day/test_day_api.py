@@ -97,6 +97,24 @@ def test_a_bad_body_is_400(client, programme, body):
     assert not FloorMove.objects.exists()
 
 
+def test_a_body_that_is_not_json_is_415_as_the_schema_says(client, programme):
+    _, tokens = token_for(client, "scrutineer")
+
+    response = client.post(
+        floor_url(programme),
+        "action=next",
+        content_type="application/x-www-form-urlencoded",
+        headers=bearer(tokens),
+    )
+
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+    schema = client.get(reverse("api-schema"), headers={"Accept": "application/json"}).json()
+    floor = schema["paths"]["/api/v1/desk/competitions/{slug}/floor/"]["post"]
+    assert "415" in floor["responses"]
+    assert not FloorMove.objects.exists()
+
+
 def test_only_the_desk_moves_the_floor(client, programme):
     _, judge = token_for(client, "judge")
 

@@ -47,6 +47,19 @@ def test_the_schema_documents_every_part_of_the_api(client):
     assert all(p.startswith("/api/v1/") for p in paths)
 
 
+def test_every_operation_that_takes_a_body_documents_415(client):
+    paths = schema(client)["paths"]
+
+    undocumented = [
+        f"{method.upper()} {path}"
+        for path, operations in paths.items()
+        for method, operation in operations.items()
+        if "requestBody" in operation and "415" not in operation["responses"]
+    ]
+
+    assert undocumented == []
+
+
 def test_throttled_operations_document_429_with_retry_after(client):
     paths = schema(client)["paths"]
 
