@@ -1,6 +1,7 @@
 """The API's authentication: bearer tokens that still match their account, and Django's
 session, refusing a staff session without its second factor."""
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework.authentication import SessionAuthentication
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
@@ -24,3 +25,9 @@ class VerifiedSessionAuthentication(SessionAuthentication):
         if found is not None and two_factor_pending(request._request.user):
             return None  # as if not signed in: a password alone opens nothing for staff
         return found
+
+
+class StampedJWTScheme(SimpleJWTScheme):
+    """The schema's security for ``StampedJWTAuthentication``: simplejwt's bearer token."""
+
+    target_class = StampedJWTAuthentication
