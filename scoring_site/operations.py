@@ -8,8 +8,8 @@ panel and the metrics endpoint read it from here.
   30 seconds in the cache (shared by the web processes) so desks polling every few
   seconds do not ping each time (a ping with no worker waits the whole timeout, in the
   request's thread); on the embedded default, jobs run in-process;
-* the Celery queue's depth (jobs waiting in Redis) and the dead letters (failed jobs not
-  yet retried);
+* the Celery queue's depth (jobs waiting in Redis); the dead letters are the competitions
+  app's (``competitions.selectors.failed_job_waiting_count``);
 * the last backup: the newest file's time in ``BACKUP_DIR`` when that setting is set.
 """
 
@@ -105,13 +105,6 @@ def celery_queue_depth() -> int | None:
             return int(client.llen(CELERY_QUEUE))
     except Exception:
         return None
-
-
-def dead_letters() -> int:
-    from django.apps import apps
-
-    failed_job = apps.get_model("competitions", "FailedJob")
-    return failed_job.objects.filter(retried_at__isnull=True).count()
 
 
 def last_backup() -> dt.datetime | None:
