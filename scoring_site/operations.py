@@ -20,10 +20,13 @@ import datetime as dt
 import logging
 from pathlib import Path
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
+
+from scoring_site.celery import app
 
 logger = logging.getLogger("podium.operations")
 
@@ -52,8 +55,6 @@ def database_check() -> Check:
 
 
 def _redis():
-    import redis
-
     return redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
 
 
@@ -69,8 +70,6 @@ def redis_check() -> Check:
 
 
 def _ping_workers() -> int | None:
-    from scoring_site.celery import app
-
     try:
         return len(app.control.ping(timeout=WORKER_PING_TIMEOUT) or [])
     except Exception:
