@@ -3,6 +3,8 @@ the checker itself on deliberate wrong-way imports parsed from strings."""
 
 from pathlib import Path
 
+import pytest
+
 from tests.architecture.imports import (
     cycles,
     layering_violations,
@@ -16,36 +18,28 @@ ROOT = Path(__file__).resolve().parents[2]
 TREE = scan(read_tree(ROOT))
 
 
-def _report(problems: list[str]) -> str:
-    return "\n".join(problems)
-
-
 def test_tree_is_read():
     assert len({i.path for i in TREE}) > 100
 
 
-def test_apps_import_only_apps_to_their_left():
-    problems = layering_violations(TREE)
+@pytest.mark.parametrize(
+    "rule",
+    [
+        # an app imports only apps to its left (and scoring_site's plumbing)
+        layering_violations,
+        # scoring_site's plumbing imports no app and no wiring
+        plumbing_violations,
+        # no module-level import cycle, in-function imports counted
+        cycles,
+        # an in-function import says why it is not at the top
+        uncommented,
+    ],
+    ids=["layering", "plumbing", "cycles", "in-function-imports-say-why"],
+)
+def test_tree_keeps_the_rule(rule):
+    problems = rule(TREE)
 
-    assert problems == [], _report(problems)
-
-
-def test_scoring_site_plumbing_imports_no_app():
-    problems = plumbing_violations(TREE)
-
-    assert problems == [], _report(problems)
-
-
-def test_modules_import_no_cycle_counting_in_function_imports():
-    problems = cycles(TREE)
-
-    assert problems == [], _report(problems)
-
-
-def test_in_function_imports_say_why():
-    problems = uncommented(TREE)
-
-    assert problems == [], _report(problems)
+    assert problems == [], "\n".join(problems)
 
 
 # --- The checker on deliberate breaks -----------------------------------------------------
