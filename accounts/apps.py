@@ -8,10 +8,12 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and roles"
 
     def ready(self) -> None:
-        from accounts import audit, guards, tokens
+        # These modules import models, which exist only once the app registry is ready.
+        from accounts import audit, guards, signin, tokens
 
         guards.connect(self)
         audit.connect_signals()
+        signin.connect_signals()
         tokens.connect_signals()
 
 

@@ -24,7 +24,9 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.admin.models import LogEntry
 from django.db import models, transaction
+from django.db.models.signals import post_save
 from django.urls import Resolver404, resolve
 
 from accounts.models import AuditEntry
@@ -259,10 +261,4 @@ def _mirror_log_entry(sender, instance, created, **kwargs) -> None:
 
 
 def connect_signals() -> None:
-    from django.contrib.admin.models import LogEntry
-    from django.db.models.signals import post_save
-
-    from accounts import signin
-
     post_save.connect(_mirror_log_entry, sender=LogEntry, dispatch_uid="podium_audit_logentry")
-    signin.connect_signals()

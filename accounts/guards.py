@@ -10,6 +10,9 @@ Kept here rather than imported from ``competitions``: accounts imports no later 
 
 from __future__ import annotations
 
+from django.db import connections, transaction
+from django.db.models.signals import post_migrate, pre_migrate
+
 TABLE = "accounts_auditentry"
 NAME = f"{TABLE}_append_only"
 MESSAGE = "the audit log cannot be changed or deleted"
@@ -69,9 +72,6 @@ def installed(connection) -> bool:
 
 
 def connect(app_config) -> None:
-    from django.db import connections, transaction
-    from django.db.models.signals import post_migrate, pre_migrate
-
     def before(sender, using, plan=None, **kwargs):
         if plan:
             drop(connections[using])

@@ -24,13 +24,15 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
 from accounts.audit import audit_record, client_address
-from accounts.models import AuditEntry
+from accounts.models import AuditEntry, User
 
 logger = logging.getLogger("podium.signin")
 
@@ -166,8 +168,6 @@ def failure_record(username: str, *, request=None, reason: str = "password") -> 
         reason,
         client_address(request) if request is not None else "-",
     )
-    from accounts.models import User
-
     audit_record(
         action=AuditEntry.Action.LOCKED_OUT,
         actor=User.objects.filter(username=username).first(),
@@ -208,8 +208,6 @@ class LockoutBackend(ModelBackend):
 
 
 def _on_failed(sender, credentials, request=None, **kwargs) -> None:
-    from django.contrib.auth import get_user_model
-
     username = str(credentials.get(get_user_model().USERNAME_FIELD, "") or "")[:150]
     if lock_remaining(username, request):
         return  # refused while locked: neither counted nor logged again
@@ -228,8 +226,6 @@ def _on_logged_out(sender, request, user, **kwargs) -> None:
 
 
 def connect_signals() -> None:
-    from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-
     user_login_failed.connect(_on_failed, dispatch_uid="podium_signin_failed")
     user_logged_in.connect(_on_logged_in, dispatch_uid="podium_signin_logged_in")
     user_logged_out.connect(_on_logged_out, dispatch_uid="podium_signin_logged_out")

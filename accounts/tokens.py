@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
@@ -120,7 +121,5 @@ def _on_user_post_save(sender, instance, **kwargs) -> None:
 
 
 def connect_signals() -> None:
-    from django.db.models.signals import post_save, pre_save
-
     pre_save.connect(_on_user_pre_save, sender=User, dispatch_uid="podium_tokens_user_pre_save")
     post_save.connect(_on_user_post_save, sender=User, dispatch_uid="podium_tokens_user_post_save")

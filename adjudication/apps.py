@@ -5,6 +5,7 @@ class AdjudicationConfig(AppConfig):
     name = "adjudication"
 
     def ready(self) -> None:
+        # Imported once the app registry is ready: the guards import models.
         from adjudication.guards import GUARDS
         from competitions.guards import connect_guards
 

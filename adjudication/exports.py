@@ -43,7 +43,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from adjudication.results import Facts, competition_facts, plain
+from adjudication import reports
+from adjudication.results import Facts, competition_facts, competition_results, plain
 from adjudication.services import criteria_rules
 from competitions.models import Competition, Entry, RoundKind
 from scoring_site.snapshot import read_snapshot
@@ -350,9 +351,6 @@ def export_build(
         )
     if fmt != "pdf":
         raise ValueError(f"unknown format {fmt!r}")
-    from adjudication import reports
-    from adjudication.results import competition_results
-
     stories = []
     if report in ("all", "results"):
         sheets = competition_results(

@@ -6,6 +6,8 @@ the transition services and show the reason when a move is refused.
 
 from __future__ import annotations
 
+import secrets
+
 import segno
 from django import forms
 from django.conf import settings
@@ -65,6 +67,7 @@ from competitions.services import (
     round_heat_count,
     round_transition,
 )
+from competitions.tasks import failed_job_retry
 from competitions.timetable import (
     TimetableRefused,
     timetable_change,
@@ -339,8 +342,6 @@ class EventAdmin(CompetitionScopedAdmin, FixedParentMixin, admin.ModelAdmin):
 
     @admin.action(description="Redraw the first round's heats (new random seed)")
     def redraw_first_round(self, request, queryset):
-        import secrets
-
         def redraw(event):
             first = event.rounds.order_by("position").first()
             if first is None:
@@ -677,8 +678,6 @@ class FailedJobAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retry now")
     def retry(self, request, queryset):
-        from competitions.tasks import failed_job_retry
-
         retried = sum(1 for job in queryset if failed_job_retry(job=job))
         self.message_user(request, f"Queued again: {retried}.", level=messages.SUCCESS)
 

@@ -5,8 +5,11 @@ class CompetitionsConfig(AppConfig):
     name = "competitions"
 
     def ready(self) -> None:
-        # The database's lifecycle triggers are (re)installed around every migrate;
-        # see competitions.guards for why they do not live in a migration.
+        # Imported once the app registry is ready: both modules import models. Importing
+        # the tasks registers the jobs, which the services queue by name.
+        from competitions import tasks  # noqa: F401
         from competitions.guards import GUARDS, connect_guards
 
+        # The database's lifecycle triggers are (re)installed around every migrate;
+        # see competitions.guards for why they do not live in a migration.
         connect_guards(self, GUARDS, "competitions_competition")

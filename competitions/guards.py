@@ -17,6 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import connections, transaction
+from django.db.models.signals import post_migrate, pre_migrate
+
 from accounts.roles import JUDGE_ACCOUNT_ROLES
 from competitions.models import Competition, Round
 
@@ -349,8 +352,6 @@ def expected_guard_count(vendor: str, guards: tuple[Guard, ...] = GUARDS) -> int
 
 def connect_guards(app_config, guards: tuple[Guard, ...], first_table: str) -> None:
     """Install ``guards`` after every migrate (once ``first_table`` exists), drop them before."""
-    from django.db import connections
-    from django.db.models.signals import post_migrate, pre_migrate
 
     def drop(sender, using, plan=None, **kwargs):
         # Only when migrations will run: a migrate with nothing to do (every web
@@ -359,8 +360,6 @@ def connect_guards(app_config, guards: tuple[Guard, ...], first_table: str) -> N
             drop_guards(connections[using], guards)
 
     def install(sender, using, **kwargs):
-        from django.db import transaction
-
         connection = connections[using]
         if first_table in connection.introspection.table_names():
             # Drop and create in one transaction: no moment without the guards.

@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from celery import current_app
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Max, Q, Value
 from django.db.models.functions import Lower
@@ -176,6 +177,16 @@ class RegistrationResult:
     @property
     def reference(self) -> str:
         return self.competitor.reference or ""
+
+
+def _queue_after_commit(task_name: str, *args: Any) -> None:
+    """Queue the job ``task_name`` once the transaction commits (never for a rolled-back one).
+
+    Jobs are looked up by name in Celery's registry, as a worker does: the jobs
+    (``competitions.tasks``, registered when the app is ready) call these services, so
+    the services do not import them back.
+    """
+    transaction.on_commit(lambda: current_app.tasks[task_name].delay(*args), robust=True)
 
 
 def registration_window_problem(competition: Competition, now=None) -> str | None:
@@ -420,11 +431,8 @@ def registration_submit(
             code=RegistrationRefused.UNAVAILABLE,
         )
 
-    from competitions.tasks import send_registration_confirmation_task
-
-    transaction.on_commit(
-        lambda: send_registration_confirmation_task.delay(competitor.pk, [e.pk for e in entries]),
-        robust=True,
+    _queue_after_commit(
+        "competitions.send_registration_confirmation", competitor.pk, [e.pk for e in entries]
     )
     return RegistrationResult(competitor=competitor, entries=tuple(entries))
 
@@ -453,9 +461,7 @@ def _registration_known(
             code=RegistrationRefused.UNAVAILABLE,
         )
 
-    from competitions.tasks import send_registration_again_task  # tasks imports this module
-
-    transaction.on_commit(lambda: send_registration_again_task.delay(competitor.pk), robust=True)
+    _queue_after_commit("competitions.send_registration_again", competitor.pk)
     return RegistrationResult(competitor=competitor, entries=(), created=False)
 
 

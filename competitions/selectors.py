@@ -11,6 +11,7 @@ from competitions.models import (
     Dance,
     EntryStatus,
     Event,
+    FailedJob,
     Heat,
     HeatEntry,
     PanelSeat,
@@ -162,3 +163,8 @@ def heat_list_public(*, round: Round) -> QuerySet[Heat]:
         )
         .order_by("number")
     )
+
+
+def failed_job_waiting_count() -> int:
+    """Dead letters: jobs that failed every try and nobody has retried yet."""
+    return FailedJob.objects.filter(retried_at__isnull=True).count()

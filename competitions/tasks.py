@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import smtplib
 
-from celery import Task, shared_task
+from celery import Task, current_app, shared_task
 from django.db import transaction
 from django.utils import timezone
 
@@ -88,8 +88,6 @@ def expire_idempotency_keys_task() -> int:
 
 def failed_job_retry(*, job: FailedJob) -> bool:
     """Queue a dead job again, once: the job row is claimed with a conditional UPDATE."""
-    from celery import current_app
-
     claimed = FailedJob.objects.filter(pk=job.pk, retried_at__isnull=True).update(
         retried_at=timezone.now()
     )

@@ -74,6 +74,7 @@ class Lease:
     """The lease of one event loop's relay (redis-py's asyncio client, one pool)."""
 
     def __init__(self, address: str):
+        # Loaded by the first lease: only a relay over a Redis channel layer takes one.
         import redis.asyncio as aioredis
 
         self.redis = aioredis.Redis.from_url(address, socket_timeout=5)

@@ -30,6 +30,7 @@ from prometheus_client.core import GaugeMetricFamily
 from adjudication.models import Sheet
 from adjudication.services import round_progress
 from competitions.models import Round, RoundStatus
+from competitions.selectors import failed_job_waiting_count
 from leaderboard.hub import viewers_connected
 from scoring_site import operations
 
@@ -82,7 +83,7 @@ class PodiumCollector:
         yield GaugeMetricFamily(
             "podium_dead_letters",
             "Failed jobs not yet retried",
-            value=operations.dead_letters(),
+            value=failed_job_waiting_count(),
         )
         up = GaugeMetricFamily("podium_up", "1 when the part answers", labels=["part"])
         for check in (

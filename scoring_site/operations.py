@@ -8,8 +8,8 @@ panel and the metrics endpoint read it from here.
   30 seconds in the cache (shared by the web processes) so desks polling every few
   seconds do not ping each time (a ping with no worker waits the whole timeout, in the
   request's thread); on the embedded default, jobs run in-process;
-* the Celery queue's depth (jobs waiting in Redis) and the dead letters (failed jobs not
-  yet retried);
+* the Celery queue's depth (jobs waiting in Redis); the dead letters are the competitions
+  app's (``competitions.selectors.failed_job_waiting_count``);
 * the last backup: the newest file's time in ``BACKUP_DIR`` when that setting is set.
 """
 
@@ -20,10 +20,13 @@ import datetime as dt
 import logging
 from pathlib import Path
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
+
+from scoring_site.celery import app
 
 logger = logging.getLogger("podium.operations")
 
@@ -52,8 +55,6 @@ def database_check() -> Check:
 
 
 def _redis():
-    import redis
-
     return redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
 
 
@@ -69,8 +70,6 @@ def redis_check() -> Check:
 
 
 def _ping_workers() -> int | None:
-    from scoring_site.celery import app
-
     try:
         return len(app.control.ping(timeout=WORKER_PING_TIMEOUT) or [])
     except Exception:
@@ -105,13 +104,6 @@ def celery_queue_depth() -> int | None:
             return int(client.llen(CELERY_QUEUE))
     except Exception:
         return None
-
-
-def dead_letters() -> int:
-    from django.apps import apps
-
-    failed_job = apps.get_model("competitions", "FailedJob")
-    return failed_job.objects.filter(retried_at__isnull=True).count()
 
 
 def last_backup() -> dt.datetime | None:
