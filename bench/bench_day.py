@@ -129,9 +129,10 @@ def prepare(args, data_dir: str) -> dict:
     )
     from competitions.registration import link_create
     from competitions.services import round_draw_heats, round_transition
+    from leaderboard.broadcast import public_changed
     from scoring_site import realtime
 
-    realtime._listeners.clear()  # no live pushes while seeding
+    realtime.remove_listener(public_changed)  # no live pushes while seeding
     tag = uuid.uuid4().hex[:8]
     today = dt.date.today()
     day = Competition.objects.create(

@@ -114,10 +114,10 @@ def prepare(args, data_dir: str) -> dict:
         Round,
     )
     from competitions.services import round_draw_heats, round_transition
+    from leaderboard.broadcast import public_changed
     from scoring_site import realtime
 
-    saved = realtime._listeners[:]
-    realtime._listeners.clear()
+    realtime.remove_listener(public_changed)  # no live pushes while seeding
     try:
         tag = uuid.uuid4().hex[:8]
         today = dt.date.today()
@@ -159,7 +159,7 @@ def prepare(args, data_dir: str) -> dict:
         final.refresh_from_db()
         tokens = {j.pk: str(StampedRefreshToken.for_user(j.user).access_token) for j in judges}
     finally:
-        realtime._listeners[:] = saved
+        realtime.add_listener(public_changed)
     # Every sheet in a fixed order: judge by judge, entry by entry.
     sheets = [
         {

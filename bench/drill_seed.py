@@ -51,9 +51,10 @@ def main() -> int:
         Round,
     )
     from competitions.services import round_draw_heats, round_transition
+    from leaderboard.broadcast import public_changed
     from scoring_site import realtime
 
-    realtime._listeners.clear()  # no live pushes while seeding
+    realtime.remove_listener(public_changed)  # no live pushes while seeding
     tag = uuid.uuid4().hex[:8]
     today = dt.date.today()
     competition = Competition.objects.create(
