@@ -6,6 +6,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOST   ?= 0.0.0.0
 PORT   ?= 8000
+# Extra pytest options for `make test`; CI passes --create-db.
+PYTEST_ARGS ?=
 
 .PHONY: run test install lint format migrate demo clean
 
@@ -16,9 +18,10 @@ run: install
 	$(BIN)/python manage.py show_urls --port $(PORT)
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-## Run the whole test suite, in parallel (settings follow DATABASE_URL and REDIS_URL).
+## Run the whole test suite, in parallel (settings follow DATABASE_URL and REDIS_URL),
+## keeping the test databases for the next run (--create-db starts afresh).
 test: install
-	$(BIN)/python -m pytest -n auto --dist loadgroup
+	$(BIN)/python -m pytest -n auto --dist loadgroup --reuse-db $(PYTEST_ARGS)
 
 install: $(VENV)/.installed
 

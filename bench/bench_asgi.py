@@ -60,15 +60,25 @@ import urllib.request
 from importlib import metadata
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
-APP = "scoring_site.asgi:application"
-HOST = "127.0.0.1"
+from _common import (
+    APP,
+    HOST,
+    PYTHON,
+    ROOT,
+    STATIC_FILE,
+    BenchError,
+    logger,
+    manage,
+    proc_stat,
+    process_group_pids,
+)
+
+log = logger("bench_asgi")
+
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/podium_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 BENCH_USERNAME = "bench-admin"
-STATIC_FILE = "admin/css/base.css"
 
 SERVER_NAMES = ("daphne", "uvicorn-1", "uvicorn-2")
 ENDPOINT_NAMES = ("healthz", "admin_login", "admin_changelist", "static")
@@ -95,14 +105,6 @@ PACKAGES = (
     "psycopg-pool",
     "redis",
 )
-
-
-def log(message: str) -> None:
-    print(f"[bench_asgi] {message}", file=sys.stderr, flush=True)
-
-
-class BenchError(RuntimeError):
-    pass
 
 
 # --- Servers --------------------------------------------------------------------------
@@ -219,34 +221,14 @@ class Server:
         self.proc = None
 
 
-def _proc_stat_fields(pid: str) -> list[str] | None:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    # The command name may hold spaces; the fields after it start at "state".
-    return stat[stat.rindex(")") + 2 :].split()
-
-
-def process_group_pids(pgid: int) -> list[int]:
-    pids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            fields = _proc_stat_fields(entry)
-            # fields[0] is the state, fields[2] the process group; skip zombies.
-            if fields and int(fields[2]) == pgid and fields[0] != "Z":
-                pids.append(int(entry))
-    return pids
-
-
 def process_group_cpu_seconds(pgid: int) -> float:
     """User + system CPU of the live processes in a process group (Linux /proc)."""
     ticks = 0
     for entry in os.listdir("/proc"):
         if entry.isdigit():
-            fields = _proc_stat_fields(entry)
-            if fields and int(fields[2]) == pgid:
-                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+            found = proc_stat(entry)
+            if found and int(found[1][2]) == pgid:
+                ticks += int(found[1][11]) + int(found[1][12])  # utime, stime
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
@@ -375,24 +357,6 @@ def bench_env(args: argparse.Namespace, temp: Path) -> dict[str, str]:
         }
     )
     return env
-
-
-def manage(env: dict[str, str], *arguments: str, timeout: float = 120) -> str:
-    completed = subprocess.run(
-        [PYTHON, "manage.py", *arguments],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if completed.returncode != 0:
-        raise BenchError(
-            f"manage.py {' '.join(arguments)} failed ({completed.returncode}):\n"
-            f"{completed.stdout[-2000:]}{completed.stderr[-2000:]}"
-        )
-    return completed.stdout
 
 
 def prepare_database(env: dict[str, str]) -> None:

@@ -40,56 +40,45 @@ understate a dedicated server. Needs the project's virtualenv with requirements-
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import multiprocessing
 import os
 import resource
 import secrets
-import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
-
-from bench_live import (  # noqa: E402
+from _common import (
+    HOST,
+    ROOT,
     cpu_seconds,
     ensure_database,
+    logger,
     machine_busy,
     percentile,
     process_tree,
     rss_kb,
+    server,
 )
+from _common import server_env as base_server_env
 
-HOST = "127.0.0.1"
+log = logger("bench_day")
+
+HERE = Path(__file__).resolve().parent
+
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/podium_day_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/6"
 
 
-def log(message: str) -> None:
-    print(f"[bench_day] {message}", file=sys.stderr, flush=True)
-
-
 def server_env(args, data_dir: str) -> dict[str, str]:
+    """The live bench's server environment, without the registration and sheet throttles."""
     return {
-        **os.environ,
-        "DATABASE_URL": args.database_url,
-        "REDIS_URL": args.redis_url,
-        "SECRET_KEY": args.secret_key,
-        "DEBUG": "false",
-        "ALLOWED_HOSTS": "*",
-        "PODIUM_DATA_DIR": data_dir,
-        "JWT_ACCESS_MINUTES": "240",
-        "LOG_LEVEL": "WARNING",
-        "DJANGO_SETTINGS_MODULE": "scoring_site.settings.base",
-        "REDIS_MAX_CONNECTIONS": "5000",
+        **base_server_env(args, data_dir),
         "REGISTRATION_RATE": "1000000/minute",
         # A judge's 120 sheets a minute is far above the timetable's pace, but the
         # ceiling run (--sheet-interval 0) reached it: 15 judges x 2/s = 30 sheets/s,
@@ -140,9 +129,10 @@ def prepare(args, data_dir: str) -> dict:
     )
     from competitions.registration import link_create
     from competitions.services import round_draw_heats, round_transition
+    from leaderboard.broadcast import public_changed
     from scoring_site import realtime
 
-    realtime._listeners.clear()  # no live pushes while seeding
+    realtime.remove_listener(public_changed)  # no live pushes while seeding
     tag = uuid.uuid4().hex[:8]
     today = dt.date.today()
     day = Competition.objects.create(
@@ -225,40 +215,6 @@ def prepare(args, data_dir: str) -> dict:
         "session_key": session.session_key,
         "registration": {"token": link.token, "events": [latin.pk]},
     }
-
-
-@contextlib.contextmanager
-def server(args, data_dir: str):
-    argv = [
-        sys.executable, "-m", "uvicorn", "scoring_site.asgi:application",
-        "--host", HOST, "--port", str(args.port), "--workers", str(args.workers),
-        "--log-level", "warning", "--no-access-log",
-        "--backlog", "4096", "--limit-concurrency", "100000",
-    ]  # fmt: skip
-    process = subprocess.Popen(
-        argv, cwd=ROOT, env=server_env(args, data_dir), start_new_session=True
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError("the server stopped")
-            try:
-                with urllib.request.urlopen(f"http://{HOST}:{args.port}/healthz", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the server did not start") from None
-                time.sleep(0.3)
-        yield process
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
 
 
 # --- Locust ---------------------------------------------------------------------------------
@@ -463,7 +419,7 @@ def main() -> int:
         plan = prepare(args, data_dir)
         plan_file = str(Path(data_dir) / "plan.json")
         Path(plan_file).write_text(json.dumps(plan))
-        with server(args, data_dir) as process:
+        with server(args, server_env(args, data_dir)) as process:
             pids = process_tree(process.pid)
             report: dict = {"benchmark": "a competition day", "machine": {"cpus": os.cpu_count()}}
             if args.rush:

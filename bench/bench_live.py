@@ -50,9 +50,7 @@ import os
 import re
 import resource
 import secrets
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -61,46 +59,29 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
+from _common import (
+    HOST,
+    ROOT,
+    cpu_seconds,
+    ensure_database,
+    logger,
+    machine_busy,
+    percentile,
+    process_tree,
+    rss_kb,
+    server,
+    server_env,
+)
+
+log = logger("bench_live")
+
 SHEETS_IN = re.compile(rb'"sheets_in":(\d+)')
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/podium_live_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
 
 
-def log(message: str) -> None:
-    print(f"[bench_live] {message}", file=sys.stderr, flush=True)
-
-
 # --- Set-up -------------------------------------------------------------------------------
-
-
-def server_env(args, data_dir: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": args.database_url,
-        "REDIS_URL": args.redis_url,
-        "SECRET_KEY": args.secret_key,
-        "DEBUG": "false",
-        "ALLOWED_HOSTS": "*",
-        "PODIUM_DATA_DIR": data_dir,
-        "JWT_ACCESS_MINUTES": "240",
-        "LOG_LEVEL": "WARNING",
-        "DJANGO_SETTINGS_MODULE": "scoring_site.settings.base",
-        "REDIS_MAX_CONNECTIONS": "5000",
-    }
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def prepare(args, data_dir: str) -> dict:
@@ -133,10 +114,10 @@ def prepare(args, data_dir: str) -> dict:
         Round,
     )
     from competitions.services import round_draw_heats, round_transition
+    from leaderboard.broadcast import public_changed
     from scoring_site import realtime
 
-    saved = realtime._listeners[:]
-    realtime._listeners.clear()
+    realtime.remove_listener(public_changed)  # no live pushes while seeding
     try:
         tag = uuid.uuid4().hex[:8]
         today = dt.date.today()
@@ -178,7 +159,7 @@ def prepare(args, data_dir: str) -> dict:
         final.refresh_from_db()
         tokens = {j.pk: str(StampedRefreshToken.for_user(j.user).access_token) for j in judges}
     finally:
-        realtime._listeners[:] = saved
+        realtime.add_listener(public_changed)
     # Every sheet in a fixed order: judge by judge, entry by entry.
     sheets = [
         {
@@ -198,69 +179,6 @@ def prepare(args, data_dir: str) -> dict:
 
 
 # --- The server ---------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def server(args, data_dir: str):
-    argv = [
-        sys.executable, "-m", "uvicorn", "scoring_site.asgi:application",
-        "--host", HOST, "--port", str(args.port), "--workers", str(args.workers),
-        "--log-level", "warning", "--no-access-log",
-        "--backlog", "4096", "--limit-concurrency", "100000",
-    ]  # fmt: skip
-    process = subprocess.Popen(
-        argv, cwd=ROOT, env=server_env(args, data_dir), start_new_session=True
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError("the server stopped")
-            try:
-                with urllib.request.urlopen(f"http://{HOST}:{args.port}/healthz", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the server did not start") from None
-                time.sleep(0.3)
-        yield process
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-
-
-def process_tree(pid: int) -> list[int]:
-    pids = [pid]
-    with contextlib.suppress(FileNotFoundError):
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        for child in children:
-            pids += process_tree(int(child))
-    return pids
-
-
-def rss_kb(pids: list[int]) -> int:
-    total = 0
-    for pid in pids:
-        with contextlib.suppress(FileNotFoundError):
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-    return total
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for pid in pids:
-        with contextlib.suppress(FileNotFoundError):
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
 
 
 # --- Viewers and the writer ---------------------------------------------------------------
@@ -358,13 +276,6 @@ def writer(
         next_at += interval
 
 
-def machine_busy() -> float:
-    """CPU seconds the whole machine has been busy (every process), from /proc/stat."""
-    with open("/proc/stat") as stat:
-        values = [int(v) for v in stat.readline().split()[1:]]
-    return (sum(values[:8]) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
-
-
 def wait_until_quiet(max_wait: float, threshold: float = 0.3, window: float = 3.0) -> dict:
     """Wait until the machine is nearly idle (another benchmark or a test run takes the
     cores this one measures); give up after ``max_wait`` seconds and say so."""
@@ -379,13 +290,6 @@ def wait_until_quiet(max_wait: float, threshold: float = 0.3, window: float = 3.
                 log(f"warning: still busy ({busy:.2f} cores): the figures are worth less")
             return {"busy_cores_before": round(busy, 2), "waited_s": round(waited)}
         log(f"waiting for a quiet machine: {busy:.2f} cores busy")
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
 def scenario(args, plan: dict, server_pids: list[int], viewers_n: int, first_sheet: int):
@@ -547,7 +451,7 @@ def main() -> int:
         log("preparing the database")
         plan = prepare(args, data_dir)
         log(f"competition {plan['slug']}: {len(plan['sheets'])} sheets available")
-        with server(args, data_dir) as process:
+        with server(args, server_env(args, data_dir)) as process:
             time.sleep(1)
             pids = process_tree(process.pid)
             log(f"server up: pids {pids}")

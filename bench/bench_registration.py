@@ -90,15 +90,25 @@ import urllib.request
 from importlib import metadata
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
-APP = "scoring_site.asgi:application"
-HOST = "127.0.0.1"
+from _common import (
+    APP,
+    HOST,
+    PYTHON,
+    ROOT,
+    STATIC_FILE,
+    BenchError,
+    logger,
+    manage,
+    proc_stat,
+    process_group_pids,
+)
+
+log = logger("bench_registration")
+
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/podium_regbench"
 DEFAULT_PGBENCH_DATABASE = "podium_pgbench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
-STATIC_FILE = "admin/css/base.css"
 CELERY_QUEUE = "celery"  # Celery's default queue: a Redis list of that name
 
 TIME_BUDGET_S = 200
@@ -124,35 +134,7 @@ PACKAGES = (
 )
 
 
-def log(message: str) -> None:
-    print(f"[bench_registration] {message}", file=sys.stderr, flush=True)
-
-
-class BenchError(RuntimeError):
-    pass
-
-
 # --- Processes and CPU ----------------------------------------------------------------
-
-
-def _proc_stat_fields(pid: str) -> tuple[str, list[str]] | None:
-    """(command name, fields from "state" on) of a process, or None if it is gone."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
-
-
-def process_group_pids(pgid: int) -> list[int]:
-    pids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            found = _proc_stat_fields(entry)
-            # fields[0] is the state, fields[2] the process group; skip zombies.
-            if found and int(found[1][2]) == pgid and found[1][0] != "Z":
-                pids.append(int(entry))
-    return pids
 
 
 def _cmdline(pid: str) -> str:
@@ -171,7 +153,7 @@ def cpu_snapshot(server_pgid: int | None, database: str) -> dict[str, float]:
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
-        found = _proc_stat_fields(entry)
+        found = proc_stat(entry)
         if not found:
             continue
         name, fields = found
@@ -741,24 +723,6 @@ def bench_env(args: argparse.Namespace, temp: Path) -> dict[str, str]:
         }
     )
     return env
-
-
-def manage(env: dict[str, str], *arguments: str, timeout: float = 120) -> str:
-    completed = subprocess.run(
-        [PYTHON, "manage.py", *arguments],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if completed.returncode != 0:
-        raise BenchError(
-            f"manage.py {' '.join(arguments)} failed ({completed.returncode}):\n"
-            f"{completed.stdout[-2000:]}{completed.stderr[-2000:]}"
-        )
-    return completed.stdout
 
 
 def pg_connect(url: str, *, autocommit: bool = False, patience: float = 20.0):

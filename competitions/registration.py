@@ -9,7 +9,7 @@ by one conditional statement under READ COMMITTED,
 
 which PostgreSQL re-evaluates on the latest row version when it waited for another
 writer, so no number of simultaneous registrations can take more places than the
-limit (shared/notes/realtime-and-concurrency.md has the measurements). CHECK
+limit (docs/benchmarks.md, "Before Podium", has the measurements). CHECK
 constraints (``entries_taken <= entry_limit``) back it up. Rows are always locked in
 the same order, events by id and then the competition, so writers never deadlock.
 """

@@ -6,7 +6,7 @@
   snapshot; after that the hub writes the relay's ready-made JSON text
   (leaderboard/broadcast.py) to its socket as it is: no database work, no encoding, no
   dispatch through the consumer, and none of Channels' per-message connection clean-up
-  (a thread hop per viewer per message, shared/notes).
+  (a thread hop per viewer per message: docs/benchmarks.md, "Before Podium").
 * ``DeskConsumer`` (``ws/desk/<slug>/``, ``adjudication.run_results_desk``): the
   results desk. ``TabletConsumer`` (``ws/tablet/``, a live tablet session): a judge's
   tablet. Both join ``competition.<id>`` for the small nudges of

@@ -17,9 +17,9 @@ from scoring_site import collector  # noqa: E402
 from scoring_site.routing import websocket_urlpatterns  # noqa: E402
 
 # Import every URL pattern, and with them every view module, while the worker starts
-# rather than in the first HTTP request it serves (Django loads the URLconf lazily):
-# about 0.7 s on the 2-core test machine, which the first judge to send a sheet after a
-# restart would otherwise wait (docs/benchmarks.md, live screens).
+# rather than in the first HTTP request it serves (Django loads the URLconf lazily), which
+# the first judge to send a sheet after a restart would otherwise wait for
+# (docs/benchmarks.md, live screens).
 get_resolver().reverse_dict  # noqa: B018
 
 application = ProtocolTypeRouter(

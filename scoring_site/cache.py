@@ -29,8 +29,8 @@ WARN_EVERY_SECONDS = 10.0
 class SharedRedisCacheClient(RedisCacheClient):
     """Django's Redis client, keeping one ``redis.Redis`` per connection pool.
 
-    Django's client builds a new ``redis.Redis`` for every operation (about 0.14 ms of
-    CPU here, most of a cache read); the object is thread-safe, so one per pool serves
+    Django's client builds a new ``redis.Redis`` for every operation, a large part of a
+    cache read (docs/benchmarks.md); the object is thread-safe, so one per pool serves
     every thread."""
 
     def __init__(self, servers, **options):

@@ -4,8 +4,8 @@ Services call ``announce`` inside their transaction; nothing is sent for a trans
 that rolls back. Each message carries a per-competition sequence number, so a screen
 can tell it missed one and fetch a fresh snapshot. Messages are small nudges, not
 data: screens read what changed over HTTP or from the consumer's snapshot. Listeners
-(``add_listener``) hear of each change too: the leaderboard's relay builds the public
-screens' payload there, once per change (leaderboard/broadcast.py).
+(``add_listener``, ``remove_listener``) hear of each change too: the leaderboard's relay
+builds the public screens' payload there, once per change (leaderboard/broadcast.py).
 """
 
 from __future__ import annotations
@@ -50,6 +50,12 @@ _listeners: list[Callable[[int, str, int], None]] = []
 def add_listener(listener: Callable[[int, str, int], None]) -> None:
     if listener not in _listeners:
         _listeners.append(listener)
+
+
+def remove_listener(listener: Callable[[int, str, int], None]) -> None:
+    """Stop calling ``listener``; nothing happens if it was not added."""
+    if listener in _listeners:
+        _listeners.remove(listener)
 
 
 def _send_blocking(competition_id: int, message: dict[str, Any]) -> None:

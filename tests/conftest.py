@@ -30,6 +30,47 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_redis)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, request):
+    """With ``--reuse-db`` (``make test``), write the data migrations' rows again.
+
+    A kept test database was last used by a ``transaction=True`` test (pytest-django runs
+    them last), whose flush also removed what the data migrations wrote (the role groups
+    and their permissions), and ``migrate`` does not run an applied migration twice. The
+    data migrations are idempotent, so they are replayed, in order, on every reused
+    database; a new database (``--create-db``, CI) has just run them."""
+    if request.config.getoption("reuse_db") and not request.config.getoption("create_db"):
+        with django_db_blocker.unblock():
+            replay_data_migrations()
+
+
+PROJECT_APPS = {"accounts", "competitions", "adjudication", "leaderboard"}
+
+
+def replay_data_migrations() -> None:
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations import RunPython
+
+    loader = MigrationLoader(connection)
+    plan = dict.fromkeys(
+        key for leaf in loader.graph.leaf_nodes() for key in loader.graph.forwards_plan(leaf)
+    )
+    with connection.schema_editor() as schema_editor:
+        for key in plan:
+            if key[0] not in PROJECT_APPS:  # Django's own were written for older schemas
+                continue
+            operations = loader.graph.nodes[key].operations
+            if not any(isinstance(op, RunPython) for op in operations):
+                continue
+            state = loader.project_state(key, at_end=False)
+            for operation in operations:
+                if isinstance(operation, RunPython):
+                    operation.code(state.apps, schema_editor)
+                else:
+                    operation.state_forwards(key[0], state)
+
+
 @pytest.fixture
 def organizer(db):
     from tests.factories.accounts import UserFactory

@@ -3,7 +3,8 @@
 Terms: *n* couples, *J* judges, *D* dances. Column *c* ("1-c", "c-th and higher") of a couple is
 the set of its marks <= c; ``count`` is how many there are, ``total`` their sum.
 
-Rules as applied here (``shared/domain/skating.md`` states them in full):
+Rules as applied here (published in the WDSF's "The Skating System" and the DTV's TSO
+Anhang 2 "Skating-System"; ``docs/tabulation.md`` lists the readings chosen):
 
 * Rule 5: a majority is more than half the judges, ``J // 2 + 1``.
 * Rules 5-8 work **column by column**: in column c every unplaced couple holding a majority is

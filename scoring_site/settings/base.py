@@ -182,8 +182,8 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             # The pub/sub layer: no per-consumer capacity that silently drops the
-            # oldest message, and 20x faster fan-out (shared/notes). Clients
-            # resynchronise from a snapshot after any gap.
+            # oldest message, and faster fan-out (docs/benchmarks.md, "Before
+            # Podium"). Clients resynchronise from a snapshot after any gap.
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
                 "hosts": [

@@ -4,7 +4,8 @@ a small pageant (a criteria event), built without live announcements."""
 from __future__ import annotations
 
 import contextlib
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from adjudication.services import SheetInput, round_close, sheet_submit
 from competitions.models import Competition
@@ -32,6 +33,35 @@ def quiet():
         yield
     finally:
         realtime._listeners[:] = saved
+
+
+MARKS = {Decimal("7.5"), Decimal("9.5"), Decimal("26.5")}
+"""The marks the ``Pageant`` tests give (7.5 and 9.5) and the weighted total they make (26.5)."""
+
+
+def json_strings(document: Any) -> set[str]:
+    """Every key and every string value of a parsed JSON document."""
+    if isinstance(document, dict):
+        return set(document).union(*(json_strings(v) for v in document.values()))
+    if isinstance(document, list):
+        return set().union(*(json_strings(v) for v in document))
+    return {document} if isinstance(document, str) else set()
+
+
+def json_numbers(document: Any) -> set[Decimal]:
+    """Every value of a parsed JSON document that reads as a number (``7.5`` or ``"7.5"``).
+
+    Compare these, not substrings of the JSON text: a timestamp's digits may hold any."""
+    if isinstance(document, dict):
+        return set().union(*(json_numbers(v) for v in document.values()))
+    if isinstance(document, list):
+        return set().union(*(json_numbers(v) for v in document))
+    if isinstance(document, bool) or not isinstance(document, (int, float, str)):
+        return set()
+    try:
+        return {Decimal(str(document))}
+    except InvalidOperation:
+        return set()
 
 
 def quiet_day(**kwargs):

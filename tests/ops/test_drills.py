@@ -1,7 +1,7 @@
 """Fault drills (issue 10): Podium keeps every acknowledged mark through crashes and
 outages. Each drill starts its own throwaway PostgreSQL cluster, Redis and servers on
-spare loopback ports (``tests/ops/drills.py``), so it never disturbs the machine's shared
-services; ``bench/drills.py`` runs the same drills by hand and prints their reports.
+spare loopback ports (``bench/drills.py``, which also runs them by hand and prints their
+reports), so it never disturbs the machine's shared services.
 
 They run in CI's PostgreSQL pass (marker ``drill``), all in one xdist worker so the
 throwaway cluster is set up once (about 30 s: initdb and migrate), and take about two
@@ -10,7 +10,7 @@ minutes together.
 
 import pytest
 
-from tests.ops.drills import (
+from bench.drills import (
     Stack,
     drill_postgres_restarted,
     drill_redis_stopped,

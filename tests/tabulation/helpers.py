@@ -17,7 +17,7 @@ EXAMPLES_PATH = Path(__file__).resolve().parent / "data" / "skating-examples.jso
 
 @cache
 def examples() -> dict[str, Any]:
-    """``tests/tabulation/data/skating-examples.json``: a copy of ``shared/domain``'s file."""
+    """``data/skating-examples.json``: the published examples, each with its ``source``."""
     return json.loads(EXAMPLES_PATH.read_text(encoding="utf-8"))
 
 

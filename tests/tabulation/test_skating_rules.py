@@ -1,4 +1,4 @@
-"""Targeted tests of rules 5-11, including the tricky cases skating.md names."""
+"""Targeted tests of rules 5-11, including the tricky cases docs/tabulation.md lists."""
 
 from __future__ import annotations
 

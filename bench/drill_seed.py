@@ -1,9 +1,9 @@
 """Seed a drill's competition in the database the environment names; print the plan.
 
-Run as a script by the drills (``tests/ops/drills.py``) and by ``bench/``, in the
+Run as a script by the drills (``bench/drills.py``), in the
 environment of the throwaway servers::
 
-    python tests/ops/drill_seed.py --judges 15 --entries 20
+    python bench/drill_seed.py --judges 15 --entries 20
 
 A pageant (one criteria event, two criteria), ``--entries`` solo entries, ``--judges``
 judges with sign-in accounts on its panel, its final open. Prints one JSON document:
@@ -23,7 +23,7 @@ import uuid
 from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> int:
@@ -51,9 +51,10 @@ def main() -> int:
         Round,
     )
     from competitions.services import round_draw_heats, round_transition
+    from leaderboard.broadcast import public_changed
     from scoring_site import realtime
 
-    realtime._listeners.clear()  # no live pushes while seeding
+    realtime.remove_listener(public_changed)  # no live pushes while seeding
     tag = uuid.uuid4().hex[:8]
     today = dt.date.today()
     competition = Competition.objects.create(
