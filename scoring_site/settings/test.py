@@ -5,12 +5,10 @@ suite runs on the embedded default and on real PostgreSQL and Redis.
 """
 
 import os
-import tempfile
-from pathlib import Path
 
 from scoring_site.settings.base import *  # noqa: F403
 from scoring_site.settings.base import CACHES as BASE_CACHES
-from scoring_site.settings.base import DATABASES
+from scoring_site.settings.base import DATA_DIR, DATABASES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # The API's rate limits follow the environment (Redis in CI), one key space per test
@@ -34,6 +32,5 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, as the embedded default serves: every thread (the live server's, a
     # browser test's) has its own connection and waits its turn (busy_timeout), where
     # an in-memory database shared between threads fails at once with "table is locked".
-    DATABASES["default"]["TEST"] = {
-        "NAME": str(Path(tempfile.gettempdir()) / f"podium-test-{os.getpid()}.sqlite3")
-    }
+    # In the checkout's data folder: kept between runs with --reuse-db, one per checkout.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-podium.sqlite3")}
