@@ -24,7 +24,8 @@ def register_all_at_once(link, details_list, event_ids):
         try:
             barrier.wait()
             result = registration_submit(link=link, details=details, event_ids=event_ids)
-            outcome = result.entries[0].status
+            # A couple registered a moment before by another thread: nothing added.
+            outcome = result.entries[0].status if result.created else "known"
         except RegistrationRefused as refusal:
             outcome = f"refused:{refusal.code}"
         except Exception as exc:  # anything else is a failure of the test
@@ -89,6 +90,6 @@ def test_the_same_couple_twice_at_once_is_entered_once():
 
     assert outcomes["entered"] == 1
     assert sum(outcomes.values()) == 8
-    assert all(o == "entered" or o.startswith("refused:") for o in outcomes)
+    assert all(o in ("entered", "known") or o.startswith("refused:") for o in outcomes)
     assert Entry.objects.count() == 1
     assert Event.objects.get(pk=event.pk).entries_taken == 1
