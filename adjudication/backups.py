@@ -150,7 +150,8 @@ NOT_BACKED_UP: dict[type[models.Model], str] = {
 USER_FIELDS_SKIPPED = ("id", "last_login")
 # Restored only with ``with_staff_credentials``: anything else comes back unable to sign in
 # and without the admin's rights.
-USER_CREDENTIALS = {"password": None, "is_staff": False, "is_superuser": False}
+# bandit: no password here, the fields reset when credentials are left out
+USER_CREDENTIALS = {"password": None, "is_staff": False, "is_superuser": False}  # nosec B105
 # Rights on a competition: restored only with ``with_staff_credentials`` too.
 STAFF_RIGHTS = (CompetitionStaff,)
 

@@ -198,7 +198,7 @@ _JUDGE_ACCOUNT_GUARDS = (
                     WHERE ug.user_id = u.id AND g.name NOT IN {_JUDGE_ACCOUNT_ROLES}
                 )
             )
-        )""",
+        )""",  # nosec B608: only the constant role names are formatted in
         _JUDGE_ACCOUNT_MESSAGE,
     ),
     _trigger_guard(
@@ -217,7 +217,7 @@ _JUDGE_ACCOUNT_GUARDS = (
         AND EXISTS (
             SELECT 1 FROM auth_group g
             WHERE g.id = NEW.group_id AND g.name NOT IN {_JUDGE_ACCOUNT_ROLES}
-        )""",
+        )""",  # nosec B608: only the constant role names are formatted in
         _JUDGE_ACCOUNT_MESSAGE,
     ),
 )
