@@ -68,7 +68,8 @@ from adjudication.selectors import (
     own_sheet,
     tablet_revoked_latest,
 )
-from adjudication.services import ScoringError, SheetInput, sheet_submit
+from adjudication.services import ScoringError, sheet_submit
+from adjudication.sheets import sheet_input_from_body
 from adjudication.tablets import (
     TabletLimited,
     TabletRefused,
@@ -702,17 +703,7 @@ class JudgeSheetSubmitApi(JudgeApi):
         data = body.validated_data
         try:
             outcome = sheet_submit(
-                data=SheetInput(
-                    round_id=round_id,
-                    judge_id=judge.pk,
-                    marks=data["marks"],
-                    client_key=data["client_key"],
-                    base_version=data["base_version"],
-                    round_revision=data["round_revision"],
-                    dance_id=data.get("dance_id"),
-                    entry_id=data.get("entry_id"),
-                    reason=data["reason"],
-                ),
+                data=sheet_input_from_body(data, round_id=round_id, judge_id=judge.pk),
                 actor=request.user,
                 source=Sheet.Source.API,
             )
