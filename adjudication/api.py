@@ -95,16 +95,9 @@ from scoring_site.api import (
     errors,
     id_parameter,
     invalid_response,
+    refusal_status,
 )
 from scoring_site.edges import JSONParser
-
-SCORING_HTTP_STATUS = {
-    "invalid": status.HTTP_400_BAD_REQUEST,
-    "closed": status.HTTP_409_CONFLICT,
-    "stale": status.HTTP_409_CONFLICT,
-    "conflict": status.HTTP_409_CONFLICT,
-    "forbidden": status.HTTP_403_FORBIDDEN,
-}
 
 NOT_FOUND_MESSAGE = "No such round on your panels."
 
@@ -132,7 +125,7 @@ def scoring_error_response(error: ScoringError) -> Response:
             "message": full,
             "errors": {"__all__": [message, *error.problems]},
         },
-        status=SCORING_HTTP_STATUS.get(error.code, status.HTTP_400_BAD_REQUEST),
+        status=refusal_status(error.code),
     )
 
 
