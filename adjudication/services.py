@@ -870,11 +870,7 @@ def _draw_next_round(round_: Round, recalled: list[Entry], seed: int | None) -> 
     following = _next_round(round_)
     if following is None or following.status != RoundStatus.PLANNED or not recalled:
         return
-    heats = (
-        1
-        if following.kind == RoundKind.FINAL
-        else round_heat_count(entries=len(recalled), max_per_heat=round_.event.max_per_heat)
-    )
+    heats = round_heat_count(event=round_.event, kind=following.kind, entries=len(recalled))
     round_draw_heats(
         round=following,
         heat_count=heats,

@@ -40,7 +40,6 @@ from competitions.models import (
     PanelSeat,
     RegistrationLink,
     Round,
-    RoundKind,
     RoundStatus,
     StatusChange,
     TimetableItem,
@@ -346,11 +345,7 @@ class EventAdmin(CompetitionScopedAdmin, FixedParentMixin, admin.ModelAdmin):
             if first is None:
                 raise DrawRefused("The event has no rounds: plan them first.")
             entered = event.entries.filter(status="entered", withdrawn=False).count()
-            heats = (
-                1
-                if first.kind == RoundKind.FINAL or not event.is_skating
-                else round_heat_count(entries=entered, max_per_heat=event.max_per_heat)
-            )
+            heats = round_heat_count(event=event, kind=first.kind, entries=entered)
             round_draw_heats(round=first, heat_count=heats, seed=secrets.randbelow(2**31))
 
         _each(self, request, queryset, redraw, "Redrawn")
