@@ -69,10 +69,6 @@ class SheetView:
         return self.round.status == RoundStatus.OPEN or bool(self.sheet and self.sheet.unlocked_at)
 
 
-def bib(entry: Entry) -> str:
-    return str(entry.competitor.bib or f"#{entry.pk}")
-
-
 def judge_rounds(judge: Judge) -> list[Round]:
     """Rounds of the judge's panels that are open now, in programme order."""
     return list(
@@ -99,7 +95,7 @@ def round_parts(round_: Round) -> list[Part]:
     return [
         Part(
             code=f"e{he.entry_id}",
-            label=f"{bib(he.entry)} {he.entry.competitor.display_name}",
+            label=f"{he.entry.bib_label} {he.entry.competitor.display_name}",
             entry=he.entry,
         )
         for he in running

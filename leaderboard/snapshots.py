@@ -520,7 +520,7 @@ def desk_snapshot(competition: Competition) -> dict[str, Any]:
             parts = [(d.name, d.pk, None) for d in dances[round_.event_id]]
         else:
             parts = [
-                (f"{e.competitor.bib or f'#{e.pk}'} {e.competitor.display_name}", None, e.pk)
+                (f"{e.bib_label} {e.competitor.display_name}", None, e.pk)
                 for e in entries[round_.pk].values()
             ]
         panel = letters[round_.event_id]
