@@ -584,13 +584,13 @@ class RegistrationLinkForm(forms.ModelForm):
         model = RegistrationLink
         fields = ("competition", "kind", "label", "expires_at")
 
-    def _post_clean(self):
-        super()._post_clean()
-        if self.errors or self.instance.pk:
-            return
-        expires = self.cleaned_data.get("expires_at")
-        if expires is not None and expires <= timezone.now():
+    def clean(self):
+        cleaned = super().clean()
+        expires = cleaned.get("expires_at")
+        in_the_past = expires is not None and expires <= timezone.now()
+        if in_the_past and not self.errors and self.instance.pk is None:
             self.add_error("expires_at", "The expiry must be in the future.")
+        return cleaned
 
 
 @admin.register(RegistrationLink)
