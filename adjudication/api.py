@@ -68,7 +68,8 @@ from adjudication.selectors import (
     own_sheet,
     tablet_revoked_latest,
 )
-from adjudication.services import ScoringError, SheetInput, sheet_submit
+from adjudication.services import ScoringError, sheet_submit
+from adjudication.sheets import sheet_input_from_body
 from adjudication.tablets import (
     TabletLimited,
     TabletRefused,
@@ -94,16 +95,9 @@ from scoring_site.api import (
     errors,
     id_parameter,
     invalid_response,
+    refusal_status,
 )
 from scoring_site.edges import JSONParser
-
-SCORING_HTTP_STATUS = {
-    "invalid": status.HTTP_400_BAD_REQUEST,
-    "closed": status.HTTP_409_CONFLICT,
-    "stale": status.HTTP_409_CONFLICT,
-    "conflict": status.HTTP_409_CONFLICT,
-    "forbidden": status.HTTP_403_FORBIDDEN,
-}
 
 NOT_FOUND_MESSAGE = "No such round on your panels."
 
@@ -131,7 +125,7 @@ def scoring_error_response(error: ScoringError) -> Response:
             "message": full,
             "errors": {"__all__": [message, *error.problems]},
         },
-        status=SCORING_HTTP_STATUS.get(error.code, status.HTTP_400_BAD_REQUEST),
+        status=refusal_status(error.code),
     )
 
 
@@ -702,17 +696,7 @@ class JudgeSheetSubmitApi(JudgeApi):
         data = body.validated_data
         try:
             outcome = sheet_submit(
-                data=SheetInput(
-                    round_id=round_id,
-                    judge_id=judge.pk,
-                    marks=data["marks"],
-                    client_key=data["client_key"],
-                    base_version=data["base_version"],
-                    round_revision=data["round_revision"],
-                    dance_id=data.get("dance_id"),
-                    entry_id=data.get("entry_id"),
-                    reason=data["reason"],
-                ),
+                data=sheet_input_from_body(data, round_id=round_id, judge_id=judge.pk),
                 actor=request.user,
                 source=Sheet.Source.API,
             )

@@ -582,7 +582,7 @@ def backup_restore(
         )
     total = 0
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             ids: dict[type, dict[int, int]] = {}
             created, found = _restore_users(
                 content.get("users"), ids, with_staff_credentials=with_staff_credentials

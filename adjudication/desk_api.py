@@ -40,7 +40,6 @@ from adjudication.models import RecallDecision, Sheet, TabletSession
 from adjudication.selectors import competition_of_url
 from adjudication.services import (
     ScoringError,
-    SheetInput,
     recall_decide,
     round_close,
     round_progress,
@@ -50,6 +49,7 @@ from adjudication.services import (
     sheet_submit,
     sheet_unlock,
 )
+from adjudication.sheets import sheet_input_from_body
 from adjudication.tablets import TabletRefused, tablet_revoke
 from competitions.access import staff_can, staff_can_somewhere
 from competitions.models import Competition, Judge, Round, RoundKind, RoundStatus
@@ -390,17 +390,7 @@ class DeskPaperSheetApi(DeskApi):
         judge = get_object_or_404(Judge, pk=data["judge_id"], seats__event_id=round_.event_id)
         try:
             outcome = sheet_submit(
-                data=SheetInput(
-                    round_id=round_.pk,
-                    judge_id=judge.pk,
-                    marks=data["marks"],
-                    client_key=data["client_key"],
-                    base_version=data["base_version"],
-                    round_revision=data["round_revision"],
-                    dance_id=data.get("dance_id"),
-                    entry_id=data.get("entry_id"),
-                    reason=data["reason"],
-                ),
+                data=sheet_input_from_body(data, round_id=round_.pk, judge_id=judge.pk),
                 actor=request.user,
                 source=Sheet.Source.PAPER,
             )

@@ -39,7 +39,6 @@ from adjudication.results import (
     CompetitionSheets,
     Facts,
     Table,
-    entry_label,
     plain,
     round_title,
 )
@@ -241,7 +240,7 @@ def _judge_table(event, round_: Round, judge: Judge, facts: Facts) -> Table:
         final = round_.kind == RoundKind.FINAL
         rows = [
             [
-                entry_label(e),
+                e.bib_label,
                 e.competitor.display_name,
                 *(
                     (plain(values.get((d.pk, e.pk))) if final else "X")
@@ -260,7 +259,7 @@ def _judge_table(event, round_: Round, judge: Judge, facts: Facts) -> Table:
     values = {(entry_id, criterion_id): value for _, _, entry_id, criterion_id, value in own}
     rows = [
         [
-            entry_label(e),
+            e.bib_label,
             e.competitor.display_name,
             *(plain(values.get((e.pk, c.pk))) for c in criteria),
         ]
@@ -325,7 +324,7 @@ def _running_by_programme(facts: Facts) -> list[tuple[int, RunningSlot]]:
                     continue
                 c = he.entry.competitor
                 heats.setdefault(he.heat.number, []).append(
-                    (entry_label(he.entry), c.display_name, c.club)
+                    (he.entry.bib_label, c.display_name, c.club)
                 )
             if heats:
                 slots.append(

@@ -213,11 +213,6 @@ def total_text(value: Fraction, places: int = 3) -> str:
     return plain(exact.quantize(Decimal(1).scaleb(-places)))
 
 
-def entry_label(entry: Entry) -> str:
-    """The couple's number on the sheets: the bib (``#id`` before bibs are handed out)."""
-    return str(entry.competitor.bib or f"#{entry.pk}")
-
-
 def _column_label(column: int) -> str:
     return "1" if column == 1 else f"1-{column}"
 
@@ -289,7 +284,7 @@ def _recall_sheet(rf: RoundFacts) -> tuple[list[str], list[Table]]:
         total = sum(len(crossed[(d.pk, entry.pk)]) for d in rf.dances)
         rows.append(
             [
-                entry_label(entry),
+                entry.bib_label,
                 *per_dance,
                 str(total),
                 "yes" if placing is not None and placing.recalled else "",
@@ -314,7 +309,7 @@ def _recall_sheet(rf: RoundFacts) -> tuple[list[str], list[Table]]:
 def _final_tables(rf: RoundFacts) -> tuple[list[str], list[Table]]:
     letters = [j.letter for j in rf.judges]
     index = {j.pk: i for i, j in enumerate(rf.judges)}
-    labels = {e.pk: entry_label(e) for e in rf.active}
+    labels = {e.pk: e.bib_label for e in rf.active}
     dance_name = {d.pk: d.name for d in rf.dances}
     table: dict[str, dict[str, list[int]]] = {
         d.name: {labels[e.pk]: [0] * len(letters) for e in rf.active} for d in rf.dances
@@ -418,8 +413,8 @@ def _final_tables(rf: RoundFacts) -> tuple[list[str], list[Table]]:
 def _criteria_tables(rf: RoundFacts) -> tuple[list[str], list[Table]]:
     letters = {j.pk: j.letter for j in rf.judges}
     names = {c.pk: c.name for c in rf.criteria}
-    labels = {e.pk: entry_label(e) for e in rf.active}
-    by_label = {entry_label(e): e for e in rf.active}
+    labels = {e.pk: e.bib_label for e in rf.active}
+    by_label = {e.bib_label: e for e in rf.active}
     scores: dict[str, dict[str, dict[str, Decimal]]] = {}
     for judge_id, _, entry_id, criterion_id, value in rf.marks:
         if entry_id in labels and criterion_id in names and judge_id in letters:

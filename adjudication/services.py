@@ -98,10 +98,6 @@ class SheetOutcome:
     marks: list[Mark]
 
 
-def _bib(entry: Entry) -> str:
-    return str(entry.competitor.bib or f"#{entry.pk}")
-
-
 def round_entries(round_: Round) -> list[Entry]:
     """The entries dancing in the round (every heat), withdrawn ones included."""
     return list(
@@ -132,12 +128,12 @@ def _check_skating_marks(round_: Round, marks: Mapping[int, Any]) -> dict[int, D
             "Only couples dancing in this round can be marked.",
             problems=(f"Not in this round: {', '.join(unknown)}.",),
         )
-    withdrawn = [_bib(by_id[k]) for k in marks if by_id[k].withdrawn]
+    withdrawn = [by_id[k].bib_label for k in marks if by_id[k].withdrawn]
     if withdrawn:
         raise ScoringError(
             f"Withdrawn couples cannot be marked: {', '.join(withdrawn)}.",
         )
-    values = {k: _decimal(v, f"Couple {_bib(by_id[k])}") for k, v in marks.items()}
+    values = {k: _decimal(v, f"Couple {by_id[k].bib_label}") for k, v in marks.items()}
     if round_.kind != RoundKind.FINAL:
         requested = min(round_.recall_count or 0, len(active))
         if any(v != 1 for v in values.values()):
@@ -150,16 +146,16 @@ def _check_skating_marks(round_: Round, marks: Mapping[int, Any]) -> dict[int, D
             )
         return values
     n = len(active)
-    missing = [_bib(e) for e in active if e.pk not in values]
+    missing = [e.bib_label for e in active if e.pk not in values]
     if missing:
         raise ScoringError(f"Give every couple a place: missing {', '.join(missing)}.")
     problems = []
     for entry_id, value in values.items():
         if value != value.to_integral_value() or not 1 <= value <= n:
-            problems.append(f"Couple {_bib(by_id[entry_id])}: a place is a whole number 1–{n}.")
+            problems.append(f"Couple {by_id[entry_id].bib_label}: a place is a whole number 1–{n}.")
     seen: dict[Decimal, list[str]] = {}
     for entry_id, value in values.items():
-        seen.setdefault(value, []).append(_bib(by_id[entry_id]))
+        seen.setdefault(value, []).append(by_id[entry_id].bib_label)
     for value, bibs in sorted(seen.items()):
         if len(bibs) > 1:
             problems.append(f"Place {value} is given to {', '.join(sorted(bibs))}.")
@@ -185,9 +181,9 @@ def _check_criteria_marks(
     if in_round is None:
         in_round = HeatEntry.objects.filter(heat__round=round_, entry=entry).exists()
     if not in_round:
-        raise ScoringError(f"Entry {_bib(entry)} is not in this round.")
+        raise ScoringError(f"Entry {entry.bib_label} is not in this round.")
     if entry.withdrawn:
-        raise ScoringError(f"Entry {_bib(entry)} has withdrawn and cannot be scored.")
+        raise ScoringError(f"Entry {entry.bib_label} has withdrawn and cannot be scored.")
     unknown = [str(k) for k in marks if k not in criteria]
     missing = [c.name for pk, c in criteria.items() if pk not in marks]
     if unknown:
@@ -532,7 +528,7 @@ def round_progress(round_: Round) -> list[PartProgress]:
         parts = [(d.name, d.pk, None) for d in round_.event.dances.order_by("position")]
     else:
         parts = [
-            (f"{_bib(e)} {e.competitor.display_name}", None, e.pk)
+            (f"{e.bib_label} {e.competitor.display_name}", None, e.pk)
             for e in round_entries(round_)
             if not e.withdrawn
         ]
@@ -605,7 +601,7 @@ def tabulate_round(round_: Round) -> tuple[str, Any]:
         )
         raise ScoringError("Not every sheet is in.", "incomplete", details)
     entries = [e for e in round_entries(round_) if not e.withdrawn]
-    bib = {e.pk: _bib(e) for e in entries}
+    bib = {e.pk: e.bib_label for e in entries}
     judges = list(Judge.objects.filter(seats__event_id=round_.event_id).order_by("letter"))
     letters = [j.letter for j in judges]
     marks = Mark.objects.filter(sheet__round=round_).select_related("sheet")
@@ -690,7 +686,7 @@ def round_placings(round_: Round, kind: str, result: Any) -> list[Placing]:
     """The placings (unsaved) a round's tabulation gives: recalled or not (with the
     chairman's decision at a tie), or the places of a final or criteria round. Raises
     ``ScoringError`` at a tie the chairman has not settled."""
-    entries = {_bib(e): e for e in round_entries(round_) if not e.withdrawn}
+    entries = {e.bib_label: e for e in round_entries(round_) if not e.withdrawn}
     placings: list[Placing] = []
     if kind == "recalls":
         recalled = list(result.recalled)
@@ -870,11 +866,7 @@ def _draw_next_round(round_: Round, recalled: list[Entry], seed: int | None) -> 
     following = _next_round(round_)
     if following is None or following.status != RoundStatus.PLANNED or not recalled:
         return
-    heats = (
-        1
-        if following.kind == RoundKind.FINAL
-        else round_heat_count(entries=len(recalled), max_per_heat=round_.event.max_per_heat)
-    )
+    heats = round_heat_count(event=round_.event, kind=following.kind, entries=len(recalled))
     round_draw_heats(
         round=following,
         heat_count=heats,

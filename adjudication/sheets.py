@@ -1,8 +1,11 @@
-"""What a judge sees: the rounds open on their panels and each sheet to fill."""
+"""What a judge sees: the rounds open on their panels and each sheet to fill; and the
+service's input from a filled sheet (a page's form or an API body)."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
+from typing import Any
 
 from adjudication.models import Sheet
 from adjudication.selectors import finalist_order
@@ -66,10 +69,6 @@ class SheetView:
         return self.round.status == RoundStatus.OPEN or bool(self.sheet and self.sheet.unlocked_at)
 
 
-def bib(entry: Entry) -> str:
-    return str(entry.competitor.bib or f"#{entry.pk}")
-
-
 def judge_rounds(judge: Judge) -> list[Round]:
     """Rounds of the judge's panels that are open now, in programme order."""
     return list(
@@ -96,7 +95,7 @@ def round_parts(round_: Round) -> list[Part]:
     return [
         Part(
             code=f"e{he.entry_id}",
-            label=f"{bib(he.entry)} {he.entry.competitor.display_name}",
+            label=f"{he.entry.bib_label} {he.entry.competitor.display_name}",
             entry=he.entry,
         )
         for he in running
@@ -189,4 +188,19 @@ def sheet_input_from_form(view: SheetView, post, *, default_reason: str = "") ->
         base_version=as_int(post.get("base_version")),
         round_revision=as_int(post.get("round_revision")),
         reason=post.get("reason", "") or default_reason,
+    )
+
+
+def sheet_input_from_body(data: Mapping[str, Any], *, round_id: int, judge_id: int) -> SheetInput:
+    """The service's input from a validated API body (the judge's or the desk's)."""
+    return SheetInput(
+        round_id=round_id,
+        judge_id=judge_id,
+        marks=data["marks"],
+        client_key=data["client_key"],
+        base_version=data["base_version"],
+        round_revision=data["round_revision"],
+        dance_id=data.get("dance_id"),
+        entry_id=data.get("entry_id"),
+        reason=data["reason"],
     )

@@ -36,19 +36,12 @@ from adjudication.tablets import (
     tablet_session_start,
 )
 from competitions.models import Competition, CompetitionStatus, Round
+from scoring_site.api import refusal_status
 
 SIGN_IN_STATUSES = [
     CompetitionStatus.REGISTRATION_CLOSED,
     CompetitionStatus.IN_PROGRESS,
 ]
-HTTP_STATUS = {
-    "invalid": 400,
-    "closed": 409,
-    "stale": 409,
-    "conflict": 409,
-    "not_on_panel": 403,
-    "forbidden": 403,
-}
 
 
 def tablet_required(view):
@@ -176,7 +169,7 @@ def tablet_sheet(request, round_id: int, part: str):
         try:
             outcome = sheet_submit(data=data, actor=request.user)
         except ScoringError as refusal:
-            error, status = refusal, HTTP_STATUS.get(refusal.code, 400)
+            error, status = refusal, refusal_status(refusal.code)
             if _wants_json(request):
                 return JsonResponse(
                     {"ok": False, "code": refusal.code, "message": str(refusal)}, status=status

@@ -42,7 +42,6 @@ from competitions.models import (
     PanelSeat,
     RegistrationLink,
     Round,
-    RoundKind,
     RoundStatus,
     StatusChange,
     TimetableItem,
@@ -89,6 +88,41 @@ class FixedParentMixin:
     def get_readonly_fields(self, request, obj=None):
         readonly = tuple(super().get_readonly_fields(request, obj))
         return readonly + self.fixed_parent_fields if obj is not None else readonly
+
+
+class RefusalOnTheForm:
+    """For an admin whose ``save_model`` writes through a service: when the service
+    refuses (one of ``refusals``), everything the view did is rolled back and the form is
+    shown again with the refusal, as Django shows any invalid form."""
+
+    refusals: tuple[type[Exception], ...] = ()
+
+    def show_refusal(self, form, refusal: Exception) -> None:
+        form.add_error(None, str(refusal))
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except self.refusals as refusal:
+            # Django's view ran in a transaction, rolled back now; the same post is
+            # validated again with the refusal as an error, so nothing is saved.
+            request.admin_refusal = refusal
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        refusal = getattr(request, "admin_refusal", None)
+        if refusal is None:
+            return form
+        show_refusal = self.show_refusal
+
+        class Refused(form):
+            def clean(self):
+                cleaned = super().clean()
+                show_refusal(self, refusal)
+                return cleaned
+
+        return Refused
 
 
 def _run_transitions(modeladmin, request, queryset, *, to_status, service, kwarg, verb):
@@ -347,11 +381,7 @@ class EventAdmin(CompetitionScopedAdmin, FixedParentMixin, admin.ModelAdmin):
             if first is None:
                 raise DrawRefused("The event has no rounds: plan them first.")
             entered = event.entries.filter(status="entered", withdrawn=False).count()
-            heats = (
-                1
-                if first.kind == RoundKind.FINAL or not event.is_skating
-                else round_heat_count(entries=entered, max_per_heat=event.max_per_heat)
-            )
+            heats = round_heat_count(event=event, kind=first.kind, entries=entered)
             round_draw_heats(round=first, heat_count=heats, seed=secrets.randbelow(2**31))
 
         _each(self, request, queryset, redraw, "Redrawn")
@@ -397,26 +427,9 @@ class CompetitorAdmin(CompetitionScopedAdmin, FixedParentMixin, admin.ModelAdmin
 
 
 class EntryAddForm(forms.ModelForm):
-    """Adding an entry takes a place through the registration service (limits hold)."""
-
     class Meta:
         model = Entry
         fields = ("event", "competitor")
-
-    def _post_clean(self):
-        super()._post_clean()
-        if self.errors:
-            return
-        try:
-            # The admin's add view runs in a transaction: a later error undoes this too.
-            self.instance = entry_add(
-                event=self.cleaned_data["event"], competitor=self.cleaned_data["competitor"]
-            )
-        except RegistrationRefused as refusal:
-            for problem in refusal.errors.values():
-                self.add_error(None, problem)
-        except forms.ValidationError as error:
-            self.add_error(None, error)
 
 
 def delete_selected_all_or_nothing(refusals: type[Exception] | tuple[type[Exception], ...]):
@@ -437,7 +450,7 @@ def delete_selected_all_or_nothing(refusals: type[Exception] | tuple[type[Except
 
 
 @admin.register(Entry)
-class EntryAdmin(CompetitionScopedAdmin, admin.ModelAdmin):
+class EntryAdmin(RefusalOnTheForm, CompetitionScopedAdmin, admin.ModelAdmin):
     competition_lookup = "event__competition"
     ordering = ("event__competition", "event__position", "event_id", "competitor__bib", "id")
     list_display = ("competitor", "event", "status", "withdrawn", "created_at")
@@ -457,10 +470,22 @@ class EntryAdmin(CompetitionScopedAdmin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ("event", "competitor", "status", "withdrawn") if obj else ()
 
+    refusals = (RegistrationRefused, forms.ValidationError)
+
+    def show_refusal(self, form, refusal: Exception) -> None:
+        if isinstance(refusal, RegistrationRefused):
+            for problem in refusal.errors.values():
+                form.add_error(None, problem)
+        else:
+            form.add_error(None, refusal)
+
     def save_model(self, request, obj, form, change):
         if change:
             super().save_model(request, obj, form, change)
-        # An added entry was saved by entry_add in the form.
+            return
+        # Adding an entry takes a place through the registration service (limits hold).
+        obj.pk = entry_add(event=obj.event, competitor=obj.competitor).pk
+        obj.refresh_from_db()
 
     def delete_model(self, request, obj):
         entry_remove(entry=obj)
@@ -560,13 +585,13 @@ class RegistrationLinkForm(forms.ModelForm):
         model = RegistrationLink
         fields = ("competition", "kind", "label", "expires_at")
 
-    def _post_clean(self):
-        super()._post_clean()
-        if self.errors or self.instance.pk:
-            return
-        expires = self.cleaned_data.get("expires_at")
-        if expires is not None and expires <= timezone.now():
+    def clean(self):
+        cleaned = super().clean()
+        expires = cleaned.get("expires_at")
+        in_the_past = expires is not None and expires <= timezone.now()
+        if in_the_past and not self.errors and self.instance.pk is None:
             self.add_error("expires_at", "The expiry must be in the future.")
+        return cleaned
 
 
 @admin.register(RegistrationLink)
@@ -686,60 +711,28 @@ class FailedJobAdmin(admin.ModelAdmin):
 
 
 class TimetableItemForm(forms.ModelForm):
-    """Every change goes through competitions.timetable, which refuses to touch what has
-    started; its refusals show on the form and nothing is saved."""
-
     class Meta:
         model = TimetableItem
         fields = ("competition", "position", "title", "minutes", "heat_seconds", "not_before")
 
-    def __init__(self, *args, actor=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.actor = actor
         if self.instance.pk is None:
             self.fields["position"].help_text = "The break goes after this line (0: first)."
             self.fields["position"].min_value = 0
             self.fields["minutes"].required = True
 
     def _post_clean(self):
-        # The model's own validation is the service's job here (it knows the past).
-        if self.errors:
-            return
-        data = self.cleaned_data
-        try:
-            if self.instance.pk is None:
-                self.instance = timetable_insert_break(
-                    competition=data["competition"],
-                    after_position=data["position"],
-                    minutes=data["minutes"],
-                    title=data.get("title", ""),
-                    actor=self.actor,
-                )
-            else:
-                item = self.instance
-                is_break = item.kind == TimetableItem.Kind.BREAK
-                changed = set(self.changed_data)
-                if "position" in changed:
-                    timetable_move(item=item, to_position=data["position"], actor=self.actor)
-                kwargs = {}
-                if "heat_seconds" in changed:
-                    # Cleared (None): back to the event's own heat length.
-                    kwargs["heat_seconds"] = data.get("heat_seconds")
-                if is_break and "minutes" in changed:
-                    kwargs["minutes"] = data["minutes"]
-                if is_break and "title" in changed:
-                    kwargs["title"] = data["title"]
-                if "not_before" in changed:
-                    kwargs["not_before"] = data["not_before"]
-                if kwargs:
-                    timetable_change(item=item, actor=self.actor, **kwargs)
-                self.instance = TimetableItem.objects.get(pk=item.pk)
-        except TimetableRefused as refusal:
-            self.add_error(None, str(refusal))
+        # No model validation: competitions.timetable validates (it renumbers the lines
+        # around the one that moves, and knows the past).
+        pass
 
 
 @admin.register(TimetableItem)
-class TimetableItemAdmin(CompetitionScopedAdmin, admin.ModelAdmin):
+class TimetableItemAdmin(RefusalOnTheForm, CompetitionScopedAdmin, admin.ModelAdmin):
+    """Every change goes through competitions.timetable, which refuses to touch what has
+    started; its refusals show on the form and nothing is saved."""
+
     list_display = (
         "position",
         "what",
@@ -754,16 +747,7 @@ class TimetableItemAdmin(CompetitionScopedAdmin, admin.ModelAdmin):
     ordering = ("competition", "position")
     actions = ["delete_selected", "move_up", "move_down"]
     form = TimetableItemForm
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        actor = request.user
-
-        class WithActor(form):
-            def __init__(self, *args, **kw):
-                super().__init__(*args, actor=actor, **kw)
-
-        return WithActor
+    refusals = (TimetableRefused,)
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -784,7 +768,34 @@ class TimetableItemAdmin(CompetitionScopedAdmin, admin.ModelAdmin):
         return obj.not_before
 
     def save_model(self, request, obj, form, change):
-        pass  # saved by competitions.timetable in the form
+        data, actor = form.cleaned_data, request.user
+        if not change:
+            obj.pk = timetable_insert_break(
+                competition=data["competition"],
+                after_position=data["position"],
+                minutes=data["minutes"],
+                title=data.get("title", ""),
+                actor=actor,
+            ).pk
+            obj.refresh_from_db()
+            return
+        is_break = obj.kind == TimetableItem.Kind.BREAK
+        changed = set(form.changed_data)
+        if "position" in changed:
+            timetable_move(item=obj, to_position=data["position"], actor=actor)
+        kwargs = {}
+        if "heat_seconds" in changed:
+            # Cleared (None): back to the event's own heat length.
+            kwargs["heat_seconds"] = data.get("heat_seconds")
+        if is_break and "minutes" in changed:
+            kwargs["minutes"] = data["minutes"]
+        if is_break and "title" in changed:
+            kwargs["title"] = data["title"]
+        if "not_before" in changed:
+            kwargs["not_before"] = data["not_before"]
+        if kwargs:
+            timetable_change(item=obj, actor=actor, **kwargs)
+        obj.refresh_from_db()
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and obj.kind != TimetableItem.Kind.BREAK:

@@ -554,6 +554,12 @@ class Entry(models.Model):
     def __str__(self) -> str:
         return f"{self.competitor} in {self.event}"
 
+    @property
+    def bib_label(self) -> str:
+        """The couple's number on sheets and screens: the bib (``#id`` before bibs are
+        handed out)."""
+        return str(self.competitor.bib or f"#{self.pk}")
+
     def clean(self) -> None:
         if self.event_id is None or self.competitor_id is None:
             return

@@ -838,12 +838,7 @@ def registration_close(
         entered = event.entries.filter(status=EntryStatus.ENTERED, withdrawn=False).count()
         if first is None or entered == 0:
             continue
-        if event.scoring_method == ScoringMethod.CRITERIA:
-            heat_count = 1  # one running order
-        else:
-            heat_count = round_heat_count(entries=entered, max_per_heat=event.max_per_heat)
-            if first.kind == RoundKind.FINAL:
-                heat_count = 1
+        heat_count = round_heat_count(event=event, kind=first.kind, entries=entered)
         round_draw_heats(round=first, heat_count=heat_count, seed=seed)
         report.drawn[event.name] = heat_count
     timetable_sync(competition=competition)

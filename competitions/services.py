@@ -23,6 +23,7 @@ from competitions.models import (
     CompetitionStatus,
     Entry,
     EntryStatus,
+    Event,
     Heat,
     HeatEntry,
     Round,
@@ -285,11 +286,15 @@ class Draw:
     heats: tuple[tuple[int, ...], ...]  # entry ids per heat, in heat order
 
 
-def round_heat_count(*, entries: int, max_per_heat: int) -> int:
-    """How many heats so that none holds more than ``max_per_heat`` entries."""
-    if max_per_heat < 1:
+def round_heat_count(*, event: Event, kind: str, entries: int) -> int:
+    """How many heats a round of ``kind`` deals ``entries`` into: one for a final or a
+    criteria event (its running order), else as few as hold at most the event's
+    ``max_per_heat`` each."""
+    if kind == RoundKind.FINAL or event.scoring_method == ScoringMethod.CRITERIA:
+        return 1
+    if event.max_per_heat < 1:
         raise DrawRefused("A heat must hold at least one entry.")
-    return max(1, -(-entries // max_per_heat))
+    return max(1, -(-entries // event.max_per_heat))
 
 
 def _deal(pool: list[Entry], heat_count: int, rng: random.Random, separate_clubs: bool):

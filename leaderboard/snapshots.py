@@ -53,6 +53,7 @@ from competitions.models import (
 )
 from competitions.selectors import PUBLIC_STATUSES, round_draw_public
 from competitions.timetable import timetable_lines
+from scoring_site.realtime import PUBLIC, current_sequence, next_sequence
 
 # How long a built public snapshot is reused (by the sockets' first message and the
 # polling endpoint). It is keyed by the public sequence number too, so a change that
@@ -61,25 +62,6 @@ SNAPSHOT_TTL = 2
 
 # A sheet counts once it is not a paper sheet waiting for its second person.
 COUNTED = ~Q(source=Sheet.Source.PAPER) | Q(confirmed_at__isnull=False)
-
-
-def public_sequence_key(competition_id: int) -> str:
-    return f"podium:pubseq:{competition_id}"
-
-
-def public_sequence_next(competition_id: int) -> int:
-    """Reserve the next number of the competition's public stream (shared through the
-    cache: one counter for every web process when the cache is Redis)."""
-    key = public_sequence_key(competition_id)
-    try:
-        return cache.incr(key)
-    except ValueError:
-        cache.add(key, 0, timeout=None)
-        return cache.incr(key)
-
-
-def public_sequence_current(competition_id: int) -> int:
-    return cache.get(public_sequence_key(competition_id)) or 0
 
 
 def competition_get_live(*, slug: str) -> Competition | None:
@@ -460,7 +442,7 @@ def public_snapshot_message(competition: Competition) -> str:
 
     The sequence number is read before the database, so the snapshot holds at least
     every change announced up to that number."""
-    seq = public_sequence_current(competition.pk)
+    seq = current_sequence(competition.pk, PUBLIC)
     key = f"podium:live:snapshot:{competition.pk}:{seq}"
     text = cache.get(key)
     if text is None:
@@ -474,7 +456,7 @@ def public_update_message(competition_id: int, *, kinds: set[str]) -> str | None
     reserves the next public sequence number, then reads (so the push holds every change
     announced before it). The published results ride along only when a round changed;
     ``results_rev`` lets a screen that missed them fetch them."""
-    seq = public_sequence_next(competition_id)
+    seq = next_sequence(competition_id, PUBLIC)
     competition = Competition.objects.filter(pk=competition_id, status__in=PUBLIC_STATUSES).first()
     if competition is None:
         return None
@@ -538,7 +520,7 @@ def desk_snapshot(competition: Competition) -> dict[str, Any]:
             parts = [(d.name, d.pk, None) for d in dances[round_.event_id]]
         else:
             parts = [
-                (f"{e.competitor.bib or f'#{e.pk}'} {e.competitor.display_name}", None, e.pk)
+                (f"{e.bib_label} {e.competitor.display_name}", None, e.pk)
                 for e in entries[round_.pk].values()
             ]
         panel = letters[round_.event_id]

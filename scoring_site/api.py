@@ -55,6 +55,23 @@ def error_response(code: str, errors: dict[str, list[str]], http_status: int) ->
     return Response(error_body(code, errors), status=http_status)
 
 
+# The HTTP status of each refusal code a service gives (``ScoringError.code``), for the
+# API and the tablet pages' JSON alike; any other code is 400. (The judges' API answers
+# ``not_on_panel`` as ``not_found``, 404, as for any round not on their panels.)
+REFUSAL_STATUS = {
+    "invalid": status.HTTP_400_BAD_REQUEST,
+    "closed": status.HTTP_409_CONFLICT,
+    "stale": status.HTTP_409_CONFLICT,
+    "conflict": status.HTTP_409_CONFLICT,
+    "not_on_panel": status.HTTP_403_FORBIDDEN,
+    "forbidden": status.HTTP_403_FORBIDDEN,
+}
+
+
+def refusal_status(code: str) -> int:
+    return REFUSAL_STATUS.get(code, status.HTTP_400_BAD_REQUEST)
+
+
 def flatten_errors(errors: Any, prefix: str = "") -> dict[str, list[str]]:
     """Serializer errors as ``{field: [messages]}``; nested fields as ``marks.12``."""
     if isinstance(errors, dict):

@@ -26,13 +26,22 @@ def competition_group(competition_id: int) -> str:
     return f"competition.{competition_id}"
 
 
-def current_sequence(competition_id: int) -> int:
-    """The number of the competition's latest announced change (0 before the first)."""
-    return cache.get(f"podium:seq:{competition_id}") or 0
+# The two numbered streams of a competition, one counter each in the cache (shared by
+# every process when the cache is Redis). The desks' and tablets' nudges take one number
+# per announced change; the public screens' pushes one per push, bursts of changes being
+# folded into one push (leaderboard/broadcast.py).
+NUDGES = "seq"
+PUBLIC = "pubseq"
 
 
-def next_sequence(competition_id: int) -> int:
-    key = f"podium:seq:{competition_id}"
+def current_sequence(competition_id: int, stream: str = NUDGES) -> int:
+    """The number of the stream's latest message (0 before the first)."""
+    return cache.get(f"podium:{stream}:{competition_id}") or 0
+
+
+def next_sequence(competition_id: int, stream: str = NUDGES) -> int:
+    """Reserve the stream's next number."""
+    key = f"podium:{stream}:{competition_id}"
     try:
         return cache.incr(key)
     except ValueError:
