@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from adjudication.models import Mark, MarkChange, Placing, RoundResult, Sheet, TabletSession
 from adjudication.tablets import tablet_revoke
-from competitions.admin_scope import CompetitionScopedAdmin, CompetitionScopedInline
+from competitions.admin.scope import CompetitionScopedAdmin, CompetitionScopedInline
 
 
 class ReadOnlyAdmin(CompetitionScopedAdmin, admin.ModelAdmin):

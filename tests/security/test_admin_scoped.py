@@ -8,8 +8,8 @@ from django.contrib import admin as django_admin
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
-import competitions.admin
-from competitions.admin_scope import CompetitionScopedAdmin, CompetitionScopedInline
+import competitions.admin.actions
+from competitions.admin.scope import CompetitionScopedAdmin, CompetitionScopedInline
 from competitions.models import (
     Competition,
     CompetitionStaff,
@@ -231,7 +231,7 @@ def test_a_transition_action_is_handed_only_the_assigned_competition(
 ):
     handed = []
     monkeypatch.setattr(
-        competitions.admin,
+        competitions.admin.actions,
         "_run_transitions",
         lambda modeladmin, request, queryset, **kwargs: handed.extend(queryset),
     )

@@ -1,0 +1,291 @@
+"""The admin of a competition's shape: competitions, events, rounds and heats, with their
+inlines and lifecycle actions."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib import admin
+from django.db.models import Count, Exists, OuterRef, Q
+
+from accounts.roles import Role
+from competitions.access import staff_can
+from competitions.admin.actions import act_on_each, competition_action, round_action
+from competitions.admin.mixins import FixedParentMixin
+from competitions.admin.scope import CompetitionScopedAdmin, CompetitionScopedInline
+from competitions.models import (
+    Competition,
+    CompetitionStaff,
+    CompetitionStatus,
+    Criterion,
+    Dance,
+    Event,
+    Heat,
+    HeatEntry,
+    Judge,
+    PanelSeat,
+    Round,
+    RoundStatus,
+    StatusChange,
+)
+from competitions.registration import event_plan_rounds, registration_close
+from competitions.services import DrawRefused, round_draw_heats, round_heat_count
+from competitions.timetable import timetable_sync
+
+
+class EventInline(CompetitionScopedInline, admin.TabularInline):
+    model = Event
+    fields = ("position", "name", "style", "scoring_method", "entry_kind", "entry_limit")
+    extra = 0
+    show_change_link = True
+
+
+class JudgeInline(CompetitionScopedInline, admin.TabularInline):
+    model = Judge
+    fields = ("letter", "name", "email", "phone", "country")
+    extra = 0
+
+
+class StatusChangeInline(CompetitionScopedInline, admin.TabularInline):
+    model = StatusChange
+    fields = ("at", "round", "from_status", "to_status", "actor", "note")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "lifecycle trail"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class CompetitionStaffInline(admin.TabularInline):
+    """Who runs this competition, in which role; editable by whoever may change it.
+    The model refuses an organizer, scrutineer or chairman without a staff account."""
+
+    model = CompetitionStaff
+    fields = ("user", "role")
+    extra = 0
+    verbose_name_plural = "staff"
+
+    def _may_change_competition(self, request, obj=None):
+        # Assigned once the competition exists, not on its add page.
+        return obj is not None and staff_can(request.user, "competitions.change_competition", obj)
+
+    has_view_permission = _may_change_competition
+    has_change_permission = _may_change_competition
+    has_add_permission = _may_change_competition
+    has_delete_permission = _may_change_competition
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            user_model = db_field.remote_field.model
+            judge_or_competitor = Q(groups__name__in=[Role.JUDGE, Role.COMPETITOR]) | Exists(
+                Judge.objects.filter(user=OuterRef("pk"))
+            )
+            kwargs["queryset"] = (
+                user_model.objects.filter(is_active=True, is_superuser=False)
+                .filter(Q(is_staff=True) | ~judge_or_competitor)
+                .distinct()
+                .order_by("username")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Competition)
+class CompetitionAdmin(CompetitionScopedAdmin, admin.ModelAdmin):
+    competition_lookup = "pk"
+    list_display = ("name", "slug", "starts_on", "venue", "status", "event_count")
+    list_filter = ("status", "starts_on")
+    search_fields = ("name", "slug", "venue")
+    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("status", "created_at", "updated_at")
+    date_hierarchy = "starts_on"
+    inlines = [EventInline, JudgeInline, CompetitionStaffInline, StatusChangeInline]
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "venue", "status")}),
+        ("Dates", {"fields": ("starts_on", "ends_on", "timezone", "day_starts_at")}),
+        ("Published results", {"fields": ("judge_names_public",)}),
+        (
+            "Registration",
+            {"fields": ("registration_opens_at", "registration_closes_at", "capacity")},
+        ),
+        ("Record", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
+    )
+    actions = [
+        competition_action(CompetitionStatus.REGISTRATION_OPEN, "Open (or reopen) registration"),
+        "close_registration",
+        competition_action(CompetitionStatus.IN_PROGRESS, "Start the competition"),
+        competition_action(CompetitionStatus.FINISHED, "Mark as finished"),
+        competition_action(CompetitionStatus.ARCHIVED, "Archive"),
+        competition_action(CompetitionStatus.CANCELLED, "Cancel"),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_event_count=Count("events"))
+
+    @admin.display(description="events", ordering="_event_count")
+    def event_count(self, obj):
+        return obj._event_count
+
+    def has_add_permission(self, request):
+        # A new competition belongs to no one yet: creating one is a site-wide role's.
+        return request.user.has_perm(self._permission("add"))
+
+    def has_transition_permission(self, request):
+        return self._may(request, "transition")
+
+    @admin.action(
+        description="Close registration: bib numbers, round plans and draws",
+        permissions=["transition"],
+    )
+    def close_registration(self, request, queryset):
+        reports = []
+
+        def close(competition):
+            report = registration_close(competition=competition, actor=request.user)
+            reports.append(report)
+
+        act_on_each(self, request, queryset, close, "Registration closed")
+        for report in reports:
+            self.message_user(
+                request,
+                f"{report.competition}: {report.bibs_assigned} bib numbers, draw seed "
+                f"{report.seed}, heats drawn for {len(report.drawn)} event(s).",
+            )
+
+
+class DanceInline(CompetitionScopedInline, admin.TabularInline):
+    model = Dance
+    fields = ("position", "name", "short_name")
+    extra = 0
+
+
+class CriterionInline(CompetitionScopedInline, admin.TabularInline):
+    model = Criterion
+    fields = ("position", "name", "weight", "min_score", "max_score", "step")
+    extra = 0
+
+
+class PanelSeatInline(CompetitionScopedInline, admin.TabularInline):
+    model = PanelSeat
+    autocomplete_fields = ("judge",)
+    extra = 0
+    verbose_name_plural = "judging panel"
+
+
+class RoundInline(CompetitionScopedInline, admin.TabularInline):
+    model = Round
+    fields = ("position", "kind", "recall_count", "status")
+    readonly_fields = ("status",)
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Event)
+class EventAdmin(CompetitionScopedAdmin, FixedParentMixin, admin.ModelAdmin):
+    ordering = ("competition", "position", "id")  # the newest competition first
+    list_display = ("name", "competition", "style", "scoring_method", "entry_limit", "entries")
+    list_filter = ("competition", "scoring_method", "style", "entry_kind")
+    search_fields = ("name", "competition__name", "level", "age_group")
+    list_select_related = ("competition",)
+    inlines = [DanceInline, CriterionInline, PanelSeatInline, RoundInline]
+    fixed_parent_fields = ("competition",)
+    actions = ["replan_rounds", "redraw_first_round"]
+    fieldsets = (
+        (None, {"fields": ("competition", "name", "position", "style", "level", "age_group")}),
+        (
+            "Scoring",
+            {"fields": ("scoring_method", "entry_kind", "results_reveal", "drop_extremes")},
+        ),
+        (
+            "Registration",
+            {"fields": ("entry_limit", "entries_taken", "waiting_list", "min_age", "max_age")},
+        ),
+        (
+            "Rounds and heats",
+            {"fields": ("max_per_heat", "final_size", "direct_final_max", "separate_clubs")},
+        ),
+        (
+            "Timetable and timers",
+            {"fields": ("heat_seconds", "performance_seconds", "scoring_seconds")},
+        ),
+    )
+    readonly_fields = ("entries_taken",)
+
+    @admin.action(description="Re-plan rounds from the number of entries")
+    def replan_rounds(self, request, queryset):
+        def replan(event):
+            event_plan_rounds(event=event)
+            timetable_sync(competition=event.competition)
+
+        act_on_each(self, request, queryset, replan, "Re-planned")
+
+    @admin.action(description="Redraw the first round's heats (new random seed)")
+    def redraw_first_round(self, request, queryset):
+        def redraw(event):
+            first = event.rounds.order_by("position").first()
+            if first is None:
+                raise DrawRefused("The event has no rounds: plan them first.")
+            entered = event.entries.filter(status="entered", withdrawn=False).count()
+            heats = round_heat_count(event=event, kind=first.kind, entries=entered)
+            round_draw_heats(round=first, heat_count=heats, seed=secrets.randbelow(2**31))
+
+        act_on_each(self, request, queryset, redraw, "Redrawn")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_entries=Count("entries"))
+
+    @admin.display(description="entries", ordering="_entries")
+    def entries(self, obj):
+        return obj._entries
+
+
+class HeatInline(CompetitionScopedInline, admin.TabularInline):
+    model = Heat
+    fields = ("number",)
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Round)
+class RoundAdmin(CompetitionScopedAdmin, FixedParentMixin, admin.ModelAdmin):
+    competition_lookup = "event__competition"
+    ordering = ("event__competition", "event__position", "event_id", "position")
+    list_display = ("__str__", "position", "kind", "recall_count", "status")
+    list_filter = ("event__competition", "status", "kind")
+    search_fields = ("event__name",)
+    list_select_related = ("event",)
+    readonly_fields = ("status",)
+    inlines = [HeatInline]
+    fixed_parent_fields = ("event",)
+    # Closing, reopening and publishing happen at the results desk (/desk/), where the
+    # sheets are checked and the round is tabulated.
+    actions = [round_action(RoundStatus.OPEN, "Open for scoring")]
+
+    def has_transition_permission(self, request):
+        return self._may(request, "transition")
+
+
+class HeatEntryInline(CompetitionScopedInline, admin.TabularInline):
+    model = HeatEntry
+    autocomplete_fields = ("entry",)
+    extra = 0
+
+
+@admin.register(Heat)
+class HeatAdmin(CompetitionScopedAdmin, FixedParentMixin, admin.ModelAdmin):
+    competition_lookup = "round__event__competition"
+    ordering = (
+        "round__event__competition",
+        "round__event__position",
+        "round__event_id",
+        "round__position",
+        "number",
+    )
+    list_display = ("__str__", "number")
+    list_filter = ("round__event__competition", "round__event")
+    inlines = [HeatEntryInline]
+    fixed_parent_fields = ("round",)
