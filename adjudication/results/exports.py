@@ -43,8 +43,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from adjudication import reports
-from adjudication.results import Facts, competition_facts, competition_results, plain
+from adjudication.results import pdf
+from adjudication.results.tables import Facts, competition_facts, competition_results, plain
 from adjudication.services import criteria_rules
 from competitions.models import Competition, Entry, RoundKind
 from scoring_site.snapshot import read_snapshot
@@ -356,16 +356,16 @@ def export_build(
         sheets = competition_results(
             competition, event_ids=event_ids, published_only=published_only
         )
-        stories.append(reports.results_story(sheets))
+        stories.append(pdf.results_story(sheets))
     if report in ("all", "judges", "running-order"):
         facts = competition_facts(competition, event_ids=event_ids, published_only=published_only)
         if report in ("all", "judges"):
-            stories.append(reports.judge_sheets_story(competition, facts))
+            stories.append(pdf.judge_sheets_story(competition, facts))
         if report in ("all", "running-order"):
             stories.append(
-                reports.running_order_story(competition, reports.running_order(facts, competition))
+                pdf.running_order_story(competition, pdf.running_order(facts, competition))
             )
     titles = {"all": "results and sheets", "judges": "judges' sheets"}
-    return reports.combined_pdf(
+    return pdf.combined_pdf(
         f"{competition.name} – {titles.get(report, report.replace('-', ' '))}", stories
     )
