@@ -70,7 +70,7 @@ def main() -> None:
     call_command("simulate", "demo", "--seed", "2", "--quiet", stdout=quiet)
 
     from accounts.models import AuditEntry, User
-    from adjudication.backups import backup_build, backup_restore
+    from adjudication.ops.backups import backup_build, backup_restore
     from adjudication.results import pdf
     from adjudication.results.exports import export_build
     from adjudication.results.tables import competition_facts, competition_results

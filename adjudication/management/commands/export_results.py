@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from adjudication.backups import BackupRefused, file_write_atomic
+from adjudication.ops.backups import BackupRefused, file_write_atomic
 from adjudication.results.exports import FORMATS, REPORTS, export_build
 from competitions.models import Competition, Event
 

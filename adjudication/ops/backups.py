@@ -157,6 +157,7 @@ STAFF_RIGHTS = (CompetitionStaff,)
 
 SIGNATURE = "hmac_sha256"
 # The salt keeps a backup's signature apart from every other HMAC keyed with SECRET_KEY.
+# It names the module's old path and stays so: backups signed before still verify.
 SIGNING_SALT = "podium.adjudication.backups.signature"
 # Decompressed bytes read at a time while checking the size limit.
 CHUNK = 1 << 20
