@@ -73,7 +73,8 @@ def main() -> None:
     from adjudication.ops.backups import backup_build, backup_restore
     from adjudication.results import pdf
     from adjudication.results.exports import export_build
-    from adjudication.results.tables import competition_facts, competition_results
+    from adjudication.results.facts import competition_facts
+    from adjudication.results.tables import competition_results
     from competitions.models import Competition
 
     demo = Competition.objects.get(slug="demo")

@@ -44,7 +44,8 @@ from decimal import Decimal
 from typing import Any
 
 from adjudication.results import pdf
-from adjudication.results.tables import Facts, competition_facts, competition_results, plain
+from adjudication.results.facts import Facts, competition_facts
+from adjudication.results.tables import competition_results, plain
 from adjudication.services import criteria_rules
 from competitions.models import Competition, Entry, RoundKind
 from scoring_site.snapshot import read_snapshot

@@ -35,9 +35,9 @@ from reportlab.platypus import (
 )
 from reportlab.platypus import Table as PdfTable
 
+from adjudication.results.facts import Facts
 from adjudication.results.tables import (
     CompetitionSheets,
-    Facts,
     Table,
     plain,
     round_title,
