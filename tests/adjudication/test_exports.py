@@ -18,13 +18,8 @@ from pypdf import PdfReader
 from accounts.models import AuditEntry, User
 from adjudication.models import Mark, MarkChange, Placing
 from adjudication.ops import backups
-from adjudication.ops.backups import (
-    NOT_BACKED_UP,
-    PARTS,
-    BackupRefused,
-    backup_build,
-    backup_restore,
-)
+from adjudication.ops.backup_format import NOT_BACKED_UP, PARTS
+from adjudication.ops.backups import BackupRefused, backup_build, backup_restore
 from adjudication.results.exports import export_build, results_data
 from adjudication.tasks import backup_competitions_in_progress_task
 from competitions.models import (
