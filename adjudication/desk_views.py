@@ -20,8 +20,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.two_factor import two_factor_pending
 from adjudication import tabulation
-from adjudication.exports import export_build
 from adjudication.models import MarkChange, RecallDecision, Sheet, TabletSession
+from adjudication.results.exports import export_build
 from adjudication.selectors import competition_of_url
 from adjudication.services import (
     ScoringError,

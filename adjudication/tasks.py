@@ -8,7 +8,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from adjudication.backups import backup_rotate
+from adjudication.ops.backups import backup_rotate
 from competitions.models import Competition, CompetitionStatus
 
 logger = logging.getLogger(__name__)

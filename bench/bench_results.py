@@ -70,10 +70,11 @@ def main() -> None:
     call_command("simulate", "demo", "--seed", "2", "--quiet", stdout=quiet)
 
     from accounts.models import AuditEntry, User
-    from adjudication import reports
-    from adjudication.backups import backup_build, backup_restore
-    from adjudication.exports import export_build
-    from adjudication.results import competition_facts, competition_results
+    from adjudication.ops.backups import backup_build, backup_restore
+    from adjudication.results import pdf
+    from adjudication.results.exports import export_build
+    from adjudication.results.facts import competition_facts
+    from adjudication.results.tables import competition_results
     from competitions.models import Competition
 
     demo = Competition.objects.get(slug="demo")
@@ -125,16 +126,16 @@ def main() -> None:
         ).encode(),
     )
     results["results_pdf"] = measure(
-        "results pdf", lambda: reports.results_pdf(competition_results(demo))
+        "results pdf", lambda: pdf.results_pdf(competition_results(demo))
     )
     results["judges_pdf"] = measure(
         "judges pdf",
-        lambda: reports.judge_sheets_pdf(demo, competition_facts(demo, published_only=False)),
+        lambda: pdf.judge_sheets_pdf(demo, competition_facts(demo, published_only=False)),
     )
     results["running_order_pdf"] = measure(
         "running order pdf",
-        lambda: reports.running_order_pdf(
-            demo, reports.running_order(competition_facts(demo, published_only=False))
+        lambda: pdf.running_order_pdf(
+            demo, pdf.running_order(competition_facts(demo, published_only=False))
         ),
     )
     results["export_json"] = measure("json", lambda: export_build(demo, fmt="json"))

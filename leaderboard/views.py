@@ -20,8 +20,8 @@ from django.urls import reverse
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
-from adjudication.reports import results_pdf
-from adjudication.results import (
+from adjudication.results.pdf import results_pdf
+from adjudication.results.tables import (
     competition_results,
     event_get_public,
     event_list_public,

@@ -3,8 +3,8 @@ from decimal import Decimal
 import pytest
 
 from adjudication.models import Placing
+from adjudication.ops.verification import competition_verify
 from adjudication.services import ScoringError, SheetInput, round_close, sheet_submit
-from adjudication.verification import competition_verify
 from competitions.models import Competition, HeatEntry, Round
 from competitions.services import round_draw_heats, round_transition
 from tests.factories.competitions import (

@@ -11,8 +11,8 @@ from fractions import Fraction
 import pytest
 from django.urls import reverse
 
-from adjudication.exports import export_build
 from adjudication.models import Mark, Placing
+from adjudication.results.exports import export_build
 from competitions.models import Round
 from competitions.services import TransitionRefused, competition_transition
 from tests.adjudication.results_helpers import criteria_event_published, published_day

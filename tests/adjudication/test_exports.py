@@ -16,10 +16,11 @@ from django.core.management import CommandError, call_command
 from pypdf import PdfReader
 
 from accounts.models import AuditEntry, User
-from adjudication import backups
-from adjudication.backups import NOT_BACKED_UP, PARTS, BackupRefused, backup_build, backup_restore
-from adjudication.exports import export_build, results_data
 from adjudication.models import Mark, MarkChange, Placing
+from adjudication.ops import backups
+from adjudication.ops.backup_format import NOT_BACKED_UP, PARTS
+from adjudication.ops.backups import BackupRefused, backup_build, backup_restore
+from adjudication.results.exports import export_build, results_data
 from adjudication.tasks import backup_competitions_in_progress_task
 from competitions.models import (
     Competition,
@@ -274,7 +275,7 @@ def test_exports_and_recompute_read_one_snapshot_of_the_data(day):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from adjudication.verification import competition_recompute
+    from adjudication.ops.verification import competition_recompute
 
     for read in (
         lambda: export_build(day.competition, fmt="json"),

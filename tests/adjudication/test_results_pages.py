@@ -248,7 +248,7 @@ def test_no_n_plus_1_with_one_or_many_events_and_rounds(client):
 
 
 def test_no_n_plus_1_in_the_sheets_of_a_whole_competition(django_assert_num_queries):
-    from adjudication.results import competition_results
+    from adjudication.results.tables import competition_results
 
     small = published_day(seed=1)
     big = published_day(couples=12, seed=2, extra=pageants(3))

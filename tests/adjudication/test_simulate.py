@@ -16,8 +16,8 @@ from django.db import transaction
 from accounts.models import User
 from adjudication import tabulation
 from adjudication.models import Mark, Placing, RecallDecision, Sheet
+from adjudication.ops.simulation import CHAIRMAN_USERNAME
 from adjudication.services import SheetInput, sheet_submit
-from adjudication.simulation import CHAIRMAN_USERNAME
 from competitions.models import (
     Competition,
     CompetitionStatus,

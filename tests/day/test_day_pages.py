@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from adjudication.floor import floor_move
-from adjudication.simulation import competition_simulate
+from adjudication.ops.simulation import competition_simulate
 from competitions.models import Floor, FloorMove, StatusChange, TimetableItem
 from tests.day.helpers import build_programme
 from tests.factories.accounts import UserFactory

@@ -206,7 +206,7 @@ def test_a_performance_must_be_one_of_the_round_and_not_withdrawn():
 
 
 def test_a_round_that_is_over_cannot_go_back_on_the_floor_and_the_day_ends():
-    from adjudication.simulation import competition_simulate
+    from adjudication.ops.simulation import competition_simulate
 
     p = build_programme()
     competition_simulate(competition=p.competition, seed=3)
@@ -362,7 +362,7 @@ def test_the_trail_of_the_floor_cannot_be_rewritten():
 
 
 def test_the_competition_finishes_when_the_last_result_is_published():
-    from adjudication.simulation import competition_simulate
+    from adjudication.ops.simulation import competition_simulate
 
     p = build_programme()
     competition_simulate(competition=p.competition, seed=3)
@@ -374,7 +374,7 @@ def test_the_competition_finishes_when_the_last_result_is_published():
 
 
 def test_an_event_nobody_entered_does_not_keep_the_competition_from_finishing():
-    from adjudication.simulation import competition_simulate
+    from adjudication.ops.simulation import competition_simulate
     from competitions.services import competition_transition
 
     p = build_programme(empty_event=True)

@@ -3,7 +3,7 @@ start, the breaks, and the rounds still to be drawn."""
 
 import pytest
 
-from adjudication.exports import export_build
+from adjudication.results.exports import export_build
 from competitions.timetable import timetable_insert_break
 from tests.adjudication.test_exports import pdf_text
 from tests.day.helpers import build_programme

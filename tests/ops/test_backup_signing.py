@@ -15,8 +15,8 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import AuditEntry, User
 from accounts.roles import Role
-from adjudication import backups
-from adjudication.backups import BackupRefused, backup_build, backup_restore
+from adjudication.ops import backups
+from adjudication.ops.backups import BackupRefused, backup_build, backup_restore
 from competitions.models import Competition, CompetitionStaff, Event, StaffRole
 from tests.factories.accounts import UserFactory
 from tests.factories.competitions import EventFactory

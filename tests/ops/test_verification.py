@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 
 from adjudication.models import Mark, MarkChange, Placing, RoundResult, Sheet
-from adjudication.verification import competition_recompute, competition_verify
+from adjudication.ops.verification import competition_recompute, competition_verify
 from competitions.models import Round, RoundKind
 from tests.adjudication.day import all_recall_sheets, build_day
 from tests.adjudication.test_simulate import small_competition

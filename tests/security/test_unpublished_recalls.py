@@ -11,7 +11,7 @@ from channels.testing import WebsocketCommunicator
 from django.core.cache import cache
 from django.urls import reverse
 
-from adjudication.exports import export_build
+from adjudication.results.exports import export_build
 from adjudication.services import round_close, round_publish
 from competitions.models import HeatEntry
 from leaderboard.broadcast import relays

@@ -1,6 +1,6 @@
 """``manage.py backup [--competition SLUG] [--out FILE]``: one file holding everything
 about one or all competitions, with a checksum and a signature. A thin wrapper around
-``adjudication.backups.backup_write``."""
+``adjudication.ops.backups.backup_write``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from adjudication.backups import SUFFIX, BackupRefused, backup_write
+from adjudication.ops.backups import SUFFIX, BackupRefused, backup_write
 from competitions.models import Competition
 
 

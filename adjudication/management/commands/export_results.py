@@ -1,6 +1,6 @@
 """``manage.py export_results SLUG --format json|csv|pdf [--event …] [--out FILE]``:
 results for other programs and for print. A thin wrapper around
-``adjudication.exports.export_build``."""
+``adjudication.results.exports.export_build``."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from adjudication.backups import BackupRefused, file_write_atomic
-from adjudication.exports import FORMATS, REPORTS, export_build
+from adjudication.ops.backups import BackupRefused, file_write_atomic
+from adjudication.results.exports import FORMATS, REPORTS, export_build
 from competitions.models import Competition, Event
 
 

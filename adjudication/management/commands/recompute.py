@@ -1,7 +1,7 @@
 """``manage.py recompute SLUG``: re-run every tabulation from the stored marks and report
 any difference from the stored results (exit status 1 if there is one).
 
-A thin wrapper around ``adjudication.verification.competition_recompute``.
+A thin wrapper around ``adjudication.ops.verification.competition_recompute``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from adjudication.verification import Report, competition_recompute
+from adjudication.ops.verification import Report, competition_recompute
 from competitions.models import Competition
 
 

@@ -1,6 +1,6 @@
 """``manage.py restore FILE [--trust-unsigned] [--with-staff-credentials] [--max-mb N]``:
 restore a backup written by ``backup``, all or nothing. A thin wrapper around
-``adjudication.backups.backup_restore``."""
+``adjudication.ops.backups.backup_restore``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from adjudication.backups import BackupRefused, backup_restore
+from adjudication.ops.backups import BackupRefused, backup_restore
 
 
 class Command(BaseCommand):

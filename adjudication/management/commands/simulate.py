@@ -1,7 +1,7 @@
 """``manage.py simulate SLUG [--seed N] [--judge-skill F] [--quiet]``: run a competition to
 published results with simulated judges, through the same services as a real day.
 
-A thin wrapper around ``adjudication.simulation.competition_simulate``.
+A thin wrapper around ``adjudication.ops.simulation.competition_simulate``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from adjudication.simulation import (
+from adjudication.ops.simulation import (
     DEFAULT_SKILL,
     SimulationRefused,
     SimulationReport,

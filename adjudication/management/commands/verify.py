@@ -2,7 +2,7 @@
 sheets, results equal to a recomputation, the audit trail consistent with the marks) and
 exit with status 1 on any breach. Run it after every drill, crash or outage.
 
-A thin wrapper around ``adjudication.verification.competition_verify``.
+A thin wrapper around ``adjudication.ops.verification.competition_verify``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from adjudication.management.commands.recompute import competition_by_slug, finish
-from adjudication.verification import competition_verify
+from adjudication.ops.verification import competition_verify
 
 
 class Command(BaseCommand):

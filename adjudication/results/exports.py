@@ -43,10 +43,11 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from adjudication import reports
-from adjudication.results import Facts, competition_facts, competition_results, plain
+from adjudication.results import pdf
+from adjudication.results.facts import Facts, competition_facts
+from adjudication.results.tables import competition_results, plain
 from adjudication.services import criteria_rules
-from competitions.models import Competition, Entry, RoundKind
+from competitions.models import Competition, Entry, Event, Judge, Round, RoundKind
 from scoring_site.snapshot import read_snapshot
 from scoring_site.spreadsheet import csv_dict_writer
 
@@ -131,117 +132,9 @@ def results_data(
     numbers = _entry_numbers(entries)
     names = competition.judge_names_public
     judges = {j.pk: j for seats in facts.panel.values() for j in seats}
-    events = []
-    for event in facts.events:
-        dances = {d.pk: d.name for d in facts.dances[event.pk]}
-        criteria = {c.pk: c.name for c in facts.criteria[event.pk]}
-        dance_order = {d.pk: i for i, d in enumerate(facts.dances[event.pk])}
-        criterion_order = {c.pk: i for i, c in enumerate(facts.criteria[event.pk])}
-        rounds = []
-        for round_ in facts.rounds[event.pk]:
-            heats: dict[int, list[str]] = {}
-            for he in facts.heat_entries[round_.pk]:
-                heats.setdefault(he.heat.number, []).append(numbers[he.entry_id])
-            marks = sorted(
-                facts.marks[round_.pk],
-                key=lambda m: (
-                    dance_order.get(m[1], -1),
-                    judges[m[0]].letter,
-                    _sort_number(numbers[m[2]]),
-                    criterion_order.get(m[3], -1),
-                ),
-            )
-            if event.is_skating:
-                mark_rows = [
-                    {
-                        "judge": judges[judge_id].letter,
-                        "dance": dances[dance_id],
-                        "entry": numbers[entry_id],
-                        "value": plain(value),
-                    }
-                    for judge_id, dance_id, entry_id, _, value in marks
-                ]
-            else:
-                marks.sort(
-                    key=lambda m: (
-                        _sort_number(numbers[m[2]]),
-                        judges[m[0]].letter,
-                        criterion_order[m[3]],
-                    )
-                )
-                mark_rows = [
-                    {
-                        "judge": judges[judge_id].letter,
-                        "entry": numbers[entry_id],
-                        "criterion": criteria[criterion_id],
-                        "value": plain(value),
-                    }
-                    for judge_id, _, entry_id, criterion_id, value in marks
-                ]
-            placings = sorted(
-                facts.placings[round_.pk].values(),
-                key=lambda p: (
-                    p.place is None,
-                    p.place or 0,
-                    _sort_number(numbers[p.entry_id]),
-                ),
-            )
-            rounds.append(
-                {
-                    "position": round_.position,
-                    "kind": round_.kind,
-                    "status": round_.status,
-                    "recall": round_.recall_count if round_.kind != RoundKind.FINAL else None,
-                    "recall_decision": facts.decisions.get(round_.pk),
-                    "heats": [{"number": n, "entries": heats[n]} for n in sorted(heats)],
-                    "marks": mark_rows,
-                    "results": [
-                        {
-                            "entry": numbers[p.entry_id],
-                            "place": _number(p.place),
-                            "total": _number(p.total),
-                            "recalled": p.recalled,
-                        }
-                        for p in placings
-                    ],
-                }
-            )
-        item: dict[str, Any] = {
-            "name": event.name,
-            "position": event.position,
-            "style": event.style,
-            "scoring": event.scoring_method,
-            "entry_kind": event.entry_kind,
-        }
-        if event.is_skating:
-            item["dances"] = [
-                {"name": d.name, "short_name": d.short_name} for d in facts.dances[event.pk]
-            ]
-        else:
-            item["criteria"] = [
-                {
-                    "name": c.name,
-                    "weight": plain(c.weight),
-                    "min": plain(c.min_score),
-                    "max": plain(c.max_score),
-                    "step": plain(c.step),
-                }
-                for c in facts.criteria[event.pk]
-            ]
-            item["rules"] = _rules(event)
-        item["panel"] = [j.letter for j in facts.panel[event.pk]]
-        item["entries"] = [
-            {
-                "number": numbers[e.pk],
-                "name": e.competitor.display_name,
-                "club": e.competitor.club,
-                "country": e.competitor.country,
-                "withdrawn": e.withdrawn,
-            }
-            for e in entries[event.pk]
-        ]
-        item["rounds"] = rounds
-        events.append(item)
+    events = [
+        _event_data(event, facts, entries[event.pk], numbers, judges) for event in facts.events
+    ]
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -259,6 +152,143 @@ def results_data(
         ],
         "events": events,
     }
+
+
+def _event_data(
+    event: Event,
+    facts: Facts,
+    entries: list[Entry],
+    numbers: dict[int, str],
+    judges: dict[int, Judge],
+) -> dict[str, Any]:
+    """One event: its dances or criteria and rules, panel, entries and rounds."""
+    item: dict[str, Any] = {
+        "name": event.name,
+        "position": event.position,
+        "style": event.style,
+        "scoring": event.scoring_method,
+        "entry_kind": event.entry_kind,
+    }
+    if event.is_skating:
+        item["dances"] = [
+            {"name": d.name, "short_name": d.short_name} for d in facts.dances[event.pk]
+        ]
+    else:
+        item["criteria"] = [
+            {
+                "name": c.name,
+                "weight": plain(c.weight),
+                "min": plain(c.min_score),
+                "max": plain(c.max_score),
+                "step": plain(c.step),
+            }
+            for c in facts.criteria[event.pk]
+        ]
+        item["rules"] = _rules(event)
+    item["panel"] = [j.letter for j in facts.panel[event.pk]]
+    item["entries"] = [
+        {
+            "number": numbers[e.pk],
+            "name": e.competitor.display_name,
+            "club": e.competitor.club,
+            "country": e.competitor.country,
+            "withdrawn": e.withdrawn,
+        }
+        for e in entries
+    ]
+    item["rounds"] = [
+        _round_data(event, round_, facts, numbers, judges) for round_ in facts.rounds[event.pk]
+    ]
+    return item
+
+
+def _round_data(
+    event: Event,
+    round_: Round,
+    facts: Facts,
+    numbers: dict[int, str],
+    judges: dict[int, Judge],
+) -> dict[str, Any]:
+    """One round: its heats, counted marks and results."""
+    heats: dict[int, list[str]] = {}
+    for he in facts.heat_entries[round_.pk]:
+        heats.setdefault(he.heat.number, []).append(numbers[he.entry_id])
+    placings = sorted(
+        facts.placings[round_.pk].values(),
+        key=lambda p: (
+            p.place is None,
+            p.place or 0,
+            _sort_number(numbers[p.entry_id]),
+        ),
+    )
+    return {
+        "position": round_.position,
+        "kind": round_.kind,
+        "status": round_.status,
+        "recall": round_.recall_count if round_.kind != RoundKind.FINAL else None,
+        "recall_decision": facts.decisions.get(round_.pk),
+        "heats": [{"number": n, "entries": heats[n]} for n in sorted(heats)],
+        "marks": _mark_rows(event, round_, facts, numbers, judges),
+        "results": [
+            {
+                "entry": numbers[p.entry_id],
+                "place": _number(p.place),
+                "total": _number(p.total),
+                "recalled": p.recalled,
+            }
+            for p in placings
+        ],
+    }
+
+
+def _mark_rows(
+    event: Event,
+    round_: Round,
+    facts: Facts,
+    numbers: dict[int, str],
+    judges: dict[int, Judge],
+) -> list[dict[str, Any]]:
+    """A round's counted marks: by dance, judge and entry (skating), or by entry, judge and
+    criterion (criteria)."""
+    dances = {d.pk: d.name for d in facts.dances[event.pk]}
+    criteria = {c.pk: c.name for c in facts.criteria[event.pk]}
+    dance_order = {d.pk: i for i, d in enumerate(facts.dances[event.pk])}
+    criterion_order = {c.pk: i for i, c in enumerate(facts.criteria[event.pk])}
+    marks = sorted(
+        facts.marks[round_.pk],
+        key=lambda m: (
+            dance_order.get(m[1], -1),
+            judges[m[0]].letter,
+            _sort_number(numbers[m[2]]),
+            criterion_order.get(m[3], -1),
+        ),
+    )
+    if event.is_skating:
+        return [
+            {
+                "judge": judges[judge_id].letter,
+                "dance": dances[dance_id],
+                "entry": numbers[entry_id],
+                "value": plain(value),
+            }
+            for judge_id, dance_id, entry_id, _, value in marks
+        ]
+    marks.sort(
+        key=lambda m: (
+            _sort_number(numbers[m[2]]),
+            judges[m[0]].letter,
+            criterion_order[m[3]],
+        )
+    )
+    return [
+        {
+            "judge": judges[judge_id].letter,
+            "entry": numbers[entry_id],
+            "criterion": criteria[criterion_id],
+            "value": plain(value),
+        }
+        for judge_id, _, entry_id, criterion_id, value in marks
+    ]
 
 
 def _sort_number(number: str) -> tuple[int, int, str]:
@@ -356,16 +386,16 @@ def export_build(
         sheets = competition_results(
             competition, event_ids=event_ids, published_only=published_only
         )
-        stories.append(reports.results_story(sheets))
+        stories.append(pdf.results_story(sheets))
     if report in ("all", "judges", "running-order"):
         facts = competition_facts(competition, event_ids=event_ids, published_only=published_only)
         if report in ("all", "judges"):
-            stories.append(reports.judge_sheets_story(competition, facts))
+            stories.append(pdf.judge_sheets_story(competition, facts))
         if report in ("all", "running-order"):
             stories.append(
-                reports.running_order_story(competition, reports.running_order(facts, competition))
+                pdf.running_order_story(competition, pdf.running_order(facts, competition))
             )
     titles = {"all": "results and sheets", "judges": "judges' sheets"}
-    return reports.combined_pdf(
+    return pdf.combined_pdf(
         f"{competition.name} – {titles.get(report, report.replace('-', ' '))}", stories
     )

@@ -45,108 +45,38 @@ import tempfile
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 
 from accounts.models import User
-from adjudication.models import (
-    Mark,
-    MarkChange,
-    Placing,
-    RecallDecision,
-    RoundResult,
-    Sheet,
-    TabletSession,
+from adjudication.ops.backup_format import (
+    FORMAT,
+    PARTS,
+    SIGNATURE,
+    SUFFIX,
+    VERSION,
+    BackupRefused,
+    backup_signature,
+    canonical,
+    model_fields,
+    value_decode,
+    value_encode,
 )
 from competitions.models import (
     Competition,
     CompetitionStaff,
-    Competitor,
-    Criterion,
-    Dance,
-    Entry,
-    Event,
-    FailedJob,
-    Floor,
-    FloorMove,
-    Heat,
-    HeatEntry,
-    IdempotencyKey,
-    Judge,
-    JudgeApplication,
-    PanelSeat,
-    RegistrationLink,
-    Round,
-    StatusChange,
-    TimetableItem,
 )
 from scoring_site.snapshot import read_snapshot
 
-FORMAT = "podium-backup"
-VERSION = 1
 SCHEMA_APPS = ("accounts", "competitions", "adjudication")
-SUFFIX = ".podium-backup.gz"
-
-
-class BackupRefused(Exception):
-    """A backup that cannot be written or restored; the message says why."""
-
-
-@dataclass(frozen=True)
-class Part:
-    """A table in the backup and the path from its rows to their competition."""
-
-    model: type[models.Model]
-    competition: str
-
-
-# Parents before children: the order rows are restored in.
-PARTS: tuple[Part, ...] = (
-    Part(Competition, "pk"),
-    Part(Event, "competition"),
-    Part(Dance, "event__competition"),
-    Part(Criterion, "event__competition"),
-    Part(Competitor, "competition"),
-    Part(Entry, "event__competition"),
-    Part(Judge, "competition"),
-    Part(CompetitionStaff, "competition"),
-    Part(PanelSeat, "event__competition"),
-    Part(Round, "event__competition"),
-    Part(Heat, "round__event__competition"),
-    Part(HeatEntry, "heat__round__event__competition"),
-    Part(TimetableItem, "competition"),
-    Part(Floor, "competition"),
-    Part(FloorMove, "competition"),
-    Part(StatusChange, "competition"),
-    Part(RegistrationLink, "competition"),
-    Part(JudgeApplication, "competition"),
-    Part(Sheet, "round__event__competition"),
-    Part(Mark, "sheet__round__event__competition"),
-    Part(MarkChange, "round__event__competition"),
-    Part(TabletSession, "judge__competition"),
-    Part(RecallDecision, "round__event__competition"),
-    Part(RoundResult, "round__event__competition"),
-    Part(Placing, "round__event__competition"),
-)
-
-# Models of Podium's apps deliberately left out, and why (a test keeps this list and
-# PARTS covering every model, so a new model is a decision, not an omission).
-NOT_BACKED_UP: dict[type[models.Model], str] = {
-    IdempotencyKey: "answers replayed to retried requests, kept 24 hours",
-    FailedJob: "dead background jobs of the site, not of a competition",
-}
-
 USER_FIELDS_SKIPPED = ("id", "last_login")
 # Restored only with ``with_staff_credentials``: anything else comes back unable to sign in
 # and without the admin's rights.
@@ -155,80 +85,8 @@ USER_CREDENTIALS = {"password": None, "is_staff": False, "is_superuser": False} 
 # Rights on a competition: restored only with ``with_staff_credentials`` too.
 STAFF_RIGHTS = (CompetitionStaff,)
 
-SIGNATURE = "hmac_sha256"
-# The salt keeps a backup's signature apart from every other HMAC keyed with SECRET_KEY.
-SIGNING_SALT = "podium.adjudication.backups.signature"
 # Decompressed bytes read at a time while checking the size limit.
 CHUNK = 1 << 20
-
-
-# --- values -------------------------------------------------------------------------------
-
-
-def _encode(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    return value
-
-
-# What JSON type each kind of field is written as (``_encode``); anything else in a file
-# whose checksum matches was made by hand, and would be turned into a string silently.
-_JSON_TYPES: list[tuple[type[models.Field], tuple[type, ...]]] = [
-    (models.BooleanField, (bool,)),
-    (models.DecimalField, (str, int, float)),
-    (models.FloatField, (int, float)),
-    (models.IntegerField, (int,)),
-    (models.CharField, (str,)),
-    (models.TextField, (str,)),
-    (models.DateTimeField, (str,)),
-    (models.DateField, (str,)),
-    (models.TimeField, (str,)),
-    (models.DurationField, (str, int, float)),
-    (models.UUIDField, (str,)),
-]
-
-
-def _check_type(field: models.Field, value: Any) -> None:
-    wanted = next((kinds for kind, kinds in _JSON_TYPES if isinstance(field, kind)), None)
-    wrong_bool = isinstance(value, bool) and bool not in (wanted or ())
-    if wanted is not None and (wrong_bool or not isinstance(value, wanted)):
-        raise BackupRefused(
-            f"The backup holds a bad value for {field.model._meta.label}.{field.name}: "
-            f"{value!r} is not a {field.get_internal_type()} value."
-        )
-
-
-def _decode(field: models.Field, value: Any) -> Any:
-    if value is None or isinstance(field, models.JSONField):
-        return value
-    _check_type(field, value)
-    try:
-        return field.to_python(value)
-    except ValidationError as error:
-        raise BackupRefused(
-            f"The backup holds a bad value for {field.model._meta.label}.{field.name}: "
-            f"{value!r} ({' '.join(error.messages)})."
-        ) from None
-
-
-def _fields(model: type[models.Model]) -> list[models.Field]:
-    return [f for f in model._meta.concrete_fields if not f.primary_key]
-
-
-def canonical(content: Any) -> bytes:
-    """The bytes the checksum is taken over."""
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def backup_signature(envelope: dict[str, Any]) -> str:
-    """The keyed HMAC of everything in ``envelope`` but the signature itself."""
-    signed = {key: value for key, value in envelope.items() if key != SIGNATURE}
-    secret = settings.BACKUP_SIGNING_KEY or settings.SECRET_KEY
-    return salted_hmac(
-        SIGNING_SALT, canonical(signed), secret=secret, algorithm="sha256"
-    ).hexdigest()
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -245,13 +103,13 @@ def backup_content(competitions: Iterable[Competition]) -> dict[str, Any]:
     tables = []
     for part in PARTS:
         lookup = "pk__in" if part.competition == "pk" else f"{part.competition}__in"
-        fields = _fields(part.model)
+        fields = model_fields(part.model)
         rows = []
         for obj in part.model._base_manager.filter(**{lookup: ids}).order_by("pk"):
             rows.append(
                 {
                     "id": obj.pk,
-                    "fields": {f.attname: _encode(f.value_from_object(obj)) for f in fields},
+                    "fields": {f.attname: value_encode(f.value_from_object(obj)) for f in fields},
                 }
             )
         tables.append({"model": part.model._meta.label_lower, "rows": rows})
@@ -263,8 +121,8 @@ def backup_content(competitions: Iterable[Competition]) -> dict[str, Any]:
             {
                 "id": user.pk,
                 "fields": {
-                    f.attname: _encode(f.value_from_object(user))
-                    for f in _fields(User)
+                    f.attname: value_encode(f.value_from_object(user))
+                    for f in model_fields(User)
                     if f.attname not in USER_FIELDS_SKIPPED
                 },
                 "groups": sorted(g.name for g in user.groups.all()),
@@ -463,7 +321,7 @@ def _build(model: type[models.Model], row: Any, ids: dict[type, dict[int, int]])
     if "id" in row and (not isinstance(row["id"], int) or isinstance(row["id"], bool)):
         raise BackupRefused(f"The backup is damaged: a row of {label} has no proper id.")
     values = dict(row["fields"])
-    by_attname = {f.attname: f for f in _fields(model)}
+    by_attname = {f.attname: f for f in model_fields(model)}
     unknown = sorted(set(values) - set(by_attname))
     if unknown:
         raise BackupRefused(
@@ -492,14 +350,14 @@ def _build(model: type[models.Model], row: Any, ids: dict[type, dict[int, int]])
                 )
             kwargs[attname] = mapped
         else:
-            kwargs[attname] = _decode(field, value)
+            kwargs[attname] = value_decode(field, value)
     return model(**kwargs)
 
 
 def _insert(model: type[models.Model], objs: list[models.Model]) -> list[int]:
     """Insert rows as they are (``raw``: creation times kept, no signals), returning
     their new ids; the database's constraints and triggers check each one."""
-    fields = _fields(model)
+    fields = model_fields(model)
     manager = model._base_manager
     if not connection.features.can_return_rows_from_bulk_insert:
         return [

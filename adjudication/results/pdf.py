@@ -2,7 +2,7 @@
 round (the same tables as the public pages), each judge's own sheet with a line for
 their signature, and the running order.
 
-Every function returns the PDF's bytes; the tables come from ``adjudication.results``.
+Every function returns the PDF's bytes; the tables come from ``adjudication.results.tables``.
 Documents are written with ReportLab's ``invariant`` flag, so the same data prints the
 same bytes.
 """
@@ -35,9 +35,9 @@ from reportlab.platypus import (
 )
 from reportlab.platypus import Table as PdfTable
 
-from adjudication.results import (
+from adjudication.results.facts import Facts
+from adjudication.results.tables import (
     CompetitionSheets,
-    Facts,
     Table,
     plain,
     round_title,

@@ -4,7 +4,8 @@ summary with the rule 10 and 11 steps); criteria events with each judge's scores
 weights, what was dropped and the totals.
 
 ``competition_results`` is a selector: it reads a whole competition (or some of its
-events) in a fixed number of queries, whatever the number of events, rounds, heats and
+events) in a fixed number of queries (``facts.competition_facts``), whatever the number
+of events, rounds, heats and
 marks, and returns plain tables of text. The public pages, the printed reports and the
 desk all render the same tables, so what is printed is what is published.
 
@@ -27,7 +28,8 @@ from typing import Any
 from django.db.models import Count, Q
 
 from adjudication import tabulation
-from adjudication.models import Mark, Placing, RecallDecision, Sheet
+from adjudication.models import Placing
+from adjudication.results.facts import RESULT_STATUSES, competition_facts
 from adjudication.services import criteria_rules
 from competitions.models import (
     Competition,
@@ -37,13 +39,10 @@ from competitions.models import (
     Event,
     HeatEntry,
     Judge,
-    PanelSeat,
     Round,
     RoundKind,
     RoundStatus,
 )
-
-RESULT_STATUSES = (RoundStatus.CLOSED, RoundStatus.PUBLISHED)
 
 
 @dataclasses.dataclass
@@ -97,100 +96,6 @@ class CompetitionSheets:
     competition: Competition
     events: list[EventSheet]
     judge_names: bool
-
-
-# --- the facts of a competition, in a fixed number of queries ----------------------------------
-
-
-@dataclasses.dataclass
-class Facts:
-    """Every row the sheets need, read once and grouped by parent id."""
-
-    events: list[Event]
-    dances: dict[int, list[Dance]]
-    criteria: dict[int, list[Criterion]]
-    panel: dict[int, list[Judge]]
-    rounds: dict[int, list[Round]]
-    heat_entries: dict[int, list[HeatEntry]]
-    marks: dict[int, list[tuple[int, int | None, int, int | None, Decimal]]]
-    placings: dict[int, dict[int, Placing]]
-    decisions: dict[int, int]
-
-
-def competition_facts(
-    competition: Competition,
-    *,
-    event_ids: Iterable[int] | None = None,
-    published_only: bool = True,
-) -> Facts:
-    """The events (all, or ``event_ids``), their dances, criteria, panels and rounds
-    (only published ones with ``published_only``), heats, counted marks and placings of
-    rounds with results: nine queries at most."""
-    events_qs = Event.objects.filter(competition=competition).order_by("position", "id")
-    if event_ids is not None:
-        events_qs = events_qs.filter(pk__in=list(event_ids))
-    events = list(events_qs)
-    ids = [e.pk for e in events]
-    facts = Facts(
-        events=events,
-        dances=defaultdict(list),
-        criteria=defaultdict(list),
-        panel=defaultdict(list),
-        rounds=defaultdict(list),
-        heat_entries=defaultdict(list),
-        marks=defaultdict(list),
-        placings=defaultdict(dict),
-        decisions={},
-    )
-    if not ids:
-        return facts
-    rounds_qs = Round.objects.filter(event_id__in=ids).order_by("event_id", "position")
-    if published_only:
-        rounds_qs = rounds_qs.filter(status=RoundStatus.PUBLISHED)
-    rounds = list(rounds_qs)
-    for round_ in rounds:
-        facts.rounds[round_.event_id].append(round_)
-    for dance in Dance.objects.filter(event_id__in=ids).order_by("position", "id"):
-        facts.dances[dance.event_id].append(dance)
-    for criterion in Criterion.objects.filter(event_id__in=ids).order_by("position", "id"):
-        facts.criteria[criterion.event_id].append(criterion)
-    for seat in (
-        PanelSeat.objects.filter(event_id__in=ids).select_related("judge").order_by("judge__letter")
-    ):
-        facts.panel[seat.event_id].append(seat.judge)
-    if not rounds:
-        return facts
-    round_ids = [r.pk for r in rounds]
-    for he in (
-        HeatEntry.objects.filter(heat__round_id__in=round_ids)
-        .select_related("heat", "entry__competitor")
-        .order_by("heat__number", "position", "entry__competitor__bib", "entry_id")
-    ):
-        facts.heat_entries[he.heat.round_id].append(he)
-    with_results = [r.pk for r in rounds if r.status in RESULT_STATUSES]
-    if with_results:
-        counted = ~Q(sheet__source=Sheet.Source.PAPER) | Q(sheet__confirmed_at__isnull=False)
-        for round_id, judge_id, dance_id, entry_id, criterion_id, value in (
-            Mark.objects.filter(counted, sheet__round_id__in=with_results)
-            .order_by()
-            .values_list(
-                "sheet__round_id",
-                "sheet__judge_id",
-                "sheet__dance_id",
-                "entry_id",
-                "criterion_id",
-                "value",
-            )
-        ):
-            facts.marks[round_id].append((judge_id, dance_id, entry_id, criterion_id, value))
-        for placing in Placing.objects.filter(round_id__in=with_results).order_by():
-            facts.placings[placing.round_id][placing.entry_id] = placing
-        facts.decisions = dict(
-            RecallDecision.objects.filter(round_id__in=with_results).values_list(
-                "round_id", "recall_count"
-            )
-        )
-    return facts
 
 
 # --- formatting ---------------------------------------------------------------------------------
@@ -318,92 +223,7 @@ def _final_tables(rf: RoundFacts) -> tuple[list[str], list[Table]]:
         if entry_id in labels and dance_id in dance_name and judge_id in index:
             table[dance_name[dance_id]][labels[entry_id]][index[judge_id]] = int(value)
     result = tabulation.tabulate_final(table, judges=letters)
-    tables = []
-    for dance in result.dances:
-        n = len(dance.placings)
-        header = ["Couple", *letters, *(_column_label(c) for c in range(1, n + 1))]
-        header += ["Place", "Rule"]
-        rows = [
-            [
-                p.couple,
-                *map(str, p.marks),
-                *_cells(p),
-                tabulation.place_text(p.place),
-                p.rule,
-            ]
-            for p in dance.ranking()
-        ]
-        tables.append(
-            Table(
-                f"{dance.dance}: {n} couples, {dance.judges} judges, majority {dance.majority}",
-                header,
-                rows,
-                note="Columns 1, 1-2, …: how many judges placed the couple there or higher; "
-                "the sum of those places in brackets where it decided.",
-                kind="final-dance",
-            )
-        )
-    if len(result.dances) > 1:
-        header = ["Couple", *(d.dance for d in result.dances), "Total", "Place", "Rule"]
-        rows = [
-            [
-                row.couple,
-                *(tabulation.place_text(p) for p in row.places),
-                tabulation.place_text(row.total),
-                tabulation.place_text(row.place),
-                row.rule,
-            ]
-            for row in result.ranking()
-        ]
-        tables.append(
-            Table("Summary (rule 9: lowest total of places first)", header, rows, kind="summary")
-        )
-    totals = {row.couple: row.total for row in result.summary}
-    for step in result.steps:
-        if isinstance(step, tabulation.Rule10Step):
-            x = step.place
-            rows = [
-                [couple, str(count), tabulation.place_text(sum_)]
-                for couple, count, sum_ in zip(step.couples, step.counts, step.sums, strict=True)
-            ]
-            if step.rule == "10a":
-                outcome = f"Rule 10a: couple {step.winner} has most places 1-{x}: place {x}."
-            elif step.rule == "10b":
-                outcome = f"Rule 10b: couple {step.winner} has the lowest sum of them: place {x}."
-            else:
-                outcome = (
-                    f"Rule 10c: couples {', '.join(step.to_rule11)} equal in count and sum: "
-                    "rule 11."
-                )
-            total = tabulation.place_text(totals[step.couples[0]])
-            tables.append(
-                Table(
-                    f"Rule 10, place {x}: couples {', '.join(step.couples)} (total {total})",
-                    ["Couple", f"Places 1-{x}", f"Sum of places 1-{x}"],
-                    rows,
-                    note=outcome,
-                    kind="rule10",
-                )
-            )
-        else:
-            x = step.place
-            n = x + len(step.rows[0].cells) - 1
-            by_couple = {row.couple: row for row in step.rows}
-            order = [by_couple[c] for group in step.order for c in group]
-            awarded = _awarded_text(step.awarded, x)
-            if len(step.couples) > 2 and len(step.order) > 1:
-                rest = ", ".join(c for group in step.order[1:] for c in group)
-                awarded += f"; only place {x} is awarded by rule 11, {rest} go back to rule 10"
-            tables.append(
-                Table(
-                    f"Rule 11, place {x}: couples {', '.join(step.couples)}, all {step.marks} "
-                    f"marks as one dance, majority {step.majority}",
-                    ["Couple", *(_column_label(c) for c in range(x, n + 1)), "Rule"],
-                    [[row.couple, *_cells(row), row.rule] for row in order],
-                    note=awarded[:1].upper() + awarded[1:] + ".",
-                    kind="rule11",
-                )
-            )
+    tables = _final_dance_tables(result, letters) + _tie_tables(result)
     lines = [f"{len(rf.active)} couples in the final, {len(letters)} judges."]
     if result.steps:
         lines.append(f"Ties in the summary were settled by rules 10 and 11 ({len(result.steps)}).")
@@ -463,44 +283,151 @@ def _criteria_tables(rf: RoundFacts) -> tuple[list[str], list[Table]]:
     ]
     dropped = {(d.entry, d.judge, d.criterion) for d in result.dropped}
     for r in sorted(result.ranking, key=lambda r: tabulation.natural_key(r.entry)):
-        rows = []
-        for letter in judge_letters:
-            sheet = scores.get(r.entry, {}).get(letter, {})
-            cells = []
-            own = Decimal(0)
-            for c in rf.criteria:
-                value = sheet.get(c.name)
-                text = plain(value)
-                if (r.entry, letter, c.name) in dropped:
-                    text = f"({text})"
-                cells.append(text)
-                own += c.weight * (value or 0)
-            rows.append([letter, *cells, plain(own)])
-        means = {cs.criterion: cs for cs in r.criteria}
-        rows.append(["Mean", *(total_text(means[c.name].mean) for c in rf.criteria), ""])
-        rows.append(
-            [
-                "× weight",
-                *(total_text(means[c.name].mean * Fraction(c.weight)) for c in rf.criteria),
-                total_text(r.total),
-            ]
-        )
-        entry = by_label[r.entry]
-        tables.append(
-            Table(
-                f"{r.entry} {entry.competitor.display_name}: place "
-                f"{tabulation.place_text(r.place)}, total {total_text(r.total)}",
-                ["Judge", *(c.name for c in rf.criteria), "Weighted"],
-                rows,
-                kind="criteria-entry",
-            )
-        )
+        tables.append(_criteria_entry_table(rf, r, scores, dropped, by_label[r.entry]))
     lines = [f"{len(rf.active)} entries, {len(judge_letters)} judges."]
     if result.dropped:
         lines.append("Scores in brackets were dropped (highest and lowest per criterion).")
     else:
         lines.append("No score was dropped: every judge's score counts.")
     return lines, tables
+
+
+def _final_dance_tables(result: tabulation.FinalResult, letters: list[str]) -> list[Table]:
+    """The marks table of each dance of a final, and the summary when there are several."""
+    tables = []
+    for dance in result.dances:
+        n = len(dance.placings)
+        header = ["Couple", *letters, *(_column_label(c) for c in range(1, n + 1))]
+        header += ["Place", "Rule"]
+        rows = [
+            [
+                p.couple,
+                *map(str, p.marks),
+                *_cells(p),
+                tabulation.place_text(p.place),
+                p.rule,
+            ]
+            for p in dance.ranking()
+        ]
+        tables.append(
+            Table(
+                f"{dance.dance}: {n} couples, {dance.judges} judges, majority {dance.majority}",
+                header,
+                rows,
+                note="Columns 1, 1-2, …: how many judges placed the couple there or higher; "
+                "the sum of those places in brackets where it decided.",
+                kind="final-dance",
+            )
+        )
+    if len(result.dances) > 1:
+        header = ["Couple", *(d.dance for d in result.dances), "Total", "Place", "Rule"]
+        rows = [
+            [
+                row.couple,
+                *(tabulation.place_text(p) for p in row.places),
+                tabulation.place_text(row.total),
+                tabulation.place_text(row.place),
+                row.rule,
+            ]
+            for row in result.ranking()
+        ]
+        tables.append(
+            Table("Summary (rule 9: lowest total of places first)", header, rows, kind="summary")
+        )
+    return tables
+
+
+def _tie_tables(result: tabulation.FinalResult) -> list[Table]:
+    """How rules 10 and 11 settled each tie in a final's summary, one table a step."""
+    tables = []
+    totals = {row.couple: row.total for row in result.summary}
+    for step in result.steps:
+        if isinstance(step, tabulation.Rule10Step):
+            x = step.place
+            rows = [
+                [couple, str(count), tabulation.place_text(sum_)]
+                for couple, count, sum_ in zip(step.couples, step.counts, step.sums, strict=True)
+            ]
+            if step.rule == "10a":
+                outcome = f"Rule 10a: couple {step.winner} has most places 1-{x}: place {x}."
+            elif step.rule == "10b":
+                outcome = f"Rule 10b: couple {step.winner} has the lowest sum of them: place {x}."
+            else:
+                outcome = (
+                    f"Rule 10c: couples {', '.join(step.to_rule11)} equal in count and sum: "
+                    "rule 11."
+                )
+            total = tabulation.place_text(totals[step.couples[0]])
+            tables.append(
+                Table(
+                    f"Rule 10, place {x}: couples {', '.join(step.couples)} (total {total})",
+                    ["Couple", f"Places 1-{x}", f"Sum of places 1-{x}"],
+                    rows,
+                    note=outcome,
+                    kind="rule10",
+                )
+            )
+        else:
+            x = step.place
+            n = x + len(step.rows[0].cells) - 1
+            by_couple = {row.couple: row for row in step.rows}
+            order = [by_couple[c] for group in step.order for c in group]
+            awarded = _awarded_text(step.awarded, x)
+            if len(step.couples) > 2 and len(step.order) > 1:
+                rest = ", ".join(c for group in step.order[1:] for c in group)
+                awarded += f"; only place {x} is awarded by rule 11, {rest} go back to rule 10"
+            tables.append(
+                Table(
+                    f"Rule 11, place {x}: couples {', '.join(step.couples)}, all {step.marks} "
+                    f"marks as one dance, majority {step.majority}",
+                    ["Couple", *(_column_label(c) for c in range(x, n + 1)), "Rule"],
+                    [[row.couple, *_cells(row), row.rule] for row in order],
+                    note=awarded[:1].upper() + awarded[1:] + ".",
+                    kind="rule11",
+                )
+            )
+    return tables
+
+
+def _criteria_entry_table(
+    rf: RoundFacts,
+    r: tabulation.EntryResult,
+    scores: dict[str, dict[str, dict[str, Decimal]]],
+    dropped: set[tuple[str, str, str]],
+    entry: Entry,
+) -> Table:
+    """One entry's scores from each judge (dropped ones in brackets), the means and the
+    weighted total."""
+    judge_letters = [j.letter for j in rf.judges]
+    rows = []
+    for letter in judge_letters:
+        sheet = scores.get(r.entry, {}).get(letter, {})
+        cells = []
+        own = Decimal(0)
+        for c in rf.criteria:
+            value = sheet.get(c.name)
+            text = plain(value)
+            if (r.entry, letter, c.name) in dropped:
+                text = f"({text})"
+            cells.append(text)
+            own += c.weight * (value or 0)
+        rows.append([letter, *cells, plain(own)])
+    means = {cs.criterion: cs for cs in r.criteria}
+    rows.append(["Mean", *(total_text(means[c.name].mean) for c in rf.criteria), ""])
+    rows.append(
+        [
+            "× weight",
+            *(total_text(means[c.name].mean * Fraction(c.weight)) for c in rf.criteria),
+            total_text(r.total),
+        ]
+    )
+    return Table(
+        f"{r.entry} {entry.competitor.display_name}: place "
+        f"{tabulation.place_text(r.place)}, total {total_text(r.total)}",
+        ["Judge", *(c.name for c in rf.criteria), "Weighted"],
+        rows,
+        kind="criteria-entry",
+    )
 
 
 def round_title(round_: Round, rounds_in_event: int) -> str:

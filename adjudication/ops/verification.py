@@ -26,10 +26,10 @@ from django.db.models import Count
 from adjudication.models import Mark, MarkChange, Sheet
 from adjudication.services import (
     ScoringError,
-    _check_criteria_marks,
-    _check_skating_marks,
+    criteria_marks_check,
     result_differences,
     round_progress,
+    skating_marks_check,
 )
 from competitions.models import Competition, Round, RoundStatus, ScoringMethod
 from scoring_site.snapshot import read_snapshot
@@ -112,7 +112,7 @@ def _sheet_problems(round_: Round, sheet: Sheet, marks: list[Mark]) -> list[str]
             by_entry = {m.entry_id: m.value for m in marks}
             if len(by_entry) != len(marks):
                 return ["an entry is marked twice"]
-            _check_skating_marks(round_, by_entry)
+            skating_marks_check(round_, by_entry)
         else:
             if sheet.entry_id is None:
                 return ["a criteria sheet must be for one entry"]
@@ -121,7 +121,7 @@ def _sheet_problems(round_: Round, sheet: Sheet, marks: list[Mark]) -> list[str]
             by_criterion = {m.criterion_id: m.value for m in marks}
             if len(by_criterion) != len(marks):
                 return ["a criterion is scored twice"]
-            _check_criteria_marks(round_, sheet.entry, by_criterion)
+            criteria_marks_check(round_, sheet.entry, by_criterion)
     except ScoringError as error:
         return [str(error)]
     return []

@@ -1,0 +1,117 @@
+"""The facts of a competition that its result tables, PDFs and exports are made of,
+read in a fixed number of queries."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.db.models import Q
+
+from adjudication.models import Mark, Placing, RecallDecision, Sheet
+from competitions.models import (
+    Competition,
+    Criterion,
+    Dance,
+    Event,
+    HeatEntry,
+    Judge,
+    PanelSeat,
+    Round,
+    RoundStatus,
+)
+
+RESULT_STATUSES = (RoundStatus.CLOSED, RoundStatus.PUBLISHED)
+
+
+@dataclasses.dataclass
+class Facts:
+    """Every row the sheets need, read once and grouped by parent id."""
+
+    events: list[Event]
+    dances: dict[int, list[Dance]]
+    criteria: dict[int, list[Criterion]]
+    panel: dict[int, list[Judge]]
+    rounds: dict[int, list[Round]]
+    heat_entries: dict[int, list[HeatEntry]]
+    marks: dict[int, list[tuple[int, int | None, int, int | None, Decimal]]]
+    placings: dict[int, dict[int, Placing]]
+    decisions: dict[int, int]
+
+
+def competition_facts(
+    competition: Competition,
+    *,
+    event_ids: Iterable[int] | None = None,
+    published_only: bool = True,
+) -> Facts:
+    """The events (all, or ``event_ids``), their dances, criteria, panels and rounds
+    (only published ones with ``published_only``), heats, counted marks and placings of
+    rounds with results: nine queries at most."""
+    events_qs = Event.objects.filter(competition=competition).order_by("position", "id")
+    if event_ids is not None:
+        events_qs = events_qs.filter(pk__in=list(event_ids))
+    events = list(events_qs)
+    ids = [e.pk for e in events]
+    facts = Facts(
+        events=events,
+        dances=defaultdict(list),
+        criteria=defaultdict(list),
+        panel=defaultdict(list),
+        rounds=defaultdict(list),
+        heat_entries=defaultdict(list),
+        marks=defaultdict(list),
+        placings=defaultdict(dict),
+        decisions={},
+    )
+    if not ids:
+        return facts
+    rounds_qs = Round.objects.filter(event_id__in=ids).order_by("event_id", "position")
+    if published_only:
+        rounds_qs = rounds_qs.filter(status=RoundStatus.PUBLISHED)
+    rounds = list(rounds_qs)
+    for round_ in rounds:
+        facts.rounds[round_.event_id].append(round_)
+    for dance in Dance.objects.filter(event_id__in=ids).order_by("position", "id"):
+        facts.dances[dance.event_id].append(dance)
+    for criterion in Criterion.objects.filter(event_id__in=ids).order_by("position", "id"):
+        facts.criteria[criterion.event_id].append(criterion)
+    for seat in (
+        PanelSeat.objects.filter(event_id__in=ids).select_related("judge").order_by("judge__letter")
+    ):
+        facts.panel[seat.event_id].append(seat.judge)
+    if not rounds:
+        return facts
+    round_ids = [r.pk for r in rounds]
+    for he in (
+        HeatEntry.objects.filter(heat__round_id__in=round_ids)
+        .select_related("heat", "entry__competitor")
+        .order_by("heat__number", "position", "entry__competitor__bib", "entry_id")
+    ):
+        facts.heat_entries[he.heat.round_id].append(he)
+    with_results = [r.pk for r in rounds if r.status in RESULT_STATUSES]
+    if with_results:
+        counted = ~Q(sheet__source=Sheet.Source.PAPER) | Q(sheet__confirmed_at__isnull=False)
+        for round_id, judge_id, dance_id, entry_id, criterion_id, value in (
+            Mark.objects.filter(counted, sheet__round_id__in=with_results)
+            .order_by()
+            .values_list(
+                "sheet__round_id",
+                "sheet__judge_id",
+                "sheet__dance_id",
+                "entry_id",
+                "criterion_id",
+                "value",
+            )
+        ):
+            facts.marks[round_id].append((judge_id, dance_id, entry_id, criterion_id, value))
+        for placing in Placing.objects.filter(round_id__in=with_results).order_by():
+            facts.placings[placing.round_id][placing.entry_id] = placing
+        facts.decisions = dict(
+            RecallDecision.objects.filter(round_id__in=with_results).values_list(
+                "round_id", "recall_count"
+            )
+        )
+    return facts

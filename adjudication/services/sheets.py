@@ -1,0 +1,497 @@
+"""Every mark is written here, and every round is closed here.
+
+``sheet_submit`` is the one way a sheet reaches the database, whoever sends it (a
+tablet page, the API, a paper sheet typed at the desk, the simulator). Inside one
+transaction it holds the round (shared with the round's other sheets, not with
+closing it), checks the round is open (or the sheet unlocked by the chairman), that
+the judge sits on the panel, that the sheet was loaded in the round's current
+revision and the sheet's current version, that every entry is in the round and has
+not withdrawn, and that the sheet is complete and valid; then it writes the whole
+sheet, records each mark's change in the audit trail, and announces the change after
+commit. The same device key again is stored once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from accounts.models import User
+from adjudication.models import Mark, MarkChange, Sheet
+from adjudication.services.common import (
+    ScoringError,
+    permission_require,
+    round_entries,
+    round_lock,
+)
+from adjudication.services.rounds import round_retabulate
+from competitions.models import (
+    Criterion,
+    Dance,
+    Entry,
+    Event,
+    HeatEntry,
+    Judge,
+    PanelSeat,
+    Round,
+    RoundKind,
+    RoundStatus,
+    ScoringMethod,
+)
+from scoring_site.realtime import announce
+
+
+@dataclasses.dataclass(frozen=True)
+class SheetInput:
+    """What a device sends: one judge's marks for one dance (skating) or one entry
+    (criteria) of a round.
+
+    ``marks`` maps an entry id to its value for skating sheets (1 for a recall cross,
+    the place in a final), or a criterion id to its score for criteria sheets.
+    ``base_version`` is the sheet version the device loaded (0 for a new sheet) and
+    ``round_revision`` the round's revision it was loaded in.
+    """
+
+    round_id: int
+    judge_id: int
+    marks: Mapping[int, Any]
+    client_key: str
+    base_version: int
+    round_revision: int
+    dance_id: int | None = None
+    entry_id: int | None = None
+    reason: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class SheetOutcome:
+    """The sheet as stored, and its marks (so an answer needs no query to show them)."""
+
+    sheet: Sheet
+    replayed: bool
+    marks: list[Mark]
+
+
+def _decimal(value: Any, what: str) -> Decimal:
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ScoringError(f"{what}: “{value}” is not a number.") from None
+    if not number.is_finite():
+        raise ScoringError(f"{what}: “{value}” is not a number.")
+    return number
+
+
+def skating_marks_check(round_: Round, marks: Mapping[int, Any]) -> dict[int, Decimal]:
+    """A skating sheet's marks (entry id → cross or place) checked against the round: its
+    values by entry id, or ``ScoringError`` saying what is wrong."""
+    entries = round_entries(round_)
+    by_id = {e.pk: e for e in entries}
+    active = [e for e in entries if not e.withdrawn]
+    unknown = [str(k) for k in marks if k not in by_id]
+    if unknown:
+        raise ScoringError(
+            "Only couples dancing in this round can be marked.",
+            problems=(f"Not in this round: {', '.join(unknown)}.",),
+        )
+    withdrawn = [by_id[k].bib_label for k in marks if by_id[k].withdrawn]
+    if withdrawn:
+        raise ScoringError(
+            f"Withdrawn couples cannot be marked: {', '.join(withdrawn)}.",
+        )
+    values = {k: _decimal(v, f"Couple {by_id[k].bib_label}") for k, v in marks.items()}
+    if round_.kind != RoundKind.FINAL:
+        requested = min(round_.recall_count or 0, len(active))
+        if any(v != 1 for v in values.values()):
+            raise ScoringError("A recall sheet has crosses only.")
+        if len(values) != requested:
+            more = requested - len(values)
+            hint = f"mark {more} more" if more > 0 else f"remove {-more}"
+            raise ScoringError(
+                f"Mark exactly {requested} couples: you marked {len(values)} ({hint})."
+            )
+        return values
+    n = len(active)
+    missing = [e.bib_label for e in active if e.pk not in values]
+    if missing:
+        raise ScoringError(f"Give every couple a place: missing {', '.join(missing)}.")
+    problems = []
+    for entry_id, value in values.items():
+        if value != value.to_integral_value() or not 1 <= value <= n:
+            problems.append(f"Couple {by_id[entry_id].bib_label}: a place is a whole number 1–{n}.")
+    seen: dict[Decimal, list[str]] = {}
+    for entry_id, value in values.items():
+        seen.setdefault(value, []).append(by_id[entry_id].bib_label)
+    for value, bibs in sorted(seen.items()):
+        if len(bibs) > 1:
+            problems.append(f"Place {value} is given to {', '.join(sorted(bibs))}.")
+    if problems:
+        raise ScoringError("Each place is given once.", problems=tuple(problems))
+    return values
+
+
+def _plain(number: Decimal) -> str:
+    """10.00 as "10", 0.50 as "0.5"."""
+    return f"{number.normalize():f}"
+
+
+def criteria_marks_check(
+    round_: Round, entry: Entry, marks: Mapping[int, Any], *, in_round: bool | None = None
+):
+    """A criteria sheet's scores (criterion id → score) for ``entry`` checked against the
+    event's criteria: its values by criterion id, or ``ScoringError``.
+
+    ``in_round``: whether the entry is in one of the round's heats, when the caller
+    has read it already (``sheet_submit`` does, in the entry's look-up)."""
+    criteria = {
+        c.pk: c
+        for c in Criterion.objects.filter(event_id=round_.event_id).order_by("position", "id")
+    }
+    if in_round is None:
+        in_round = HeatEntry.objects.filter(heat__round=round_, entry=entry).exists()
+    if not in_round:
+        raise ScoringError(f"Entry {entry.bib_label} is not in this round.")
+    if entry.withdrawn:
+        raise ScoringError(f"Entry {entry.bib_label} has withdrawn and cannot be scored.")
+    unknown = [str(k) for k in marks if k not in criteria]
+    missing = [c.name for pk, c in criteria.items() if pk not in marks]
+    if unknown:
+        raise ScoringError(f"Unknown criteria: {', '.join(unknown)}.")
+    if missing:
+        raise ScoringError(f"Score every criterion: missing {', '.join(missing)}.")
+    values, problems = {}, []
+    for pk, raw in marks.items():
+        criterion = criteria[pk]
+        value = _decimal(raw, criterion.name)
+        if not criterion.min_score <= value <= criterion.max_score:
+            problems.append(
+                f"{criterion.name}: {_plain(value)} is outside {_plain(criterion.min_score)}–"
+                f"{_plain(criterion.max_score)}."
+            )
+        elif (value - criterion.min_score) % criterion.step:
+            problems.append(f"{criterion.name}: use steps of {_plain(criterion.step)}.")
+        values[pk] = value
+    if problems:
+        raise ScoringError("Scores out of range.", problems=tuple(problems))
+    return values
+
+
+def _share_round(round_id: int) -> Round:
+    """The round, its row held in SHARE mode until the transaction ends, for a sheet.
+
+    Sheets of one round go in side by side (15 judges send at once), while closing,
+    reopening or publishing the round (``round_lock``) waits for the sheets under way,
+    and a sheet sent meanwhile waits for that and then sees the round's new state. Two
+    devices sending the same sheet still meet on the sheet's row lock or its unique
+    constraint. Django has no FOR SHARE, hence the statement of its own; SQLite runs
+    one writing transaction at a time (BEGIN IMMEDIATE), so there is nothing to take.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            table = Round._meta.db_table
+            cursor.execute(
+                f"SELECT 1 FROM {table} WHERE id = %s FOR SHARE",  # nosec B608: model's table
+                [round_id],
+            )
+    return Round.objects.select_related("event").get(pk=round_id)
+
+
+@transaction.atomic
+def sheet_submit(
+    *, data: SheetInput, actor: User | None, source: str = Sheet.Source.TABLET
+) -> SheetOutcome:
+    """Store one judge's sheet, whole or not at all. Raises ``ScoringError``.
+
+    A correction of a closed round (a sheet the chairman unlocked) holds the round
+    exclusively and re-tabulates it in the same transaction."""
+    peeked = Round.objects.filter(pk=data.round_id).values_list("status", flat=True).first()
+    correcting = peeked == RoundStatus.CLOSED
+    round_ = round_lock(data.round_id) if correcting else _share_round(data.round_id)
+    event = round_.event
+    judge = _seated_judge(event, data.judge_id)
+    if not data.client_key or len(data.client_key) > 64:
+        raise ScoringError("The sheet needs a device key of 1 to 64 characters.")
+    part, lookup, label = _sheet_part(round_, data)
+    existing = (
+        # order_by("pk"): the default ordering joins dance, and PostgreSQL refuses FOR
+        # UPDATE on the nullable side of that outer join (criteria sheets have no dance).
+        Sheet.objects.select_for_update(of=("self",))
+        .filter(round=round_, judge=judge, **lookup)
+        .order_by("pk")
+        .first()
+    )
+    if existing is not None and existing.client_key == data.client_key:
+        return _replayed(existing, data)
+    _check_sheet_is_due(round_, existing, data, correcting=correcting)
+    values = _checked_values(round_, part, data)
+    now = timezone.now()
+    sheet, old, kind = _sheet_store(
+        round_, judge, existing, lookup, data=data, actor=actor, source=source, now=now
+    )
+    if old:
+        sheet.marks.all().delete()
+    marks = Mark.objects.bulk_create(
+        Mark(sheet=sheet, entry_id=entry_id, criterion_id=criterion_id, value=value)
+        for (entry_id, criterion_id), value in values.items()
+    )
+    MarkChange.objects.bulk_create(
+        MarkChange(
+            round=round_,
+            sheet=sheet,
+            judge=judge,
+            kind=kind,
+            entry_id=key[0],
+            criterion_id=key[1],
+            dance=lookup.get("dance"),
+            old_value=old.get(key),
+            new_value=values.get(key),
+            sheet_version=sheet.version,
+            actor=actor,
+            source=source,
+            reason=data.reason.strip()[:300],
+            at=now,
+        )
+        for key in sorted(set(old) | set(values), key=lambda k: (k[0], k[1] or 0))
+        if old.get(key) != values.get(key)
+    )
+    if correcting and source != Sheet.Source.PAPER:
+        round_retabulate(round_)
+    announce(
+        event.competition_id,
+        "sheet.submitted",
+        {"round": round_.pk, "judge": judge.letter, "part": label, "version": sheet.version},
+    )
+    return SheetOutcome(sheet, replayed=False, marks=marks)
+
+
+def _seated_judge(event: Event, judge_id: int) -> Judge:
+    """The judge, refused (``not_on_panel``) unless seated on the event's panel."""
+    judge = (
+        Judge.objects.filter(pk=judge_id)
+        .annotate(seated=Exists(PanelSeat.objects.filter(event=event, judge=OuterRef("pk"))))
+        .get()
+    )
+    if judge.competition_id != event.competition_id:
+        raise ScoringError("This judge belongs to another competition.", "not_on_panel")
+    if not judge.seated:
+        raise ScoringError(
+            f"Judge {judge.letter} is not on the panel of {event.name}.", "not_on_panel"
+        )
+    return judge
+
+
+def _sheet_part(round_: Round, data: SheetInput) -> tuple[Dance | Entry, dict[str, Any], str]:
+    """What the sheet marks: a dance (skating) or an entry (criteria, annotated with
+    ``in_round``), the sheet's look-up by it, and its label in the announcement."""
+    event = round_.event
+    if event.scoring_method == ScoringMethod.SKATING:
+        # order_by("pk"): the default ordering (by event) joins event and competition.
+        dance = Dance.objects.filter(pk=data.dance_id, event=event).order_by("pk").first()
+        if dance is None or data.entry_id is not None:
+            raise ScoringError(f"Choose one of the dances of {event.name}.")
+        return dance, {"dance": dance}, dance.name
+    in_round = HeatEntry.objects.filter(heat__round=round_, entry=OuterRef("pk"))
+    entry = (
+        Entry.objects.select_related("competitor")
+        .filter(pk=data.entry_id, event=event)
+        .annotate(in_round=Exists(in_round))
+        .order_by("pk")  # not the default ordering, which joins event and competition
+        .first()
+    )
+    if entry is None or data.dance_id is not None:
+        raise ScoringError(f"Choose one of the entries of {event.name}.")
+    return entry, {"entry": entry}, str(entry.competitor)
+
+
+def _replayed(existing: Sheet, data: SheetInput) -> SheetOutcome:
+    """The stored sheet when a device sends it again under its key; a conflict when the
+    same key comes with other marks."""
+    stored = list(existing.marks.all())
+    if _stored_values(existing, stored) == _normalise(data.marks):
+        return SheetOutcome(existing, replayed=True, marks=stored)
+    raise ScoringError(
+        "This device sent a different sheet under the same key; reload the sheet.",
+        "conflict",
+    )
+
+
+def _check_sheet_is_due(
+    round_: Round, existing: Sheet | None, data: SheetInput, *, correcting: bool
+) -> None:
+    """Refuse a sheet the round does not take now, or one loaded in an earlier revision of
+    the round or version of the sheet, or a change without a reason."""
+    unlocked = existing is not None and existing.unlocked_at is not None
+    if round_.status != RoundStatus.OPEN and not (round_.status == RoundStatus.CLOSED and unlocked):
+        state = "published" if round_.status == RoundStatus.PUBLISHED else round_.status
+        raise ScoringError(
+            f"{round_} is {state}: it takes no marks now. Ask the chairman if a mark is wrong.",
+            "closed",
+        )
+    if round_.status == RoundStatus.CLOSED and not correcting:
+        raise ScoringError("The round was closed meanwhile: reload the sheet.", "stale")
+    if data.round_revision != round_.revision:
+        raise ScoringError(
+            "The round was reopened after this sheet was loaded: reload it and check your marks.",
+            "stale",
+        )
+    current_version = existing.version if existing else 0
+    if data.base_version != current_version:
+        raise ScoringError(
+            "This sheet was changed on another device meanwhile: reload it to see the marks "
+            "that were kept.",
+            "conflict",
+        )
+    if existing is not None and not data.reason.strip():
+        raise ScoringError("Say why you are changing a sheet you already sent.")
+
+
+def _checked_values(
+    round_: Round, part: Dance | Entry, data: SheetInput
+) -> dict[tuple[int, int | None], Decimal]:
+    """The sheet's marks, checked, by (entry id, criterion id or None)."""
+    if round_.event.scoring_method == ScoringMethod.SKATING:
+        return {
+            (entry_id, None): v for entry_id, v in skating_marks_check(round_, data.marks).items()
+        }
+    checked = criteria_marks_check(round_, part, data.marks, in_round=part.in_round)
+    return {(part.pk, pk): v for pk, v in checked.items()}
+
+
+def _sheet_store(
+    round_: Round,
+    judge: Judge,
+    existing: Sheet | None,
+    lookup: dict[str, Any],
+    *,
+    data: SheetInput,
+    actor: User | None,
+    source: str,
+    now: datetime.datetime,
+) -> tuple[Sheet, dict[tuple[int, int | None], Decimal], str]:
+    """The sheet saved in its new version, its marks before (empty for a new sheet) and
+    the kind of change for the trail."""
+    if existing is None:
+        sheet = Sheet(
+            round=round_,
+            judge=judge,
+            version=1,
+            round_revision=round_.revision,
+            client_key=data.client_key,
+            source=source,
+            submitted_by=actor,
+            submitted_at=now,
+            **lookup,
+        )
+        try:
+            with transaction.atomic():
+                sheet.save()
+        except IntegrityError:
+            raise ScoringError(
+                "This sheet was sent from another device a moment ago: reload it.", "conflict"
+            ) from None
+        return sheet, {}, MarkChange.Kind.SUBMITTED
+    sheet = existing
+    old = {(m.entry_id, m.criterion_id): m.value for m in sheet.marks.all()}
+    sheet.version += 1
+    sheet.round_revision = round_.revision
+    sheet.client_key = data.client_key
+    sheet.source = source
+    sheet.submitted_by = actor
+    sheet.submitted_at = now
+    sheet.confirmed_by = sheet.confirmed_at = None
+    sheet.unlocked_by = sheet.unlocked_at = None
+    sheet.save()
+    return sheet, old, MarkChange.Kind.CORRECTED
+
+
+def _normalise(marks: Mapping[int, Any]) -> dict[int, Decimal]:
+    try:
+        return {int(k): Decimal(str(v)) for k, v in marks.items()}
+    except (InvalidOperation, ValueError):
+        return {}
+
+
+def _stored_values(sheet: Sheet, marks: list[Mark]) -> dict[int, Decimal]:
+    if sheet.entry_id is not None:
+        return {m.criterion_id: m.value for m in marks}
+    return {m.entry_id: m.value for m in marks}
+
+
+@transaction.atomic
+def sheet_confirm(*, sheet: Sheet, actor: User) -> Sheet:
+    """A second person confirms a paper sheet typed at the desk; only then it counts."""
+    round_ = round_lock(sheet.round_id)
+    permission_require(
+        actor,
+        "adjudication.confirm_paper_sheet",
+        "confirm paper sheets",
+        round_.event.competition_id,
+    )
+    sheet = Sheet.objects.select_for_update(of=("self",)).get(pk=sheet.pk)
+    if sheet.source != Sheet.Source.PAPER:
+        raise ScoringError("Only sheets typed from paper need a confirmation.")
+    if sheet.confirmed_at is not None:
+        raise ScoringError("This paper sheet is already confirmed.")
+    if sheet.submitted_by_id == actor.pk:
+        raise ScoringError(
+            "The person who typed a paper sheet cannot confirm it: ask a colleague.", "forbidden"
+        )
+    sheet.confirmed_by, sheet.confirmed_at = actor, timezone.now()
+    sheet.save(update_fields=["confirmed_by", "confirmed_at"])
+    MarkChange.objects.create(
+        round=sheet.round,
+        sheet=sheet,
+        judge=sheet.judge,
+        kind=MarkChange.Kind.CONFIRMED,
+        dance=sheet.dance,
+        entry=sheet.entry,
+        sheet_version=sheet.version,
+        actor=actor,
+        source=Sheet.Source.PAPER,
+        at=sheet.confirmed_at,
+    )
+    if round_.status == RoundStatus.CLOSED:
+        round_retabulate(round_)
+    announce(round_.event.competition_id, "sheet.confirmed", {"round": sheet.round_id})
+    return sheet
+
+
+@transaction.atomic
+def sheet_unlock(*, sheet: Sheet, actor: User, reason: str) -> Sheet:
+    """The chairman unlocks one sheet of a closed round so its judge can correct it."""
+    round_ = round_lock(sheet.round_id)
+    permission_require(
+        actor,
+        "adjudication.unlock_sheet",
+        "unlock sheets (the chairman does)",
+        round_.event.competition_id,
+    )
+    if round_.status != RoundStatus.CLOSED:
+        raise ScoringError("Only sheets of a closed, unpublished round are unlocked.")
+    if not reason.strip():
+        raise ScoringError("Say why the sheet is unlocked.")
+    sheet = Sheet.objects.select_for_update(of=("self",)).get(pk=sheet.pk)
+    sheet.unlocked_by, sheet.unlocked_at = actor, timezone.now()
+    sheet.save(update_fields=["unlocked_by", "unlocked_at"])
+    MarkChange.objects.create(
+        round=round_,
+        sheet=sheet,
+        judge=sheet.judge,
+        kind=MarkChange.Kind.UNLOCKED,
+        dance=sheet.dance,
+        entry=sheet.entry,
+        sheet_version=sheet.version,
+        actor=actor,
+        source="desk",
+        reason=reason.strip()[:300],
+        at=sheet.unlocked_at,
+    )
+    announce(round_.event.competition_id, "sheet.unlocked", {"round": round_.pk})
+    return sheet
