@@ -153,8 +153,12 @@ def desk_round(request, round_id: int):
         "trail": MarkChange.objects.filter(round=round_)
         .select_related("judge", "actor", "entry__competitor", "criterion", "dance")
         .order_by("-at", "-id")[:200],
-        "stale_result": (result_differences(round_) if round_.status == RoundStatus.CLOSED else []),
     }
+    if round_.status == RoundStatus.CLOSED:
+        unlocked = [s for s in sheets if s.unlocked_at is not None]
+        context["unlocked"] = unlocked
+        # While corrections are awaited the differences are expected; after, they say why.
+        context["stale_result"] = [] if unlocked else result_differences(round_)
     return render(request, "adjudication/desk_round.html", context)
 
 

@@ -287,3 +287,25 @@ def test_reopening_a_round_leaves_no_sheet_unlocked(day, chairman):
 
     assert Sheet.objects.get(pk=sheet.pk).unlocked_at is None
     assert Round.objects.get(pk=day.first.pk).status == "published"
+
+
+def test_the_desk_round_page_waits_for_corrections_then_offers_publishing(client, day, chairman):
+    from tests.support.auth import sign_in_staff
+
+    all_recall_sheets(day)
+    round_close(round=day.first, actor=None, seed=11)
+    sheet = Sheet.objects.filter(round=day.first, judge=day.judges[0]).first()
+    sheet_unlock(sheet=sheet, actor=chairman, reason="check a cross")
+    sign_in_staff(client, UserFactory(roles=["scrutineer"]))
+    url = reverse("adjudication:desk-round", args=[day.first.pk])
+
+    waiting = client.get(url).content.decode()
+    day.send(
+        sheet.judge, sheet.dance, day.crosses(day.entries()[:6]), base_version=1, reason="same"
+    )
+    ready = client.get(url).content.decode()
+
+    assert f"judge A's {sheet.dance.name} is unlocked" in waiting
+    assert 'value="publish"' not in waiting
+    assert "Waiting for corrections" not in ready
+    assert 'value="publish"' in ready
