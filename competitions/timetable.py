@@ -237,6 +237,22 @@ def _moves(competition: Competition):
 _UNREAD = object()
 
 
+@dataclass
+class _Clock:
+    """Where the estimate has got to, and what the floor's trail says really happened."""
+
+    now: dt.datetime
+    cursor: dt.datetime
+    floor: Any
+    started: dict[tuple, dt.datetime]
+    danced: dict[tuple, dt.datetime]
+    day_begun: bool
+
+    def earliest(self, at: dt.datetime) -> dt.datetime:
+        """Once the day has begun, nothing still to come starts before now."""
+        return max(at, self.now) if self.day_begun else at
+
+
 def timetable_lines(
     competition: Competition,
     *,
@@ -257,88 +273,98 @@ def timetable_lines(
     if floor is _UNREAD:
         floor = Floor.objects.filter(competition=competition).first()
     day_begun = bool(started) or (floor is not None and floor.phase != FloorPhase.IDLE)
-    cursor = day_start(competition)
+    clock = _Clock(now, day_start(competition), floor, started, danced, day_begun)
     lines: list[ItemLine] = []
-
-    def earliest(at: dt.datetime) -> dt.datetime:
-        return max(at, now) if day_begun else at
-
     for item in loaded.items:
-        if item.not_before is not None and cursor < item.not_before:
-            cursor = item.not_before
+        if item.not_before is not None and clock.cursor < item.not_before:
+            clock.cursor = item.not_before
         if item.kind == TimetableItem.Kind.BREAK:
-            length = dt.timedelta(minutes=item.minutes or 0)
-            on_now = floor is not None and floor.break_item_id == item.pk
-            if on_now and floor.phase == FloorPhase.BREAK:
-                starts = item.started_at or cursor
-                ends = max(starts + length, now)
-                state = "on_floor"
-            elif item.started_at is not None:
-                starts, ends, state = item.started_at, item.started_at + length, "done"
-                following = [i for i in loaded.items if i.position > item.position and i.started_at]
-                if following:
-                    ends = min(ends, following[0].started_at)
-            else:
-                starts = earliest(cursor)
-                ends, state = starts + length, "to_come"
-            cursor = max(cursor, ends)
-            lines.append(ItemLine(item, item.title or "Break", starts, ends, state, slot_seconds=0))
-            continue
-        round_ = item.round
-        seconds = item.heat_seconds or round_.event.slot_seconds
-        slots, drawn, count = _round_slots(round_, loaded)
-        closed = round_.status in (RoundStatus.CLOSED, RoundStatus.PUBLISHED)
-        item_start: dt.datetime | None = None
-        for line in slots:
-            key = line.slot.key
-            on_floor = (
-                floor is not None
-                and floor.phase in (FloorPhase.DANCING, FloorPhase.DANCED)
-                and (floor.round_id, floor.dance_id, floor.heat_number, floor.entry_id) == key
-            )
-            if key in danced:
-                line.starts = started.get(key, danced[key])
-                line.state = "on_floor" if on_floor else "danced"
-                cursor = max(cursor, danced[key])
-            elif on_floor:
-                line.starts = floor.started_at
-                line.state = "on_floor"
-                cursor = max(cursor, now, floor.started_at + dt.timedelta(seconds=seconds))
-            elif key in started:
-                line.starts, line.state = started[key], "danced"
-                cursor = max(cursor, started[key] + dt.timedelta(seconds=seconds))
-            elif closed:
-                line.state = "skipped"
-            else:
-                line.starts = earliest(cursor)
-                cursor = line.starts + dt.timedelta(seconds=seconds)
-            if item_start is None and line.starts is not None:
-                item_start = line.starts
-        if not drawn and not closed:
-            item_start = earliest(cursor)
-            cursor = item_start + dt.timedelta(seconds=seconds * count)
-        if item_start is None:
-            item_start = item.started_at or cursor
-        if closed:
-            state = "done"
-        elif any(line.state == "on_floor" for line in slots) or round_.status == RoundStatus.OPEN:
-            state = "on_floor"
+            lines.append(_break_line(item, loaded.items, clock))
         else:
-            state = "to_come"
-        lines.append(
-            ItemLine(
-                item,
-                round_label(round_),
-                item_start,
-                cursor,
-                state,
-                drawn=drawn,
-                slot_seconds=seconds,
-                estimated_slots=count,
-                slots=slots,
-            )
-        )
+            lines.append(_round_line(item, loaded, clock))
     return lines
+
+
+def _break_line(item: TimetableItem, items: list[TimetableItem], clock: _Clock) -> ItemLine:
+    """A break's line: on the floor now, over (cut short by the next line's start), or to come."""
+    floor, now = clock.floor, clock.now
+    length = dt.timedelta(minutes=item.minutes or 0)
+    on_now = floor is not None and floor.break_item_id == item.pk
+    if on_now and floor.phase == FloorPhase.BREAK:
+        starts = item.started_at or clock.cursor
+        ends = max(starts + length, now)
+        state = "on_floor"
+    elif item.started_at is not None:
+        starts, ends, state = item.started_at, item.started_at + length, "done"
+        following = [i for i in items if i.position > item.position and i.started_at]
+        if following:
+            ends = min(ends, following[0].started_at)
+    else:
+        starts = clock.earliest(clock.cursor)
+        ends, state = starts + length, "to_come"
+    clock.cursor = max(clock.cursor, ends)
+    return ItemLine(item, item.title or "Break", starts, ends, state, slot_seconds=0)
+
+
+def _round_line(item: TimetableItem, loaded: _Loaded, clock: _Clock) -> ItemLine:
+    """A round's line: each heat placed in turn, then the round's start, end and state."""
+    round_ = item.round
+    seconds = item.heat_seconds or round_.event.slot_seconds
+    slots, drawn, count = _round_slots(round_, loaded)
+    closed = round_.status in (RoundStatus.CLOSED, RoundStatus.PUBLISHED)
+    item_start: dt.datetime | None = None
+    for line in slots:
+        _place_slot(line, clock, seconds=seconds, closed=closed)
+        if item_start is None and line.starts is not None:
+            item_start = line.starts
+    if not drawn and not closed:
+        item_start = clock.earliest(clock.cursor)
+        clock.cursor = item_start + dt.timedelta(seconds=seconds * count)
+    if item_start is None:
+        item_start = item.started_at or clock.cursor
+    if closed:
+        state = "done"
+    elif any(line.state == "on_floor" for line in slots) or round_.status == RoundStatus.OPEN:
+        state = "on_floor"
+    else:
+        state = "to_come"
+    return ItemLine(
+        item,
+        round_label(round_),
+        item_start,
+        clock.cursor,
+        state,
+        drawn=drawn,
+        slot_seconds=seconds,
+        estimated_slots=count,
+        slots=slots,
+    )
+
+
+def _place_slot(line: SlotLine, clock: _Clock, *, seconds: int, closed: bool) -> None:
+    """Set a heat's start and state from the trail (or estimate it), moving the clock on."""
+    floor, now, key = clock.floor, clock.now, line.slot.key
+    on_floor = (
+        floor is not None
+        and floor.phase in (FloorPhase.DANCING, FloorPhase.DANCED)
+        and (floor.round_id, floor.dance_id, floor.heat_number, floor.entry_id) == key
+    )
+    if key in clock.danced:
+        line.starts = clock.started.get(key, clock.danced[key])
+        line.state = "on_floor" if on_floor else "danced"
+        clock.cursor = max(clock.cursor, clock.danced[key])
+    elif on_floor:
+        line.starts = floor.started_at
+        line.state = "on_floor"
+        clock.cursor = max(clock.cursor, now, floor.started_at + dt.timedelta(seconds=seconds))
+    elif key in clock.started:
+        line.starts, line.state = clock.started[key], "danced"
+        clock.cursor = max(clock.cursor, clock.started[key] + dt.timedelta(seconds=seconds))
+    elif closed:
+        line.state = "skipped"
+    else:
+        line.starts = clock.earliest(clock.cursor)
+        clock.cursor = line.starts + dt.timedelta(seconds=seconds)
 
 
 # --- Building ------------------------------------------------------------------------------
