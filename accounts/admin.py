@@ -10,7 +10,7 @@ from accounts.roles import JUDGE_ACCOUNT_REFUSAL, JUDGE_ACCOUNT_ROLES
 class PodiumUserChangeForm(UserChangeForm):
     def clean(self):
         cleaned = super().clean()
-        # The database refuses it too (competitions.guards); this says why.
+        # The database refuses it too (competitions.db_rules); this says why.
         if self.instance.pk and self.instance.judge_seats.exists():
             allowed = {role.value for role in JUDGE_ACCOUNT_ROLES}
             groups = cleaned.get("groups") or []

@@ -9,9 +9,9 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         # These modules import models, which exist only once the app registry is ready.
-        from accounts import audit, guards, signin, tokens
+        from accounts import audit, db_rules, signin, tokens
 
-        guards.connect(self)
+        db_rules.connect(self)
         audit.connect_signals()
         signin.connect_signals()
         tokens.connect_signals()

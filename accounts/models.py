@@ -48,7 +48,7 @@ class AuditEntry(models.Model):
     when, on which object and from where.
 
     Append-only: the database refuses to update a row, and on PostgreSQL to delete one (triggers in
-    ``accounts.guards``), and the admin only shows them. Admin changes are mirrored
+    ``accounts.db_rules``), and the admin only shows them. Admin changes are mirrored
     from Django's own ``LogEntry`` (with the address it lacks); everything else is
     written by ``accounts.audit``.
     """

@@ -6,7 +6,7 @@ class AdjudicationConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported once the app registry is ready: the guards import models.
-        from adjudication.guards import GUARDS
-        from competitions.guards import connect_guards
+        from adjudication.db_rules import GUARDS
+        from competitions.db_rules import connect_guards
 
         connect_guards(self, GUARDS, "adjudication_markchange")

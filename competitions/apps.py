@@ -8,8 +8,8 @@ class CompetitionsConfig(AppConfig):
         # Imported once the app registry is ready: both modules import models. Importing
         # the tasks registers the jobs, which the services queue by name.
         from competitions import tasks  # noqa: F401
-        from competitions.guards import GUARDS, connect_guards
+        from competitions.db_rules import GUARDS, connect_guards
 
         # The database's lifecycle triggers are (re)installed around every migrate;
-        # see competitions.guards for why they do not live in a migration.
+        # see competitions.db_rules for why they do not live in a migration.
         connect_guards(self, GUARDS, "competitions_competition")

@@ -24,7 +24,7 @@ that it is whole (gzip within the size limit, JSON intact, the checksum over the
 matches), that it is signed with this site's key, that it comes from this version of the
 format and a schema this Podium knows, and that none of its competitions exists here.
 It then inserts every row in one transaction, parents first, with new ids (foreign keys
-mapped), through the database's own checks and guard triggers (``competitions.guards``
+mapped), through the database's own checks and guard triggers (``competitions.db_rules``
 check inserts of entries, panel seats and heat entries; statuses are written as they
 were, which no status guard refuses on INSERT). Anything refused rolls the whole restore
 back. Accounts that exist already (same username) are used as they are.

@@ -199,7 +199,7 @@ class Judge(models.Model):
 
     def clean(self) -> None:
         # A tablet code signs this account in: it must open nothing but the judge's sheets
-        # (the database refuses a staff or superuser account too: competitions.guards).
+        # (the database refuses a staff or superuser account too: competitions.db_rules).
         if self.user is not None and not judge_account_allowed(self.user):
             raise ValidationError({"user": JUDGE_ACCOUNT_REFUSAL})
 

@@ -5,7 +5,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
-from accounts import guards
+from accounts import db_rules
 from accounts.models import AuditEntry
 from competitions.models import Competition
 from tests.adjudication.day import build_day
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_append_only_trigger_is_installed():
-    assert guards.installed(connection)
+    assert db_rules.installed(connection)
 
 
 def test_the_database_refuses_to_change_an_entry():

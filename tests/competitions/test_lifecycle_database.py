@@ -9,7 +9,7 @@ import itertools
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from competitions.guards import expected_guard_count, install_guards, installed_guard_count
+from competitions.db_rules import expected_guard_count, install_guards, installed_guard_count
 from competitions.models import Competition, CompetitionStatus, Round, RoundStatus
 from tests.factories.competitions import CompetitionFactory, RoundFactory
 

@@ -15,7 +15,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from accounts.two_factor import backup_codes_issue
 from adjudication.models import TabletSession
 from adjudication.tablets import TABLET_DEVICE, TabletRefused, tablet_code_issue
-from competitions.guards import GUARDS, drop_guards, install_guards
+from competitions.db_rules import GUARDS, drop_guards, install_guards
 from tests.adjudication.day import build_day
 from tests.factories.accounts import UserFactory
 from tests.support.auth import sign_in_staff

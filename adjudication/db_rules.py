@@ -1,5 +1,5 @@
 """Rules about marks that the database itself enforces (installed around migrate)."""
 
-from competitions.guards import append_only
+from competitions.db_rules import append_only
 
 GUARDS = (append_only("adjudication_markchange", "the audit trail of marks"),)

@@ -4,7 +4,7 @@ run, still empties it: the test suite's flush). SQLite's flush deletes row by ro
 there only updates are refused, as for the marks' trail.
 
 Installed after every ``migrate`` and dropped before it, like the guards of
-``competitions.guards`` (SQLite rebuilds a table to alter it, dropping its triggers).
+``competitions.db_rules`` (SQLite rebuilds a table to alter it, dropping its triggers).
 Kept here rather than imported from ``competitions``: accounts imports no later app.
 """
 
