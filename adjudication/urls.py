@@ -1,6 +1,7 @@
 from django.urls import path
 
-from adjudication import day_views, desk_views, views
+from adjudication import desk_views, views
+from adjudication.day import pages as day_pages
 
 app_name = "adjudication"
 
@@ -41,8 +42,8 @@ urlpatterns += [
         desk_views.desk_tablet_revoke,
         name="desk-tablet-revoke",
     ),
-    path("desk/<slug:slug>/day/", day_views.desk_day, name="desk-day"),
-    path("desk/<slug:slug>/floor/", day_views.desk_floor_move, name="desk-floor-move"),
-    path("desk/<slug:slug>/timetable/", day_views.desk_timetable_edit, name="desk-timetable-edit"),
-    path("desk/<slug:slug>/announcer/", day_views.announcer, name="announcer"),
+    path("desk/<slug:slug>/day/", day_pages.desk_day, name="desk-day"),
+    path("desk/<slug:slug>/floor/", day_pages.desk_floor_move, name="desk-floor-move"),
+    path("desk/<slug:slug>/timetable/", day_pages.desk_timetable_edit, name="desk-timetable-edit"),
+    path("desk/<slug:slug>/announcer/", day_pages.announcer, name="announcer"),
 ]

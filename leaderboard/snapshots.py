@@ -33,7 +33,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from adjudication.floor import floor_now, floor_read
+from adjudication.day.floor import floor_now, floor_read
 from adjudication.models import Mark, Placing, Sheet
 from adjudication.selectors import judge_round_list
 from adjudication.tablets import tablet_session_active
