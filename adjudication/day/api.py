@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from adjudication.day.floor import FloorRefused, floor_move, floor_now
-from adjudication.desk_api import DESK_ERRORS, DeskApi
+from adjudication.desk.api import DESK_ERRORS, DeskApi
 from competitions.models import Competition
 from competitions.public_api import ETAG, IF_NONE_MATCH, PUBLIC_NOT_FOUND, SLUG, PublicApi
 from competitions.selectors import competition_get_visible

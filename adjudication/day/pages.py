@@ -20,7 +20,7 @@ from adjudication.day.floor import (
     next_in_lines,
     next_on_programme,
 )
-from adjudication.desk_views import desk_required, staff_page_required
+from adjudication.desk.pages import desk_required, staff_page_required
 from adjudication.models import Placing
 from competitions.access import staff_can
 from competitions.models import (
