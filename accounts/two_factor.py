@@ -8,7 +8,7 @@ verified session. Judges keep their tablet sign-in (a single-use code from the d
 a tablet's device is never anyone's second factor, so it opens no staff page.
 
 Services here; the pages are ``accounts.views``; the admin checks
-``accounts.admin_site``, the desk ``adjudication.desk_views.desk_required``, and the
+``accounts.admin_site``, the desk ``adjudication.desk.pages.desk_required``, and the
 websockets ``accounts.websocket.TwoFactorScopeMiddleware``.
 """
 

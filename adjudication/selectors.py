@@ -12,6 +12,7 @@ import datetime as dt
 import random
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Max, Prefetch, Q
 
@@ -315,3 +316,17 @@ def competition_of_url(kwargs: dict) -> int | None:
             key = {"slug": kwargs[name]} if name == "slug" else {"pk": kwargs[name]}
             return model.objects.filter(**key).values_list(field, flat=True).first()
     return None
+
+
+def round_head(round_: Round) -> dict[str, Any]:
+    """A round as every live screen heads it (public, desk and tablet snapshots); the
+    round's ``event`` is loaded."""
+    event = round_.event
+    return {
+        "round": round_.pk,
+        "event": event.name,
+        "event_id": event.pk,
+        "kind": round_.kind,
+        "kind_label": str(RoundKind(round_.kind).label),
+        "status": round_.status,
+    }

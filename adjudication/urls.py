@@ -1,6 +1,8 @@
 from django.urls import path
 
-from adjudication import day_views, desk_views, views
+from adjudication import views
+from adjudication.day import pages as day_pages
+from adjudication.desk import pages as desk_pages
 
 app_name = "adjudication"
 
@@ -18,31 +20,31 @@ urlpatterns = [
 ]
 
 urlpatterns += [
-    path("desk/", desk_views.desk_index, name="desk"),
-    path("desk/<slug:slug>/", desk_views.desk_competition, name="desk-competition"),
-    path("desk/<slug:slug>/print/<str:report>.pdf", desk_views.desk_print, name="desk-print"),
-    path("desk/round/<int:round_id>/", desk_views.desk_round, name="desk-round"),
+    path("desk/", desk_pages.desk_index, name="desk"),
+    path("desk/<slug:slug>/", desk_pages.desk_competition, name="desk-competition"),
+    path("desk/<slug:slug>/print/<str:report>.pdf", desk_pages.desk_print, name="desk-print"),
+    path("desk/round/<int:round_id>/", desk_pages.desk_round, name="desk-round"),
     path(
         "desk/round/<int:round_id>/action/",
-        desk_views.desk_round_action,
+        desk_pages.desk_round_action,
         name="desk-round-action",
     ),
     path(
         "desk/round/<int:round_id>/paper/<int:judge_id>/<str:part>/",
-        desk_views.desk_paper_sheet,
+        desk_pages.desk_paper_sheet,
         name="desk-paper-sheet",
     ),
     path(
-        "desk/sheet/<int:sheet_id>/action/", desk_views.desk_sheet_action, name="desk-sheet-action"
+        "desk/sheet/<int:sheet_id>/action/", desk_pages.desk_sheet_action, name="desk-sheet-action"
     ),
-    path("desk/judge/<int:judge_id>/code/", desk_views.desk_tablet_code, name="desk-tablet-code"),
+    path("desk/judge/<int:judge_id>/code/", desk_pages.desk_tablet_code, name="desk-tablet-code"),
     path(
         "desk/tablet/<int:tablet_id>/revoke/",
-        desk_views.desk_tablet_revoke,
+        desk_pages.desk_tablet_revoke,
         name="desk-tablet-revoke",
     ),
-    path("desk/<slug:slug>/day/", day_views.desk_day, name="desk-day"),
-    path("desk/<slug:slug>/floor/", day_views.desk_floor_move, name="desk-floor-move"),
-    path("desk/<slug:slug>/timetable/", day_views.desk_timetable_edit, name="desk-timetable-edit"),
-    path("desk/<slug:slug>/announcer/", day_views.announcer, name="announcer"),
+    path("desk/<slug:slug>/day/", day_pages.desk_day, name="desk-day"),
+    path("desk/<slug:slug>/floor/", day_pages.desk_floor_move, name="desk-floor-move"),
+    path("desk/<slug:slug>/timetable/", day_pages.desk_timetable_edit, name="desk-timetable-edit"),
+    path("desk/<slug:slug>/announcer/", day_pages.announcer, name="announcer"),
 ]

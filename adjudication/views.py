@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
 from accounts.audit import client_address
-from adjudication.floor import floor_now
+from adjudication.day.floor import floor_now
 from adjudication.services import ScoringError, sheet_submit
 from adjudication.sheets import (
     judge_progress,

@@ -1,6 +1,6 @@
 """What the live screens show, read in a fixed number of queries (selectors).
 
-Three snapshots, one per kind of screen:
+The snapshots of the live screens:
 
 * ``public_snapshot``: the projector and the audience's phones. What is on the floor
   (open rounds, their heats and bib numbers, and for a closed round that results are
@@ -9,9 +9,7 @@ Three snapshots, one per kind of screen:
   is not published: no marks, no totals, no judge's own sheet; the one exception is an
   event whose ``results_reveal`` is ``live_total`` (pageants, choirs), where a running
   weighted total per entry is shown as judges submit.
-* ``desk_snapshot``: the results desk, per open round who has sent, who is awaited
-  and which paper sheets wait for their confirmation (the same answer as
-  ``adjudication.services.round_progress``, for every open round at once).
+* the results desk's is ``adjudication.desk.snapshot.desk_snapshot``.
 * ``tablet_snapshot``: one judge's tablet: the rounds to judge and each sheet's state
   (never the marks).
 
@@ -21,7 +19,6 @@ once and sent as they are.
 
 from __future__ import annotations
 
-import json
 import zoneinfo
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
@@ -33,9 +30,9 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from adjudication.floor import floor_now, floor_read
+from adjudication.day.floor import floor_now, floor_read
 from adjudication.models import Mark, Placing, Sheet
-from adjudication.selectors import judge_round_list
+from adjudication.selectors import judge_round_list, round_head
 from adjudication.tablets import tablet_session_active
 from competitions.models import (
     Competition,
@@ -54,6 +51,7 @@ from competitions.models import (
 from competitions.selectors import PUBLIC_STATUSES, round_draw_public
 from competitions.timetable import timetable_lines
 from scoring_site.realtime import PUBLIC, current_sequence, next_sequence
+from scoring_site.sockets import dumps
 
 # How long a built public snapshot is reused (by the sockets' first message and the
 # polling endpoint). It is keyed by the public sequence number too, so a change that
@@ -98,18 +96,6 @@ def _display_name(kind: str, name: str, partner_name: str) -> str:
     return Competitor.display_name.fget(
         SimpleNamespace(kind=kind, name=name, partner_name=partner_name)
     )
-
-
-def _round_head(round_: Round) -> dict[str, Any]:
-    event = round_.event
-    return {
-        "round": round_.pk,
-        "event": event.name,
-        "event_id": event.pk,
-        "kind": round_.kind,
-        "kind_label": str(RoundKind(round_.kind).label),
-        "status": round_.status,
-    }
 
 
 def _running_total(
@@ -236,7 +222,7 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
 
         for round_ in floor_rounds:
             event = round_.event
-            item = _round_head(round_)
+            item = round_head(round_)
             item["method"] = event.scoring_method
             item["reveal"] = event.results_reveal
             item["judges"] = panel.get(event.pk, 0)
@@ -353,7 +339,7 @@ def _day(competition: Competition, rounds: list[Round]) -> tuple[dict[str, Any],
     if on_floor["round"] is not None:
         round_ = next((r for r in rounds if r.pk == on_floor["round"]), None)
         if round_ is not None:
-            on_floor.update(event=round_.event.name, kind_label=_round_head(round_)["kind_label"])
+            on_floor.update(event=round_.event.name, kind_label=round_head(round_)["kind_label"])
         bibs = HeatEntry.objects.filter(
             heat__round_id=on_floor["round"], entry__withdrawn=False
         ).select_related("entry__competitor")
@@ -380,7 +366,7 @@ def _day(competition: Competition, rounds: list[Round]) -> tuple[dict[str, Any],
                 else None,
             }
             if line.item.round_id:
-                item.update(_round_head(line.item.round), drawn=line.drawn)
+                item.update(round_head(line.item.round), drawn=line.drawn)
             else:
                 item.update(event=line.label, kind_label="Break", round=None)
             upcoming.append(item)
@@ -389,7 +375,7 @@ def _day(competition: Competition, rounds: list[Round]) -> tuple[dict[str, Any],
     else:
         following = next((r for r in rounds if r.status == RoundStatus.PLANNED), None)
         if following is not None:
-            upcoming.append({**_round_head(following), "recall": following.recall_count})
+            upcoming.append({**round_head(following), "recall": following.recall_count})
     return on_floor, upcoming
 
 
@@ -405,7 +391,7 @@ def _published_results(published: list[Round]) -> list[dict[str, Any]]:
         placings[placing.round_id].append(placing)
     blocks = []
     for round_ in published:
-        block = _round_head(round_)
+        block = round_head(round_)
         rows = placings[round_.pk]
         if round_.kind != RoundKind.FINAL and round_.event.is_skating:
             block["type"] = "recalls"
@@ -430,10 +416,6 @@ def _published_results(published: list[Round]) -> list[dict[str, Any]]:
             ]
         blocks.append(block)
     return blocks
-
-
-def dumps(data: Any) -> str:
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
 def public_snapshot_message(competition: Competition) -> str:
@@ -474,83 +456,6 @@ def public_update_message(competition_id: int, *, kinds: set[str]) -> str | None
 # --- The results desk -------------------------------------------------------------------------
 
 
-def desk_snapshot(competition: Competition) -> dict[str, Any]:
-    """Per open round and per sheet (dance or entry): the judges in, the paper sheets
-    awaiting a confirmation and the judges missing, as ``round_progress`` says, for
-    every open round in at most six queries."""
-    rounds = list(
-        Round.objects.filter(event__competition=competition, status=RoundStatus.OPEN)
-        .select_related("event")
-        .order_by("event__position", "event_id", "position")
-    )
-    out: dict[str, Any] = {
-        "competition": {"id": competition.pk, "slug": competition.slug, "name": competition.name},
-        "rounds": [],
-    }
-    if not rounds:
-        return out
-    event_ids = {r.event_id for r in rounds}
-    letters: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for event_id, judge_id, letter in (
-        PanelSeat.objects.filter(event_id__in=event_ids)
-        .order_by("judge__letter")
-        .values_list("event_id", "judge_id", "judge__letter")
-    ):
-        letters[event_id].append((judge_id, letter))
-    sheets: dict[int, list[tuple]] = defaultdict(list)
-    for row in Sheet.objects.filter(round__in=rounds).values_list(
-        "round_id", "judge_id", "dance_id", "entry_id", "source", "confirmed_at"
-    ):
-        sheets[row[0]].append(row[1:])
-    dances: dict[int, list[Dance]] = defaultdict(list)
-    if any(r.event.is_skating for r in rounds):
-        for dance in Dance.objects.filter(event_id__in=event_ids).order_by("position", "id"):
-            dances[dance.event_id].append(dance)
-    entries: dict[int, dict[int, Any]] = defaultdict(dict)
-    criteria_rounds = [r for r in rounds if not r.event.is_skating]
-    if criteria_rounds:
-        for he in (
-            HeatEntry.objects.filter(heat__round__in=criteria_rounds, entry__withdrawn=False)
-            .select_related("heat", "entry__competitor")
-            .order_by("entry__competitor__bib", "entry_id")
-        ):
-            entries[he.heat.round_id].setdefault(he.entry_id, he.entry)
-    for round_ in rounds:
-        if round_.event.is_skating:
-            parts = [(d.name, d.pk, None) for d in dances[round_.event_id]]
-        else:
-            parts = [
-                (f"{e.bib_label} {e.competitor.display_name}", None, e.pk)
-                for e in entries[round_.pk].values()
-            ]
-        panel = letters[round_.event_id]
-        progress = []
-        for label, dance_id, entry_id in parts:
-            done, pending = set(), set()
-            for judge_id, d, e, source, confirmed_at in sheets[round_.pk]:
-                if (d, e) == (dance_id, entry_id):
-                    if source == Sheet.Source.PAPER and confirmed_at is None:
-                        pending.add(judge_id)
-                    else:
-                        done.add(judge_id)
-            progress.append(
-                {
-                    "label": label,
-                    "dance_id": dance_id,
-                    "entry_id": entry_id,
-                    "submitted": [letter for pk, letter in panel if pk in done],
-                    "awaiting_confirmation": [letter for pk, letter in panel if pk in pending],
-                    "missing": [
-                        letter for pk, letter in panel if pk not in done and pk not in pending
-                    ],
-                }
-            )
-        out["rounds"].append(
-            {**_round_head(round_), "revision": round_.revision, "parts": progress}
-        )
-    return out
-
-
 # --- A judge's tablet -------------------------------------------------------------------------
 
 
@@ -587,7 +492,7 @@ def tablet_snapshot(
                 }
             )
         rounds.append(
-            {**_round_head(judged.round), "revision": judged.round.revision, "parts": parts}
+            {**round_head(judged.round), "revision": judged.round.revision, "parts": parts}
         )
     return {
         "tablet": tablet.pk,

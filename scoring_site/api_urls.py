@@ -3,7 +3,8 @@
 from django.urls import path, register_converter
 
 from adjudication import api as adjudication_api
-from adjudication import day_api, desk_api
+from adjudication.day import api as day_api
+from adjudication.desk import api as desk_api
 from competitions import api as competitions_api
 from competitions import public_api
 from leaderboard import api as leaderboard_api

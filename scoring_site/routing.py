@@ -11,6 +11,7 @@ from channels.auth import AuthMiddlewareStack
 from django.urls import path
 
 from accounts.websocket import TwoFactorScopeMiddleware
+from adjudication.desk.socket import DeskConsumer
 from leaderboard import consumers
 
 
@@ -21,6 +22,6 @@ def signed_in(application):
 
 websocket_urlpatterns = [
     path("ws/live/<slug:slug>/", consumers.PublicConsumer.as_asgi()),
-    path("ws/desk/<slug:slug>/", signed_in(consumers.DeskConsumer.as_asgi())),
+    path("ws/desk/<slug:slug>/", signed_in(DeskConsumer.as_asgi())),
     path("ws/tablet/", signed_in(consumers.TabletConsumer.as_asgi())),
 ]

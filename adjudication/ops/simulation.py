@@ -28,7 +28,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from accounts.models import User
 from accounts.roles import Role
 from accounts.services import user_create_with_role
-from adjudication.floor import FloorRefused, floor_move, next_on_programme
+from adjudication.day.floor import FloorRefused, floor_move, next_on_programme
 from adjudication.models import Placing, Sheet
 from adjudication.services import (
     ScoringError,

@@ -144,7 +144,7 @@ def test_deleting_an_entry_in_the_admin_gives_the_place_back(organizer_client):
 def test_deleting_a_selection_with_an_entry_of_a_started_event_deletes_nothing(
     organizer_client, django_capture_on_commit_callbacks
 ):
-    from adjudication.floor import floor_move
+    from adjudication.day.floor import floor_move
     from tests.day.helpers import build_programme
 
     p = build_programme()

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from adjudication.floor import floor_move
+from adjudication.day.floor import floor_move
 from adjudication.ops.simulation import competition_simulate
 from competitions.models import Floor, FloorMove, StatusChange, TimetableItem
 from tests.day.helpers import build_programme

@@ -7,7 +7,7 @@ import zoneinfo
 import pytest
 from django.db import connection, transaction
 
-from adjudication.floor import FloorRefused, floor_move, floor_now
+from adjudication.day.floor import FloorRefused, floor_move, floor_now
 from adjudication.services import SheetInput, round_entries, sheet_submit
 from competitions.models import (
     CompetitionStatus,

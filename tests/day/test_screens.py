@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
-from adjudication.floor import floor_move
+from adjudication.day.floor import floor_move
 from adjudication.models import TabletSession
 from adjudication.tablets import tablet_code_issue
 from leaderboard.snapshots import public_snapshot, tablet_snapshot

@@ -8,7 +8,7 @@ import zoneinfo
 
 import pytest
 
-from adjudication.floor import floor_move
+from adjudication.day.floor import floor_move
 from competitions.models import Round, RoundStatus, TimetableItem
 from competitions.timetable import (
     TimetableRefused,

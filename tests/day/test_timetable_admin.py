@@ -5,7 +5,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.models import DELETION, LogEntry
 from django.urls import reverse
 
-from adjudication.floor import floor_move
+from adjudication.day.floor import floor_move
 from competitions.models import FloorMove, Round, RoundStatus, TimetableItem
 from competitions.timetable import timetable_change, timetable_insert_break
 from tests.day.helpers import build_programme

@@ -114,7 +114,7 @@ def test_the_next_heat_of_the_dance_re_arms_the_performance_countdown_on_the_ope
     long-gone deadline, and what is typed stays."""
     from django.utils import timezone
 
-    from adjudication.floor import floor_move
+    from adjudication.day.floor import floor_move
 
     p = build_programme(timers=True)
     judge = p.judges[0]

@@ -323,8 +323,8 @@ def test_the_public_sockets_database_reads_leave_its_context_as_it_was():
     control, would keep it there."""
     import contextvars
 
-    from leaderboard.consumers import _read_apart
     from leaderboard.snapshots import public_snapshot_message
+    from scoring_site.sockets import read_apart as _read_apart
 
     day = quiet_day()
 

@@ -4,11 +4,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from adjudication.desk.snapshot import desk_snapshot
 from adjudication.models import Sheet
 from adjudication.services import round_progress
 from competitions.models import Round
 from leaderboard.snapshots import (
-    desk_snapshot,
     public_snapshot,
     public_snapshot_message,
     public_update_message,

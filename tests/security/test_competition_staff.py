@@ -4,7 +4,7 @@ site-wide role and a superuser act everywhere."""
 import pytest
 from django.core.exceptions import ValidationError
 
-from adjudication.floor import FloorRefused, floor_move
+from adjudication.day.floor import FloorRefused, floor_move
 from adjudication.models import Sheet
 from adjudication.services import ScoringError, round_close, sheet_confirm, sheet_unlock
 from adjudication.tablets import TabletRefused, tablet_code_issue

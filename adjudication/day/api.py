@@ -1,5 +1,5 @@
 """The day over the API: the public timetable with what is on the floor, and the desk's
-floor moves (the same service, ``adjudication.floor.floor_move``, as the desk's buttons).
+floor moves (the same service, ``adjudication.day.floor.floor_move``, as the desk's buttons).
 
 Public: ``GET /api/v1/competitions/<slug>/timetable/`` (with an ``ETag``), no names of
 judges and nothing about lateness. Desk: ``GET`` and ``POST
@@ -20,8 +20,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from adjudication.desk_api import DESK_ERRORS, DeskApi
-from adjudication.floor import FloorRefused, floor_move, floor_now
+from adjudication.day.floor import FloorRefused, floor_move, floor_now
+from adjudication.desk.api import DESK_ERRORS, DeskApi
 from competitions.models import Competition
 from competitions.public_api import ETAG, IF_NONE_MATCH, PUBLIC_NOT_FOUND, SLUG, PublicApi
 from competitions.selectors import competition_get_visible

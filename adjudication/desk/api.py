@@ -1,5 +1,5 @@
 """The results desk over the API: the same services and the same permissions as the desk
-pages (``adjudication.desk_views``).
+pages (``adjudication.desk.pages``).
 
 Every call needs ``Authorization: Bearer <access>`` of a user who may run the results desk
 (``adjudication.run_results_desk``: scrutineers, the chairman, organizers); anyone else

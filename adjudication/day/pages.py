@@ -1,6 +1,6 @@
 """Running the day at the desk: the floor's controls, the timetable with its estimates
 and its editing, who is late, and the announcer's view. Thin views over
-``adjudication.floor`` and ``competitions.timetable``."""
+``adjudication.day.floor`` and ``competitions.timetable``."""
 
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from adjudication.desk_views import desk_required, staff_page_required
-from adjudication.floor import (
+from adjudication.day.floor import (
     FloorRefused,
     floor_move,
     floor_now,
     next_in_lines,
     next_on_programme,
 )
+from adjudication.desk.pages import desk_required, staff_page_required
 from adjudication.models import Placing
 from competitions.access import staff_can
 from competitions.models import (
