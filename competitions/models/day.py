@@ -82,7 +82,7 @@ class FloorPhase(models.TextChoices):
 class Floor(models.Model):
     """What is on the floor now: one row per competition (one floor), so two heats can
     never be on it at once. Timers are derived from the stored times, never from a
-    process's memory. ``adjudication.floor`` is the one way it moves."""
+    process's memory. ``adjudication.day.floor`` is the one way it moves."""
 
     Phase = FloorPhase
 
