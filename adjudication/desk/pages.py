@@ -158,7 +158,9 @@ def desk_round(request, round_id: int):
         unlocked = [s for s in sheets if s.unlocked_at is not None]
         context["unlocked"] = unlocked
         # While corrections are awaited the differences are expected; after, they say why.
-        context["stale_result"] = [] if unlocked else result_differences(round_)
+        tabulation = context["tabulation"]
+        tabulated = (tabulation["kind"], tabulation["result"]) if "kind" in tabulation else None
+        context["stale_result"] = [] if unlocked else result_differences(round_, tabulated)
     return render(request, "adjudication/desk_round.html", context)
 
 

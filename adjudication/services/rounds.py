@@ -308,14 +308,15 @@ def _show(values: tuple) -> str:
     return "(" + ", ".join("-" if v is None else str(v) for v in values) + ")"
 
 
-def result_differences(round_: Round) -> list[str]:
+def result_differences(round_: Round, tabulated: tuple[str, Any] | None = None) -> list[str]:
     """How a closed round's stored result and placings differ from a recomputation from
-    its marks: empty when the result follows from the marks."""
+    its marks (``tabulate_round``'s answer, when the caller has it already): empty when
+    the result follows from the marks."""
     stored = RoundResult.objects.filter(round=round_).first()
     if stored is None:
         return [f"the round is {round_.status} but has no stored result"]
     try:
-        kind, result = tabulate_round(round_)
+        kind, result = tabulated or tabulate_round(round_)
         placings = round_placings(round_, kind, result)
     except ScoringError as error:
         return [f"cannot be recomputed from its marks: {error}"]
