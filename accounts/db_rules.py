@@ -3,7 +3,7 @@ PostgreSQL to delete them one by one (TRUNCATE, which only the owner of the tabl
 run, still empties it: the test suite's flush). SQLite's flush deletes row by row, so
 there only updates are refused, as for the marks' trail.
 
-Installed after every ``migrate`` and dropped before it, like the guards of
+Installed after every ``migrate`` and dropped before it, like the rules of
 ``competitions.db_rules`` (SQLite rebuilds a table to alter it, dropping its triggers).
 Kept here rather than imported from ``competitions``: accounts imports no later app.
 """

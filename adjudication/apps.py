@@ -6,7 +6,7 @@ class AdjudicationConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported once the app registry is ready: the guards import models.
-        from adjudication.db_rules import GUARDS
-        from competitions.db_rules import connect_guards
+        from adjudication.db_rules import DB_RULES
+        from competitions.db_rules import connect_db_rules
 
-        connect_guards(self, GUARDS, "adjudication_markchange")
+        connect_db_rules(self, DB_RULES, "adjudication_markchange")

@@ -2,4 +2,4 @@
 
 from competitions.db_rules import append_only
 
-GUARDS = (append_only("adjudication_markchange", "the audit trail of marks"),)
+DB_RULES = (append_only("adjudication_markchange", "the audit trail of marks"),)

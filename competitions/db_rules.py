@@ -25,7 +25,7 @@ from competitions.models import Competition, Round
 
 
 @dataclass(frozen=True)
-class Guard:
+class DbRule:
     name: str
     table: str
     postgresql: tuple[str, ...]
@@ -54,7 +54,7 @@ def _pg_trigger(name: str, table: str, when: str) -> str:
     """
 
 
-def _status_guard(table: str, moves: list[tuple[str, str]], what: str) -> Guard:
+def _status_rule(table: str, moves: list[tuple[str, str]], what: str) -> DbRule:
     name = f"{table}_status_guard"
     pairs = ", ".join(f"('{a}', '{b}')" for a, b in moves)
     allowed = " OR ".join(f"(OLD.status = '{a}' AND NEW.status = '{b}')" for a, b in moves)
@@ -70,7 +70,7 @@ def _status_guard(table: str, moves: list[tuple[str, str]], what: str) -> Guard:
         FOR EACH ROW WHEN NEW.status IS NOT OLD.status AND NOT ({allowed})
         BEGIN SELECT RAISE(ABORT, '{what} status cannot make this move'); END;
     """
-    return Guard(
+    return DbRule(
         name,
         table,
         (_pg_function(name, body), _pg_trigger(name, table, "UPDATE")),
@@ -79,7 +79,7 @@ def _status_guard(table: str, moves: list[tuple[str, str]], what: str) -> Guard:
     )
 
 
-def _update_guard(table: str, name: str, column: str, violation: str, message: str) -> Guard:
+def _update_rule(table: str, name: str, column: str, violation: str, message: str) -> DbRule:
     """Refuse an UPDATE of ``column`` for which ``violation`` (over OLD and NEW) holds."""
     body = f"""
         IF {violation} THEN
@@ -92,7 +92,7 @@ def _update_guard(table: str, name: str, column: str, violation: str, message: s
         FOR EACH ROW WHEN {sqlite_violation}
         BEGIN SELECT RAISE(ABORT, '{message}'); END;
     """
-    return Guard(
+    return DbRule(
         name,
         table,
         (_pg_function(name, body), _pg_trigger(name, table, "UPDATE")),
@@ -101,7 +101,7 @@ def _update_guard(table: str, name: str, column: str, violation: str, message: s
     )
 
 
-def append_only(table: str, what: str) -> Guard:
+def append_only(table: str, what: str) -> DbRule:
     """Refuse every UPDATE of ``table``: its rows are a record, written once."""
     name = f"{table}_append_only"
     message = f"{what} cannot be changed once written"
@@ -110,7 +110,7 @@ def append_only(table: str, what: str) -> Guard:
         CREATE TRIGGER {name} BEFORE UPDATE ON {table}
         FOR EACH ROW BEGIN SELECT RAISE(ABORT, '{message}'); END;
     """
-    return Guard(
+    return DbRule(
         name,
         table,
         (_pg_function(name, body), _pg_trigger(name, table, "UPDATE")),
@@ -119,8 +119,8 @@ def append_only(table: str, what: str) -> Guard:
     )
 
 
-def _fixed_parent(table: str, column: str) -> Guard:
-    return _update_guard(
+def _fixed_parent(table: str, column: str) -> DbRule:
+    return _update_rule(
         table,
         f"{table}_{column}_fixed",
         column,
@@ -129,7 +129,7 @@ def _fixed_parent(table: str, column: str) -> Guard:
     )
 
 
-def _row_guard(table: str, name: str, violation: str, message: str, columns: list[str]) -> Guard:
+def _row_rule(table: str, name: str, violation: str, message: str, columns: list[str]) -> DbRule:
     """Refuse an INSERT, or an UPDATE of ``columns``, for which ``violation`` holds."""
     body = f"""
         IF {violation} THEN
@@ -144,7 +144,7 @@ def _row_guard(table: str, name: str, violation: str, message: str, columns: lis
         """
         for suffix, when in (("insert", "INSERT"), ("update", f"UPDATE OF {', '.join(columns)}"))
     )
-    return Guard(
+    return DbRule(
         name,
         table,
         (_pg_function(name, body), _pg_trigger(name, table, "INSERT OR UPDATE")),
@@ -153,9 +153,9 @@ def _row_guard(table: str, name: str, violation: str, message: str, columns: lis
     )
 
 
-def _trigger_guard(
+def _trigger_rule(
     table: str, name: str, events: tuple[tuple[str, str], ...], violation: str, message: str
-) -> Guard:
+) -> DbRule:
     """Refuse the rows of ``events`` (suffix, event: ``("update", "UPDATE OF user_id")``)
     where ``violation`` holds; the same events on both databases."""
     body = f"""
@@ -172,7 +172,7 @@ def _trigger_guard(
         for suffix, event in events
     )
     pg_events = " OR ".join(event for _, event in events)
-    return Guard(
+    return DbRule(
         name,
         table,
         (_pg_function(name, body), _pg_trigger(name, table, pg_events)),
@@ -186,7 +186,7 @@ def _trigger_guard(
 _JUDGE_ACCOUNT_ROLES = "({})".format(", ".join(f"'{role.value}'" for role in JUDGE_ACCOUNT_ROLES))
 _JUDGE_ACCOUNT_MESSAGE = "the account of a judge cannot be staff, a superuser or hold another role"
 _JUDGE_ACCOUNT_GUARDS = (
-    _trigger_guard(
+    _trigger_rule(
         "competitions_judge",
         "competitions_judge_account_judge_only",
         (("insert", "INSERT"), ("update", "UPDATE OF user_id")),
@@ -201,7 +201,7 @@ _JUDGE_ACCOUNT_GUARDS = (
         )""",  # nosec B608: only the constant role names are formatted in
         _JUDGE_ACCOUNT_MESSAGE,
     ),
-    _trigger_guard(
+    _trigger_rule(
         "accounts_user",
         "accounts_user_judge_stays_judge_only",
         (("update", "UPDATE OF is_staff, is_superuser"),),
@@ -209,7 +209,7 @@ _JUDGE_ACCOUNT_GUARDS = (
         AND EXISTS (SELECT 1 FROM competitions_judge j WHERE j.user_id = NEW.id)""",
         _JUDGE_ACCOUNT_MESSAGE,
     ),
-    _trigger_guard(
+    _trigger_rule(
         "accounts_user_groups",
         "accounts_user_groups_judge_stays_judge_only",
         (("insert", "INSERT"), ("update", "UPDATE OF user_id, group_id")),
@@ -223,15 +223,15 @@ _JUDGE_ACCOUNT_GUARDS = (
 )
 
 
-GUARDS: tuple[Guard, ...] = (
-    _status_guard("competitions_competition", _moves(Competition.TRANSITIONS), "competition"),
-    _status_guard("competitions_round", _moves(Round.TRANSITIONS), "round"),
+DB_RULES: tuple[DbRule, ...] = (
+    _status_rule("competitions_competition", _moves(Competition.TRANSITIONS), "competition"),
+    _status_rule("competitions_round", _moves(Round.TRANSITIONS), "round"),
     _fixed_parent("competitions_event", "competition_id"),
     _fixed_parent("competitions_competitor", "competition_id"),
     _fixed_parent("competitions_judge", "competition_id"),
     _fixed_parent("competitions_round", "event_id"),
     _fixed_parent("competitions_heat", "round_id"),
-    _row_guard(
+    _row_rule(
         "competitions_entry",
         "competitions_entry_fits_event",
         """EXISTS (
@@ -242,7 +242,7 @@ GUARDS: tuple[Guard, ...] = (
         "an entry needs a competitor of the same competition and of the kind the event takes",
         ["event_id", "competitor_id"],
     ),
-    _row_guard(
+    _row_rule(
         "competitions_panelseat",
         "competitions_panelseat_same_competition",
         """EXISTS (
@@ -253,7 +253,7 @@ GUARDS: tuple[Guard, ...] = (
         "a judge can only sit on panels of their own competition",
         ["event_id", "judge_id"],
     ),
-    _row_guard(
+    _row_rule(
         "competitions_heatentry",
         "competitions_heatentry_fits_round",
         """(
@@ -274,7 +274,7 @@ GUARDS: tuple[Guard, ...] = (
         "a heat takes only entries of its own event, each in one heat of the round",
         ["heat_id", "entry_id"],
     ),
-    _update_guard(
+    _update_rule(
         "competitions_competitor",
         "competitions_competitor_kind_fixed_when_entered",
         "kind",
@@ -283,7 +283,7 @@ GUARDS: tuple[Guard, ...] = (
         "a competitor with entries cannot change kind",
     ),
     append_only("competitions_floormove", "the trail of the floor"),
-    _update_guard(
+    _update_rule(
         "competitions_event",
         "competitions_event_entry_kind_fixed_when_entered",
         "entry_kind",
@@ -299,42 +299,42 @@ def _existing_tables(connection) -> set[str]:
     return set(connection.introspection.table_names())
 
 
-def drop_guards(connection, guards: tuple[Guard, ...] = GUARDS) -> None:
+def drop_db_rules(connection, rules: tuple[DbRule, ...] = DB_RULES) -> None:
     tables = _existing_tables(connection)
     with connection.cursor() as cursor:
-        for guard in guards:
+        for rule in rules:
             if connection.vendor == "postgresql":
-                if guard.table in tables:
-                    cursor.execute(f"DROP TRIGGER IF EXISTS {guard.name} ON {guard.table}")
-                cursor.execute(f"DROP FUNCTION IF EXISTS {guard.name}()")
+                if rule.table in tables:
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {rule.name} ON {rule.table}")
+                cursor.execute(f"DROP FUNCTION IF EXISTS {rule.name}()")
             elif connection.vendor == "sqlite":
-                for trigger in guard.sqlite_triggers:
+                for trigger in rule.sqlite_triggers:
                     cursor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
 
 
-def install_guards(connection, guards: tuple[Guard, ...] = GUARDS) -> None:
+def install_db_rules(connection, rules: tuple[DbRule, ...] = DB_RULES) -> None:
     if connection.vendor not in ("postgresql", "sqlite"):
         raise RuntimeError(f"Podium supports PostgreSQL and SQLite, not {connection.vendor}.")
-    drop_guards(connection, guards)
+    drop_db_rules(connection, rules)
     with connection.cursor() as cursor:
-        for guard in guards:
-            statements = guard.postgresql if connection.vendor == "postgresql" else guard.sqlite
+        for rule in rules:
+            statements = rule.postgresql if connection.vendor == "postgresql" else rule.sqlite
             for statement in statements:
                 # No parameters: the plpgsql bodies hold literal % placeholders.
                 cursor.execute(statement, None)
 
 
-def installed_guard_count(connection, guards: tuple[Guard, ...] = GUARDS) -> int:
-    """How many of the guard triggers exist, for checks and tests."""
+def installed_rule_count(connection, rules: tuple[DbRule, ...] = DB_RULES) -> int:
+    """How many of the rules' triggers exist, for checks and tests."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
                 "SELECT count(DISTINCT tgname) FROM pg_trigger WHERE NOT tgisinternal "
                 "AND tgname = ANY(%s)",
-                [[guard.name for guard in guards]],
+                [[rule.name for rule in rules]],
             )
         else:
-            names = [name for guard in guards for name in guard.sqlite_triggers]
+            names = [name for rule in rules for name in rule.sqlite_triggers]
             marks = ", ".join(["%s"] * len(names))
             cursor.execute(
                 # bandit: only %s placeholders are formatted in; names go as parameters
@@ -344,27 +344,27 @@ def installed_guard_count(connection, guards: tuple[Guard, ...] = GUARDS) -> int
         return cursor.fetchone()[0]
 
 
-def expected_guard_count(vendor: str, guards: tuple[Guard, ...] = GUARDS) -> int:
+def expected_rule_count(vendor: str, rules: tuple[DbRule, ...] = DB_RULES) -> int:
     if vendor == "postgresql":
-        return len(guards)
-    return sum(len(guard.sqlite_triggers) for guard in guards)
+        return len(rules)
+    return sum(len(rule.sqlite_triggers) for rule in rules)
 
 
-def connect_guards(app_config, guards: tuple[Guard, ...], first_table: str) -> None:
-    """Install ``guards`` after every migrate (once ``first_table`` exists), drop them before."""
+def connect_db_rules(app_config, rules: tuple[DbRule, ...], first_table: str) -> None:
+    """Install ``rules`` after every migrate (once ``first_table`` exists), drop them before."""
 
     def drop(sender, using, plan=None, **kwargs):
         # Only when migrations will run: a migrate with nothing to do (every web
-        # container's start) must not leave running processes without the guards.
+        # container's start) must not leave running processes without the rules.
         if plan:
-            drop_guards(connections[using], guards)
+            drop_db_rules(connections[using], rules)
 
     def install(sender, using, **kwargs):
         connection = connections[using]
         if first_table in connection.introspection.table_names():
-            # Drop and create in one transaction: no moment without the guards.
+            # Drop and create in one transaction: no moment without the rules.
             with transaction.atomic(using=using):
-                install_guards(connection, guards)
+                install_db_rules(connection, rules)
 
     label = app_config.label
     pre_migrate.connect(drop, sender=app_config, dispatch_uid=f"{label}_drop_guards", weak=False)

@@ -146,14 +146,14 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
         .annotate(draw_public=round_draw_public())
         .order_by("event__position", "event_id", "position")
     )
-    floor_rounds = [r for r in rounds if r.status in (RoundStatus.OPEN, RoundStatus.CLOSED)]
-    open_ids = [r.pk for r in floor_rounds if r.status == RoundStatus.OPEN]
+    shown_rounds = [r for r in rounds if r.status in (RoundStatus.OPEN, RoundStatus.CLOSED)]
+    open_ids = [r.pk for r in shown_rounds if r.status == RoundStatus.OPEN]
     published = [r for r in rounds if r.status == RoundStatus.PUBLISHED]
 
-    floor: list[dict[str, Any]] = []
-    if floor_rounds:
+    open_rounds: list[dict[str, Any]] = []
+    if shown_rounds:
         panel = dict(
-            PanelSeat.objects.filter(event_id__in={r.event_id for r in floor_rounds})
+            PanelSeat.objects.filter(event_id__in={r.event_id for r in shown_rounds})
             .order_by()  # the default ordering (judge letters) would join the judges
             .values_list("event_id")
             .annotate(n=Count("id"))
@@ -163,7 +163,7 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
         heat_entries = [
             _OnFloor(round_id, heat, entry_id, bib, _display_name(kind, name, partner))
             for round_id, heat, entry_id, bib, kind, name, partner in HeatEntry.objects.filter(
-                heat__round__in=[r for r in floor_rounds if r.draw_public],
+                heat__round__in=[r for r in shown_rounds if r.draw_public],
                 entry__withdrawn=False,
             )
             .order_by("heat__number", "position", "entry__competitor__bib", "id")
@@ -177,7 +177,7 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
                 "entry__competitor__partner_name",
             )
         ]
-        skating_events = {r.event_id for r in floor_rounds if r.event.is_skating}
+        skating_events = {r.event_id for r in shown_rounds if r.event.is_skating}
         dances: dict[int, list[Dance]] = defaultdict(list)
         if skating_events:
             for dance in Dance.objects.filter(event_id__in=skating_events).order_by(
@@ -195,7 +195,7 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
             }
         live_ids = [
             r.pk
-            for r in floor_rounds
+            for r in shown_rounds
             if r.status == RoundStatus.OPEN
             and r.event.scoring_method == ScoringMethod.CRITERIA
             and r.event.results_reveal == ResultsReveal.LIVE_TOTAL
@@ -220,7 +220,7 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
         for he in heat_entries:
             by_round[he.round_id].append(he)
 
-        for round_ in floor_rounds:
+        for round_ in shown_rounds:
             event = round_.event
             item = round_head(round_)
             item["method"] = event.scoring_method
@@ -276,7 +276,7 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
                 ]
                 board.sort(key=lambda row: (-Decimal(row["total"]), row["bib"] or 0))
                 item["running"] = board
-            floor.append(item)
+            open_rounds.append(item)
 
     now_on_floor, upcoming = _day(competition, rounds)
 
@@ -298,7 +298,8 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
             "status": competition.status,
             "status_label": competition.get_status_display(),
         },
-        "floor": floor,
+        # "floor" is the name public API v1 publishes; the rounds open or awaiting results.
+        "floor": open_rounds,
         "now": now_on_floor,
         "next": upcoming,
         "server_time": timezone.now().isoformat(),

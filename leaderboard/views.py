@@ -58,7 +58,7 @@ def _live(request, slug: str, template: str):
     context = {
         "competition": competition,
         "snapshot": snapshot,
-        "floor": [
+        "open_rounds": [
             {**item, "size": bib_size(item), "rows": rows_size(item)} for item in snapshot["floor"]
         ],
         "latest": [by_id[pk] for pk in snapshot["recent"] if pk in by_id][:1],

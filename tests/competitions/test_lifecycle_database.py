@@ -9,7 +9,7 @@ import itertools
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from competitions.db_rules import expected_guard_count, install_guards, installed_guard_count
+from competitions.db_rules import expected_rule_count, install_db_rules, installed_rule_count
 from competitions.models import Competition, CompetitionStatus, Round, RoundStatus
 from tests.factories.competitions import CompetitionFactory, RoundFactory
 
@@ -39,15 +39,15 @@ def _force_status(table: str, pk: int, status: str) -> None:
 
 @pytest.mark.django_db
 def test_every_guard_trigger_installed_after_migrate():
-    assert installed_guard_count(connection) == expected_guard_count(connection.vendor)
+    assert installed_rule_count(connection) == expected_rule_count(connection.vendor)
 
 
 @pytest.mark.django_db
 def test_installing_guards_again_changes_nothing():
-    install_guards(connection)
-    install_guards(connection)
+    install_db_rules(connection)
+    install_db_rules(connection)
 
-    assert installed_guard_count(connection) == expected_guard_count(connection.vendor)
+    assert installed_rule_count(connection) == expected_rule_count(connection.vendor)
 
 
 @pytest.mark.django_db

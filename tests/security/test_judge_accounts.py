@@ -15,7 +15,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from accounts.two_factor import backup_codes_issue
 from adjudication.models import TabletSession
 from adjudication.tablets import TABLET_DEVICE, TabletRefused, tablet_code_issue
-from competitions.db_rules import GUARDS, drop_guards, install_guards
+from competitions.db_rules import DB_RULES, drop_db_rules, install_db_rules
 from tests.adjudication.day import build_day
 from tests.factories.accounts import UserFactory
 from tests.support.auth import sign_in_staff
@@ -29,14 +29,14 @@ def day():
 
 
 @contextlib.contextmanager
-def without_judge_account_guards():
-    """As if a staff account got linked anyway (e.g. before these guards existed)."""
-    guards = tuple(guard for guard in GUARDS if "judge_only" in guard.name)
-    drop_guards(connection, guards)
+def without_judge_account_rules():
+    """As if a staff account got linked anyway (e.g. before these rules existed)."""
+    rules = tuple(rule for rule in DB_RULES if "judge_only" in rule.name)
+    drop_db_rules(connection, rules)
     try:
         yield
     finally:
-        install_guards(connection, guards)
+        install_db_rules(connection, rules)
 
 
 def judge_change(client, judge, user):
@@ -169,7 +169,7 @@ def test_user_admin_refuses_making_a_judges_account_staff_with_a_message(client,
 
 def test_the_desk_gives_no_code_for_a_judge_whose_account_is_staff(client, day, scrutineer):
     judge = day.judges[0]
-    with without_judge_account_guards():
+    with without_judge_account_rules():
         judge.user = UserFactory(username="root", is_staff=True, is_superuser=True)
         judge.save(update_fields=["user"])
     sign_in_staff(client, scrutineer)
@@ -195,7 +195,7 @@ def test_tablet_sign_in_refuses_a_judge_whose_account_became_staff(client, day):
     judge = day.judges[0]
     code = tablet_code_issue(judge=judge, actor=None)
     judge.refresh_from_db()
-    with without_judge_account_guards():
+    with without_judge_account_rules():
         type(judge.user).objects.filter(pk=judge.user_id).update(is_staff=True, is_superuser=True)
 
     page = client.post(
@@ -221,7 +221,7 @@ def staff_session_with_tablet_device(client, day):
     tablet_code_issue(judge=judge, actor=None)
     judge.refresh_from_db()
     device = StaticDevice.objects.get(user=judge.user, name=TABLET_DEVICE)
-    with without_judge_account_guards():
+    with without_judge_account_rules():
         type(judge.user).objects.filter(pk=judge.user_id).update(is_staff=True, is_superuser=True)
     client.force_login(judge.user)
     session = client.session
@@ -245,7 +245,7 @@ def test_a_tablet_code_is_not_a_staff_second_factor(client, day):
     judge = day.judges[0]
     tablet_code_issue(judge=judge, actor=None)
     judge.refresh_from_db()
-    with without_judge_account_guards():
+    with without_judge_account_rules():
         type(judge.user).objects.filter(pk=judge.user_id).update(is_staff=True)
     backup_codes_issue(user=judge.user)  # a second factor of its own
     device = StaticDevice.objects.get(user=judge.user, name=TABLET_DEVICE)
