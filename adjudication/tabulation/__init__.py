@@ -27,6 +27,7 @@ from .criteria import (
 )
 from .errors import Problem, TabulationError
 from .explain import explain_text, final_to_json, load_final_input, parse_final_input
+from .final_marks import final_problems, validate_final
 from .places import Place, natural_key, place_number, place_text, shared_place
 from .recalls import RecallResult, RecallTotal, recall_problems, tabulate_recalls
 from .skating import (
@@ -37,11 +38,9 @@ from .skating import (
     Rule10Step,
     Rule11Step,
     SummaryRow,
-    final_problems,
     majority,
     tabulate_dance,
     tabulate_final,
-    validate_final,
 )
 
 __all__ = [
