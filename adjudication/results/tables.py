@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -127,20 +127,6 @@ def _cells(placing: tabulation.Placing) -> list[str]:
         (f"{c.count}({c.total})" if c.total_used else str(c.count)) if c.examined else "-"
         for c in placing.cells
     ]
-
-
-def _awarded_text(groups: Sequence[tuple[str, ...]], first: int) -> str:
-    parts = []
-    place = first
-    for group in groups:
-        if len(group) == 1:
-            parts.append(f"couple {group[0]} takes place {place}")
-        else:
-            last = place + len(group) - 1
-            shared = tabulation.place_text(tabulation.shared_place(place, len(group)))
-            parts.append(f"couples {', '.join(group)} share places {place}-{last} ({shared})")
-        place += len(group)
-    return ", ".join(parts)
 
 
 # --- one round ------------------------------------------------------------------------------
@@ -372,7 +358,7 @@ def _tie_tables(result: tabulation.FinalResult) -> list[Table]:
             n = x + len(step.rows[0].cells) - 1
             by_couple = {row.couple: row for row in step.rows}
             order = [by_couple[c] for group in step.order for c in group]
-            awarded = _awarded_text(step.awarded, x)
+            awarded = tabulation.awarded_text(step.awarded, x)
             if len(step.couples) > 2 and len(step.order) > 1:
                 rest = ", ".join(c for group in step.order[1:] for c in group)
                 awarded += f"; only place {x} is awarded by rule 11, {rest} go back to rule 10"

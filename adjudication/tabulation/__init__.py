@@ -26,7 +26,7 @@ from .criteria import (
     score_criteria,
 )
 from .errors import Problem, TabulationError
-from .explain import explain_text, final_to_json, load_final_input, parse_final_input
+from .explain import awarded_text, explain_text, final_to_json, load_final_input, parse_final_input
 from .final_marks import final_problems, validate_final
 from .places import Place, natural_key, place_number, place_text, shared_place
 from .recalls import RecallResult, RecallTotal, recall_problems, tabulate_recalls
@@ -44,6 +44,7 @@ from .skating import (
 )
 
 __all__ = [
+    "awarded_text",
     "ByCriterion",
     "ByJudgesPreference",
     "Cell",

@@ -203,14 +203,15 @@ def _rule11_text(step: Rule11Step) -> str:
     order = [by_couple[c] for group in step.order for c in group]
     rows = [[row.couple, *_cells(row), row.rule] for row in order]
     table = _table(header, rows, indent="  ")
-    awarded = _awarded_text(step.awarded, x)
+    awarded = awarded_text(step.awarded, x)
     if len(step.couples) > 2 and len(step.order) > 1:
         rest = ", ".join(c for group in step.order[1:] for c in group)
         awarded += f"; only place {x} is awarded by rule 11, {rest} go back to rule 10"
     return f"{head}\n{table}\n  -> {awarded}"
 
 
-def _awarded_text(groups: Sequence[tuple[str, ...]], first: int) -> str:
+def awarded_text(groups: Sequence[tuple[str, ...]], first: int) -> str:
+    """Places awarded to groups of couples in order from ``first``, in words."""
     parts = []
     place = first
     for group in groups:
