@@ -54,6 +54,21 @@ def _pg_trigger(name: str, table: str, when: str) -> str:
     """
 
 
+def _raise_when(violation: str, message: str) -> str:
+    return f"""
+        IF {violation} THEN
+            RAISE EXCEPTION '{message}' USING ERRCODE = 'check_violation';
+        END IF;
+    """
+
+
+def _one_trigger_rule(name: str, table: str, when: str, body: str, sqlite: str) -> DbRule:
+    """A rule of one PostgreSQL function and trigger, and one SQLite trigger, all ``name``."""
+    return DbRule(
+        name, table, (_pg_function(name, body), _pg_trigger(name, table, when)), (sqlite,), (name,)
+    )
+
+
 def _status_rule(table: str, moves: list[tuple[str, str]], what: str) -> DbRule:
     name = f"{table}_status_guard"
     pairs = ", ".join(f"('{a}', '{b}')" for a, b in moves)
@@ -70,35 +85,19 @@ def _status_rule(table: str, moves: list[tuple[str, str]], what: str) -> DbRule:
         FOR EACH ROW WHEN NEW.status IS NOT OLD.status AND NOT ({allowed})
         BEGIN SELECT RAISE(ABORT, '{what} status cannot make this move'); END;
     """
-    return DbRule(
-        name,
-        table,
-        (_pg_function(name, body), _pg_trigger(name, table, "UPDATE")),
-        (sqlite,),
-        (name,),
-    )
+    return _one_trigger_rule(name, table, "UPDATE", body, sqlite)
 
 
 def _update_rule(table: str, name: str, column: str, violation: str, message: str) -> DbRule:
     """Refuse an UPDATE of ``column`` for which ``violation`` (over OLD and NEW) holds."""
-    body = f"""
-        IF {violation} THEN
-            RAISE EXCEPTION '{message}' USING ERRCODE = 'check_violation';
-        END IF;
-    """
+    body = _raise_when(violation, message)
     sqlite_violation = violation.replace("IS DISTINCT FROM", "IS NOT")
     sqlite = f"""
         CREATE TRIGGER {name} BEFORE UPDATE OF {column} ON {table}
         FOR EACH ROW WHEN {sqlite_violation}
         BEGIN SELECT RAISE(ABORT, '{message}'); END;
     """
-    return DbRule(
-        name,
-        table,
-        (_pg_function(name, body), _pg_trigger(name, table, "UPDATE")),
-        (sqlite,),
-        (name,),
-    )
+    return _one_trigger_rule(name, table, "UPDATE", body, sqlite)
 
 
 def append_only(table: str, what: str) -> DbRule:
@@ -110,13 +109,7 @@ def append_only(table: str, what: str) -> DbRule:
         CREATE TRIGGER {name} BEFORE UPDATE ON {table}
         FOR EACH ROW BEGIN SELECT RAISE(ABORT, '{message}'); END;
     """
-    return DbRule(
-        name,
-        table,
-        (_pg_function(name, body), _pg_trigger(name, table, "UPDATE")),
-        (sqlite,),
-        (name,),
-    )
+    return _one_trigger_rule(name, table, "UPDATE", body, sqlite)
 
 
 def _fixed_parent(table: str, column: str) -> DbRule:
@@ -131,11 +124,7 @@ def _fixed_parent(table: str, column: str) -> DbRule:
 
 def _row_rule(table: str, name: str, violation: str, message: str, columns: list[str]) -> DbRule:
     """Refuse an INSERT, or an UPDATE of ``columns``, for which ``violation`` holds."""
-    body = f"""
-        IF {violation} THEN
-            RAISE EXCEPTION '{message}' USING ERRCODE = 'check_violation';
-        END IF;
-    """
+    body = _raise_when(violation, message)
     sqlite = tuple(
         f"""
         CREATE TRIGGER {name}_{suffix} BEFORE {when} ON {table}
@@ -158,11 +147,7 @@ def _trigger_rule(
 ) -> DbRule:
     """Refuse the rows of ``events`` (suffix, event: ``("update", "UPDATE OF user_id")``)
     where ``violation`` holds; the same events on both databases."""
-    body = f"""
-        IF {violation} THEN
-            RAISE EXCEPTION '{message}' USING ERRCODE = 'check_violation';
-        END IF;
-    """
+    body = _raise_when(violation, message)
     sqlite = tuple(
         f"""
         CREATE TRIGGER {name}_{suffix} BEFORE {event} ON {table}
@@ -185,7 +170,7 @@ def _trigger_rule(
 # signs it in. Refused both ways: linking such an account, and raising a linked one.
 _JUDGE_ACCOUNT_ROLES = "({})".format(", ".join(f"'{role.value}'" for role in JUDGE_ACCOUNT_ROLES))
 _JUDGE_ACCOUNT_MESSAGE = "the account of a judge cannot be staff, a superuser or hold another role"
-_JUDGE_ACCOUNT_GUARDS = (
+_JUDGE_ACCOUNT_RULES = (
     _trigger_rule(
         "competitions_judge",
         "competitions_judge_account_judge_only",
@@ -291,7 +276,7 @@ DB_RULES: tuple[DbRule, ...] = (
         "(SELECT 1 FROM competitions_entry WHERE event_id = NEW.id)",
         "an event with entries cannot change the kind it takes",
     ),
-    *_JUDGE_ACCOUNT_GUARDS,
+    *_JUDGE_ACCOUNT_RULES,
 )
 
 
