@@ -1,4 +1,4 @@
-"""What a backup file is: its format and version, the tables it holds (``PARTS``) and
+"""What a backup file is: its format and version, the tables it holds (``BACKED_UP``) and
 those left out, how values are written and read back, and its checksum and signature."""
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ class BackupRefused(Exception):
 
 
 @dataclass(frozen=True)
-class Part:
+class BackedUp:
     """A table in the backup and the path from its rows to their competition."""
 
     model: type[models.Model]
@@ -64,36 +64,36 @@ class Part:
 
 
 # Parents before children: the order rows are restored in.
-PARTS: tuple[Part, ...] = (
-    Part(Competition, "pk"),
-    Part(Event, "competition"),
-    Part(Dance, "event__competition"),
-    Part(Criterion, "event__competition"),
-    Part(Competitor, "competition"),
-    Part(Entry, "event__competition"),
-    Part(Judge, "competition"),
-    Part(CompetitionStaff, "competition"),
-    Part(PanelSeat, "event__competition"),
-    Part(Round, "event__competition"),
-    Part(Heat, "round__event__competition"),
-    Part(HeatEntry, "heat__round__event__competition"),
-    Part(TimetableItem, "competition"),
-    Part(Floor, "competition"),
-    Part(FloorMove, "competition"),
-    Part(StatusChange, "competition"),
-    Part(RegistrationLink, "competition"),
-    Part(JudgeApplication, "competition"),
-    Part(Sheet, "round__event__competition"),
-    Part(Mark, "sheet__round__event__competition"),
-    Part(MarkChange, "round__event__competition"),
-    Part(TabletSession, "judge__competition"),
-    Part(RecallDecision, "round__event__competition"),
-    Part(RoundResult, "round__event__competition"),
-    Part(Placing, "round__event__competition"),
+BACKED_UP: tuple[BackedUp, ...] = (
+    BackedUp(Competition, "pk"),
+    BackedUp(Event, "competition"),
+    BackedUp(Dance, "event__competition"),
+    BackedUp(Criterion, "event__competition"),
+    BackedUp(Competitor, "competition"),
+    BackedUp(Entry, "event__competition"),
+    BackedUp(Judge, "competition"),
+    BackedUp(CompetitionStaff, "competition"),
+    BackedUp(PanelSeat, "event__competition"),
+    BackedUp(Round, "event__competition"),
+    BackedUp(Heat, "round__event__competition"),
+    BackedUp(HeatEntry, "heat__round__event__competition"),
+    BackedUp(TimetableItem, "competition"),
+    BackedUp(Floor, "competition"),
+    BackedUp(FloorMove, "competition"),
+    BackedUp(StatusChange, "competition"),
+    BackedUp(RegistrationLink, "competition"),
+    BackedUp(JudgeApplication, "competition"),
+    BackedUp(Sheet, "round__event__competition"),
+    BackedUp(Mark, "sheet__round__event__competition"),
+    BackedUp(MarkChange, "round__event__competition"),
+    BackedUp(TabletSession, "judge__competition"),
+    BackedUp(RecallDecision, "round__event__competition"),
+    BackedUp(RoundResult, "round__event__competition"),
+    BackedUp(Placing, "round__event__competition"),
 )
 
 # Models of Podium's apps deliberately left out, and why (a test keeps this list and
-# PARTS covering every model, so a new model is a decision, not an omission).
+# BACKED_UP covering every model, so a new model is a decision, not an omission).
 NOT_BACKED_UP: dict[type[models.Model], str] = {
     IdempotencyKey: "answers replayed to retried requests, kept 24 hours",
     FailedJob: "dead background jobs of the site, not of a competition",

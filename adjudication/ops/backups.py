@@ -9,7 +9,7 @@ The file is gzip-compressed JSON::
                  "users": [{"fields": {...}, "groups": [name, ...]}],
                  "tables": [{"model": "competitions.event", "rows": [{"id": 7, "fields": {...}}]}]}}
 
-Every row of every table in ``PARTS`` that belongs to the competitions is kept, field
+Every row of every table in ``BACKED_UP`` that belongs to the competitions is kept, field
 by field (ids and foreign keys as they were), with the site's accounts (password
 hashes too, so staff can sign in again after a restore: keep backups private).
 
@@ -58,8 +58,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from adjudication.ops.backup_format import (
+    BACKED_UP,
     FORMAT,
-    PARTS,
     SIGNATURE,
     SUFFIX,
     VERSION,
@@ -101,18 +101,18 @@ def backup_content(competitions: Iterable[Competition]) -> dict[str, Any]:
     """Every row of the competitions, table by table (a query per table)."""
     ids = sorted(c.pk for c in competitions)
     tables = []
-    for part in PARTS:
-        lookup = "pk__in" if part.competition == "pk" else f"{part.competition}__in"
-        fields = model_fields(part.model)
+    for backed in BACKED_UP:
+        lookup = "pk__in" if backed.competition == "pk" else f"{backed.competition}__in"
+        fields = model_fields(backed.model)
         rows = []
-        for obj in part.model._base_manager.filter(**{lookup: ids}).order_by("pk"):
+        for obj in backed.model._base_manager.filter(**{lookup: ids}).order_by("pk"):
             rows.append(
                 {
                     "id": obj.pk,
                     "fields": {f.attname: value_encode(f.value_from_object(obj)) for f in fields},
                 }
             )
-        tables.append({"model": part.model._meta.label_lower, "rows": rows})
+        tables.append({"model": backed.model._meta.label_lower, "rows": rows})
     users = []
     # Every account: the rows name some (judges, who typed or confirmed a sheet), and the
     # organizer, scrutineers and chairman need theirs to run the restored competition.
@@ -304,7 +304,7 @@ def _rows_of(content: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     tables = content.get("tables")
     if not isinstance(tables, list):
         raise BackupRefused("The backup is damaged: it has no tables.")
-    known = {part.model._meta.label_lower for part in PARTS}
+    known = {backed.model._meta.label_lower for backed in BACKED_UP}
     rows: dict[str, list[dict[str, Any]]] = {}
     for table in tables:
         model = table.get("model") if isinstance(table, dict) else None
@@ -445,8 +445,8 @@ def backup_restore(
             created, found = _restore_users(
                 content.get("users"), ids, with_staff_credentials=with_staff_credentials
             )
-            for part in PARTS:
-                model = part.model
+            for backed in BACKED_UP:
+                model = backed.model
                 if model in STAFF_RIGHTS and not with_staff_credentials:
                     continue
                 table = rows.get(model._meta.label_lower, [])

@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from accounts.models import AuditEntry, User
 from adjudication.models import Mark, MarkChange, Placing
 from adjudication.ops import backups
-from adjudication.ops.backup_format import NOT_BACKED_UP, PARTS
+from adjudication.ops.backup_format import BACKED_UP, NOT_BACKED_UP
 from adjudication.ops.backups import BackupRefused, backup_build, backup_restore
 from adjudication.results.exports import export_build, results_data
 from adjudication.tasks import backup_competitions_in_progress_task
@@ -527,7 +527,7 @@ def test_every_model_is_backed_up_or_left_out_on_purpose():
         for model in apps.get_app_config(label).get_models()
     }
 
-    assert models == {part.model for part in PARTS} | set(NOT_BACKED_UP)
+    assert models == {backed.model for backed in BACKED_UP} | set(NOT_BACKED_UP)
 
 
 def test_judge_names_choice_loads_from_a_file(tmp_path):
