@@ -70,7 +70,7 @@ from adjudication.selectors import (
 )
 from adjudication.services import ScoringError, sheet_submit
 from adjudication.sheets import sheet_input_from_body
-from adjudication.tablets import (
+from adjudication.tablet.sessions import (
     TabletLimited,
     TabletRefused,
     tablet_code_verify,

@@ -28,7 +28,7 @@ from adjudication.sheets import (
     sheet_input_from_form,
     sheet_view,
 )
-from adjudication.tablets import (
+from adjudication.tablet.sessions import (
     TabletLimited,
     TabletRefused,
     tablet_code_verify,

@@ -33,7 +33,7 @@ from django.utils import timezone
 from adjudication.day.floor import floor_now, floor_read
 from adjudication.models import Mark, Placing, Sheet
 from adjudication.selectors import judge_round_list, round_head
-from adjudication.tablets import tablet_session_active
+from adjudication.tablet.sessions import tablet_session_active
 from competitions.models import (
     Competition,
     Competitor,

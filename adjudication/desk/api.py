@@ -50,7 +50,7 @@ from adjudication.services import (
     sheet_unlock,
 )
 from adjudication.sheets import sheet_input_from_body
-from adjudication.tablets import TabletRefused, tablet_revoke
+from adjudication.tablet.sessions import TabletRefused, tablet_revoke
 from competitions.access import staff_can, staff_can_somewhere
 from competitions.models import Competition, Judge, Round, RoundKind, RoundStatus
 from competitions.public_api import SLUG

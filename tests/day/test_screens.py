@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from adjudication.day.floor import floor_move
 from adjudication.models import TabletSession
-from adjudication.tablets import tablet_code_issue
+from adjudication.tablet.sessions import tablet_code_issue
 from leaderboard.snapshots import public_snapshot, tablet_snapshot
 from tests.day.helpers import build_programme
 

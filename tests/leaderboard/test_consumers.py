@@ -12,7 +12,7 @@ from django.db import transaction
 from django.test import Client
 
 from adjudication.models import Sheet
-from adjudication.tablets import tablet_code_issue, tablet_revoke
+from adjudication.tablet.sessions import tablet_code_issue, tablet_revoke
 from leaderboard.broadcast import relays
 from tests.factories.accounts import UserFactory
 from tests.leaderboard.helpers import MARKS, Pageant, json_numbers, json_strings, quiet, quiet_day

@@ -258,7 +258,7 @@ def test_tablet_snapshot_lists_the_judges_sheets_without_marks(
     from django.contrib.auth.models import Group
 
     from adjudication.models import TabletSession
-    from adjudication.tablets import tablet_code_issue
+    from adjudication.tablet.sessions import tablet_code_issue
 
     Group.objects.get_or_create(name="judge")
     day = quiet_day()

@@ -51,7 +51,7 @@ class World:
 def _build_world() -> World:
     from adjudication.api import SECOND_FACTOR_CLAIM
     from adjudication.models import Sheet
-    from adjudication.tablets import tablet_code_issue
+    from adjudication.tablet.sessions import tablet_code_issue
     from competitions.models import Competitor, RegistrationLink
     from tests.adjudication.day import build_day
     from tests.factories.accounts import UserFactory
