@@ -24,11 +24,11 @@ from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from adjudication.tablet.snapshot import tablet_snapshot
 from leaderboard.hub import Viewer, hub
 from leaderboard.snapshots import (
     competition_get_live,
     public_snapshot_message,
-    tablet_snapshot,
 )
 from scoring_site.sockets import (
     NOT_FOUND,

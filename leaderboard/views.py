@@ -26,12 +26,12 @@ from adjudication.results.tables import (
     event_get_public,
     event_list_public,
 )
+from adjudication.tablet.snapshot import tablet_snapshot
 from competitions.models import RoundStatus
 from leaderboard.snapshots import (
     competition_get_live,
     dumps,
     public_snapshot_message,
-    tablet_snapshot,
 )
 from scoring_site.realtime import current_sequence
 

@@ -7,12 +7,12 @@ from django.test.utils import CaptureQueriesContext
 from adjudication.desk.snapshot import desk_snapshot
 from adjudication.models import Sheet
 from adjudication.services import round_progress
+from adjudication.tablet.snapshot import tablet_snapshot
 from competitions.models import Round
 from leaderboard.snapshots import (
     public_snapshot,
     public_snapshot_message,
     public_update_message,
-    tablet_snapshot,
 )
 from tests.leaderboard.helpers import (
     MARKS,
