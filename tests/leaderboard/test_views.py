@@ -78,7 +78,7 @@ def test_the_tablet_state_is_the_sockets_snapshot_and_401_when_signed_out(client
 
     day = quiet_day()
     judge = day.judges[0]
-    url = reverse("leaderboard:tablet-state")
+    url = reverse("adjudication:tablet-state")
     anonymous = client.get(url)
     code = tablet_code_issue(judge=judge, actor=None)
     client.post("/tablet/", {"competition": day.competition.slug, "letter": "A", "code": code})
