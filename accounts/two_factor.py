@@ -29,7 +29,7 @@ TWO_FACTOR_ROLES = (Role.ORGANIZER, Role.SCRUTINEER, Role.CHAIRMAN)
 AUTHENTICATOR = "authenticator"
 BACKUP_CODES = "backup codes"
 BACKUP_CODE_COUNT = 10
-# The desk's tablet codes live on a static device of this name (adjudication.tablets).
+# The desk's tablet codes live on a static device of this name (adjudication.tablet.sessions).
 TABLET_DEVICE = "tablet sign-in"
 
 

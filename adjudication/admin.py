@@ -4,7 +4,7 @@ services, and the audit trail cannot be edited at all (the database refuses it t
 from django.contrib import admin
 
 from adjudication.models import Mark, MarkChange, Placing, RoundResult, Sheet, TabletSession
-from adjudication.tablets import tablet_revoke
+from adjudication.tablet.sessions import tablet_revoke
 from competitions.admin.scope import CompetitionScopedAdmin, CompetitionScopedInline
 
 

@@ -1,5 +1,5 @@
 """What a judge sees: the rounds open on their panels and each sheet to fill; and the
-service's input from a filled sheet (a page's form or an API body)."""
+service's input from a filled sheet (a page's form or an API body, ``SheetIn``)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from rest_framework import serializers
+
 from adjudication.models import Sheet
 from adjudication.selectors import finalist_order
 from adjudication.services import SheetInput, round_entries
 from competitions.models import Criterion, Dance, Entry, HeatEntry, Judge, Round, RoundStatus
+from scoring_site.api import MAX_ID
 
 
 @dataclasses.dataclass(frozen=True)
@@ -204,3 +207,69 @@ def sheet_input_from_body(data: Mapping[str, Any], *, round_id: int, judge_id: i
         entry_id=data.get("entry_id"),
         reason=data["reason"],
     )
+
+
+# --- The API's body of a sheet (the judges' API, and the desk's paper sheets) ----------------
+
+MARK_VALUE = {"max_digits": 7, "decimal_places": 2}
+
+
+class MarkValueField(serializers.DecimalField):
+    """A number (or a decimal string) with at most 2 decimals, passed on as sent: not
+    padded to 2 decimals, so the service's messages say "place 3", not "place 3.00"."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**MARK_VALUE, coerce_to_string=False, **kwargs)
+
+    def quantize(self, value):
+        return value
+
+
+class SheetIn(serializers.Serializer):
+    dance_id = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="Skating: the dance."
+    )
+    entry_id = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="Criteria: the entry."
+    )
+    marks = serializers.DictField(
+        child=MarkValueField(),
+        help_text=(
+            "Skating: entry id → 1 for each recalled couple, or each finalist's place. "
+            'Criteria: criterion id → score. Values are numbers or decimal strings ("8.5").'
+        ),
+    )
+    client_key = serializers.CharField(
+        max_length=64,
+        help_text="The device's own key for this sending: the same key again is stored once.",
+    )
+    base_version = serializers.IntegerField(
+        min_value=0, max_value=MAX_ID, help_text="The version you loaded; 0 for a new sheet."
+    )
+    round_revision = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="The round's revision you loaded."
+    )
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=300,
+        help_text="Why you change a sheet you already sent (required then).",
+    )
+
+    def validate_marks(self, marks: dict[str, Any]) -> dict[int, Any]:
+        bad = [k for k in marks if not (k.isascii() and k.isdigit() and 0 < len(k) <= 18)]
+        if bad:
+            raise serializers.ValidationError(
+                "Mark entries (or criteria) by their id, a whole number: "
+                + ", ".join(f"“{k}”" for k in bad[:5])
+                + " is not one."
+            )
+        return {int(k): v for k, v in marks.items()}
+
+    def validate(self, attrs):
+        if ("dance_id" in attrs) == ("entry_id" in attrs):
+            raise serializers.ValidationError(
+                "Send dance_id (skating) or entry_id (criteria): one of them."
+            )
+        return attrs

@@ -1,22 +1,23 @@
 from django.urls import path
 
-from adjudication import views
 from adjudication.day import pages as day_pages
 from adjudication.desk import pages as desk_pages
+from adjudication.tablet import pages as tablet_pages
 
 app_name = "adjudication"
 
 urlpatterns = [
-    path("tablet/", views.tablet_sign_in, name="tablet-sign-in"),
-    path("tablet/sign-in/<slug:slug>/<str:letter>/", views.tablet_sign_in, name="tablet-qr"),
-    path("tablet/sign-out/", views.tablet_sign_out, name="tablet-sign-out"),
-    path("tablet/home/", views.tablet_home, name="tablet-home"),
-    path("tablet/round/<int:round_id>/<str:part>/", views.tablet_sheet, name="tablet-sheet"),
+    path("tablet/", tablet_pages.tablet_sign_in, name="tablet-sign-in"),
+    path("tablet/sign-in/<slug:slug>/<str:letter>/", tablet_pages.tablet_sign_in, name="tablet-qr"),
+    path("tablet/sign-out/", tablet_pages.tablet_sign_out, name="tablet-sign-out"),
+    path("tablet/home/", tablet_pages.tablet_home, name="tablet-home"),
+    path("tablet/round/<int:round_id>/<str:part>/", tablet_pages.tablet_sheet, name="tablet-sheet"),
     path(
         "tablet/round/<int:round_id>/<str:part>/sent/",
-        views.tablet_sheet_sent,
+        tablet_pages.tablet_sheet_sent,
         name="tablet-sheet-sent",
     ),
+    path("tablet/state.json", tablet_pages.tablet_state, name="tablet-state"),
 ]
 
 urlpatterns += [

@@ -1,4 +1,4 @@
-"""Websockets of the live screens. They push; they never write.
+"""The public live screens' websocket. It pushes; it never writes.
 
 * ``PublicConsumer`` (``ws/live/<slug>/``, no sign-in): the projector and the audience's
   phones. On connect it joins its process's hub for the competition (one subscription
@@ -7,11 +7,8 @@
   (leaderboard/broadcast.py) to its socket as it is: no database work, no encoding, no
   dispatch through the consumer, and none of Channels' per-message connection clean-up
   (a thread hop per viewer per message: docs/benchmarks.md, "Before Podium").
-* ``TabletConsumer`` (``ws/tablet/``, a live tablet session): a judge's tablet. It
-  joins ``competition.<id>`` for the small nudges of ``scoring_site.realtime`` and
-  answers them with a fresh snapshot of its own (``scoring_site.sockets.NudgedConsumer``,
-  as the desk's socket, adjudication/desk/socket.py): tablets are few, so they may read
-  the database.
+
+The desk's socket is adjudication/desk/socket.py, the tablets' adjudication/tablet/socket.py.
 
 Every message carries a sequence number; a screen that reconnects gets a fresh
 snapshot. Refusals are close codes after accepting (``scoring_site.sockets``).
@@ -20,7 +17,6 @@ snapshot. Refusals are close codes after accepting (``scoring_site.sockets``).
 from __future__ import annotations
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 
@@ -28,16 +24,8 @@ from leaderboard.hub import Viewer, hub
 from leaderboard.snapshots import (
     competition_get_live,
     public_snapshot_message,
-    tablet_snapshot,
 )
-from scoring_site.sockets import (
-    NOT_FOUND,
-    NOT_SIGNED_IN,
-    NudgedConsumer,
-    dumps,
-    read_apart,
-    serving_loop_seen,
-)
+from scoring_site.sockets import NOT_FOUND, read_apart, serving_loop_seen
 
 
 class PublicConsumer(AsyncWebsocketConsumer):
@@ -85,44 +73,3 @@ class PublicConsumer(AsyncWebsocketConsumer):
         # viewer leaving: a hall of phones leaves at once).
         await self.disconnect(message["code"])
         raise StopConsumer()
-
-
-def _tablet_state(scope) -> dict | None:
-    session = scope.get("session")
-    user = scope.get("user")
-    if session is None or user is None or not user.is_authenticated:
-        return None
-    return tablet_snapshot(
-        session_key=session.session_key, tablet_id=session.get("tablet_id"), user_id=user.pk
-    )
-
-
-class TabletConsumer(NudgedConsumer):
-    async def connect(self):
-        serving_loop_seen()
-        await self.accept()
-        snapshot = await database_sync_to_async(_tablet_state)(self.scope)
-        if snapshot is None:
-            await self.close(code=NOT_SIGNED_IN)
-            return
-        await self.join(snapshot["competition"]["id"])
-        # A change committed between that read and joining the group nudged nobody here:
-        # what is sent is read again now that every later change is heard (as the desk's
-        # socket joins before it reads).
-        await self.push(set())
-
-    async def push(self, kinds: set[str]) -> None:
-        # The session is checked again each time: a tablet the desk signed out stops.
-        snapshot = await database_sync_to_async(_tablet_state)(self.scope)
-        if snapshot is None:
-            await self.send(text_data=dumps({"type": "signed_out", "seq": self._seq}))
-            await self.close(code=NOT_SIGNED_IN)
-            return
-        await self._send_snapshot(snapshot, kinds)
-
-    async def _send_snapshot(self, snapshot: dict, kinds: set[str]) -> None:
-        await self.send(
-            text_data=dumps(
-                {"type": "tablet", "seq": self._seq, "kinds": sorted(kinds), **snapshot}
-            )
-        )

@@ -8,7 +8,6 @@ urlpatterns = [
     path("live/<slug:slug>/", views.live_board, name="live"),
     path("live/<slug:slug>/snapshot.json", views.live_snapshot, name="live-snapshot"),
     path("results/<slug:slug>/", views.live_results, name="results"),
-    path("tablet/state.json", views.tablet_state, name="tablet-state"),
     path("results/<slug:slug>/<int:event_id>/", views.event_results, name="event-results"),
     path(
         "results/<slug:slug>/<int:event_id>/results.pdf",

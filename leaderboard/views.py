@@ -1,9 +1,6 @@
 """The public live pages: the projector (``/live/<slug>/``), the audience's phones
 (``/results/<slug>/``) and the snapshot both poll while their websocket is down.
 
-``/tablet/state.json`` is what a judge's tablet polls while its socket
-(``ws/tablet/``) is down: the same snapshot the socket sends.
-
 The pages render the snapshot on the server first (a screen works without
 JavaScript, and shows something at once); static/podium/live.js then keeps it
 current from ``ws/live/<slug>/``."""
@@ -13,11 +10,11 @@ from __future__ import annotations
 import json
 
 from django.core.cache import cache
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from adjudication.results.pdf import results_pdf
@@ -27,13 +24,7 @@ from adjudication.results.tables import (
     event_list_public,
 )
 from competitions.models import RoundStatus
-from leaderboard.snapshots import (
-    competition_get_live,
-    dumps,
-    public_snapshot_message,
-    tablet_snapshot,
-)
-from scoring_site.realtime import current_sequence
+from leaderboard.snapshots import competition_get_live, public_snapshot_message
 
 
 def bib_size(item: dict) -> str:
@@ -90,27 +81,6 @@ def live_snapshot(request, slug: str):
     response = HttpResponse(public_snapshot_message(competition), content_type="application/json")
     response["Cache-Control"] = "public, max-age=1"
     return response
-
-
-@never_cache
-@require_safe
-def tablet_state(request):
-    """The tablet's snapshot (``leaderboard.consumers.TabletConsumer`` sends the same),
-    for static/podium/tablet.js while its socket is down; 401 once the tablet session is
-    not live (signed out or revoked by the desk)."""
-    user = request.user
-    snapshot = tablet_snapshot(
-        session_key=request.session.session_key,
-        tablet_id=request.session.get("tablet_id"),
-        user_id=user.pk if user.is_authenticated else None,
-    )
-    if snapshot is None:
-        return JsonResponse({"type": "signed_out"}, status=401)
-    seq = current_sequence(snapshot["competition"]["id"])
-    return HttpResponse(
-        dumps({"type": "tablet", "seq": seq, "kinds": [], **snapshot}),
-        content_type="application/json",
-    )
 
 
 # --- Published results: the full marks sheets, per event ----------------------------------------

@@ -72,6 +72,33 @@ def refusal_status(code: str) -> int:
     return REFUSAL_STATUS.get(code, status.HTTP_400_BAD_REQUEST)
 
 
+# A round not on the caller's panels answers as one that does not exist, so nobody learns
+# about other panels.
+NOT_ON_PANEL_MESSAGE = "No such round on your panels."
+
+
+def not_on_panel_response() -> Response:
+    return error_response(
+        "not_found", {"__all__": [NOT_ON_PANEL_MESSAGE]}, status.HTTP_404_NOT_FOUND
+    )
+
+
+def refusal_response(error: Exception) -> Response:
+    """A service's refusal (``ScoringError``: its ``code``, its ``problems`` and the message
+    they end) in the error shape, with ``refusal_status``; ``not_on_panel`` as a 404."""
+    code = getattr(error, "code", "invalid")
+    if code == "not_on_panel":
+        return not_on_panel_response()
+    problems = list(getattr(error, "problems", ()))
+    full = str(error)
+    suffix = " " + " ".join(problems)
+    message = full[: -len(suffix)] if problems and full.endswith(suffix) else full
+    return Response(
+        {"code": code, "message": full, "errors": {"__all__": [message, *problems]}},
+        status=refusal_status(code),
+    )
+
+
 def flatten_errors(errors: Any, prefix: str = "") -> dict[str, list[str]]:
     """Serializer errors as ``{field: [messages]}``; nested fields as ``marks.12``."""
     if isinstance(errors, dict):

@@ -2,9 +2,10 @@
 
 from django.urls import path, register_converter
 
-from adjudication import api as adjudication_api
+from adjudication import tokens_api
 from adjudication.day import api as day_api
 from adjudication.desk import api as desk_api
+from adjudication.tablet import api as tablet_api
 from competitions import api as competitions_api
 from competitions import public_api
 from leaderboard import api as leaderboard_api
@@ -68,18 +69,18 @@ urlpatterns = [
         name="registration-detail",
     ),
     # Tokens and judges' devices.
-    path("auth/token/", adjudication_api.TokenObtainApi.as_view(), name="token"),
-    path("auth/judge-token/", adjudication_api.JudgeTokenApi.as_view(), name="judge-token"),
-    path("auth/token/refresh/", adjudication_api.TokenRefreshApi.as_view(), name="token-refresh"),
-    path("judge/sheets/", adjudication_api.JudgeSheetListApi.as_view(), name="judge-sheets"),
+    path("auth/token/", tokens_api.TokenObtainApi.as_view(), name="token"),
+    path("auth/judge-token/", tokens_api.JudgeTokenApi.as_view(), name="judge-token"),
+    path("auth/token/refresh/", tokens_api.TokenRefreshApi.as_view(), name="token-refresh"),
+    path("judge/sheets/", tablet_api.JudgeSheetListApi.as_view(), name="judge-sheets"),
     path(
         "judge/rounds/<id:round_id>/",
-        adjudication_api.JudgeRoundApi.as_view(),
+        tablet_api.JudgeRoundApi.as_view(),
         name="judge-round",
     ),
     path(
         "judge/rounds/<id:round_id>/sheets/",
-        adjudication_api.JudgeSheetSubmitApi.as_view(),
+        tablet_api.JudgeSheetSubmitApi.as_view(),
         name="judge-sheet-submit",
     ),
     # The results desk.

@@ -12,6 +12,7 @@ from django.urls import path
 
 from accounts.websocket import TwoFactorScopeMiddleware
 from adjudication.desk.socket import DeskConsumer
+from adjudication.tablet.socket import TabletConsumer
 from leaderboard import consumers
 
 
@@ -23,5 +24,5 @@ def signed_in(application):
 websocket_urlpatterns = [
     path("ws/live/<slug:slug>/", consumers.PublicConsumer.as_asgi()),
     path("ws/desk/<slug:slug>/", signed_in(DeskConsumer.as_asgi())),
-    path("ws/tablet/", signed_in(consumers.TabletConsumer.as_asgi())),
+    path("ws/tablet/", signed_in(TabletConsumer.as_asgi())),
 ]

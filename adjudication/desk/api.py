@@ -30,12 +30,6 @@ from rest_framework.views import APIView
 from accounts.api_auth import StampedJWTAuthentication
 from accounts.audit import UNSAFE_METHODS, audit_api_request
 from accounts.models import AuditEntry
-from adjudication.api import (
-    SecondFactorProved,
-    SheetIn,
-    TabletNotRevoked,
-    scoring_error_response,
-)
 from adjudication.models import RecallDecision, Sheet, TabletSession
 from adjudication.selectors import competition_of_url
 from adjudication.services import (
@@ -49,8 +43,9 @@ from adjudication.services import (
     sheet_submit,
     sheet_unlock,
 )
-from adjudication.sheets import sheet_input_from_body
-from adjudication.tablets import TabletRefused, tablet_revoke
+from adjudication.sheets import SheetIn, sheet_input_from_body
+from adjudication.tablet.sessions import TabletRefused, tablet_revoke
+from adjudication.tokens_api import SecondFactorProved, TabletNotRevoked
 from competitions.access import staff_can, staff_can_somewhere
 from competitions.models import Competition, Judge, Round, RoundKind, RoundStatus
 from competitions.public_api import SLUG
@@ -62,6 +57,7 @@ from scoring_site.api import (
     error_response,
     errors,
     id_parameter,
+    refusal_response,
 )
 from scoring_site.edges import JSONParser
 
@@ -113,8 +109,8 @@ def _desk_refusal(error: ScoringError | TransitionRefused) -> Response:
     if isinstance(error, TransitionRefused):
         return error_response("refused", {"__all__": [str(error)]}, status.HTTP_409_CONFLICT)
     if error.code == "forbidden":
-        return scoring_error_response(error)
-    response = scoring_error_response(error)
+        return refusal_response(error)
+    response = refusal_response(error)
     response.status_code = status.HTTP_409_CONFLICT
     return response
 
@@ -395,7 +391,7 @@ class DeskPaperSheetApi(DeskApi):
                 source=Sheet.Source.PAPER,
             )
         except ScoringError as error:
-            return scoring_error_response(error)
+            return refusal_response(error)
         sheet = (
             Sheet.objects.select_related("judge", "submitted_by")
             .prefetch_related("marks")

@@ -37,7 +37,7 @@ from adjudication.services import (
     tabulate_round,
 )
 from adjudication.sheets import part_get, round_parts, sheet_input_from_form, sheet_view
-from adjudication.tablets import TabletRefused, tablet_code_issue, tablet_revoke
+from adjudication.tablet.sessions import TabletRefused, tablet_code_issue, tablet_revoke
 from competitions.access import competitions_where, staff_can, staff_can_somewhere
 from competitions.models import Competition, Judge, Round, RoundStatus
 from competitions.services import TransitionRefused, round_transition

@@ -293,7 +293,7 @@ AUTHENTICATION_BACKENDS = ["accounts.signin.LockoutBackend"]
 SIGN_IN_RATE_PER_MINUTE = env_int("SIGN_IN_RATE_PER_MINUTE", 20, minimum=1)
 LOCKOUT_FAILURES = env_int("LOCKOUT_FAILURES", 5, minimum=1)
 LOCKOUT_MINUTES = env_int("LOCKOUT_MINUTES", 15, minimum=1)
-# Judges' tablet codes (adjudication.tablets): a desk code's lifetime, and the wrong codes
+# Judges' tablet codes (adjudication.tablet.sessions): a desk code's lifetime, and the wrong codes
 # (per competition and letter; per address) within TABLET_CODE_LOCK_MINUTES that refuse
 # every code there for TABLET_CODE_LOCK_MINUTES.
 TABLET_CODE_HOURS = env_int("TABLET_CODE_HOURS", 12, minimum=1)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from adjudication.models import TabletSession
-from adjudication.tablets import TABLET_DEVICE, tablet_code_issue
+from adjudication.tablet.sessions import TABLET_DEVICE, tablet_code_issue
 from tests.adjudication.day import build_day
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +41,7 @@ def api(client, day, letter, code):
 def later(minutes):
     """The clock ``minutes`` ahead (the cache's own expiry is not relied on)."""
     now = time.time() + minutes * 60
-    return mock.patch("adjudication.tablets.time.time", return_value=now)
+    return mock.patch("adjudication.tablet.sessions.time.time", return_value=now)
 
 
 @override_settings(TABLET_CODE_FAILURES=3, TABLET_CODE_LOCK_MINUTES=5)

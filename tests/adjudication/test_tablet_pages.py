@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from adjudication.models import Sheet, TabletSession
-from adjudication.tablets import tablet_code_issue, tablet_revoke
+from adjudication.tablet.sessions import tablet_code_issue, tablet_revoke
 from tests.adjudication.day import build_day
 from tests.factories.accounts import UserFactory
 

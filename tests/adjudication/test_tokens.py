@@ -11,7 +11,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from adjudication.models import TabletSession
-from adjudication.tablets import tablet_code_issue, tablet_revoke
+from adjudication.tablet.sessions import tablet_code_issue, tablet_revoke
 from tests.adjudication.day import build_day
 from tests.adjudication.test_api import bearer, sheets_url, sign_in
 from tests.factories.accounts import UserFactory

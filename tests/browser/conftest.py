@@ -71,7 +71,7 @@ class Tablet:
         return self.live_server.url + path
 
     def sign_in(self, judge) -> None:
-        from adjudication.tablets import tablet_code_issue
+        from adjudication.tablet.sessions import tablet_code_issue
 
         code = tablet_code_issue(judge=judge, actor=None)
         page = self.page

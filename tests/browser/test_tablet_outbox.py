@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from adjudication.models import Mark, MarkChange, Sheet, TabletSession
-from adjudication.tablets import tablet_revoke
+from adjudication.tablet.sessions import tablet_revoke
 from competitions.models import Round
 from tests.adjudication.day import build_day
 

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from adjudication.models import Mark, Sheet, TabletSession
 from adjudication.services import round_close, round_entries
-from adjudication.tablets import tablet_revoke
+from adjudication.tablet.sessions import tablet_revoke
 from competitions.models import Competition
 from competitions.services import round_draw_heats, round_transition
 from tests.adjudication.day import all_recall_sheets, build_day, open_final

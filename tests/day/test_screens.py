@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from adjudication.day.floor import floor_move
 from adjudication.models import TabletSession
-from adjudication.tablets import tablet_code_issue
-from leaderboard.snapshots import public_snapshot, tablet_snapshot
+from adjudication.tablet.sessions import tablet_code_issue
+from adjudication.tablet.snapshot import tablet_snapshot
+from leaderboard.snapshots import public_snapshot
 from tests.day.helpers import build_programme
 
 pytestmark = pytest.mark.django_db

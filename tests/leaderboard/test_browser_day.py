@@ -93,7 +93,7 @@ def test_the_desk_starts_a_heat_and_the_projector_follows(
 
 
 def sign_in_tablet(browser, base, slug, judge):
-    from adjudication.tablets import tablet_code_issue
+    from adjudication.tablet.sessions import tablet_code_issue
 
     code = tablet_code_issue(judge=judge, actor=None)
     tablet = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from adjudication.models import Sheet
-from adjudication.tablets import tablet_code_issue
+from adjudication.tablet.sessions import tablet_code_issue
 from tests.leaderboard.helpers import quiet_day
 
 pytestmark = [

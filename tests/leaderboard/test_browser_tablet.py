@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from adjudication.services import round_close
-from adjudication.tablets import tablet_code_issue, tablet_revoke
+from adjudication.tablet.sessions import tablet_code_issue, tablet_revoke
 from leaderboard.broadcast import relays
 from tests.adjudication.day import all_recall_sheets, open_final
 from tests.leaderboard.helpers import quiet, quiet_day

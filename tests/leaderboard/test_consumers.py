@@ -12,7 +12,7 @@ from django.db import transaction
 from django.test import Client
 
 from adjudication.models import Sheet
-from adjudication.tablets import tablet_code_issue, tablet_revoke
+from adjudication.tablet.sessions import tablet_code_issue, tablet_revoke
 from leaderboard.broadcast import relays
 from tests.factories.accounts import UserFactory
 from tests.leaderboard.helpers import MARKS, Pageant, json_numbers, json_strings, quiet, quiet_day
@@ -438,7 +438,7 @@ def test_a_change_while_the_tablet_socket_connects_is_not_lost(role_groups, monk
     """A sheet stored after the tablet's first read but before its socket joined the
     competition's group sent its nudge to nobody: the tablet kept the old state (a
     countdown, a sheet still to send) until the next change."""
-    from leaderboard import consumers
+    from adjudication.tablet import socket as consumers
 
     day = quiet_day()
     picks = day.crosses(day.entries()[:6])

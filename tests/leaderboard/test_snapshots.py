@@ -7,12 +7,12 @@ from django.test.utils import CaptureQueriesContext
 from adjudication.desk.snapshot import desk_snapshot
 from adjudication.models import Sheet
 from adjudication.services import round_progress
+from adjudication.tablet.snapshot import tablet_snapshot
 from competitions.models import Round
 from leaderboard.snapshots import (
     public_snapshot,
     public_snapshot_message,
     public_update_message,
-    tablet_snapshot,
 )
 from tests.leaderboard.helpers import (
     MARKS,
@@ -258,7 +258,7 @@ def test_tablet_snapshot_lists_the_judges_sheets_without_marks(
     from django.contrib.auth.models import Group
 
     from adjudication.models import TabletSession
-    from adjudication.tablets import tablet_code_issue
+    from adjudication.tablet.sessions import tablet_code_issue
 
     Group.objects.get_or_create(name="judge")
     day = quiet_day()

@@ -48,7 +48,7 @@ def tablet_session(base: str, day, judge):
     """A requests session signed in as ``judge``'s tablet on the server at ``base``."""
     import requests
 
-    from adjudication.tablets import tablet_code_issue
+    from adjudication.tablet.sessions import tablet_code_issue
 
     code = tablet_code_issue(judge=judge, actor=None)
     session = requests.Session()

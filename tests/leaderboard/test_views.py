@@ -74,11 +74,11 @@ def test_a_draft_competition_has_no_live_pages(client, name):
 
 def test_the_tablet_state_is_the_sockets_snapshot_and_401_when_signed_out(client, role_groups):
     from adjudication.models import TabletSession
-    from adjudication.tablets import tablet_code_issue, tablet_revoke
+    from adjudication.tablet.sessions import tablet_code_issue, tablet_revoke
 
     day = quiet_day()
     judge = day.judges[0]
-    url = reverse("leaderboard:tablet-state")
+    url = reverse("adjudication:tablet-state")
     anonymous = client.get(url)
     code = tablet_code_issue(judge=judge, actor=None)
     client.post("/tablet/", {"competition": day.competition.slug, "letter": "A", "code": code})
@@ -102,7 +102,7 @@ def test_the_tablet_state_is_the_sockets_snapshot_and_401_when_signed_out(client
 
 
 def test_the_tablet_pages_follow_the_tablet_socket_not_a_timer(client, role_groups):
-    from adjudication.tablets import tablet_code_issue
+    from adjudication.tablet.sessions import tablet_code_issue
 
     day = quiet_day()
     code = tablet_code_issue(judge=day.judges[0], actor=None)

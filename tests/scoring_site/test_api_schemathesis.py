@@ -53,7 +53,7 @@ from schemathesis.specs.openapi.checks import (
 
 from adjudication.models import Sheet
 from adjudication.services import round_close, round_publish
-from adjudication.tablets import tablet_code_issue
+from adjudication.tablet.sessions import tablet_code_issue
 from competitions.models import RegistrationLink
 from tests.adjudication.day import all_recall_sheets, build_day, open_final
 from tests.conftest import _clear_throttles

@@ -30,7 +30,7 @@ def test_the_asgi_application_loads_the_urlconf_before_the_first_request(tmp_pat
         "resolver = get_resolver()\n"
         "assert 'url_patterns' in resolver.__dict__, 'URLconf not loaded'\n"
         "assert resolver._populated, 'reverse table not built'\n"
-        "assert 'adjudication.api' in sys.modules\n"
+        "assert 'adjudication.tablet.api' in sys.modules\n"
         "print('ok')\n"
     )
     done = _in_a_worker(tmp_path, script)

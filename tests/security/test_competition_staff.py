@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from adjudication.day.floor import FloorRefused, floor_move
 from adjudication.models import Sheet
 from adjudication.services import ScoringError, round_close, sheet_confirm, sheet_unlock
-from adjudication.tablets import TabletRefused, tablet_code_issue
+from adjudication.tablet.sessions import TabletRefused, tablet_code_issue
 from competitions.access import competitions_where, staff_can, staff_can_somewhere
 from competitions.models import CompetitionStaff, StaffRole
 from competitions.services import TransitionRefused, competition_transition

@@ -14,7 +14,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 
 from accounts.two_factor import backup_codes_issue
 from adjudication.models import TabletSession
-from adjudication.tablets import TABLET_DEVICE, TabletRefused, tablet_code_issue
+from adjudication.tablet.sessions import TABLET_DEVICE, TabletRefused, tablet_code_issue
 from competitions.db_rules import DB_RULES, drop_db_rules, install_db_rules
 from tests.adjudication.day import build_day
 from tests.factories.accounts import UserFactory

@@ -49,9 +49,9 @@ class World:
 
 
 def _build_world() -> World:
-    from adjudication.api import SECOND_FACTOR_CLAIM
     from adjudication.models import Sheet
-    from adjudication.tablets import tablet_code_issue
+    from adjudication.tablet.sessions import tablet_code_issue
+    from adjudication.tokens_api import SECOND_FACTOR_CLAIM
     from competitions.models import Competitor, RegistrationLink
     from tests.adjudication.day import build_day
     from tests.factories.accounts import UserFactory

@@ -20,7 +20,7 @@ ROWS = [row for row in matrix_rows() if row.method == "WS"]
 
 
 def _identities(day):
-    from adjudication.tablets import tablet_code_issue
+    from adjudication.tablet.sessions import tablet_code_issue
     from tests.factories.accounts import UserFactory
     from tests.support.auth import sign_in_staff
 

@@ -1,6 +1,7 @@
 """The judges' tablet pages. Every page works as a plain form POST; static/podium/
 tablet.js adds the offline queue (sheets kept in the browser until the server has
-them) and the live counters."""
+them) and the live counters. ``/tablet/state.json`` is what a tablet polls while its
+socket (``ws/tablet/``) is down: the same snapshot the socket sends."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django_otp import login as otp_login
 
 from accounts.audit import client_address
@@ -28,15 +29,18 @@ from adjudication.sheets import (
     sheet_input_from_form,
     sheet_view,
 )
-from adjudication.tablets import (
+from adjudication.tablet.sessions import (
     TabletLimited,
     TabletRefused,
     tablet_code_verify,
     tablet_session_active,
     tablet_session_start,
 )
+from adjudication.tablet.snapshot import tablet_snapshot
 from competitions.models import Competition, CompetitionStatus, Round
 from scoring_site.api import refusal_status
+from scoring_site.realtime import current_sequence
+from scoring_site.sockets import dumps
 
 SIGN_IN_STATUSES = [
     CompetitionStatus.REGISTRATION_CLOSED,
@@ -231,4 +235,25 @@ def tablet_sheet_sent(request, round_id: int, part: str):
         request,
         "adjudication/tablet_sent.html",
         {"view": view, "judge": judge, "following": following},
+    )
+
+
+@never_cache
+@require_safe
+def tablet_state(request):
+    """The tablet's snapshot (``adjudication.tablet.socket.TabletConsumer`` sends the same),
+    for static/podium/tablet.js while its socket is down; 401 once the tablet session is
+    not live (signed out or revoked by the desk)."""
+    user = request.user
+    snapshot = tablet_snapshot(
+        session_key=request.session.session_key,
+        tablet_id=request.session.get("tablet_id"),
+        user_id=user.pk if user.is_authenticated else None,
+    )
+    if snapshot is None:
+        return JsonResponse({"type": "signed_out"}, status=401)
+    seq = current_sequence(snapshot["competition"]["id"])
+    return HttpResponse(
+        dumps({"type": "tablet", "seq": seq, "kinds": [], **snapshot}),
+        content_type="application/json",
     )

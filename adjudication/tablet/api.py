@@ -1,0 +1,326 @@
+"""Judges' devices over the API: the sheets to fill now, one round, and sending a sheet.
+
+Signing in is ``adjudication.tokens_api`` (a one-time code from the desk, or a username
+and password); every call here sends ``Authorization: Bearer <access>``. Only tokens
+are accepted here, not the session cookie of the tablet pages, and a token issued
+before the desk revoked one of the user's tablets is refused (``TabletNotRevoked``).
+
+Who sees what: the judge is always the ``Judge`` row linked to the signed-in user
+(``Judge.user``), never an id from the request. A user with no judge seat at all gets
+403 (``not_a_judge``) from the list; a round whose panel the user does not sit on answers
+404 (``not_found``) exactly like a round that does not exist, so nobody learns about
+other panels. A judge reads and writes only their own sheets.
+
+Sending a sheet goes through ``adjudication.services.sheet_submit``, like every mark:
+201 when stored, 200 with ``Idempotent-Replayed: true`` when the same device key sends
+the same sheet again. Refusals of the service become: ``invalid`` 400, ``closed``,
+``stale`` and ``conflict`` 409, ``forbidden`` 403, ``not_on_panel`` 404 (as above).
+
+Errors have one shape: ``{"code": "...", "message": "...", "errors": {field: [..]}}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.api_auth import StampedJWTAuthentication
+from adjudication.models import Mark, Sheet
+from adjudication.selectors import (
+    SeatAmbiguous,
+    SeatNotFound,
+    judge_for_round,
+    judge_round_get,
+    judge_round_list,
+    judge_seats,
+    own_sheet,
+)
+from adjudication.services import ScoringError, sheet_submit
+from adjudication.sheets import MARK_VALUE, SheetIn, sheet_input_from_body
+from adjudication.tokens_api import TabletNotRevoked
+from competitions.models import Judge, Round, RoundKind, RoundStatus, ScoringMethod
+from scoring_site.api import (
+    RETRY_AFTER,
+    SheetThrottle,
+    error_response,
+    errors,
+    id_parameter,
+    invalid_response,
+    not_on_panel_response,
+    refusal_response,
+)
+from scoring_site.edges import JSONParser
+
+# --- Output -----------------------------------------------------------------------------------
+
+
+class JudgeOut(serializers.Serializer):
+    letter = serializers.CharField()
+    name = serializers.CharField()
+
+
+class EntryLineOut(serializers.Serializer):
+    entry_id = serializers.IntegerField()
+    bib = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+    withdrawn = serializers.BooleanField(help_text="Withdrawn entries cannot be marked.")
+
+
+class HeatOut(serializers.Serializer):
+    number = serializers.IntegerField()
+    entries = EntryLineOut(
+        many=True,
+        help_text=(
+            "By bib in preliminary rounds; in running order for criteria; in a final, in a "
+            "random order of this judge's own (the same each time)."
+        ),
+    )
+
+
+class OwnSheetOut(serializers.Serializer):
+    version = serializers.IntegerField(help_text="Send it back as base_version to change it.")
+    round_revision = serializers.IntegerField()
+    source = serializers.CharField(help_text="tablet, api, paper or simulation")
+    submitted_at = serializers.DateTimeField()
+    unlocked = serializers.BooleanField(
+        help_text="Unlocked by the chairman: it may be corrected while the round is closed."
+    )
+    marks = serializers.DictField(
+        child=serializers.DecimalField(**MARK_VALUE),
+        help_text="Entry id (skating) or criterion id (criteria) → value.",
+    )
+
+
+class PartOut(serializers.Serializer):
+    dance_id = serializers.IntegerField(allow_null=True, help_text="Skating: the dance.")
+    entry_id = serializers.IntegerField(allow_null=True, help_text="Criteria: the entry.")
+    name = serializers.CharField()
+    bib = serializers.IntegerField(allow_null=True)
+    sheet = OwnSheetOut(allow_null=True, help_text="Your current sheet; null if not sent yet.")
+
+
+class CriterionOut(serializers.Serializer):
+    criterion_id = serializers.IntegerField()
+    name = serializers.CharField()
+    min = serializers.DecimalField(**MARK_VALUE)
+    max = serializers.DecimalField(**MARK_VALUE)
+    step = serializers.DecimalField(max_digits=6, decimal_places=2)
+    weight = serializers.DecimalField(max_digits=6, decimal_places=3)
+
+
+class JudgeRoundOut(serializers.Serializer):
+    round_id = serializers.IntegerField(source="round.pk")
+    competition_id = serializers.IntegerField(source="round.event.competition_id")
+    competition_name = serializers.CharField(source="round.event.competition.name")
+    event_id = serializers.IntegerField(source="round.event_id")
+    event_name = serializers.CharField(source="round.event.name")
+    scoring_method = serializers.ChoiceField(
+        choices=ScoringMethod.choices, source="round.event.scoring_method"
+    )
+    round_kind = serializers.ChoiceField(choices=RoundKind.choices, source="round.kind")
+    round_status = serializers.ChoiceField(
+        choices=RoundStatus.choices,
+        source="round.status",
+        help_text="Marks are taken while open (or on a sheet the chairman unlocked).",
+    )
+    revision = serializers.IntegerField(
+        source="round.revision", help_text="Send it back as round_revision."
+    )
+    recall_count = serializers.IntegerField(
+        source="round.recall_count", allow_null=True, help_text="null for a final"
+    )
+    marks_per_sheet = serializers.IntegerField(
+        help_text="Marks on a complete sheet: the crosses to give, the places, or the criteria."
+    )
+    judge = JudgeOut(help_text="You, on this panel.")
+    heats = HeatOut(many=True)
+    parts = PartOut(
+        many=True,
+        help_text="One sheet each: the dances (skating) or the entries in running order.",
+    )
+    criteria = CriterionOut(many=True, help_text="Criteria events only; empty for skating.")
+
+
+class JudgeRoundListOut(serializers.Serializer):
+    rounds = JudgeRoundOut(many=True)
+
+
+class SheetOut(serializers.Serializer):
+    round_id = serializers.IntegerField()
+    dance_id = serializers.IntegerField(allow_null=True)
+    entry_id = serializers.IntegerField(allow_null=True)
+    judge = serializers.CharField(help_text="Your letter on the panel.")
+    client_key = serializers.CharField()
+    version = serializers.IntegerField()
+    round_revision = serializers.IntegerField()
+    source = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+    marks = serializers.DictField(child=serializers.DecimalField(**MARK_VALUE))
+
+
+def _sheet_body(sheet: Sheet, judge: Judge, marks: list[Mark]) -> dict[str, Any]:
+    own = own_sheet(sheet, marks)
+    return SheetOut(
+        {
+            "round_id": sheet.round_id,
+            "dance_id": sheet.dance_id,
+            "entry_id": sheet.entry_id,
+            "judge": judge.letter,
+            "client_key": sheet.client_key,
+            "version": own.version,
+            "round_revision": own.round_revision,
+            "source": own.source,
+            "submitted_at": own.submitted_at,
+            "marks": own.marks,
+        }
+    ).data
+
+
+# --- Views ------------------------------------------------------------------------------------
+
+
+class JudgeApi(APIView):
+    authentication_classes = [StampedJWTAuthentication]
+    permission_classes = [IsAuthenticated, TabletNotRevoked]
+
+
+COMMON_ERRORS = errors(401, 403)
+ROUND_ID = id_parameter("round_id", "The round.")
+
+
+class JudgeSheetListApi(JudgeApi):
+    """The sheets a judge has to fill now, over all the competitions they judge."""
+
+    @extend_schema(
+        operation_id="judge_sheets_list",
+        summary="The rounds open on your panels, with your sheets",
+        description=(
+            "Every open round of a panel you sit on (and every closed round where the "
+            "chairman unlocked one of your sheets), with its entries by heat, the parts to "
+            "fill (dances, or entries in running order for criteria events) and your own "
+            "current sheet for each part."
+        ),
+        responses={200: JudgeRoundListOut, **COMMON_ERRORS},
+    )
+    def get(self, request):
+        judges = judge_seats(user=request.user)
+        if not judges:
+            return error_response(
+                "not_a_judge",
+                {"__all__": ["This account is not linked to a judge of any competition."]},
+                status.HTTP_403_FORBIDDEN,
+            )
+        rounds = judge_round_list(user=request.user, judges=judges)
+        return Response(JudgeRoundListOut({"rounds": rounds}).data)
+
+
+class JudgeRoundApi(JudgeApi):
+    """One round of the judge's panels, whatever its status."""
+
+    @extend_schema(
+        operation_id="judge_round_read",
+        summary="One round of your panels, with your sheets",
+        parameters=[ROUND_ID],
+        responses={200: JudgeRoundOut, **errors(404, 409), **COMMON_ERRORS},
+    )
+    def get(self, request, round_id: int):
+        try:
+            judge_round = judge_round_get(user=request.user, round_id=round_id)
+        except SeatNotFound:
+            return not_on_panel_response()
+        except SeatAmbiguous as ambiguous:
+            return error_response("conflict", {"__all__": [str(ambiguous)]}, 409)
+        return Response(JudgeRoundOut(judge_round).data)
+
+
+class JudgeSheetSubmitApi(JudgeApi):
+    """Send one sheet of a round: a dance (skating) or an entry (criteria), whole."""
+
+    parser_classes = [JSONParser]
+    throttle_classes = [SheetThrottle]
+
+    @extend_schema(
+        operation_id="judge_sheet_submit",
+        summary="Send your sheet for one dance or entry of a round",
+        description=(
+            "The whole sheet at once. A new sheet has base_version 0; a change sends the "
+            "version it loaded and a reason. The same client_key with the same marks is "
+            "stored once: the answer is then 200 with Idempotent-Replayed: true."
+        ),
+        request=SheetIn,
+        parameters=[
+            ROUND_ID,
+            RETRY_AFTER,
+            OpenApiParameter(
+                "Idempotent-Replayed",
+                str,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description="true: this sheet was already stored under this client_key.",
+            ),
+        ],
+        responses={
+            201: SheetOut,
+            200: SheetOut,
+            **errors(400, 404, 409, 415, 429),
+            **COMMON_ERRORS,
+        },
+        examples=[
+            OpenApiExample(
+                "Recall crosses for a dance",
+                value={
+                    "dance_id": 3,
+                    "marks": {"11": 1, "12": 1, "14": 1, "15": 1, "17": 1, "18": 1},
+                    "client_key": "tablet-7f3c-0001",
+                    "base_version": 0,
+                    "round_revision": 1,
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Criteria scores corrected",
+                value={
+                    "entry_id": 21,
+                    "marks": {"4": "8.5", "5": "9"},
+                    "client_key": "tablet-7f3c-0002",
+                    "base_version": 1,
+                    "round_revision": 1,
+                    "reason": "Presentation keyed wrongly",
+                },
+                request_only=True,
+            ),
+        ],
+    )
+    def post(self, request, round_id: int):
+        try:
+            judge = judge_for_round(user=request.user, round_id=round_id)
+        except SeatNotFound:
+            return not_on_panel_response()
+        except SeatAmbiguous as ambiguous:
+            return error_response("conflict", {"__all__": [str(ambiguous)]}, 409)
+        body = SheetIn(data=request.data)
+        if not body.is_valid():
+            return invalid_response(body.errors)
+        data = body.validated_data
+        try:
+            outcome = sheet_submit(
+                data=sheet_input_from_body(data, round_id=round_id, judge_id=judge.pk),
+                actor=request.user,
+                source=Sheet.Source.API,
+            )
+        except ScoringError as error:
+            return refusal_response(error)
+        except Round.DoesNotExist:
+            return not_on_panel_response()
+        response = Response(
+            _sheet_body(outcome.sheet, judge, outcome.marks),
+            status=status.HTTP_200_OK if outcome.replayed else status.HTTP_201_CREATED,
+        )
+        if outcome.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
