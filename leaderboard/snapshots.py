@@ -132,6 +132,154 @@ def _mean(values: list[Decimal], *, trim: bool) -> Decimal:
     return sum(values) / len(values)
 
 
+class _OpenRoundsRead(NamedTuple):
+    """What the open and closed rounds' cards show, read in at most seven queries."""
+
+    panel: dict[int, int]
+    by_round: dict[int, list[_OnFloor]]
+    dances: dict[int, list[Dance]]
+    counts: dict[tuple[int, int | None, int | None], int]
+    live_ids: list[int]
+    marks: dict[int, list[tuple[int, int, int, Decimal]]]
+    weights: dict[int, Decimal]
+
+
+def _open_rounds_read(shown_rounds: list[Round]) -> _OpenRoundsRead:
+    open_ids = [r.pk for r in shown_rounds if r.status == RoundStatus.OPEN]
+    panel = dict(
+        PanelSeat.objects.filter(event_id__in={r.event_id for r in shown_rounds})
+        .order_by()  # the default ordering (judge letters) would join the judges
+        .values_list("event_id")
+        .annotate(n=Count("id"))
+    )
+    # Plain rows, not model instances: this runs once per push (bench/bench_live.py).
+    by_round: dict[int, list[_OnFloor]] = defaultdict(list)
+    for round_id, heat, entry_id, bib, kind, name, partner in (
+        HeatEntry.objects.filter(
+            heat__round__in=[r for r in shown_rounds if r.draw_public],
+            entry__withdrawn=False,
+        )
+        .order_by("heat__number", "position", "entry__competitor__bib", "id")
+        .values_list(
+            "heat__round_id",
+            "heat__number",
+            "entry_id",
+            "entry__competitor__bib",
+            "entry__competitor__kind",
+            "entry__competitor__name",
+            "entry__competitor__partner_name",
+        )
+    ):
+        by_round[round_id].append(
+            _OnFloor(round_id, heat, entry_id, bib, _display_name(kind, name, partner))
+        )
+    skating_events = {r.event_id for r in shown_rounds if r.event.is_skating}
+    dances: dict[int, list[Dance]] = defaultdict(list)
+    if skating_events:
+        for dance in Dance.objects.filter(event_id__in=skating_events).order_by("position", "id"):
+            dances[dance.event_id].append(dance)
+    counts: dict[tuple[int, int | None, int | None], int] = {}
+    if open_ids:
+        counts = {
+            (row["round_id"], row["dance_id"], row["entry_id"]): row["n"]
+            for row in Sheet.objects.filter(COUNTED, round_id__in=open_ids)
+            .values("round_id", "dance_id", "entry_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        }
+    live_ids = [
+        r.pk
+        for r in shown_rounds
+        if r.status == RoundStatus.OPEN
+        and r.event.scoring_method == ScoringMethod.CRITERIA
+        and r.event.results_reveal == ResultsReveal.LIVE_TOTAL
+    ]
+    marks: dict[int, list[tuple[int, int, int, Decimal]]] = defaultdict(list)
+    weights: dict[int, Decimal] = {}
+    if live_ids:
+        for round_id, entry_id, judge_id, criterion_id, value in (
+            Mark.objects.filter(sheet__round_id__in=live_ids, criterion__isnull=False)
+            .filter(~Q(sheet__source=Sheet.Source.PAPER) | Q(sheet__confirmed_at__isnull=False))
+            .values_list(
+                "sheet__round_id", "sheet__entry_id", "sheet__judge_id", "criterion_id", "value"
+            )
+        ):
+            marks[round_id].append((entry_id, judge_id, criterion_id, value))
+        weights = dict(
+            Criterion.objects.filter(event__rounds__pk__in=live_ids).values_list("pk", "weight")
+        )
+    return _OpenRoundsRead(panel, by_round, dances, counts, live_ids, marks, weights)
+
+
+def _open_round_items(shown_rounds: list[Round]) -> list[dict[str, Any]]:
+    read = _open_rounds_read(shown_rounds)
+    return [_open_round_item(round_, read) for round_ in shown_rounds]
+
+
+def _open_round_item(round_: Round, read: _OpenRoundsRead) -> dict[str, Any]:
+    """One round's card: its heats, its parts with the sheets in, a live board."""
+    event = round_.event
+    item = round_head(round_)
+    item["method"] = event.scoring_method
+    item["reveal"] = event.results_reveal
+    item["judges"] = read.panel.get(event.pk, 0)
+    item["recall"] = round_.recall_count
+    running = read.by_round[round_.pk]
+    heats: dict[int, list[int | None]] = {}
+    for he in running:
+        heats.setdefault(he.heat, []).append(he.bib)
+    if event.is_skating:
+        # Bibs in number order on the floor: the running order says nothing then.
+        item["heats"] = [
+            {"number": n, "bibs": sorted(b, key=lambda x: (x is None, x or 0))}
+            for n, b in sorted(heats.items())
+        ]
+        item["parts"] = [
+            {
+                "label": d.name,
+                "short": d.short_name or d.name[:1],
+                "in": read.counts.get((round_.pk, d.pk, None), 0),
+            }
+            for d in read.dances[event.pk]
+        ]
+    else:
+        item["heats"] = [{"number": n, "bibs": b} for n, b in sorted(heats.items())]
+        item["parts"] = [
+            {
+                "label": he.name,
+                "bib": he.bib,
+                "in": read.counts.get((round_.pk, None, he.entry_id), 0),
+            }
+            for he in running
+        ]
+    item["entries"] = len(running)
+    item["sheets_due"] = item["judges"] * len(item["parts"])
+    item["sheets_in"] = (
+        sum(min(p["in"], item["judges"]) for p in item["parts"])
+        if round_.status == RoundStatus.OPEN
+        else item["sheets_due"]
+    )
+    if round_.pk in read.live_ids:
+        item["running"] = _running_board(round_, running, read)
+    return item
+
+
+def _running_board(round_: Round, running: list[_OnFloor], read: _OpenRoundsRead) -> list[dict]:
+    totals = _running_total(read.marks[round_.pk], read.weights, trim=round_.event.drop_extremes)
+    board = [
+        {
+            "bib": he.bib,
+            "name": he.name,
+            "total": _plain(totals[he.entry_id][0]),
+            "judges_in": totals[he.entry_id][1],
+        }
+        for he in running
+        if he.entry_id in totals
+    ]
+    board.sort(key=lambda row: (-Decimal(row["total"]), row["bib"] or 0))
+    return board
+
+
 def public_snapshot(competition: Competition, *, results: bool = True) -> dict[str, Any]:
     """The public state of ``competition``. With ``results=False`` the list of every
     published result is left out (``results_rev`` still says which results are current),
@@ -145,136 +293,9 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
         .order_by("event__position", "event_id", "position")
     )
     shown_rounds = [r for r in rounds if r.status in (RoundStatus.OPEN, RoundStatus.CLOSED)]
-    open_ids = [r.pk for r in shown_rounds if r.status == RoundStatus.OPEN]
     published = [r for r in rounds if r.status == RoundStatus.PUBLISHED]
 
-    open_rounds: list[dict[str, Any]] = []
-    if shown_rounds:
-        panel = dict(
-            PanelSeat.objects.filter(event_id__in={r.event_id for r in shown_rounds})
-            .order_by()  # the default ordering (judge letters) would join the judges
-            .values_list("event_id")
-            .annotate(n=Count("id"))
-        )
-        # Plain rows, not model instances: this runs once per push, and building three
-        # instances per entry was most of its time (bench/bench_live.py).
-        heat_entries = [
-            _OnFloor(round_id, heat, entry_id, bib, _display_name(kind, name, partner))
-            for round_id, heat, entry_id, bib, kind, name, partner in HeatEntry.objects.filter(
-                heat__round__in=[r for r in shown_rounds if r.draw_public],
-                entry__withdrawn=False,
-            )
-            .order_by("heat__number", "position", "entry__competitor__bib", "id")
-            .values_list(
-                "heat__round_id",
-                "heat__number",
-                "entry_id",
-                "entry__competitor__bib",
-                "entry__competitor__kind",
-                "entry__competitor__name",
-                "entry__competitor__partner_name",
-            )
-        ]
-        skating_events = {r.event_id for r in shown_rounds if r.event.is_skating}
-        dances: dict[int, list[Dance]] = defaultdict(list)
-        if skating_events:
-            for dance in Dance.objects.filter(event_id__in=skating_events).order_by(
-                "position", "id"
-            ):
-                dances[dance.event_id].append(dance)
-        counts: dict[tuple[int, int | None, int | None], int] = {}
-        if open_ids:
-            counts = {
-                (row["round_id"], row["dance_id"], row["entry_id"]): row["n"]
-                for row in Sheet.objects.filter(COUNTED, round_id__in=open_ids)
-                .values("round_id", "dance_id", "entry_id")
-                .annotate(n=Count("id"))
-                .order_by()
-            }
-        live_ids = [
-            r.pk
-            for r in shown_rounds
-            if r.status == RoundStatus.OPEN
-            and r.event.scoring_method == ScoringMethod.CRITERIA
-            and r.event.results_reveal == ResultsReveal.LIVE_TOTAL
-        ]
-        marks: dict[int, list[tuple[int, int, int, Decimal]]] = defaultdict(list)
-        weights: dict[int, Decimal] = {}
-        if live_ids:
-            for round_id, entry_id, judge_id, criterion_id, value in (
-                Mark.objects.filter(sheet__round_id__in=live_ids, criterion__isnull=False)
-                .filter(~Q(sheet__source=Sheet.Source.PAPER) | Q(sheet__confirmed_at__isnull=False))
-                .values_list(
-                    "sheet__round_id", "sheet__entry_id", "sheet__judge_id", "criterion_id", "value"
-                )
-            ):
-                marks[round_id].append((entry_id, judge_id, criterion_id, value))
-            weights = dict(
-                Criterion.objects.filter(
-                    event__rounds__pk__in=live_ids,
-                ).values_list("pk", "weight")
-            )
-        by_round: dict[int, list[_OnFloor]] = defaultdict(list)
-        for he in heat_entries:
-            by_round[he.round_id].append(he)
-
-        for round_ in shown_rounds:
-            event = round_.event
-            item = round_head(round_)
-            item["method"] = event.scoring_method
-            item["reveal"] = event.results_reveal
-            item["judges"] = panel.get(event.pk, 0)
-            item["recall"] = round_.recall_count
-            heats: dict[int, list[int | None]] = {}
-            running: list[_OnFloor] = by_round[round_.pk]
-            for he in running:
-                heats.setdefault(he.heat, []).append(he.bib)
-            if event.is_skating:
-                # Bibs in number order on the floor: the running order says nothing then.
-                item["heats"] = [
-                    {"number": n, "bibs": sorted(b, key=lambda x: (x is None, x or 0))}
-                    for n, b in sorted(heats.items())
-                ]
-                item["parts"] = [
-                    {
-                        "label": d.name,
-                        "short": d.short_name or d.name[:1],
-                        "in": counts.get((round_.pk, d.pk, None), 0),
-                    }
-                    for d in dances[event.pk]
-                ]
-            else:
-                item["heats"] = [{"number": n, "bibs": b} for n, b in sorted(heats.items())]
-                item["parts"] = [
-                    {
-                        "label": he.name,
-                        "bib": he.bib,
-                        "in": counts.get((round_.pk, None, he.entry_id), 0),
-                    }
-                    for he in running
-                ]
-            item["entries"] = len(running)
-            item["sheets_due"] = item["judges"] * len(item["parts"])
-            item["sheets_in"] = (
-                sum(min(p["in"], item["judges"]) for p in item["parts"])
-                if round_.status == RoundStatus.OPEN
-                else item["sheets_due"]
-            )
-            if round_.pk in live_ids:
-                totals = _running_total(marks[round_.pk], weights, trim=round_.event.drop_extremes)
-                board = [
-                    {
-                        "bib": he.bib,
-                        "name": he.name,
-                        "total": _plain(totals[he.entry_id][0]),
-                        "judges_in": totals[he.entry_id][1],
-                    }
-                    for he in running
-                    if he.entry_id in totals
-                ]
-                board.sort(key=lambda row: (-Decimal(row["total"]), row["bib"] or 0))
-                item["running"] = board
-            open_rounds.append(item)
+    open_rounds = _open_round_items(shown_rounds) if shown_rounds else []
 
     now_on_floor, upcoming = _day(competition, rounds)
 
