@@ -281,7 +281,8 @@
     function newPage() { pages.push([]); col = 0; y = 0; }
     cards.forEach(function (card) {
       var page = pages[pages.length - 1];
-      if (!fitCard(card, column, height, MIN_FIT)) {  // the whole width, on a page of its own
+      var alone = card.classList.contains("live-idle");  // the competition's name, centred
+      if (alone || !fitCard(card, column, height, MIN_FIT)) {  // the whole width, a page of its own
         fitCard(card, width, height, MIN_FIT_WIDE);
         if (page.length) newPage();
         card.style.left = "0px";

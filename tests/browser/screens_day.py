@@ -1,6 +1,7 @@
 """The demo competition at the moments the audience's screens are hardest to lay out:
-mid-day (two rounds open, one of 24 couples in two heats, and a final of ten published)
-and the end of the day (every result published). Built through the services, with no
+mid-day (two rounds open, one of 24 couples in two heats, and a final of ten published),
+a pageant's live running total beside a round of 24, and the end of the day (every
+result published). Built through the services, with no
 live announcements (the browser tests' server has no relay)."""
 
 from __future__ import annotations
@@ -21,11 +22,19 @@ from competitions.services import round_transition
 
 def _criteria_final(round_: Round) -> None:
     """Every judge scores every entry of a criteria final; closed and published."""
+    _criteria_sheets(round_)
+    round_close(round=round_, actor=None, seed=1)
+    round_publish(round=round_, actor=None)
+
+
+def _criteria_sheets(round_: Round, entries: int | None = None) -> None:
+    """Every judge's sheet for the first ``entries`` entries (all by default)."""
+    round_.refresh_from_db()
     event = round_.event
     criteria = list(event.criteria.order_by("position", "id"))
     judges = list(Judge.objects.filter(seats__event=event).order_by("letter"))
-    entries = [e for e in round_entries(round_) if not e.withdrawn]
-    for rank, entry in enumerate(entries):
+    chosen = [e for e in round_entries(round_) if not e.withdrawn][:entries]
+    for rank, entry in enumerate(chosen):
         for judge in judges:
             score = Decimal(10) - Decimal(rank) / 2 - Decimal(ord(judge.letter) % 2) / 2
             sheet_submit(
@@ -40,8 +49,6 @@ def _criteria_final(round_: Round) -> None:
                 ),
                 actor=None,
             )
-    round_close(round=round_, actor=None, seed=1)
-    round_publish(round=round_, actor=None)
 
 
 def skating_sheets(round_: Round, dances: int) -> None:
@@ -84,6 +91,17 @@ def demo_mid_day() -> Competition:
     return competition
 
 
+def demo_live_totals() -> Competition:
+    """The demo with the pageant's final open and its running total live (six of its ten
+    scored by every judge) beside the Latin first round of 24 couples."""
+    competition = demo_create(seed=2026).competition
+    rounds = Round.objects.filter(event__competition=competition, position=1)
+    for name in ("Miss Podium Pageant", "Adult Latin Open"):
+        round_transition(round=rounds.get(event__name=name), to_status="open", actor=None)
+    _criteria_sheets(rounds.get(event__name="Miss Podium Pageant"), entries=6)
+    return competition
+
+
 def _run_round(round_: Round) -> None:
     """A round of the demo from planned to published (which draws the next one)."""
     round_.refresh_from_db()
@@ -112,4 +130,4 @@ def demo_finished() -> Competition:
     return competition
 
 
-__all__ = ["demo_finished", "demo_mid_day", "skating_sheets"]
+__all__ = ["demo_finished", "demo_live_totals", "demo_mid_day", "skating_sheets"]
