@@ -6,11 +6,14 @@ The public names are importable from here, as they always were.
 """
 
 from competitions.registration.closing import (
+    ClosingPreview,
     ClosingReport,
+    EventClosingPlan,
     competition_assign_bibs,
     event_plan_rounds,
     plan_round_sizes,
     registration_close,
+    registration_close_preview,
 )
 from competitions.registration.entries import (
     WithdrawalResult,
@@ -48,8 +51,10 @@ from competitions.registration.submit import (
 __all__ = [
     "NAME_PATTERN",
     "REMINDER_LEAD",
+    "ClosingPreview",
     "ClosingReport",
     "CompetitorDetails",
+    "EventClosingPlan",
     "IdempotencyConflict",
     "LinkRefused",
     "RegistrationRefused",
@@ -72,6 +77,7 @@ __all__ = [
     "link_revoke",
     "plan_round_sizes",
     "registration_close",
+    "registration_close_preview",
     "registration_get",
     "registration_submit",
     "registration_window_problem",
