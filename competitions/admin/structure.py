@@ -114,6 +114,10 @@ class CompetitionAdmin(CompetitionScopedAdmin, admin.ModelAdmin):
     readonly_fields = ("status", "created_at", "updated_at")
     date_hierarchy = "starts_on"
     inlines = [EventInline, JudgeInline, CompetitionStaffInline, StatusChangeInline]
+
+    class Media:
+        css = {"all": ("podium/admin.css",)}  # the inlines fit 1366 pixels
+
     fieldsets = (
         (None, {"fields": ("name", "slug", "venue", "status")}),
         ("Dates", {"fields": ("starts_on", "ends_on", "timezone", "day_starts_at")}),
