@@ -43,8 +43,11 @@ from competitions.registration.reminders import (
 from competitions.registration.submit import (
     CompetitorDetails,
     RegistrationResult,
+    RegistrationWindow,
+    registration_errors,
     registration_get,
     registration_submit,
+    registration_window,
     registration_window_problem,
 )
 
@@ -59,6 +62,7 @@ __all__ = [
     "LinkRefused",
     "RegistrationRefused",
     "RegistrationResult",
+    "RegistrationWindow",
     "StoredAnswer",
     "WithdrawalResult",
     "competition_assign_bibs",
@@ -78,8 +82,10 @@ __all__ = [
     "plan_round_sizes",
     "registration_close",
     "registration_close_preview",
+    "registration_errors",
     "registration_get",
     "registration_submit",
+    "registration_window",
     "registration_window_problem",
     "reminders_claim_due",
     "request_fingerprint",
