@@ -245,7 +245,7 @@ class AutocompleteForOneCompetition:
             competition = request.GET.get(COMPETITION_PARAM, "")
             queryset = (
                 queryset.filter(**{self.competition_lookup: int(competition)})
-                if competition.isdecimal()
+                if competition.isdecimal() and len(competition) <= 18  # fits a bigint
                 else queryset.none()
             )
         return queryset, duplicates
