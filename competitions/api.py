@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.fields import SkipField
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +21,7 @@ from competitions.registration import (
     idempotent_call,
     judge_apply,
     link_get_valid,
+    registration_errors,
     registration_get,
     registration_submit,
     request_fingerprint,
@@ -111,11 +113,22 @@ class RegistrationIn(serializers.Serializer):
     events = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
 
     def details(self) -> CompetitorDetails:
-        data = dict(self.validated_data)
-        data.pop("events")
-        data["members"] = tuple(data["members"])
-        data["country"] = data["country"].strip().upper()
-        return CompetitorDetails(**data)
+        return self.details_of(self.validated_data)
+
+    @staticmethod
+    def details_of(data: dict) -> CompetitorDetails:
+        """Details from the fields given (a field missing or refused counts as empty)."""
+        return CompetitorDetails(
+            kind=data.get("kind", ""),
+            name=data.get("name", ""),
+            partner_name=data.get("partner_name", ""),
+            members=tuple(data.get("members", ())),
+            club=data.get("club", ""),
+            country=data.get("country", "").strip().upper(),
+            email=data.get("email", ""),
+            birth_year=data.get("birth_year"),
+            partner_birth_year=data.get("partner_birth_year"),
+        )
 
 
 RECEIVED = (
@@ -234,8 +247,10 @@ class RegistrationLinkApi(APIView):
         except LinkRefused as refusal:
             return refusal_response(refusal)
         serializer = RegistrationIn(data=request.data)
-        if not serializer.is_valid():
-            return invalid_response(serializer)
+        valid = serializer.is_valid()
+        problems = _every_problem(serializer, link.competition)
+        if not valid or problems:
+            return error_response("invalid", problems, status.HTTP_400_BAD_REQUEST)
 
         def submit():
             details = serializer.details()
@@ -264,6 +279,28 @@ class RegistrationLinkApi(APIView):
         if answer.replayed:
             response["Idempotent-Replayed"] = "true"
         return response
+
+
+def _every_problem(serializer: RegistrationIn, competition) -> dict[str, list[str]]:
+    """The serializer's problems and the service's checks of the fields it took, in one
+    answer (a field the serializer refused is not told twice)."""
+    problems = flatten_errors(serializer.errors) if serializer.errors else {}
+    taken = {}
+    for name, field in serializer.fields.items():
+        if name in problems or not isinstance(serializer.initial_data, dict):
+            continue
+        try:
+            taken[name] = field.run_validation(field.get_value(serializer.initial_data))
+        except (serializers.ValidationError, SkipField):
+            continue
+    details = RegistrationIn.details_of(taken)
+    found, _ = registration_errors(
+        competition=competition, details=details, event_ids=taken.get("events", [])
+    )
+    for field, messages in found.items():
+        if field not in problems:
+            problems[field] = messages
+    return problems
 
 
 class JudgeLinkApi(APIView):

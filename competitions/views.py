@@ -12,11 +12,14 @@ from competitions.registration import (
     IdempotencyConflict,
     LinkRefused,
     RegistrationRefused,
+    RegistrationWindow,
     idempotent_call,
     judge_apply,
     link_get_valid,
+    registration_errors,
     registration_get,
     registration_submit,
+    registration_window,
     request_fingerprint,
 )
 from competitions.selectors import (
@@ -100,41 +103,24 @@ def register(request, token: str):
         return _judge_application(request, link)
 
     competition = link.competition
+    window = registration_window(competition)
+    if window.state != RegistrationWindow.OPEN:
+        # No form to fill in: say when registration opens, or that it closed.
+        return render(
+            request,
+            "competitions/registration_not_open.html",
+            {"competition": competition, "window": window},
+            status=409 if request.method == "POST" else 200,
+        )
     events = events_open_for_registration(competition=competition)
     form = CompetitorRegistrationForm(request.POST or None, events=events)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-
-            def submit():
-                try:
-                    registration_submit(
-                        link=link, details=form.details(), event_ids=form.event_ids()
-                    )
-                except RegistrationRefused as refusal:
-                    return 409, {"errors": refusal.errors}
-                # Nothing of the registration: a couple registered already gets this too.
-                return 201, {}
-
-            try:
-                answer = idempotent_call(
-                    scope=f"register-page:{link.pk}",
-                    key=form.cleaned_data["form_token"],
-                    fingerprint=request_fingerprint(form.fingerprint_payload()),
-                    call=submit,
-                )
-            except IdempotencyConflict as conflict:
-                form.add_error(None, str(conflict) + " Reload the page and submit again.")
-                status = 422
-            else:
-                if answer.status == 201:
-                    if not answer.replayed:
-                        messages.success(request, REGISTRATION_RECEIVED)
-                    return redirect("competitions:competition-detail", competition.slug)
-                _add_refusal(form, RegistrationRefused(answer.body["errors"]))
-                status = 409
-        else:
-            status = 400
+        status = _check_every_field(form, competition)
+        if status is None:
+            status = _submit(request, link, form)
+            if status is None:
+                return redirect("competitions:competition-detail", competition.slug)
         # A corrected form is a new request: give it a new token.
         form.data = form.data.copy()
         form.data["form_token"] = CompetitorRegistrationForm(events=events).initial["form_token"]
@@ -144,6 +130,51 @@ def register(request, token: str):
         {"form": form, "competition": competition, "events": events},
         status=status,
     )
+
+
+def _check_every_field(form, competition) -> int | None:
+    """Every problem at once: the form's, then the service's checks of whatever the form
+    took (a field the form refused already is not told twice). 400 if any, else None."""
+    form.is_valid()
+    problems, _ = registration_errors(
+        competition=competition, details=form.details(), event_ids=form.event_ids()
+    )
+    for field, messages_ in problems.items():
+        if field in form.errors:
+            continue
+        for message in messages_:
+            form.add_error(field if field in form.fields else None, message)
+    return 400 if form.errors else None
+
+
+def _submit(request, link, form) -> int | None:
+    """Register through the service, once per form token: None when accepted, else the
+    status of the page to show again (the refusal on the form)."""
+
+    def submit():
+        try:
+            registration_submit(link=link, details=form.details(), event_ids=form.event_ids())
+        except RegistrationRefused as refusal:
+            return 409, {"errors": refusal.errors}
+        # Nothing of the registration: a couple registered already gets this too.
+        return 201, {}
+
+    try:
+        answer = idempotent_call(
+            scope=f"register-page:{link.pk}",
+            key=form.cleaned_data["form_token"],
+            fingerprint=request_fingerprint(form.fingerprint_payload()),
+            call=submit,
+        )
+    except IdempotencyConflict as conflict:
+        form.add_error(None, str(conflict) + " Reload the page and submit again.")
+        return 422
+    if answer.status == 201:
+        if not answer.replayed:
+            messages.success(request, REGISTRATION_RECEIVED)
+        return None
+    _add_refusal(form, RegistrationRefused(answer.body["errors"]))
+    return 409
 
 
 def _judge_application(request, link):

@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as django_delete_selected
 from django.db import transaction
 
+from competitions.admin.confirm import confirm_first
 from competitions.registration import RegistrationRefused
 from competitions.services import (
     DrawRefused,
@@ -46,7 +47,16 @@ def act_on_each(modeladmin, request, queryset, call, done: str):
         modeladmin.message_user(request, f"{done}: {succeeded}.", level=messages.SUCCESS)
 
 
-def competition_action(to_status: str, description: str):
+def _confirmed(description: str, consequence: str | None, action):
+    """``action`` behind a confirmation page when it cannot be undone (``consequence``)."""
+    if consequence is None:
+        return action
+    return confirm_first(title=description, consequence=consequence)(action)
+
+
+def competition_action(to_status: str, description: str, consequence: str | None = None):
+    """A lifecycle move; ``consequence`` (what cannot be undone) asks to confirm first."""
+
     def action(modeladmin, request, queryset):
         _run_transitions(
             modeladmin,
@@ -59,10 +69,11 @@ def competition_action(to_status: str, description: str):
         )
 
     action.__name__ = f"move_to_{to_status}"
+    action = _confirmed(description, consequence, action)
     return admin.action(description=description, permissions=["transition"])(action)
 
 
-def round_action(to_status: str, description: str):
+def round_action(to_status: str, description: str, consequence: str | None = None):
     def action(modeladmin, request, queryset):
         _run_transitions(
             modeladmin,
@@ -75,6 +86,7 @@ def round_action(to_status: str, description: str):
         )
 
     action.__name__ = f"move_to_{to_status}"
+    action = _confirmed(description, consequence, action)
     return admin.action(description=description, permissions=["transition"])(action)
 
 

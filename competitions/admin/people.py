@@ -10,8 +10,13 @@ from django.utils.html import format_html
 from accounts.roles import Role
 from accounts.selectors import judge_account_list
 from competitions.admin.actions import act_on_each, delete_selected_all_or_nothing
+from competitions.admin.confirm import confirm_first
 from competitions.admin.mixins import FixedParentMixin, RefusalOnTheForm
-from competitions.admin.scope import CompetitionScopedAdmin, CompetitionScopedInline
+from competitions.admin.scope import (
+    AutocompleteForOneCompetition,
+    CompetitionScopedAdmin,
+    CompetitionScopedInline,
+)
 from competitions.models import Competitor, Entry, Judge
 from competitions.registration import RegistrationRefused, entry_add, entry_remove, entry_withdraw
 
@@ -55,8 +60,12 @@ class EntryAddForm(forms.ModelForm):
 
 
 @admin.register(Entry)
-class EntryAdmin(RefusalOnTheForm, CompetitionScopedAdmin, admin.ModelAdmin):
+class EntryAdmin(
+    RefusalOnTheForm, AutocompleteForOneCompetition, CompetitionScopedAdmin, admin.ModelAdmin
+):
     competition_lookup = "event__competition"
+    # A heat's entries come from its own competition.
+    autocomplete_one_competition = frozenset({("heatentry", "entry")})
     ordering = ("event__competition", "event__position", "event_id", "competitor__bib", "id")
     list_display = ("competitor", "event", "status", "withdrawn", "created_at")
     list_filter = ("event__competition", "event", "status", "withdrawn")
@@ -107,6 +116,14 @@ class EntryAdmin(RefusalOnTheForm, CompetitionScopedAdmin, admin.ModelAdmin):
             return self.response_post_save_change(request, None)
 
     @admin.action(description="Withdraw (before the round: leaves the heats balanced)")
+    @confirm_first(
+        title="Withdraw entries",
+        consequence=(
+            "A withdrawn entry cannot come back: its place goes to the waiting list, and "
+            "it leaves the heats of rounds that have not opened."
+        ),
+        button="Yes, withdraw",
+    )
     def withdraw(self, request, queryset):
         act_on_each(
             self,
@@ -118,8 +135,12 @@ class EntryAdmin(RefusalOnTheForm, CompetitionScopedAdmin, admin.ModelAdmin):
 
 
 @admin.register(Judge)
-class JudgeAdmin(CompetitionScopedAdmin, FixedParentMixin, admin.ModelAdmin):
+class JudgeAdmin(
+    AutocompleteForOneCompetition, CompetitionScopedAdmin, FixedParentMixin, admin.ModelAdmin
+):
     ordering = ("competition", "letter")
+    # A panel seats judges of the event's own competition.
+    autocomplete_one_competition = frozenset({("panelseat", "judge")})
     list_display = ("letter", "name", "competition", "email", "phone")
     list_filter = ("competition",)
     search_fields = ("letter", "name", "email")

@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from competitions.admin.actions import act_on_each
+from competitions.admin.confirm import confirm_first
 from competitions.admin.scope import CompetitionScopedAdmin
 from competitions.models import JudgeApplication, RegistrationLink
 from competitions.registration import (
@@ -90,6 +91,14 @@ class RegistrationLinkAdmin(CompetitionScopedAdmin, admin.ModelAdmin):
         return mark_safe(svg)  # noqa: S308 - segno builds the SVG; the URL is escaped # nosec B308 B703
 
     @admin.action(description="Revoke (the link stops working at once)")
+    @confirm_first(
+        title="Revoke links",
+        consequence=(
+            "A revoked link stops working at once and cannot be restored; people who have "
+            "it need a new link."
+        ),
+        button="Yes, revoke",
+    )
     def revoke(self, request, queryset):
         for link in queryset:
             link_revoke(link=link)
@@ -109,6 +118,11 @@ class JudgeApplicationAdmin(CompetitionScopedAdmin, admin.ModelAdmin):
         return False
 
     @admin.action(description="Accept as judges (preferred letter if free)")
+    @confirm_first(
+        title="Accept judges",
+        consequence="Each accepted applicant becomes a judge of the competition, with a letter.",
+        button="Yes, accept",
+    )
     def accept(self, request, queryset):
         act_on_each(
             self,
@@ -119,6 +133,11 @@ class JudgeApplicationAdmin(CompetitionScopedAdmin, admin.ModelAdmin):
         )
 
     @admin.action(description="Decline")
+    @confirm_first(
+        title="Decline applications",
+        consequence="A declined application cannot be accepted afterwards.",
+        button="Yes, decline",
+    )
     def decline(self, request, queryset):
         act_on_each(
             self, request, queryset, lambda a: judge_application_decline(application=a), "Declined"

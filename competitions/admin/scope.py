@@ -14,6 +14,7 @@ from functools import partial
 
 from django.contrib.admin import RelatedOnlyFieldListFilter
 from django.contrib.admin.utils import get_fields_from_path
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.contrib.auth import get_permission_codename
 from django.db import models
 from django.db.models import Q, QuerySet
@@ -207,3 +208,71 @@ class CompetitionScopedInline(_ScopedChoices):
                 lookup = competition_lookup_of(self.admin_site, self.parent_model)
                 scope = Competition.objects.filter(pk=competition_id_of(obj, lookup))
         return super().get_formset(request, obj, **self._scoped_callback(request, scope, kwargs))
+
+
+# The autocomplete's parameter naming the competition whose form asks.
+COMPETITION_PARAM = "competition"
+
+
+class CompetitionAutocompleteSelect(AutocompleteSelect):
+    """An autocomplete that tells the server which competition's form it is on."""
+
+    def __init__(self, field, admin_site, *, competition_id: int, **kwargs):
+        super().__init__(field, admin_site, **kwargs)
+        self.competition_id = competition_id
+
+    def get_url(self):
+        return f"{super().get_url()}?{COMPETITION_PARAM}={self.competition_id}"
+
+
+class AutocompleteForOneCompetition:
+    """For a scoped ``ModelAdmin`` whose rows an inline picks by autocomplete: asked by
+    one of ``autocomplete_one_competition`` ((model_name, field_name) pairs), the
+    autocomplete lists only the rows of the competition the request names, and none
+    without one. The user's own scope (``get_queryset``) still applies first."""
+
+    autocomplete_one_competition: frozenset[tuple[str, str]] = frozenset()
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, duplicates = super().get_search_results(request, queryset, search_term)
+        match = getattr(request, "resolver_match", None)
+        asked_by = (request.GET.get("model_name"), request.GET.get("field_name"))
+        if (
+            match
+            and match.url_name == "autocomplete"
+            and (asked_by in self.autocomplete_one_competition)
+        ):
+            competition = request.GET.get(COMPETITION_PARAM, "")
+            queryset = (
+                queryset.filter(**{self.competition_lookup: int(competition)})
+                if competition.isdecimal() and len(competition) <= 18  # fits a bigint
+                else queryset.none()
+            )
+        return queryset, duplicates
+
+
+class AutocompleteInlineOfOneCompetition:
+    """An inline whose ``autocomplete_fields`` ask for the parent's competition only (its
+    target admin is an ``AutocompleteForOneCompetition``); on an add page, where there is
+    no competition yet, the inline is not shown (``one_competition_inlines``)."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        if obj is not None:
+            lookup = competition_lookup_of(self.admin_site, self.parent_model)
+            competition_id = competition_id_of(obj, lookup)
+            widgets = kwargs.setdefault("widgets", {})
+            for name in self.autocomplete_fields:
+                widgets[name] = CompetitionAutocompleteSelect(
+                    self.model._meta.get_field(name),
+                    self.admin_site,
+                    competition_id=competition_id,
+                )
+        return super().get_formset(request, obj, **kwargs)
+
+
+def one_competition_inlines(inlines, obj):
+    """The inlines of a change page; an add page leaves out those that need the
+    competition (``AutocompleteInlineOfOneCompetition``)."""
+    if obj is not None:
+        return inlines
+    return [i for i in inlines if not issubclass(i, AutocompleteInlineOfOneCompetition)]

@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import secrets
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count, Exists, OuterRef, Q
 
 from accounts.roles import Role
 from competitions.access import staff_can
-from competitions.admin.actions import act_on_each, competition_action, round_action
+from competitions.admin.actions import REFUSALS, act_on_each, competition_action, round_action
+from competitions.admin.confirm import confirm_first
 from competitions.admin.mixins import FixedParentMixin
-from competitions.admin.scope import CompetitionScopedAdmin, CompetitionScopedInline
+from competitions.admin.scope import (
+    AutocompleteInlineOfOneCompetition,
+    CompetitionScopedAdmin,
+    CompetitionScopedInline,
+    one_competition_inlines,
+)
 from competitions.models import (
     Competition,
     CompetitionStaff,
@@ -28,7 +34,11 @@ from competitions.models import (
     RoundStatus,
     StatusChange,
 )
-from competitions.registration import event_plan_rounds, registration_close
+from competitions.registration import (
+    event_plan_rounds,
+    registration_close,
+    registration_close_preview,
+)
 from competitions.services import DrawRefused, round_draw_heats, round_heat_count
 from competitions.timetable import timetable_sync
 
@@ -104,6 +114,10 @@ class CompetitionAdmin(CompetitionScopedAdmin, admin.ModelAdmin):
     readonly_fields = ("status", "created_at", "updated_at")
     date_hierarchy = "starts_on"
     inlines = [EventInline, JudgeInline, CompetitionStaffInline, StatusChangeInline]
+
+    class Media:
+        css = {"all": ("podium/admin.css",)}  # the inlines fit 1366 pixels
+
     fieldsets = (
         (None, {"fields": ("name", "slug", "venue", "status")}),
         ("Dates", {"fields": ("starts_on", "ends_on", "timezone", "day_starts_at")}),
@@ -117,10 +131,26 @@ class CompetitionAdmin(CompetitionScopedAdmin, admin.ModelAdmin):
     actions = [
         competition_action(CompetitionStatus.REGISTRATION_OPEN, "Open (or reopen) registration"),
         "close_registration",
-        competition_action(CompetitionStatus.IN_PROGRESS, "Start the competition"),
-        competition_action(CompetitionStatus.FINISHED, "Mark as finished"),
-        competition_action(CompetitionStatus.ARCHIVED, "Archive"),
-        competition_action(CompetitionStatus.CANCELLED, "Cancel"),
+        competition_action(
+            CompetitionStatus.IN_PROGRESS,
+            "Start the competition",
+            "Once started, a competition cannot go back to registration; it can only "
+            "be marked as finished.",
+        ),
+        competition_action(
+            CompetitionStatus.FINISHED,
+            "Mark as finished",
+            "A finished competition cannot be started again; it can only be archived.",
+        ),
+        competition_action(
+            CompetitionStatus.ARCHIVED, "Archive", "An archived competition cannot be reopened."
+        ),
+        competition_action(
+            CompetitionStatus.CANCELLED,
+            "Cancel",
+            "A cancelled competition cannot be reopened: its registration and its day are "
+            "over for good.",
+        ),
     ]
 
     def get_queryset(self, request):
@@ -141,20 +171,53 @@ class CompetitionAdmin(CompetitionScopedAdmin, admin.ModelAdmin):
         description="Close registration: bib numbers, round plans and draws",
         permissions=["transition"],
     )
+    @confirm_first(
+        title="Close registration",
+        consequence=(
+            "Closing registration hands out bib numbers and draws the first rounds' heats. "
+            "Bib numbers stay with the competitors; a draw can be redone only until its "
+            "round opens."
+        ),
+        describe=lambda competition: closing_summary(
+            registration_close_preview(competition=competition)
+        ),
+        refusal=lambda competition: registration_close_preview(competition=competition).problem,
+        button="Yes, close registration",
+    )
     def close_registration(self, request, queryset):
-        reports = []
+        for competition in queryset:
+            try:
+                report = registration_close(competition=competition, actor=request.user)
+            except REFUSALS as refusal:
+                self.message_user(request, f"{competition}: {refusal}", level=messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    f"{report.sentence()} Draw seed {report.seed}.",
+                    level=messages.SUCCESS,
+                )
 
-        def close(competition):
-            report = registration_close(competition=competition, actor=request.user)
-            reports.append(report)
 
-        act_on_each(self, request, queryset, close, "Registration closed")
-        for report in reports:
-            self.message_user(
-                request,
-                f"{report.competition}: {report.bibs_assigned} bib numbers, draw seed "
-                f"{report.seed}, heats drawn for {len(report.drawn)} event(s).",
-            )
+def closing_summary(preview) -> list[str]:
+    """The confirmation page's lines for one competition: bibs, then each event."""
+    lines = [preview.sentence()]
+    for event in preview.events:
+        if event.started:
+            lines.append(f"{event.name}: started, left as it is.")
+            continue
+        entries = f"{event.entries} entr{'y' if event.entries == 1 else 'ies'}"
+        if not event.rounds:
+            lines.append(f"{event.name}: {entries}, no rounds to plan or draw.")
+            continue
+        rounds = f"{event.rounds} round{'' if event.rounds == 1 else 's'}"
+        rounds += " (your plan, kept)" if event.plan_kept else " planned"
+        heats = (
+            f"first round drawn into {event.heats} heat{'' if event.heats == 1 else 's'}"
+            if event.heats
+            else "nothing to draw"
+        )
+        lines.append(f"{event.name}: {entries}, {rounds}, {heats}.")
+    return lines
 
 
 class DanceInline(CompetitionScopedInline, admin.TabularInline):
@@ -169,7 +232,9 @@ class CriterionInline(CompetitionScopedInline, admin.TabularInline):
     extra = 0
 
 
-class PanelSeatInline(CompetitionScopedInline, admin.TabularInline):
+class PanelSeatInline(
+    AutocompleteInlineOfOneCompetition, CompetitionScopedInline, admin.TabularInline
+):
     model = PanelSeat
     autocomplete_fields = ("judge",)
     extra = 0
@@ -215,7 +280,20 @@ class EventAdmin(CompetitionScopedAdmin, FixedParentMixin, admin.ModelAdmin):
     )
     readonly_fields = ("entries_taken",)
 
+    def get_inlines(self, request, obj):
+        # The panel is seated once the event (and so its competition) exists.
+        return one_competition_inlines(self.inlines, obj)
+
     @admin.action(description="Re-plan rounds from the number of entries")
+    @confirm_first(
+        title="Re-plan rounds",
+        consequence=(
+            "Each selected event's rounds are deleted, with their heats, and planned "
+            "again from its number of entries; edits to the plan are lost."
+        ),
+        describe=lambda event: [f"{event.rounds.count()} round(s) now"],
+        button="Yes, re-plan",
+    )
     def replan_rounds(self, request, queryset):
         def replan(event):
             event_plan_rounds(event=event)
@@ -224,6 +302,14 @@ class EventAdmin(CompetitionScopedAdmin, FixedParentMixin, admin.ModelAdmin):
         act_on_each(self, request, queryset, replan, "Re-planned")
 
     @admin.action(description="Redraw the first round's heats (new random seed)")
+    @confirm_first(
+        title="Redraw the first round",
+        consequence=(
+            "The first round's heats are drawn again with a new seed; the current draw "
+            "cannot be brought back."
+        ),
+        button="Yes, redraw",
+    )
     def redraw_first_round(self, request, queryset):
         def redraw(event):
             first = event.rounds.order_by("position").first()
@@ -263,13 +349,22 @@ class RoundAdmin(CompetitionScopedAdmin, FixedParentMixin, admin.ModelAdmin):
     fixed_parent_fields = ("event",)
     # Closing, reopening and publishing happen at the results desk (/desk/), where the
     # sheets are checked and the round is tabulated.
-    actions = [round_action(RoundStatus.OPEN, "Open for scoring")]
+    actions = [
+        round_action(
+            RoundStatus.OPEN,
+            "Open for scoring",
+            "An open round takes judges' marks and cannot go back to planned: its heats "
+            "can no longer be redrawn.",
+        )
+    ]
 
     def has_transition_permission(self, request):
         return self._may(request, "transition")
 
 
-class HeatEntryInline(CompetitionScopedInline, admin.TabularInline):
+class HeatEntryInline(
+    AutocompleteInlineOfOneCompetition, CompetitionScopedInline, admin.TabularInline
+):
     model = HeatEntry
     autocomplete_fields = ("entry",)
     extra = 0
@@ -289,3 +384,7 @@ class HeatAdmin(CompetitionScopedAdmin, FixedParentMixin, admin.ModelAdmin):
     list_filter = ("round__event__competition", "round__event")
     inlines = [HeatEntryInline]
     fixed_parent_fields = ("round",)
+
+    def get_inlines(self, request, obj):
+        # Entries are dealt into a heat once it (and so its competition) exists.
+        return one_competition_inlines(self.inlines, obj)

@@ -6,11 +6,14 @@ The public names are importable from here, as they always were.
 """
 
 from competitions.registration.closing import (
+    ClosingPreview,
     ClosingReport,
+    EventClosingPlan,
     competition_assign_bibs,
     event_plan_rounds,
     plan_round_sizes,
     registration_close,
+    registration_close_preview,
 )
 from competitions.registration.entries import (
     WithdrawalResult,
@@ -40,20 +43,26 @@ from competitions.registration.reminders import (
 from competitions.registration.submit import (
     CompetitorDetails,
     RegistrationResult,
+    RegistrationWindow,
+    registration_errors,
     registration_get,
     registration_submit,
+    registration_window,
     registration_window_problem,
 )
 
 __all__ = [
     "NAME_PATTERN",
     "REMINDER_LEAD",
+    "ClosingPreview",
     "ClosingReport",
     "CompetitorDetails",
+    "EventClosingPlan",
     "IdempotencyConflict",
     "LinkRefused",
     "RegistrationRefused",
     "RegistrationResult",
+    "RegistrationWindow",
     "StoredAnswer",
     "WithdrawalResult",
     "competition_assign_bibs",
@@ -72,8 +81,11 @@ __all__ = [
     "link_revoke",
     "plan_round_sizes",
     "registration_close",
+    "registration_close_preview",
+    "registration_errors",
     "registration_get",
     "registration_submit",
+    "registration_window",
     "registration_window_problem",
     "reminders_claim_due",
     "request_fingerprint",

@@ -68,6 +68,19 @@ def _round_kinds(count: int) -> list[str]:
     )
 
 
+def _entered(event: Event) -> int:
+    return event.entries.filter(status=EntryStatus.ENTERED, withdrawn=False).count()
+
+
+def _planned_sizes(event: Event, entered: int) -> list[int]:
+    """The sizes of the rounds ``event_plan_rounds`` would plan for ``entered`` entries."""
+    if event.scoring_method == ScoringMethod.CRITERIA:
+        return [entered] if entered else []
+    return plan_round_sizes(
+        entries=entered, final_size=event.final_size, direct_final_max=event.direct_final_max
+    )
+
+
 @transaction.atomic
 def event_plan_rounds(*, event: Event) -> list[Round]:
     """Plan (or re-plan) the event's rounds from its number of entries. Allowed until
@@ -76,14 +89,9 @@ def event_plan_rounds(*, event: Event) -> list[Round]:
         raise RegistrationRefused.single(
             f"“{event.name}” has started: its rounds can no longer be re-planned."
         )
-    entered = event.entries.filter(status=EntryStatus.ENTERED, withdrawn=False).count()
+    entered = _entered(event)
     event.rounds.all().delete()
-    if event.scoring_method == ScoringMethod.CRITERIA:
-        sizes = [entered] if entered else []
-    else:
-        sizes = plan_round_sizes(
-            entries=entered, final_size=event.final_size, direct_final_max=event.direct_final_max
-        )
+    sizes = _planned_sizes(event, entered)
     kinds = _round_kinds(len(sizes)) if sizes else []
     return [
         Round.objects.create(
@@ -96,19 +104,25 @@ def event_plan_rounds(*, event: Event) -> list[Round]:
     ]
 
 
+def _to_number(competition: Competition):
+    """The competitors with an entry and no bib yet: those closing numbers."""
+    return Competitor.objects.filter(
+        competition=competition,
+        bib__isnull=True,
+        entries__status=EntryStatus.ENTERED,
+        entries__withdrawn=False,
+    ).distinct()
+
+
+def _first_free_bib(competition: Competition) -> int:
+    highest = Competitor.objects.filter(competition=competition).aggregate(m=Max("bib"))["m"]
+    return max(competition.bib_start, (highest or 0) + 1)
+
+
 @transaction.atomic
 def competition_assign_bibs(*, competition: Competition, seed: int) -> int:
     """Give bib numbers to competitors with an entry and none yet. Returns how many."""
-    competitors = list(
-        Competitor.objects.filter(
-            competition=competition,
-            bib__isnull=True,
-            entries__status=EntryStatus.ENTERED,
-            entries__withdrawn=False,
-        )
-        .distinct()
-        .order_by("created_at", "id")
-    )
+    competitors = list(_to_number(competition).order_by("created_at", "id"))
     if competition.bib_order == BibOrder.ALPHABETICAL:
         competitors.sort(key=lambda c: (c.name.casefold(), c.partner_name.casefold(), c.pk))
     elif competition.bib_order == BibOrder.RANDOM:
@@ -123,8 +137,7 @@ def competition_assign_bibs(*, competition: Competition, seed: int) -> int:
                 first_event.get(competitor_id, (position, event_id)), (position, event_id)
             )
         competitors.sort(key=lambda c: first_event[c.pk])  # stable: then by registration
-    highest = Competitor.objects.filter(competition=competition).aggregate(m=Max("bib"))["m"]
-    number = max(competition.bib_start, (highest or 0) + 1)
+    number = _first_free_bib(competition)
     for competitor in competitors:
         competitor.bib = number
         number += 1
@@ -132,13 +145,108 @@ def competition_assign_bibs(*, competition: Competition, seed: int) -> int:
     return len(competitors)
 
 
+def _numbered(count: int, bibs: range) -> str:
+    if not bibs:
+        return "no new bib numbers"
+    noun = "competitor" if count == 1 else "competitors"
+    numbers = f"{bibs[0]}" if len(bibs) == 1 else f"{bibs[0]}–{bibs[-1]}"
+    return f"{count} {noun} numbered {numbers}"
+
+
+def _drawn(events: int, heats: int) -> str:
+    if not events:
+        return "no heats drawn"
+    return (
+        f"{events} event{'' if events == 1 else 's'} drawn into "
+        f"{heats} heat{'' if heats == 1 else 's'}"
+    )
+
+
 @dataclass
 class ClosingReport:
     competition: Competition
     seed: int
     bibs_assigned: int = 0
+    bibs: range = range(0)  # the bib numbers handed out
     planned: dict[str, list[int]] = field(default_factory=dict)  # event name → round sizes
     drawn: dict[str, int] = field(default_factory=dict)  # event name → heats drawn
+
+    def sentence(self) -> str:
+        """What closing did, as the organizer reads it."""
+        numbered = _numbered(self.bibs_assigned, self.bibs)
+        drawn = _drawn(len(self.drawn), sum(self.drawn.values()))
+        return f"Registration of {self.competition.name} closed: {numbered}, {drawn}."
+
+
+@dataclass(frozen=True)
+class EventClosingPlan:
+    """One event as closing would leave it."""
+
+    name: str
+    entries: int
+    rounds: int  # rounds in its plan (kept, or planned at closing)
+    heats: int  # heats its first round is drawn into (0: none drawn)
+    started: bool = False  # started events are left as they are
+    plan_kept: bool = False  # the organizer's plan is kept
+
+
+@dataclass(frozen=True)
+class ClosingPreview:
+    """What ``registration_close`` would do now; nothing is written."""
+
+    competition: Competition
+    problem: str | None  # why closing would be refused
+    to_number: int
+    bibs: range
+    events: tuple[EventClosingPlan, ...]
+
+    @property
+    def heats(self) -> int:
+        return sum(e.heats for e in self.events)
+
+    def sentence(self) -> str:
+        drawn = [e for e in self.events if e.heats]
+        text = f"{_numbered(self.to_number, self.bibs)}, {_drawn(len(drawn), self.heats)}."
+        return text[0].upper() + text[1:]
+
+
+def _closable_problem(competition: Competition) -> str | None:
+    if competition.status in (
+        CompetitionStatus.REGISTRATION_OPEN,
+        CompetitionStatus.REGISTRATION_CLOSED,
+    ):
+        return None
+    return (
+        f"{competition.name} is {competition.get_status_display().lower()}: "
+        "registration can be closed only while it is open."
+    )
+
+
+def registration_close_preview(*, competition: Competition) -> ClosingPreview:
+    """What closing registration would do: bibs to hand out, and per event its rounds
+    and the heats its first round is drawn into (as ``registration_close`` decides)."""
+    to_number = _to_number(competition).count()
+    first_bib = _first_free_bib(competition)
+    events = []
+    for event in competition.events.order_by("position", "id"):
+        entered = _entered(event)
+        if event_started(event):
+            events.append(EventClosingPlan(event.name, entered, 0, 0, started=True))
+            continue
+        kept = list(event.rounds.order_by("position"))
+        count = len(kept) if kept else len(_planned_sizes(event, entered))
+        heats = 0
+        if count and entered:
+            kind = kept[0].kind if kept else _round_kinds(count)[0]
+            heats = round_heat_count(event=event, kind=kind, entries=entered)
+        events.append(EventClosingPlan(event.name, entered, count, heats, plan_kept=bool(kept)))
+    return ClosingPreview(
+        competition=competition,
+        problem=_closable_problem(competition),
+        to_number=to_number,
+        bibs=range(first_bib, first_bib + to_number),
+        events=tuple(events),
+    )
 
 
 @transaction.atomic
@@ -155,13 +263,12 @@ def registration_close(
             actor=actor,
             note=f"closing: draw seed {seed}",
         )
-    elif competition.status != CompetitionStatus.REGISTRATION_CLOSED:
-        raise TransitionRefused(
-            f"{competition.name} is {competition.get_status_display().lower()}: "
-            "registration can be closed only while it is open."
-        )
+    elif problem := _closable_problem(competition):
+        raise TransitionRefused(problem)
     report = ClosingReport(competition=competition, seed=seed)
+    first_bib = _first_free_bib(competition)
     report.bibs_assigned = competition_assign_bibs(competition=competition, seed=seed)
+    report.bibs = range(first_bib, first_bib + report.bibs_assigned)
     for event in competition.events.order_by("position", "id"):
         if event_started(event):
             continue
@@ -170,7 +277,7 @@ def registration_close(
             rounds = event_plan_rounds(event=event)
         report.planned[event.name] = [r.recall_count or 0 for r in rounds]
         first = rounds[0] if rounds else None
-        entered = event.entries.filter(status=EntryStatus.ENTERED, withdrawn=False).count()
+        entered = _entered(event)
         if first is None or entered == 0:
             continue
         heat_count = round_heat_count(event=event, kind=first.kind, entries=entered)

@@ -3,6 +3,7 @@ and the answer to a registration sent again."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
 from collections.abc import Sequence
@@ -24,6 +25,7 @@ from competitions.models import (
     EntryStatus,
     Event,
     RegistrationLink,
+    StatusChange,
 )
 from competitions.registration.places import take_competition_places, take_event_place
 from competitions.registration.refusals import LinkRefused, RegistrationRefused, check_name
@@ -67,83 +69,156 @@ def _queue_after_commit(task_name: str, *args: Any) -> None:
     transaction.on_commit(lambda: current_app.tasks[task_name].delay(*args), robust=True)
 
 
+@dataclass(frozen=True)
+class RegistrationWindow:
+    """Whether a competition takes registrations now: ``state`` is ``open``, ``not_yet``
+    or ``closed``; ``at`` is when it opens (not yet) or when it closed, when known."""
+
+    OPEN = "open"
+    NOT_YET = "not_yet"
+    CLOSED = "closed"
+
+    state: str
+    at: dt.datetime | None = None
+    message: str = ""
+
+
+def _closed_at(competition: Competition, now) -> dt.datetime | None:
+    closes = competition.registration_closes_at
+    if closes and closes <= now:
+        return closes
+    moved = (
+        StatusChange.objects.filter(
+            competition=competition,
+            round__isnull=True,
+            from_status=CompetitionStatus.REGISTRATION_OPEN,
+        )
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    return moved
+
+
+def registration_window(competition: Competition, now=None) -> RegistrationWindow:
+    """The competition's registration window as the public sees it now."""
+    now = now or timezone.now()
+    name = competition.name
+    opens, closes = competition.registration_opens_at, competition.registration_closes_at
+    is_open = competition.status == CompetitionStatus.REGISTRATION_OPEN
+    if competition.status == CompetitionStatus.DRAFT or (is_open and opens and now < opens):
+        if opens and opens > now:
+            when = f"{timezone.localtime(opens):%d %b %Y at %H:%M}"
+            message = f"Registration for {name} is not open yet: it opens on {when}."
+            return RegistrationWindow(RegistrationWindow.NOT_YET, opens, message)
+        return RegistrationWindow(
+            RegistrationWindow.NOT_YET, None, f"Registration for {name} is not open yet."
+        )
+    if is_open and not (closes and now >= closes):
+        return RegistrationWindow(RegistrationWindow.OPEN)
+    closed = _closed_at(competition, now)
+    message = f"Registration for {name} is not open: it has closed."
+    if closed:
+        message = (
+            f"Registration for {name} is not open: it closed on "
+            f"{timezone.localtime(closed):%d %b %Y at %H:%M}."
+        )
+    return RegistrationWindow(RegistrationWindow.CLOSED, closed, message)
+
+
 def registration_window_problem(competition: Competition, now=None) -> str | None:
     """Why registrations cannot be taken now, or None."""
-    now = now or timezone.now()
-    if competition.status != CompetitionStatus.REGISTRATION_OPEN:
-        return f"Registration for {competition.name} is not open."
-    if competition.registration_opens_at and now < competition.registration_opens_at:
-        opens = timezone.localtime(competition.registration_opens_at)
-        return f"Registration for {competition.name} opens on {opens:%d %b %Y at %H:%M}."
-    if competition.registration_closes_at and now >= competition.registration_closes_at:
-        closed = timezone.localtime(competition.registration_closes_at)
-        return f"Registration for {competition.name} closed on {closed:%d %b %Y at %H:%M}."
-    return None
+    window = registration_window(competition, now)
+    return None if window.state == RegistrationWindow.OPEN else window.message
 
 
-def _validate_details(
-    details: CompetitorDetails, events: Sequence[Event], competition: Competition
-) -> None:
-    errors: dict[str, list[str]] = {}
-    if details.kind not in EntryKind.values:
-        raise RegistrationRefused.single("Choose couple, solo or group.", "kind")
-    label = "group's name" if details.kind == EntryKind.GROUP else "name"
-    check_name(
-        details.name, "name", label if details.kind != EntryKind.COUPLE else "leader's name", errors
-    )
-    if details.kind == EntryKind.COUPLE:
+def _add(errors: dict[str, list[str]], field: str, message: str) -> None:
+    errors.setdefault(field, []).append(message)
+
+
+def _detail_errors(details: CompetitorDetails, competition: Competition, errors: dict) -> None:
+    """The competitor's own details: names by kind, country, club, years of birth."""
+    kind = details.kind if details.kind in EntryKind.values else None
+    if kind is None:
+        _add(errors, "kind", "Choose couple, solo or group.")
+    label = {EntryKind.COUPLE: "leader's name", EntryKind.GROUP: "group's name"}.get(kind, "name")
+    check_name(details.name, "name", label, errors)
+    if kind == EntryKind.COUPLE:
         check_name(details.partner_name, "partner_name", "partner's name", errors)
-    elif details.partner_name.strip():
-        errors.setdefault("partner_name", []).append("Only a couple has a partner.")
-    if details.kind == EntryKind.GROUP:
+    elif kind and details.partner_name.strip():
+        _add(errors, "partner_name", "Only a couple has a partner.")
+    if kind == EntryKind.GROUP:
         for member in details.members:
             check_name(member, "members", "members' names", errors)
-    elif details.members:
-        errors.setdefault("members", []).append("Only a group lists its members.")
+    elif kind and details.members:
+        _add(errors, "members", "Only a group lists its members.")
     if details.country and not re.fullmatch(r"[A-Z]{2,3}", details.country):
-        errors.setdefault("country", []).append(
-            "Use the country's ISO code in capitals, e.g. GB, DE or USA."
-        )
+        _add(errors, "country", "Use the country's ISO code in capitals, e.g. GB, DE or USA.")
     if len(details.club) > 200:
-        errors.setdefault("club", []).append(
-            "The club's name is too long (200 characters at most)."
-        )
-    if not events:
-        errors.setdefault("events", []).append("Choose at least one event.")
+        _add(errors, "club", "The club's name is too long (200 characters at most).")
     year = competition.starts_on.year
     for name, birth_year in (
         ("birth_year", details.birth_year),
         ("partner_birth_year", details.partner_birth_year),
     ):
         if birth_year is not None and not year - 100 <= birth_year <= year - 3:
-            errors.setdefault(name, []).append(f"{birth_year} is not a plausible year of birth.")
+            _add(errors, name, f"{birth_year} is not a plausible year of birth.")
+
+
+def _event_errors(
+    details: CompetitorDetails, events: Sequence[Event], competition: Competition, errors: dict
+) -> None:
+    """Each chosen event against the kind and the ages."""
+    year = competition.starts_on.year
+    kind = details.kind if details.kind in EntryKind.values else None
     for event in events:
-        if event.entry_kind != details.kind:
-            errors.setdefault("events", []).append(
+        if kind and event.entry_kind != kind:
+            _add(
+                errors,
+                "events",
                 f"“{event.name}” is for {EntryKind(event.entry_kind).label.lower()} entries, "
-                f"not {EntryKind(details.kind).label.lower()} ones."
+                f"not {EntryKind(kind).label.lower()} ones.",
             )
         if event.min_age is None and event.max_age is None:
             continue
         people = [("birth_year", details.birth_year)]
-        if details.kind == EntryKind.COUPLE:
+        if kind == EntryKind.COUPLE:
             people.append(("partner_birth_year", details.partner_birth_year))
         for field_name, birth_year in people:
             if birth_year is None:
-                errors.setdefault(field_name, []).append(
-                    f"“{event.name}” has an age group: give the year of birth."
+                _add(
+                    errors, field_name, f"“{event.name}” has an age group: give the year of birth."
                 )
                 continue
             age = year - birth_year
             if (event.min_age is not None and age < event.min_age) or (
                 event.max_age is not None and age > event.max_age
             ):
-                errors.setdefault("events", []).append(
+                _add(
+                    errors,
+                    "events",
                     f"“{event.name}” is for ages {event.min_age or 0}–{event.max_age or '…'} in "
-                    f"{year}; someone born in {birth_year} is {age}."
+                    f"{year}; someone born in {birth_year} is {age}.",
                 )
-    if errors:
-        raise RegistrationRefused({k: list(dict.fromkeys(v)) for k, v in errors.items()})
+
+
+def registration_errors(
+    *, competition: Competition, details: CompetitorDetails, event_ids: Sequence[int]
+) -> tuple[dict[str, list[str]], list[Event]]:
+    """Everything wrong with a registration's details and choice of events, all at once
+    (field → messages; empty when it may go ahead), and the chosen events."""
+    errors: dict[str, list[str]] = {}
+    unique_ids = sorted(set(event_ids))
+    events = list(Event.objects.filter(competition=competition, pk__in=unique_ids).order_by("pk"))
+    if not event_ids:
+        _add(errors, "events", "Choose at least one event.")
+    if len(unique_ids) != len(event_ids):
+        _add(errors, "events", "An event is chosen twice.")
+    if len(events) != len(unique_ids):
+        _add(errors, "events", "One of the chosen events is not part of this competition.")
+    _detail_errors(details, competition, errors)
+    _event_errors(details, events, competition, errors)
+    return {k: list(dict.fromkeys(v)) for k, v in errors.items()}, events
 
 
 def _competitor_for(
@@ -213,15 +288,11 @@ def registration_submit(
         raise LinkRefused.single("This link is for judges, not competitors.")
     if problem := registration_window_problem(competition, now):
         raise RegistrationRefused.single(problem, code=RegistrationRefused.UNAVAILABLE)
-    unique_ids = sorted(set(event_ids))
-    if len(unique_ids) != len(event_ids):
-        raise RegistrationRefused.single("An event is chosen twice.", "events")
-    events = list(Event.objects.filter(competition=competition, pk__in=unique_ids).order_by("pk"))
-    if len(events) != len(unique_ids):
-        raise RegistrationRefused.single(
-            "One of the chosen events is not part of this competition.", "events"
-        )
-    _validate_details(details, events, competition)
+    errors, events = registration_errors(
+        competition=competition, details=details, event_ids=event_ids
+    )
+    if errors:
+        raise RegistrationRefused(errors)
 
     competitor, created = _competitor_for(competition, details)
     if not created:

@@ -73,9 +73,10 @@ def test_changelist_search_finds_by_bib(organizer_client, populated):
 
 
 def act(client, model_name, action, objects):
+    """The action as run from its confirmation page (``confirmed``), where it has one."""
     return client.post(
         reverse(f"admin:competitions_{model_name}_changelist"),
-        {"action": action, "_selected_action": [o.pk for o in objects]},
+        {"action": action, "_selected_action": [o.pk for o in objects], "confirmed": "yes"},
         follow=True,
     )
 

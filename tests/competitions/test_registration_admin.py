@@ -21,9 +21,10 @@ def organizer_client(client, organizer):
 
 
 def act(client, model_name, action, objects):
+    """The action as run from its confirmation page (``confirmed``), where it has one."""
     return client.post(
         reverse(f"admin:competitions_{model_name}_changelist"),
-        {"action": action, "_selected_action": [o.pk for o in objects]},
+        {"action": action, "_selected_action": [o.pk for o in objects], "confirmed": "yes"},
         follow=True,
     )
 
@@ -183,7 +184,7 @@ def test_close_registration_action_reports_the_seed(organizer_client):
 
     competition.refresh_from_db()
     assert competition.status == "registration_closed"
-    assert "draw seed" in response.content.decode()
+    assert "Draw seed" in response.content.decode()
     assert event.rounds.get().heats.count() == 1
 
 

@@ -80,7 +80,7 @@ def test_a_refused_form_shows_why_and_offers_a_fresh_token(setup):
 
     response = client.post(url, form_data(page, event, name="R2-D2"))
 
-    assert response.status_code == 409
+    assert response.status_code == 400  # bad input; 409 is for full or closed
     assert "letters, spaces, hyphens" in response.content.decode()
     assert response.context["form"].data["form_token"] != page.context["form"].initial["form_token"]
     assert not Competitor.objects.exists()
@@ -107,7 +107,8 @@ def test_form_errors_are_shown_for_missing_fields(setup):
     response = client.post(url, form_data(page, event, email="", events=[]))
 
     assert response.status_code == 400
-    assert "This field is required." in response.content.decode()
+    assert "Enter an email address: the confirmation goes there." in response.content.decode()
+    assert "Choose at least one event." in response.content.decode()
 
 
 def test_revoked_link_page_says_so(setup, client):

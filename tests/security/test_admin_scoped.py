@@ -198,7 +198,13 @@ def test_autocomplete_lists_only_the_assigned_competition(
 ):
     response = x_organizer_client.get(
         reverse("admin:autocomplete"),
-        {"app_label": "competitions", "model_name": model_name, "field_name": field_name},
+        {
+            "app_label": "competitions",
+            "model_name": model_name,
+            "field_name": field_name,
+            # What the widget on one of X's forms sends (a panel's, a heat's).
+            "competition": x.competition.pk,
+        },
     )
 
     labels = [r["text"] for r in response.json()["results"]]
@@ -209,7 +215,7 @@ def test_autocomplete_lists_only_the_assigned_competition(
 def test_an_action_on_another_competitions_objects_does_nothing(x_organizer_client, x, y):
     x_organizer_client.post(
         reverse("admin:competitions_registrationlink_changelist"),
-        {"action": "revoke", ACTION_CHECKBOX_NAME: [x.link.pk, y.link.pk]},
+        {"action": "revoke", ACTION_CHECKBOX_NAME: [x.link.pk, y.link.pk], "confirmed": "yes"},
     )
     x_organizer_client.post(
         reverse("admin:competitions_judge_changelist"),
@@ -241,6 +247,7 @@ def test_a_transition_action_is_handed_only_the_assigned_competition(
         {
             "action": "move_to_cancelled",
             ACTION_CHECKBOX_NAME: [x.competition.pk, y.competition.pk],
+            "confirmed": "yes",
         },
     )
 
