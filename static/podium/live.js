@@ -210,10 +210,12 @@
   }
 
   function render() {
+    var finished = !!state.competition.finished;
     var floor = state.floor.map(drawRound);
     if (!floor.length) {
-      floor = [el("p", "live-idle",
-        view === "projector" ? state.competition.name : "Nothing on the floor right now.")];
+      floor = [el("p", "live-idle" + (finished ? " live-finished" : ""),
+        finished ? state.competition.name + ": finished"
+          : view === "projector" ? state.competition.name : "Nothing on the floor right now.")];
     }
     replace("[data-live-floor]", floor);
 
@@ -228,8 +230,8 @@
       return p;
     });
     if (!next.length) {
-      next = [el("p", "live-next-line",
-        state.floor.length ? "Last on the programme" : "Nothing more on the programme")];
+      next = [el("p", "live-next-line", finished ? "Finished: every result is published"
+        : state.floor.length ? "Last on the programme" : "Nothing more on the programme")];
     }
     replace("[data-live-next]", next);
 
