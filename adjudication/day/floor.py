@@ -176,7 +176,18 @@ def _resolve_slot(
     return round_, dance, heat, entry
 
 
+def _refuse_when_over(floor: Floor) -> None:
+    """Nothing more goes on the floor of a finished (or archived) competition."""
+    competition = Competition.objects.only("name", "status").get(pk=floor.competition_id)
+    if competition.status in ENDED:
+        raise FloorRefused(
+            f"{competition.name} is {competition.get_status_display().lower()}: "
+            "nothing more goes on the floor."
+        )
+
+
 def _start(floor: Floor, round_: Round, dance, heat: int, entry, actor, at) -> None:
+    _refuse_when_over(floor)
     if floor.phase == FloorPhase.DANCING:
         raise FloorRefused(
             f"{_current(floor)} is on the floor: mark it danced before starting another heat "
@@ -257,13 +268,6 @@ def floor_move(
         raise FloorRefused(f"“{action}” is not a move of the floor ({', '.join(ACTIONS)}).")
     at = at or timezone.now()
     floor = _lock(competition)
-    if action in ("start", "next", "break"):
-        competition.refresh_from_db(fields=["status"])
-        if competition.status in ENDED:
-            raise FloorRefused(
-                f"{competition.name} is {competition.get_status_display().lower()}: "
-                "nothing more goes on the floor."
-            )
     if action == "start":
         round_, dance, heat, entry = _resolve_slot(
             competition,
@@ -303,8 +307,7 @@ def _move_next(competition: Competition, floor: Floor, actor, at) -> None:
         return
     if slot is None:
         raise FloorRefused(
-            f"{round_label(item.round)} is next but not drawn yet: close the round before "
-            "it first."
+            f"{round_label(item.round)} is next but not drawn yet: close the round before it first."
         )
     round_, dance, heat, entry = _resolve_slot(
         competition,
@@ -347,6 +350,7 @@ def _move_clear(floor: Floor, actor, at) -> None:
 
 
 def _start_break(floor: Floor, item: TimetableItem, actor, at) -> None:
+    _refuse_when_over(floor)
     floor.phase, floor.break_item = FloorPhase.BREAK, item
     floor.round = floor.dance = floor.entry = None
     floor.heat_number, floor.started_at, floor.danced_at = None, at, None

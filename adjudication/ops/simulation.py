@@ -145,8 +145,7 @@ def simulation_blockers(competition: Competition) -> list[str]:
     for sheet in (
         Sheet.objects.filter(round__in=rounds)
         .filter(
-            Q(source=Sheet.Source.PAPER, confirmed_at__isnull=True)
-            | Q(unlocked_at__isnull=False)
+            Q(source=Sheet.Source.PAPER, confirmed_at__isnull=True) | Q(unlocked_at__isnull=False)
         )
         .select_related("round__event", "judge", "dance", "entry__competitor")
         .order_by("round_id", "judge__letter", "id")

@@ -4,6 +4,7 @@ trail (``FloorMove``); see ``competitions.timetable``."""
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import zoneinfo
 from collections import defaultdict
@@ -198,23 +199,21 @@ def _round_slots(round_: Round, loaded: _Loaded) -> tuple[list[SlotLine], bool, 
 
 
 def _moves(competition: Competition):
-    """When each slot started and was danced, and when the day began (its first heat or
-    break), from the floor's trail."""
+    """When each slot started and was danced, when the floor changed (a start, a break
+    or a clear: what ends a break), and when the day began, from the floor's trail."""
     started: dict[tuple, dt.datetime] = {}
     danced: dict[tuple, dt.datetime] = {}
-    began: dt.datetime | None = None
-    for move in FloorMove.objects.filter(
-        competition=competition,
-        action__in=[FloorMove.Action.START, FloorMove.Action.DANCED, FloorMove.Action.BREAK],
-    ).order_by("at", "id"):
-        if move.action != FloorMove.Action.DANCED and began is None:
-            began = move.at
+    changes: list[dt.datetime] = []
+    for move in FloorMove.objects.filter(competition=competition).order_by("at", "id"):
         key = (move.round_id, move.dance_id, move.heat_number, move.entry_id)
+        if move.action == FloorMove.Action.DANCED:
+            danced[key] = move.at
+            continue
         if move.action == FloorMove.Action.START:
             started.setdefault(key, move.at)
-        elif move.action == FloorMove.Action.DANCED:
-            danced[key] = move.at
-    return started, danced, began
+        if move.action != FloorMove.Action.CLEAR or changes:
+            changes.append(move.at)
+    return started, danced, changes
 
 
 def date_shift(competition: Competition, at: dt.datetime) -> dt.timedelta:
@@ -280,6 +279,7 @@ class _Clock:
     floor: Any
     started: dict[tuple, dt.datetime]
     danced: dict[tuple, dt.datetime]
+    changes: list[dt.datetime]  # every start, break and clear on the floor, in order
     running: bool  # the day has begun, or its planned start has passed
     shift: dt.timedelta = dt.timedelta(0)  # run on another date: ``not_before`` moves too
     ended: bool = False
@@ -288,13 +288,17 @@ class _Clock:
         """Once the day runs, nothing still to come starts before now."""
         return max(at, self.now) if self.running else at
 
+    def next_change(self, after: dt.datetime) -> dt.datetime | None:
+        """The floor's first change after ``after`` (what ended a break begun then)."""
+        index = bisect.bisect_right(self.changes, after)
+        return self.changes[index] if index < len(self.changes) else None
 
-def _clock(
-    competition: Competition, loaded: _Loaded, floor: Any, now: dt.datetime
-) -> _Clock:
+
+def _clock(competition: Competition, loaded: _Loaded, floor: Any, now: dt.datetime) -> _Clock:
     """The estimate's clock: from the actual start once the day has begun (whatever
     date it was planned for), else from the planned start."""
-    started, danced, began = _moves(competition)
+    started, danced, changes = _moves(competition)
+    began = changes[0] if changes else None
     ended = competition.status in ENDED
     if ended:
         floor = None  # nothing stays on the floor of a finished competition
@@ -306,7 +310,7 @@ def _clock(
     planned = day_start(competition)
     running = began is not None or now >= planned
     shift = date_shift(competition, began or now) if running else dt.timedelta(0)
-    return _Clock(now, began or planned, floor, started, danced, running, shift, ended)
+    return _Clock(now, began or planned, floor, started, danced, changes, running, shift, ended)
 
 
 def timetable_lines(
@@ -363,11 +367,12 @@ def _break_line(item: TimetableItem, items: list[TimetableItem], clock: _Clock) 
         starts = item.started_at or clock.cursor
         ends = max(starts + length, now)
         state = "on_floor"
-    elif item.started_at is not None:
+    elif item.started_at is not None:  # over: cut short by what the floor did next
         starts, ends, state = item.started_at, item.started_at + length, "done"
-        following = [i for i in items if i.position > item.position and i.started_at]
-        if following:
-            ends = min(ends, following[0].started_at)
+        following = [i.started_at for i in items if i.position > item.position and i.started_at]
+        ended = clock.next_change(item.started_at)
+        ends = min([ends, *following[:1], *([ended] if ended else [])])
+        ends = max(starts, ends)
     elif clock.ended:  # never taken, and now it never will be
         return ItemLine(item, item.title or "Break", None, None, "skipped", slot_seconds=0)
     else:
