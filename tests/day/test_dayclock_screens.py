@@ -73,6 +73,11 @@ def test_a_finished_competitions_snapshot_has_nothing_on_the_floor_whatever_the_
     assert state["competition"]["finished"] is True
     assert state["now"]["phase"] == "idle"
     assert state["next"] == []
+    timetable = client.get(f"/api/v1/competitions/{p.competition.slug}/timetable/").json()
+    assert timetable["floor"]["phase"] == "idle"
+    states = {line["label"]: line["state"] for line in timetable["lines"]}
+    assert states["Tea"] == "skipped"
+    assert "to_come" not in states.values() and "on_floor" not in states.values()
 
 
 def rehearsal_stopped_half_way_then_resumed(competition, monkeypatch):
