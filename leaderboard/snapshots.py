@@ -47,7 +47,7 @@ from competitions.models import (
     StatusChange,
 )
 from competitions.selectors import PUBLIC_STATUSES, round_draw_public
-from competitions.timetable import timetable_lines
+from competitions.timetable import ENDED, timetable_lines
 from scoring_site.realtime import PUBLIC, current_sequence, next_sequence
 from scoring_site.sockets import dumps
 
@@ -316,6 +316,8 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
             "venue": competition.venue,
             "status": competition.status,
             "status_label": competition.get_status_display(),
+            # Over: nothing on the floor or to come, the screens say so beside the results.
+            "finished": competition.status in ENDED,
         },
         # "floor" is the name public API v1 publishes; the rounds open or awaiting results.
         "floor": open_rounds,

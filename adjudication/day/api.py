@@ -87,7 +87,10 @@ class TimetableLineOut(serializers.Serializer):
     round = serializers.IntegerField(allow_null=True)
     starts = serializers.DateTimeField(allow_null=True)
     ends = serializers.DateTimeField(allow_null=True)
-    state = serializers.ChoiceField(choices=["to_come", "on_floor", "done"])
+    state = serializers.ChoiceField(
+        choices=["to_come", "on_floor", "done", "skipped"],
+        help_text="skipped: never run, and the competition is finished.",
+    )
     drawn = serializers.BooleanField(
         help_text="False: heats wait for the round before to be closed and published."
     )

@@ -37,7 +37,7 @@ from competitions.models import (
     TimetableItem,
 )
 from competitions.services import TransitionRefused, round_transition
-from competitions.timetable import Slot, round_label, timetable_lines
+from competitions.timetable import ENDED, Slot, round_label, timetable_lines
 from scoring_site.realtime import announce
 
 
@@ -176,7 +176,18 @@ def _resolve_slot(
     return round_, dance, heat, entry
 
 
+def _refuse_when_over(floor: Floor) -> None:
+    """Nothing more goes on the floor of a finished (or archived) competition."""
+    competition = Competition.objects.only("name", "status").get(pk=floor.competition_id)
+    if competition.status in ENDED:
+        raise FloorRefused(
+            f"{competition.name} is {competition.get_status_display().lower()}: "
+            "nothing more goes on the floor."
+        )
+
+
 def _start(floor: Floor, round_: Round, dance, heat: int, entry, actor, at) -> None:
+    _refuse_when_over(floor)
     if floor.phase == FloorPhase.DANCING:
         raise FloorRefused(
             f"{_current(floor)} is on the floor: mark it danced before starting another heat "
@@ -216,6 +227,8 @@ def next_in_lines(lines: list) -> tuple[Any, Any] | None:
     the bibs, names and clubs to call), or the line alone for a break or a round still to
     be drawn (the floor waits for it)."""
     for line in lines:
+        if line.state == "skipped":  # the competition is over: it never will be
+            continue
         if line.is_break:
             if line.item.started_at is None:
                 return line, None
@@ -248,7 +261,8 @@ def floor_move(
     ``start``: put a heat of a dance (or a performance) on the floor, opening its round
     if it is the first; ``next``: start what the timetable says comes next; ``danced``:
     the heat on the floor is over (the scoring window opens); ``break``: start a break of
-    the timetable; ``clear``: nothing on the floor."""
+    the timetable; ``clear``: nothing on the floor. Nothing starts once the competition
+    is finished."""
     _require(actor, competition)
     if action not in ACTIONS:
         raise FloorRefused(f"“{action}” is not a move of the floor ({', '.join(ACTIONS)}).")
@@ -264,30 +278,7 @@ def floor_move(
         )
         _start(floor, round_, dance, heat, entry, actor, at)
     elif action == "next":
-        if floor.phase == FloorPhase.DANCING:
-            raise FloorRefused(
-                f"{_current(floor)} is on the floor: mark it danced before starting the next."
-            )
-        following = next_on_programme(competition)
-        if following is None:
-            raise FloorRefused("Nothing is left on the timetable.")
-        item, slot = following
-        if item.kind == TimetableItem.Kind.BREAK:
-            _start_break(floor, item, actor, at)
-        elif slot is None:
-            raise FloorRefused(
-                f"{round_label(item.round)} is next but not drawn yet: close the round before "
-                "it first."
-            )
-        else:
-            round_, dance, heat, entry = _resolve_slot(
-                competition,
-                round_id=slot.round_id,
-                dance_id=slot.dance_id,
-                heat_number=slot.heat_number,
-                entry_id=slot.entry_id,
-            )
-            _start(floor, round_, dance, heat, entry, actor, at)
+        _move_next(competition, floor, actor, at)
     elif action == "danced":
         if floor.phase != FloorPhase.DANCING:
             raise FloorRefused("No heat is on the floor to mark as danced.")
@@ -295,36 +286,71 @@ def floor_move(
         floor.save()
         _record(floor, FloorMove.Action.DANCED, _current(floor), actor, at)
     elif action == "break":
-        item = (
-            TimetableItem.objects.filter(
-                pk=item_id, competition=competition, kind=TimetableItem.Kind.BREAK
-            ).first()
-            if str(item_id or "").isdigit()
-            else None
-        )
-        if item is None:
-            raise FloorRefused("Choose a break of this competition's timetable.")
-        if floor.phase == FloorPhase.DANCING:
-            raise FloorRefused(f"{_current(floor)} is on the floor: mark it danced first.")
-        if item.started_at is not None:
-            raise FloorRefused(f"{item.title or 'That break'} has already been taken.")
-        _start_break(floor, item, actor, at)
-    else:  # clear
-        if floor.phase == FloorPhase.DANCING:
-            raise FloorRefused(f"{_current(floor)} is on the floor: mark it danced first.")
-        if floor.phase == FloorPhase.IDLE:
-            raise FloorRefused("The floor is already clear.")
-        label = _current(floor)
-        floor.phase, floor.break_item = FloorPhase.IDLE, None
-        floor.round = floor.dance = floor.entry = None
-        floor.heat_number = floor.started_at = floor.danced_at = None
-        floor.save()
-        _record(floor, FloorMove.Action.CLEAR, f"after {label}", actor, at)
+        _move_break(competition, floor, item_id, actor, at)
+    else:
+        _move_clear(floor, actor, at)
     announce(competition.pk, "floor", {"phase": floor.phase})
     return floor
 
 
+def _move_next(competition: Competition, floor: Floor, actor, at) -> None:
+    if floor.phase == FloorPhase.DANCING:
+        raise FloorRefused(
+            f"{_current(floor)} is on the floor: mark it danced before starting the next."
+        )
+    following = next_on_programme(competition)
+    if following is None:
+        raise FloorRefused("Nothing is left on the timetable.")
+    item, slot = following
+    if item.kind == TimetableItem.Kind.BREAK:
+        _start_break(floor, item, actor, at)
+        return
+    if slot is None:
+        raise FloorRefused(
+            f"{round_label(item.round)} is next but not drawn yet: close the round before it first."
+        )
+    round_, dance, heat, entry = _resolve_slot(
+        competition,
+        round_id=slot.round_id,
+        dance_id=slot.dance_id,
+        heat_number=slot.heat_number,
+        entry_id=slot.entry_id,
+    )
+    _start(floor, round_, dance, heat, entry, actor, at)
+
+
+def _move_break(competition: Competition, floor: Floor, item_id: Any, actor, at) -> None:
+    item = (
+        TimetableItem.objects.filter(
+            pk=item_id, competition=competition, kind=TimetableItem.Kind.BREAK
+        ).first()
+        if str(item_id or "").isdigit()
+        else None
+    )
+    if item is None:
+        raise FloorRefused("Choose a break of this competition's timetable.")
+    if floor.phase == FloorPhase.DANCING:
+        raise FloorRefused(f"{_current(floor)} is on the floor: mark it danced first.")
+    if item.started_at is not None:
+        raise FloorRefused(f"{item.title or 'That break'} has already been taken.")
+    _start_break(floor, item, actor, at)
+
+
+def _move_clear(floor: Floor, actor, at) -> None:
+    if floor.phase == FloorPhase.DANCING:
+        raise FloorRefused(f"{_current(floor)} is on the floor: mark it danced first.")
+    if floor.phase == FloorPhase.IDLE:
+        raise FloorRefused("The floor is already clear.")
+    label = _current(floor)
+    floor.phase, floor.break_item = FloorPhase.IDLE, None
+    floor.round = floor.dance = floor.entry = None
+    floor.heat_number = floor.started_at = floor.danced_at = None
+    floor.save()
+    _record(floor, FloorMove.Action.CLEAR, f"after {label}", actor, at)
+
+
 def _start_break(floor: Floor, item: TimetableItem, actor, at) -> None:
+    _refuse_when_over(floor)
     floor.phase, floor.break_item = FloorPhase.BREAK, item
     floor.round = floor.dance = floor.entry = None
     floor.heat_number, floor.started_at, floor.danced_at = None, at, None
@@ -431,9 +457,12 @@ def floor_now(
     """The floor and its timers at ``now``. With ``with_late`` (the desk), ``late_parts``
     lists every danced part of an open round whose scoring window is over and whose
     sheets are still missing, whatever is on the floor now, and ``late`` the letters of
-    those judges. Public screens and tablets leave lateness out (``with_late=False``)."""
+    those judges. Public screens and tablets leave lateness out (``with_late=False``).
+    A finished competition has nothing on its floor, whatever the floor's row last held."""
     now = now or timezone.now()
-    if floor is False:
+    if competition.status in ENDED:
+        floor = None
+    elif floor is False:
         floor = floor_read(competition)
     out = _floor_timers(floor)
     if with_late:

@@ -32,7 +32,9 @@ from competitions.models import (
     TimetableItem,
 )
 from competitions.timetable import (
+    ENDED,
     TimetableRefused,
+    date_notice,
     timetable_change,
     timetable_insert_break,
     timetable_lines,
@@ -47,8 +49,12 @@ def _day_context(competition: Competition) -> dict:
     lines = timetable_lines(competition, now=now)
     following = next_on_programme(competition, lines=lines)
     floor = floor_now(competition, now=now)
+    finished = competition.status in ENDED
     return {
         "competition": competition,
+        "finished": finished,
+        "podiums": _podiums(competition) if finished else [],
+        "date_notice": date_notice(competition, now=now),
         "zone": zone,
         "floor": floor,
         "lines": lines,
@@ -62,6 +68,27 @@ def _day_context(competition: Competition) -> dict:
         "now": now,
         "refresh_in": _seconds_to_next_window_end(floor, now),
     }
+
+
+PODIUM_PLACES = 3
+
+
+def _podiums(competition: Competition) -> list[dict]:
+    """Each event's final places up to the third, in programme order (one query)."""
+    events: dict[int, dict] = {}
+    for placing in (
+        Placing.objects.filter(
+            round__event__competition=competition,
+            round__kind=RoundKind.FINAL,
+            round__status=RoundStatus.PUBLISHED,
+            place__lte=PODIUM_PLACES,
+        )
+        .select_related("round__event", "entry__competitor")
+        .order_by("round__event__position", "round__event_id", "place", "entry__competitor__bib")
+    ):
+        event = placing.round.event
+        events.setdefault(event.pk, {"event": event, "places": []})["places"].append(placing)
+    return list(events.values())
 
 
 def _seconds_to_next_window_end(floor, now) -> int | None:

@@ -25,17 +25,21 @@ import secrets
 import time
 from decimal import ROUND_HALF_EVEN, Decimal
 
+from django.db.models import Q
+
 from accounts.models import User
 from accounts.roles import Role
 from accounts.services import user_create_with_role
-from adjudication.day.floor import FloorRefused, floor_move, next_on_programme
+from adjudication.day.floor import FloorRefused, floor_move, next_in_lines
 from adjudication.models import Placing, Sheet
 from adjudication.services import (
     ScoringError,
     SheetInput,
     recall_decide,
+    result_differences,
     round_close,
     round_entries,
+    round_placings,
     round_publish,
     sheet_submit,
     tabulate_round,
@@ -54,7 +58,6 @@ from competitions.models import (
     RoundKind,
     RoundStatus,
     ScoringMethod,
-    TimetableItem,
 )
 from competitions.registration import RegistrationRefused, registration_close
 from competitions.services import (
@@ -63,6 +66,7 @@ from competitions.services import (
     competition_transition,
     round_transition,
 )
+from competitions.timetable import round_label, timetable_lines
 
 DEFAULT_SKILL = 0.8
 CHAIRMAN_USERNAME = "sim-chairman"
@@ -74,8 +78,108 @@ CRITERIA_CENTRE = Decimal("0.7")
 CRITERIA_SPREAD = Decimal("0.12")
 
 
+MAX_PACE_SECONDS = 3600  # a heat an hour long is surely a typing error
+
+
 class SimulationRefused(Exception):
     """The competition cannot be simulated (now), with the reason in plain words."""
+
+
+def pause(seconds: float) -> None:
+    """Wait between two floor moves, at the simulation's pace (tests replace it to
+    count the waits it asks for)."""
+    time.sleep(seconds)
+
+
+@dataclasses.dataclass(frozen=True)
+class Pace:
+    """How fast a simulated day runs, so a rehearsal can be watched on open screens:
+    ``fast`` (no waiting), ``realtime`` (each heat and break takes its planned time)
+    or a number of ``seconds`` per heat (a break takes as long as a heat)."""
+
+    name: str = "fast"
+    seconds: float = 0.0
+
+    @classmethod
+    def parse(cls, text: str) -> Pace:
+        value = str(text).strip().lower()
+        if value in ("fast", "realtime"):
+            return cls(value)
+        try:
+            seconds = float(value)
+        except ValueError:
+            raise SimulationRefused(
+                f"The pace is “realtime”, “fast” or a number of seconds per heat (e.g. 5), "
+                f"not “{text}”."
+            ) from None
+        if not math.isfinite(seconds) or not 0 <= seconds <= MAX_PACE_SECONDS:
+            raise SimulationRefused(
+                f"A pace in seconds per heat is between 0 and {MAX_PACE_SECONDS}, not “{text}”."
+            )
+        return cls("seconds", seconds)
+
+    def heat(self, planned_seconds: int) -> float:
+        return float(planned_seconds) if self.name == "realtime" else self.seconds
+
+    def break_(self, minutes: int) -> float:
+        return 60.0 * minutes if self.name == "realtime" else self.seconds
+
+    def __str__(self) -> str:
+        return f"{self.seconds:g} s a heat" if self.name == "seconds" else self.name
+
+
+def simulation_blockers(competition: Competition) -> list[str]:
+    """What a simulation cannot finish by itself on a partly run competition, each in
+    plain words: a paper sheet awaiting a second person's confirmation, a sheet unlocked
+    for a correction, a closed round whose tie at the cut-off waits for the chairman or
+    whose stored result no longer follows from its marks. Reads only."""
+    rounds = list(
+        Round.objects.filter(
+            event__competition=competition, status__in=[RoundStatus.OPEN, RoundStatus.CLOSED]
+        )
+        .select_related("event")
+        .order_by("event__position", "event_id", "position")
+    )
+    problems: list[str] = []
+    held: set[int] = set()
+    for sheet in (
+        Sheet.objects.filter(round__in=rounds)
+        .filter(
+            Q(source=Sheet.Source.PAPER, confirmed_at__isnull=True) | Q(unlocked_at__isnull=False)
+        )
+        .select_related("round__event", "judge", "dance", "entry__competitor")
+        .order_by("round_id", "judge__letter", "id")
+    ):
+        part = sheet.dance.name if sheet.dance_id else sheet.entry.competitor.display_name
+        what = (
+            "is unlocked for a correction (the judge sends it again)"
+            if sheet.unlocked_at is not None
+            else "awaits confirmation by a second person at the desk"
+        )
+        kind = "paper sheet" if sheet.source == Sheet.Source.PAPER else "sheet"
+        problems.append(
+            f"{round_label(sheet.round)}: judge {sheet.judge.letter}'s {kind} ({part}) {what}."
+        )
+        held.add(sheet.round_id)
+    for round_ in rounds:
+        if round_.status == RoundStatus.CLOSED and round_.pk not in held:
+            problem = _closed_round_problem(round_)
+            if problem:
+                problems.append(f"{round_label(round_)}: {problem}")
+    return problems
+
+
+def _closed_round_problem(round_: Round) -> str:
+    try:
+        kind, result = tabulate_round(round_)
+        round_placings(round_, kind, result)
+    except ScoringError as error:
+        if error.code == "tie":
+            return f"a tie at the recall cut-off waits for the chairman ({error})"
+        return str(error)
+    if result_differences(round_, (kind, result)):
+        return "its stored result no longer follows from its marks (see its page at the desk)."
+    return ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,13 +225,19 @@ class SimulationReport:
 
 
 def competition_simulate(
-    *, competition: Competition, seed: int | None = None, skill: float = DEFAULT_SKILL
+    *,
+    competition: Competition,
+    seed: int | None = None,
+    skill: float = DEFAULT_SKILL,
+    pace: Pace | None = None,
 ) -> SimulationReport:
-    """Run ``competition`` to published results with simulated judges.
+    """Run ``competition`` to published results with simulated judges, at ``pace``
+    (``fast`` unless told).
 
     A finished (or archived) competition is left alone (``already_finished``). Raises
-    ``SimulationRefused`` for a draft or cancelled competition, or when a service refuses
-    a step (the message names the round).
+    ``SimulationRefused`` for a draft or cancelled competition, before changing anything
+    when a partly run competition holds what it cannot finish (``simulation_blockers``),
+    or when a service refuses a step (the message names the round).
     """
     if not 0 <= skill <= 1:
         raise SimulationRefused(f"The judges' skill is between 0 and 1, not {skill}.")
@@ -145,9 +255,15 @@ def competition_simulate(
         )
     if status == CompetitionStatus.CANCELLED:
         raise SimulationRefused(f"{competition.name} is cancelled: there is nothing to simulate.")
+    blockers = simulation_blockers(competition)
+    if blockers:
+        raise SimulationRefused(
+            f"{competition.name} cannot be simulated to the end; nothing was changed. "
+            "First: " + " ".join(blockers)
+        )
 
     started = time.perf_counter()
-    simulator = _Simulator(seed=seed, skill=skill, report=report)
+    simulator = _Simulator(seed=seed, skill=skill, report=report, pace=pace or Pace())
     try:
         if status == CompetitionStatus.REGISTRATION_OPEN:
             registration_close(competition=competition, actor=None, seed=seed)
@@ -186,8 +302,9 @@ def competition_simulate(
 
 
 class _Simulator:
-    def __init__(self, *, seed: int, skill: float, report: SimulationReport):
+    def __init__(self, *, seed: int, skill: float, report: SimulationReport, pace: Pace):
         self.seed = seed
+        self.pace = pace
         self.skill = skill
         self.noise = math.sqrt(1 - skill * skill)
         self.report = report
@@ -198,40 +315,54 @@ class _Simulator:
 
     def run_day(self, competition: Competition, reports: dict[int, EventReport]) -> None:
         """Walk the timetable as the desk would: each heat of each dance (or each
-        performance) started and marked danced on the floor, each break taken; a round's
-        sheets are sent once its last heat is danced, then it is closed and published
-        (which draws the next round)."""
+        performance) started and marked danced on the floor, each break taken, at the
+        pace; a round's sheets are sent once its last heat is danced, then it is closed
+        and published (which draws the next round). A run that stopped half way finishes
+        first what it left (a round danced but not closed, or closed but not published),
+        and leaves the floor clear at the end."""
         floor = Floor.objects.filter(competition=competition).first()
         if floor is not None and floor.phase == FloorPhase.DANCING:
             floor_move(competition=competition, action="danced", actor=None)
-        while (following := next_on_programme(competition)) is not None:
-            item, slot = following
-            if item.kind == TimetableItem.Kind.BREAK:
-                floor_move(competition=competition, action="break", actor=None, item_id=item.pk)
-                floor_move(competition=competition, action="clear", actor=None)
-                continue
-            round_ = item.round
-            if slot is None:
-                return  # to be drawn, yet its round before is not closed: leave it
-            floor_move(
-                competition=competition,
-                action="start",
-                actor=None,
-                round_id=slot.round_id,
-                dance_id=slot.dance_id,
-                heat_number=slot.heat_number,
-                entry_id=slot.entry_id,
-            )
-            floor_move(competition=competition, action="danced", actor=None)
-            following = next_on_programme(competition)
-            if following is None or following[0].pk != item.pk:
-                round_.refresh_from_db()
+        while True:
+            lines = timetable_lines(competition)
+            left = [line.item.round for line in lines if _left_to_finish(line)]
+            for round_ in left:
                 event = round_.event
                 judges = list(Judge.objects.filter(seats__event=event).order_by("letter"))
                 self._run_round(event, round_, judges, reports[event.pk])
+            if left:
+                continue
+            following = next_in_lines(lines)
+            if following is None or (not following[0].is_break and following[1] is None):
+                break  # the end, or a round to be drawn whose round before is not run
+            self._take(competition, *following)
         floor = Floor.objects.filter(competition=competition).first()
         if floor is not None and floor.phase != FloorPhase.IDLE:
             floor_move(competition=competition, action="clear", actor=None)
+
+    def _take(self, competition: Competition, line, slot_line) -> None:
+        """One break, or one heat started and danced, each taking the pace's time."""
+        if line.is_break:
+            floor_move(competition=competition, action="break", actor=None, item_id=line.item.pk)
+            self._wait(self.pace.break_(line.item.minutes or 0))
+            floor_move(competition=competition, action="clear", actor=None)
+            return
+        slot = slot_line.slot
+        floor_move(
+            competition=competition,
+            action="start",
+            actor=None,
+            round_id=slot.round_id,
+            dance_id=slot.dance_id,
+            heat_number=slot.heat_number,
+            entry_id=slot.entry_id,
+        )
+        self._wait(self.pace.heat(line.slot_seconds))
+        floor_move(competition=competition, action="danced", actor=None)
+
+    def _wait(self, seconds: float) -> None:
+        if seconds > 0:
+            pause(seconds)
 
     def run_event(self, event: Event, report: EventReport | None = None) -> EventReport:
         report = report or EventReport(event=event.name)
@@ -368,6 +499,17 @@ class _Simulator:
             truth = random.Random(f"{self.seed}|{event.name}|quality|{_entry_key(entry)}")  # nosec B311
             self._quality[entry.pk] = truth.gauss(0, 1)
         return self.skill * self._quality[entry.pk] + self.noise * rng.gauss(0, 1)
+
+
+def _left_to_finish(line) -> bool:
+    """A round the floor is done with but the desk is not: every heat danced and the
+    round still open, or closed and not yet published."""
+    if line.is_break or not line.drawn:
+        return False
+    status = line.item.round.status
+    if status == RoundStatus.CLOSED:
+        return True
+    return status == RoundStatus.OPEN and all(s.state != "to_come" for s in line.slots)
 
 
 def _entry_key(entry: Entry) -> str:

@@ -11,7 +11,10 @@ are, for the public (``public=True``), rounds whose draw is not public yet
 
 Estimates are derived, never stored: from the competition's start time, each line's
 length, and what the floor's trail (``FloorMove``) says really happened. Once the day
-has begun, nothing still to come is estimated before now.
+has begun they follow its actual start, whatever date it was planned for (a line's
+``not_before`` moves to that date; ``date_notice`` tells the desk), each line starts
+no earlier than the end of the one before it, and nothing still to come is estimated
+before now. A finished competition has nothing to come.
 
 The public names are importable from here, as they always were.
 """
@@ -26,19 +29,23 @@ from competitions.timetable.editing import (
     timetable_sync,
 )
 from competitions.timetable.lines import (
+    ENDED,
     ItemLine,
     Slot,
     SlotLine,
+    date_notice,
     day_start,
     round_label,
     timetable_lines,
 )
 
 __all__ = [
+    "ENDED",
     "ItemLine",
     "Slot",
     "SlotLine",
     "TimetableRefused",
+    "date_notice",
     "day_start",
     "round_label",
     "timetable_change",

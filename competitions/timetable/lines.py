@@ -4,6 +4,7 @@ trail (``FloorMove``); see ``competitions.timetable``."""
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import zoneinfo
 from collections import defaultdict
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from competitions.models import (
     Competition,
+    CompetitionStatus,
     Dance,
     Entry,
     EntryStatus,
@@ -27,6 +29,9 @@ from competitions.models import (
     TimetableItem,
 )
 from competitions.selectors import round_draw_public
+
+# A competition in these states is over: nothing is on its floor and nothing is to come.
+ENDED = (CompetitionStatus.FINISHED, CompetitionStatus.ARCHIVED)
 
 # --- Slots: the units the floor moves through ------------------------------------------
 
@@ -66,7 +71,7 @@ class ItemLine:
     label: str
     starts: dt.datetime | None
     ends: dt.datetime | None
-    state: str  # to_come | on_floor | done
+    state: str  # to_come | on_floor | done | skipped (never run: the competition is over)
     drawn: bool = True
     slot_seconds: int = 0
     estimated_slots: int = 0
@@ -194,17 +199,72 @@ def _round_slots(round_: Round, loaded: _Loaded) -> tuple[list[SlotLine], bool, 
 
 
 def _moves(competition: Competition):
+    """When each slot started and was danced, when the floor changed (a start, a break
+    or a clear: what ends a break), and when the day began, from the floor's trail."""
     started: dict[tuple, dt.datetime] = {}
     danced: dict[tuple, dt.datetime] = {}
-    for move in FloorMove.objects.filter(
-        competition=competition, action__in=[FloorMove.Action.START, FloorMove.Action.DANCED]
-    ).order_by("at", "id"):
+    changes: list[dt.datetime] = []
+    for move in FloorMove.objects.filter(competition=competition).order_by("at", "id"):
         key = (move.round_id, move.dance_id, move.heat_number, move.entry_id)
+        if move.action == FloorMove.Action.DANCED:
+            danced[key] = move.at
+            continue
         if move.action == FloorMove.Action.START:
             started.setdefault(key, move.at)
-        else:
-            danced[key] = move.at
-    return started, danced
+        if move.action != FloorMove.Action.CLEAR or changes:
+            changes.append(move.at)
+    return started, danced, changes
+
+
+def date_shift(competition: Competition, at: dt.datetime) -> dt.timedelta:
+    """How many days the day runs away from its planned date when it runs at ``at``:
+    none on a date the competition is planned for (``starts_on`` to ``ends_on``)."""
+    day = timezone.localtime(at, zoneinfo.ZoneInfo(competition.timezone)).date()
+    if competition.starts_on <= day <= competition.ends_on:
+        return dt.timedelta(0)
+    return dt.timedelta(days=(day - competition.starts_on).days)
+
+
+def day_began_at(competition: Competition) -> dt.datetime | None:
+    """When the day's first heat or break started (the floor's trail), or ``None``."""
+    return (
+        FloorMove.objects.filter(
+            competition=competition,
+            action__in=[FloorMove.Action.START, FloorMove.Action.BREAK],
+        )
+        .order_by("at", "id")
+        .values_list("at", flat=True)
+        .first()
+    )
+
+
+def _long_date(day: dt.date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def date_notice(competition: Competition, *, now: dt.datetime | None = None) -> str:
+    """What the desk is told when the day runs, or would run if started now, on another
+    date than planned; empty when it runs on its planned date(s)."""
+    now = now or timezone.now()
+    zone = zoneinfo.ZoneInfo(competition.timezone)
+    planned = _long_date(competition.starts_on)
+    began = day_began_at(competition)
+    if began is not None:
+        if not date_shift(competition, began):
+            return ""
+        return (
+            f"Planned for {planned}, this day began on "
+            f"{_long_date(timezone.localtime(began, zone).date())}: every time here follows "
+            "its actual start, not the planned one."
+        )
+    startable = (CompetitionStatus.REGISTRATION_CLOSED, CompetitionStatus.IN_PROGRESS)
+    if competition.status not in startable or not date_shift(competition, now):
+        return ""
+    return (
+        f"Planned for {planned} at {competition.day_starts_at:%H:%M}; today is "
+        f"{_long_date(timezone.localtime(now, zone).date())}. The times shown are the "
+        "planned ones; started today, they follow the actual start."
+    )
 
 
 _UNREAD = object()
@@ -219,11 +279,38 @@ class _Clock:
     floor: Any
     started: dict[tuple, dt.datetime]
     danced: dict[tuple, dt.datetime]
-    day_begun: bool
+    changes: list[dt.datetime]  # every start, break and clear on the floor, in order
+    running: bool  # the day has begun, or its planned start has passed
+    shift: dt.timedelta = dt.timedelta(0)  # run on another date: ``not_before`` moves too
+    ended: bool = False
 
     def earliest(self, at: dt.datetime) -> dt.datetime:
-        """Once the day has begun, nothing still to come starts before now."""
-        return max(at, self.now) if self.day_begun else at
+        """Once the day runs, nothing still to come starts before now."""
+        return max(at, self.now) if self.running else at
+
+    def next_change(self, after: dt.datetime) -> dt.datetime | None:
+        """The floor's first change after ``after`` (what ended a break begun then)."""
+        index = bisect.bisect_right(self.changes, after)
+        return self.changes[index] if index < len(self.changes) else None
+
+
+def _clock(competition: Competition, loaded: _Loaded, floor: Any, now: dt.datetime) -> _Clock:
+    """The estimate's clock: from the actual start once the day has begun (whatever
+    date it was planned for), else from the planned start."""
+    started, danced, changes = _moves(competition)
+    began = changes[0] if changes else None
+    ended = competition.status in ENDED
+    if ended:
+        floor = None  # nothing stays on the floor of a finished competition
+    elif floor is not None and floor.phase != FloorPhase.IDLE and floor.started_at:
+        began = min(floor.started_at, began or floor.started_at)
+    taken = [item.started_at for item in loaded.items if item.started_at]
+    if taken:
+        began = min(min(taken), began or min(taken))
+    planned = day_start(competition)
+    running = began is not None or now >= planned
+    shift = date_shift(competition, began or now) if running else dt.timedelta(0)
+    return _Clock(now, began or planned, floor, started, danced, changes, running, shift, ended)
 
 
 def timetable_lines(
@@ -235,27 +322,40 @@ def timetable_lines(
 ) -> list[ItemLine]:
     """The timetable with estimated start times, re-estimated from what really happened.
 
-    With ``public`` (every page and answer for anyone), a round whose draw is not public
-    yet is shown as still to be drawn: no heats, no bibs. A fixed number of queries
-    whatever the size of the programme (pass ``floor`` when it has been read already)."""
+    Once the day has begun the estimates follow its actual start, whatever date it was
+    planned for: each line starts no earlier than the end of the one before it, and
+    nothing still to come before now. With ``public`` (every page and answer for
+    anyone), a round whose draw is not public yet is shown as still to be drawn: no
+    heats, no bibs. A finished competition has nothing on the floor and nothing to come
+    (lines never run are ``skipped``). A fixed number of queries whatever the size of
+    the programme (pass ``floor`` when it has been read already)."""
     now = now or timezone.now()
     loaded = _load(competition, public=public)
     if not loaded.items:
         return []
-    started, danced = _moves(competition)
     if floor is _UNREAD:
         floor = Floor.objects.filter(competition=competition).first()
-    day_begun = bool(started) or (floor is not None and floor.phase != FloorPhase.IDLE)
-    clock = _Clock(now, day_start(competition), floor, started, danced, day_begun)
+    clock = _clock(competition, loaded, floor, now)
     lines: list[ItemLine] = []
     for item in loaded.items:
-        if item.not_before is not None and clock.cursor < item.not_before:
-            clock.cursor = item.not_before
+        not_before = _not_before(item, competition, clock.shift)
+        if not_before is not None and clock.cursor < not_before and not clock.ended:
+            clock.cursor = not_before
         if item.kind == TimetableItem.Kind.BREAK:
             lines.append(_break_line(item, loaded.items, clock))
         else:
             lines.append(_round_line(item, loaded, clock))
     return lines
+
+
+def _not_before(
+    item: TimetableItem, competition: Competition, shift: dt.timedelta
+) -> dt.datetime | None:
+    """A line's earliest start, on the day the competition really runs (the same local
+    time of day, whatever the clocks did in between)."""
+    if item.not_before is None or not shift:
+        return item.not_before
+    return timezone.localtime(item.not_before, zoneinfo.ZoneInfo(competition.timezone)) + shift
 
 
 def _break_line(item: TimetableItem, items: list[TimetableItem], clock: _Clock) -> ItemLine:
@@ -267,11 +367,14 @@ def _break_line(item: TimetableItem, items: list[TimetableItem], clock: _Clock) 
         starts = item.started_at or clock.cursor
         ends = max(starts + length, now)
         state = "on_floor"
-    elif item.started_at is not None:
+    elif item.started_at is not None:  # over: cut short by what the floor did next
         starts, ends, state = item.started_at, item.started_at + length, "done"
-        following = [i for i in items if i.position > item.position and i.started_at]
-        if following:
-            ends = min(ends, following[0].started_at)
+        following = [i.started_at for i in items if i.position > item.position and i.started_at]
+        ended = clock.next_change(item.started_at)
+        ends = min([ends, *following[:1], *([ended] if ended else [])])
+        ends = max(starts, ends)
+    elif clock.ended:  # never taken, and now it never will be
+        return ItemLine(item, item.title or "Break", None, None, "skipped", slot_seconds=0)
     else:
         starts = clock.earliest(clock.cursor)
         ends, state = starts + length, "to_come"
@@ -285,18 +388,21 @@ def _round_line(item: TimetableItem, loaded: _Loaded, clock: _Clock) -> ItemLine
     seconds = item.heat_seconds or round_.event.slot_seconds
     slots, drawn, count = _round_slots(round_, loaded)
     closed = round_.status in (RoundStatus.CLOSED, RoundStatus.PUBLISHED)
+    over = closed or clock.ended  # nothing of it is still to come
     item_start: dt.datetime | None = None
     for line in slots:
-        _place_slot(line, clock, seconds=seconds, closed=closed)
+        _place_slot(line, clock, seconds=seconds, closed=over)
         if item_start is None and line.starts is not None:
             item_start = line.starts
-    if not drawn and not closed:
+    if not drawn and not over:
         item_start = clock.earliest(clock.cursor)
         clock.cursor = item_start + dt.timedelta(seconds=seconds * count)
-    if item_start is None:
+    if item_start is None and not (clock.ended and not closed):
         item_start = item.started_at or clock.cursor
     if closed:
         state = "done"
+    elif clock.ended:  # a round of a finished competition that never ran (nobody entered)
+        state = "skipped"
     elif any(line.state == "on_floor" for line in slots) or round_.status == RoundStatus.OPEN:
         state = "on_floor"
     else:
@@ -305,7 +411,7 @@ def _round_line(item: TimetableItem, loaded: _Loaded, clock: _Clock) -> ItemLine
         item,
         round_label(round_),
         item_start,
-        clock.cursor,
+        clock.cursor if item_start else None,
         state,
         drawn=drawn,
         slot_seconds=seconds,

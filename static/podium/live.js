@@ -223,10 +223,12 @@
       .map(function (id) { return drawResult(byRound[id]); });
     replace("[data-live-latest]", latest);
 
+    var finished = !!state.competition.finished;
     var floor = state.floor.map(drawRound);
-    if (!floor.length && !(view === "projector" && latest.length)) {
-      floor = [el("p", "live-idle",
-        view === "projector" ? state.competition.name : "Nothing on the floor right now.")];
+    if (!floor.length && (finished || !(view === "projector" && latest.length))) {
+      floor = [el("p", "live-idle" + (finished ? " live-finished" : ""),
+        finished ? state.competition.name + ": finished"
+          : view === "projector" ? state.competition.name : "Nothing on the floor right now.")];
     }
     replace("[data-live-floor]", floor);
 
@@ -241,8 +243,8 @@
       return p;
     });
     if (!next.length) {
-      next = [el("p", "live-next-line",
-        state.floor.length ? "Last on the programme" : "Nothing more on the programme")];
+      next = [el("p", "live-next-line", finished ? "Finished: every result is published"
+        : state.floor.length ? "Last on the programme" : "Nothing more on the programme")];
     }
     replace("[data-live-next]", next);
 

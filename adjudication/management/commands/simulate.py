@@ -1,5 +1,6 @@
-"""``manage.py simulate SLUG [--seed N] [--judge-skill F] [--quiet]``: run a competition to
-published results with simulated judges, through the same services as a real day.
+"""``manage.py simulate SLUG [--seed N] [--judge-skill F] [--pace P] [--quiet]``: run a
+competition to published results with simulated judges, through the same services as a
+real day, as fast as it can or at a pace the screens can follow.
 
 A thin wrapper around ``adjudication.ops.simulation.competition_simulate``.
 """
@@ -13,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from adjudication.ops.simulation import (
     DEFAULT_SKILL,
+    Pace,
     SimulationRefused,
     SimulationReport,
     competition_simulate,
@@ -40,6 +42,13 @@ class Command(BaseCommand):
             f"(all agree); default {DEFAULT_SKILL}",
         )
         parser.add_argument(
+            "--pace",
+            default="fast",
+            help="fast (the default: no waiting), realtime (each heat and break takes its "
+            "planned time) or a number of seconds per heat (a break takes as long), so a "
+            "rehearsal can be watched on open screens",
+        )
+        parser.add_argument(
             "--quiet", action="store_true", help="print only the timing, not the results"
         )
         parser.add_argument(
@@ -54,11 +63,19 @@ class Command(BaseCommand):
                 "The simulation writes made-up marks; on a production site pass "
                 "--allow-production if you really mean it."
             )
+        try:
+            pace = Pace.parse(options["pace"])
+        except SimulationRefused as refusal:
+            raise CommandError(f"--pace: {refusal}") from None
         competition = Competition.objects.filter(slug=slug).first()
         if competition is None:
             raise CommandError(f"There is no competition with the slug “{slug}”.")
+        if pace.name != "fast" and not quiet:
+            self.stdout.write(f"Simulating {competition.name} at pace {pace}…")
         try:
-            report = competition_simulate(competition=competition, seed=seed, skill=judge_skill)
+            report = competition_simulate(
+                competition=competition, seed=seed, skill=judge_skill, pace=pace
+            )
         except SimulationRefused as refusal:
             raise CommandError(str(refusal)) from None
         if report.already_finished:
