@@ -1,5 +1,6 @@
-"""Real-browser tests of the judges' tablet pages: Debian's Chromium driven by Playwright
-against pytest-django's live server.
+"""Real-browser tests: Debian's Chromium driven by Playwright against pytest-django's
+live server (WSGI: the tablet's pages, polling) or a uvicorn process (``asgi_server``,
+tests/browser/servers.py: the websockets of the projector, the tablets and the desk).
 
 Tests here are marked ``browser`` and are skipped, with the reason, where
 /usr/bin/chromium is missing (``playwright install`` is not used: it downloads browsers).
@@ -19,6 +20,9 @@ import os
 from pathlib import Path
 
 import pytest
+
+# Fixtures, registered by import: the second web process and its clean-up.
+from tests.browser.servers import asgi_server, judge_letters_left_as_found  # noqa: F401
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -1,4 +1,4 @@
-"""Settings of the second ASGI server in test_two_processes: the production settings,
+"""Settings of the second ASGI server (tests/browser/servers.py): the production settings,
 on the test's database, with the test worker's own channel prefix."""
 
 import os
