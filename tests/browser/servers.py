@@ -73,29 +73,39 @@ def _wait_until_up(url: str, process: subprocess.Popen, timeout: float = 90.0) -
 
 @pytest.fixture
 def asgi_server(tmp_path, settings, worker_id):
-    """Another ASGI server process (uvicorn) on the test's PostgreSQL database and this
-    worker's channel prefix on Redis, as a second web process behind a load balancer.
-    Yields its port. For tests marked ``postgres`` and ``redis``."""
+    """Another ASGI server process (uvicorn) on the test's database, as a second web
+    process. With PostgreSQL and Redis: this worker's channel prefix, as behind a load
+    balancer. On the embedded default: the test's SQLite file, the in-memory layer, and
+    the change log (scoring_site/change_log.py) that carries the changes this test
+    process commits to the server's sockets. Yields its port. The test shares its
+    database with the server: mark it ``django_db(transaction=True)``."""
+    from django.core.cache import cache
     from django.db import connection
 
     own_channel_prefix(settings, worker_id)
+    cache.clear()  # the sequence numbers start again, as the server's do
     db = connection.settings_dict
-    database_url = (
-        f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:"
-        f"{db['PORT'] or 5432}/{db['NAME']}"
-    )
-    port = _free_port(worker_id)
+    data = tmp_path / "data"
     env = {
         **os.environ,
-        "DATABASE_URL": database_url,
-        "DATABASE_POOL": "false",
         "DJANGO_SETTINGS_MODULE": "tests.browser.server_settings",
-        "PODIUM_TEST_CHANNEL_PREFIX": settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"],
-        "PODIUM_DATA_DIR": str(tmp_path / "data"),
+        "PODIUM_DATA_DIR": str(data),
         # The test's own key, so a session made in the test signs a browser in there.
         "SECRET_KEY": settings.SECRET_KEY,
         "LOG_LEVEL": "WARNING",
     }
+    if db["ENGINE"].endswith("sqlite3"):
+        env["PODIUM_TEST_SQLITE"] = str(db["NAME"])
+        # The server's log (its data folder's): this process's changes go there too.
+        settings.PODIUM_LIVE_CHANGE_LOG = data / "live" / "changes.log"
+    else:
+        env["DATABASE_URL"] = (
+            f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:"
+            f"{db['PORT'] or 5432}/{db['NAME']}"
+        )
+        env["DATABASE_POOL"] = "false"
+        env["PODIUM_TEST_CHANNEL_PREFIX"] = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
+    port = _free_port(worker_id)
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "scoring_site.asgi:application",
          "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],

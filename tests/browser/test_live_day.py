@@ -18,8 +18,6 @@ from tests.support.auth import sign_in_staff
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.redis,
-    pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
 ]
 

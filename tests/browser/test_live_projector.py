@@ -13,8 +13,6 @@ from tests.leaderboard.helpers import quiet_day
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.redis,
-    pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
 ]
 

@@ -17,8 +17,6 @@ from tests.leaderboard.helpers import quiet, quiet_day
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.redis,
-    pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
 ]
 
