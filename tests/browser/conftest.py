@@ -22,7 +22,11 @@ from pathlib import Path
 import pytest
 
 # Fixtures, registered by import: the second web process and its clean-up.
-from tests.browser.servers import asgi_server, judge_letters_left_as_found  # noqa: F401
+from tests.browser.servers import (  # noqa: F401
+    asgi_server,
+    judge_letters_left_as_found,
+    server_env,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -72,13 +72,14 @@ def _wait_until_up(url: str, process: subprocess.Popen, timeout: float = 90.0) -
 
 
 @pytest.fixture
-def asgi_server(tmp_path, settings, worker_id):
-    """Another ASGI server process (uvicorn) on the test's database, as a second web
-    process. With PostgreSQL and Redis: this worker's channel prefix, as behind a load
-    balancer. On the embedded default: the test's SQLite file, the in-memory layer, and
-    the change log (scoring_site/change_log.py) that carries the changes this test
-    process commits to the server's sockets. Yields its port. The test shares its
-    database with the server: mark it ``django_db(transaction=True)``."""
+def server_env(tmp_path, settings, worker_id) -> dict[str, str]:
+    """The environment of a process that works on this test's database as another
+    process of the same deployment (the ``asgi_server``, a ``manage.py`` command). With
+    PostgreSQL and Redis: this worker's channel prefix, as behind a load balancer. On
+    the embedded default: the test's SQLite file, the in-memory layer, and the change
+    log (scoring_site/change_log.py) that carries every process's changes, this test
+    process's too, to the server's sockets. Such a test shares its database with other
+    processes: mark it ``django_db(transaction=True)``."""
     from django.core.cache import cache
     from django.db import connection
 
@@ -105,6 +106,14 @@ def asgi_server(tmp_path, settings, worker_id):
         )
         env["DATABASE_POOL"] = "false"
         env["PODIUM_TEST_CHANNEL_PREFIX"] = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
+    return env
+
+
+@pytest.fixture
+def asgi_server(server_env, worker_id):
+    """Another ASGI server process (uvicorn) on the test's database (``server_env``), as
+    a second web process. Yields its port."""
+    env = server_env
     port = _free_port(worker_id)
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "scoring_site.asgi:application",

@@ -8,6 +8,7 @@ from tests.browser.servers import (  # noqa: F401
     asgi_server,
     judge_letters_left_as_found,
     own_channel_prefix,
+    server_env,
 )
 
 
