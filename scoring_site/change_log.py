@@ -111,7 +111,7 @@ class Reader:
         complete, _, self._rest = data.rpartition(b"\n")  # a line being written waits
         me = os.getpid()
         found = []
-        for line in complete.split(b"\n") if complete else ():
+        for line in complete.decode().split("\n") if complete else ():
             try:
                 pid, competition_id, kind, payload = json.loads(line)
             except ValueError:
