@@ -123,18 +123,7 @@ def role_groups():
 
 
 @pytest.fixture
-def no_live_relay(monkeypatch):
-    """No public-screen relay (scoring_site.realtime listeners, leaderboard/broadcast.py)
-    during browser tests: it builds its payloads on threads of its own, whose own
-    connections to the in-memory SQLite test database lock tables under the test's and
-    the live server's writes ("database table is locked")."""
-    from scoring_site import realtime
-
-    monkeypatch.setattr(realtime, "_listeners", [], raising=False)
-
-
-@pytest.fixture
-def tablets(browser, live_server, role_groups, no_live_relay, tmp_path):
+def tablets(browser, live_server, role_groups, tmp_path):
     """``tablets()`` opens a new tablet (a fresh browser context at 1280x800)."""
     opened = []
 
