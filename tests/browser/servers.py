@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PORTS = list(range(8141, 8151))
 
 
 @pytest.fixture(autouse=True)
@@ -40,20 +39,6 @@ def own_channel_prefix(settings, worker_id: str) -> None:
     if "hosts" in config and config.get("prefix") != f"podium-test-{worker_id}":
         config["prefix"] = f"podium-test-{worker_id}"
         settings.CHANNEL_LAYERS = layers  # channels resets its layers on this signal
-
-
-def _free_port(worker_id: str) -> int:
-    # Parallel workers start from different ports, so two probing at once do not pick
-    # the same one.
-    offset = int(worker_id[2:]) * 3 if worker_id.startswith("gw") else 0
-    for port in PORTS[offset % len(PORTS) :] + PORTS[: offset % len(PORTS)]:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.skip("no free port in 8141-8150 for a second server")
 
 
 def _wait_until_up(url: str, process: subprocess.Popen, timeout: float = 90.0) -> None:
@@ -110,19 +95,26 @@ def server_env(tmp_path, settings, worker_id) -> dict[str, str]:
 
 
 @pytest.fixture
-def asgi_server(server_env, worker_id):
+def asgi_server(server_env):
     """Another ASGI server process (uvicorn) on the test's database (``server_env``), as
     a second web process. Yields its port."""
-    env = server_env
-    port = _free_port(worker_id)
+    # The test binds the socket and hands it over (uvicorn --fd): no other server (a
+    # parallel worker's, another checkout's) can take the port between a probe and the
+    # bind, and be answering the health check in its place.
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(128)
+    port = listener.getsockname()[1]
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "scoring_site.asgi:application",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+         "--fd", str(listener.fileno()), "--log-level", "warning"],
         cwd=ROOT,
-        env=env,
+        env=server_env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        pass_fds=[listener.fileno()],
     )  # fmt: skip
+    listener.close()
     try:
         _wait_until_up(f"http://127.0.0.1:{port}/healthz", process)
         yield port
