@@ -29,6 +29,7 @@ from scoring_site.env import (
     env_str,
     env_url,
 )
+from scoring_site.site import local_hosts
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -66,7 +67,10 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["*"])
+# Development answers on this machine's own names and its address on the hall's network
+# (what `make run` prints), not on any Host: links in emails follow the request's address
+# when SITE_URL is unset, so a forged Host must not reach them.
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else local_hosts())
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is required when PODIUM_ENV=production.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -274,8 +278,9 @@ if BACKUP_EVERY_MINUTES:
         "schedule": BACKUP_EVERY_MINUTES * 60.0,
     }
 
-# The address people reach Podium at, for links in emails.
-SITE_URL = env_str("SITE_URL", "http://localhost:8000")
+# The address people reach Podium at, for links and QR codes. Unset, links follow the
+# address each request came in on (scoring_site.site.site_address).
+SITE_URL = env_str("SITE_URL", "")
 
 # --- Auth -----------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
