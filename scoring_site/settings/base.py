@@ -459,6 +459,8 @@ LOGGING = {
         # One JSON object a line, for a log collector (scoring_site/logging.py).
         "json": {"()": "scoring_site.logging.JsonFormatter"},
     },
+# dictConfig, and every log record redacted as it is made (scoring_site/logging.py).
+LOGGING_CONFIG = "scoring_site.logging.configure"
     "filters": {"redact_secrets": {"()": "scoring_site.logging.RedactSecretsFilter"}},
     "handlers": {
         "console": {
@@ -468,6 +470,9 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # runserver's request log has its own handler; don't print every request twice.
-    "loggers": {"django.channels.server": {"propagate": False}},
+    # runserver's (Daphne's) request log has no handler of its own: its 4xx and 5xx
+    # lines go to the console, formatted like the rest, once.
+    "loggers": {
+        "django.channels.server": {"handlers": ["console"], "level": "WARNING", "propagate": False}
+    },
 }
