@@ -239,7 +239,9 @@ else:
             "LOCATION": "throttle",
         },
     }
-    CELERY_BROKER_URL = "memory://"
+    # Never connected to (tasks run eagerly), but Celery builds a producer for the eager
+    # path: a host named here spares kombu's "No hostname was supplied" on every job.
+    CELERY_BROKER_URL = "memory://localhost/"
     # No broker: tasks run in-process, at once, in the caller.
     CELERY_TASK_ALWAYS_EAGER = True
 
