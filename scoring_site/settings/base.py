@@ -322,6 +322,10 @@ USE_TZ = True
 # --- Static files ------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+if not PRODUCTION:
+    # WhiteNoise warns at start-up about a missing STATIC_ROOT; development serves from
+    # the source folders and leaves it empty.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -336,6 +340,8 @@ STORAGES = {
 # Development serves static files from the source folders, with or without DEBUG (no
 # collectstatic); production the collected, hashed copies (the Docker image's build).
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Files browsers ask for at the site's root (favicon.ico), served by WhiteNoise.
+WHITENOISE_ROOT = BASE_DIR / "public"
 
 # --- Security -----------------------------------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=PRODUCTION)
@@ -453,6 +459,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "podium@localhost")
 
 # --- Logging ------------------------------------------------------------------
 LOG_FORMAT = env_choice("LOG_FORMAT", "plain", ("plain", "json"))
+# dictConfig, and every log record redacted as it is made (scoring_site/logging.py).
+LOGGING_CONFIG = "scoring_site.logging.configure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -461,8 +469,6 @@ LOGGING = {
         # One JSON object a line, for a log collector (scoring_site/logging.py).
         "json": {"()": "scoring_site.logging.JsonFormatter"},
     },
-# dictConfig, and every log record redacted as it is made (scoring_site/logging.py).
-LOGGING_CONFIG = "scoring_site.logging.configure"
     "filters": {"redact_secrets": {"()": "scoring_site.logging.RedactSecretsFilter"}},
     "handlers": {
         "console": {
