@@ -30,6 +30,7 @@ from competitions.selectors import (
 )
 from competitions.timetable import timetable_lines
 from scoring_site.api import RegistrationThrottle
+from scoring_site.site import site_address
 
 
 def home(request):
@@ -153,7 +154,12 @@ def _submit(request, link, form) -> int | None:
 
     def submit():
         try:
-            registration_submit(link=link, details=form.details(), event_ids=form.event_ids())
+            registration_submit(
+                link=link,
+                details=form.details(),
+                event_ids=form.event_ids(),
+                site=site_address(request),
+            )
         except RegistrationRefused as refusal:
             return 409, {"errors": refusal.errors}
         # Nothing of the registration: a couple registered already gets this too.

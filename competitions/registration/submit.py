@@ -59,14 +59,14 @@ class RegistrationResult:
         return self.competitor.reference or ""
 
 
-def _queue_after_commit(task_name: str, *args: Any) -> None:
+def _queue_after_commit(task_name: str, *args: Any, **kwargs: Any) -> None:
     """Queue the job ``task_name`` once the transaction commits (never for a rolled-back one).
 
     Jobs are looked up by name in Celery's registry, as a worker does: the jobs
     (``competitions.tasks``, registered when the app is ready) call these services, so
     the services do not import them back.
     """
-    transaction.on_commit(lambda: current_app.tasks[task_name].delay(*args), robust=True)
+    transaction.on_commit(lambda: current_app.tasks[task_name].delay(*args, **kwargs), robust=True)
 
 
 @dataclass(frozen=True)
@@ -274,9 +274,17 @@ def _competitor_for(
 
 @transaction.atomic
 def registration_submit(
-    *, link: RegistrationLink, details: CompetitorDetails, event_ids: Sequence[int], now=None
+    *,
+    link: RegistrationLink,
+    details: CompetitorDetails,
+    event_ids: Sequence[int],
+    now=None,
+    site: str = "",
 ) -> RegistrationResult:
     """Register a couple, solo or group for one or more events, all or nothing.
+
+    ``site`` is the address the request came in on, for the link in the email (SITE_URL
+    wins when set).
 
     Each event either gives a place (conditional UPDATE of its counter), or puts the
     entry on its waiting list if it keeps one, or refuses the whole registration. The
@@ -296,7 +304,7 @@ def registration_submit(
 
     competitor, created = _competitor_for(competition, details)
     if not created:
-        return _registration_known(competitor, events, competition)
+        return _registration_known(competitor, events, competition, site)
 
     # The entries first, while no hot row is locked yet; the unique index settles a
     # simultaneous duplicate.
@@ -344,13 +352,16 @@ def registration_submit(
         )
 
     _queue_after_commit(
-        "competitions.send_registration_confirmation", competitor.pk, [e.pk for e in entries]
+        "competitions.send_registration_confirmation",
+        competitor.pk,
+        [e.pk for e in entries],
+        site=site,
     )
     return RegistrationResult(competitor=competitor, entries=tuple(entries))
 
 
 def _registration_known(
-    competitor: Competitor, events: Sequence[Event], competition: Competition
+    competitor: Competitor, events: Sequence[Event], competition: Competition, site: str
 ) -> RegistrationResult:
     """Names and email registered already: an unauthenticated request changes nothing
     and learns nothing. It is refused only as a new registration would be (no room), and
@@ -373,7 +384,7 @@ def _registration_known(
             code=RegistrationRefused.UNAVAILABLE,
         )
 
-    _queue_after_commit("competitions.send_registration_again", competitor.pk)
+    _queue_after_commit("competitions.send_registration_again", competitor.pk, site=site)
     return RegistrationResult(competitor=competitor, entries=(), created=False)
 
 
