@@ -17,7 +17,7 @@
  * swaps its list of sheets in place; a sheet page whose round closed says so; a
  * signed-out tablet goes to the sign-in page. When the snapshot names the sheet to
  * fill now (floor.sheet_url), a tablet on its home page, or on a sent or closed sheet,
- * goes there by itself, once per sheet. On a sheet page each snapshot re-arms the
+ * goes there by itself, once per sheet, and never to a sheet the judge has sent. On a sheet page each snapshot re-arms the
  * countdown (countdown.js) from floor.timer and server_time: the scoring window once the
  * dance is marked danced, a fresh performance window for the next heat of the same dance
  * (same sheet), none once the floor has moved on. Nothing typed is ever thrown away: a
@@ -238,6 +238,13 @@
     return found;
   }
 
+  function stillToFill(state, url) {
+    // A sheet this judge has sent is never gone back to: only one still to fill.
+    var match = /\/tablet\/round\/(\d+)\/([^/]+)\/$/.exec(url);
+    var found = match && sheetState(state, match[1], match[2]);
+    return !(found && found.part && found.part.state !== "to_send");
+  }
+
   function refreshSheets() {
     // The home page's list, rendered by the server as on a first visit.
     var box = document.querySelector("[data-sheets]");
@@ -296,7 +303,8 @@
       // outside the form: what is typed is never touched.
       countdown(at === window.location.pathname ? state.floor.timer : null, state.server_time);
     }
-    if (at && at !== window.location.pathname && !followed(at) && free && !typing()) {
+    if (at && at !== window.location.pathname && !followed(at) && free && !typing() &&
+        stillToFill(state, at)) {
       if (goTo(at)) return;
     }
     var rounds = JSON.stringify(state.rounds || []);
