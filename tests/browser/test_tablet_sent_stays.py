@@ -94,28 +94,33 @@ def test_a_sheet_sent_while_its_dance_is_on_the_floor_keeps_its_confirmation(upr
 
 
 def test_a_confirmation_is_never_left_for_a_sheet_already_sent(upright):
-    """Even a snapshot naming a sent sheet on the floor (the old server's) leaves the
-    confirmation of another sheet where it is."""
+    """The judge opened the sheets from the list (the tablet followed nothing): even a
+    snapshot naming a sent sheet on the floor (as the server's did) leaves the
+    confirmation, of that sheet or another, where it is."""
     day = build_day()
     samba, rumba = day.dances
     samba_sheet = f"/tablet/round/{day.first.pk}/d{samba.pk}/"
-    start(day, samba)
     upright.sign_in(day.judges[0])
     page = upright.page
-    page.wait_for_url(f"**{samba_sheet}")
+    upright.open_sheet(day.first, f"d{samba.pk}")
+    start(day, samba)
     send_recall(upright, day, samba)
+
+    apply_state(page, samba_sheet)
+    page.wait_for_timeout(1_000)
+    assert page.url.endswith(f"{samba_sheet}sent/")
+
     page.goto(upright.url(f"/tablet/round/{day.first.pk}/d{rumba.pk}/"))
     send_recall(upright, day, rumba)
-
     state = apply_state(page, samba_sheet)
 
     assert [p["state"] for p in state["rounds"][0]["parts"]] == ["sent", "sent"]
     page.wait_for_timeout(1_000)
     assert page.url.endswith(f"/tablet/round/{day.first.pk}/d{rumba.pk}/sent/")
     expect(page.get_by_role("heading", level=1)).to_have_text("✓ Received by the desk")
+    upright.shot("confirmation-kept")
 
     page.goto(upright.url("/tablet/home/"))  # nor the home page
     apply_state(page, samba_sheet)
     page.wait_for_timeout(1_000)
     assert page.url.endswith("/tablet/home/")
-    upright.shot("confirmation-kept")
