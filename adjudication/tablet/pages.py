@@ -196,7 +196,8 @@ def tablet_sheet(request, round_id: int, part: str):
             "posted": {str(k): v for k, v in (posted or view.marks).items()},
             "client_key": uuid.uuid4().hex,
             "places": range(1, len(view.finalists) + 1),
-            "timer": _sheet_timer(round_, found),
+            # No countdown on a sheet already sent (the tablet's snapshot offers none).
+            "timer": None if view.sheet is not None else _sheet_timer(round_, found),
             "server_time": timezone.now().isoformat(),
         },
         status=status,

@@ -62,10 +62,11 @@ def tablet_snapshot(
 
 def _tablet_floor(judge, rounds: list[dict[str, Any]]) -> dict[str, Any]:
     """What is on the floor, for this judge: when it is a part of a round the judge is
-    on, ``sheet_url`` is the sheet to fill now (the tablet opens it by itself) and
-    ``timer`` the countdown its page shows (``label`` and ``deadline``, read against the
-    snapshot's ``server_time``; ``None`` when no window runs), as the sheet page renders
-    it on a first visit. Nothing about other judges."""
+    on, ``sheet_state`` is its state and, while the judge has not sent it, ``sheet_url``
+    is the sheet to fill now (the tablet opens it by itself) and ``timer`` the countdown
+    its page shows (``label`` and ``deadline``, read against the snapshot's
+    ``server_time``; ``None`` when no window runs), as the sheet page renders it on a
+    first visit. A sheet already sent is never offered again. Nothing about other judges."""
     now = floor_now(judge.competition, with_late=False)
     on_floor = now.as_dict()
     on_floor["sheet_url"] = None
@@ -75,9 +76,10 @@ def _tablet_floor(judge, rounds: list[dict[str, Any]]) -> dict[str, Any]:
         code = f"d{on_floor['dance']}" if on_floor["dance"] is not None else f"e{on_floor['entry']}"
         part = next((p for p in judged["parts"] if p["code"] == code), None)
         if part is not None:
+            on_floor["sheet_state"] = part["state"]
+        if part is not None and part["state"] == "to_send":
             on_floor["sheet_url"] = reverse(
                 "adjudication:tablet-sheet", args=[on_floor["round"], code]
             )
-            on_floor["sheet_state"] = part["state"]
             on_floor["timer"] = now.timer()  # the same as the sheet page's first paint
     return on_floor

@@ -17,7 +17,7 @@
  * swaps its list of sheets in place; a sheet page whose round closed says so; a
  * signed-out tablet goes to the sign-in page. When the snapshot names the sheet to
  * fill now (floor.sheet_url), a tablet on its home page, or on a sent or closed sheet,
- * goes there by itself, once per sheet. On a sheet page each snapshot re-arms the
+ * goes there by itself, once per sheet, and never to a sheet the judge has sent. On a sheet page each snapshot re-arms the
  * countdown (countdown.js) from floor.timer and server_time: the scoring window once the
  * dance is marked danced, a fresh performance window for the next heat of the same dance
  * (same sheet), none once the floor has moved on. Nothing typed is ever thrown away: a
@@ -166,10 +166,17 @@
     save(items);
   }
 
+  function sendWhen(form, ready, why) {
+    // Send only a complete sheet, and say beside the button why it waits.
+    var button = form.querySelector("[data-submit]");
+    var note = form.querySelector("[data-send-why]");
+    if (button && !form.hasAttribute("data-queued")) button.disabled = !ready;
+    if (note) { note.textContent = ready ? "" : why; note.hidden = ready; }
+  }
+
   function counter(form) {
     var requested = parseInt(form.getAttribute("data-requested"), 10);
     var out = form.querySelector("[data-counter]");
-    var button = form.querySelector("[data-submit]");
     function update() {
       var marked = form.querySelectorAll('input[name="cross"]:checked').length;
       var left = requested - marked;
@@ -177,7 +184,29 @@
         : left === 0 ? "All " + requested + " marked: ready to send"
         : "Too many: remove " + (-left) + " (" + marked + " of " + requested + ")";
       out.classList.toggle("ready", left === 0);
-      if (button && !form.hasAttribute("data-queued")) button.disabled = left !== 0;
+      sendWhen(form, left === 0, left > 0
+        ? "Send is possible once " + requested + " couples are marked: " + left + " still to mark."
+        : "Send is possible once exactly " + requested + " couples are marked: remove " + (-left) + ".");
+    }
+    form.addEventListener("change", update);
+    update();
+  }
+
+  function placesLeft(form) {
+    // The final's counter: a place for every couple (placesOnce keeps each place once).
+    var rows = form.querySelectorAll("tr[data-couple]");
+    var out = form.querySelector("[data-counter]");
+    function update() {
+      var placed = Array.prototype.filter.call(rows, function (row) {
+        return !!row.querySelector('input[type="radio"]:checked');
+      }).length;
+      var left = rows.length - placed;
+      out.textContent = left > 0
+        ? left + (left === 1 ? " place" : " places") + " left to give (" + placed + " of " + rows.length + " couples placed)"
+        : "All " + rows.length + " couples placed: ready to send";
+      out.classList.toggle("ready", left === 0);
+      sendWhen(form, left === 0, "Send is possible once every couple has a place: " +
+        left + " still without one.");
     }
     form.addEventListener("change", update);
     update();
@@ -238,6 +267,13 @@
     return found;
   }
 
+  function stillToFill(state, url) {
+    // A sheet this judge has sent is never gone back to: only one still to fill.
+    var match = /\/tablet\/round\/(\d+)\/([^/]+)\/$/.exec(url);
+    var found = match && sheetState(state, match[1], match[2]);
+    return !(found && found.part && found.part.state !== "to_send");
+  }
+
   function refreshSheets() {
     // The home page's list, rendered by the server as on a first visit.
     var box = document.querySelector("[data-sheets]");
@@ -296,7 +332,8 @@
       // outside the form: what is typed is never touched.
       countdown(at === window.location.pathname ? state.floor.timer : null, state.server_time);
     }
-    if (at && at !== window.location.pathname && !followed(at) && free && !typing()) {
+    if (at && at !== window.location.pathname && !followed(at) && free && !typing() &&
+        stillToFill(state, at)) {
       if (goTo(at)) return;
     }
     var rounds = JSON.stringify(state.rounds || []);
@@ -391,7 +428,7 @@
     render();
     document.querySelectorAll("form[data-sheet]").forEach(function (form) {
       if (form.getAttribute("data-kind") === "recall") counter(form);
-      if (form.getAttribute("data-kind") === "final") placesOnce(form);
+      if (form.getAttribute("data-kind") === "final") { placesOnce(form); placesLeft(form); }
       form.addEventListener("submit", function (event) {
         if (!window.fetch || !window.localStorage) return;  // plain POST
         event.preventDefault();
