@@ -322,35 +322,8 @@ def registration_submit(
         ) from None
 
     # Then the places, as the last statements before COMMIT so the hot rows are held
-    # briefly: events in id order, then the competition (every writer locks in this order).
-    waiting: list[Entry] = []
-    full: list[str] = []
-    for entry, event in zip(entries, events, strict=True):
-        if take_event_place(event):
-            continue
-        if event.waiting_list:
-            waiting.append(entry)
-        else:
-            full.append(event.name)
-    if full:
-        raise RegistrationRefused.single(
-            "Full, with no waiting list: " + ", ".join(f"“{n}”" for n in full) + ".",
-            "events",
-            code=RegistrationRefused.UNAVAILABLE,
-        )
-    if waiting:
-        Entry.objects.filter(pk__in=[e.pk for e in waiting]).update(status=EntryStatus.WAITING)
-        for entry in waiting:
-            entry.status = EntryStatus.WAITING
-    if not take_competition_places(competition, len(entries) - len(waiting), now):
-        competition.refresh_from_db()
-        problem = registration_window_problem(competition, now)
-        raise RegistrationRefused.single(
-            problem
-            or f"{competition.name} has reached its capacity of {competition.capacity} entries.",
-            code=RegistrationRefused.UNAVAILABLE,
-        )
-
+    # briefly.
+    _take_places(competition, entries, events, now)
     _queue_after_commit(
         "competitions.send_registration_confirmation",
         competitor.pk,
@@ -397,3 +370,37 @@ def registration_get(*, reference: str) -> Competitor:
     if competitor is None:
         raise RegistrationRefused.single("There is no registration with this reference.")
     return competitor
+
+
+def _take_places(
+    competition: Competition, entries: list[Entry], events: Sequence[Event], now
+) -> None:
+    """A place in each event (or its waiting list), then in the competition: events in id
+    order, then the competition (every writer locks in this order); refused when full."""
+    waiting: list[Entry] = []
+    full: list[str] = []
+    for entry, event in zip(entries, events, strict=True):
+        if take_event_place(event):
+            continue
+        if event.waiting_list:
+            waiting.append(entry)
+        else:
+            full.append(event.name)
+    if full:
+        raise RegistrationRefused.single(
+            "Full, with no waiting list: " + ", ".join(f"“{n}”" for n in full) + ".",
+            "events",
+            code=RegistrationRefused.UNAVAILABLE,
+        )
+    if waiting:
+        Entry.objects.filter(pk__in=[e.pk for e in waiting]).update(status=EntryStatus.WAITING)
+        for entry in waiting:
+            entry.status = EntryStatus.WAITING
+    if not take_competition_places(competition, len(entries) - len(waiting), now):
+        competition.refresh_from_db()
+        problem = registration_window_problem(competition, now)
+        raise RegistrationRefused.single(
+            problem
+            or f"{competition.name} has reached its capacity of {competition.capacity} entries.",
+            code=RegistrationRefused.UNAVAILABLE,
+        )

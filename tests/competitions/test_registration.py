@@ -28,7 +28,9 @@ def test_registration_takes_a_place_and_emails_a_confirmation(django_capture_on_
     latin = skating_event(competition, name="Adult Latin", entry_limit=10)
 
     with django_capture_on_commit_callbacks(execute=True):
-        result = registration_submit(link=link, details=couple(), event_ids=[latin.pk])
+        result = registration_submit(
+            link=link, details=couple(), event_ids=[latin.pk], site="http://192.168.1.20:8000"
+        )
 
     latin.refresh_from_db()
     competition.refresh_from_db()
@@ -38,7 +40,21 @@ def test_registration_takes_a_place_and_emails_a_confirmation(django_capture_on_
     assert len(result.reference) >= 20
     assert mail.outbox[0].to == ["couple0@example.org"]
     assert "Adult Latin: entered" in mail.outbox[0].body
-    assert f"/registration/{result.reference}/" in mail.outbox[0].body
+    assert f"http://192.168.1.20:8000/registration/{result.reference}/" in mail.outbox[0].body
+
+
+def test_a_confirmation_without_an_address_gives_the_reference_not_an_empty_link(
+    django_capture_on_commit_callbacks,
+):
+    competition, link = open_competition()
+    latin = skating_event(competition, name="Adult Latin", entry_limit=10)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = registration_submit(link=link, details=couple(), event_ids=[latin.pk])
+
+    body = mail.outbox[0].body
+    assert "here:" not in body and "/registration/" not in body
+    assert f"reference, for the organizer: {result.reference}" in body
 
 
 def test_registration_for_several_events_is_all_or_nothing():
