@@ -6,6 +6,8 @@ can tell it missed one and fetch a fresh snapshot. Messages are small nudges, no
 data: screens read what changed over HTTP or from the consumer's snapshot. Listeners
 (``add_listener``, ``remove_listener``) hear of each change too: the leaderboard's relay
 builds the public screens' payload there, once per change (leaderboard/broadcast.py).
+On the embedded default the in-memory channel layer stays inside one process: changes
+are also logged to a file for the other processes' screens (scoring_site/change_log.py).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.cache import cache
 from django.db import transaction
+
+from scoring_site import change_log
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +90,10 @@ def set_transport(transport: Callable[[int, dict[str, Any]], None]) -> None:
     _transport = transport
 
 
-def _send(competition_id: int, kind: str, payload: dict[str, Any]) -> None:
+def relay_here(competition_id: int, kind: str, payload: dict[str, Any]) -> None:
+    """Hand a committed change to this process's screens: the next nudge number, the
+    transport, the listeners. Also called by the change log's watcher for changes
+    another process made (scoring_site/change_log.py, the embedded default)."""
     message = {
         "type": "competition.changed",
         "kind": kind,
@@ -103,6 +110,14 @@ def _send(competition_id: int, kind: str, payload: dict[str, Any]) -> None:
             listener(competition_id, kind, message["seq"])
         except Exception:
             logger.exception("live listener failed for %s of competition %s", kind, competition_id)
+
+
+def _send(competition_id: int, kind: str, payload: dict[str, Any]) -> None:
+    relay_here(competition_id, kind, payload)
+    try:
+        change_log.record(competition_id, kind, payload)  # for other processes' screens
+    except OSError:
+        logger.warning("live change %s of competition %s not logged", kind, competition_id)
 
 
 def announce(competition_id: int, kind: str, payload: dict[str, Any] | None = None) -> None:

@@ -6,7 +6,9 @@
 * ``dumps``: the compact JSON text every socket message is;
 * ``read_apart``: a database read from a consumer, in a copy of its context;
 * ``serving_loop_seen``: a consumer connected, so this process serves sockets on this
-  loop; the leaderboard's relay hears of it (``add_serving_hook``) and sends from it;
+  loop; the leaderboard's relay hears of it (``add_serving_hook``) and sends from it,
+  and on the embedded default the loop watches the other processes' changes
+  (scoring_site/change_log.py);
 * ``NudgedConsumer``: answers the nudges of ``competition.<id>``
   (``scoring_site.realtime``) with a fresh snapshot of its own, at most one per
   ``refresh_after`` seconds.
@@ -24,7 +26,8 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from scoring_site.realtime import competition_group, current_sequence
+from scoring_site import change_log
+from scoring_site.realtime import competition_group, current_sequence, relay_here
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +67,8 @@ def serving_loop_seen() -> None:
     """Called by consumers on connect, on the server's loop."""
     for hook in _serving_hooks:
         hook()
+    # On the embedded default, changes other processes make reach this loop's sockets.
+    change_log.watch(relay_here)
 
 
 class NudgedConsumer(AsyncWebsocketConsumer):

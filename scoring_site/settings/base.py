@@ -172,6 +172,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Public pushes of a burst of changes are folded into at most one per interval (per
 # competition; across processes with Redis): leaderboard/broadcast.py.
 PODIUM_LIVE_INTERVAL = env_int("PODIUM_LIVE_INTERVAL_MS", 250, minimum=0) / 1000
+# On the embedded default, how often a web process looks for changes other processes
+# made (scoring_site/change_log.py; unused with Redis).
+PODIUM_LIVE_WATCH_MS = env_int("PODIUM_LIVE_WATCH_MS", 200, minimum=10)
+PODIUM_LIVE_CHANGE_LOG = None  # with Redis, whose layer crosses processes
 # The garbage collector's young-generation threshold in server processes, which also
 # freeze what start-up built (scoring_site/collector.py); 0 leaves Python's defaults.
 PODIUM_GC_THRESHOLD = env_int("PODIUM_GC_THRESHOLD", 10_000, minimum=0)
@@ -228,6 +232,9 @@ if REDIS_URL:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # The in-memory layer stays in one process: changes go through this file to the
+    # other processes' screens (scoring_site/change_log.py).
+    PODIUM_LIVE_CHANGE_LOG = DATA_DIR / "live" / "changes.log"
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
         "throttle": {

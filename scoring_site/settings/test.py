@@ -21,6 +21,9 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "throttle": THROTTLE_CACHE,
 }
+# No cross-process change log unless a test starts a second server (tests/browser/
+# servers.py): parallel workers would otherwise hear each other's competitions.
+PODIUM_LIVE_CHANGE_LOG = None
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Threads in concurrency tests each hold a connection; no pool to size.
 DATABASES["default"].get("OPTIONS", {}).pop("pool", None)

@@ -1,5 +1,6 @@
-"""Real-browser tests of the judges' tablet pages: Debian's Chromium driven by Playwright
-against pytest-django's live server.
+"""Real-browser tests: Debian's Chromium driven by Playwright against pytest-django's
+live server (WSGI: the tablet's pages, polling) or a uvicorn process (``asgi_server``,
+tests/browser/servers.py: the websockets of the projector, the tablets and the desk).
 
 Tests here are marked ``browser`` and are skipped, with the reason, where
 /usr/bin/chromium is missing (``playwright install`` is not used: it downloads browsers).
@@ -19,6 +20,13 @@ import os
 from pathlib import Path
 
 import pytest
+
+# Fixtures, registered by import: the second web process and its clean-up.
+from tests.browser.servers import (  # noqa: F401
+    asgi_server,
+    judge_letters_left_as_found,
+    server_env,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -115,18 +123,7 @@ def role_groups():
 
 
 @pytest.fixture
-def no_live_relay(monkeypatch):
-    """No public-screen relay (scoring_site.realtime listeners, leaderboard/broadcast.py)
-    during browser tests: it builds its payloads on threads of its own, whose own
-    connections to the in-memory SQLite test database lock tables under the test's and
-    the live server's writes ("database table is locked")."""
-    from scoring_site import realtime
-
-    monkeypatch.setattr(realtime, "_listeners", [], raising=False)
-
-
-@pytest.fixture
-def tablets(browser, live_server, role_groups, no_live_relay, tmp_path):
+def tablets(browser, live_server, role_groups, tmp_path):
     """``tablets()`` opens a new tablet (a fresh browser context at 1280x800)."""
     opened = []
 

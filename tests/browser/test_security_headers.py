@@ -26,7 +26,7 @@ def _watch(page, seen: list) -> None:
     )
 
 
-def test_staff_sign_in_and_pages_under_the_csp(browser, live_server, role_groups, no_live_relay):
+def test_staff_sign_in_and_pages_under_the_csp(browser, live_server, role_groups):
     from tests.browser.conftest import VIEWPORT
     from tests.support.auth import restore_role_groups
 

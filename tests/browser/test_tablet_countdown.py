@@ -2,7 +2,7 @@
 tablet.js from each snapshot of the tablet (floor.timer, server_time), in real Chromium:
 the scoring window once the dance is danced, the next heat's performance window on the
 same sheet, none once the floor has moved on; what the judge typed stays. The socket
-itself is tested against a real ASGI server in tests/leaderboard/test_browser_day.py."""
+itself is tested against a real ASGI server in tests/browser/test_live_day.py."""
 
 import datetime as dt
 import re

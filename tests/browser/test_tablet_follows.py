@@ -1,7 +1,7 @@
 """The tablet follows the floor (static/podium/tablet.js) in real Chromium, served by
 pytest-django's live server, which has no websockets: so these are the polling fallback
 (/tablet/state.json) and the tablet's own choices on a snapshot. The websocket itself is
-tested against a real ASGI server in tests/leaderboard/test_browser_tablet.py."""
+tested against a real ASGI server in tests/browser/test_live_tablet.py."""
 
 import pytest
 from playwright.sync_api import expect

@@ -1,7 +1,8 @@
 """In real Chromium: a judge sends a sheet from the tablet page, and the projector page,
 open in another browser, shows it without a reload. Both pages are served by another
-ASGI server process (uvicorn, on this test's PostgreSQL database and Redis), so the
-websocket, the relay and the hub run as in production."""
+ASGI server process (uvicorn, on this test's database: PostgreSQL and Redis, or the
+embedded default's SQLite file), so the websocket, the relay and the hub run as in
+production."""
 
 from pathlib import Path
 
@@ -13,8 +14,6 @@ from tests.leaderboard.helpers import quiet_day
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.redis,
-    pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
 ]
 

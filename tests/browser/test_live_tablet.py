@@ -2,8 +2,9 @@
 websocket (ws/tablet/), without reloading: the round the desk closes shows as closed,
 the round it opens appears with its sheets to mark, and a tablet the desk signs out
 goes to the sign-in page. The page is served by another ASGI server process (uvicorn,
-on this test's PostgreSQL database and Redis); the desk's changes are committed here,
-as by another web process."""
+on this test's database); the desk's changes are committed here, as by another web
+process, and reach it through Redis or, on the embedded default, the change log
+(scoring_site/change_log.py)."""
 
 from pathlib import Path
 
@@ -17,8 +18,6 @@ from tests.leaderboard.helpers import quiet, quiet_day
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.redis,
-    pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
 ]
 

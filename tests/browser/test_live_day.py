@@ -1,6 +1,6 @@
 """In real Chromium: the desk starts a heat on the day page, and the projector and a
-judge's tablet (other browsers, served by another ASGI server process on the same
-PostgreSQL and Redis) follow without a reload: the projector shows what is on the floor
+judge's tablet (other browsers, served by another ASGI server process on the test's
+database, on either backend) follow without a reload: the projector shows what is on the floor
 with its countdown, the tablet opens the sheet to fill; marking it danced moves the
 screens on to the judges' scoring window, and a sheet page already open re-arms its
 countdown from each snapshot (the scoring window, the next heat of the same dance)."""
@@ -18,8 +18,6 @@ from tests.support.auth import sign_in_staff
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.redis,
-    pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
 ]
 
