@@ -52,7 +52,8 @@ def _live(request, slug: str, template: str):
         "open_rounds": [
             {**item, "size": bib_size(item), "rows": rows_size(item)} for item in snapshot["floor"]
         ],
-        "latest": [by_id[pk] for pk in snapshot["recent"] if pk in by_id][:1],
+        # The projector pages through the latest results (newest first), as live.js does.
+        "latest": [by_id[pk] for pk in snapshot["recent"] if pk in by_id],
         "results_newest_first": list(reversed(results)),
         "events": event_list_public(competition=competition),
         "socket_path": f"/ws/live/{competition.slug}/",

@@ -133,8 +133,13 @@
         var li = el("li");
         li.appendChild(el("span", "live-place", row.place));
         li.appendChild(bibSpan(row.bib));
-        li.appendChild(el("span", "live-name", row.name));
-        li.appendChild(el("span", "live-club", row.club));
+        var who = el("span", "live-who");
+        who.appendChild(el("span", "live-name", row.name));
+        if (row.club) {
+          who.appendChild(document.createTextNode(" "));
+          who.appendChild(el("span", "live-club", row.club));
+        }
+        li.appendChild(who);
         if (row.total) li.appendChild(el("span", "live-total", row.total));
         ol.appendChild(li);
       });
@@ -210,8 +215,16 @@
   }
 
   function render() {
+    var results = state.results || [];
+    var byRound = {};
+    results.forEach(function (block) { byRound[block.round] = block; });
+    // The projector pages through the latest results (newest first); phones list them all.
+    var latest = (state.recent || []).filter(function (id) { return byRound[id]; })
+      .map(function (id) { return drawResult(byRound[id]); });
+    replace("[data-live-latest]", latest);
+
     var floor = state.floor.map(drawRound);
-    if (!floor.length) {
+    if (!floor.length && !(view === "projector" && latest.length)) {
       floor = [el("p", "live-idle",
         view === "projector" ? state.competition.name : "Nothing on the floor right now.")];
     }
@@ -233,18 +246,103 @@
     }
     replace("[data-live-next]", next);
 
-    var results = state.results || [];
-    var byRound = {};
-    results.forEach(function (block) { byRound[block.round] = block; });
-    var latest = (state.recent || []).filter(function (id) { return byRound[id]; }).slice(0, 1)
-      .map(function (id) { return drawResult(byRound[id]); });
-    replace("[data-live-latest]", latest);
-    var body = root.querySelector(".live-body");
-    if (body) body.classList.toggle("no-latest", latest.length === 0);
-
     var all = results.slice().reverse().map(drawResult);
     if (!all.length) all = [el("p", "live-idle", "No results published yet.")];
     replace("[data-live-results]", all);
+    layoutPages();
+  }
+
+  // --- The projector's pages ------------------------------------------------------------------
+  // Its cards (the open rounds, then the latest results) are packed into the columns of
+  // the stage, each shrunk a little if need be, or given the whole width; what does not
+  // fit goes on the next page. Nothing is cut: the pages turn every data-live-page-seconds
+  // (arrow keys turn them at once), and "2 / 3" in the bar says which one is showing.
+  var COLUMNS = 2;
+  var MIN_FIT = 0.75;       // the smallest a card in a column may shrink to
+  var MIN_FIT_WIDE = 0.55;  // and across the whole width, before it is cut
+  var pager = { pages: [], index: 0, shownAt: Date.now(), newest: null };
+
+  function fitCard(card, width, height, least) {
+    var fit = 1;
+    card.style.width = width + "px";
+    card.style.setProperty("--fit", "1");
+    while (card.offsetHeight > height && fit > least) {
+      fit = Math.max(least, fit - 0.05);
+      card.style.setProperty("--fit", fit.toFixed(2));
+    }
+    return card.offsetHeight <= height;
+  }
+
+  function packCards(stage, cards) {
+    var width = stage.clientWidth, height = stage.clientHeight;
+    var gap = parseFloat(getComputedStyle(stage).rowGap) || 0;
+    var column = (width - gap * (COLUMNS - 1)) / COLUMNS;
+    var pages = [[]], col = 0, y = 0;
+    function newPage() { pages.push([]); col = 0; y = 0; }
+    cards.forEach(function (card) {
+      var page = pages[pages.length - 1];
+      var alone = card.classList.contains("live-idle");  // the competition's name, centred
+      if (alone || !fitCard(card, column, height, MIN_FIT)) {  // the whole width, a page of its own
+        fitCard(card, width, height, MIN_FIT_WIDE);
+        if (page.length) newPage();
+        card.style.left = "0px";
+        card.style.top = "0px";
+        pages[pages.length - 1].push(card);
+        newPage();
+        return;
+      }
+      var tall = card.offsetHeight;
+      if (y && y + gap + tall > height) { col += 1; y = 0; }
+      if (col >= COLUMNS) newPage();
+      card.style.left = (col * (column + gap)) + "px";
+      card.style.top = (y ? y + gap : 0) + "px";
+      y = (y ? y + gap : 0) + tall;
+      pages[pages.length - 1].push(card);
+    });
+    return pages.filter(function (page) { return page.length; });
+  }
+
+  function layoutPages() {
+    var stage = root.querySelector("[data-live-stage]");
+    if (!stage || !stage.clientHeight) return;
+    stage.classList.add("is-paged");
+    var cards = Array.prototype.slice.call(
+      stage.querySelectorAll("[data-live-floor] > *, [data-live-latest] > *"));
+    cards.forEach(function (card) { card.classList.remove("is-off-page"); });
+    pager.pages = packCards(stage, cards);
+    // A result just published: show its page now.
+    var newest = (state.recent || [])[0] || null;
+    if (pager.newest !== null && newest !== pager.newest) {
+      var card = stage.querySelector('[data-live-latest] [data-round="' + newest + '"]');
+      var found = pager.pages.findIndex(function (page) { return page.indexOf(card) >= 0; });
+      if (found >= 0) { pager.index = found; pager.shownAt = Date.now(); }
+    }
+    pager.newest = newest;
+    showPage(Math.min(pager.index, pager.pages.length - 1));
+  }
+
+  function showPage(index) {
+    var pages = pager.pages;
+    pager.index = Math.max(index, 0);
+    pages.forEach(function (page, n) {
+      page.forEach(function (card) { card.classList.toggle("is-off-page", n !== pager.index); });
+    });
+    var indicator = root.querySelector("[data-live-pages]");
+    if (indicator) {
+      indicator.hidden = pages.length < 2;
+      indicator.textContent = (pager.index + 1) + " / " + Math.max(pages.length, 1);
+    }
+  }
+
+  function turnPage(step) {
+    var count = pager.pages.length;
+    pager.shownAt = Date.now();
+    if (count > 1) showPage((pager.index + step + count) % count);
+  }
+
+  function pagerTick() {
+    var seconds = parseFloat(root.getAttribute("data-live-page-seconds")) || 12;
+    if (Date.now() - pager.shownAt >= seconds * 1000) turnPage(1);
   }
 
   // --- State ----------------------------------------------------------------------------
@@ -364,9 +462,22 @@
     });
   }
 
+  if (view === "projector") {
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "ArrowRight" || event.key === "PageDown") turnPage(1);
+      if (event.key === "ArrowLeft" || event.key === "PageUp") turnPage(-1);
+    });
+    var stage = root.querySelector("[data-live-stage]");
+    // A new size (full screen, a "now" panel coming or going, fonts loaded): pack again.
+    if (stage && "ResizeObserver" in window) new ResizeObserver(layoutPages).observe(stage);
+    if (document.fonts) document.fonts.ready.then(layoutPages);
+    setInterval(pagerTick, 250);
+  }
+
   state.results = state.results || [];
   syncClock();
   markHeatOnFloor();
+  layoutPages();
   tick();
   setInterval(tick, 250);
   connect();
