@@ -108,7 +108,9 @@ def audit_record(
         user_agent=_storable(facts.user_agent)[:300],
         path=_storable(facts.path)[:300],
     )
-    logger.info("audit %s by %s from %s", action, entry.username or "-", facts.ip_address)
+    # Commands and jobs act without a request, so without an address.
+    where = f"from {facts.ip_address}" if facts.ip_address else "outside a request"
+    logger.info("audit %s by %s %s", action, entry.username or "-", where)
     return entry
 
 

@@ -33,6 +33,7 @@ from scoring_site.api import (
     errors,
     flatten_errors,
 )
+from scoring_site.site import site_address
 
 __all__ = ["ErrorOut", "error_response"]  # imported from here by older code
 
@@ -241,7 +242,9 @@ class RegistrationLinkApi(APIView):
             details = serializer.details()
             event_ids = serializer.validated_data["events"]
             try:
-                registration_submit(link=link, details=details, event_ids=event_ids)
+                registration_submit(
+                    link=link, details=details, event_ids=event_ids, site=site_address(request)
+                )
             except RegistrationRefused as refusal:
                 response = refusal_response(refusal)
                 return response.status_code, response.data

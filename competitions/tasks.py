@@ -46,20 +46,23 @@ class DeadLetterTask(Task):
 
 
 @shared_task(base=DeadLetterTask, name="competitions.send_registration_confirmation")
-def send_registration_confirmation_task(competitor_id: int, entry_ids: list[int]) -> bool:
+def send_registration_confirmation_task(
+    competitor_id: int, entry_ids: list[int], site: str = ""
+) -> bool:
+    """``site``: the address the registration came in on, for the link (SITE_URL wins)."""
     competitor = Competitor.objects.select_related("competition").filter(pk=competitor_id).first()
     if competitor is None or not competitor.email:
         return False
-    emails.send_registration_confirmation(competitor=competitor, entry_ids=entry_ids)
+    emails.send_registration_confirmation(competitor=competitor, entry_ids=entry_ids, site=site)
     return True
 
 
 @shared_task(base=DeadLetterTask, name="competitions.send_registration_again")
-def send_registration_again_task(competitor_id: int) -> bool:
+def send_registration_again_task(competitor_id: int, site: str = "") -> bool:
     competitor = Competitor.objects.select_related("competition").filter(pk=competitor_id).first()
     if competitor is None or not competitor.email:
         return False
-    emails.send_registration_again(competitor=competitor)
+    emails.send_registration_again(competitor=competitor, site=site)
     return True
 
 

@@ -27,6 +27,7 @@ from competitions.selectors import (
 )
 from competitions.timetable import timetable_lines
 from scoring_site.api import RegistrationThrottle
+from scoring_site.site import site_address
 
 
 def home(request):
@@ -109,7 +110,10 @@ def register(request, token: str):
             def submit():
                 try:
                     registration_submit(
-                        link=link, details=form.details(), event_ids=form.event_ids()
+                        link=link,
+                        details=form.details(),
+                        event_ids=form.event_ids(),
+                        site=site_address(request),
                     )
                 except RegistrationRefused as refusal:
                     return 409, {"errors": refusal.errors}

@@ -42,6 +42,7 @@ from competitions.access import competitions_where, staff_can, staff_can_somewhe
 from competitions.models import Competition, Judge, Round, RoundStatus
 from competitions.services import TransitionRefused, round_transition
 from scoring_site.operations import health_panel
+from scoring_site.site import site_address
 
 
 def staff_page_required(permission: str, refusal: str, *, sign_in: str = "admin:login"):
@@ -263,7 +264,7 @@ def desk_tablet_code(request, judge_id: int):
     except TabletRefused as refusal:
         raise PermissionDenied(str(refusal)) from None
     path = reverse("adjudication:tablet-qr", args=[judge.competition.slug, judge.letter])
-    url = f"{settings.SITE_URL.rstrip('/')}{path}?code={code}"
+    url = f"{site_address(request)}{path}?code={code}"
     # bandit: segno writes the SVG itself; the URL in it is escaped
     qr = mark_safe(segno.make(url, error="m").svg_inline(scale=6))  # noqa: S308 # nosec B308 B703
     return render(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import segno
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +20,7 @@ from competitions.registration import (
     link_create,
     link_revoke,
 )
+from scoring_site.site import site_address
 
 
 class RegistrationLinkForm(forms.ModelForm):
@@ -67,9 +67,16 @@ class RegistrationLinkAdmin(CompetitionScopedAdmin, admin.ModelAdmin):
         )
         obj.pk, obj.token = created.pk, created.token
 
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            # The readonly fields below see only the object: it carries the address.
+            obj.site_address = site_address(request)
+        return obj
+
     def _url(self, obj) -> str:
         path = reverse("competitions:register", args=[obj.token])
-        return settings.SITE_URL.rstrip("/") + path
+        return getattr(obj, "site_address", "") + path
 
     @admin.display(description="state")
     def state(self, obj):

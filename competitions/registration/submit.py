@@ -57,14 +57,14 @@ class RegistrationResult:
         return self.competitor.reference or ""
 
 
-def _queue_after_commit(task_name: str, *args: Any) -> None:
+def _queue_after_commit(task_name: str, *args: Any, **kwargs: Any) -> None:
     """Queue the job ``task_name`` once the transaction commits (never for a rolled-back one).
 
     Jobs are looked up by name in Celery's registry, as a worker does: the jobs
     (``competitions.tasks``, registered when the app is ready) call these services, so
     the services do not import them back.
     """
-    transaction.on_commit(lambda: current_app.tasks[task_name].delay(*args), robust=True)
+    transaction.on_commit(lambda: current_app.tasks[task_name].delay(*args, **kwargs), robust=True)
 
 
 def registration_window_problem(competition: Competition, now=None) -> str | None:
@@ -199,9 +199,17 @@ def _competitor_for(
 
 @transaction.atomic
 def registration_submit(
-    *, link: RegistrationLink, details: CompetitorDetails, event_ids: Sequence[int], now=None
+    *,
+    link: RegistrationLink,
+    details: CompetitorDetails,
+    event_ids: Sequence[int],
+    now=None,
+    site: str = "",
 ) -> RegistrationResult:
     """Register a couple, solo or group for one or more events, all or nothing.
+
+    ``site`` is the address the request came in on, for the link in the email (SITE_URL
+    wins when set).
 
     Each event either gives a place (conditional UPDATE of its counter), or puts the
     entry on its waiting list if it keeps one, or refuses the whole registration. The
@@ -225,7 +233,7 @@ def registration_submit(
 
     competitor, created = _competitor_for(competition, details)
     if not created:
-        return _registration_known(competitor, events, competition)
+        return _registration_known(competitor, events, competition, site)
 
     # The entries first, while no hot row is locked yet; the unique index settles a
     # simultaneous duplicate.
@@ -273,13 +281,16 @@ def registration_submit(
         )
 
     _queue_after_commit(
-        "competitions.send_registration_confirmation", competitor.pk, [e.pk for e in entries]
+        "competitions.send_registration_confirmation",
+        competitor.pk,
+        [e.pk for e in entries],
+        site=site,
     )
     return RegistrationResult(competitor=competitor, entries=tuple(entries))
 
 
 def _registration_known(
-    competitor: Competitor, events: Sequence[Event], competition: Competition
+    competitor: Competitor, events: Sequence[Event], competition: Competition, site: str
 ) -> RegistrationResult:
     """Names and email registered already: an unauthenticated request changes nothing
     and learns nothing. It is refused only as a new registration would be (no room), and
@@ -302,7 +313,7 @@ def _registration_known(
             code=RegistrationRefused.UNAVAILABLE,
         )
 
-    _queue_after_commit("competitions.send_registration_again", competitor.pk)
+    _queue_after_commit("competitions.send_registration_again", competitor.pk, site=site)
     return RegistrationResult(competitor=competitor, entries=(), created=False)
 
 

@@ -29,6 +29,7 @@ from scoring_site.env import (
     env_str,
     env_url,
 )
+from scoring_site.site import local_hosts
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -66,7 +67,10 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["*"])
+# Development answers on this machine's own names and its address on the hall's network
+# (what `make run` prints), not on any Host: links in emails follow the request's address
+# when SITE_URL is unset, so a forged Host must not reach them.
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else local_hosts())
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is required when PODIUM_ENV=production.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -242,7 +246,9 @@ else:
             "LOCATION": "throttle",
         },
     }
-    CELERY_BROKER_URL = "memory://"
+    # Never connected to (tasks run eagerly), but Celery builds a producer for the eager
+    # path: a host named here spares kombu's "No hostname was supplied" on every job.
+    CELERY_BROKER_URL = "memory://localhost/"
     # No broker: tasks run in-process, at once, in the caller.
     CELERY_TASK_ALWAYS_EAGER = True
 
@@ -281,8 +287,9 @@ if BACKUP_EVERY_MINUTES:
         "schedule": BACKUP_EVERY_MINUTES * 60.0,
     }
 
-# The address people reach Podium at, for links in emails.
-SITE_URL = env_str("SITE_URL", "http://localhost:8000")
+# The address people reach Podium at, for links and QR codes. Unset, links follow the
+# address each request came in on (scoring_site.site.site_address).
+SITE_URL = env_str("SITE_URL", "")
 
 # --- Auth -----------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -322,6 +329,10 @@ USE_TZ = True
 # --- Static files ------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+if not PRODUCTION:
+    # WhiteNoise warns at start-up about a missing STATIC_ROOT; development serves from
+    # the source folders and leaves it empty.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -336,6 +347,8 @@ STORAGES = {
 # Development serves static files from the source folders, with or without DEBUG (no
 # collectstatic); production the collected, hashed copies (the Docker image's build).
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Files browsers ask for at the site's root (favicon.ico), served by WhiteNoise.
+WHITENOISE_ROOT = BASE_DIR / "public"
 
 # --- Security -----------------------------------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=PRODUCTION)
@@ -453,6 +466,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "podium@localhost")
 
 # --- Logging ------------------------------------------------------------------
 LOG_FORMAT = env_choice("LOG_FORMAT", "plain", ("plain", "json"))
+# dictConfig, and every log record redacted as it is made (scoring_site/logging.py).
+LOGGING_CONFIG = "scoring_site.logging.configure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -470,6 +485,9 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # runserver's request log has its own handler; don't print every request twice.
-    "loggers": {"django.channels.server": {"propagate": False}},
+    # runserver's (Daphne's) request log has no handler of its own: its 4xx and 5xx
+    # lines go to the console, formatted like the rest, once.
+    "loggers": {
+        "django.channels.server": {"handlers": ["console"], "level": "WARNING", "propagate": False}
+    },
 }

@@ -7,8 +7,8 @@ suite runs on the embedded default and on real PostgreSQL and Redis.
 import os
 
 from scoring_site.settings.base import *  # noqa: F403
+from scoring_site.settings.base import ALLOWED_HOSTS, DATA_DIR, DATABASES
 from scoring_site.settings.base import CACHES as BASE_CACHES
-from scoring_site.settings.base import DATA_DIR, DATABASES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # The API's rate limits follow the environment (Redis in CI), one key space per test
@@ -24,6 +24,8 @@ CACHES = {
 # No cross-process change log unless a test starts a second server (tests/browser/
 # servers.py): parallel workers would otherwise hear each other's competitions.
 PODIUM_LIVE_CHANGE_LOG = None
+# Django's test client's host, here before anything builds the websocket origin check.
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Threads in concurrency tests each hold a connection; no pool to size.
 DATABASES["default"].get("OPTIONS", {}).pop("pool", None)
