@@ -214,6 +214,19 @@
     nodes.forEach(function (node) { box.appendChild(node); });
   }
 
+  // The phone's list of marks sheets: how many of each event's rounds are published.
+  function countPublished(results) {
+    var published = {};
+    results.forEach(function (block) {
+      published[block.event_id] = (published[block.event_id] || 0) + 1;
+    });
+    document.querySelectorAll("[data-event-published]").forEach(function (span) {
+      var total = Number(span.getAttribute("data-rounds"));
+      var count = published[span.getAttribute("data-event-published")] || 0;
+      span.textContent = count + " of " + total + " round" + (total === 1 ? "" : "s") + " published";
+    });
+  }
+
   function render() {
     var results = state.results || [];
     var byRound = {};
@@ -251,6 +264,7 @@
     var all = results.slice().reverse().map(drawResult);
     if (!all.length) all = [el("p", "live-idle", "No results published yet.")];
     replace("[data-live-results]", all);
+    if (state.results) countPublished(results);
     layoutPages();
   }
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 import pytest
@@ -91,6 +92,18 @@ def server_env(tmp_path, settings, worker_id) -> dict[str, str]:
         )
         env["DATABASE_POOL"] = "false"
         env["PODIUM_TEST_CHANNEL_PREFIX"] = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
+        # One cache for the test and the server, as a deployment's processes share Redis:
+        # the public sequence numbers then come from one counter. A prefix of this test's
+        # own, so nothing from another test or run is read (no flush: workers share Redis).
+        env["PODIUM_TEST_CACHE_PREFIX"] = f"podium-test-{uuid.uuid4().hex}"
+        settings.CACHES = {
+            **settings.CACHES,
+            "default": {
+                "BACKEND": "scoring_site.cache.ResilientRedisCache",
+                "LOCATION": settings.REDIS_URL,
+                "KEY_PREFIX": env["PODIUM_TEST_CACHE_PREFIX"],
+            },
+        }
     return env
 
 

@@ -337,6 +337,11 @@ def test_a_whole_day_from_the_first_round_to_the_final(hall):
         first = page.locator(f'.live-result[data-round="{final.pk}"] .live-placings li').first
         expect(first.locator(".live-bib")).to_have_text(str(winner.bib))
         expect(first.locator(".live-name")).to_have_text(winner.display_name)
+    # The phone's list of marks sheets follows too (it was drawn once, by the server).
+    event_id = final.event_id
+    expect(phone.locator(f'[data-event-published="{event_id}"]')).to_have_text(
+        f"{len(rounds)} of {len(rounds)} rounds published"
+    )
     day.shot(desk, "desk-end")
     badge = desk.locator("h1 .badge")  # the first round opened moved the competition on
     try:
