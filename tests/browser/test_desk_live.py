@@ -15,7 +15,7 @@ from adjudication.services import round_close, sheet_unlock
 from leaderboard.broadcast import relays
 from tests.browser.desk_helpers import DESK, console_errors, desk_context, page_height, shot
 from tests.factories.accounts import UserFactory
-from tests.leaderboard.conftest import _own_channel_prefix, asgi_server  # noqa: F401
+from tests.leaderboard import conftest as leaderboard_fixtures
 from tests.leaderboard.helpers import quiet, quiet_day
 
 pytestmark = [
@@ -24,6 +24,11 @@ pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
 ]
+
+# The second server and this worker's channel prefix, from the leaderboard's tests until
+# the fixture moves to tests/browser/.
+asgi_server = leaderboard_fixtures.asgi_server
+_own_channel_prefix = leaderboard_fixtures._own_channel_prefix
 
 LIVE_MS = 2_000  # a change shows on an open desk page within this
 
@@ -39,7 +44,7 @@ def test_the_round_page_follows_sheets_closing_and_unlocking_without_reloading(
     browser,
     asgi_server,
     role_groups,
-    tmp_path,  # noqa: F811
+    tmp_path,
 ):
     day = quiet_day()
     with quiet():
@@ -104,7 +109,7 @@ def test_a_tablet_signing_in_shows_in_the_desks_tablets_column(
     browser,
     asgi_server,
     role_groups,
-    tmp_path,  # noqa: F811
+    tmp_path,
 ):
     from adjudication.tablets import tablet_code_issue
 
