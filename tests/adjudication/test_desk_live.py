@@ -63,6 +63,7 @@ def test_the_round_pages_buttons_follow_the_rounds_state(desk):
     round_close(round=day.first, actor=None, seed=3)
     closed = desk.get(round_url(day.first, fragment=True)).content.decode()
 
+    assert "<html" not in open_ and "<html" not in closed  # the live fragment only
     assert 'value="close"' in open_ and 'value="publish"' not in open_
     assert 'value="close"' not in closed and 'value="publish"' in closed
     assert 'name="reason"' in closed
