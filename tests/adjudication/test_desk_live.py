@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
 from adjudication.services import round_close, round_publish
-from adjudication.tablets import tablet_session_start
+from adjudication.tablet.sessions import tablet_session_start
 from competitions.models import CompetitionStaff
 from competitions.services import round_transition
 from leaderboard.broadcast import relays

@@ -111,7 +111,7 @@ def test_a_tablet_signing_in_shows_in_the_desks_tablets_column(
     role_groups,
     tmp_path,
 ):
-    from adjudication.tablets import tablet_code_issue
+    from adjudication.tablet.sessions import tablet_code_issue
 
     day = quiet_day()
     judge = day.judges[1]
