@@ -16,8 +16,16 @@
     return html.replace(/name="csrfmiddlewaretoken" value="[^"]*"/g, "");
   }
 
+  /* A field is known by its form (address and hidden values, e.g. the timetable line it
+   * edits) and its name, so each line's field keeps its own text. */
   function fieldKey(field) {
-    var where = field.form ? field.form.getAttribute("action") || "" : "";
+    var form = field.form, where = "";
+    if (form) {
+      where = (form.getAttribute("action") || "") + "?" + Array.prototype.filter.call(
+        form.querySelectorAll("input[type=hidden]"),
+        function (h) { return h.name !== "csrfmiddlewaretoken"; }
+      ).map(function (h) { return h.name + "=" + h.value; }).join("&");
+    }
     return where + "|" + (field.id || field.name || "");
   }
 
