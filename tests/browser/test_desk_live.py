@@ -4,8 +4,8 @@ by another web process) shows on the open round page within 2 s; closing swaps C
 for Publish; an unlocked sheet takes Publish away while the reason a scrutineer is
 typing stays, with its focus; a tablet signing in shows in the tablets column.
 
-The pages are served by another ASGI server process (uvicorn, on this test's
-PostgreSQL database and Redis: ``asgi_server``); the changes are committed here."""
+The pages are served by another ASGI server process (uvicorn on this test's database,
+``asgi_server``); the changes are committed here."""
 
 import pytest
 from playwright.sync_api import expect
@@ -15,20 +15,9 @@ from adjudication.services import round_close, sheet_unlock
 from leaderboard.broadcast import relays
 from tests.browser.desk_helpers import DESK, console_errors, desk_context, page_height, shot
 from tests.factories.accounts import UserFactory
-from tests.leaderboard import conftest as leaderboard_fixtures
 from tests.leaderboard.helpers import quiet, quiet_day
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.redis,
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-]
-
-# The second server and this worker's channel prefix, from the leaderboard's tests until
-# the fixture moves to tests/browser/.
-asgi_server = leaderboard_fixtures.asgi_server
-_own_channel_prefix = leaderboard_fixtures._own_channel_prefix
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 LIVE_MS = 2_000  # a change shows on an open desk page within this
 
