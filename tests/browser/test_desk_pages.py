@@ -32,9 +32,7 @@ def _errors_but_the_socket(errors: list[str]) -> list[str]:
     return [e for e in errors if "WebSocket" not in e and "/ws/desk/" not in e]
 
 
-def test_a_finished_rounds_page_folds_its_audit_trail(
-    browser, live_server, no_live_relay, tmp_path
-):
+def test_a_finished_rounds_page_folds_its_audit_trail(browser, live_server, tmp_path):
     restore_role_groups()
     day = build_day()
     all_recall_sheets(day)
@@ -70,9 +68,7 @@ def test_a_finished_rounds_page_folds_its_audit_trail(
     assert _errors_but_the_socket(errors) == []
 
 
-def test_a_paper_sheet_shows_its_typed_marks_beside_confirm(
-    browser, live_server, no_live_relay, tmp_path
-):
+def test_a_paper_sheet_shows_its_typed_marks_beside_confirm(browser, live_server, tmp_path):
     restore_role_groups()
     day = build_day()
     typist = UserFactory(username="typist", roles=["scrutineer"])
