@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -128,15 +129,38 @@ def _tabulation_view(round_):
     return view
 
 
+def _plain(value) -> str:
+    return format(value.normalize(), "f")
+
+
+def _typed_marks(sheet: Sheet, is_final: bool) -> list[str]:
+    """A paper sheet's marks as typed, in the order a colleague reads the paper: the
+    crossed bibs, the places of a final from first, or each score by criterion."""
+    marks = list(sheet.marks.all())
+    if sheet.entry_id is not None:
+        return [f"{m.criterion.name} {_plain(m.value)}" for m in marks]
+    if is_final:
+        ordered = sorted(marks, key=lambda m: (m.value, m.entry_id))
+        return [f"{_plain(m.value)}. {m.entry.bib_label}" for m in ordered]
+    crossed = [m.entry for m in marks if m.value]
+    crossed.sort(key=lambda e: (e.competitor.bib or 0, e.pk))
+    return [f"✕ {entry.bib_label}" for entry in crossed]
+
+
 @never_cache
 @desk_required
 def desk_round(request, round_id: int):
     round_ = get_object_or_404(Round.objects.select_related("event__competition"), pk=round_id)
-    sheets = (
+    sheets = list(
         Sheet.objects.filter(round=round_)
         .select_related("judge", "dance", "entry__competitor", "submitted_by", "confirmed_by")
         .order_by("dance__position", "entry_id", "judge__letter")
     )
+    to_confirm = [s for s in sheets if s.source == Sheet.Source.PAPER and s.confirmed_at is None]
+    prefetch_related_objects(to_confirm, "marks__entry__competitor", "marks__criterion")
+    for sheet in to_confirm:
+        sheet.typed_marks = _typed_marks(sheet, round_.kind == "final")
+    trail = MarkChange.objects.filter(round=round_)
     context = {
         "round": round_,
         "competition": round_.event.competition,
@@ -151,9 +175,10 @@ def desk_round(request, round_id: int):
         "decision": RecallDecision.objects.filter(round=round_)
         .select_related("decided_by")
         .first(),
-        "trail": MarkChange.objects.filter(round=round_)
-        .select_related("judge", "actor", "entry__competitor", "criterion", "dance")
-        .order_by("-at", "-id")[:200],
+        "trail": trail.select_related(
+            "judge", "actor", "entry__competitor", "criterion", "dance"
+        ).order_by("-at", "-id")[:200],
+        "trail_count": trail.count(),
     }
     if round_.status == RoundStatus.CLOSED:
         unlocked = [s for s in sheets if s.unlocked_at is not None]
@@ -162,7 +187,12 @@ def desk_round(request, round_id: int):
         tabulation = context["tabulation"]
         tabulated = (tabulation["kind"], tabulation["result"]) if "kind" in tabulation else None
         context["stale_result"] = [] if unlocked else result_differences(round_, tabulated)
-    return render(request, "adjudication/desk_round.html", context)
+    template = (
+        "adjudication/_desk_round_live.html"
+        if request.GET.get("fragment")
+        else "adjudication/desk_round.html"
+    )
+    return render(request, template, context)
 
 
 @require_POST

@@ -186,13 +186,16 @@ def tablet_code_verify(*, competition: Competition, letter: str, code: str, addr
 
 
 def tablet_session_start(*, judge: Judge, session_key: str, user_agent: str = "") -> TabletSession:
-    """Bind a signed-in browser session to ``judge`` until the competition ends."""
-    return TabletSession.objects.create(
+    """Bind a signed-in browser session to ``judge`` until the competition ends; the
+    desks' tablets column hears of it after the commit."""
+    tablet = TabletSession.objects.create(
         judge=judge,
         session_key=session_key,
         user_agent=user_agent[:300],
         expires_at=_end_of_competition(judge.competition),
     )
+    announce(judge.competition_id, "tablet.signed_in", {"tablet": tablet.pk})
+    return tablet
 
 
 def tablet_session_active(
