@@ -33,7 +33,7 @@ PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def screens(browser, live_server, no_live_relay, client, tmp_path):
+def screens(browser, live_server, client, tmp_path):
     """``screens(viewport, desk=False)`` opens a page in a fresh context; with ``desk``
     signed in as a desk superuser (password and second factor)."""
     from django.contrib.auth import get_user_model

@@ -16,7 +16,7 @@ from tests.factories.competitions import EventFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_registration_form_on_a_phone(browser, live_server, no_live_relay):
+def test_registration_form_on_a_phone(browser, live_server):
     competition, link = open_competition(name="Spring Open")
     skating_event(competition, name="Adult Latin")
     EventFactory(competition=competition, name="Solo Jazz", entry_kind="solo")
@@ -51,7 +51,7 @@ def test_registration_form_on_a_phone(browser, live_server, no_live_relay):
     assert not Competitor.objects.exists()
 
 
-def test_not_open_page_on_a_phone(browser, live_server, no_live_relay):
+def test_not_open_page_on_a_phone(browser, live_server):
     competition, link = open_competition(name="Autumn Cup")
     competition.registration_opens_at -= dt.timedelta(days=3)
     competition.registration_closes_at = timezone.now() - dt.timedelta(hours=1)

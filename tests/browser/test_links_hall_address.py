@@ -25,7 +25,7 @@ DESK = {"width": 1366, "height": 768}
 
 
 @pytest.fixture
-def hall_browser(live_server, no_live_relay, settings, tmp_path):
+def hall_browser(live_server, settings, tmp_path):
     """A desk-sized page whose requests reach the live server as http://podium-hall.test."""
     from playwright.sync_api import sync_playwright
 

@@ -19,9 +19,7 @@ from tests.support.auth import restore_role_groups, sign_in_staff
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_announcer_reads_each_place_once(
-    browser, live_server, role_groups, no_live_relay, tmp_path
-):
+def test_the_announcer_reads_each_place_once(browser, live_server, role_groups, tmp_path):
     restore_role_groups()
     competition = demo_finished()
     client = sign_in_staff(Client(), UserFactory(roles=["announcer"]))

@@ -27,7 +27,7 @@ def _look(page) -> tuple[str, str]:
 
 @pytest.mark.parametrize("scene", SCENES)
 def test_the_phone_pages_are_readable_uncut_and_look_alike(
-    browser, live_server, role_groups, no_live_relay, scene, tmp_path
+    browser, live_server, role_groups, scene, tmp_path
 ):
     restore_role_groups()
     competition = SCENES[scene]()

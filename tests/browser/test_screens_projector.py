@@ -30,7 +30,7 @@ SCENES = {"mid_day": demo_mid_day, "live_totals": demo_live_totals, "finished": 
 
 
 @pytest.fixture
-def screen(browser, live_server, role_groups, no_live_relay):
+def screen(browser, live_server, role_groups):
     restore_role_groups()
     contexts = []
 

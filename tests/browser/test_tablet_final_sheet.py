@@ -17,7 +17,7 @@ UPRIGHT = {"width": 820, "height": 1180}
 
 
 @pytest.fixture
-def upright(browser, live_server, role_groups, no_live_relay, tmp_path):
+def upright(browser, live_server, role_groups, tmp_path):
     context = browser.new_context(viewport=UPRIGHT, locale="en-GB")
     context.set_default_timeout(TIMEOUT_MS)
     yield Tablet(context, live_server, tmp_path / "screenshots")
