@@ -4,6 +4,7 @@ service's input from a filled sheet (a page's form or an API body, ``SheetIn``).
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -273,3 +274,16 @@ class SheetIn(serializers.Serializer):
                 "Send dance_id (skating) or entry_id (criteria): one of them."
             )
         return attrs
+
+
+def sheet_form_context(view: SheetView, judge: Judge, error, posted) -> dict[str, Any]:
+    """What the sheet form's template needs, on the tablet and on the desk's paper sheet:
+    the marks posted (or stored), a fresh idempotency key, the final's places."""
+    return {
+        "view": view,
+        "judge": judge,
+        "error": error,
+        "posted": {str(k): v for k, v in (posted or view.marks).items()},
+        "client_key": uuid.uuid4().hex,
+        "places": range(1, len(view.finalists) + 1),
+    }

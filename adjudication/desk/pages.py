@@ -4,7 +4,6 @@ correct with a trail, and publish. Thin views over adjudication.services."""
 from __future__ import annotations
 
 import functools
-import uuid
 
 import segno
 from django.conf import settings
@@ -37,7 +36,13 @@ from adjudication.services import (
     sheet_unlock,
     tabulate_round,
 )
-from adjudication.sheets import part_get, round_parts, sheet_input_from_form, sheet_view
+from adjudication.sheets import (
+    part_get,
+    round_parts,
+    sheet_form_context,
+    sheet_input_from_form,
+    sheet_view,
+)
 from adjudication.tablet.sessions import TabletRefused, tablet_code_issue, tablet_revoke
 from competitions.access import competitions_where, staff_can, staff_can_somewhere
 from competitions.models import Competition, Judge, Round, RoundStatus
@@ -273,14 +278,7 @@ def desk_paper_sheet(request, round_id: int, judge_id: int, part: str):
     return render(
         request,
         "adjudication/desk_paper.html",
-        {
-            "view": view,
-            "judge": judge,
-            "error": error,
-            "posted": {str(k): v for k, v in (posted or view.marks).items()},
-            "client_key": uuid.uuid4().hex,
-            "places": range(1, len(view.finalists) + 1),
-        },
+        sheet_form_context(view, judge, error, posted),
         status=400 if error else 200,
     )
 

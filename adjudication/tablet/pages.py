@@ -6,7 +6,6 @@ socket (``ws/tablet/``) is down: the same snapshot the socket sends."""
 from __future__ import annotations
 
 import functools
-import uuid
 
 from django.conf import settings
 from django.contrib import messages
@@ -26,6 +25,7 @@ from adjudication.sheets import (
     judge_progress,
     judge_rounds,
     part_get,
+    sheet_form_context,
     sheet_input_from_form,
     sheet_view,
 )
@@ -137,6 +137,17 @@ def tablet_home(request):
     return render(request, "adjudication/tablet_home.html", {"judge": judge, "rounds": rounds})
 
 
+def _sheet_of(request, round_id: int, part: str):
+    """The signed-in judge, the round, its part and the judge's sheet view of it; 404
+    for a part the round does not have."""
+    judge = request.tablet.judge
+    round_ = _round_for(request, round_id)
+    found = part_get(round_, part)
+    if found is None:
+        raise Http404("No such sheet.")
+    return judge, round_, found, sheet_view(judge=judge, round_=round_, part=found)
+
+
 def _round_for(request, round_id: int) -> Round:
     round_ = (
         Round.objects.select_related("event__competition")
@@ -152,12 +163,7 @@ def _round_for(request, round_id: int) -> Round:
 @tablet_required
 @require_http_methods(["GET", "POST"])
 def tablet_sheet(request, round_id: int, part: str):
-    judge = request.tablet.judge
-    round_ = _round_for(request, round_id)
-    found = part_get(round_, part)
-    if found is None:
-        raise Http404("No such sheet.")
-    view = sheet_view(judge=judge, round_=round_, part=found)
+    judge, round_, found, view = _sheet_of(request, round_id, part)
     error, status, posted = None, 200, None
     if request.method == "POST":
         if request.POST.get("judge", str(judge.pk)) != str(judge.pk):
@@ -190,12 +196,7 @@ def tablet_sheet(request, round_id: int, part: str):
         request,
         "adjudication/tablet_sheet.html",
         {
-            "view": view,
-            "judge": judge,
-            "error": error,
-            "posted": {str(k): v for k, v in (posted or view.marks).items()},
-            "client_key": uuid.uuid4().hex,
-            "places": range(1, len(view.finalists) + 1),
+            **sheet_form_context(view, judge, error, posted),
             # No countdown on a sheet already sent (the tablet's snapshot offers none).
             "timer": None if view.sheet is not None else _sheet_timer(round_, found),
             "server_time": timezone.now().isoformat(),
@@ -221,12 +222,7 @@ def _sheet_timer(round_, part):
 @never_cache
 @tablet_required
 def tablet_sheet_sent(request, round_id: int, part: str):
-    judge = request.tablet.judge
-    round_ = _round_for(request, round_id)
-    found = part_get(round_, part)
-    if found is None:
-        raise Http404("No such sheet.")
-    view = sheet_view(judge=judge, round_=round_, part=found)
+    judge, round_, found, view = _sheet_of(request, round_id, part)
     if view.sheet is None:
         return redirect("adjudication:tablet-sheet", round_.pk, part)
     following = next(

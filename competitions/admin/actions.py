@@ -54,40 +54,33 @@ def _confirmed(description: str, consequence: str | None, action):
     return confirm_first(title=description, consequence=consequence)(action)
 
 
-def competition_action(to_status: str, description: str, consequence: str | None = None):
-    """A lifecycle move; ``consequence`` (what cannot be undone) asks to confirm first."""
-
+def _transition_action(service, kwarg: str, to_status: str, description: str, consequence):
     def action(modeladmin, request, queryset):
         _run_transitions(
             modeladmin,
             request,
             queryset,
             to_status=to_status,
-            service=competition_transition,
-            kwarg="competition",
+            service=service,
+            kwarg=kwarg,
             verb=description,
         )
 
     action.__name__ = f"move_to_{to_status}"
     action = _confirmed(description, consequence, action)
     return admin.action(description=description, permissions=["transition"])(action)
+
+
+def competition_action(to_status: str, description: str, consequence: str | None = None):
+    """A lifecycle move; ``consequence`` (what cannot be undone) asks to confirm first."""
+    return _transition_action(
+        competition_transition, "competition", to_status, description, consequence
+    )
 
 
 def round_action(to_status: str, description: str, consequence: str | None = None):
-    def action(modeladmin, request, queryset):
-        _run_transitions(
-            modeladmin,
-            request,
-            queryset,
-            to_status=to_status,
-            service=round_transition,
-            kwarg="round",
-            verb=description,
-        )
-
-    action.__name__ = f"move_to_{to_status}"
-    action = _confirmed(description, consequence, action)
-    return admin.action(description=description, permissions=["transition"])(action)
+    """A round's lifecycle move, confirmed first like a competition's."""
+    return _transition_action(round_transition, "round", to_status, description, consequence)
 
 
 def delete_selected_all_or_nothing(refusals: type[Exception] | tuple[type[Exception], ...]):

@@ -85,7 +85,20 @@ class _ScopedChoices:
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
-class CompetitionScopedAdmin(_ScopedChoices):
+class _ScopedPermissions:
+    """Django's permission hooks asked of ``_may`` (the competition's staff roles)."""
+
+    def has_view_permission(self, request, obj=None):
+        return self._may(request, "view", obj) or self._may(request, "change", obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may(request, "change", obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may(request, "delete", obj)
+
+
+class CompetitionScopedAdmin(_ScopedPermissions, _ScopedChoices):
     """A ``ModelAdmin`` of a competition's own rows: the list, the pages, the actions,
     the filters and the autocomplete stop at the competitions the user may act on."""
 
@@ -114,15 +127,6 @@ class CompetitionScopedAdmin(_ScopedChoices):
 
     def has_module_permission(self, request):
         return any(self._may(request, a) for a in ("view", "change", "add", "delete"))
-
-    def has_view_permission(self, request, obj=None):
-        return self._may(request, "view", obj) or self._may(request, "change", obj)
-
-    def has_change_permission(self, request, obj=None):
-        return self._may(request, "change", obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._may(request, "delete", obj)
 
     def has_add_permission(self, request):
         return self._may(request, "add")
@@ -175,7 +179,7 @@ class CompetitionScopedAdmin(_ScopedChoices):
         return action
 
 
-class CompetitionScopedInline(_ScopedChoices):
+class CompetitionScopedInline(_ScopedPermissions, _ScopedChoices):
     """An inline of a scoped admin: its permissions are held on the parent's competition."""
 
     def _may(self, request, action: str, parent=None) -> bool:
@@ -184,15 +188,6 @@ class CompetitionScopedInline(_ScopedChoices):
             return staff_can_somewhere(request.user, permission)
         lookup = competition_lookup_of(self.admin_site, self.parent_model)
         return staff_can(request.user, permission, competition_id_of(parent, lookup))
-
-    def has_view_permission(self, request, obj=None):
-        return self._may(request, "view", obj) or self._may(request, "change", obj)
-
-    def has_change_permission(self, request, obj=None):
-        return self._may(request, "change", obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._may(request, "delete", obj)
 
     def has_add_permission(self, request, obj=None):
         return self._may(request, "add", obj)

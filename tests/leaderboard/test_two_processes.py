@@ -21,7 +21,12 @@ def test_a_sheet_committed_here_reaches_a_viewer_of_the_other_process(asgi_serve
     Competition.objects.filter(pk=day.competition.pk).update(slug=slug)
     picks = day.crosses(day.entries()[:6])
 
-    with connect(f"ws://127.0.0.1:{asgi_server}/ws/live/{slug}/", open_timeout=10) as viewer:
+    with connect(
+        f"ws://127.0.0.1:{asgi_server}/ws/live/{slug}/",
+        # A browser's Origin: the server checks it against ALLOWED_HOSTS.
+        origin=f"http://127.0.0.1:{asgi_server}",
+        open_timeout=10,
+    ) as viewer:
         snapshot = json.loads(viewer.recv(timeout=10))
         day.send(day.judges[0], day.dances[0], picks)
         relays.drain_background()
@@ -121,7 +126,12 @@ def test_a_burst_through_two_processes_is_pushed_about_once_per_interval(
                 return
             received.append((time.monotonic(), json.loads(text)))
 
-    with connect(f"ws://127.0.0.1:{asgi_server}/ws/live/{slug}/", open_timeout=10) as viewer:
+    with connect(
+        f"ws://127.0.0.1:{asgi_server}/ws/live/{slug}/",
+        # A browser's Origin: the server checks it against ALLOWED_HOSTS.
+        origin=f"http://127.0.0.1:{asgi_server}",
+        open_timeout=10,
+    ) as viewer:
         json.loads(viewer.recv(timeout=10))  # the snapshot
         reader = threading.Thread(target=read, args=(viewer,))
         reader.start()
