@@ -8,11 +8,12 @@ countdown from each snapshot (the scoring window, the next heat of the same danc
 import datetime as dt
 import functools
 import re
-from pathlib import Path
 
 import pytest
 
 from competitions.models import Floor
+from tests.browser.conftest import CHROMIUM
+from tests.browser.conftest import CHROMIUM_ARGS as ARGS
 from tests.day.helpers import build_programme
 from tests.support.auth import sign_in_staff
 
@@ -20,15 +21,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
 ]
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
-
-
-@pytest.fixture(autouse=True)
-def _needs_chromium():
-    if not CHROMIUM.exists():
-        pytest.skip("needs Debian's chromium: apt-get install chromium")
 
 
 def test_the_desk_starts_a_heat_and_the_projector_follows(

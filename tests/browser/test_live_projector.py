@@ -4,27 +4,18 @@ ASGI server process (uvicorn, on this test's database: PostgreSQL and Redis, or 
 embedded default's SQLite file), so the websocket, the relay and the hub run as in
 production."""
 
-from pathlib import Path
-
 import pytest
 
 from adjudication.models import Sheet
 from adjudication.tablet.sessions import tablet_code_issue
+from tests.browser.conftest import CHROMIUM
+from tests.browser.conftest import CHROMIUM_ARGS as ARGS
 from tests.leaderboard.helpers import quiet_day
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
 ]
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
-
-
-@pytest.fixture(autouse=True)
-def _needs_chromium():
-    if not CHROMIUM.exists():
-        pytest.skip("needs Debian's chromium: apt-get install chromium")
 
 
 def test_the_projector_shows_a_sheet_sent_from_a_tablet(asgi_server, role_groups, monkeypatch):

@@ -6,29 +6,20 @@ on this test's database); the desk's changes are committed here, as by another w
 process, and reach it through Redis or, on the embedded default, the change log
 (scoring_site/change_log.py)."""
 
-from pathlib import Path
-
 import pytest
 
 from adjudication.services import round_close
 from adjudication.tablet.sessions import tablet_code_issue, tablet_revoke
 from leaderboard.broadcast import relays
 from tests.adjudication.day import all_recall_sheets, open_final
+from tests.browser.conftest import CHROMIUM
+from tests.browser.conftest import CHROMIUM_ARGS as ARGS
 from tests.leaderboard.helpers import quiet, quiet_day
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
 ]
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run"]
-
-
-@pytest.fixture(autouse=True)
-def _needs_chromium():
-    if not CHROMIUM.exists():
-        pytest.skip("needs Debian's chromium: apt-get install chromium")
 
 
 def test_a_tablet_on_its_home_page_follows_the_desk_without_reloading(
