@@ -308,7 +308,11 @@ def _clock(competition: Competition, loaded: _Loaded, floor: Any, now: dt.dateti
     if taken:
         began = min(min(taken), began or min(taken))
     planned = day_start(competition)
-    running = began is not None or now >= planned
+    # Rounds opened at the desk without the floor being used: the day has begun too.
+    underway = any(i.round_id and i.round.status != RoundStatus.PLANNED for i in loaded.items)
+    running = began is not None or now >= planned or underway
+    if began is None and underway and now < planned:
+        began = now
     shift = date_shift(competition, began or now) if running else dt.timedelta(0)
     return _Clock(now, began or planned, floor, started, danced, changes, running, shift, ended)
 

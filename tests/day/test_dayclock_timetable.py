@@ -10,7 +10,15 @@ import zoneinfo
 import pytest
 
 from adjudication.day.floor import FloorRefused, floor_move, floor_now, next_on_programme
-from competitions.models import Competition, CompetitionStatus, Floor, FloorMove, TimetableItem
+from competitions.models import (
+    Competition,
+    CompetitionStatus,
+    Floor,
+    FloorMove,
+    Round,
+    RoundStatus,
+    TimetableItem,
+)
 from competitions.timetable import (
     date_notice,
     timetable_change,
@@ -208,3 +216,18 @@ def test_nothing_more_goes_on_the_floor_of_a_finished_competition(action, refusa
     assert FloorMove.objects.count() == moves
     tea.refresh_from_db()
     assert tea.started_at is None
+
+
+def test_rounds_opened_at_the_desk_without_the_floor_start_the_day_too():
+    """The desk opens rounds without starting heats on the floor (a rehearsal weeks
+    ahead): what is still to come is estimated from now, not from 09:00 on 6 March."""
+    p = build_programme()
+    Round.objects.filter(pk=p.round(p.latin, 1).pk).update(status=RoundStatus.OPEN)
+    now = run_day(15, 30)
+
+    lines = timetable_lines(p.competition, now=now)
+
+    assert FloorMove.objects.filter(competition=p.competition).count() == 0
+    assert all(line.starts.date() == now.date() for line in lines if line.starts)
+    assert lines[0].starts >= now
+    estimates_never_go_backwards(lines, now)
