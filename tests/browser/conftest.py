@@ -53,8 +53,11 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture
 def browser():
+    """Chromium for one test. Per test, not per package: the tests that drive a Playwright
+    of their own (the live screens', the whole day's) cannot start one in a process where
+    another is still running."""
     from playwright.sync_api import expect, sync_playwright
 
     with pytest.MonkeyPatch.context() as patch:

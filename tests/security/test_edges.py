@@ -366,7 +366,7 @@ site = types.ModuleType("site_with_a_broken_page")
 site.urlpatterns = [path("boom/", boom), path("", include(urls))]
 site.handler404, site.handler500 = urls.handler404, urls.handler500
 sys.modules[site.__name__] = site
-client = Client(raise_request_exception=False)
+client = Client(raise_request_exception=False, HTTP_HOST="localhost")  # a development host
 with override_settings(ROOT_URLCONF=site.__name__):
     missing, broken = client.get("/no-such-page/"), client.get("/boom/")
 print(settings.DEBUG, missing.status_code, broken.status_code)
