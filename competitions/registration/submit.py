@@ -29,6 +29,7 @@ from competitions.models import (
 )
 from competitions.registration.places import take_competition_places, take_event_place
 from competitions.registration.refusals import LinkRefused, RegistrationRefused, check_name
+from scoring_site.api import MAX_ID
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,9 @@ def registration_errors(
     (field → messages; empty when it may go ahead), and the chosen events."""
     errors: dict[str, list[str]] = {}
     unique_ids = sorted(set(event_ids))
-    events = list(Event.objects.filter(competition=competition, pk__in=unique_ids).order_by("pk"))
+    # An id no database row can have is an unknown event, not a query SQLite refuses.
+    storable = [pk for pk in unique_ids if 0 < pk <= MAX_ID]
+    events = list(Event.objects.filter(competition=competition, pk__in=storable).order_by("pk"))
     if not event_ids:
         _add(errors, "events", "Choose at least one event.")
     if len(unique_ids) != len(event_ids):
