@@ -8,7 +8,7 @@ import math
 import zoneinfo
 
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -20,7 +20,7 @@ from adjudication.day.floor import (
     next_in_lines,
     next_on_programme,
 )
-from adjudication.desk.pages import desk_required, staff_page_required
+from adjudication.desk.pages import desk_required, render_live, staff_page_required
 from adjudication.models import Placing
 from competitions.access import staff_can
 from competitions.models import (
@@ -131,12 +131,9 @@ def desk_day(request, slug: str):
     competition = get_object_or_404(Competition, slug=slug)
     context = _day_context(competition)
     context["can_move"] = staff_can(request.user, "competitions.run_floor", competition)
-    template = (
-        "adjudication/_desk_day_live.html"
-        if request.GET.get("fragment")
-        else "adjudication/desk_day.html"
+    return render_live(
+        request, "adjudication/desk_day.html", "adjudication/_desk_day_live.html", context
     )
-    return render(request, template, context)
 
 
 @require_POST
@@ -298,9 +295,6 @@ def _to_read(competition: Competition) -> list[dict]:
 def announcer(request, slug: str):
     competition = get_object_or_404(Competition, slug=slug)
     context = announcer_context(competition)
-    template = (
-        "adjudication/_announcer_live.html"
-        if request.GET.get("fragment")
-        else "adjudication/announcer.html"
+    return render_live(
+        request, "adjudication/announcer.html", "adjudication/_announcer_live.html", context
     )
-    return render(request, template, context)

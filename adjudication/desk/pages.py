@@ -51,6 +51,11 @@ from scoring_site.operations import health_panel
 from scoring_site.site import site_address
 
 
+def render_live(request, page: str, fragment: str, context: dict):
+    """The whole page, or (``?fragment=1``, desk.js's refetch) only its live part."""
+    return render(request, fragment if request.GET.get("fragment") else page, context)
+
+
 def staff_page_required(permission: str, refusal: str, *, sign_in: str = "admin:login"):
     """A page for signed-in people holding ``permission`` on the competition its URL
     points into: others are sent to ``sign_in`` (the admin's, for staff;
@@ -113,12 +118,9 @@ def desk_competition(request, slug: str):
         ).select_related("judge"),
         "health": health_panel(),
     }
-    template = (
-        "adjudication/_desk_live.html"
-        if request.GET.get("fragment")
-        else "adjudication/desk_competition.html"
+    return render_live(
+        request, "adjudication/desk_competition.html", "adjudication/_desk_live.html", context
     )
-    return render(request, template, context)
 
 
 def _tabulation_view(round_):
@@ -192,12 +194,9 @@ def desk_round(request, round_id: int):
         tabulation = context["tabulation"]
         tabulated = (tabulation["kind"], tabulation["result"]) if "kind" in tabulation else None
         context["stale_result"] = [] if unlocked else result_differences(round_, tabulated)
-    template = (
-        "adjudication/_desk_round_live.html"
-        if request.GET.get("fragment")
-        else "adjudication/desk_round.html"
+    return render_live(
+        request, "adjudication/desk_round.html", "adjudication/_desk_round_live.html", context
     )
-    return render(request, template, context)
 
 
 @require_POST
