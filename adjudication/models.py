@@ -61,6 +61,26 @@ class Sheet(models.Model):
         help_text="The chairman who unlocked this sheet of a closed round for a correction.",
     )
     unlocked_at = models.DateTimeField(null=True, blank=True)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The desk returned this sheet of an open round to its judge (a redance "
+        "re-collected): it counts again once sent again.",
+    )
+    returned_at = models.DateTimeField(null=True, blank=True)
+    count_accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The chairman who accepted this recall sheet with the wrong number of "
+        "crosses, as it is.",
+    )
+    count_accepted_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["round", "dance__position", "entry_id", "judge__letter"]
@@ -105,6 +125,12 @@ class Sheet(models.Model):
                 | Q(confirmed_by__isnull=False),
                 name="adjudication_sheet_paper_confirmation_named",
             ),
+            models.CheckConstraint(
+                condition=Q(count_accepted_by__isnull=True) | ~Q(count_accepted_reason=""),
+                name="adjudication_sheet_accepted_count_has_reason",
+                violation_error_message="Say why a sheet with the wrong number of crosses "
+                "is accepted.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -113,7 +139,10 @@ class Sheet(models.Model):
 
     @property
     def counts(self) -> bool:
-        """A sheet counts unless it is a paper sheet still waiting for its confirmation."""
+        """A sheet counts unless it is a paper sheet still waiting for its confirmation
+        or a sheet the desk returned to its judge."""
+        if self.returned_at is not None:
+            return False
         return self.source != self.Source.PAPER or self.confirmed_at is not None
 
 
@@ -161,6 +190,8 @@ class MarkChange(models.Model):
         CORRECTED = "corrected", "Correction"
         CONFIRMED = "confirmed", "Paper sheet confirmed"
         UNLOCKED = "unlocked", "Unlocked by the chairman"
+        RETURNED = "returned", "Returned to the judge (redance)"
+        ACCEPTED = "accepted", "Accepted with the wrong number of crosses"
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="mark_changes")
     sheet = models.ForeignKey(Sheet, on_delete=models.CASCADE, related_name="changes")

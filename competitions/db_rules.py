@@ -208,6 +208,37 @@ _JUDGE_ACCOUNT_RULES = (
 )
 
 
+def _seeded_round_drawn(positions: str) -> str:
+    return f"""EXISTS (
+        SELECT 1 FROM competitions_round r
+        WHERE r.event_id = NEW.event_id AND r.position IN ({positions})
+          AND (r.status <> 'planned'
+               OR EXISTS (SELECT 1 FROM competitions_heat h WHERE h.round_id = r.id))
+    )"""
+
+
+# A seeded couple joins a round that is still to be drawn: seeding into (or out of) a
+# round whose heats are drawn would change a draw the couples may already have seen.
+_SEEDING_MESSAGE = "a couple is seeded into a round (or out of it) only before it is drawn"
+_SEEDING_RULES = (
+    _trigger_rule(
+        "competitions_entry",
+        "competitions_entry_seeded_before_draw",
+        (("insert", "INSERT"),),
+        "NEW.seeded_round IS NOT NULL AND " + _seeded_round_drawn("NEW.seeded_round"),
+        _SEEDING_MESSAGE,
+    ),
+    _update_rule(
+        "competitions_entry",
+        "competitions_entry_seeding_fixed_once_drawn",
+        "seeded_round",
+        "NEW.seeded_round IS DISTINCT FROM OLD.seeded_round AND "
+        + _seeded_round_drawn("NEW.seeded_round, OLD.seeded_round"),
+        _SEEDING_MESSAGE,
+    ),
+)
+
+
 DB_RULES: tuple[DbRule, ...] = (
     _status_rule("competitions_competition", _moves(Competition.TRANSITIONS), "competition"),
     _status_rule("competitions_round", _moves(Round.TRANSITIONS), "round"),
@@ -268,6 +299,7 @@ DB_RULES: tuple[DbRule, ...] = (
         "a competitor with entries cannot change kind",
     ),
     append_only("competitions_floormove", "the trail of the floor"),
+    append_only("competitions_incident", "the trail of incidents"),
     _update_rule(
         "competitions_event",
         "competitions_event_entry_kind_fixed_when_entered",
@@ -277,6 +309,7 @@ DB_RULES: tuple[DbRule, ...] = (
         "an event with entries cannot change the kind it takes",
     ),
     *_JUDGE_ACCOUNT_RULES,
+    *_SEEDING_RULES,
 )
 
 

@@ -168,3 +168,31 @@ def heat_list_public(*, round: Round) -> QuerySet[Heat]:
 def failed_job_waiting_count() -> int:
     """Dead letters: jobs that failed every try and nobody has retried yet."""
     return FailedJob.objects.filter(retried_at__isnull=True).count()
+
+
+def seat_sits_in(position_field: str = "position") -> Q:
+    """The condition on panel seats (as a ``Q`` over ``from_round`` and ``until_round``)
+    that they sit in the round whose position is ``OuterRef(position_field)``."""
+    position = OuterRef(position_field)
+    return (Q(from_round__isnull=True) | Q(from_round__lte=position)) & (
+        Q(until_round__isnull=True) | Q(until_round__gte=position)
+    )
+
+
+def round_panel_seats(round_: Round) -> QuerySet[PanelSeat]:
+    """The seats of the panel that judges ``round_`` (replacements applied), by letter."""
+    position = round_.position
+    return (
+        PanelSeat.objects.filter(event_id=round_.event_id)
+        .filter(Q(from_round__isnull=True) | Q(from_round__lte=position))
+        .filter(Q(until_round__isnull=True) | Q(until_round__gte=position))
+        .select_related("judge")
+        .order_by("judge__letter")
+    )
+
+
+def round_panel(round_: Round) -> list:
+    """The judges of ``round_``'s panel, by letter: the event's panel with every
+    replacement applied from its round on. The one answer to "who judges this round"
+    for sheets, tabulation, tablets, the desk, marks sheets and screens."""
+    return [seat.judge for seat in round_panel_seats(round_)]

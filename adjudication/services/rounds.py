@@ -27,12 +27,12 @@ from competitions.models import (
     Entry,
     EntryStatus,
     Event,
-    Judge,
     Round,
     RoundKind,
     RoundStatus,
     ScoringMethod,
 )
+from competitions.selectors import round_panel
 from competitions.services import (
     TransitionRefused,
     round_draw_heats,
@@ -55,13 +55,9 @@ class PartProgress:
 
 
 def round_progress(round_: Round) -> list[PartProgress]:
-    judges = list(
-        Judge.objects.filter(seats__event_id=round_.event_id)
-        .order_by("letter")
-        .values_list("pk", "letter")
-    )
+    judges = [(j.pk, j.letter) for j in round_panel(round_)]
     sheets = list(
-        Sheet.objects.filter(round=round_).values_list(
+        Sheet.objects.filter(round=round_, returned_at__isnull=True).values_list(
             "judge_id", "dance_id", "entry_id", "source", "confirmed_at"
         )
     )
@@ -143,9 +139,13 @@ def tabulate_round(round_: Round) -> tuple[str, Any]:
         raise ScoringError("Not every sheet is in.", "incomplete", details)
     entries = [e for e in round_entries(round_) if not e.withdrawn]
     bib = {e.pk: e.bib_label for e in entries}
-    judges = list(Judge.objects.filter(seats__event_id=round_.event_id).order_by("letter"))
+    judges = round_panel(round_)
     letters = [j.letter for j in judges]
-    marks = Mark.objects.filter(sheet__round=round_).select_related("sheet")
+    # The counted sheets: the round's panel's (a replaced judge's are set aside), none
+    # the desk returned to be sent again.
+    marks = Mark.objects.filter(
+        sheet__round=round_, sheet__judge__in=judges, sheet__returned_at__isnull=True
+    ).select_related("sheet")
     try:
         if round_.event.scoring_method == ScoringMethod.CRITERIA:
             criteria = list(round_.event.criteria.order_by("position"))

@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -36,7 +36,6 @@ from competitions.models import (
     Criterion,
     Dance,
     Entry,
-    Event,
     HeatEntry,
     Judge,
     PanelSeat,
@@ -215,7 +214,7 @@ def sheet_submit(
     correcting = peeked == RoundStatus.CLOSED
     round_ = round_lock(data.round_id) if correcting else _share_round(data.round_id)
     event = round_.event
-    judge = _seated_judge(event, data.judge_id)
+    judge = _seated_judge(round_, data.judge_id)
     if not data.client_key or len(data.client_key) > 64:
         raise ScoringError("The sheet needs a device key of 1 to 64 characters.")
     part, lookup, label = _sheet_part(round_, data)
@@ -271,13 +270,15 @@ def sheet_submit(
     return SheetOutcome(sheet, replayed=False, marks=marks)
 
 
-def _seated_judge(event: Event, judge_id: int) -> Judge:
-    """The judge, refused (``not_on_panel``) unless seated on the event's panel."""
-    judge = (
-        Judge.objects.filter(pk=judge_id)
-        .annotate(seated=Exists(PanelSeat.objects.filter(event=event, judge=OuterRef("pk"))))
-        .get()
+def _seated_judge(round_: Round, judge_id: int) -> Judge:
+    """The judge, refused (``not_on_panel``) unless seated on the round's panel (a
+    replaced judge sits no more from the replacement's round on)."""
+    event = round_.event
+    seats = PanelSeat.objects.filter(event=event, judge=OuterRef("pk")).filter(
+        Q(from_round__isnull=True) | Q(from_round__lte=round_.position),
+        Q(until_round__isnull=True) | Q(until_round__gte=round_.position),
     )
+    judge = Judge.objects.filter(pk=judge_id).annotate(seated=Exists(seats)).get()
     if judge.competition_id != event.competition_id:
         raise ScoringError("This judge belongs to another competition.", "not_on_panel")
     if not judge.seated:
@@ -407,6 +408,7 @@ def _sheet_store(
     sheet.submitted_at = now
     sheet.confirmed_by = sheet.confirmed_at = None
     sheet.unlocked_by = sheet.unlocked_at = None
+    sheet.returned_by = sheet.returned_at = None
     sheet.save()
     return sheet, old, MarkChange.Kind.CORRECTED
 

@@ -36,6 +36,7 @@ from competitions.models.rounds import Heat, HeatEntry, Round, StatusChange
 from competitions.models.registration import JudgeApplication, RegistrationLink
 from competitions.models.plumbing import FailedJob, IdempotencyKey
 from competitions.models.day import Floor, FloorMove, FloorPhase, TimetableItem
+from competitions.models.incidents import EntryIncident, EntryOutcome, Incident, Redance
 
 # isort: on
 
@@ -48,7 +49,9 @@ __all__ = [
     "Criterion",
     "Dance",
     "Entry",
+    "EntryIncident",
     "EntryKind",
+    "EntryOutcome",
     "EntryStatus",
     "Event",
     "FailedJob",
@@ -58,9 +61,11 @@ __all__ = [
     "Heat",
     "HeatEntry",
     "IdempotencyKey",
+    "Incident",
     "Judge",
     "JudgeApplication",
     "PanelSeat",
+    "Redance",
     "RegistrationLink",
     "ResultsReveal",
     "Round",

@@ -113,12 +113,24 @@ class Entry(models.Model):
     competitor = models.ForeignKey(Competitor, on_delete=models.CASCADE, related_name="entries")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ENTERED)
     withdrawn = models.BooleanField(default=False)
+    seeded_round = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        verbose_name="seeded into round",
+        help_text="A seeded (star) couple joins the event in this round (2 for the second "
+        "round), set before that round is drawn; empty: dances from the first round.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["event", "competitor__bib", "id"]
         verbose_name_plural = "entries"
         constraints = [
+            models.CheckConstraint(
+                condition=Q(seeded_round__isnull=True) | Q(seeded_round__gt=1),
+                name="competitions_entry_seeded_into_a_later_round",
+                violation_error_message="A seeded couple joins in round 2 or later.",
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=EntryStatus.values), name="competitions_entry_status_valid"
             ),
@@ -266,10 +278,29 @@ class CompetitionStaff(models.Model):
 
 
 class PanelSeat(models.Model):
-    """A judge sitting on an event's panel. Judge and event share a competition."""
+    """A judge sitting on an event's panel. Judge and event share a competition.
+
+    A seat holds for every round unless bounded: a replacement judge's seat starts at
+    ``from_round`` and names the seat it ``replaces``, which then ends at
+    ``until_round`` (positions of the event's rounds). ``competitions.selectors.round_panel``
+    reads the panel of one round."""
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="panel")
     judge = models.ForeignKey(Judge, on_delete=models.CASCADE, related_name="seats")
+    from_round = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Sits from this round on (empty: from the first)."
+    )
+    until_round = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Sits up to and including this round (empty: to the end)."
+    )
+    replaces = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="replaced_by",
+        help_text="The seat this replacement judge took over.",
+    )
 
     class Meta:
         ordering = ["event", "judge__letter"]
@@ -279,10 +310,28 @@ class PanelSeat(models.Model):
                 name="competitions_panelseat_once_per_event",
                 violation_error_message="This judge already sits on that panel.",
             ),
+            models.CheckConstraint(
+                condition=Q(from_round__isnull=True)
+                | Q(until_round__isnull=True)
+                | Q(from_round__lte=models.F("until_round")),
+                name="competitions_panelseat_rounds_ordered",
+                violation_error_message="A seat cannot end before it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(replaces__isnull=True) | Q(from_round__isnull=False),
+                name="competitions_panelseat_replacement_has_start",
+                violation_error_message="A replacement judge sits from a given round on.",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.judge.letter} on {self.event}"
+
+    def sits_in(self, position: int) -> bool:
+        """Whether this seat is on the panel of the event's round at ``position``."""
+        return (self.from_round is None or self.from_round <= position) and (
+            self.until_round is None or position <= self.until_round
+        )
 
     def clean(self) -> None:
         if (
