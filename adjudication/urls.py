@@ -1,6 +1,7 @@
 from django.urls import path
 
 from adjudication.day import pages as day_pages
+from adjudication.desk import incidents as desk_incidents
 from adjudication.desk import pages as desk_pages
 from adjudication.tablet import pages as tablet_pages
 
@@ -45,6 +46,7 @@ urlpatterns += [
         name="desk-tablet-revoke",
     ),
     path("desk/<slug:slug>/day/", day_pages.desk_day, name="desk-day"),
+    path("desk/<slug:slug>/incidents/", desk_incidents.desk_incidents, name="desk-incidents"),
     path("desk/<slug:slug>/floor/", day_pages.desk_floor_move, name="desk-floor-move"),
     path("desk/<slug:slug>/timetable/", day_pages.desk_timetable_edit, name="desk-timetable-edit"),
     path("desk/<slug:slug>/announcer/", day_pages.announcer, name="announcer"),

@@ -48,3 +48,13 @@ def incident_record(
         other_judge=other_judge,
         at=timezone.now(),
     )
+
+
+def incident_list(competition_id: int, *, kind: str = ""):
+    """The competition's trail of incidents, newest first (``kind``: only those)."""
+    incidents = Incident.objects.filter(competition_id=competition_id)
+    if kind:
+        incidents = incidents.filter(kind=kind)
+    return incidents.select_related(
+        "round__event", "entry__competitor", "dance", "judge", "other_judge", "actor"
+    ).order_by("-at", "-id")

@@ -5,6 +5,6 @@ Statuses are read-only here; they move only through the admin actions, which cal
 the transition services and show the reason when a move is refused.
 """
 
-from competitions.admin import day, people, plumbing, registration, structure
+from competitions.admin import day, incidents, people, plumbing, registration, structure
 
-__all__ = ["day", "people", "plumbing", "registration", "structure"]
+__all__ = ["day", "incidents", "people", "plumbing", "registration", "structure"]

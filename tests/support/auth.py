@@ -54,6 +54,7 @@ def restore_role_groups():
         "0004_desk_permissions",
         "0006_audit_log_permission",
         "0007_floor_permissions",
+        "0009_incident_permissions",
     ):
         migration = importlib.import_module(f"accounts.migrations.{name}")
         grants = getattr(migration, "ROLE_PERMISSIONS", None) or migration.GRANTS
