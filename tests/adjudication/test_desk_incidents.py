@@ -129,4 +129,5 @@ def test_the_admin_shows_the_trail_read_only(client, day):
     )
 
     assert listing.status_code == 200 and "Music stopped" in listing.content.decode()
+    assert change.status_code == 403
     assert Incident.objects.get(pk=incident.pk).reason == incident.reason
