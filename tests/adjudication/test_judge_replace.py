@@ -4,7 +4,6 @@ sheets counted, the trail, and every refusal changing nothing."""
 import pytest
 
 from adjudication.incidents.judges import judge_replace
-from adjudication.models import TabletSession
 from adjudication.services import ScoringError, round_close, round_progress
 from competitions.models import Incident, PanelSeat
 from competitions.selectors import round_panel
