@@ -87,9 +87,7 @@ class SheetView:
 def judge_seated_in(judge: Judge) -> Exists:
     """The condition on rounds that ``judge`` sits on their panel (``round_panel``)."""
     return Exists(
-        PanelSeat.objects.filter(event_id=OuterRef("event_id"), judge=judge).filter(
-            seat_sits_in()
-        )
+        PanelSeat.objects.filter(event_id=OuterRef("event_id"), judge=judge).filter(seat_sits_in())
     )
 
 

@@ -39,9 +39,7 @@ class Facts:
     marks: dict[int, list[tuple[int, int | None, int, int | None, Decimal]]]
     placings: dict[int, dict[int, Placing]]
     decisions: dict[int, int]
-    seats: dict[int, list[PanelSeat]] = dataclasses.field(
-        default_factory=lambda: defaultdict(list)
-    )
+    seats: dict[int, list[PanelSeat]] = dataclasses.field(default_factory=lambda: defaultdict(list))
 
     def round_seats(self, round_: Round) -> list[PanelSeat]:
         """The seats of the round's panel (``round_panel``), by letter."""

@@ -522,8 +522,7 @@ def competition_results(
                 position=event.position,
                 judges=[JudgeLine(j.letter, j.name if names else "") for j in judges],
                 rounds=[
-                    _round_panel_noted(_round_sheet(rf, len(rounds)), facts, rf.round)
-                    for rf in rfs
+                    _round_panel_noted(_round_sheet(rf, len(rounds)), facts, rf.round) for rf in rfs
                 ],
                 results=_event_results(event, rfs),
             )
