@@ -31,6 +31,41 @@ class Replacement:
     tablets_revoked: int
 
 
+@dataclasses.dataclass(frozen=True)
+class RoundPanel:
+    """Who judges one round: its seats by letter; ``replacing`` maps a replacement's
+    letter to the letter of the judge whose seat it took."""
+
+    round: Round
+    seats: list[PanelSeat]
+    replacing: dict[str, str]
+
+    @property
+    def letters(self) -> list[str]:
+        return [seat.judge.letter for seat in self.seats]
+
+    @property
+    def judges(self) -> list[tuple[Judge, str | None]]:
+        """Each judge with the letter of the judge they replace (or None)."""
+        return [(seat.judge, self.replacing.get(seat.judge.letter)) for seat in self.seats]
+
+
+def event_round_panels(event: Event) -> list[RoundPanel]:
+    """The panel of each of the event's rounds (``round_panel``), in two queries."""
+    seats = list(
+        PanelSeat.objects.filter(event=event).select_related("judge").order_by("judge__letter")
+    )
+    letters = {seat.pk: seat.judge.letter for seat in seats}
+    panels = []
+    for round_ in Round.objects.filter(event=event).order_by("position"):
+        sitting = [seat for seat in seats if seat.sits_in(round_.position)]
+        replacing = {
+            seat.judge.letter: letters[seat.replaces_id] for seat in sitting if seat.replaces_id
+        }
+        panels.append(RoundPanel(round_, sitting, replacing))
+    return panels
+
+
 def _start_position(from_round: Round, finish_current: bool) -> int:
     """The position of the first round the replacement judges, or a refusal for a
     round whose marks are already closed."""
