@@ -15,7 +15,7 @@ from adjudication.incidents.trail import incident_record, reason_require
 from adjudication.models import TabletSession
 from adjudication.services.common import ScoringError, permission_require, round_lock
 from adjudication.tablet.sessions import tablet_revoke
-from competitions.models import Event, Incident, Judge, PanelSeat, Round, RoundStatus
+from competitions.models import Event, Incident, Judge, PanelSeat, Round, RoundKind, RoundStatus
 from scoring_site.realtime import announce
 
 
@@ -77,6 +77,12 @@ def _start_position(from_round: Round, finish_current: bool) -> int:
             "closed",
         )
     if from_round.status == RoundStatus.OPEN and finish_current:
+        if from_round.kind == RoundKind.FINAL:
+            raise ScoringError(
+                "The final is the last round: if the judge finishes it, the replacement has "
+                "nothing to judge. Re-collect the final from the replacement instead.",
+                "invalid",
+            )
         return from_round.position + 1
     return from_round.position
 

@@ -234,3 +234,11 @@ def test_a_replacement_who_has_not_judged_yet_is_not_replaced(day, chairman, res
 
     assert "has not judged a round" in refusal.value.message
     assert letters(day.final) == ["A", "C", "R"]
+
+
+def test_finishing_the_final_leaves_the_replacement_nothing_and_is_refused(day, chairman, reserve):
+    all_recall_sheets(day)
+    round_close(round=day.first, actor=None)
+    open_final(day)
+
+    refused(day, chairman, reserve, "nothing to judge", from_round=day.final, finish_current=True)
