@@ -213,3 +213,13 @@ def test_the_api_does_not_find_an_event_of_another_competition(client, day, rese
     response = api_post(client, day, tokens, api_body(day, reserve, event_id=other.event.pk))
 
     assert response.status_code == 404
+
+
+def test_the_round_page_names_the_round_panel(chairman_client, day, reserve):
+    chairman_client.post(page_url(day), form(day, reserve))
+
+    page = chairman_client.get(reverse("adjudication:desk-round", args=[day.first.pk]))
+
+    text = page.content.decode()
+    assert "Judged by" in text and ">R</span>" in text and ">B</span>" not in text
+    assert f"/paper/{day.judges[1].pk}/" not in text  # no paper sheet for the judge replaced
