@@ -31,6 +31,7 @@ from competitions.models import (
     RoundKind,
     RoundStatus,
 )
+from competitions.selectors import round_panel
 
 
 class SeatNotFound(Exception):
@@ -240,11 +241,11 @@ def judge_round_list(*, user: User, judges: Sequence[Judge] | None = None) -> li
     closed round in which the chairman unlocked one of their sheets for a correction."""
     judges = judge_seats(user=user) if judges is None else list(judges)
     by_id = {judge.pk: judge for judge in judges}
-    seated: dict[int, list[int]] = {}
-    for event_id, judge_id in PanelSeat.objects.filter(judge_id__in=by_id).values_list(
-        "event_id", "judge_id"
+    seated: dict[int, list[PanelSeat]] = {}
+    for seat in PanelSeat.objects.filter(judge_id__in=by_id).only(
+        "event_id", "judge_id", "from_round", "until_round"
     ):
-        seated.setdefault(event_id, []).append(judge_id)
+        seated.setdefault(seat.event_id, []).append(seat)
     unlocked = set(
         Sheet.objects.filter(
             judge_id__in=by_id, unlocked_at__isnull=False, round__status=RoundStatus.CLOSED
@@ -263,23 +264,25 @@ def judge_round_list(*, user: User, judges: Sequence[Judge] | None = None) -> li
             "event_id",
             "position",
         )
-        .values_list("pk", "event_id", "status")
+        .values_list("pk", "event_id", "status", "position")
     )
+    # A replaced judge's seat ends before the replacement's first round (round_panel).
     pairs = [
-        (by_id[judge_id], round_id)
-        for round_id, event_id, status in rounds
-        for judge_id in sorted(seated[event_id], key=lambda pk: by_id[pk].letter)
-        if status == RoundStatus.OPEN or (round_id, judge_id) in unlocked
+        (by_id[seat.judge_id], round_id)
+        for round_id, event_id, status, position in rounds
+        for seat in sorted(seated[event_id], key=lambda seat: by_id[seat.judge_id].letter)
+        if seat.sits_in(position)
+        and (status == RoundStatus.OPEN or (round_id, seat.judge_id) in unlocked)
     ]
     return _judge_rounds(pairs) if pairs else []
 
 
 def judge_for_round(*, user: User, round_id: int) -> Judge:
-    """The user's judge seat on the panel of this round. Raises ``SeatNotFound`` (also
+    """The user's judge seat on the panel of this round (``round_panel``: a replaced
+    judge is not on it from the replacement's round on). Raises ``SeatNotFound`` (also
     for a round that does not exist, so a stranger learns nothing) or ``SeatAmbiguous``."""
-    judges = list(
-        Judge.objects.filter(user=user, seats__event__rounds__pk=round_id).order_by("letter")
-    )
+    round_ = Round.objects.filter(pk=round_id).first()
+    judges = [] if round_ is None else [j for j in round_panel(round_) if j.user_id == user.pk]
     if not judges:
         raise SeatNotFound
     if len(judges) > 1:

@@ -8,12 +8,23 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from django.db.models import Exists, OuterRef
 from rest_framework import serializers
 
 from adjudication.models import Sheet
 from adjudication.selectors import finalist_order
 from adjudication.services import SheetInput, round_entries
-from competitions.models import Criterion, Dance, Entry, HeatEntry, Judge, Round, RoundStatus
+from competitions.models import (
+    Criterion,
+    Dance,
+    Entry,
+    HeatEntry,
+    Judge,
+    PanelSeat,
+    Round,
+    RoundStatus,
+)
+from competitions.selectors import seat_sits_in
 from scoring_site.api import MAX_ID
 
 
@@ -73,16 +84,23 @@ class SheetView:
         return self.round.status == RoundStatus.OPEN or bool(self.sheet and self.sheet.unlocked_at)
 
 
+def judge_seated_in(judge: Judge) -> Exists:
+    """The condition on rounds that ``judge`` sits on their panel (``round_panel``)."""
+    return Exists(
+        PanelSeat.objects.filter(event_id=OuterRef("event_id"), judge=judge).filter(seat_sits_in())
+    )
+
+
 def judge_rounds(judge: Judge) -> list[Round]:
-    """Rounds of the judge's panels that are open now, in programme order."""
-    return list(
-        Round.objects.filter(
-            event__panel__judge=judge,
-            status__in=[RoundStatus.OPEN, RoundStatus.CLOSED],
-        )
+    """Rounds of the judge's panels that are open now, in programme order; a replaced
+    judge's seat ends before the replacement's first round."""
+    rounds = (
+        Round.objects.filter(status__in=[RoundStatus.OPEN, RoundStatus.CLOSED])
+        .filter(judge_seated_in(judge))
         .select_related("event")
         .order_by("event__position", "position")
     )
+    return list(rounds)
 
 
 def round_parts(round_: Round) -> list[Part]:

@@ -3,6 +3,7 @@ from django.urls import path
 from adjudication.day import pages as day_pages
 from adjudication.desk import incidents as desk_incidents
 from adjudication.desk import pages as desk_pages
+from adjudication.desk import panels as desk_panels
 from adjudication.tablet import pages as tablet_pages
 
 app_name = "adjudication"
@@ -45,6 +46,7 @@ urlpatterns += [
         desk_pages.desk_tablet_revoke,
         name="desk-tablet-revoke",
     ),
+    path("desk/<slug:slug>/panels/", desk_panels.desk_panels, name="desk-panels"),
     path("desk/<slug:slug>/day/", day_pages.desk_day, name="desk-day"),
     path("desk/<slug:slug>/incidents/", desk_incidents.desk_incidents, name="desk-incidents"),
     path("desk/<slug:slug>/floor/", day_pages.desk_floor_move, name="desk-floor-move"),

@@ -239,6 +239,37 @@ _SEEDING_RULES = (
 )
 
 
+# One judge per seat per round: a replacement judge sits only after the seat they took
+# over ended (adjudication.incidents.judges), and neither seat changes its judge.
+_REPLACEMENT_MESSAGE = "a replacement judge and the judge replaced never sit in the same round"
+_PANEL_RULES = (
+    _row_rule(
+        "competitions_panelseat",
+        "competitions_panelseat_replacement_after_replaced",
+        """(
+            NEW.replaces_id IS NOT NULL AND EXISTS (
+                SELECT 1 FROM competitions_panelseat gone WHERE gone.id = NEW.replaces_id
+                  AND (gone.event_id <> NEW.event_id OR gone.until_round IS NULL
+                       OR gone.until_round >= NEW.from_round)
+            )
+        ) OR EXISTS (
+            SELECT 1 FROM competitions_panelseat r WHERE r.replaces_id = NEW.id
+              AND (NEW.until_round IS NULL OR NEW.until_round >= r.from_round)
+        )""",
+        _REPLACEMENT_MESSAGE,
+        ["event_id", "from_round", "until_round", "replaces_id"],
+    ),
+    _update_rule(
+        "competitions_panelseat",
+        "competitions_panelseat_judge_fixed_in_replacement",
+        "judge_id",
+        """NEW.judge_id IS DISTINCT FROM OLD.judge_id AND (NEW.replaces_id IS NOT NULL
+        OR EXISTS (SELECT 1 FROM competitions_panelseat r WHERE r.replaces_id = NEW.id))""",
+        "the judge of a seat in a replacement cannot change",
+    ),
+)
+
+
 DB_RULES: tuple[DbRule, ...] = (
     _status_rule("competitions_competition", _moves(Competition.TRANSITIONS), "competition"),
     _status_rule("competitions_round", _moves(Round.TRANSITIONS), "round"),
@@ -310,6 +341,7 @@ DB_RULES: tuple[DbRule, ...] = (
     ),
     *_JUDGE_ACCOUNT_RULES,
     *_SEEDING_RULES,
+    *_PANEL_RULES,
 )
 
 

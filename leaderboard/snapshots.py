@@ -146,12 +146,17 @@ class _OpenRoundsRead(NamedTuple):
 
 def _open_rounds_read(shown_rounds: list[Round]) -> _OpenRoundsRead:
     open_ids = [r.pk for r in shown_rounds if r.status == RoundStatus.OPEN]
-    panel = dict(
+    # Judges per round: a replacement's seat and the seat it took over never both count.
+    panel: dict[int, int] = defaultdict(int)
+    seats = (
         PanelSeat.objects.filter(event_id__in={r.event_id for r in shown_rounds})
         .order_by()  # the default ordering (judge letters) would join the judges
-        .values_list("event_id")
-        .annotate(n=Count("id"))
+        .values_list("event_id", "from_round", "until_round")
     )
+    for event_id, start, end in seats:
+        for round_ in shown_rounds:
+            if round_.event_id == event_id and (start or 0) <= round_.position <= (end or 10**6):
+                panel[round_.pk] += 1
     # Plain rows, not model instances: this runs once per push (bench/bench_live.py).
     by_round: dict[int, list[_OnFloor]] = defaultdict(list)
     for round_id, heat, entry_id, bib, kind, name, partner in (
@@ -222,7 +227,7 @@ def _open_round_item(round_: Round, read: _OpenRoundsRead) -> dict[str, Any]:
     item = round_head(round_)
     item["method"] = event.scoring_method
     item["reveal"] = event.results_reveal
-    item["judges"] = read.panel.get(event.pk, 0)
+    item["judges"] = read.panel.get(round_.pk, 0)
     item["recall"] = round_.recall_count
     running = read.by_round[round_.pk]
     heats: dict[int, list[int | None]] = {}

@@ -6,6 +6,7 @@ from adjudication import tokens_api
 from adjudication.day import api as day_api
 from adjudication.desk import api as desk_api
 from adjudication.desk import incidents as desk_incidents
+from adjudication.desk import panels_api as desk_panels_api
 from adjudication.tablet import api as tablet_api
 from competitions import api as competitions_api
 from competitions import public_api
@@ -136,6 +137,16 @@ urlpatterns = [
         "desk/competitions/<slug:slug>/incidents/",
         desk_incidents.DeskIncidentListApi.as_view(),
         name="desk-incidents",
+    ),
+    path(
+        "desk/competitions/<slug:slug>/panels/",
+        desk_panels_api.DeskPanelsApi.as_view(),
+        name="desk-panels",
+    ),
+    path(
+        "desk/competitions/<slug:slug>/judge-replacements/",
+        desk_panels_api.DeskJudgeReplaceApi.as_view(),
+        name="desk-judge-replacements",
     ),
     path(
         "desk/competitions/<slug:slug>/tablets/",

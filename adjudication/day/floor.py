@@ -532,11 +532,9 @@ def late_parts(competition: Competition, *, now: dt.datetime) -> list[LatePart]:
     ):
         last_heat[round_id] = max(number, last_heat.get(round_id, number))
     event_ids = {move.round.event_id for move in danced.values()}
-    panels: dict[int, dict[int, str]] = {}
-    for event_id, judge_id, letter in PanelSeat.objects.filter(event_id__in=event_ids).values_list(
-        "event_id", "judge_id", "judge__letter"
-    ):
-        panels.setdefault(event_id, {})[judge_id] = letter
+    panels: dict[int, list[PanelSeat]] = {}
+    for seat in PanelSeat.objects.filter(event_id__in=event_ids).select_related("judge"):
+        panels.setdefault(seat.event_id, []).append(seat)
     sent = set(
         Sheet.objects.filter(round_id__in=round_ids).values_list(
             "round_id", "dance_id", "entry_id", "judge_id"
@@ -549,10 +547,11 @@ def late_parts(competition: Competition, *, now: dt.datetime) -> list[LatePart]:
         since = move.at + dt.timedelta(seconds=move.round.event.scoring_seconds)
         if now < since:
             continue
-        letters = sorted(
-            letter
-            for judge_id, letter in panels.get(move.round.event_id, {}).items()
-            if (round_id, dance_id, entry_id, judge_id) not in sent
+        letters = sorted(  # the round's panel: a replaced judge owes nothing from then on
+            seat.judge.letter
+            for seat in panels.get(move.round.event_id, [])
+            if seat.sits_in(move.round.position)
+            and (round_id, dance_id, entry_id, seat.judge_id) not in sent
         )
         if letters:
             label = slot_label(move.round, move.dance, None, move.entry)

@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
@@ -47,8 +48,9 @@ from adjudication.sheets import SheetIn, sheet_input_from_body
 from adjudication.tablet.sessions import TabletRefused, tablet_revoke
 from adjudication.tokens_api import SecondFactorProved, TabletNotRevoked
 from competitions.access import staff_can, staff_can_somewhere
-from competitions.models import Competition, Judge, Round, RoundKind, RoundStatus
+from competitions.models import Competition, Round, RoundKind, RoundStatus
 from competitions.public_api import SLUG
+from competitions.selectors import round_panel
 from competitions.services import TransitionRefused, round_transition
 from scoring_site.api import (
     MAX_PATH_ID,
@@ -383,7 +385,9 @@ class DeskPaperSheetApi(DeskApi):
                 status.HTTP_403_FORBIDDEN,
             )
         data = _body(PaperSheetIn, request)
-        judge = get_object_or_404(Judge, pk=data["judge_id"], seats__event_id=round_.event_id)
+        judge = next((j for j in round_panel(round_) if j.pk == data["judge_id"]), None)
+        if judge is None:  # not on this round's panel (a replaced judge from then on)
+            raise Http404("No such judge on this round's panel.")
         try:
             outcome = sheet_submit(
                 data=sheet_input_from_body(data, round_id=round_.pk, judge_id=judge.pk),

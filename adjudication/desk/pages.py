@@ -46,6 +46,7 @@ from adjudication.sheets import (
 from adjudication.tablet.sessions import TabletRefused, tablet_code_issue, tablet_revoke
 from competitions.access import competitions_where, staff_can, staff_can_somewhere
 from competitions.models import Competition, Judge, Round, RoundStatus
+from competitions.selectors import round_panel
 from competitions.services import TransitionRefused, round_transition
 from scoring_site.operations import health_panel
 from scoring_site.site import site_address
@@ -175,7 +176,7 @@ def desk_round(request, round_id: int):
         "tabulation": _tabulation_view(round_),
         "sheets": sheets,
         "parts": round_parts(round_),
-        "judges": Judge.objects.filter(seats__event=round_.event).order_by("letter"),
+        "judges": round_panel(round_),
         "withdrawn": round_.event.entries.filter(
             withdrawn=True, heat_entries__heat__round=round_
         ).select_related("competitor"),
@@ -252,7 +253,9 @@ def desk_paper_sheet(request, round_id: int, judge_id: int, part: str):
     round_ = get_object_or_404(Round.objects.select_related("event"), pk=round_id)
     if not staff_can(request.user, "adjudication.enter_paper_sheet", round_.event.competition_id):
         raise PermissionDenied("Typing in paper sheets is for scrutineers.")
-    judge = get_object_or_404(Judge, pk=judge_id, seats__event=round_.event)
+    judge = next((j for j in round_panel(round_) if j.pk == judge_id), None)
+    if judge is None:  # not on this round's panel (a replaced judge from then on)
+        raise Http404("No such judge on this round's panel.")
     found = part_get(round_, part)
     if found is None:
         raise PermissionDenied("No such sheet.")

@@ -29,13 +29,13 @@ def desk_snapshot(competition: Competition) -> dict[str, Any]:
     if not rounds:
         return out
     event_ids = {r.event_id for r in rounds}
-    letters: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for event_id, judge_id, letter in (
+    seats: dict[int, list[tuple[int, str, int | None, int | None]]] = defaultdict(list)
+    for event_id, *seat in (
         PanelSeat.objects.filter(event_id__in=event_ids)
         .order_by("judge__letter")
-        .values_list("event_id", "judge_id", "judge__letter")
+        .values_list("event_id", "judge_id", "judge__letter", "from_round", "until_round")
     ):
-        letters[event_id].append((judge_id, letter))
+        seats[event_id].append(tuple(seat))
     sheets: dict[int, list[tuple]] = defaultdict(list)
     for row in Sheet.objects.filter(round__in=rounds).values_list(
         "round_id", "judge_id", "dance_id", "entry_id", "source", "confirmed_at"
@@ -62,7 +62,7 @@ def desk_snapshot(competition: Competition) -> dict[str, Any]:
                 (f"{e.bib_label} {e.competitor.display_name}", None, e.pk)
                 for e in entries[round_.pk].values()
             ]
-        panel = letters[round_.event_id]
+        panel = _round_letters(seats[round_.event_id], round_.position)
         progress = []
         for label, dance_id, entry_id in parts:
             done, pending = set(), set()
@@ -86,3 +86,12 @@ def desk_snapshot(competition: Competition) -> dict[str, Any]:
             )
         out["rounds"].append({**round_head(round_), "revision": round_.revision, "parts": progress})
     return out
+
+
+def _round_letters(seats: list[tuple], position: int) -> list[tuple[int, str]]:
+    """The round's panel (``round_panel``) from the event's seats: (judge id, letter)."""
+    return [
+        (judge_id, letter)
+        for judge_id, letter, start, end in seats
+        if (start is None or start <= position) and (end is None or position <= end)
+    ]

@@ -409,6 +409,22 @@ def _restore_users(
     return created, found
 
 
+def _points_at_itself(model: type[models.Model]) -> bool:
+    """Whether rows of ``model`` may point at other rows of it (a replacement judge's
+    panel seat names the seat it replaces)."""
+    return any(f.is_relation and f.related_model is model for f in model_fields(model))
+
+
+def _restore_one_by_one(model: type[models.Model], table: list, ids: dict) -> int:
+    """Rows of a table pointing at itself, oldest first, each once the row it points at
+    has its new id."""
+    ids[model] = {}
+    ordered = sorted(table, key=lambda row: row.get("id", 0) if isinstance(row, dict) else 0)
+    for row in ordered:
+        ids[model][row["id"]] = _insert(model, [_build(model, row, ids)])[0]
+    return len(ordered)
+
+
 def backup_restore(
     data: bytes,
     *,
@@ -450,6 +466,9 @@ def backup_restore(
                 if model in STAFF_RIGHTS and not with_staff_credentials:
                     continue
                 table = rows.get(model._meta.label_lower, [])
+                if _points_at_itself(model):
+                    total += _restore_one_by_one(model, table, ids)
+                    continue
                 objs = [_build(model, row, ids) for row in table]
                 new_ids = _insert(model, objs) if objs else []
                 ids[model] = {row["id"]: new for row, new in zip(table, new_ids, strict=True)}

@@ -60,6 +60,7 @@ from competitions.models import (
     ScoringMethod,
 )
 from competitions.registration import RegistrationRefused, registration_close
+from competitions.selectors import round_panel
 from competitions.services import (
     DrawRefused,
     TransitionRefused,
@@ -328,8 +329,7 @@ class _Simulator:
             left = [line.item.round for line in lines if _left_to_finish(line)]
             for round_ in left:
                 event = round_.event
-                judges = list(Judge.objects.filter(seats__event=event).order_by("letter"))
-                self._run_round(event, round_, judges, reports[event.pk])
+                self._run_round(event, round_, round_panel(round_), reports[event.pk])
             if left:
                 continue
             following = next_in_lines(lines)
@@ -366,11 +366,10 @@ class _Simulator:
 
     def run_event(self, event: Event, report: EventReport | None = None) -> EventReport:
         report = report or EventReport(event=event.name)
-        judges = list(Judge.objects.filter(seats__event=event).order_by("letter"))
         rounds = list(event.rounds.order_by("position"))
         for round_ in rounds:
-            try:
-                self._run_round(event, round_, judges, report)
+            try:  # the round's own panel: a replacement judge from their round on
+                self._run_round(event, round_, round_panel(round_), report)
             except (ScoringError, TransitionRefused, DrawRefused) as refusal:
                 raise SimulationRefused(f"{round_}: {refusal}") from refusal
         if rounds:

@@ -12,11 +12,12 @@ JSON (``format: "podium-results"``, ``version: 1``)::
         dances:   [{name, short_name}]                   skating
         criteria: [{name, weight, min, max, step}]       criteria
         rules:    {trim, tie_break, outliers}            criteria: how totals are ranked
-        panel:    [letter, ...]
+        panel:    [letter, ...]                          every judge who sat, replacements too
         entries:  [{number, name, club, country, withdrawn}]
         rounds: [{
             position, kind, status, recall (couples asked for; null in a final),
             recall_decision (the chairman's number at a tie, or null),
+            panel:   [letter, ...]     who judged this round (a replacement judge: from its round)
             heats:   [{number, entries: [number, ...]}]        running order
             marks:   [{judge, dance, entry, value}]             skating: 1 per cross, or a place
                      [{judge, entry, criterion, value}]         criteria: a score
@@ -227,6 +228,7 @@ def _round_data(
         "status": round_.status,
         "recall": round_.recall_count if round_.kind != RoundKind.FINAL else None,
         "recall_decision": facts.decisions.get(round_.pk),
+        "panel": [judge.letter for judge in facts.round_judges(round_)],
         "heats": [{"number": n, "entries": heats[n]} for n in sorted(heats)],
         "marks": _mark_rows(event, round_, facts, numbers, judges),
         "results": [

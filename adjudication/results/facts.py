@@ -39,6 +39,16 @@ class Facts:
     marks: dict[int, list[tuple[int, int | None, int, int | None, Decimal]]]
     placings: dict[int, dict[int, Placing]]
     decisions: dict[int, int]
+    seats: dict[int, list[PanelSeat]] = dataclasses.field(default_factory=lambda: defaultdict(list))
+
+    def round_seats(self, round_: Round) -> list[PanelSeat]:
+        """The seats of the round's panel (``round_panel``), by letter."""
+        return [s for s in self.seats[round_.event_id] if s.sits_in(round_.position)]
+
+    def round_judges(self, round_: Round) -> list[Judge]:
+        """The judges who judge the round: a replaced judge up to the round before the
+        replacement's first, the replacement from it on."""
+        return [seat.judge for seat in self.round_seats(round_)]
 
 
 def competition_facts(
@@ -47,7 +57,8 @@ def competition_facts(
     event_ids: Iterable[int] | None = None,
     published_only: bool = True,
 ) -> Facts:
-    """The events (all, or ``event_ids``), their dances, criteria, panels and rounds
+    """The events (all, or ``event_ids``), their dances, criteria, panels (every judge
+    who sat, ``panel``; who judged which round, ``round_judges``) and rounds
     (only published ones with ``published_only``), heats, counted marks and placings of
     rounds with results: nine queries at most."""
     events_qs = Event.objects.filter(competition=competition).order_by("position", "id")
@@ -82,6 +93,7 @@ def competition_facts(
         PanelSeat.objects.filter(event_id__in=ids).select_related("judge").order_by("judge__letter")
     ):
         facts.panel[seat.event_id].append(seat.judge)
+        facts.seats[seat.event_id].append(seat)
     if not rounds:
         return facts
     round_ids = [r.pk for r in rounds]
@@ -93,6 +105,7 @@ def competition_facts(
         facts.heat_entries[he.heat.round_id].append(he)
     with_results = [r.pk for r in rounds if r.status in RESULT_STATUSES]
     if with_results:
+        seated = {r.pk: {j.pk for j in facts.round_judges(r)} for r in rounds}
         counted = ~Q(sheet__source=Sheet.Source.PAPER) | Q(sheet__confirmed_at__isnull=False)
         for round_id, judge_id, dance_id, entry_id, criterion_id, value in (
             Mark.objects.filter(counted, sheet__round_id__in=with_results)
@@ -106,7 +119,8 @@ def competition_facts(
                 "value",
             )
         ):
-            facts.marks[round_id].append((judge_id, dance_id, entry_id, criterion_id, value))
+            if judge_id in seated[round_id]:  # a replaced judge's set-aside sheets do not count
+                facts.marks[round_id].append((judge_id, dance_id, entry_id, criterion_id, value))
         for placing in Placing.objects.filter(round_id__in=with_results).order_by():
             facts.placings[placing.round_id][placing.entry_id] = placing
         facts.decisions = dict(

@@ -199,7 +199,7 @@ def judge_sheets_story(competition: Competition, facts: Facts) -> list:
     for event in facts.events:
         rounds = [r for r in facts.rounds[event.pk] if facts.placings[r.pk]]
         for round_ in rounds:
-            for judge in facts.panel[event.pk]:
+            for judge in facts.round_judges(round_):  # a replaced judge: their rounds only
                 if story:
                     story.append(PageBreak())
                 story.extend(_heading(competition, "judge's sheet", styles))

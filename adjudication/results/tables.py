@@ -29,7 +29,7 @@ from django.db.models import Count, Q
 
 from adjudication import tabulation
 from adjudication.models import Placing
-from adjudication.results.facts import RESULT_STATUSES, competition_facts
+from adjudication.results.facts import RESULT_STATUSES, Facts, competition_facts
 from adjudication.services import criteria_rules
 from competitions.models import (
     Competition,
@@ -505,7 +505,7 @@ def competition_results(
                 round=r,
                 event=event,
                 heat_entries=facts.heat_entries[r.pk],
-                judges=judges,
+                judges=facts.round_judges(r),
                 dances=facts.dances[event.pk],
                 criteria=facts.criteria[event.pk],
                 marks=facts.marks[r.pk],
@@ -521,11 +521,29 @@ def competition_results(
                 method=event.scoring_method,
                 position=event.position,
                 judges=[JudgeLine(j.letter, j.name if names else "") for j in judges],
-                rounds=[_round_sheet(rf, len(rounds)) for rf in rfs],
+                rounds=[
+                    _round_panel_noted(_round_sheet(rf, len(rounds)), facts, rf.round) for rf in rfs
+                ],
                 results=_event_results(event, rfs),
             )
         )
     return CompetitionSheets(competition, events, names)
+
+
+def _round_panel_noted(sheet: RoundSheet, facts: Facts, round_: Round) -> RoundSheet:
+    """In an event where a judge was replaced, each round says who judged it."""
+    seats = facts.seats[round_.event_id]
+    if not any(seat.replaces_id for seat in seats):
+        return sheet
+    letters = {seat.pk: seat.judge.letter for seat in seats}
+    named = [
+        f"{seat.judge.letter} (replacing {letters[seat.replaces_id]})"
+        if seat.replaces_id
+        else seat.judge.letter
+        for seat in facts.round_seats(round_)
+    ]
+    sheet.lines.insert(0, "Judged by " + ", ".join(named) + ".")
+    return sheet
 
 
 def sheets_as_dict(sheets: CompetitionSheets) -> dict[str, Any]:

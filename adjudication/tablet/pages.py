@@ -24,6 +24,7 @@ from adjudication.services import ScoringError, sheet_submit
 from adjudication.sheets import (
     judge_progress,
     judge_rounds,
+    judge_seated_in,
     part_get,
     sheet_form_context,
     sheet_input_from_form,
@@ -151,10 +152,10 @@ def _sheet_of(request, round_id: int, part: str):
 def _round_for(request, round_id: int) -> Round:
     round_ = (
         Round.objects.select_related("event__competition")
-        .filter(pk=round_id, event__panel__judge=request.tablet.judge)
+        .filter(judge_seated_in(request.tablet.judge), pk=round_id)
         .first()
     )
-    if round_ is None:  # not on this panel: as if it did not exist
+    if round_ is None:  # not on this round's panel (or replaced): as if it did not exist
         raise Http404("No such round on your panels.")
     return round_
 

@@ -13,6 +13,7 @@ from competitions.access import staff_can
 from competitions.admin.actions import REFUSALS, act_on_each, competition_action, round_action
 from competitions.admin.confirm import confirm_first
 from competitions.admin.mixins import FixedParentMixin
+from competitions.admin.panels import PanelSeatForm, PanelSeatFormSet
 from competitions.admin.scope import (
     AutocompleteInlineOfOneCompetition,
     CompetitionScopedAdmin,
@@ -236,9 +237,13 @@ class PanelSeatInline(
     AutocompleteInlineOfOneCompetition, CompetitionScopedInline, admin.TabularInline
 ):
     model = PanelSeat
+    form = PanelSeatForm
+    formset = PanelSeatFormSet
+    fields = ("judge", "from_round", "until_round", "replaces")
+    readonly_fields = ("from_round", "until_round", "replaces")  # set by judge_replace
     autocomplete_fields = ("judge",)
     extra = 0
-    verbose_name_plural = "judging panel"
+    verbose_name_plural = "judging panel (replacement judges are seated at the desk)"
 
 
 class RoundInline(CompetitionScopedInline, admin.TabularInline):

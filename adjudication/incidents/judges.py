@@ -1,0 +1,219 @@
+"""Replacement judges: the chairman seats a reserve judge in a panel seat from a given
+round on (``judge_replace``). The old seat ends the round before, the new seat names
+the seat it ``replaces``; ``competitions.selectors.round_panel`` then answers who
+judges each round, for sheets, tabulation, tablets, the desk, marks sheets and screens.
+The rules followed are in ``docs/tabulation.md`` ("Replacement judges")."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from django.db import transaction
+
+from accounts.models import User
+from adjudication.incidents.trail import incident_record, reason_require
+from adjudication.models import TabletSession
+from adjudication.services.common import ScoringError, permission_require, round_lock
+from adjudication.tablet.sessions import tablet_revoke
+from competitions.models import Event, Incident, Judge, PanelSeat, Round, RoundKind, RoundStatus
+from scoring_site.realtime import announce
+
+
+@dataclasses.dataclass(frozen=True)
+class Replacement:
+    """What ``judge_replace`` did: the two seats, the first round the replacement
+    judges (its position), and how many of the old judge's tablets were signed out."""
+
+    old_seat: PanelSeat
+    new_seat: PanelSeat
+    starts_at: int
+    incident: Incident
+    tablets_revoked: int
+
+
+@dataclasses.dataclass(frozen=True)
+class RoundPanel:
+    """Who judges one round: its seats by letter; ``replacing`` maps a replacement's
+    letter to the letter of the judge whose seat it took."""
+
+    round: Round
+    seats: list[PanelSeat]
+    replacing: dict[str, str]
+
+    @property
+    def letters(self) -> list[str]:
+        return [seat.judge.letter for seat in self.seats]
+
+    @property
+    def judges(self) -> list[tuple[Judge, str | None]]:
+        """Each judge with the letter of the judge they replace (or None)."""
+        return [(seat.judge, self.replacing.get(seat.judge.letter)) for seat in self.seats]
+
+
+def event_round_panels(event: Event) -> list[RoundPanel]:
+    """The panel of each of the event's rounds (``round_panel``), in two queries."""
+    seats = list(
+        PanelSeat.objects.filter(event=event).select_related("judge").order_by("judge__letter")
+    )
+    letters = {seat.pk: seat.judge.letter for seat in seats}
+    panels = []
+    for round_ in Round.objects.filter(event=event).order_by("position"):
+        sitting = [seat for seat in seats if seat.sits_in(round_.position)]
+        replacing = {
+            seat.judge.letter: letters[seat.replaces_id] for seat in sitting if seat.replaces_id
+        }
+        panels.append(RoundPanel(round_, sitting, replacing))
+    return panels
+
+
+def _start_position(from_round: Round, finish_current: bool) -> int:
+    """The position of the first round the replacement judges, or a refusal for a
+    round whose marks are already closed."""
+    if from_round.status in (RoundStatus.CLOSED, RoundStatus.PUBLISHED):
+        raise ScoringError(
+            f"{from_round} is already {from_round.get_status_display().lower()}: a replacement "
+            "judge can start only at a round that is open or still to come. To correct "
+            "a closed round's marks, unlock the judge's sheet instead.",
+            "closed",
+        )
+    if from_round.status == RoundStatus.OPEN and finish_current:
+        if from_round.kind == RoundKind.FINAL:
+            raise ScoringError(
+                "The final is the last round: if the judge finishes it, the replacement has "
+                "nothing to judge. Re-collect the final from the replacement instead.",
+                "invalid",
+            )
+        return from_round.position + 1
+    return from_round.position
+
+
+def _old_seat(event: Event, judge: Judge, from_round: Round, start: int) -> PanelSeat:
+    seat = (
+        PanelSeat.objects.select_for_update(of=("self",))
+        .filter(event=event, judge=judge)
+        .select_related("judge")
+        .first()
+    )
+    if seat is None or not seat.sits_in(from_round.position):
+        raise ScoringError(
+            f"Judge {judge.letter} ({judge.name}) is not on the panel of {from_round}.",
+            "not_on_panel",
+        )
+    if seat.until_round is not None:
+        raise ScoringError(
+            f"Judge {judge.letter} is already replaced after round {seat.until_round}.",
+            "not_on_panel",
+        )
+    if seat.from_round is not None and seat.from_round >= start:
+        # The seat would end before it starts: replace its own replacement instead.
+        raise ScoringError(
+            f"Judge {judge.letter} has not judged a round of {event.name} yet: remove "
+            "that seat in the admin instead of replacing it.",
+            "invalid",
+        )
+    return seat
+
+
+def _replacement_check(event: Event, judge: Judge, replacement: Judge) -> None:
+    if replacement.competition_id != event.competition_id:
+        raise ScoringError(
+            f"{replacement.name} judges at another competition: choose a reserve judge "
+            "of this one.",
+            "invalid",
+        )
+    if replacement.pk == judge.pk:
+        raise ScoringError("A judge cannot replace themself: choose a reserve judge.", "invalid")
+    seat = PanelSeat.objects.filter(event=event, judge=replacement).first()
+    if seat is not None:
+        raise ScoringError(
+            f"Judge {replacement.letter} ({replacement.name}) already sits on the panel of "
+            f"{event.name}: one judge per seat, and one seat per judge.",
+            "invalid",
+        )
+
+
+def judge_sits_later(judge: Judge) -> bool:
+    """Whether the judge still sits on some panel in a round that is open or to come."""
+    for seat in PanelSeat.objects.filter(judge=judge):
+        positions = Round.objects.filter(
+            event_id=seat.event_id, status__in=[RoundStatus.PLANNED, RoundStatus.OPEN]
+        ).values_list("position", flat=True)
+        if any(seat.sits_in(position) for position in positions):
+            return True
+    return False
+
+
+def _tablets_sign_out(judge: Judge) -> int:
+    """Sign out every tablet of a judge who now sits on no panel. The chairman's
+    replacement decides it, so no tablet permission is asked (``actor=None``); the
+    incident says who."""
+    tablets = list(TabletSession.objects.filter(judge=judge, revoked_at__isnull=True))
+    for tablet in tablets:
+        tablet_revoke(tablet=tablet, actor=None)
+    return len(tablets)
+
+
+@transaction.atomic
+def judge_replace(
+    *,
+    event: Event,
+    judge: Judge,
+    replacement: Judge,
+    from_round: Round,
+    finish_current: bool,
+    actor: User | None,
+    reason: str,
+) -> Replacement:
+    """Seat ``replacement`` (a reserve judge of the competition) in ``judge``'s seat
+    on ``event``'s panel from ``from_round`` on. For the round now open,
+    ``finish_current`` lets the original judge finish it (the replacement starts at the
+    next round); otherwise the replacement judges it and the original's sheets of it are
+    kept but no longer counted. Refuses (changing nothing) a round already closed, a
+    judge not on that round's panel, a replacement already on the panel or of another
+    competition, and no reason."""
+    permission_require(actor, "competitions.replace_judge", "replace judges", event.competition_id)
+    if from_round.event_id != event.pk:
+        raise ScoringError(f"{from_round} is not a round of {event.name}.", "invalid")
+    if judge.competition_id != event.competition_id:
+        raise ScoringError(f"Judge {judge.letter} judges at another competition.", "not_on_panel")
+    reason = reason_require(reason, "the judge is replaced")
+    from_round = round_lock(from_round.pk)  # no sheet of it is taken meanwhile
+    start = _start_position(from_round, finish_current)
+    old = _old_seat(event, judge, from_round, start)
+    _replacement_check(event, judge, replacement)
+    old.until_round = start - 1
+    old.full_clean()
+    old.save(update_fields=["until_round"])
+    new = PanelSeat(event=event, judge=replacement, from_round=start, replaces=old)
+    new.full_clean()
+    new.save()
+    first = Round.objects.filter(event=event, position=start).first()
+    when = (
+        f"from the {first.get_kind_display().lower()}"
+        if first
+        else f"after the {from_round.get_kind_display().lower()}"
+    )
+    incident = incident_record(
+        competition_id=event.competition_id,
+        kind=Incident.Kind.JUDGE_REPLACED,
+        summary=f"Judge {judge.letter} ({judge.name}) replaced by {replacement.letter} "
+        f"({replacement.name}) on {event.name} {when}",
+        reason=reason,
+        actor=actor,
+        round=first or from_round,
+        judge=judge,
+        other_judge=replacement,
+    )
+    revoked = 0 if judge_sits_later(judge) else _tablets_sign_out(judge)
+    announce(
+        event.competition_id,
+        "judge.replaced",
+        {
+            "event": event.pk,
+            "round": from_round.pk,
+            "from_round": start,
+            "judge": judge.letter,
+            "replacement": replacement.letter,
+        },
+    )
+    return Replacement(old, new, start, incident, revoked)

@@ -1,0 +1,48 @@
+"""The judging panel in the event's admin page: each seat with the rounds it sits
+(from, until) and the seat a replacement judge took over. Replacements are made by the
+chairman at the desk (``adjudication.incidents.judges.judge_replace``, with a reason in
+the day's trail); here a seat that is part of one keeps its judge and cannot be removed,
+so no seat is ever edited into two judges judging the same rounds."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from competitions.models import PanelSeat
+
+REPLACEMENT_FIXED = (
+    "A replacement judge's seat, or the seat they took over: it says who judged which "
+    "round, so it is kept as the chairman decided it at the desk."
+)
+
+
+def seat_in_replacement(seat: PanelSeat) -> bool:
+    """Whether the seat replaces another, or was replaced."""
+    if seat.pk is None:
+        return False
+    return seat.replaces_id is not None or PanelSeat.objects.filter(replaces=seat).exists()
+
+
+class PanelSeatForm(forms.ModelForm):
+    class Meta:
+        model = PanelSeat
+        fields = ("judge",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "judge" in self.fields and seat_in_replacement(self.instance):
+            self.fields["judge"].disabled = True
+            self.fields["judge"].help_text = REPLACEMENT_FIXED
+
+
+class PanelSeatFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        for form in self.forms:
+            deleted = self.can_delete and self._should_delete_form(form)
+            if deleted and seat_in_replacement(form.instance):
+                judge = form.instance.judge
+                raise ValidationError(
+                    f"The seat of judge {judge.letter} cannot be removed: {REPLACEMENT_FIXED}"
+                )
