@@ -2,6 +2,7 @@ from django.urls import path
 
 from adjudication.day import pages as day_pages
 from adjudication.desk import pages as desk_pages
+from adjudication.desk import redance as desk_redance
 from adjudication.tablet import pages as tablet_pages
 
 app_name = "adjudication"
@@ -48,4 +49,5 @@ urlpatterns += [
     path("desk/<slug:slug>/floor/", day_pages.desk_floor_move, name="desk-floor-move"),
     path("desk/<slug:slug>/timetable/", day_pages.desk_timetable_edit, name="desk-timetable-edit"),
     path("desk/<slug:slug>/announcer/", day_pages.announcer, name="announcer"),
+    path("desk/<slug:slug>/redance/", desk_redance.desk_redance, name="desk-redance"),
 ]

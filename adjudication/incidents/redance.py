@@ -7,6 +7,9 @@ their earlier marks kept in the marks trail. The rules followed are in
 
 from __future__ import annotations
 
+import dataclasses
+import re
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,6 +19,7 @@ from adjudication.incidents.trail import incident_record, reason_require
 from adjudication.models import MarkChange, Sheet
 from adjudication.services.common import ScoringError, permission_require, round_lock
 from competitions.models import (
+    Competition,
     Dance,
     Entry,
     FloorMove,
@@ -227,3 +231,77 @@ def redance_caption(redance: Redance) -> str:
     """ "Redance — Heat 2, Samba" as the screens say it."""
     dance = f", {redance.dance.name}" if redance.dance_id else ""
     return f"Redance — Heat {redance.heat_number}{dance}"
+
+
+# --- What the desk may send back ---------------------------------------------------------------
+
+SLOT_CODE = re.compile(r"^r(\d{1,18})-([de])(\d{1,18})-h(\d{1,9})$")
+
+
+@dataclasses.dataclass(frozen=True)
+class RedanceSlot:
+    """A heat of a dance (or a performance) that has been on the floor in an open round:
+    what the desk's form offers to send back. ``code`` is the form's value."""
+
+    round: Round
+    dance: Dance | None
+    heat_number: int
+    entry: Entry | None
+    label: str
+
+    @property
+    def code(self) -> str:
+        part = f"d{self.dance.pk}" if self.dance else f"e{self.entry.pk}"
+        return f"r{self.round.pk}-{part}-h{self.heat_number}"
+
+
+def redance_slots(competition: Competition, *, round_: Round | None = None) -> list[RedanceSlot]:
+    """Every heat (or performance) of the competition's open rounds (or of ``round_``)
+    that was started on the floor, in the order first started (one query)."""
+    moves = (
+        FloorMove.objects.filter(
+            competition=competition, action=FloorMove.Action.START, round__status=RoundStatus.OPEN
+        )
+        .select_related("round__event", "dance", "entry__competitor")
+        .order_by("at", "id")
+    )
+    if round_ is not None:
+        moves = moves.filter(round=round_)
+    first: dict[tuple, FloorMove] = {}
+    for move in moves:
+        first.setdefault((move.round_id, move.dance_id, move.heat_number, move.entry_id), move)
+    return [
+        RedanceSlot(
+            move.round,
+            move.dance,
+            move.heat_number,
+            move.entry,
+            slot_label(move.round, move.dance, move.heat_number, move.entry),
+        )
+        for move in first.values()
+        if move.heat_number is not None
+    ]
+
+
+def redance_slot_get(competition: Competition, code: str) -> RedanceSlot:
+    """The heat a desk form's ``code`` names, in this competition, or ``ScoringError``.
+    Whether it may be danced again is ``heat_redance``'s to say."""
+    match = SLOT_CODE.match(code or "")
+    round_ = (
+        Round.objects.select_related("event")
+        .filter(pk=int(match[1]), event__competition=competition)
+        .first()
+        if match
+        else None
+    )
+    if round_ is None:
+        raise ScoringError("Choose a heat that was on the floor to dance again.")
+    part_id, heat_number = int(match[3]), int(match[4])
+    dance = entry = None
+    if match[2] == "d":
+        dance = Dance.objects.filter(pk=part_id, event=round_.event).first()
+    else:
+        entry = Entry.objects.filter(pk=part_id, event=round_.event).first()
+    if dance is None and entry is None:
+        raise ScoringError(f"Choose a dance or a performance of {round_}.")
+    return RedanceSlot(round_, dance, heat_number, entry, "")
