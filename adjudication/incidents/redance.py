@@ -305,3 +305,12 @@ def redance_slot_get(competition: Competition, code: str) -> RedanceSlot:
     if dance is None and entry is None:
         raise ScoringError(f"Choose a dance or a performance of {round_}.")
     return RedanceSlot(round_, dance, heat_number, entry, "")
+
+
+def redance_returning(sheet: Sheet) -> Redance | None:
+    """The redance that re-collected this returned sheet (ordered when it was returned)."""
+    if sheet.returned_at is None:
+        return None
+    return Redance.objects.filter(
+        round_id=sheet.round_id, recollect=True, ordered_at=sheet.returned_at
+    ).first()
