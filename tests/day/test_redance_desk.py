@@ -4,8 +4,11 @@ API: the same service, its refusals shown with their message and nothing written
 import pytest
 from django.urls import reverse
 
+from adjudication.day.floor import floor_move
+from adjudication.incidents.redance import heat_redance
 from adjudication.models import Sheet
 from competitions.models import Floor, FloorMove, Incident, Redance
+from leaderboard.snapshots import public_snapshot
 from tests.adjudication.test_api import bearer
 from tests.adjudication.test_desk_api import token_for
 from tests.day.redance_helpers import danced_first_round
@@ -169,3 +172,29 @@ def test_bad_redances_over_the_api_say_why_and_change_nothing(client, role, body
     assert message in str(response.json())
     assert not Redance.objects.exists() and not Incident.objects.exists()
     assert FloorMove.objects.count() == moves
+
+
+def test_the_screens_show_the_redance_while_it_is_on_the_floor(client):
+    d = danced_first_round()
+    heat_redance(
+        round=d.round,
+        dance=d.samba,
+        heat_number=2,
+        reason="a couple fell",
+        recollect=False,
+        actor=None,
+    )
+    login(client, "announcer")
+    announcer = reverse("adjudication:announcer", args=[d.p.competition.slug])
+
+    assert "Redance — heat 2, Samba" in client.get(announcer).content.decode()
+    now = public_snapshot(d.p.competition)["now"]
+    assert now["redance"] == "Redance — Heat 2, Samba"
+    assert now["label"] == "Adult Latin – First round · Samba · heat 2"
+    login(client, "scrutineer")
+    day = client.get(reverse("adjudication:desk-day", args=[d.p.competition.slug]))
+    assert "<strong>Redance</strong> — a couple fell" in day.content.decode()
+
+    floor_move(competition=d.p.competition, action="danced", actor=None)
+    floor_move(competition=d.p.competition, action="next", actor=None)  # Rumba heat 1
+    assert public_snapshot(d.p.competition)["now"]["redance"] is None
