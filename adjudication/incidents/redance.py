@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import zoneinfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -53,31 +54,11 @@ def heat_redance(
     round_ = round_lock(round.pk)
     event = round_.event
     competition = event.competition
-    if actor is not None:
-        permission_require(actor, "competitions.order_redance", "order a redance", competition.pk)
-        if recollect:
-            permission_require(
-                actor,
-                "adjudication.unlock_sheet",
-                "re-collect the judges' sheets (the chairman decides that)",
-                competition.pk,
-            )
+    _redance_allowed(actor, competition.pk, recollect)
     reason = reason_require(reason, "the heat is danced again")
     dance, entry = _redance_part(round_, dance, heat_number, entry)
     label = slot_label(round_, dance, heat_number, entry)
-    started = FloorMove.objects.filter(
-        competition=competition,
-        action=FloorMove.Action.START,
-        round=round_,
-        dance=dance,
-        heat_number=heat_number,
-        entry=entry,
-    ).exists()
-    if not started:
-        raise ScoringError(
-            f"{label} has not been on the floor yet: there is nothing to dance again "
-            "(start it from the day's page)."
-        )
+    _started_require(round_, dance, heat_number, entry, label)
     at = timezone.now()
     try:
         floor_redance(
@@ -118,16 +99,39 @@ def heat_redance(
     announce(
         competition.pk,
         "redance",
-        {
-            "round": round_.pk,
-            "dance": dance.pk if dance else None,
-            "entry": entry.pk if entry else None,
-            "heat": heat_number,
-            "recollect": recollect,
-            "judges": returned,
-        },
+        {"round": round_.pk, "heat": heat_number, "recollect": recollect, "judges": returned},
     )
     return redance
+
+
+def _redance_allowed(actor: User | None, competition_id: int, recollect: bool) -> None:
+    if actor is None:  # the simulator and commands
+        return
+    permission_require(actor, "competitions.order_redance", "order a redance", competition_id)
+    if recollect:
+        permission_require(
+            actor,
+            "adjudication.unlock_sheet",
+            "re-collect the judges' sheets (the chairman decides that)",
+            competition_id,
+        )
+
+
+def _started_require(round_: Round, dance, heat_number: int, entry, label: str) -> None:
+    """Refuse a heat the floor's trail never started: there is nothing to dance again."""
+    started = FloorMove.objects.filter(
+        competition_id=round_.event.competition_id,
+        action=FloorMove.Action.START,
+        round=round_,
+        dance=dance,
+        heat_number=heat_number,
+        entry=entry,
+    ).exists()
+    if not started:
+        raise ScoringError(
+            f"{label} has not been on the floor yet: there is nothing to dance again "
+            "(start it from the day's page)."
+        )
 
 
 def _redance_part(
@@ -314,3 +318,14 @@ def redance_returning(sheet: Sheet) -> Redance | None:
     return Redance.objects.filter(
         round_id=sheet.round_id, recollect=True, ordered_at=sheet.returned_at
     ).first()
+
+
+def redance_line(redance: Redance, zone: zoneinfo.ZoneInfo) -> str:
+    """A redance as the marks sheets (pages and PDF) list it under its round."""
+    dance = f" of {redance.dance.name}" if redance.dance_id else ""
+    at = timezone.localtime(redance.ordered_at, zone).strftime("%H:%M")
+    sheets = (
+        "the judges' sheets re-collected and sent again" if redance.recollect else "sheets kept"
+    )
+    what = f"Redance: heat {redance.heat_number}{dance} danced again at {at}"
+    return f"{what}, {redance.reason} ({sheets})."

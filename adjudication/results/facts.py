@@ -19,6 +19,7 @@ from competitions.models import (
     HeatEntry,
     Judge,
     PanelSeat,
+    Redance,
     Round,
     RoundStatus,
 )
@@ -39,6 +40,9 @@ class Facts:
     marks: dict[int, list[tuple[int, int | None, int, int | None, Decimal]]]
     placings: dict[int, dict[int, Placing]]
     decisions: dict[int, int]
+    redances: dict[int, list[Redance]] = dataclasses.field(
+        default_factory=lambda: defaultdict(list)
+    )
 
 
 def competition_facts(
@@ -49,7 +53,7 @@ def competition_facts(
 ) -> Facts:
     """The events (all, or ``event_ids``), their dances, criteria, panels and rounds
     (only published ones with ``published_only``), heats, counted marks and placings of
-    rounds with results: nine queries at most."""
+    rounds with results, and the rounds' redances: ten queries at most."""
     events_qs = Event.objects.filter(competition=competition).order_by("position", "id")
     if event_ids is not None:
         events_qs = events_qs.filter(pk__in=list(event_ids))
@@ -91,9 +95,13 @@ def competition_facts(
         .order_by("heat__number", "position", "entry__competitor__bib", "entry_id")
     ):
         facts.heat_entries[he.heat.round_id].append(he)
+    for redance in Redance.objects.filter(round_id__in=round_ids).select_related("dance"):
+        facts.redances[redance.round_id].append(redance)
     with_results = [r.pk for r in rounds if r.status in RESULT_STATUSES]
     if with_results:
-        counted = ~Q(sheet__source=Sheet.Source.PAPER) | Q(sheet__confirmed_at__isnull=False)
+        counted = (~Q(sheet__source=Sheet.Source.PAPER) | Q(sheet__confirmed_at__isnull=False)) & Q(
+            sheet__returned_at__isnull=True
+        )
         for round_id, judge_id, dance_id, entry_id, criterion_id, value in (
             Mark.objects.filter(counted, sheet__round_id__in=with_results)
             .order_by()
