@@ -52,6 +52,8 @@ def test_the_day_page_offers_the_heats_danced_and_the_chairman_orders_a_redance(
     assert response.redirect_chain[-1][0] == day
     page = response.content.decode()
     assert "Redance of heat 2 of Samba ordered" in page
+    round_page = client.get(reverse("adjudication:desk-round", args=[d.round.pk]))
+    assert text(round_page).count("returned for a redance: waiting for it again") == 3
     assert "heat 2 of Samba — music failure (sheets re-collected" in page
     floor = Floor.objects.get()
     assert (floor.dance, floor.heat_number, floor.phase) == (d.samba, 2, "dancing")
