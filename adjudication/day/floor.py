@@ -573,7 +573,7 @@ def late_parts(competition: Competition, *, now: dt.datetime) -> list[LatePart]:
     ):
         panels.setdefault(event_id, {})[judge_id] = letter
     sent = set(
-        Sheet.objects.filter(round_id__in=round_ids).values_list(
+        Sheet.objects.filter(round_id__in=round_ids, returned_at__isnull=True).values_list(
             "round_id", "dance_id", "entry_id", "judge_id"
         )
     )

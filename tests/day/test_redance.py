@@ -296,3 +296,18 @@ def test_a_criteria_performance_is_redone_with_its_sheets_returned():
     assert sheet.returned_at is not None
     assert Incident.objects.get().entry == performer
     assert timezone.now() >= floor.started_at
+
+
+def test_a_judge_who_has_not_resent_a_returned_sheet_is_late_after_the_scoring_window():
+    d = danced_first_round(timers=True)
+    heat_redance(
+        round=d.round, dance=d.samba, heat_number=2, reason="fall", recollect=True, actor=None
+    )
+    floor_move(competition=d.p.competition, action="danced", actor=None)
+    send(d.round, d.p.judges[0], d.samba, key="A-2", base_version=1)
+
+    later = timezone.now() + dt.timedelta(seconds=31)
+    late = floor_now(d.p.competition, now=later)
+
+    samba = next(part for part in late.late_parts if part.dance_id == d.samba.pk)
+    assert samba.letters == ["B", "C"]
