@@ -230,7 +230,8 @@ def sheet_submit(
         return _replayed(existing, data)
     _check_sheet_is_due(round_, existing, data, correcting=correcting)
     values = _checked_values(round_, part, data)
-    reason = data.reason.strip() or ("sent again after a redance" if existing else "")
+    resent = existing is not None and existing.returned_at is not None
+    reason = data.reason.strip() or ("sent again after a redance" if resent else "")
     now = timezone.now()
     sheet, old, kind = _sheet_store(
         round_, judge, existing, lookup, data=data, actor=actor, source=source, now=now
