@@ -84,6 +84,7 @@ class OwnSheet:
     submitted_at: dt.datetime
     unlocked: bool
     marks: dict[str, Decimal]
+    returned: bool = False  # the desk re-collected it for a redance: send it again
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,6 +121,7 @@ def own_sheet(sheet: Sheet, marks: Iterable[Mark] | None = None) -> OwnSheet:
         source=sheet.source,
         submitted_at=sheet.submitted_at,
         unlocked=sheet.unlocked_at is not None,
+        returned=sheet.returned_at is not None,
         marks={str(getattr(m, key)): m.value for m in marks},
     )
 

@@ -4,6 +4,7 @@ from adjudication.day import pages as day_pages
 from adjudication.desk import incidents as desk_incidents
 from adjudication.desk import pages as desk_pages
 from adjudication.desk import panels as desk_panels
+from adjudication.desk import redance as desk_redance
 from adjudication.tablet import pages as tablet_pages
 
 app_name = "adjudication"
@@ -52,4 +53,5 @@ urlpatterns += [
     path("desk/<slug:slug>/floor/", day_pages.desk_floor_move, name="desk-floor-move"),
     path("desk/<slug:slug>/timetable/", day_pages.desk_timetable_edit, name="desk-timetable-edit"),
     path("desk/<slug:slug>/announcer/", day_pages.announcer, name="announcer"),
+    path("desk/<slug:slug>/redance/", desk_redance.desk_redance, name="desk-redance"),
 ]

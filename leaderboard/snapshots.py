@@ -30,6 +30,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from adjudication.day.floor import floor_now, floor_read
+from adjudication.incidents.redance import redance_caption, redance_on_floor
 from adjudication.models import Mark, Placing, Sheet
 from adjudication.selectors import round_head
 from competitions.models import (
@@ -362,11 +363,14 @@ def _day(competition: Competition, rounds: list[Round]) -> tuple[dict[str, Any],
     desk's business."""
     now = timezone.now()
     floor = floor_read(competition)
-    on_floor = floor_now(competition, now=now, floor=floor, with_late=False).as_dict()
+    on_floor_now = floor_now(competition, now=now, floor=floor, with_late=False)
+    on_floor = on_floor_now.as_dict()
     if on_floor["round"] is not None:
         round_ = next((r for r in rounds if r.pk == on_floor["round"]), None)
         if round_ is not None:
             on_floor.update(event=round_.event.name, kind_label=round_head(round_)["kind_label"])
+        redance = redance_on_floor(on_floor_now)
+        on_floor["redance"] = redance_caption(redance) if redance else None
         bibs = HeatEntry.objects.filter(
             heat__round_id=on_floor["round"], entry__withdrawn=False
         ).select_related("entry__competitor")

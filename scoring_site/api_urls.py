@@ -7,6 +7,7 @@ from adjudication.day import api as day_api
 from adjudication.desk import api as desk_api
 from adjudication.desk import incidents as desk_incidents
 from adjudication.desk import panels_api as desk_panels_api
+from adjudication.desk import redance as desk_redance
 from adjudication.tablet import api as tablet_api
 from competitions import api as competitions_api
 from competitions import public_api
@@ -116,6 +117,11 @@ urlpatterns = [
         "desk/rounds/<id:round_id>/sheets/",
         desk_api.DeskSheetListApi.as_view(),
         name="desk-round-sheets",
+    ),
+    path(
+        "desk/rounds/<id:round_id>/redances/",
+        desk_redance.DeskRedanceApi.as_view(),
+        name="desk-round-redances",
     ),
     path(
         "desk/rounds/<id:round_id>/paper-sheets/",

@@ -209,6 +209,41 @@ def _start(floor: Floor, round_: Round, dance, heat: int, entry, actor, at) -> N
     _record(floor, FloorMove.Action.START, _current(floor), actor, at)
 
 
+def floor_redance(
+    *,
+    competition: Competition,
+    round_: Round,
+    dance: Dance | None,
+    heat_number: int,
+    entry: Entry | None,
+    actor: User | None,
+    at: dt.datetime,
+) -> Floor:
+    """Send a heat (or a performance) already started back to the floor, dancing from
+    ``at`` so its timers restart, with a move "Redance: …" in the trail; the heat on the
+    floor now may be restarted itself. The caller (``adjudication.incidents.redance``)
+    checked the permission, the round and the heat, in its own transaction."""
+    floor = _lock(competition)
+    _refuse_when_over(floor)
+    here = (round_.pk, dance and dance.pk, heat_number, entry and entry.pk)
+    if floor.phase == FloorPhase.DANCING and here != (
+        floor.round_id, floor.dance_id, floor.heat_number, floor.entry_id
+    ):  # fmt: skip
+        raise FloorRefused(
+            f"{_current(floor)} is on the floor: mark it danced before sending "
+            f"{slot_label(round_, dance, heat_number, entry)} back to it (one floor holds one "
+            "heat at a time)."
+        )
+    floor.phase = FloorPhase.DANCING
+    floor.round, floor.dance, floor.heat_number, floor.entry = round_, dance, heat_number, entry
+    floor.break_item = None
+    floor.started_at, floor.danced_at = at, None
+    floor.save()
+    _record(floor, FloorMove.Action.START, f"Redance: {_current(floor)}", actor, at)
+    announce(competition.pk, "floor", {"phase": floor.phase, "redance": True})
+    return floor
+
+
 def next_on_programme(
     competition: Competition, *, lines: list | None = None
 ) -> tuple[TimetableItem, Slot | None] | None:
@@ -536,7 +571,7 @@ def late_parts(competition: Competition, *, now: dt.datetime) -> list[LatePart]:
     for seat in PanelSeat.objects.filter(event_id__in=event_ids).select_related("judge"):
         panels.setdefault(seat.event_id, []).append(seat)
     sent = set(
-        Sheet.objects.filter(round_id__in=round_ids).values_list(
+        Sheet.objects.filter(round_id__in=round_ids, returned_at__isnull=True).values_list(
             "round_id", "dance_id", "entry_id", "judge_id"
         )
     )

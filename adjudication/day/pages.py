@@ -21,6 +21,7 @@ from adjudication.day.floor import (
     next_on_programme,
 )
 from adjudication.desk.pages import desk_required, render_live, staff_page_required
+from adjudication.incidents.redance import redance_on_floor
 from adjudication.models import Placing
 from competitions.access import staff_can
 from competitions.models import (
@@ -57,6 +58,7 @@ def _day_context(competition: Competition) -> dict:
         "date_notice": date_notice(competition, now=now),
         "zone": zone,
         "floor": floor,
+        "redance": redance_on_floor(floor),
         "lines": lines,
         "following": following,
         "next_label": _next_label(following, lines),
@@ -247,6 +249,7 @@ def announcer_context(competition: Competition) -> dict:
     return {
         "competition": competition,
         "floor": floor,
+        "redance": redance_on_floor(floor),
         "on_floor": on_floor,
         "call": call,
         # The same words as the desk's "Start next" (the heat only when there are several).

@@ -19,6 +19,7 @@ from competitions.models import (
     HeatEntry,
     Judge,
     PanelSeat,
+    Redance,
     Round,
     RoundStatus,
 )
@@ -40,6 +41,9 @@ class Facts:
     placings: dict[int, dict[int, Placing]]
     decisions: dict[int, int]
     seats: dict[int, list[PanelSeat]] = dataclasses.field(default_factory=lambda: defaultdict(list))
+    redances: dict[int, list[Redance]] = dataclasses.field(
+        default_factory=lambda: defaultdict(list)
+    )
 
     def round_seats(self, round_: Round) -> list[PanelSeat]:
         """The seats of the round's panel (``round_panel``), by letter."""
@@ -60,7 +64,7 @@ def competition_facts(
     """The events (all, or ``event_ids``), their dances, criteria, panels (every judge
     who sat, ``panel``; who judged which round, ``round_judges``) and rounds
     (only published ones with ``published_only``), heats, counted marks and placings of
-    rounds with results: nine queries at most."""
+    rounds with results, and the rounds' redances: ten queries at most."""
     events_qs = Event.objects.filter(competition=competition).order_by("position", "id")
     if event_ids is not None:
         events_qs = events_qs.filter(pk__in=list(event_ids))
@@ -103,10 +107,14 @@ def competition_facts(
         .order_by("heat__number", "position", "entry__competitor__bib", "entry_id")
     ):
         facts.heat_entries[he.heat.round_id].append(he)
+    for redance in Redance.objects.filter(round_id__in=round_ids).select_related("dance"):
+        facts.redances[redance.round_id].append(redance)
     with_results = [r.pk for r in rounds if r.status in RESULT_STATUSES]
     if with_results:
         seated = {r.pk: {j.pk for j in facts.round_judges(r)} for r in rounds}
-        counted = ~Q(sheet__source=Sheet.Source.PAPER) | Q(sheet__confirmed_at__isnull=False)
+        counted = (~Q(sheet__source=Sheet.Source.PAPER) | Q(sheet__confirmed_at__isnull=False)) & Q(
+            sheet__returned_at__isnull=True
+        )
         for round_id, judge_id, dance_id, entry_id, criterion_id, value in (
             Mark.objects.filter(counted, sheet__round_id__in=with_results)
             .order_by()

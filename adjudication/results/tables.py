@@ -19,6 +19,7 @@ at a recall tie. Only closed and published rounds have results; with ``published
 from __future__ import annotations
 
 import dataclasses
+import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
@@ -28,6 +29,7 @@ from typing import Any
 from django.db.models import Count, Q
 
 from adjudication import tabulation
+from adjudication.incidents.redance import redance_line
 from adjudication.models import Placing
 from adjudication.results.facts import RESULT_STATUSES, Facts, competition_facts
 from adjudication.services import criteria_rules
@@ -143,6 +145,7 @@ class RoundFacts:
     marks: list[tuple[int, int | None, int, int | None, Decimal]]
     placings: dict[int, Placing]
     decision: int | None
+    redances: list[str] = dataclasses.field(default_factory=list)  # one line each
 
     @property
     def entries(self) -> list[Entry]:
@@ -433,6 +436,7 @@ def _round_sheet(rf: RoundFacts, rounds_in_event: int) -> RoundSheet:
         lines, tables = _final_tables(rf)
     else:
         lines, tables = _recall_sheet(rf)
+    lines = lines + rf.redances
     return RoundSheet(
         round_id=round_.pk,
         position=round_.position,
@@ -496,6 +500,7 @@ def competition_results(
     ``published_only`` only published rounds are read at all."""
     facts = competition_facts(competition, event_ids=event_ids, published_only=published_only)
     names = competition.judge_names_public
+    zone = zoneinfo.ZoneInfo(competition.timezone)
     events = []
     for event in facts.events:
         judges = facts.panel[event.pk]
@@ -511,6 +516,7 @@ def competition_results(
                 marks=facts.marks[r.pk],
                 placings=facts.placings[r.pk],
                 decision=facts.decisions.get(r.pk),
+                redances=[redance_line(x, zone) for x in facts.redances[r.pk]],
             )
             for r in rounds
         ]

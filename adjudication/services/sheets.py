@@ -230,6 +230,8 @@ def sheet_submit(
         return _replayed(existing, data)
     _check_sheet_is_due(round_, existing, data, correcting=correcting)
     values = _checked_values(round_, part, data)
+    resent = existing is not None and existing.returned_at is not None
+    reason = data.reason.strip() or ("sent again after a redance" if resent else "")
     now = timezone.now()
     sheet, old, kind = _sheet_store(
         round_, judge, existing, lookup, data=data, actor=actor, source=source, now=now
@@ -254,7 +256,7 @@ def sheet_submit(
             sheet_version=sheet.version,
             actor=actor,
             source=source,
-            reason=data.reason.strip()[:300],
+            reason=reason[:300],
             at=now,
         )
         for key in sorted(set(old) | set(values), key=lambda k: (k[0], k[1] or 0))
@@ -349,7 +351,9 @@ def _check_sheet_is_due(
             "that were kept.",
             "conflict",
         )
-    if existing is not None and not data.reason.strip():
+    # A sheet the desk returned for a redance is sent again without a reason: the
+    # redance is the reason.
+    if existing is not None and existing.returned_at is None and not data.reason.strip():
         raise ScoringError("Say why you are changing a sheet you already sent.")
 
 

@@ -90,6 +90,10 @@ class OwnSheetOut(serializers.Serializer):
     unlocked = serializers.BooleanField(
         help_text="Unlocked by the chairman: it may be corrected while the round is closed."
     )
+    returned = serializers.BooleanField(
+        help_text="Re-collected by the desk for a redance: it does not count until sent again "
+        "(no reason needed)."
+    )
     marks = serializers.DictField(
         child=serializers.DecimalField(**MARK_VALUE),
         help_text="Entry id (skating) or criterion id (criteria) → value.",

@@ -199,7 +199,9 @@ def tablet_sheet(request, round_id: int, part: str):
         {
             **sheet_form_context(view, judge, error, posted),
             # No countdown on a sheet already sent (the tablet's snapshot offers none).
-            "timer": None if view.sheet is not None else _sheet_timer(round_, found),
+            "timer": None
+            if view.sheet is not None and view.sheet.returned_at is None
+            else _sheet_timer(round_, found),
             "server_time": timezone.now().isoformat(),
         },
         status=status,

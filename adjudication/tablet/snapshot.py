@@ -19,9 +19,9 @@ def tablet_snapshot(
     *, session_key: str | None, tablet_id: int | None, user_id: int | None
 ) -> dict[str, Any] | None:
     """The tablet's judge, the rounds to judge and each sheet's state (``to_send``,
-    ``sent`` or ``unlocked``, with its version); ``None`` when the tablet session is not
-    live (signed out, revoked, expired) or not the signed-in user's. Marks are never
-    included."""
+    ``sent``, ``unlocked``, or ``returned`` for a redance; with its version); ``None``
+    when the tablet session is not live (signed out, revoked, expired) or not the
+    signed-in user's. Marks are never included."""
     tablet = tablet_session_active(session_key=session_key, tablet_id=tablet_id)
     if tablet is None or tablet.judge.user_id is None or tablet.judge.user_id != user_id:
         return None
@@ -36,6 +36,8 @@ def tablet_snapshot(
                 state = "to_send"
             elif sheet.unlocked:
                 state = "unlocked"
+            elif sheet.returned:
+                state = "returned"
             else:
                 state = "sent"
             parts.append(
@@ -77,7 +79,7 @@ def _tablet_floor(judge, rounds: list[dict[str, Any]]) -> dict[str, Any]:
         part = next((p for p in judged["parts"] if p["code"] == code), None)
         if part is not None:
             on_floor["sheet_state"] = part["state"]
-        if part is not None and part["state"] == "to_send":
+        if part is not None and part["state"] in ("to_send", "returned"):
             on_floor["sheet_url"] = reverse(
                 "adjudication:tablet-sheet", args=[on_floor["round"], code]
             )

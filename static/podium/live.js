@@ -165,6 +165,7 @@
     head.appendChild(el("span", "live-now-tag", now.phase === "break" ? "Break" : "On the floor"));
     head.appendChild(document.createTextNode(" " + now.label));
     box.appendChild(head);
+    if (now.redance) box.appendChild(el("p", "live-redance", now.redance));  // "Redance — Heat 2, Samba"
     if (now.bibs && now.bibs.length && now.phase !== "break") {
       var list = el("ul", "live-bibs live-now-bibs");
       now.bibs.forEach(function (b) { list.appendChild(bib(b)); });

@@ -271,7 +271,8 @@
     // A sheet this judge has sent is never gone back to: only one still to fill.
     var match = /\/tablet\/round\/(\d+)\/([^/]+)\/$/.exec(url);
     var found = match && sheetState(state, match[1], match[2]);
-    return !(found && found.part && found.part.state !== "to_send");
+    return !(found && found.part && found.part.state !== "to_send" &&
+             found.part.state !== "returned");  // re-collected for a redance
   }
 
   function refreshSheets() {
