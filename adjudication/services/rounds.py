@@ -408,12 +408,19 @@ def _draw_next_round(round_: Round, recalled: list[Entry], seed: int | None) -> 
     following = _next_round(round_)
     if following is None or following.status != RoundStatus.PLANNED or not recalled:
         return
-    heats = round_heat_count(event=round_.event, kind=following.kind, entries=len(recalled))
+    # The recalled couples and the seeded (star) couples who join in the next round.
+    joining = list(
+        following.event.entries.filter(
+            seeded_round=following.position, status=EntryStatus.ENTERED, withdrawn=False
+        ).exclude(pk__in=[e.pk for e in recalled])
+    )
+    dancing = [e for e in recalled if e.status == EntryStatus.ENTERED] + joining
+    heats = round_heat_count(event=round_.event, kind=following.kind, entries=len(dancing))
     round_draw_heats(
         round=following,
         heat_count=heats,
         seed=secrets.randbelow(2**31) if seed is None else seed,
-        entries=[e for e in recalled if e.status == EntryStatus.ENTERED],
+        entries=dancing,
     )
 
 
