@@ -30,6 +30,7 @@ from rest_framework.views import APIView
 from accounts.api_auth import StampedJWTAuthentication
 from accounts.audit import UNSAFE_METHODS, audit_api_request
 from accounts.models import AuditEntry
+from adjudication.desk.paper import paper_sheet_allowed
 from adjudication.models import RecallDecision, Sheet, TabletSession
 from adjudication.selectors import competition_of_url
 from adjudication.services import (
@@ -167,6 +168,10 @@ class DeskSheetOut(serializers.Serializer):
     submitted_by = serializers.CharField(source="submitted_by.username", allow_null=True)
     confirmed = serializers.SerializerMethodField()
     unlocked = serializers.SerializerMethodField()
+    count_accepted_reason = serializers.CharField(
+        help_text="Why the chairman accepted this recall sheet with the wrong number of "
+        "crosses (empty: not accepted so)."
+    )
     marks = serializers.SerializerMethodField(
         help_text="Entry id (skating) or criterion id (criteria) → value."
     )
@@ -208,6 +213,13 @@ class RecallDecisionIn(serializers.Serializer):
 class PaperSheetIn(SheetIn):
     judge_id = serializers.IntegerField(
         min_value=1, max_value=MAX_PATH_ID, help_text="The judge whose paper sheet this is."
+    )
+    accept_count_reason = serializers.CharField(
+        required=False,
+        max_length=300,
+        help_text="The chairman accepts a recall sheet with another number of crosses than "
+        "asked, as it is: why (kept in the trail). Without it such a sheet is refused; "
+        "return it to the judge instead.",
     )
 
 
@@ -337,6 +349,14 @@ class DeskSheetListApi(DeskApi):
         return Response(DeskSheetOut(sheets, many=True).data)
 
 
+def _paper_refused() -> Response:
+    return error_response(
+        "permission_denied",
+        {"__all__": ["Typing in paper sheets is for scrutineers."]},
+        status.HTTP_403_FORBIDDEN,
+    )
+
+
 class DeskPaperSheetApi(DeskApi):
     throttle_classes = [SheetThrottle]
 
@@ -374,15 +394,14 @@ class DeskPaperSheetApi(DeskApi):
     )
     def post(self, request, round_id: int):
         round_ = get_object_or_404(Round.objects.select_related("event"), pk=round_id)
-        if not staff_can(
-            request.user, "adjudication.enter_paper_sheet", round_.event.competition_id
-        ):
-            return error_response(
-                "permission_denied",
-                {"__all__": ["Typing in paper sheets is for scrutineers."]},
-                status.HTTP_403_FORBIDDEN,
-            )
+        competition_id = round_.event.competition_id
+        typist = staff_can(request.user, "adjudication.enter_paper_sheet", competition_id)
+        # The chairman types a paper sheet only to accept its wrong count as it is.
+        if not paper_sheet_allowed(request.user, competition_id):
+            return _paper_refused()
         data = _body(PaperSheetIn, request)
+        if not typist and "accept_count_reason" not in data:
+            return _paper_refused()
         judge = get_object_or_404(Judge, pk=data["judge_id"], seats__event_id=round_.event_id)
         try:
             outcome = sheet_submit(

@@ -182,11 +182,19 @@ def tabulate_round(round_: Round) -> tuple[str, Any]:
         crosses: dict[str, dict[str, set[str]]] = {
             d.name: {letter: set() for letter in letters} for d in dances
         }
+        accepted = set()  # sheets the chairman accepted with a wrong count
         for m in marks:
-            crosses[dance_name[m.sheet.dance_id]][letter_of[m.sheet.judge_id]].add(bib[m.entry_id])
+            where = (dance_name[m.sheet.dance_id], letter_of[m.sheet.judge_id])
+            crosses[where[0]][where[1]].add(bib[m.entry_id])
+            if m.sheet.count_accepted_by_id is not None or m.sheet.count_accepted_reason:
+                accepted.add(where)
         requested = min(round_.recall_count or 0, len(entries))
         return "recalls", tabulation.tabulate_recalls(
-            crosses, couples=[bib[e.pk] for e in entries], judges=letters, requested=requested
+            crosses,
+            couples=[bib[e.pk] for e in entries],
+            judges=letters,
+            requested=requested,
+            accepted=accepted,
         )
     except tabulation.TabulationError as error:
         raise ScoringError(
