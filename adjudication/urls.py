@@ -2,6 +2,7 @@ from django.urls import path
 
 from adjudication.day import pages as day_pages
 from adjudication.desk import pages as desk_pages
+from adjudication.desk import seeding as desk_seeding
 from adjudication.tablet import pages as tablet_pages
 
 app_name = "adjudication"
@@ -44,6 +45,7 @@ urlpatterns += [
         desk_pages.desk_tablet_revoke,
         name="desk-tablet-revoke",
     ),
+    path("desk/<slug:slug>/seeding/", desk_seeding.desk_seeding, name="desk-seeding"),
     path("desk/<slug:slug>/day/", day_pages.desk_day, name="desk-day"),
     path("desk/<slug:slug>/floor/", day_pages.desk_floor_move, name="desk-floor-move"),
     path("desk/<slug:slug>/timetable/", day_pages.desk_timetable_edit, name="desk-timetable-edit"),

@@ -5,6 +5,7 @@ from django.urls import path, register_converter
 from adjudication import tokens_api
 from adjudication.day import api as day_api
 from adjudication.desk import api as desk_api
+from adjudication.desk import seeding as desk_seeding
 from adjudication.tablet import api as tablet_api
 from competitions import api as competitions_api
 from competitions import public_api
@@ -131,6 +132,11 @@ urlpatterns = [
         name="desk-sheet-unlock",
     ),
     path("desk/competitions/<slug:slug>/floor/", day_api.DeskFloorApi.as_view(), name="desk-floor"),
+    path(
+        "desk/competitions/<slug:slug>/seeding/",
+        desk_seeding.DeskSeedingApi.as_view(),
+        name="desk-seeding",
+    ),
     path(
         "desk/competitions/<slug:slug>/tablets/",
         desk_api.DeskTabletListApi.as_view(),

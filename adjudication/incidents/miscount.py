@@ -18,7 +18,9 @@ from django.db import transaction
 
 from accounts.audit import audit_record
 from accounts.models import AuditEntry, User
-from adjudication.incidents.trail import incident_record, reason_require
+
+# the module, not its names: trail imports adjudication.services, which imports this
+from adjudication.incidents import trail
 from adjudication.models import MarkChange, Sheet
 from adjudication.services.common import ScoringError, permission_require, round_entries
 from competitions.models import Dance, Incident, Judge, Round, RoundKind, ScoringMethod
@@ -57,7 +59,7 @@ def miscount_acceptance_check(round_: Round, data: Any, *, actor: User | None, s
         "accept a sheet with the wrong number of crosses (the chairman does)",
         round_.event.competition_id,
     )
-    reason_require(data.accept_count_reason, "the chairman accepts the sheet as it is")
+    trail.reason_require(data.accept_count_reason, "the chairman accepts the sheet as it is")
     if not data.marks:
         raise ScoringError(
             "A sheet without a cross is a missing sheet, not a miscounted one: return it "
@@ -71,7 +73,9 @@ def miscount_accept_record(
 ) -> None:
     """Mark the stored sheet as accepted with its count, in its trail and the day's."""
     crossed, asked = recall_miscount(round_, data.marks) or (len(data.marks), len(data.marks))
-    reason = reason_require(data.accept_count_reason, "the chairman accepts the sheet as it is")
+    reason = trail.reason_require(
+        data.accept_count_reason, "the chairman accepts the sheet as it is"
+    )
     sheet.count_accepted_by, sheet.count_accepted_reason = actor, reason
     sheet.save(update_fields=["count_accepted_by", "count_accepted_reason"])
     MarkChange.objects.create(
@@ -86,7 +90,7 @@ def miscount_accept_record(
         reason=reason,
         at=now,
     )
-    incident_record(
+    trail.incident_record(
         competition_id=round_.event.competition_id,
         kind=Incident.Kind.SHEET_ACCEPTED,
         summary=f"Judge {sheet.judge.letter}'s paper sheet for {sheet.dance.name} accepted "

@@ -256,3 +256,160 @@ def test_unseed_refuses_a_couple_not_seeded(organizer):
 
     with pytest.raises(ScoringError, match="is not seeded"):
         entry_unseed(entry=entries(event)[0], actor=organizer, reason="x")
+
+
+# The desk's page and the API
+
+
+def desk_client(client, username, roles):
+    from tests.support.auth import sign_in_staff
+
+    user = UserFactory(username=username, roles=roles)
+    sign_in_staff(client, user)
+    return user
+
+
+def test_the_desk_page_lists_seeds_and_unseeds(client):
+    from django.urls import reverse
+
+    competition, event = event_with(40)
+    event_plan_rounds(event=event)
+    desk_client(client, "scrut", ["scrutineer"])
+    url = reverse("adjudication:desk-seeding", args=[competition.slug])
+    entry = entries(event)[0]
+
+    seeded = client.post(
+        url, {"action": "seed", "entry": entry.pk, "round": "2", "reason": "WDSF 7"}, follow=True
+    )
+    entry.refresh_from_db()
+    assert entry.seeded_round == 2
+    assert "seeded into round 2" in seeded.content.decode()
+    assert "39 dance from the first round, 1 seeded" in seeded.content.decode()
+
+    client.post(url, {"action": "unseed", "entry": entry.pk, "reason": "late confirmation"})
+    entry.refresh_from_db()
+    assert entry.seeded_round is None
+
+
+def test_the_desk_page_refuses_clearly_and_changes_nothing(client):
+    from django.urls import reverse
+
+    competition, event = event_with(40)
+    event_plan_rounds(event=event)
+    other_competition, other_event = event_with(3)
+    desk_client(client, "scrut", ["scrutineer"])
+    url = reverse("adjudication:desk-seeding", args=[competition.slug])
+    stranger = entries(other_event)[0]
+
+    first = client.post(
+        url, {"action": "seed", "entry": entries(event)[0].pk, "round": "1", "reason": "x"}
+    )
+    other = client.post(url, {"action": "seed", "entry": stranger.pk, "round": "2", "reason": "x"})
+    silent = client.post(
+        url, {"action": "seed", "entry": entries(event)[0].pk, "round": "2", "reason": ""}
+    )
+
+    assert first.status_code == other.status_code == silent.status_code == 400
+    assert "round 2 or later" in first.content.decode()
+    assert "Choose a couple of this competition" in other.content.decode()
+    assert "Say why the couple is seeded" in silent.content.decode()
+    assert not Entry.objects.filter(seeded_round__isnull=False).exists()
+
+
+def test_the_chairman_may_not_seed_at_the_desk(client):
+    from django.urls import reverse
+
+    competition, event = event_with(12)
+    desk_client(client, "chair", ["chairman"])
+    url = reverse("adjudication:desk-seeding", args=[competition.slug])
+
+    page = client.post(
+        url, {"action": "seed", "entry": entries(event)[0].pk, "round": "2", "reason": "x"}
+    )
+
+    assert page.status_code == 400
+    assert "You do not have permission to seed couples" in page.content.decode()
+
+
+def test_the_api_seeds_lists_and_unseeds(client):
+    from tests.adjudication.test_desk_api import post, token_for
+
+    competition, event = event_with(40)
+    event_plan_rounds(event=event)
+    _, tokens = token_for(client, "organizer")
+    entry = entries(event)[0]
+    from django.urls import reverse
+
+    from tests.adjudication.test_api import bearer
+
+    seeded = post(
+        client,
+        "desk-seeding",
+        [competition.slug],
+        tokens,
+        {"entry_id": entry.pk, "round_position": 2, "reason": "WDSF 3"},
+    )
+    listed = client.get(
+        reverse("api:desk-seeding", args=[competition.slug]), headers=bearer(tokens)
+    )
+    unseeded = post(
+        client,
+        "desk-seeding",
+        [competition.slug],
+        tokens,
+        {"entry_id": entry.pk, "round_position": None, "reason": "late"},
+    )
+
+    assert seeded.status_code == 200
+    assert seeded.json()["seeded_round"] == 2
+    assert [e["entry_id"] for e in listed.json()] == [entry.pk]
+    assert unseeded.status_code == 200
+    assert unseeded.json()["seeded_round"] is None
+
+
+def test_the_api_refuses_bad_input_and_changes_nothing(client):
+    from tests.adjudication.test_desk_api import post, token_for
+
+    competition, event = event_with(40)
+    event_plan_rounds(event=event)
+    _, other_event = event_with(3)
+    _, tokens = token_for(client, "organizer")
+    _, chair = token_for(client, "chairman")
+    entry = entries(event)[0]
+
+    missing = post(
+        client,
+        "desk-seeding",
+        [competition.slug],
+        tokens,
+        {"entry_id": entry.pk, "round_position": 9, "reason": "x"},
+    )
+    stranger = post(
+        client,
+        "desk-seeding",
+        [competition.slug],
+        tokens,
+        {"entry_id": entries(other_event)[0].pk, "round_position": 2, "reason": "x"},
+    )
+    no_reason = post(
+        client,
+        "desk-seeding",
+        [competition.slug],
+        tokens,
+        {"entry_id": entry.pk, "round_position": 2},
+    )
+    forbidden = post(
+        client,
+        "desk-seeding",
+        [competition.slug],
+        chair,
+        {"entry_id": entry.pk, "round_position": 2, "reason": "x"},
+    )
+
+    assert missing.status_code == 400
+    assert "there is no round 9" in missing.json()["message"]
+    assert stranger.status_code == 404
+    assert no_reason.status_code == 400
+    assert forbidden.status_code == 403
+    assert not Entry.objects.filter(seeded_round__isnull=False).exists()
+    assert not Incident.objects.exists()
