@@ -413,3 +413,76 @@ def test_the_api_refuses_bad_input_and_changes_nothing(client):
     assert forbidden.status_code == 403
     assert not Entry.objects.filter(seeded_round__isnull=False).exists()
     assert not Incident.objects.exists()
+
+
+# The admin
+
+
+def admin_change(client, entry, **fields):
+    from django.urls import reverse
+
+    return client.post(
+        reverse("admin:competitions_entry_change", args=[entry.pk]),
+        {"seeded_round": "", "seeding_reason": "", **fields},
+        follow=True,
+    )
+
+
+def test_the_admin_seeds_through_the_service(client, organizer):
+    from tests.support.auth import sign_in_staff
+
+    _, event = event_with(40)
+    event_plan_rounds(event=event)
+    sign_in_staff(client, organizer)
+    entry = entries(event)[0]
+
+    page = admin_change(client, entry, seeded_round="2", seeding_reason="WDSF 9")
+
+    entry.refresh_from_db()
+    assert page.status_code == 200
+    assert entry.seeded_round == 2
+    assert Incident.objects.get().kind == "seeded"
+    assert event.rounds.get(position=1).recall_count == 23
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"seeded_round": "2"}, "Say why the couple is seeded"),
+        ({"seeded_round": "1", "seeding_reason": "x"}, "round 2 or later"),
+        ({"seeded_round": "5", "seeding_reason": "x"}, "there is no round 5"),
+    ],
+)
+def test_the_admin_shows_why_seeding_is_refused(client, organizer, fields, message):
+    from tests.support.auth import sign_in_staff
+
+    _, event = event_with(40)
+    event_plan_rounds(event=event)
+    sign_in_staff(client, organizer)
+    entry = entries(event)[0]
+
+    page = admin_change(client, entry, **fields)
+
+    assert message in page.content.decode()
+    entry.refresh_from_db()
+    assert entry.seeded_round is None
+    assert not Incident.objects.exists()
+
+
+def test_the_admin_replans_with_the_stars(client, organizer):
+    from django.urls import reverse
+
+    from tests.support.auth import sign_in_staff
+
+    _, event = event_with(40)
+    for entry in entries(event)[:6]:
+        entry_seed(entry=entry, round_position=2, actor=organizer, reason="WDSF ranking")
+    sign_in_staff(client, organizer)
+
+    client.post(
+        reverse("admin:competitions_event_changelist"),
+        {"action": "replan_rounds", "_selected_action": [event.pk], "confirmed": "yes"},
+        follow=True,
+    )
+
+    assert [r.recall_count for r in event.rounds.order_by("position")] == [18, 12, 6, None]
