@@ -39,6 +39,11 @@ class Facts:
     marks: dict[int, list[tuple[int, int | None, int, int | None, Decimal]]]
     placings: dict[int, dict[int, Placing]]
     decisions: dict[int, int]
+    # round id → (judge id, dance id) → [the chairman's reason, crosses] of a recall
+    # sheet accepted with the wrong number of crosses
+    accepted: dict[int, dict[tuple[int, int | None], list]] = dataclasses.field(
+        default_factory=lambda: defaultdict(dict)
+    )
 
 
 def competition_facts(
@@ -94,7 +99,7 @@ def competition_facts(
     with_results = [r.pk for r in rounds if r.status in RESULT_STATUSES]
     if with_results:
         counted = ~Q(sheet__source=Sheet.Source.PAPER) | Q(sheet__confirmed_at__isnull=False)
-        for round_id, judge_id, dance_id, entry_id, criterion_id, value in (
+        for round_id, judge_id, dance_id, entry_id, criterion_id, value, accepted in (
             Mark.objects.filter(counted, sheet__round_id__in=with_results)
             .order_by()
             .values_list(
@@ -104,9 +109,12 @@ def competition_facts(
                 "entry_id",
                 "criterion_id",
                 "value",
+                "sheet__count_accepted_reason",
             )
         ):
             facts.marks[round_id].append((judge_id, dance_id, entry_id, criterion_id, value))
+            if accepted:
+                facts.accepted[round_id].setdefault((judge_id, dance_id), [accepted, 0])[1] += 1
         for placing in Placing.objects.filter(round_id__in=with_results).order_by():
             facts.placings[placing.round_id][placing.entry_id] = placing
         facts.decisions = dict(
