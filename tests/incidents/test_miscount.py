@@ -112,6 +112,8 @@ def test_the_chairman_accepts_it_and_a_colleague_confirms(client, day):
         chairman,
     )
     assert "accepted with 5 crosses (6 asked)" in incident.summary
+    desk = client.get(reverse("adjudication:desk-round", args=[day.first.pk]))
+    assert "5 crosses accepted as they are by chair: judge meant 5" in desk.content.decode()
     sheet_confirm(sheet=sheet, actor=UserFactory(username="colleague", roles=["scrutineer"]))
     sheet.refresh_from_db()
     assert sheet.confirmed_at is not None
