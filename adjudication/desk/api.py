@@ -21,7 +21,7 @@ from typing import Any
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
@@ -31,6 +31,7 @@ from accounts.api_auth import StampedJWTAuthentication
 from accounts.audit import UNSAFE_METHODS, audit_api_request
 from accounts.models import AuditEntry
 from adjudication.desk.paper import paper_sheet_allowed
+from adjudication.incidents.miscount import paper_sheet_return
 from adjudication.models import RecallDecision, Sheet, TabletSession
 from adjudication.selectors import competition_of_url
 from adjudication.services import (
@@ -221,6 +222,12 @@ class PaperSheetIn(SheetIn):
         "asked, as it is: why (kept in the trail). Without it such a sheet is refused; "
         "return it to the judge instead.",
     )
+    return_to_judge = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Return this recall sheet with the wrong number of crosses to its judge: "
+        "nothing is stored, the sheet stays missing, the audit log notes it.",
+    )
 
 
 def _body(serializer_class, request):
@@ -349,6 +356,11 @@ class DeskSheetListApi(DeskApi):
         return Response(DeskSheetOut(sheets, many=True).data)
 
 
+class PaperSheetReturnedOut(serializers.Serializer):
+    returned = serializers.BooleanField(help_text="True: the sheet went back to its judge.")
+    message = serializers.CharField()
+
+
 def _paper_refused() -> Response:
     return error_response(
         "permission_denied",
@@ -373,7 +385,11 @@ class DeskPaperSheetApi(DeskApi):
         request=PaperSheetIn,
         responses={
             201: DeskSheetOut,
-            200: DeskSheetOut,
+            200: PolymorphicProxySerializer(
+                component_name="PaperSheetAnswer",
+                serializers=[DeskSheetOut, PaperSheetReturnedOut],
+                resource_type_field_name=None,
+            ),
             **errors(400, 401, 403, 404, 409, 415, 429),
         },
         examples=[
@@ -403,12 +419,12 @@ class DeskPaperSheetApi(DeskApi):
         if not typist and "accept_count_reason" not in data:
             return _paper_refused()
         judge = get_object_or_404(Judge, pk=data["judge_id"], seats__event_id=round_.event_id)
+        sheet_input = sheet_input_from_body(data, round_id=round_.pk, judge_id=judge.pk)
         try:
-            outcome = sheet_submit(
-                data=sheet_input_from_body(data, round_id=round_.pk, judge_id=judge.pk),
-                actor=request.user,
-                source=Sheet.Source.PAPER,
-            )
+            if data["return_to_judge"]:
+                sentence = paper_sheet_return(data=sheet_input, actor=request.user)
+                return Response({"returned": True, "message": sentence})
+            outcome = sheet_submit(data=sheet_input, actor=request.user, source=Sheet.Source.PAPER)
         except ScoringError as error:
             return refusal_response(error)
         sheet = (

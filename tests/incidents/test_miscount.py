@@ -288,3 +288,29 @@ def test_a_final_sheet_with_a_place_twice_is_refused_even_accepted(client, day):
     assert response.status_code == 400
     assert "Only a recall sheet is accepted" in str(response.json())
     assert not Sheet.objects.filter(round=day.final).exists()
+
+
+def test_the_api_returns_a_miscounted_sheet_to_its_judge(client, day):
+    _, scrutineer = token_for(client, "scrutineer")
+
+    returned = post(
+        client,
+        "desk-paper-sheet",
+        [day.first.pk],
+        scrutineer,
+        api_body(day, day.entries()[:4], return_to_judge=True),
+    )
+    right = post(
+        client,
+        "desk-paper-sheet",
+        [day.first.pk],
+        scrutineer,
+        api_body(day, day.entries()[:6], return_to_judge=True, client_key="desk-2"),
+    )
+
+    assert returned.status_code == 200
+    assert returned.json()["returned"] is True
+    assert "4 crosses, 6 asked" in returned.json()["message"]
+    assert right.status_code == 400
+    assert "store it instead" in right.json()["message"]
+    assert nothing_stored()
