@@ -13,7 +13,15 @@ from django.db import transaction
 from accounts.models import User
 from adjudication.incidents.trail import incident_record, reason_require
 from adjudication.services.common import ScoringError, permission_require
-from competitions.models import Entry, EntryStatus, HeatEntry, Incident, Round, RoundStatus
+from competitions.models import (
+    Entry,
+    EntryStatus,
+    HeatEntry,
+    Incident,
+    Round,
+    RoundStatus,
+    ScoringMethod,
+)
 from scoring_site.realtime import announce
 
 
@@ -76,6 +84,10 @@ def _check_entry(entry: Entry, round_position: object) -> int:
     if entry.status != EntryStatus.ENTERED:
         raise ScoringError(
             f"Couple {entry.bib_label} is on the waiting list: only entered couples are seeded."
+        )
+    if entry.event.scoring_method != ScoringMethod.SKATING:
+        raise ScoringError(
+            f"{entry.event.name} is scored by criteria in one round: no couple is seeded there."
         )
     if isinstance(round_position, bool) or not isinstance(round_position, int):
         raise ScoringError("Choose the round the couple joins: a round number from 2.")

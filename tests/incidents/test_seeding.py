@@ -486,3 +486,18 @@ def test_the_admin_replans_with_the_stars(client, organizer):
     )
 
     assert [r.recall_count for r in event.rounds.order_by("position")] == [18, 12, 6, None]
+
+
+def test_seed_refuses_a_criteria_event(organizer):
+    from tests.factories.competitions import (
+        CriteriaEventFactory,
+        EntryFactory,
+        SoloCompetitorFactory,
+    )
+
+    event = CriteriaEventFactory()
+    entry = EntryFactory(
+        event=event, competitor=SoloCompetitorFactory(competition=event.competition)
+    )
+
+    _refused("scored by criteria", entry=entry, round_position=2, actor=organizer, reason="x")
