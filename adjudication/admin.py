@@ -87,3 +87,7 @@ class TabletSessionAdmin(ReadOnlyAdmin):
 
     def has_manage_permission(self, request):
         return self._may(request, "manage")
+
+
+# The entries' admin again, its seeding through the service (registers on import).
+from adjudication.incidents import admin as incidents_admin  # noqa: E402, F401

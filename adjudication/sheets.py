@@ -225,6 +225,7 @@ def sheet_input_from_body(data: Mapping[str, Any], *, round_id: int, judge_id: i
         dance_id=data.get("dance_id"),
         entry_id=data.get("entry_id"),
         reason=data["reason"],
+        accept_count_reason=data.get("accept_count_reason", ""),
     )
 
 

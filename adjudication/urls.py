@@ -5,6 +5,7 @@ from adjudication.desk import incidents as desk_incidents
 from adjudication.desk import pages as desk_pages
 from adjudication.desk import panels as desk_panels
 from adjudication.desk import redance as desk_redance
+from adjudication.desk import seeding as desk_seeding
 from adjudication.tablet import pages as tablet_pages
 
 app_name = "adjudication"
@@ -48,6 +49,7 @@ urlpatterns += [
         name="desk-tablet-revoke",
     ),
     path("desk/<slug:slug>/panels/", desk_panels.desk_panels, name="desk-panels"),
+    path("desk/<slug:slug>/seeding/", desk_seeding.desk_seeding, name="desk-seeding"),
     path("desk/<slug:slug>/day/", day_pages.desk_day, name="desk-day"),
     path("desk/<slug:slug>/incidents/", desk_incidents.desk_incidents, name="desk-incidents"),
     path("desk/<slug:slug>/floor/", day_pages.desk_floor_move, name="desk-floor-move"),

@@ -344,7 +344,8 @@ def round_draw_heats(
 ) -> Draw:
     """Draw ``round``'s heats at random from ``seed`` (so the draw can be reproduced).
 
-    Entries (by default every entered entry of the event that has not withdrawn) are
+    Entries (by default every entered entry of the event that has not withdrawn and is
+    not seeded into a later round) are
     spread over the heats so that sizes differ by at most one, keeping couples of the
     same club apart where the event asks for it and it is possible. The order within a
     heat is the running order. Allowed until the round opens; a new draw replaces the
@@ -361,6 +362,8 @@ def round_draw_heats(
         if entries is not None
         else list(
             locked.event.entries.filter(withdrawn=False, status=EntryStatus.ENTERED)
+            # not the seeded couples who join in a later round
+            .exclude(seeded_round__gt=locked.position)
             .select_related("competitor")
             .order_by("id")
         )

@@ -8,6 +8,7 @@ from adjudication.desk import api as desk_api
 from adjudication.desk import incidents as desk_incidents
 from adjudication.desk import panels_api as desk_panels_api
 from adjudication.desk import redance as desk_redance
+from adjudication.desk import seeding as desk_seeding
 from adjudication.tablet import api as tablet_api
 from competitions import api as competitions_api
 from competitions import public_api
@@ -153,6 +154,11 @@ urlpatterns = [
         "desk/competitions/<slug:slug>/judge-replacements/",
         desk_panels_api.DeskJudgeReplaceApi.as_view(),
         name="desk-judge-replacements",
+    ),
+    path(
+        "desk/competitions/<slug:slug>/seeding/",
+        desk_seeding.DeskSeedingApi.as_view(),
+        name="desk-seeding",
     ),
     path(
         "desk/competitions/<slug:slug>/tablets/",

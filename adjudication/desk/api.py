@@ -22,7 +22,7 @@ from typing import Any
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
@@ -31,6 +31,8 @@ from rest_framework.views import APIView
 from accounts.api_auth import StampedJWTAuthentication
 from accounts.audit import UNSAFE_METHODS, audit_api_request
 from accounts.models import AuditEntry
+from adjudication.desk.paper import paper_sheet_allowed
+from adjudication.incidents.miscount import paper_sheet_return
 from adjudication.models import RecallDecision, Sheet, TabletSession
 from adjudication.selectors import competition_of_url
 from adjudication.services import (
@@ -169,6 +171,10 @@ class DeskSheetOut(serializers.Serializer):
     submitted_by = serializers.CharField(source="submitted_by.username", allow_null=True)
     confirmed = serializers.SerializerMethodField()
     unlocked = serializers.SerializerMethodField()
+    count_accepted_reason = serializers.CharField(
+        help_text="Why the chairman accepted this recall sheet with the wrong number of "
+        "crosses (empty: not accepted so)."
+    )
     marks = serializers.SerializerMethodField(
         help_text="Entry id (skating) or criterion id (criteria) → value."
     )
@@ -210,6 +216,19 @@ class RecallDecisionIn(serializers.Serializer):
 class PaperSheetIn(SheetIn):
     judge_id = serializers.IntegerField(
         min_value=1, max_value=MAX_PATH_ID, help_text="The judge whose paper sheet this is."
+    )
+    accept_count_reason = serializers.CharField(
+        required=False,
+        max_length=300,
+        help_text="The chairman accepts a recall sheet with another number of crosses than "
+        "asked, as it is: why (kept in the trail). Without it such a sheet is refused; "
+        "return it to the judge instead.",
+    )
+    return_to_judge = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Return this recall sheet with the wrong number of crosses to its judge: "
+        "nothing is stored, the sheet stays missing, the audit log notes it.",
     )
 
 
@@ -339,6 +358,19 @@ class DeskSheetListApi(DeskApi):
         return Response(DeskSheetOut(sheets, many=True).data)
 
 
+class PaperSheetReturnedOut(serializers.Serializer):
+    returned = serializers.BooleanField(help_text="True: the sheet went back to its judge.")
+    message = serializers.CharField()
+
+
+def _paper_refused() -> Response:
+    return error_response(
+        "permission_denied",
+        {"__all__": ["Typing in paper sheets is for scrutineers."]},
+        status.HTTP_403_FORBIDDEN,
+    )
+
+
 class DeskPaperSheetApi(DeskApi):
     throttle_classes = [SheetThrottle]
 
@@ -355,7 +387,11 @@ class DeskPaperSheetApi(DeskApi):
         request=PaperSheetIn,
         responses={
             201: DeskSheetOut,
-            200: DeskSheetOut,
+            200: PolymorphicProxySerializer(
+                component_name="PaperSheetAnswer",
+                serializers=[DeskSheetOut, PaperSheetReturnedOut],
+                resource_type_field_name=None,
+            ),
             **errors(400, 401, 403, 404, 409, 415, 429),
         },
         examples=[
@@ -376,24 +412,23 @@ class DeskPaperSheetApi(DeskApi):
     )
     def post(self, request, round_id: int):
         round_ = get_object_or_404(Round.objects.select_related("event"), pk=round_id)
-        if not staff_can(
-            request.user, "adjudication.enter_paper_sheet", round_.event.competition_id
-        ):
-            return error_response(
-                "permission_denied",
-                {"__all__": ["Typing in paper sheets is for scrutineers."]},
-                status.HTTP_403_FORBIDDEN,
-            )
+        competition_id = round_.event.competition_id
+        typist = staff_can(request.user, "adjudication.enter_paper_sheet", competition_id)
+        # The chairman types a paper sheet only to accept its wrong count as it is.
+        if not paper_sheet_allowed(request.user, competition_id):
+            return _paper_refused()
         data = _body(PaperSheetIn, request)
+        if not typist and "accept_count_reason" not in data:
+            return _paper_refused()
         judge = next((j for j in round_panel(round_) if j.pk == data["judge_id"]), None)
         if judge is None:  # not on this round's panel (a replaced judge from then on)
             raise Http404("No such judge on this round's panel.")
+        sheet_input = sheet_input_from_body(data, round_id=round_.pk, judge_id=judge.pk)
         try:
-            outcome = sheet_submit(
-                data=sheet_input_from_body(data, round_id=round_.pk, judge_id=judge.pk),
-                actor=request.user,
-                source=Sheet.Source.PAPER,
-            )
+            if data["return_to_judge"]:
+                sentence = paper_sheet_return(data=sheet_input, actor=request.user)
+                return Response({"returned": True, "message": sentence})
+            outcome = sheet_submit(data=sheet_input, actor=request.user, source=Sheet.Source.PAPER)
         except ScoringError as error:
             return refusal_response(error)
         sheet = (

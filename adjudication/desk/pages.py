@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.two_factor import two_factor_pending
 from adjudication import tabulation
+from adjudication.desk.paper import miscount_context, paper_sheet_allowed, paper_sheet_send
 from adjudication.models import MarkChange, RecallDecision, Sheet, TabletSession
 from adjudication.results.exports import export_build
 from adjudication.selectors import competition_of_url
@@ -32,7 +33,6 @@ from adjudication.services import (
     round_publish,
     round_reopen,
     sheet_confirm,
-    sheet_submit,
     sheet_unlock,
     tabulate_round,
 )
@@ -40,7 +40,6 @@ from adjudication.sheets import (
     part_get,
     round_parts,
     sheet_form_context,
-    sheet_input_from_form,
     sheet_view,
 )
 from adjudication.tablet.sessions import TabletRefused, tablet_code_issue, tablet_revoke
@@ -251,7 +250,7 @@ def desk_sheet_action(request, sheet_id: int):
 def desk_paper_sheet(request, round_id: int, judge_id: int, part: str):
     """Type in a judge's paper sheet; it counts once a second person confirms it."""
     round_ = get_object_or_404(Round.objects.select_related("event"), pk=round_id)
-    if not staff_can(request.user, "adjudication.enter_paper_sheet", round_.event.competition_id):
+    if not paper_sheet_allowed(request.user, round_.event.competition_id):
         raise PermissionDenied("Typing in paper sheets is for scrutineers.")
     judge = next((j for j in round_panel(round_) if j.pk == judge_id), None)
     if judge is None:  # not on this round's panel (a replaced judge from then on)
@@ -262,27 +261,12 @@ def desk_paper_sheet(request, round_id: int, judge_id: int, part: str):
     view = sheet_view(judge=judge, round_=round_, part=found)
     error, posted = None, None
     if request.method == "POST":
-        data = sheet_input_from_form(
-            view, request.POST, default_reason="typed from the paper sheet"
-        )
-        posted = data.marks
-        try:
-            sheet_submit(data=data, actor=request.user, source=Sheet.Source.PAPER)
-        except ScoringError as refusal:
-            error = refusal
-        else:
-            messages.success(
-                request,
-                f"Paper sheet of judge {judge.letter} stored: a colleague confirms it before it "
-                "counts.",
-            )
+        done, error, posted = paper_sheet_send(request, view)
+        if done:
             return redirect("adjudication:desk-round", round_.pk)
-    return render(
-        request,
-        "adjudication/desk_paper.html",
-        sheet_form_context(view, judge, error, posted),
-        status=400 if error else 200,
-    )
+    context = sheet_form_context(view, judge, error, posted)
+    context.update(miscount_context(request, view, posted if error else None))
+    return render(request, "adjudication/desk_paper.html", context, status=400 if error else 200)
 
 
 @require_POST

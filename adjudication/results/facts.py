@@ -54,6 +54,12 @@ class Facts:
         replacement's first, the replacement from it on."""
         return [seat.judge for seat in self.round_seats(round_)]
 
+    # round id → (judge id, dance id) → [the chairman's reason, crosses] of a recall
+    # sheet accepted with the wrong number of crosses
+    accepted: dict[int, dict[tuple[int, int | None], list]] = dataclasses.field(
+        default_factory=lambda: defaultdict(dict)
+    )
+
 
 def competition_facts(
     competition: Competition,
@@ -115,7 +121,7 @@ def competition_facts(
         counted = (~Q(sheet__source=Sheet.Source.PAPER) | Q(sheet__confirmed_at__isnull=False)) & Q(
             sheet__returned_at__isnull=True
         )
-        for round_id, judge_id, dance_id, entry_id, criterion_id, value in (
+        for round_id, judge_id, dance_id, entry_id, criterion_id, value, accepted in (
             Mark.objects.filter(counted, sheet__round_id__in=with_results)
             .order_by()
             .values_list(
@@ -125,10 +131,14 @@ def competition_facts(
                 "entry_id",
                 "criterion_id",
                 "value",
+                "sheet__count_accepted_reason",
             )
         ):
-            if judge_id in seated[round_id]:  # a replaced judge's set-aside sheets do not count
-                facts.marks[round_id].append((judge_id, dance_id, entry_id, criterion_id, value))
+            if judge_id not in seated[round_id]:  # a replaced judge's set-aside sheets
+                continue
+            facts.marks[round_id].append((judge_id, dance_id, entry_id, criterion_id, value))
+            if accepted:
+                facts.accepted[round_id].setdefault((judge_id, dance_id), [accepted, 0])[1] += 1
         for placing in Placing.objects.filter(round_id__in=with_results).order_by():
             facts.placings[placing.round_id][placing.entry_id] = placing
         facts.decisions = dict(

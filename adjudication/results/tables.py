@@ -146,6 +146,7 @@ class RoundFacts:
     placings: dict[int, Placing]
     decision: int | None
     redances: list[str] = dataclasses.field(default_factory=list)  # one line each
+    accepted: dict[tuple[int, int | None], list] = dataclasses.field(default_factory=dict)
 
     @property
     def entries(self) -> list[Entry]:
@@ -195,9 +196,34 @@ def _recall_sheet(rf: RoundFacts) -> tuple[list[str], list[Table]]:
             f"Couples tied at the cut-off: the chairman of adjudicators chose to recall "
             f"{rf.decision}."
         )
+    lines.extend(_accepted_lines(rf, requested))
     dances = ", ".join(f"{d.short_name or d.name} = {d.name}" for d in rf.dances)
     table = Table(f"Recall marks ({dances})", header, rows, kind="recalls")
     return lines, [table]
+
+
+def _accepted_lines(rf: RoundFacts, requested: int) -> list[str]:
+    """The sheets the chairman accepted with the wrong number of crosses, and why."""
+    letters = {j.pk: j.letter for j in rf.judges}
+    names = {d.pk: d.name for d in rf.dances}
+    return [
+        f"Judge {letters.get(judge_id, '?')}, {names.get(dance_id, '?')}: {crosses} crosses "
+        f"({requested} asked), accepted as they are by the chairman: {reason}"
+        for (judge_id, dance_id), (reason, crosses) in sorted(
+            rf.accepted.items(), key=lambda item: (letters.get(item[0][0], ""), item[0][1] or 0)
+        )
+    ]
+
+
+def _seeded_line(rf: RoundFacts) -> list[str]:
+    """The seeded couples who joined the event in this round."""
+    seeded = [e.bib_label for e in rf.entries if e.seeded_round == rf.round.position]
+    if not seeded:
+        return []
+    return [
+        f"Seeded into round {rf.round.position} (did not dance the rounds before): "
+        f"{', '.join(seeded)}."
+    ]
 
 
 def _final_tables(rf: RoundFacts) -> tuple[list[str], list[Table]]:
@@ -436,7 +462,7 @@ def _round_sheet(rf: RoundFacts, rounds_in_event: int) -> RoundSheet:
         lines, tables = _final_tables(rf)
     else:
         lines, tables = _recall_sheet(rf)
-    lines = lines + rf.redances
+    lines = [*lines, *_seeded_line(rf), *rf.redances]
     return RoundSheet(
         round_id=round_.pk,
         position=round_.position,
@@ -517,6 +543,7 @@ def competition_results(
                 placings=facts.placings[r.pk],
                 decision=facts.decisions.get(r.pk),
                 redances=[redance_line(x, zone) for x in facts.redances[r.pk]],
+                accepted=facts.accepted.get(r.pk, {}),
             )
             for r in rounds
         ]

@@ -182,11 +182,19 @@ def tabulate_round(round_: Round) -> tuple[str, Any]:
         crosses: dict[str, dict[str, set[str]]] = {
             d.name: {letter: set() for letter in letters} for d in dances
         }
+        accepted = set()  # sheets the chairman accepted with a wrong count
         for m in marks:
-            crosses[dance_name[m.sheet.dance_id]][letter_of[m.sheet.judge_id]].add(bib[m.entry_id])
+            where = (dance_name[m.sheet.dance_id], letter_of[m.sheet.judge_id])
+            crosses[where[0]][where[1]].add(bib[m.entry_id])
+            if m.sheet.count_accepted_by_id is not None or m.sheet.count_accepted_reason:
+                accepted.add(where)
         requested = min(round_.recall_count or 0, len(entries))
         return "recalls", tabulation.tabulate_recalls(
-            crosses, couples=[bib[e.pk] for e in entries], judges=letters, requested=requested
+            crosses,
+            couples=[bib[e.pk] for e in entries],
+            judges=letters,
+            requested=requested,
+            accepted=accepted,
         )
     except tabulation.TabulationError as error:
         raise ScoringError(
@@ -408,12 +416,19 @@ def _draw_next_round(round_: Round, recalled: list[Entry], seed: int | None) -> 
     following = _next_round(round_)
     if following is None or following.status != RoundStatus.PLANNED or not recalled:
         return
-    heats = round_heat_count(event=round_.event, kind=following.kind, entries=len(recalled))
+    # The recalled couples and the seeded (star) couples who join in the next round.
+    joining = list(
+        following.event.entries.filter(
+            seeded_round=following.position, status=EntryStatus.ENTERED, withdrawn=False
+        ).exclude(pk__in=[e.pk for e in recalled])
+    )
+    dancing = [e for e in recalled if e.status == EntryStatus.ENTERED] + joining
+    heats = round_heat_count(event=round_.event, kind=following.kind, entries=len(dancing))
     round_draw_heats(
         round=following,
         heat_count=heats,
         seed=secrets.randbelow(2**31) if seed is None else seed,
-        entries=[e for e in recalled if e.status == EntryStatus.ENTERED],
+        entries=dancing,
     )
 
 

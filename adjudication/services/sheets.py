@@ -24,6 +24,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import User
+from adjudication.incidents.miscount import miscount_accept_record, miscount_acceptance_check
 from adjudication.models import Mark, MarkChange, Sheet
 from adjudication.services.common import (
     ScoringError,
@@ -67,6 +68,7 @@ class SheetInput:
     dance_id: int | None = None
     entry_id: int | None = None
     reason: str = ""
+    accept_count_reason: str = ""  # the chairman accepts a recall sheet's wrong count
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,9 +90,12 @@ def _decimal(value: Any, what: str) -> Decimal:
     return number
 
 
-def skating_marks_check(round_: Round, marks: Mapping[int, Any]) -> dict[int, Decimal]:
+def skating_marks_check(
+    round_: Round, marks: Mapping[int, Any], *, accept_count: bool = False
+) -> dict[int, Decimal]:
     """A skating sheet's marks (entry id → cross or place) checked against the round: its
-    values by entry id, or ``ScoringError`` saying what is wrong."""
+    values by entry id, or ``ScoringError`` saying what is wrong. ``accept_count``: the
+    chairman accepts a recall sheet with another number of crosses than asked."""
     entries = round_entries(round_)
     by_id = {e.pk: e for e in entries}
     active = [e for e in entries if not e.withdrawn]
@@ -110,7 +115,7 @@ def skating_marks_check(round_: Round, marks: Mapping[int, Any]) -> dict[int, De
         requested = min(round_.recall_count or 0, len(active))
         if any(v != 1 for v in values.values()):
             raise ScoringError("A recall sheet has crosses only.")
-        if len(values) != requested:
+        if len(values) != requested and not (accept_count and values):
             more = requested - len(values)
             hint = f"mark {more} more" if more > 0 else f"remove {-more}"
             raise ScoringError(
@@ -229,13 +234,16 @@ def sheet_submit(
     if existing is not None and existing.client_key == data.client_key:
         return _replayed(existing, data)
     _check_sheet_is_due(round_, existing, data, correcting=correcting)
-    values = _checked_values(round_, part, data)
+    accepting = miscount_acceptance_check(round_, data, actor=actor, source=source)
+    values = _checked_values(round_, part, data, accept_count=accepting)
     resent = existing is not None and existing.returned_at is not None
     reason = data.reason.strip() or ("sent again after a redance" if resent else "")
     now = timezone.now()
     sheet, old, kind = _sheet_store(
         round_, judge, existing, lookup, data=data, actor=actor, source=source, now=now
     )
+    if accepting:
+        miscount_accept_record(round_, sheet, data=data, actor=actor, now=now)
     if old:
         sheet.marks.all().delete()
     marks = Mark.objects.bulk_create(
@@ -358,13 +366,12 @@ def _check_sheet_is_due(
 
 
 def _checked_values(
-    round_: Round, part: Dance | Entry, data: SheetInput
+    round_: Round, part: Dance | Entry, data: SheetInput, *, accept_count: bool = False
 ) -> dict[tuple[int, int | None], Decimal]:
     """The sheet's marks, checked, by (entry id, criterion id or None)."""
     if round_.event.scoring_method == ScoringMethod.SKATING:
-        return {
-            (entry_id, None): v for entry_id, v in skating_marks_check(round_, data.marks).items()
-        }
+        checked = skating_marks_check(round_, data.marks, accept_count=accept_count)
+        return {(entry_id, None): v for entry_id, v in checked.items()}
     checked = criteria_marks_check(round_, part, data.marks, in_round=part.in_round)
     return {(part.pk, pk): v for pk, v in checked.items()}
 
@@ -413,6 +420,7 @@ def _sheet_store(
     sheet.confirmed_by = sheet.confirmed_at = None
     sheet.unlocked_by = sheet.unlocked_at = None
     sheet.returned_by = sheet.returned_at = None
+    sheet.count_accepted_by, sheet.count_accepted_reason = None, ""
     sheet.save()
     return sheet, old, MarkChange.Kind.CORRECTED
 

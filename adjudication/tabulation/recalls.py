@@ -81,11 +81,14 @@ def recall_problems(
     judges: Sequence[str],
     requested: int,
     recall: int | None = None,
+    accepted: Collection[tuple[str, str]] = (),
 ) -> list[Problem]:
     """Every reason the crosses of a round cannot be totalled (empty list: they can).
 
     Rule 1: each judge hands in a sheet for every dance (a missing sheet is an error, never
-    zero crosses), crossing exactly ``requested`` couples of the round, none twice.
+    zero crosses), crossing exactly ``requested`` couples of the round, none twice; but a
+    sheet the Chairman accepted with another number of crosses (``accepted``: its
+    ``(dance, judge)``) counts as given (DTV TSO F 6.7.2: the judge answers for the count).
     """
     problems: list[Problem] = []
     couple_set = set(couples)
@@ -137,13 +140,15 @@ def recall_problems(
             if isinstance(crossed, str | bytes) or not isinstance(crossed, Collection):
                 problems.append(Problem("crosses must be a list of couples", dance, judge=judge))
                 continue
-            problems.extend(_sheet_problems(dance, judge, list(crossed), couple_set, requested))
+            count = None if (dance, judge) in accepted else requested
+            problems.extend(_sheet_problems(dance, judge, list(crossed), couple_set, count))
     return problems
 
 
 def _sheet_problems(
-    dance: str, judge: str, crossed: list[object], couples: set[str], requested: int
+    dance: str, judge: str, crossed: list[object], couples: set[str], requested: int | None
 ) -> list[Problem]:
+    """A sheet's faults; ``requested`` None: any number of crosses (at least one)."""
     problems = [
         Problem(f"{item!r} is not a couple number", dance, judge=judge)
         for item in crossed
@@ -154,7 +159,9 @@ def _sheet_problems(
             problems.append(Problem("crossed but not in this round", dance, couple, judge))
         if times > 1:
             problems.append(Problem(f"crossed {times} times", dance, couple, judge))
-    if len(crossed) != requested:
+    if requested is None and not crossed:
+        problems.append(Problem("an accepted sheet needs at least one cross", dance, judge=judge))
+    if requested is not None and len(crossed) != requested:
         problems.append(
             Problem(f"{len(crossed)} couples crossed, {requested} requested", dance, judge=judge)
         )
@@ -168,16 +175,26 @@ def tabulate_recalls(
     judges: Sequence[str],
     requested: int,
     recall: int | None = None,
+    accepted: Collection[tuple[str, str]] = (),
 ) -> RecallResult:
     """Total the crosses of a round (rule 1) and find who is recalled.
 
     ``crosses`` maps dance -> judge -> couples crossed. ``requested`` is the number of crosses
     the Chairman asked of every judge in every dance; ``recall`` the number of couples wanted in
-    the next round (default: ``requested``). Raises :class:`~.errors.TabulationError` naming the
-    dance, judge and couple of every fault; nothing is totalled then.
+    the next round (default: ``requested``); ``accepted`` the ``(dance, judge)`` sheets the
+    Chairman accepted with another number of crosses, counted as given. Raises
+    :class:`~.errors.TabulationError` naming the dance, judge and couple of every fault;
+    nothing is totalled then.
     """
     raise_if_any(
-        recall_problems(crosses, couples=couples, judges=judges, requested=requested, recall=recall)
+        recall_problems(
+            crosses,
+            couples=couples,
+            judges=judges,
+            requested=requested,
+            recall=recall,
+            accepted=accepted,
+        )
     )
     target = requested if recall is None else recall
     dances = tuple(crosses)

@@ -23,7 +23,7 @@ from competitions.registration import RegistrationRefused, entry_add, entry_remo
 
 class EntryInline(CompetitionScopedInline, admin.TabularInline):
     model = Entry
-    fields = ("event", "status", "withdrawn")
+    fields = ("event", "status", "withdrawn", "seeded_round")
     readonly_fields = fields
     extra = 0
     can_delete = False

@@ -320,7 +320,11 @@ class EventAdmin(CompetitionScopedAdmin, FixedParentMixin, admin.ModelAdmin):
             first = event.rounds.order_by("position").first()
             if first is None:
                 raise DrawRefused("The event has no rounds: plan them first.")
-            entered = event.entries.filter(status="entered", withdrawn=False).count()
+            entered = (  # not the couples seeded into a later round
+                event.entries.filter(status="entered", withdrawn=False)
+                .exclude(seeded_round__gt=first.position)
+                .count()
+            )
             heats = round_heat_count(event=event, kind=first.kind, entries=entered)
             round_draw_heats(round=first, heat_count=heats, seed=secrets.randbelow(2**31))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -33,24 +34,71 @@ from competitions.services import (
 from competitions.timetable import timetable_sync
 
 
-def plan_round_sizes(*, entries: int, final_size: int = 6, direct_final_max: int = 8) -> list[int]:
+def plan_round_sizes(
+    *,
+    entries: int,
+    final_size: int = 6,
+    direct_final_max: int = 8,
+    seeded: Mapping[int, int] | None = None,
+) -> list[int]:
     """How many couples dance each round, first to final.
 
     A direct final when there are few entries; otherwise about half are recalled from
     each round (the largest ``final_size``·2^k that is at most 60 % of the round), down
     to a final of ``final_size``.
+
+    ``seeded`` (round position → couples seeded into it, of the ``entries``): a seeded
+    couple counts as if it had been recalled into its round (WDSF exemptions), so the
+    rounds are sized for the whole field and each round before a star's round dances
+    without it: 40 entries with 6 stars into round 2 give 34, 24, 12, 6.
     """
     if entries < 1:
         return []
     if entries <= direct_final_max:
-        return [entries]
-    sizes = [entries]
-    while sizes[-1] > direct_final_max:
-        target = final_size
-        while target * 2 <= 0.6 * sizes[-1]:
-            target *= 2
-        sizes.append(target)
-    return sizes
+        sizes = [entries]
+    else:
+        sizes = [entries]
+        while sizes[-1] > direct_final_max:
+            target = final_size
+            while target * 2 <= 0.6 * sizes[-1]:
+                target *= 2
+            sizes.append(target)
+    seeded = {k: v for k, v in (seeded or {}).items() if v}
+    if not seeded:
+        return sizes
+    seeds_problem(sizes, seeded)
+    # A round dances without the couples seeded into a later one.
+    return [
+        size - sum(n for k, n in seeded.items() if k > position)
+        for position, size in enumerate(sizes, start=1)
+    ]
+
+
+def seeds_problem(field_sizes: list[int], seeded: Mapping[int, int]) -> None:
+    """Refuse seeds the plan of the whole field (``field_sizes``) cannot hold: into a
+    round it does not have, or so many that no couple would be recalled into it."""
+    for position, count in sorted(seeded.items()):
+        if position > len(field_sizes):
+            raise RegistrationRefused.single(
+                f"{count} couple{'s are' if count > 1 else ' is'} seeded into round "
+                f"{position}, but {field_sizes[0]} entries make {len(field_sizes)} "
+                f"round{'s' if len(field_sizes) > 1 else ''}: unseed them or plan the "
+                "rounds by hand."
+            )
+        joining = sum(n for k, n in seeded.items() if k >= position)
+        if joining >= field_sizes[position - 1]:
+            raise RegistrationRefused.single(
+                f"Round {position} is planned for {field_sizes[position - 1]} couples and "
+                f"{joining} are seeded into it or later: no couple could be recalled into "
+                "it. Seed fewer couples."
+            )
+
+
+def plan_recall_counts(sizes: list[int], seeded: Mapping[int, int] | None = None) -> list[int]:
+    """How many couples each round before the final recalls: the next round's size less
+    the couples seeded into it (34, 24, 12, 6 with 6 stars into round 2: 18, 12, 6)."""
+    seeded = seeded or {}
+    return [sizes[i] - seeded.get(i + 1, 0) for i in range(1, len(sizes))]
 
 
 def _round_kinds(count: int) -> list[str]:
@@ -72,12 +120,28 @@ def _entered(event: Event) -> int:
     return event.entries.filter(status=EntryStatus.ENTERED, withdrawn=False).count()
 
 
-def _planned_sizes(event: Event, entered: int) -> list[int]:
-    """The sizes of the rounds ``event_plan_rounds`` would plan for ``entered`` entries."""
+def event_seeded(event: Event) -> dict[int, int]:
+    """Round position → the entered couples seeded into it."""
+    seeded: dict[int, int] = {}
+    for position in event.entries.filter(
+        status=EntryStatus.ENTERED, withdrawn=False, seeded_round__isnull=False
+    ).values_list("seeded_round", flat=True):
+        seeded[position] = seeded.get(position, 0) + 1
+    return seeded
+
+
+def _planned_sizes(
+    event: Event, entered: int, seeded: Mapping[int, int] | None = None
+) -> list[int]:
+    """The sizes of the rounds ``event_plan_rounds`` would plan for ``entered`` entries
+    (``seeded`` of them seeded into later rounds)."""
     if event.scoring_method == ScoringMethod.CRITERIA:
         return [entered] if entered else []
     return plan_round_sizes(
-        entries=entered, final_size=event.final_size, direct_final_max=event.direct_final_max
+        entries=entered,
+        final_size=event.final_size,
+        direct_final_max=event.direct_final_max,
+        seeded=seeded,
     )
 
 
@@ -90,15 +154,17 @@ def event_plan_rounds(*, event: Event) -> list[Round]:
             f"“{event.name}” has started: its rounds can no longer be re-planned."
         )
     entered = _entered(event)
+    seeded = event_seeded(event)
+    sizes = _planned_sizes(event, entered, seeded)
     event.rounds.all().delete()
-    sizes = _planned_sizes(event, entered)
     kinds = _round_kinds(len(sizes)) if sizes else []
+    recalls = plan_recall_counts(sizes, seeded) + [None]
     return [
         Round.objects.create(
             event=event,
             position=position,
             kind=kind,
-            recall_count=None if kind == RoundKind.FINAL else sizes[position],
+            recall_count=None if kind == RoundKind.FINAL else recalls[position - 1],
         )
         for position, kind in enumerate(kinds, start=1)
     ]
@@ -236,9 +302,10 @@ def registration_close_preview(*, competition: Competition) -> ClosingPreview:
         kept = list(event.rounds.order_by("position"))
         count = len(kept) if kept else len(_planned_sizes(event, entered))
         heats = 0
-        if count and entered:
+        dancing = entered - sum(event_seeded(event).values())  # stars join later
+        if count and dancing > 0:
             kind = kept[0].kind if kept else _round_kinds(count)[0]
-            heats = round_heat_count(event=event, kind=kind, entries=entered)
+            heats = round_heat_count(event=event, kind=kind, entries=dancing)
         events.append(EventClosingPlan(event.name, entered, count, heats, plan_kept=bool(kept)))
     return ClosingPreview(
         competition=competition,
@@ -277,10 +344,10 @@ def registration_close(
             rounds = event_plan_rounds(event=event)
         report.planned[event.name] = [r.recall_count or 0 for r in rounds]
         first = rounds[0] if rounds else None
-        entered = _entered(event)
-        if first is None or entered == 0:
+        dancing = _entered(event) - sum(event_seeded(event).values())  # stars join later
+        if first is None or dancing <= 0:
             continue
-        heat_count = round_heat_count(event=event, kind=first.kind, entries=entered)
+        heat_count = round_heat_count(event=event, kind=first.kind, entries=dancing)
         round_draw_heats(round=first, heat_count=heat_count, seed=seed)
         report.drawn[event.name] = heat_count
     timetable_sync(competition=competition)

@@ -8,6 +8,7 @@ import bisect
 import datetime as dt
 import zoneinfo
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,10 +92,14 @@ def day_start(competition: Competition) -> dt.datetime:
     return dt.datetime.combine(competition.starts_on, competition.day_starts_at, tzinfo=zone)
 
 
-def _planned_entrants(round_: Round, previous: Round | None, entered: int) -> int:
+def _planned_entrants(
+    round_: Round, previous: Round | None, entered: int, seeded: Mapping[int, int]
+) -> int:
+    """Who dances a round not drawn yet: those recalled from the round before and the
+    couples seeded into this one; the first round, the entries not seeded later."""
     if previous is not None and previous.recall_count:
-        return previous.recall_count
-    return entered
+        return previous.recall_count + seeded.get(round_.position, 0)
+    return entered - sum(n for k, n in seeded.items() if k > round_.position)
 
 
 @dataclass
@@ -104,6 +109,7 @@ class _Loaded:
     heat_entries: dict[int, list[HeatEntry]]
     previous: dict[int, Round | None]
     entered: dict[int, int]
+    seeded: dict[int, dict[int, int]]  # event id → round position → couples seeded into it
 
 
 def _load(competition: Competition, *, public: bool) -> _Loaded:
@@ -113,7 +119,7 @@ def _load(competition: Competition, *, public: bool) -> _Loaded:
         .order_by("position")
     )
     if not items:
-        return _Loaded([], {}, {}, {}, {})
+        return _Loaded([], {}, {}, {}, {}, {})
     round_ids = [i.round_id for i in items if i.round_id]
     event_ids = {i.round.event_id for i in items if i.round_id}
     dances: dict[int, list[Dance]] = defaultdict(list)
@@ -139,11 +145,14 @@ def _load(competition: Competition, *, public: bool) -> _Loaded:
         previous[r.pk] = last.get(r.event_id)
         last[r.event_id] = r
     entered: dict[int, int] = defaultdict(int)
-    for event_id in Entry.objects.filter(
+    seeded: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for event_id, seeded_round in Entry.objects.filter(
         event_id__in=event_ids, status=EntryStatus.ENTERED, withdrawn=False
-    ).values_list("event_id", flat=True):
+    ).values_list("event_id", "seeded_round"):
         entered[event_id] += 1
-    return _Loaded(items, dances, heat_entries, previous, entered)
+        if seeded_round:
+            seeded[event_id][seeded_round] += 1
+    return _Loaded(items, dances, heat_entries, previous, entered, seeded)
 
 
 def _round_slots(round_: Round, loaded: _Loaded) -> tuple[list[SlotLine], bool, int]:
@@ -153,7 +162,10 @@ def _round_slots(round_: Round, loaded: _Loaded) -> tuple[list[SlotLine], bool, 
     members = loaded.heat_entries.get(round_.pk, [])
     if not members:
         entrants = _planned_entrants(
-            round_, loaded.previous.get(round_.pk), loaded.entered.get(event.pk, 0)
+            round_,
+            loaded.previous.get(round_.pk),
+            loaded.entered.get(event.pk, 0),
+            loaded.seeded.get(event.pk, {}),
         )
         if event.is_skating:
             heats = (
