@@ -115,35 +115,42 @@ def competition_facts(
         facts.heat_entries[he.heat.round_id].append(he)
     for redance in Redance.objects.filter(round_id__in=round_ids).select_related("dance"):
         facts.redances[redance.round_id].append(redance)
-    with_results = [r.pk for r in rounds if r.status in RESULT_STATUSES]
-    if with_results:
-        seated = {r.pk: {j.pk for j in facts.round_judges(r)} for r in rounds}
-        counted = (~Q(sheet__source=Sheet.Source.PAPER) | Q(sheet__confirmed_at__isnull=False)) & Q(
-            sheet__returned_at__isnull=True
-        )
-        for round_id, judge_id, dance_id, entry_id, criterion_id, value, accepted in (
-            Mark.objects.filter(counted, sheet__round_id__in=with_results)
-            .order_by()
-            .values_list(
-                "sheet__round_id",
-                "sheet__judge_id",
-                "sheet__dance_id",
-                "entry_id",
-                "criterion_id",
-                "value",
-                "sheet__count_accepted_reason",
-            )
-        ):
-            if judge_id not in seated[round_id]:  # a replaced judge's set-aside sheets
-                continue
-            facts.marks[round_id].append((judge_id, dance_id, entry_id, criterion_id, value))
-            if accepted:
-                facts.accepted[round_id].setdefault((judge_id, dance_id), [accepted, 0])[1] += 1
-        for placing in Placing.objects.filter(round_id__in=with_results).order_by():
-            facts.placings[placing.round_id][placing.entry_id] = placing
-        facts.decisions = dict(
-            RecallDecision.objects.filter(round_id__in=with_results).values_list(
-                "round_id", "recall_count"
-            )
-        )
+    _read_results(facts, rounds)
     return facts
+
+
+def _read_results(facts: Facts, rounds: list[Round]) -> None:
+    """The counted marks (the round's own panel's, none returned or awaiting a second
+    person), placings and recall decisions of the rounds with results."""
+    with_results = [r.pk for r in rounds if r.status in RESULT_STATUSES]
+    if not with_results:
+        return
+    seated = {r.pk: {j.pk for j in facts.round_judges(r)} for r in rounds}
+    counted = (~Q(sheet__source=Sheet.Source.PAPER) | Q(sheet__confirmed_at__isnull=False)) & Q(
+        sheet__returned_at__isnull=True
+    )
+    for round_id, judge_id, dance_id, entry_id, criterion_id, value, accepted in (
+        Mark.objects.filter(counted, sheet__round_id__in=with_results)
+        .order_by()
+        .values_list(
+            "sheet__round_id",
+            "sheet__judge_id",
+            "sheet__dance_id",
+            "entry_id",
+            "criterion_id",
+            "value",
+            "sheet__count_accepted_reason",
+        )
+    ):
+        if judge_id not in seated[round_id]:  # a replaced judge's set-aside sheets
+            continue
+        facts.marks[round_id].append((judge_id, dance_id, entry_id, criterion_id, value))
+        if accepted:
+            facts.accepted[round_id].setdefault((judge_id, dance_id), [accepted, 0])[1] += 1
+    for placing in Placing.objects.filter(round_id__in=with_results).order_by():
+        facts.placings[placing.round_id][placing.entry_id] = placing
+    facts.decisions = dict(
+        RecallDecision.objects.filter(round_id__in=with_results).values_list(
+            "round_id", "recall_count"
+        )
+    )
