@@ -4,8 +4,11 @@
 commands all call it). Each move is checked, recorded in the floor's trail
 (``FloorMove``) with who and when, and announced to every screen after it commits.
 
-The floor is one row per competition, locked for each move, so two heats are never on
-it at once. Timers are derived from the stored times (``started_at``, ``danced_at``)
+Each floor is one row (a competition has one unless its organizer adds more; the
+lowest position is the default, and every function here takes ``floor=None`` for it),
+locked for each move, so two heats are never on one floor at once; a round runs on its
+timetable line's floor, and a judge on one floor's panel at a time
+(``competitions.floors``). Timers are derived from the stored times (``started_at``, ``danced_at``)
 and the event's windows, never kept in a process's memory, so they survive a restart.
 Lateness never refuses a sheet: the desk sees who is late, and the scrutineer decides.
 """
@@ -22,6 +25,7 @@ from django.utils import timezone
 from accounts.models import User
 from adjudication.models import Sheet
 from competitions.access import staff_can
+from competitions.floors import floor_judge_clashes, floor_list, floor_q, round_floor_id
 from competitions.models import (
     Competition,
     Dance,
@@ -58,17 +62,24 @@ def _require(actor: User | None, competition: Competition) -> None:
         raise FloorRefused("You do not have permission to move the floor.", "forbidden")
 
 
-def floor_get(competition: Competition) -> Floor:
-    floor, _ = Floor.objects.get_or_create(competition=competition)
-    return floor
+def floor_get(competition: Competition, floor: Floor | None = None) -> Floor:
+    """``floor`` (one of the competition's), or the default floor, created on first need."""
+    if floor is not None:
+        if floor.competition_id != competition.pk:
+            raise FloorRefused("That floor is not one of this competition's.")
+        return floor
+    default = Floor.objects.filter(competition=competition).order_by("position").first()
+    if default is None:
+        default, _ = Floor.objects.get_or_create(competition=competition, position=1)
+    return default
 
 
-def _lock(competition: Competition) -> Floor:
-    floor_get(competition)
+def _lock(competition: Competition, floor: Floor | None) -> Floor:
+    pk = floor_get(competition, floor).pk
     return (
         Floor.objects.select_for_update(of=("self",))
         .select_related("round__event", "dance", "entry__competitor", "break_item")
-        .get(competition=competition)
+        .get(pk=pk)
     )
 
 
@@ -97,6 +108,7 @@ def _current(floor: Floor) -> str:
 def _record(floor: Floor, action: str, label: str, actor: User | None, at: dt.datetime) -> None:
     FloorMove.objects.create(
         competition_id=floor.competition_id,
+        floor=floor,
         action=action,
         round=floor.round if action in (FloorMove.Action.START, FloorMove.Action.DANCED) else None,
         dance=floor.dance,
@@ -176,6 +188,29 @@ def _resolve_slot(
     return round_, dance, heat, entry
 
 
+def _refuse_elsewhere(floor: Floor, round_: Round) -> None:
+    """A round runs on its timetable line's floor, and only while none of its judges
+    judges a round open on another floor. Nothing to check on a one-floor day."""
+    floors = floor_list(floor.competition_id)
+    if len(floors) < 2:
+        return
+    home = round_floor_id(round_, floors)
+    if home != floor.pk:
+        there = next((f for f in floors if f.pk == home), floors[0])
+        raise FloorRefused(
+            f"{round_label(round_)} is on {there.label}'s timetable: start it there "
+            f"(or move its line to {floor.label} first)."
+        )
+    clashes = floor_judge_clashes(round_, floor_id=floor.pk)
+    if clashes:
+        raise FloorRefused(
+            f"{round_label(round_)} cannot start on {floor.label}: "
+            + "; ".join(clashes)
+            + ". A judge is on one floor's panel at a time: close that round first, "
+            "or replace the judge for this round."
+        )
+
+
 def _refuse_when_over(floor: Floor) -> None:
     """Nothing more goes on the floor of a finished (or archived) competition."""
     competition = Competition.objects.only("name", "status").get(pk=floor.competition_id)
@@ -193,6 +228,7 @@ def _start(floor: Floor, round_: Round, dance, heat: int, entry, actor, at) -> N
             f"{_current(floor)} is on the floor: mark it danced before starting another heat "
             "(one floor holds one heat at a time)."
         )
+    _refuse_elsewhere(floor, round_)
     if round_.status == RoundStatus.PLANNED:
         try:
             round_transition(
@@ -210,12 +246,15 @@ def _start(floor: Floor, round_: Round, dance, heat: int, entry, actor, at) -> N
 
 
 def next_on_programme(
-    competition: Competition, *, lines: list | None = None
+    competition: Competition, *, lines: list | None = None, floor: Floor | None = None
 ) -> tuple[TimetableItem, Slot | None] | None:
-    """The next thing to start: the first slot not yet started of the first round still
-    running or to come, or a break not yet taken; ``None`` at the end of the day. Read
-    from the timetable's lines (``lines`` when the caller has read them already)."""
-    following = next_in_lines(timetable_lines(competition) if lines is None else lines)
+    """The next thing to start on ``floor`` (the default one when ``None``): the first
+    slot not yet started of the first round still running or to come, or a break not
+    yet taken; ``None`` at the end of the day. Read from the floor's timetable lines
+    (``lines`` when the caller has read them already)."""
+    if lines is None:
+        lines = timetable_lines(competition, floor=floor_read(competition, floor=floor))
+    following = next_in_lines(lines)
     if following is None:
         return None
     line, slot_line = following
@@ -255,6 +294,7 @@ def floor_move(
     entry_id: Any = None,
     item_id: Any = None,
     at: dt.datetime | None = None,
+    floor: Floor | None = None,
 ) -> Floor:
     """Move the floor, or raise ``FloorRefused`` saying why.
 
@@ -262,12 +302,12 @@ def floor_move(
     if it is the first; ``next``: start what the timetable says comes next; ``danced``:
     the heat on the floor is over (the scoring window opens); ``break``: start a break of
     the timetable; ``clear``: nothing on the floor. Nothing starts once the competition
-    is finished."""
+    is finished. ``floor``: which one (``None``: the default floor)."""
     _require(actor, competition)
     if action not in ACTIONS:
         raise FloorRefused(f"“{action}” is not a move of the floor ({', '.join(ACTIONS)}).")
     at = at or timezone.now()
-    floor = _lock(competition)
+    floor = _lock(competition, floor)
     if action == "start":
         round_, dance, heat, entry = _resolve_slot(
             competition,
@@ -289,7 +329,7 @@ def floor_move(
         _move_break(competition, floor, item_id, actor, at)
     else:
         _move_clear(floor, actor, at)
-    announce(competition.pk, "floor", {"phase": floor.phase})
+    announce(competition.pk, "floor", {"phase": floor.phase, "floor": floor.slug})
     return floor
 
 
@@ -298,7 +338,7 @@ def _move_next(competition: Competition, floor: Floor, actor, at) -> None:
         raise FloorRefused(
             f"{_current(floor)} is on the floor: mark it danced before starting the next."
         )
-    following = next_on_programme(competition)
+    following = next_on_programme(competition, floor=floor)
     if following is None:
         raise FloorRefused("Nothing is left on the timetable.")
     item, slot = following
@@ -322,13 +362,13 @@ def _move_next(competition: Competition, floor: Floor, actor, at) -> None:
 def _move_break(competition: Competition, floor: Floor, item_id: Any, actor, at) -> None:
     item = (
         TimetableItem.objects.filter(
-            pk=item_id, competition=competition, kind=TimetableItem.Kind.BREAK
+            floor_q(floor), pk=item_id, competition=competition, kind=TimetableItem.Kind.BREAK
         ).first()
         if str(item_id or "").isdigit()
         else None
     )
     if item is None:
-        raise FloorRefused("Choose a break of this competition's timetable.")
+        raise FloorRefused("Choose a break of this floor's timetable.")
     if floor.phase == FloorPhase.DANCING:
         raise FloorRefused(f"{_current(floor)} is on the floor: mark it danced first.")
     if item.started_at is not None:
@@ -439,12 +479,15 @@ class FloorNow:
         }
 
 
-def floor_read(competition: Competition) -> Floor | None:
-    return (
-        Floor.objects.select_related("round__event", "dance", "entry__competitor", "break_item")
-        .filter(competition=competition)
-        .first()
-    )
+def floor_read(competition: Competition, *, floor: Floor | None = None) -> Floor | None:
+    """``floor`` read afresh with what is on it, or the default floor (``None`` when the
+    competition's floor has never moved)."""
+    rows = Floor.objects.select_related(
+        "round__event", "dance", "entry__competitor", "break_item"
+    ).filter(competition=competition)
+    if floor is not None:
+        return rows.filter(pk=floor.pk).first()
+    return rows.order_by("position").first()
 
 
 def floor_now(

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from competitions.floors import floor_q
 from competitions.models import (
     Competition,
     CompetitionStatus,
@@ -106,9 +107,9 @@ class _Loaded:
     entered: dict[int, int]
 
 
-def _load(competition: Competition, *, public: bool) -> _Loaded:
+def _load(competition: Competition, *, public: bool, floor: Any) -> _Loaded:
     items = list(
-        TimetableItem.objects.filter(competition=competition)
+        TimetableItem.objects.filter(floor_q(floor), competition=competition)
         .select_related("round__event")
         .order_by("position")
     )
@@ -198,13 +199,14 @@ def _round_slots(round_: Round, loaded: _Loaded) -> tuple[list[SlotLine], bool, 
     return lines, True, len(lines)
 
 
-def _moves(competition: Competition):
+def _moves(competition: Competition, floor: Any):
     """When each slot started and was danced, when the floor changed (a start, a break
     or a clear: what ends a break), and when the day began, from the floor's trail."""
     started: dict[tuple, dt.datetime] = {}
     danced: dict[tuple, dt.datetime] = {}
     changes: list[dt.datetime] = []
-    for move in FloorMove.objects.filter(competition=competition).order_by("at", "id"):
+    moves = FloorMove.objects.filter(floor_q(floor), competition=competition)
+    for move in moves.order_by("at", "id"):
         key = (move.round_id, move.dance_id, move.heat_number, move.entry_id)
         if move.action == FloorMove.Action.DANCED:
             danced[key] = move.at
@@ -297,7 +299,7 @@ class _Clock:
 def _clock(competition: Competition, loaded: _Loaded, floor: Any, now: dt.datetime) -> _Clock:
     """The estimate's clock: from the actual start once the day has begun (whatever
     date it was planned for), else from the planned start."""
-    started, danced, changes = _moves(competition)
+    started, danced, changes = _moves(competition, floor)
     began = changes[0] if changes else None
     ended = competition.status in ENDED
     if ended:
@@ -324,7 +326,8 @@ def timetable_lines(
     floor: Any = _UNREAD,
     public: bool = False,
 ) -> list[ItemLine]:
-    """The timetable with estimated start times, re-estimated from what really happened.
+    """The timetable of a floor (``floor``: its row; unread: the default floor) with
+    estimated start times, re-estimated from what really happened on it.
 
     Once the day has begun the estimates follow its actual start, whatever date it was
     planned for: each line starts no earlier than the end of the one before it, and
@@ -334,11 +337,11 @@ def timetable_lines(
     (lines never run are ``skipped``). A fixed number of queries whatever the size of
     the programme (pass ``floor`` when it has been read already)."""
     now = now or timezone.now()
-    loaded = _load(competition, public=public)
+    if floor is _UNREAD:
+        floor = Floor.objects.filter(competition=competition).order_by("position").first()
+    loaded = _load(competition, public=public, floor=floor)
     if not loaded.items:
         return []
-    if floor is _UNREAD:
-        floor = Floor.objects.filter(competition=competition).first()
     clock = _clock(competition, loaded, floor, now)
     lines: list[ItemLine] = []
     for item in loaded.items:
