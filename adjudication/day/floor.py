@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from accounts.models import User
@@ -479,14 +480,20 @@ class FloorNow:
         }
 
 
-def floor_read(competition: Competition, *, floor: Floor | None = None) -> Floor | None:
+def floor_read(
+    competition: Competition, *, floor: Floor | None = None, for_rounds: Any = None
+) -> Floor | None:
     """``floor`` read afresh with what is on it, or the default floor (``None`` when the
-    competition's floor has never moved)."""
+    competition's floor has never moved). With ``for_rounds`` (round ids: a judge's), the
+    floor holding one of them, if any (a tablet follows its judge's floor); one query."""
     rows = Floor.objects.select_related(
         "round__event", "dance", "entry__competitor", "break_item"
     ).filter(competition=competition)
     if floor is not None:
         return rows.filter(pk=floor.pk).first()
+    if for_rounds:
+        holds = Case(When(round_id__in=list(for_rounds), then=Value(0)), default=Value(1))
+        return rows.order_by(holds, "position").first()
     return rows.order_by("position").first()
 
 
@@ -496,17 +503,20 @@ def floor_now(
     now: dt.datetime | None = None,
     floor: Floor | None | bool = False,
     with_late: bool = True,
+    for_rounds: Any = None,
 ) -> FloorNow:
     """The floor and its timers at ``now``. With ``with_late`` (the desk), ``late_parts``
     lists every danced part of an open round whose scoring window is over and whose
     sheets are still missing, whatever is on the floor now, and ``late`` the letters of
     those judges. Public screens and tablets leave lateness out (``with_late=False``).
-    A finished competition has nothing on its floor, whatever the floor's row last held."""
+    A finished competition has nothing on its floor, whatever the floor's row last held.
+    ``floor``: the row read already; unread, the default floor, or with ``for_rounds``
+    the floor holding one of those rounds (``floor_read``)."""
     now = now or timezone.now()
     if competition.status in ENDED:
         floor = None
     elif floor is False:
-        floor = floor_read(competition)
+        floor = floor_read(competition, for_rounds=for_rounds)
     out = _floor_timers(floor)
     if with_late:
         out.late_parts = late_parts(competition, now=now)
