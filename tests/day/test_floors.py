@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from adjudication.day.floor import FloorRefused, floor_move, floor_now, floor_read
+from adjudication.ops.backups import backup_build, backup_restore
 from adjudication.tablet.snapshot import tablet_snapshot
 from competitions.models import Floor, FloorMove, PanelSeat, RoundStatus, TimetableItem
 from competitions.services import TransitionRefused, round_transition
@@ -16,6 +17,7 @@ from competitions.timetable import (
     TimetableRefused,
     floor_add,
     timetable_floor,
+    timetable_insert_break,
     timetable_lines,
 )
 from leaderboard.snapshots import public_snapshot
@@ -281,3 +283,30 @@ def test_the_organizer_adds_a_floor_and_puts_a_line_on_it_in_the_admin(client, a
     assert "cannot go on Floor B: judge A" in refused.content.decode()
     first.refresh_from_db()
     assert first.floor_id is None
+
+
+def test_a_backup_restores_the_floors_their_lines_and_a_break_on_the_floor():
+    p = build_programme()
+    _, b = two_floors(p)
+    lunch = timetable_insert_break(
+        competition=p.competition, after_position=0, minutes=30, title="Lunch", actor=None
+    )
+    timetable_floor(item=lunch, floor=b, actor=None)
+    floor_move(competition=p.competition, action="break", actor=None, item_id=lunch.pk, floor=b)
+    data = backup_build([p.competition])
+    slug = p.competition.slug
+    p.competition.delete()
+
+    backup_restore(data)
+
+    restored = Floor.objects.filter(competition__slug=slug).order_by("position")
+    assert [(f.name, f.phase) for f in restored] == [("A", "idle"), ("B", "break")]
+    b_again = restored[1]
+    assert b_again.break_item.title == "Lunch" and b_again.break_item.floor_id == b_again.pk
+    assert (
+        TimetableItem.objects.get(
+            round__event__name="Junior Waltz", competition__slug=slug
+        ).floor_id
+        == b_again.pk
+    )
+    assert FloorMove.objects.get(competition__slug=slug).floor_id == b_again.pk
