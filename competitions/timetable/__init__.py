@@ -38,6 +38,7 @@ from competitions.timetable.lines import (
     day_start,
     round_label,
     timetable_lines,
+    timetable_lines_every_floor,
 )
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "timetable_floor",
     "timetable_insert_break",
     "timetable_lines",
+    "timetable_lines_every_floor",
     "timetable_move",
     "timetable_remove_break",
     "timetable_remove_breaks",

@@ -355,6 +355,28 @@ def timetable_lines(
     return lines
 
 
+def timetable_lines_every_floor(
+    competition: Competition, *, now: dt.datetime | None = None, public: bool = False
+) -> list[ItemLine]:
+    """Every floor's timetable in one list (the running order pinned up in the hall): a
+    one-floor day's lines as ``timetable_lines`` gives them; with several floors, each
+    line's label starts with its floor's ("Floor B · Junior Waltz – Final"), in the order
+    of their estimated starts (then their places in the timetable)."""
+    now = now or timezone.now()
+    floors = list(Floor.objects.filter(competition=competition).order_by("position"))
+    if len(floors) < 2:
+        return timetable_lines(
+            competition, now=now, floor=floors[0] if floors else None, public=public
+        )
+    every: list[ItemLine] = []
+    for floor in floors:
+        for line in timetable_lines(competition, now=now, floor=floor, public=public):
+            line.label = f"{floor.label} · {line.label}"
+            every.append(line)
+    latest = dt.datetime.max.replace(tzinfo=dt.UTC)
+    return sorted(every, key=lambda line: (line.starts or latest, line.item.position))
+
+
 def _not_before(
     item: TimetableItem, competition: Competition, shift: dt.timedelta
 ) -> dt.datetime | None:

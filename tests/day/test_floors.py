@@ -310,3 +310,15 @@ def test_a_backup_restores_the_floors_their_lines_and_a_break_on_the_floor():
         == b_again.pk
     )
     assert FloorMove.objects.get(competition__slug=slug).floor_id == b_again.pk
+
+
+def test_the_running_order_lists_every_floor_s_lines_by_floor(client):
+    p = build_programme()
+    url = reverse("competitions:running-order", args=[p.competition.slug])
+    assert "Floor A ·" not in client.get(url).content.decode()
+    two_floors(p)
+
+    page = client.get(url).content.decode()
+
+    assert "Floor B · Junior Waltz – Final" in page
+    assert "Floor A · Adult Latin – First round" in page
