@@ -94,3 +94,19 @@ def floor_judge_clashes(round_: Round, *, floor_id: int | None = None) -> list[s
                 f"{other.get_kind_display()}, open on {by_id[there].label}"
             )
     return clashes
+
+
+def floor_neighbour_position(item: TimetableItem, step: int) -> int:
+    """Where a line goes to move one place up (``step`` -1) or down (+1) among its own
+    floor's lines: the position of the neighbour it passes (one place on, when none)."""
+    floor = Floor.objects.filter(pk=item.floor_id).first() if item.floor_id else None
+    if floor is None:
+        floor = (
+            Floor.objects.filter(competition_id=item.competition_id).order_by("position").first()
+        )
+    lines = TimetableItem.objects.filter(floor_q(floor), competition_id=item.competition_id)
+    if step < 0:
+        found = lines.filter(position__lt=item.position).order_by("-position").first()
+    else:
+        found = lines.filter(position__gt=item.position).order_by("position").first()
+    return found.position if found is not None else item.position + step

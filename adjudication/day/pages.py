@@ -26,7 +26,7 @@ from adjudication.day.floor import (
 from adjudication.desk.pages import desk_required, render_live, staff_page_required
 from adjudication.models import Placing
 from competitions.access import staff_can
-from competitions.floors import floor_list, floor_pick
+from competitions.floors import floor_list, floor_neighbour_position, floor_pick
 from competitions.models import (
     Competition,
     HeatEntry,
@@ -234,7 +234,7 @@ def desk_timetable_edit(request, slug: str):
             if what in ("up", "down"):
                 timetable_move(
                     item=item,
-                    to_position=item.position + (-1 if what == "up" else 1),
+                    to_position=floor_neighbour_position(item, -1 if what == "up" else 1),
                     actor=request.user,
                 )
             elif what == "remove_break":

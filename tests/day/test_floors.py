@@ -322,3 +322,22 @@ def test_the_running_order_lists_every_floor_s_lines_by_floor(client):
 
     assert "Floor B · Junior Waltz – Final" in page
     assert "Floor A · Adult Latin – First round" in page
+
+
+def test_moving_a_line_up_on_a_floor_s_page_passes_that_floor_s_line(client):
+    p = build_programme()
+    _, b = two_floors(p)
+    PanelSeat.objects.filter(event=p.pageant).delete()
+    for seat in PanelSeat.objects.filter(event=p.waltz):  # the waltz's judges, on B too
+        PanelSeatFactory(event=p.pageant, judge=seat.judge)
+    pageant = TimetableItem.objects.get(round__event=p.pageant)
+    timetable_floor(item=pageant, floor=b, actor=None)
+    waltz = TimetableItem.objects.get(round__event=p.waltz)
+    assert waltz.position < pageant.position
+    sign_in_staff(client, UserFactory(roles=["scrutineer"]))
+    edit = reverse("adjudication:desk-timetable-edit", args=[p.competition.slug])
+
+    client.post(f"{edit}?floor=b", {"what": "up", "item": pageant.pk})
+
+    lines = timetable_lines(p.competition, floor=b)
+    assert [line.item.round.event for line in lines] == [p.pageant, p.waltz]
