@@ -85,6 +85,7 @@ def _day_context(competition: Competition, choice: dict | None = None) -> dict:
         "zone": zone,
         "floor": floor,
         "lines": lines,
+        "insert_after": lines[-1].item.position if lines else 0,  # the floor's last line
         "following": following,
         "next_label": _next_label(following, lines),
         # The round next on the programme has no heats yet: the floor waits for its draw
