@@ -367,7 +367,7 @@ def _day(competition: Competition, rounds: list[Round]) -> tuple[dict[str, Any],
         .order_by("position")
     )
     default = floors[0] if floors else None
-    on_floor, upcoming = _floor_day(competition, rounds, default, now)
+    on_floor, upcoming = _floor_day(competition, rounds, default, now, fallback=True)
     if len(floors) < 2:
         return on_floor, upcoming, []
     on = dict(
@@ -395,7 +395,9 @@ def _day(competition: Competition, rounds: list[Round]) -> tuple[dict[str, Any],
     return on_floor, upcoming, per_floor
 
 
-def _floor_day(competition: Competition, rounds: list[Round], floor, now) -> tuple[dict, list]:
+def _floor_day(
+    competition: Competition, rounds: list[Round], floor, now, *, fallback: bool = False
+) -> tuple[dict, list]:
     on_floor = floor_now(competition, now=now, floor=floor, with_late=False).as_dict()
     if on_floor["round"] is not None:
         round_ = next((r for r in rounds if r.pk == on_floor["round"]), None)
@@ -413,10 +415,14 @@ def _floor_day(competition: Competition, rounds: list[Round], floor, now) -> tup
         on_floor["bibs"] = sorted(
             (_bib(he.entry.competitor) for he in bibs), key=lambda b: (b is None, b or 0)
         )
-    return on_floor, _upcoming(competition, rounds, floor, now)
+    return on_floor, _upcoming(competition, rounds, floor, now, fallback=fallback)
 
 
-def _upcoming(competition: Competition, rounds: list[Round], floor, now) -> list[dict[str, Any]]:
+def _upcoming(
+    competition: Competition, rounds: list[Round], floor, now, *, fallback: bool
+) -> list[dict[str, Any]]:
+    """The floor's next three lines; without a timetable (``fallback``: the default
+    floor only), the next round planned."""
     zone = zoneinfo.ZoneInfo(competition.timezone)
     upcoming: list[dict[str, Any]] = []
     lines = timetable_lines(competition, now=now, floor=floor, public=True)
@@ -437,7 +443,7 @@ def _upcoming(competition: Competition, rounds: list[Round], floor, now) -> list
             upcoming.append(item)
             if len(upcoming) == 3:
                 break
-    else:
+    elif fallback:
         following = next((r for r in rounds if r.status == RoundStatus.PLANNED), None)
         if following is not None:
             upcoming.append({**round_head(following), "recall": following.recall_count})
