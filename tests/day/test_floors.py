@@ -6,6 +6,7 @@ import datetime as dt
 import zoneinfo
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from adjudication.day.floor import FloorRefused, floor_move, floor_now, floor_read
@@ -26,7 +27,7 @@ from tests.adjudication.test_desk_api import token_for
 from tests.day.helpers import build_programme
 from tests.day.test_screens import sign_in as tablet_sign_in
 from tests.factories.accounts import UserFactory
-from tests.factories.competitions import JudgeFactory, PanelSeatFactory
+from tests.factories.competitions import CompetitionFactory, JudgeFactory, PanelSeatFactory
 from tests.support.auth import sign_in_staff
 
 pytestmark = pytest.mark.django_db
@@ -341,3 +342,21 @@ def test_moving_a_line_up_on_a_floor_s_page_passes_that_floor_s_line(client):
 
     lines = timetable_lines(p.competition, floor=b)
     assert [line.item.round.event for line in lines] == [p.pageant, p.waltz]
+
+
+def test_the_database_refuses_a_line_on_another_competition_s_floor():
+    p = build_programme()
+    other = CompetitionFactory()
+    theirs = Floor.objects.create(competition=other, name="A")
+    line = TimetableItem.objects.filter(competition=p.competition).first()
+
+    with (
+        pytest.raises(IntegrityError, match="a floor of another competition"),
+        transaction.atomic(),
+    ):
+        TimetableItem.objects.filter(pk=line.pk).update(floor=theirs)
+    with pytest.raises(IntegrityError, match="cannot change once set"), transaction.atomic():
+        Floor.objects.filter(pk=theirs.pk).update(competition=p.competition)
+
+    line.refresh_from_db()
+    assert line.floor_id is None
