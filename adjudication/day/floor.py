@@ -179,6 +179,8 @@ def _refuse_elsewhere(floor: Floor, round_: Round) -> None:
     floors = floor_list(floor.competition_id)
     if len(floors) < 2:
         return
+    # Two floors starting rounds at the same moment check one after the other.
+    Competition.objects.select_for_update().filter(pk=floor.competition_id).first()
     home = round_floor_id(round_, floors)
     if home != floor.pk:
         there = next((f for f in floors if f.pk == home), floors[0])
