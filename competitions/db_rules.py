@@ -330,6 +330,20 @@ DB_RULES: tuple[DbRule, ...] = (
         "a competitor with entries cannot change kind",
     ),
     append_only("competitions_floormove", "the trail of the floor"),
+    *(  # a timetable line or a floor move is on a floor of its own competition
+        _row_rule(
+            table,
+            f"{table}_floor_same_competition",
+            """NEW.floor_id IS NOT NULL AND NOT EXISTS (
+                SELECT 1 FROM competitions_floor f
+                WHERE f.id = NEW.floor_id AND f.competition_id = NEW.competition_id
+            )""",
+            "a floor of another competition",
+            ["floor_id", "competition_id"],
+        )
+        for table in ("competitions_timetableitem", "competitions_floormove")
+    ),
+    _fixed_parent("competitions_floor", "competition_id"),
     append_only("competitions_incident", "the trail of incidents"),
     _update_rule(
         "competitions_event",

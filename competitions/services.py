@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from competitions.access import staff_can
+from competitions.floors import floor_judge_clashes
 from competitions.models import (
     Competition,
     CompetitionStatus,
@@ -216,6 +217,7 @@ def _round_preconditions(round_: Round, to_status: str) -> list[str]:
         )
         if earlier.exists():
             problems.append("the earlier rounds of the event are not all published")
+        problems.extend(floor_judge_clashes(round_))  # a judge is on one floor at a time
     return problems
 
 

@@ -28,7 +28,7 @@ from competitions.selectors import (
     competition_list_public,
     events_open_for_registration,
 )
-from competitions.timetable import timetable_lines
+from competitions.timetable import timetable_lines_every_floor
 from scoring_site.api import RegistrationThrottle
 from scoring_site.site import site_address
 
@@ -56,7 +56,10 @@ def running_order(request, slug: str):
     return render(
         request,
         "competitions/running_order.html",
-        {"competition": competition, "lines": timetable_lines(competition, public=True)},
+        {
+            "competition": competition,
+            "lines": timetable_lines_every_floor(competition, public=True),
+        },
     )
 
 

@@ -138,7 +138,9 @@ class LiveApi(PublicApi, GenericAPIView):
             "The live screens' snapshot: the rounds on the floor with their heats and how "
             "many judges have sent their sheets, what is on the floor now (absolute start "
             "and end times of its timers), the next lines of the timetable, and the "
-            "published results. "
+            'published results. With several floors, "now" and "next" are the default '
+            'floor\'s and "floors" lists each floor (slug, name, label, now, next and the '
+            "ids of its rounds); it is empty on a one-floor day. "
             "For streaming overlays: poll it with If-None-Match, or follow the websocket of "
             "/live/<slug>/ (see docs/api.md)."
         ),

@@ -29,7 +29,7 @@ from django.core.cache import cache
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from adjudication.day.floor import floor_now, floor_read
+from adjudication.day.floor import floor_now
 from adjudication.incidents.redance import redance_caption, redance_on_floor
 from adjudication.models import Mark, Placing, Sheet
 from adjudication.selectors import round_head
@@ -38,6 +38,7 @@ from competitions.models import (
     Competitor,
     Criterion,
     Dance,
+    Floor,
     HeatEntry,
     PanelSeat,
     ResultsReveal,
@@ -46,6 +47,7 @@ from competitions.models import (
     RoundStatus,
     ScoringMethod,
     StatusChange,
+    TimetableItem,
 )
 from competitions.selectors import PUBLIC_STATUSES, round_draw_public
 from competitions.timetable import ENDED, timetable_lines
@@ -303,7 +305,7 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
 
     open_rounds = _open_round_items(shown_rounds) if shown_rounds else []
 
-    now_on_floor, upcoming = _day(competition, rounds)
+    now_on_floor, upcoming, floors = _day(competition, rounds)
 
     recent: list[int] = []
     if published:
@@ -329,6 +331,9 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
         "floor": open_rounds,
         "now": now_on_floor,
         "next": upcoming,
+        # Several floors: each one's "now" and "next" (the default's are the two above)
+        # and the rounds on it; empty on a one-floor day.
+        "floors": floors,
         "server_time": timezone.now().isoformat(),
         "recent": recent,
         "results_rev": f"{len(published)}-{max((r.pk for r in published), default=0)}",
@@ -357,12 +362,48 @@ def published_results(rounds: list[Round]) -> list[dict[str, Any]]:
     return _published_results([r for r in rounds if r.status == RoundStatus.PUBLISHED])
 
 
-def _day(competition: Competition, rounds: list[Round]) -> tuple[dict[str, Any], list]:
-    """What is on the floor now (with its timers) and the next lines of the timetable
-    with their estimated start, local time. Nothing about judges: lateness is the
-    desk's business."""
+def _day(competition: Competition, rounds: list[Round]) -> tuple[dict[str, Any], list, list]:
+    """What is on the default floor now (with its timers) and the next lines of its
+    timetable with their estimated start, local time; with several floors, the same for
+    each floor. Nothing about judges: lateness is the desk's business."""
     now = timezone.now()
-    floor = floor_read(competition)
+    floors = list(
+        Floor.objects.select_related("round__event", "dance", "entry__competitor", "break_item")
+        .filter(competition=competition)
+        .order_by("position")
+    )
+    default = floors[0] if floors else None
+    on_floor, upcoming = _floor_day(competition, rounds, default, now, fallback=True)
+    if len(floors) < 2:
+        return on_floor, upcoming, []
+    on = dict(
+        TimetableItem.objects.filter(competition=competition, round__isnull=False).values_list(
+            "round_id", "floor_id"
+        )
+    )
+    per_floor = []
+    for floor in floors:
+        here, coming = (
+            (on_floor, upcoming)
+            if floor is default
+            else _floor_day(competition, rounds, floor, now)
+        )
+        per_floor.append(
+            {
+                "slug": floor.slug,
+                "name": floor.name,
+                "label": floor.label,
+                "now": here,
+                "next": coming,
+                "rounds": [r.pk for r in rounds if (on.get(r.pk) or default.pk) == floor.pk],
+            }
+        )
+    return on_floor, upcoming, per_floor
+
+
+def _floor_day(
+    competition: Competition, rounds: list[Round], floor, now, *, fallback: bool = False
+) -> tuple[dict, list]:
     on_floor_now = floor_now(competition, now=now, floor=floor, with_late=False)
     on_floor = on_floor_now.as_dict()
     if on_floor["round"] is not None:
@@ -383,6 +424,14 @@ def _day(competition: Competition, rounds: list[Round]) -> tuple[dict[str, Any],
         on_floor["bibs"] = sorted(
             (_bib(he.entry.competitor) for he in bibs), key=lambda b: (b is None, b or 0)
         )
+    return on_floor, _upcoming(competition, rounds, floor, now, fallback=fallback)
+
+
+def _upcoming(
+    competition: Competition, rounds: list[Round], floor, now, *, fallback: bool
+) -> list[dict[str, Any]]:
+    """The floor's next three lines; without a timetable (``fallback``: the default
+    floor only), the next round planned."""
     zone = zoneinfo.ZoneInfo(competition.timezone)
     upcoming: list[dict[str, Any]] = []
     lines = timetable_lines(competition, now=now, floor=floor, public=True)
@@ -403,11 +452,11 @@ def _day(competition: Competition, rounds: list[Round]) -> tuple[dict[str, Any],
             upcoming.append(item)
             if len(upcoming) == 3:
                 break
-    else:
+    elif fallback:
         following = next((r for r in rounds if r.status == RoundStatus.PLANNED), None)
         if following is not None:
             upcoming.append({**round_head(following), "recall": following.recall_count})
-    return on_floor, upcoming
+    return upcoming
 
 
 def _published_results(published: list[Round]) -> list[dict[str, Any]]:

@@ -39,11 +39,25 @@ def rows_size(item: dict) -> str:
     return "s" if count <= 8 else "m" if count <= 14 else "l"
 
 
-def _live(request, slug: str, template: str):
+def _on_floor(snapshot: dict, floor: str | None) -> dict | None:
+    """The floor ``floor`` (a slug) of the snapshot's, its "now" and "next" put in the
+    snapshot's own and its open rounds only; ``None`` without one. Unknown: not found."""
+    if not floor:
+        return None
+    chosen = next((f for f in snapshot.get("floors") or () if f["slug"] == floor), None)
+    if chosen is None:
+        raise Http404("This competition has no such floor.")
+    snapshot["now"], snapshot["next"] = chosen["now"], chosen["next"]
+    snapshot["floor"] = [item for item in snapshot["floor"] if item["round"] in chosen["rounds"]]
+    return chosen
+
+
+def _live(request, slug: str, template: str, floor: str | None = None):
     competition = competition_get_live(slug=slug)
     if competition is None:
         raise Http404("No such competition.")
     snapshot = json.loads(public_snapshot_message(competition))
+    chosen = _on_floor(snapshot, floor)
     results = snapshot["results"]
     by_id = {block["round"]: block for block in results}
     context = {
@@ -56,6 +70,8 @@ def _live(request, slug: str, template: str):
         "latest": [by_id[pk] for pk in snapshot["recent"] if pk in by_id],
         "results_newest_first": list(reversed(results)),
         "events": event_list_public(competition=competition),
+        "floor_chosen": chosen,
+        "floors": snapshot.get("floors") or [],
         "socket_path": f"/ws/live/{competition.slug}/",
         "snapshot_url": reverse("leaderboard:live-snapshot", args=[competition.slug]),
     }
@@ -63,13 +79,15 @@ def _live(request, slug: str, template: str):
 
 
 @require_safe
-def live_board(request, slug: str):
-    return _live(request, slug, "leaderboard/live.html")
+def live_board(request, slug: str, floor: str | None = None):
+    """The projector: of the default floor, or of ``floor`` (``/live/<slug>/<floor>/``)."""
+    return _live(request, slug, "leaderboard/live.html", floor)
 
 
 @require_safe
 def live_results(request, slug: str):
-    return _live(request, slug, "leaderboard/results.html")
+    """The phones' page: every floor's rounds, or one floor's with ``?floor=<slug>``."""
+    return _live(request, slug, "leaderboard/results.html", request.GET.get("floor"))
 
 
 @require_safe

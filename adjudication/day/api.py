@@ -5,6 +5,10 @@ Public: ``GET /api/v1/competitions/<slug>/timetable/`` (with an ``ETag``), no na
 judges and nothing about lateness. Desk: ``GET`` and ``POST
 /api/v1/desk/competitions/<slug>/floor/`` with a desk user's bearer token; a move the
 floor refuses answers 409 with the reason, a move without the right 403.
+
+With several floors, ``floor`` (the query's ``?floor=b``, or the move's ``floor``) names
+one; without it, the default floor. The public timetable's ``floor`` and ``lines`` are
+the default floor's, and ``floors`` holds every floor's (empty on a one-floor day).
 """
 
 from __future__ import annotations
@@ -14,15 +18,16 @@ from typing import Any
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from adjudication.day.floor import FloorRefused, floor_move, floor_now
+from adjudication.day.floor import FloorRefused, floor_move, floor_now, floor_read
 from adjudication.desk.api import DESK_ERRORS, DeskApi
-from competitions.models import Competition
+from competitions.floors import floor_list, floor_pick
+from competitions.models import Competition, Floor
 from competitions.public_api import ETAG, IF_NONE_MATCH, PUBLIC_NOT_FOUND, SLUG, PublicApi
 from competitions.selectors import competition_get_visible
 from competitions.timetable import timetable_lines
@@ -57,6 +62,9 @@ class LatePartOut(serializers.Serializer):
 
 
 class DeskFloorOut(FloorOut):
+    floor = serializers.CharField(
+        allow_null=True, help_text="The floor's slug (null before the day's first move)."
+    )
     late = serializers.ListField(
         child=serializers.CharField(),
         help_text="Letters of every judge with a sheet missing after its scoring window "
@@ -98,16 +106,46 @@ class TimetableLineOut(serializers.Serializer):
     slots = SlotOut(many=True)
 
 
-class TimetableOut(serializers.Serializer):
-    competition = serializers.CharField()
-    timezone = serializers.CharField()
+class FloorTimetableOut(serializers.Serializer):
+    slug = serializers.CharField(help_text="Names the floor: ``?floor=<slug>``, /live/<c>/<slug>/.")
+    name = serializers.CharField(help_text="e.g. A, or Floor 2")
+    label = serializers.CharField(help_text="e.g. Floor A")
     floor = FloorOut()
     lines = TimetableLineOut(many=True)
 
 
+class TimetableOut(serializers.Serializer):
+    competition = serializers.CharField()
+    timezone = serializers.CharField()
+    floor = FloorOut(help_text="The default floor's.")
+    lines = TimetableLineOut(many=True, help_text="The default floor's.")
+    floors = FloorTimetableOut(
+        many=True, help_text="Every floor's, the default first, when there are several; else []."
+    )
+
+
 def _timetable_body(competition: Competition) -> dict[str, Any]:
     now = timezone.now()
-    floor = floor_now(competition, now=now, with_late=False).as_dict()
+    floors = floor_list(competition)
+    per_floor = [
+        {"slug": f.slug, "name": f.name, "label": f.label, **_floor_timetable(competition, f, now)}
+        for f in floors
+    ]
+    default = per_floor[0] if per_floor else _floor_timetable(competition, None, now)
+    return TimetableOut(
+        {
+            "competition": competition.slug,
+            "timezone": competition.timezone,
+            "floor": default["floor"],
+            "lines": default["lines"],
+            "floors": per_floor if len(per_floor) > 1 else [],
+        }
+    ).data
+
+
+def _floor_timetable(competition: Competition, row: Floor | None, now) -> dict[str, Any]:
+    row = floor_read(competition, floor=row) if row is not None else None
+    floor = floor_now(competition, now=now, floor=row, with_late=False).as_dict()
     zone = zoneinfo.ZoneInfo(competition.timezone)
 
     def local(value):
@@ -138,16 +176,9 @@ def _timetable_body(competition: Competition) -> dict[str, Any]:
                 for slot in line.slots
             ],
         }
-        for line in timetable_lines(competition, now=now, public=True)
+        for line in timetable_lines(competition, now=now, floor=row, public=True)
     ]
-    return TimetableOut(
-        {
-            "competition": competition.slug,
-            "timezone": competition.timezone,
-            "floor": floor,
-            "lines": lines,
-        }
-    ).data
+    return {"floor": floor, "lines": lines}
 
 
 class TimetableApi(PublicApi, APIView):
@@ -181,10 +212,38 @@ class FloorMoveIn(serializers.Serializer):
     heat = serializers.IntegerField(min_value=1, max_value=10_000, required=False)
     entry = serializers.IntegerField(min_value=1, max_value=MAX_PATH_ID, required=False)
     item = serializers.IntegerField(min_value=1, max_value=MAX_PATH_ID, required=False)
+    floor = serializers.CharField(
+        max_length=30,
+        required=False,
+        help_text="Which floor (its slug, name or position) when there are several; "
+        "without it, the default floor.",
+    )
 
 
-def _desk_floor(competition: Competition) -> dict[str, Any]:
-    return DeskFloorOut(floor_now(competition).as_dict()).data
+def _desk_floor(competition: Competition, row: Floor | None = None) -> dict[str, Any]:
+    row = floor_read(competition, floor=row)
+    return DeskFloorOut(
+        floor_now(competition, floor=row).as_dict() | {"floor": row.slug if row else None}
+    ).data
+
+
+FLOOR_QUERY = OpenApiParameter(
+    "floor",
+    str,
+    OpenApiParameter.QUERY,
+    required=False,
+    description="Which floor (slug, name or position); without it, the default floor.",
+)
+
+
+def _floor_named(competition: Competition, value) -> Floor | None:
+    """The floor ``value`` names, ``None`` for none; ``LookupError`` for an unknown one."""
+    if not value:
+        return None
+    floor = floor_pick(competition, value)
+    if floor is None:
+        raise LookupError(f"{competition.name} has no floor “{value}”.")
+    return floor
 
 
 class DeskFloorApi(DeskApi):
@@ -192,12 +251,16 @@ class DeskFloorApi(DeskApi):
         operation_id="desk_floor_read",
         summary="What is on the floor, its timers and the judges who are late",
         tags=["desk"],
-        parameters=[SLUG],
+        parameters=[SLUG, FLOOR_QUERY],
         responses={200: DeskFloorOut, **DESK_ERRORS},
     )
     def get(self, request, slug: str):
         competition = get_object_or_404(Competition, slug=slug)
-        return Response(_desk_floor(competition))
+        try:
+            row = _floor_named(competition, request.query_params.get("floor"))
+        except LookupError as unknown:
+            raise NotFound(str(unknown)) from None
+        return Response(_desk_floor(competition, row))
 
     @extend_schema(
         operation_id="desk_floor_move",
@@ -221,7 +284,12 @@ class DeskFloorApi(DeskApi):
         body.is_valid(raise_exception=True)
         data = body.validated_data
         try:
+            row = _floor_named(competition, data.get("floor"))
+        except LookupError as unknown:
+            return error_response("invalid", {"floor": [str(unknown)]}, status.HTTP_400_BAD_REQUEST)
+        try:
             floor_move(
+                floor=row,
                 competition=competition,
                 action=data["action"],
                 actor=request.user,
@@ -238,4 +306,4 @@ class DeskFloorApi(DeskApi):
                 else status.HTTP_409_CONFLICT
             )
             return error_response(refusal.code, {"__all__": [str(refusal)]}, http)
-        return Response(_desk_floor(competition))
+        return Response(_desk_floor(competition, row))

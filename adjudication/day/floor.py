@@ -4,8 +4,11 @@
 commands all call it). Each move is checked, recorded in the floor's trail
 (``FloorMove``) with who and when, and announced to every screen after it commits.
 
-The floor is one row per competition, locked for each move, so two heats are never on
-it at once. Timers are derived from the stored times (``started_at``, ``danced_at``)
+Each floor is one row (a competition has one unless its organizer adds more; the
+lowest position is the default, and every function here takes ``floor=None`` for it),
+locked for each move, so two heats are never on one floor at once; a round runs on its
+timetable line's floor, and a judge on one floor's panel at a time
+(``competitions.floors``). Timers are derived from the stored times (``started_at``, ``danced_at``)
 and the event's windows, never kept in a process's memory, so they survive a restart.
 Lateness never refuses a sheet: the desk sees who is late, and the scrutineer decides.
 """
@@ -17,11 +20,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from accounts.models import User
-from adjudication.models import Sheet
+from adjudication.day.lateness import LatePart, late_parts, slot_label
 from competitions.access import staff_can
+from competitions.floors import floor_judge_clashes, floor_list, floor_q, round_floor_id
 from competitions.models import (
     Competition,
     Dance,
@@ -29,9 +34,7 @@ from competitions.models import (
     Floor,
     FloorMove,
     FloorPhase,
-    Heat,
     HeatEntry,
-    PanelSeat,
     Round,
     RoundStatus,
     TimetableItem,
@@ -58,32 +61,25 @@ def _require(actor: User | None, competition: Competition) -> None:
         raise FloorRefused("You do not have permission to move the floor.", "forbidden")
 
 
-def floor_get(competition: Competition) -> Floor:
-    floor, _ = Floor.objects.get_or_create(competition=competition)
-    return floor
+def floor_get(competition: Competition, floor: Floor | None = None) -> Floor:
+    """``floor`` (one of the competition's), or the default floor, created on first need."""
+    if floor is not None:
+        if floor.competition_id != competition.pk:
+            raise FloorRefused("That floor is not one of this competition's.")
+        return floor
+    default = Floor.objects.filter(competition=competition).order_by("position").first()
+    if default is None:
+        default, _ = Floor.objects.get_or_create(competition=competition, position=1)
+    return default
 
 
-def _lock(competition: Competition) -> Floor:
-    floor_get(competition)
+def _lock(competition: Competition, floor: Floor | None) -> Floor:
+    pk = floor_get(competition, floor).pk
     return (
         Floor.objects.select_for_update(of=("self",))
         .select_related("round__event", "dance", "entry__competitor", "break_item")
-        .get(competition=competition)
+        .get(pk=pk)
     )
-
-
-def slot_label(round_: Round, dance: Dance | None, heat_number: int | None, entry) -> str:
-    parts = [round_label(round_)]
-    if dance is not None:
-        parts.append(dance.name)
-    if heat_number is not None and (entry is None or round_.heats.count() > 1):
-        parts.append(f"heat {heat_number}")
-    if entry is not None:
-        bib = entry.competitor.bib
-        parts.append(
-            f"{bib} {entry.competitor.display_name}" if bib else entry.competitor.display_name
-        )
-    return " · ".join(parts)
 
 
 def _current(floor: Floor) -> str:
@@ -97,6 +93,7 @@ def _current(floor: Floor) -> str:
 def _record(floor: Floor, action: str, label: str, actor: User | None, at: dt.datetime) -> None:
     FloorMove.objects.create(
         competition_id=floor.competition_id,
+        floor=floor,
         action=action,
         round=floor.round if action in (FloorMove.Action.START, FloorMove.Action.DANCED) else None,
         dance=floor.dance,
@@ -176,6 +173,31 @@ def _resolve_slot(
     return round_, dance, heat, entry
 
 
+def _refuse_elsewhere(floor: Floor, round_: Round) -> None:
+    """A round runs on its timetable line's floor, and only while none of its judges
+    judges a round open on another floor. Nothing to check on a one-floor day."""
+    floors = floor_list(floor.competition_id)
+    if len(floors) < 2:
+        return
+    # Two floors starting rounds at the same moment check one after the other.
+    Competition.objects.select_for_update().filter(pk=floor.competition_id).first()
+    home = round_floor_id(round_, floors)
+    if home != floor.pk:
+        there = next((f for f in floors if f.pk == home), floors[0])
+        raise FloorRefused(
+            f"{round_label(round_)} is on {there.label}'s timetable: start it there "
+            f"(or move its line to {floor.label} first)."
+        )
+    clashes = floor_judge_clashes(round_, floor_id=floor.pk)
+    if clashes:
+        raise FloorRefused(
+            f"{round_label(round_)} cannot start on {floor.label}: "
+            + "; ".join(clashes)
+            + ". A judge is on one floor's panel at a time: close that round first, "
+            "or replace the judge for this round."
+        )
+
+
 def _refuse_when_over(floor: Floor) -> None:
     """Nothing more goes on the floor of a finished (or archived) competition."""
     competition = Competition.objects.only("name", "status").get(pk=floor.competition_id)
@@ -193,6 +215,7 @@ def _start(floor: Floor, round_: Round, dance, heat: int, entry, actor, at) -> N
             f"{_current(floor)} is on the floor: mark it danced before starting another heat "
             "(one floor holds one heat at a time)."
         )
+    _refuse_elsewhere(floor, round_)
     if round_.status == RoundStatus.PLANNED:
         try:
             round_transition(
@@ -245,12 +268,15 @@ def floor_redance(
 
 
 def next_on_programme(
-    competition: Competition, *, lines: list | None = None
+    competition: Competition, *, lines: list | None = None, floor: Floor | None = None
 ) -> tuple[TimetableItem, Slot | None] | None:
-    """The next thing to start: the first slot not yet started of the first round still
-    running or to come, or a break not yet taken; ``None`` at the end of the day. Read
-    from the timetable's lines (``lines`` when the caller has read them already)."""
-    following = next_in_lines(timetable_lines(competition) if lines is None else lines)
+    """The next thing to start on ``floor`` (the default one when ``None``): the first
+    slot not yet started of the first round still running or to come, or a break not
+    yet taken; ``None`` at the end of the day. Read from the floor's timetable lines
+    (``lines`` when the caller has read them already)."""
+    if lines is None:
+        lines = timetable_lines(competition, floor=floor_read(competition, floor=floor))
+    following = next_in_lines(lines)
     if following is None:
         return None
     line, slot_line = following
@@ -290,6 +316,7 @@ def floor_move(
     entry_id: Any = None,
     item_id: Any = None,
     at: dt.datetime | None = None,
+    floor: Floor | None = None,
 ) -> Floor:
     """Move the floor, or raise ``FloorRefused`` saying why.
 
@@ -297,12 +324,12 @@ def floor_move(
     if it is the first; ``next``: start what the timetable says comes next; ``danced``:
     the heat on the floor is over (the scoring window opens); ``break``: start a break of
     the timetable; ``clear``: nothing on the floor. Nothing starts once the competition
-    is finished."""
+    is finished. ``floor``: which one (``None``: the default floor)."""
     _require(actor, competition)
     if action not in ACTIONS:
         raise FloorRefused(f"“{action}” is not a move of the floor ({', '.join(ACTIONS)}).")
     at = at or timezone.now()
-    floor = _lock(competition)
+    floor = _lock(competition, floor)
     if action == "start":
         round_, dance, heat, entry = _resolve_slot(
             competition,
@@ -324,7 +351,7 @@ def floor_move(
         _move_break(competition, floor, item_id, actor, at)
     else:
         _move_clear(floor, actor, at)
-    announce(competition.pk, "floor", {"phase": floor.phase})
+    announce(competition.pk, "floor", {"phase": floor.phase, "floor": floor.slug})
     return floor
 
 
@@ -333,7 +360,7 @@ def _move_next(competition: Competition, floor: Floor, actor, at) -> None:
         raise FloorRefused(
             f"{_current(floor)} is on the floor: mark it danced before starting the next."
         )
-    following = next_on_programme(competition)
+    following = next_on_programme(competition, floor=floor)
     if following is None:
         raise FloorRefused("Nothing is left on the timetable.")
     item, slot = following
@@ -357,13 +384,13 @@ def _move_next(competition: Competition, floor: Floor, actor, at) -> None:
 def _move_break(competition: Competition, floor: Floor, item_id: Any, actor, at) -> None:
     item = (
         TimetableItem.objects.filter(
-            pk=item_id, competition=competition, kind=TimetableItem.Kind.BREAK
+            floor_q(floor), pk=item_id, competition=competition, kind=TimetableItem.Kind.BREAK
         ).first()
         if str(item_id or "").isdigit()
         else None
     )
     if item is None:
-        raise FloorRefused("Choose a break of this competition's timetable.")
+        raise FloorRefused("Choose a break of this floor's timetable.")
     if floor.phase == FloorPhase.DANCING:
         raise FloorRefused(f"{_current(floor)} is on the floor: mark it danced first.")
     if item.started_at is not None:
@@ -396,29 +423,6 @@ def _start_break(floor: Floor, item: TimetableItem, actor, at) -> None:
 
 
 # --- Timers and lateness ---------------------------------------------------------------------
-
-
-@dataclass
-class LatePart:
-    """A part of an open round (a dance, or a criteria performance) whose scoring window
-    ended at ``since`` while these judges' sheets for it are still missing."""
-
-    round_id: int
-    dance_id: int | None
-    entry_id: int | None
-    label: str
-    since: dt.datetime
-    letters: list[str]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "round": self.round_id,
-            "dance": self.dance_id,
-            "entry": self.entry_id,
-            "label": self.label,
-            "since": self.since.isoformat(),
-            "judges": self.letters,
-        }
 
 
 @dataclass
@@ -474,12 +478,21 @@ class FloorNow:
         }
 
 
-def floor_read(competition: Competition) -> Floor | None:
-    return (
-        Floor.objects.select_related("round__event", "dance", "entry__competitor", "break_item")
-        .filter(competition=competition)
-        .first()
-    )
+def floor_read(
+    competition: Competition, *, floor: Floor | None = None, for_rounds: Any = None
+) -> Floor | None:
+    """``floor`` read afresh with what is on it, or the default floor (``None`` when the
+    competition's floor has never moved). With ``for_rounds`` (round ids: a judge's), the
+    floor holding one of them, if any (a tablet follows its judge's floor); one query."""
+    rows = Floor.objects.select_related(
+        "round__event", "dance", "entry__competitor", "break_item"
+    ).filter(competition=competition)
+    if floor is not None:
+        return rows.filter(pk=floor.pk).first()
+    if for_rounds:
+        holds = Case(When(round_id__in=list(for_rounds), then=Value(0)), default=Value(1))
+        return rows.order_by(holds, "position").first()
+    return rows.order_by("position").first()
 
 
 def floor_now(
@@ -488,17 +501,20 @@ def floor_now(
     now: dt.datetime | None = None,
     floor: Floor | None | bool = False,
     with_late: bool = True,
+    for_rounds: Any = None,
 ) -> FloorNow:
     """The floor and its timers at ``now``. With ``with_late`` (the desk), ``late_parts``
     lists every danced part of an open round whose scoring window is over and whose
     sheets are still missing, whatever is on the floor now, and ``late`` the letters of
     those judges. Public screens and tablets leave lateness out (``with_late=False``).
-    A finished competition has nothing on its floor, whatever the floor's row last held."""
+    A finished competition has nothing on its floor, whatever the floor's row last held.
+    ``floor``: the row read already; unread, the default floor, or with ``for_rounds``
+    the floor holding one of those rounds (``floor_read``)."""
     now = now or timezone.now()
     if competition.status in ENDED:
         floor = None
     elif floor is False:
-        floor = floor_read(competition)
+        floor = floor_read(competition, for_rounds=for_rounds)
     out = _floor_timers(floor)
     if with_late:
         out.late_parts = late_parts(competition, now=now)
@@ -537,58 +553,3 @@ def _floor_timers(floor: Floor | None) -> FloorNow:
     if event.scoring_seconds and floor.danced_at:
         out.scoring_ends_at = floor.danced_at + dt.timedelta(seconds=event.scoring_seconds)
     return out
-
-
-def late_parts(competition: Competition, *, now: dt.datetime) -> list[LatePart]:
-    """Read from the floor's trail, in five queries whatever the size of the day: a part
-    (a dance: all its heats; or a performance) is owed once its last heat is marked
-    danced, and late once its event's scoring window after that has passed. Only rounds
-    still open count (a closed round has every sheet); a part danced again counts from
-    its latest time. Sorted by when the window ended."""
-    moves = (
-        FloorMove.objects.filter(
-            competition=competition,
-            action=FloorMove.Action.DANCED,
-            round__status=RoundStatus.OPEN,
-            round__event__scoring_seconds__gt=0,
-        )
-        .select_related("round__event", "dance", "entry__competitor")
-        .order_by("at", "id")
-    )
-    danced: dict[tuple, FloorMove] = {}
-    for move in moves:
-        danced[(move.round_id, move.dance_id, move.entry_id)] = move  # the latest wins
-    if not danced:
-        return []
-    round_ids = {key[0] for key in danced}
-    last_heat: dict[int, int] = {}
-    for round_id, number in Heat.objects.filter(round_id__in=round_ids).values_list(
-        "round_id", "number"
-    ):
-        last_heat[round_id] = max(number, last_heat.get(round_id, number))
-    event_ids = {move.round.event_id for move in danced.values()}
-    panels: dict[int, list[PanelSeat]] = {}
-    for seat in PanelSeat.objects.filter(event_id__in=event_ids).select_related("judge"):
-        panels.setdefault(seat.event_id, []).append(seat)
-    sent = set(
-        Sheet.objects.filter(round_id__in=round_ids, returned_at__isnull=True).values_list(
-            "round_id", "dance_id", "entry_id", "judge_id"
-        )
-    )
-    parts = []
-    for (round_id, dance_id, entry_id), move in danced.items():
-        if entry_id is None and move.heat_number != last_heat.get(round_id, move.heat_number):
-            continue  # a dance's sheet covers all its heats: owed after the last one
-        since = move.at + dt.timedelta(seconds=move.round.event.scoring_seconds)
-        if now < since:
-            continue
-        letters = sorted(  # the round's panel: a replaced judge owes nothing from then on
-            seat.judge.letter
-            for seat in panels.get(move.round.event_id, [])
-            if seat.sits_in(move.round.position)
-            and (round_id, dance_id, entry_id, seat.judge_id) not in sent
-        )
-        if letters:
-            label = slot_label(move.round, move.dance, None, move.entry)
-            parts.append(LatePart(round_id, dance_id, entry_id, label, since, letters))
-    return sorted(parts, key=lambda part: (part.since, part.label))

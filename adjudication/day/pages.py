@@ -8,6 +8,8 @@ import math
 import zoneinfo
 
 from django.contrib import messages
+from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -17,6 +19,7 @@ from adjudication.day.floor import (
     FloorRefused,
     floor_move,
     floor_now,
+    floor_read,
     next_in_lines,
     next_on_programme,
 )
@@ -24,6 +27,7 @@ from adjudication.desk.pages import desk_required, render_live, staff_page_requi
 from adjudication.incidents.redance import redance_on_floor
 from adjudication.models import Placing
 from competitions.access import staff_can
+from competitions.floors import floor_list, floor_neighbour_position, floor_pick
 from competitions.models import (
     Competition,
     HeatEntry,
@@ -37,6 +41,7 @@ from competitions.timetable import (
     TimetableRefused,
     date_notice,
     timetable_change,
+    timetable_floor,
     timetable_insert_break,
     timetable_lines,
     timetable_move,
@@ -44,14 +49,36 @@ from competitions.timetable import (
 )
 
 
-def _day_context(competition: Competition) -> dict:
+def floor_choice(request, competition: Competition) -> dict:
+    """The floor a day page shows (``?floor=b``; none: the default) and the switcher's
+    floors when there are several; an unknown floor is not found. The page's links and
+    forms carry ``floor_query`` (empty on a one-floor day: its URLs are as ever)."""
+    floors = floor_list(competition)
+    wanted = request.GET.get("floor") or request.POST.get("floor")
+    chosen = floor_pick(competition, wanted) if wanted else None
+    if wanted and chosen is None:
+        raise Http404("This competition has no such floor.")
+    if chosen is None or len(floors) < 2:
+        chosen = floors[0] if len(floors) > 1 else chosen
+    query = f"floor={chosen.slug}" if chosen is not None and len(floors) > 1 else ""
+    return {
+        "floors": floors if len(floors) > 1 else [],
+        "floor_chosen": chosen,
+        "floor_query": f"?{query}" if query else "",
+        "floor_and": f"&{query}" if query else "",
+    }
+
+
+def _day_context(competition: Competition, choice: dict | None = None) -> dict:
     now = timezone.now()
     zone = zoneinfo.ZoneInfo(competition.timezone)
-    lines = timetable_lines(competition, now=now)
+    choice = choice or {"floor_chosen": None}
+    row = floor_read(competition, floor=choice["floor_chosen"])
+    lines = timetable_lines(competition, now=now, floor=row)
     following = next_on_programme(competition, lines=lines)
-    floor = floor_now(competition, now=now)
+    floor = floor_now(competition, now=now, floor=row)
     finished = competition.status in ENDED
-    return {
+    return choice | {
         "competition": competition,
         "finished": finished,
         "podiums": _podiums(competition) if finished else [],
@@ -60,6 +87,7 @@ def _day_context(competition: Competition) -> dict:
         "floor": floor,
         "redance": redance_on_floor(floor),
         "lines": lines,
+        "insert_after": lines[-1].item.position if lines else 0,  # the floor's last line
         "following": following,
         "next_label": _next_label(following, lines),
         # The round next on the programme has no heats yet: the floor waits for its draw
@@ -131,7 +159,7 @@ def _next_label(following, lines) -> str:
 @desk_required
 def desk_day(request, slug: str):
     competition = get_object_or_404(Competition, slug=slug)
-    context = _day_context(competition)
+    context = _day_context(competition, floor_choice(request, competition))
     context["can_move"] = staff_can(request.user, "competitions.run_floor", competition)
     return render_live(
         request, "adjudication/desk_day.html", "adjudication/_desk_day_live.html", context
@@ -143,11 +171,13 @@ def desk_day(request, slug: str):
 def desk_floor_move(request, slug: str):
     competition = get_object_or_404(Competition, slug=slug)
     action = request.POST.get("action", "")
+    choice = floor_choice(request, competition)
     try:
         floor_move(
             competition=competition,
             action=action,
             actor=request.user,
+            floor=choice["floor_chosen"],
             round_id=request.POST.get("round"),
             dance_id=request.POST.get("dance"),
             heat_number=request.POST.get("heat"),
@@ -157,9 +187,17 @@ def desk_floor_move(request, slug: str):
     except FloorRefused as refusal:
         messages.error(request, str(refusal))
     else:
-        floor = floor_now(competition, with_late=False)
-        messages.success(request, f"Floor: {floor.label or 'clear'}.")
-    return redirect("adjudication:desk-day", slug=competition.slug)
+        row = floor_read(competition, floor=choice["floor_chosen"])
+        floor = floor_now(competition, floor=row, with_late=False)
+        name = f"{row.label}: " if choice["floors"] and row else "Floor: "
+        messages.success(request, f"{name}{floor.label or 'clear'}.")
+    return _back_to_day(competition, choice)
+
+
+def _back_to_day(competition: Competition, choice: dict):
+    response = redirect("adjudication:desk-day", slug=competition.slug)
+    response["Location"] += choice["floor_query"]
+    return response
 
 
 def _int(value, what: str) -> int:
@@ -176,17 +214,20 @@ def desk_timetable_edit(request, slug: str):
     break, change a round's heat length."""
     competition = get_object_or_404(Competition, slug=slug)
     what = request.POST.get("what", "")
+    choice = floor_choice(request, competition)
     try:
         if what not in ("insert_break", "up", "down", "remove_break", "heat_seconds"):
             raise TimetableRefused(f"“{what}” is not a change the timetable knows.")
         if what == "insert_break":
-            timetable_insert_break(
-                competition=competition,
-                after_position=_int(request.POST.get("after"), "place"),
-                minutes=_int(request.POST.get("minutes"), "length in minutes"),
-                title=request.POST.get("title", ""),
-                actor=request.user,
-            )
+            with transaction.atomic():  # on a floor's page, the break is that floor's
+                item = timetable_insert_break(
+                    competition=competition,
+                    after_position=_int(request.POST.get("after"), "place"),
+                    minutes=_int(request.POST.get("minutes"), "length in minutes"),
+                    title=request.POST.get("title", ""),
+                    actor=request.user,
+                )
+                timetable_floor(item=item, floor=choice["floor_chosen"], actor=request.user)
         else:
             item = TimetableItem.objects.filter(
                 competition=competition, pk=request.POST.get("item") or 0
@@ -196,7 +237,7 @@ def desk_timetable_edit(request, slug: str):
             if what in ("up", "down"):
                 timetable_move(
                     item=item,
-                    to_position=item.position + (-1 if what == "up" else 1),
+                    to_position=floor_neighbour_position(item, -1 if what == "up" else 1),
                     actor=request.user,
                 )
             elif what == "remove_break":
@@ -211,7 +252,7 @@ def desk_timetable_edit(request, slug: str):
         messages.error(request, str(refusal))
     else:
         messages.success(request, "Timetable changed.")
-    return redirect("adjudication:desk-day", slug=competition.slug)
+    return _back_to_day(competition, choice)
 
 
 # --- The announcer ---------------------------------------------------------------------------
@@ -225,11 +266,14 @@ announcer_required = staff_page_required(
 )
 
 
-def announcer_context(competition: Competition) -> dict:
-    """What the MC says next: the heat on the floor with names and clubs, the next heat to
-    call to the floor, the latest published rounds to read out (recalls by bib, finals
-    from the last place to the winner), then what comes next."""
-    floor = floor_now(competition, with_late=False)  # lateness is the desk's business
+def announcer_context(competition: Competition, choice: dict | None = None) -> dict:
+    """What the MC of a floor (``choice``, ``floor_choice``'s; none: the default floor)
+    says next: the heat on the floor with names and clubs, the next heat to call to the
+    floor, the latest published rounds to read out (recalls by bib, finals from the last
+    place to the winner), then what comes next."""
+    choice = choice or {"floor_chosen": None}
+    row = floor_read(competition, floor=choice["floor_chosen"])
+    floor = floor_now(competition, floor=row, with_late=False)  # lateness: the desk's
     on_floor = []
     if floor.round_id:
         members = HeatEntry.objects.filter(
@@ -244,9 +288,9 @@ def announcer_context(competition: Competition) -> dict:
             key=lambda c: (c.bib is None, c.bib or 0),
         )
     # public: the MC calls no couples of a round whose recalls are not yet published.
-    lines = timetable_lines(competition, public=True)
+    lines = timetable_lines(competition, floor=row, public=True)
     call = next_in_lines(lines)
-    return {
+    return choice | {
         "competition": competition,
         "floor": floor,
         "redance": redance_on_floor(floor),
@@ -297,7 +341,7 @@ def _to_read(competition: Competition) -> list[dict]:
 @announcer_required
 def announcer(request, slug: str):
     competition = get_object_or_404(Competition, slug=slug)
-    context = announcer_context(competition)
+    context = announcer_context(competition, floor_choice(request, competition))
     return render_live(
         request, "adjudication/announcer.html", "adjudication/_announcer_live.html", context
     )

@@ -64,6 +64,8 @@ class BackedUp:
 
     model: type[models.Model]
     competition: str
+    # Foreign keys to a table restored after this one (a cycle): set once that one is in.
+    later: tuple[str, ...] = ()
 
 
 # Parents before children: the order rows are restored in.
@@ -83,8 +85,8 @@ BACKED_UP: tuple[BackedUp, ...] = (
     BackedUp(EntryIncident, "round__event__competition"),
     BackedUp(Redance, "round__event__competition"),
     BackedUp(Incident, "competition"),
+    BackedUp(Floor, "competition", later=("break_item_id",)),
     BackedUp(TimetableItem, "competition"),
-    BackedUp(Floor, "competition"),
     BackedUp(FloorMove, "competition"),
     BackedUp(StatusChange, "competition"),
     BackedUp(RegistrationLink, "competition"),

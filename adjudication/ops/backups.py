@@ -374,6 +374,35 @@ def _insert(model: type[models.Model], objs: list[models.Model]) -> list[int]:
     return new_ids
 
 
+def _without(row: Any, later: tuple[str, ...]) -> Any:
+    """The row with the foreign keys restored later left empty."""
+    if not later or not isinstance(row, dict) or not isinstance(row.get("fields"), dict):
+        return row
+    return {**row, "fields": {**row["fields"], **dict.fromkeys(later)}}
+
+
+def _restore_later(rows: dict[str, list[dict[str, Any]]], ids: dict[type, dict[int, int]]) -> None:
+    """Set the foreign keys of a cycle (``BackedUp.later``) now that every table is in."""
+    for backed in BACKED_UP:
+        for attname in backed.later:
+            target = next(
+                f for f in model_fields(backed.model) if f.attname == attname
+            ).related_model
+            for row in rows.get(backed.model._meta.label_lower, []):
+                value = row["fields"].get(attname)
+                if value is None:
+                    continue
+                mapped = ids.get(target, {}).get(value) if isinstance(value, int) else None
+                if mapped is None:
+                    raise BackupRefused(
+                        f"The backup is damaged: {backed.model._meta.label}.{attname} points "
+                        f"at a {target._meta.verbose_name} ({value!r}) that is not in it."
+                    )
+                backed.model._base_manager.filter(pk=ids[backed.model][row["id"]]).update(
+                    **{attname: mapped}
+                )
+
+
 def _restore_users(
     users: Any, ids: dict[type, dict[int, int]], *, with_staff_credentials: bool
 ) -> tuple[int, int]:
@@ -469,10 +498,11 @@ def backup_restore(
                 if _points_at_itself(model):
                     total += _restore_one_by_one(model, table, ids)
                     continue
-                objs = [_build(model, row, ids) for row in table]
+                objs = [_build(model, _without(row, backed.later), ids) for row in table]
                 new_ids = _insert(model, objs) if objs else []
                 ids[model] = {row["id"]: new for row, new in zip(table, new_ids, strict=True)}
                 total += len(objs)
+            _restore_later(rows, ids)
     except (IntegrityError, DatabaseError) as error:
         reason = str(error).splitlines()[0].strip() if str(error) else type(error).__name__
         raise BackupRefused(

@@ -44,7 +44,7 @@ from adjudication.results.tables import (
 )
 from competitions.models import Competition, Judge, Round, RoundKind
 from competitions.selectors import round_list_draw_public
-from competitions.timetable import timetable_lines
+from competitions.timetable import timetable_lines_every_floor
 
 # A Unicode font: names are Łukasz, Sørensen, Zieliński. DejaVu where the system has it,
 # else Bitstream Vera, which ships inside ReportLab's wheel.
@@ -288,7 +288,7 @@ def running_order(facts: Facts, competition: Competition | None = None) -> list[
     round_ids = [r.pk for rounds in facts.rounds.values() for r in rounds]
     shown = set(round_list_draw_public().filter(pk__in=round_ids).values_list("pk", flat=True))
     slots = [(pk, slot) for pk, slot in _running_by_programme(facts) if pk in shown]
-    lines = timetable_lines(competition, public=True) if competition is not None else []
+    lines = timetable_lines_every_floor(competition, public=True) if competition is not None else []
     if not lines:
         return [slot for _, slot in slots]
     zone = zoneinfo.ZoneInfo(competition.timezone)

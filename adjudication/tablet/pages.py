@@ -211,7 +211,7 @@ def tablet_sheet(request, round_id: int, part: str):
 def _sheet_timer(round_, part):
     """The countdown for this sheet when its dance (or performance) is on the floor:
     the performance window while it is danced, then the scoring window."""
-    now = floor_now(round_.event.competition, with_late=False)
+    now = floor_now(round_.event.competition, with_late=False, for_rounds=[round_.pk])
     if now.round_id != round_.pk:
         return None
     if (now.dance_id, now.entry_id) != (

@@ -69,7 +69,8 @@ def _tablet_floor(judge, rounds: list[dict[str, Any]]) -> dict[str, Any]:
     its page shows (``label`` and ``deadline``, read against the snapshot's
     ``server_time``; ``None`` when no window runs), as the sheet page renders it on a
     first visit. A sheet already sent is never offered again. Nothing about other judges."""
-    now = floor_now(judge.competition, with_late=False)
+    # The floor of the judge's rounds, when one holds one of them (a tablet follows it).
+    now = floor_now(judge.competition, with_late=False, for_rounds=[r["round"] for r in rounds])
     on_floor = now.as_dict()
     on_floor["sheet_url"] = None
     on_floor["timer"] = None

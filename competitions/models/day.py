@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.text import slugify
 
 from competitions.models.people import Entry
 from competitions.models.rounds import Round
@@ -15,7 +17,9 @@ from competitions.models.structure import Competition, Dance
 class TimetableItem(models.Model):
     """One line of the day's programme: a round (its heats are listed under it) or a
     break. Positions run from 1 in the order of the day; ``competitions.timetable`` is
-    the one way they are built and edited, and refuses changes to what has started."""
+    the one way they are built and edited, and refuses changes to what has started.
+    ``floor`` empty: the default floor (a one-floor day never fills it); each floor's
+    programme is its lines in the order of their positions."""
 
     class Kind(models.TextChoices):
         ROUND = "round", "Round"
@@ -23,6 +27,14 @@ class TimetableItem(models.Model):
 
     competition = models.ForeignKey(Competition, on_delete=models.CASCADE, related_name="timetable")
     position = models.PositiveIntegerField()
+    floor = models.ForeignKey(
+        "Floor",
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="lines",
+        help_text="The floor it runs on; empty: the default (first) floor.",
+    )
     kind = models.CharField(max_length=6, choices=Kind.choices)
     round = models.OneToOneField(
         Round, null=True, blank=True, on_delete=models.CASCADE, related_name="timetable_item"
@@ -80,13 +92,21 @@ class FloorPhase(models.TextChoices):
 
 
 class Floor(models.Model):
-    """What is on the floor now: one row per competition (one floor), so two heats can
-    never be on it at once. Timers are derived from the stored times, never from a
-    process's memory. ``adjudication.day.floor`` is the one way it moves."""
+    """A dance floor and what is on it now: one row per floor, so two heats can never be
+    on one floor at once. A competition has one floor unless its organizer adds more;
+    the lowest ``position`` is the default (timetable lines and moves without a floor
+    are on it). Timers are derived from the stored times, never from a process's
+    memory. ``adjudication.day.floor`` is the one way it moves."""
 
     Phase = FloorPhase
 
-    competition = models.OneToOneField(Competition, on_delete=models.CASCADE, related_name="floor")
+    competition = models.ForeignKey(Competition, on_delete=models.CASCADE, related_name="floors")
+    name = models.CharField(
+        max_length=30, default="A", help_text="Short, as the screens show it: A, B, Floor 2."
+    )
+    position = models.PositiveIntegerField(
+        default=1, help_text="1 for the default floor, then 2, 3… (the order of the switcher)."
+    )
     phase = models.CharField(max_length=8, choices=Phase.choices, default=Phase.IDLE)
     round = models.ForeignKey(
         Round, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -106,11 +126,25 @@ class Floor(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        ordering = ["competition_id", "position"]
         permissions = [
             ("run_floor", "Can move the floor forward and edit the timetable (desk, chairman)"),
             ("announce", "Can see the announcer's view"),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["competition", "position"],
+                name="competitions_floor_position_unique",
+                violation_error_message="This competition already has a floor in that place.",
+            ),
+            models.UniqueConstraint(
+                fields=["competition", "name"],
+                name="competitions_floor_name_unique",
+                violation_error_message="This competition already has a floor of that name.",
+            ),
+            models.CheckConstraint(
+                condition=Q(position__gt=0), name="competitions_floor_position_positive"
+            ),
             models.CheckConstraint(
                 condition=Q(phase__in=FloorPhase.values), name="competitions_floor_phase_valid"
             ),
@@ -125,7 +159,25 @@ class Floor(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.competition}: {self.get_phase_display()}"
+        return f"{self.competition}: floor {self.name}"
+
+    @property
+    def slug(self) -> str:
+        """Its part of the live screen's address: ``/live/<competition>/<slug>/``."""
+        return slugify(self.name)
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.slug:
+            raise ValidationError({"name": "Give the floor a name with a letter or digit."})
+        others = Floor.objects.filter(competition_id=self.competition_id).exclude(pk=self.pk)
+        if any(other.slug == self.slug for other in others):
+            raise ValidationError({"name": "Another floor of this competition has that name."})
+
+    @property
+    def label(self) -> str:
+        """ "Floor A", or the name itself when it says floor already ("Floor 2")."""
+        return self.name if "floor" in self.name.lower() else f"Floor {self.name}"
 
 
 class FloorMove(models.Model):
@@ -140,6 +192,9 @@ class FloorMove(models.Model):
     competition = models.ForeignKey(
         Competition, on_delete=models.CASCADE, related_name="floor_moves"
     )
+    floor = models.ForeignKey(
+        Floor, null=True, blank=True, on_delete=models.RESTRICT, related_name="moves"
+    )  # empty: the default floor (every move of a one-floor day)
     action = models.CharField(max_length=8, choices=Action.choices)
     round = models.ForeignKey(
         Round, null=True, blank=True, on_delete=models.CASCADE, related_name="floor_moves"

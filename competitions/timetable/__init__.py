@@ -28,6 +28,7 @@ from competitions.timetable.editing import (
     timetable_remove_breaks,
     timetable_sync,
 )
+from competitions.timetable.floors import floor_add, floor_rename, timetable_floor
 from competitions.timetable.lines import (
     ENDED,
     ItemLine,
@@ -37,6 +38,7 @@ from competitions.timetable.lines import (
     day_start,
     round_label,
     timetable_lines,
+    timetable_lines_every_floor,
 )
 
 __all__ = [
@@ -46,11 +48,15 @@ __all__ = [
     "SlotLine",
     "TimetableRefused",
     "date_notice",
+    "floor_add",
+    "floor_rename",
     "day_start",
     "round_label",
     "timetable_change",
+    "timetable_floor",
     "timetable_insert_break",
     "timetable_lines",
+    "timetable_lines_every_floor",
     "timetable_move",
     "timetable_remove_break",
     "timetable_remove_breaks",

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from competitions.floors import floor_q
 from competitions.models import (
     Competition,
     CompetitionStatus,
@@ -112,9 +113,9 @@ class _Loaded:
     seeded: dict[int, dict[int, int]]  # event id → round position → couples seeded into it
 
 
-def _load(competition: Competition, *, public: bool) -> _Loaded:
+def _load(competition: Competition, *, public: bool, floor: Any) -> _Loaded:
     items = list(
-        TimetableItem.objects.filter(competition=competition)
+        TimetableItem.objects.filter(floor_q(floor), competition=competition)
         .select_related("round__event")
         .order_by("position")
     )
@@ -210,13 +211,14 @@ def _round_slots(round_: Round, loaded: _Loaded) -> tuple[list[SlotLine], bool, 
     return lines, True, len(lines)
 
 
-def _moves(competition: Competition):
+def _moves(competition: Competition, floor: Any):
     """When each slot started and was danced, when the floor changed (a start, a break
     or a clear: what ends a break), and when the day began, from the floor's trail."""
     started: dict[tuple, dt.datetime] = {}
     danced: dict[tuple, dt.datetime] = {}
     changes: list[dt.datetime] = []
-    for move in FloorMove.objects.filter(competition=competition).order_by("at", "id"):
+    moves = FloorMove.objects.filter(floor_q(floor), competition=competition)
+    for move in moves.order_by("at", "id"):
         key = (move.round_id, move.dance_id, move.heat_number, move.entry_id)
         if move.action == FloorMove.Action.DANCED:
             danced[key] = move.at
@@ -309,7 +311,7 @@ class _Clock:
 def _clock(competition: Competition, loaded: _Loaded, floor: Any, now: dt.datetime) -> _Clock:
     """The estimate's clock: from the actual start once the day has begun (whatever
     date it was planned for), else from the planned start."""
-    started, danced, changes = _moves(competition)
+    started, danced, changes = _moves(competition, floor)
     began = changes[0] if changes else None
     ended = competition.status in ENDED
     if ended:
@@ -336,7 +338,8 @@ def timetable_lines(
     floor: Any = _UNREAD,
     public: bool = False,
 ) -> list[ItemLine]:
-    """The timetable with estimated start times, re-estimated from what really happened.
+    """The timetable of a floor (``floor``: its row; unread: the default floor) with
+    estimated start times, re-estimated from what really happened on it.
 
     Once the day has begun the estimates follow its actual start, whatever date it was
     planned for: each line starts no earlier than the end of the one before it, and
@@ -346,11 +349,11 @@ def timetable_lines(
     (lines never run are ``skipped``). A fixed number of queries whatever the size of
     the programme (pass ``floor`` when it has been read already)."""
     now = now or timezone.now()
-    loaded = _load(competition, public=public)
+    if floor is _UNREAD:
+        floor = Floor.objects.filter(competition=competition).order_by("position").first()
+    loaded = _load(competition, public=public, floor=floor)
     if not loaded.items:
         return []
-    if floor is _UNREAD:
-        floor = Floor.objects.filter(competition=competition).first()
     clock = _clock(competition, loaded, floor, now)
     lines: list[ItemLine] = []
     for item in loaded.items:
@@ -362,6 +365,28 @@ def timetable_lines(
         else:
             lines.append(_round_line(item, loaded, clock))
     return lines
+
+
+def timetable_lines_every_floor(
+    competition: Competition, *, now: dt.datetime | None = None, public: bool = False
+) -> list[ItemLine]:
+    """Every floor's timetable in one list (the running order pinned up in the hall): a
+    one-floor day's lines as ``timetable_lines`` gives them; with several floors, each
+    line's label starts with its floor's ("Floor B · Junior Waltz – Final"), in the order
+    of their estimated starts (then their places in the timetable)."""
+    now = now or timezone.now()
+    floors = list(Floor.objects.filter(competition=competition).order_by("position"))
+    if len(floors) < 2:
+        return timetable_lines(
+            competition, now=now, floor=floors[0] if floors else None, public=public
+        )
+    every: list[ItemLine] = []
+    for floor in floors:
+        for line in timetable_lines(competition, now=now, floor=floor, public=public):
+            line.label = f"{floor.label} · {line.label}"
+            every.append(line)
+    latest = dt.datetime.max.replace(tzinfo=dt.UTC)
+    return sorted(every, key=lambda line: (line.starts or latest, line.item.position))
 
 
 def _not_before(

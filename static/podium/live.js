@@ -26,6 +26,8 @@
   var view = root.getAttribute("data-live-view");
   var socketPath = root.getAttribute("data-live-socket");
   var snapshotUrl = root.getAttribute("data-live-snapshot");
+  // One floor's screen (several floors): its "now", "next" and open rounds only.
+  var floorSlug = root.getAttribute("data-live-floor-slug");
   var state = JSON.parse(initial.textContent);
   var staleCount = 0;
   var socket = null;
@@ -389,12 +391,23 @@
       ["seq", "competition", "floor", "now", "next", "recent", "server_time"].forEach(function (key) {
         state[key] = message[key];
       });
+      if (floorSlug) onFloor(message.floors || []);
     }
     if (newer) syncClock();
     if (newer || resultsChanged) render();
     // Results changed in a push this screen missed (a gap in the sequence, or a push
     // without them): fetch them. Any other gap costs nothing, each push being whole.
     if (state.results_rev !== wantedRev) refetchSoon();
+  }
+
+  function onFloor(floors) {
+    var mine = floors.filter(function (floor) { return floor.slug === floorSlug; })[0];
+    if (!mine) return;
+    state.now = mine.now;
+    state.next = mine.next;
+    state.floor = (state.floor || []).filter(function (item) {
+      return mine.rounds.indexOf(item.round) !== -1;
+    });
   }
 
   function fetchSnapshot() {

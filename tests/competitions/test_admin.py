@@ -3,7 +3,7 @@ from django.contrib.admin.sites import site
 from django.urls import reverse
 from django.utils import timezone
 
-from competitions.models import Competition, Event, FloorMove, StatusChange, TimetableItem
+from competitions.models import Competition, Event, Floor, FloorMove, StatusChange, TimetableItem
 from tests.factories.competitions import (
     CompetitionFactory,
     DanceFactory,
@@ -43,6 +43,7 @@ def populated():
     FloorMove.objects.create(
         competition=event.competition, action="start", round=round_, label="x", at=timezone.now()
     )
+    Floor.objects.create(competition=event.competition)
     return event.competition
 
 

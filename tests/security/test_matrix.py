@@ -17,6 +17,7 @@ from django.db import transaction
 from django.test import Client
 
 from accounts.tokens import StampedRefreshToken
+from competitions.models import Floor
 from tests.security.matrix import (
     ROLES,
     admin_changelists,
@@ -126,8 +127,11 @@ def _build_world() -> World:
         cookies=client.cookies, api_headers=staff_token(unverified, False)
     )
 
+    for position, name in enumerate("AB", 1):  # two floors: each has its live screen
+        Floor.objects.create(competition=day.competition, name=name, position=position)
     params = {
         "slug": day.competition.slug,
+        "floor": "b",
         "round_id": day.first.pk,
         "part": f"d{day.dances[0].pk}",
         "judge_id": judge.pk,
