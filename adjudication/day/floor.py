@@ -245,8 +245,11 @@ def floor_redance(
     """Send a heat (or a performance) already started back to the floor, dancing from
     ``at`` so its timers restart, with a move "Redance: …" in the trail; the heat on the
     floor now may be restarted itself. The caller (``adjudication.incidents.redance``)
-    checked the permission, the round and the heat, in its own transaction."""
-    floor = _lock(competition)
+    checked the permission, the round and the heat, in its own transaction. The floor
+    is the round's own (its timetable line's, else the default)."""
+    floors = floor_list(competition)
+    floor_id = round_floor_id(round_, floors)
+    floor = _lock(competition, next((f for f in floors if f.pk == floor_id), None))
     _refuse_when_over(floor)
     here = (round_.pk, dance and dance.pk, heat_number, entry and entry.pk)
     if floor.phase == FloorPhase.DANCING and here != (
