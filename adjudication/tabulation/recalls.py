@@ -6,6 +6,12 @@ crosses over all judges and dances; the highest totals are recalled.
 
 A tie at the cut-off is never broken here (no sums, no head judge): the result names the couples
 clearly above it and the tied group, and offers the Chairman the two numbers to choose from.
+
+Couples that did not dance a dance (absent, or retired before it: ``not_danced``) are not crossed
+in it, so a judge crosses ``min(requested, couples dancing it)`` there; crosses a sheet gave them
+before the desk knew are set aside. Couples that cannot go through (absent, retired,
+disqualified: ``not_recallable``) keep their totals and are passed over: the next couple moves up
+(``docs/tabulation.md``, "Couples absent, retired, disqualified").
 """
 
 from __future__ import annotations
@@ -81,6 +87,7 @@ def recall_problems(
     judges: Sequence[str],
     requested: int,
     recall: int | None = None,
+    not_danced: Mapping[str, Collection[str]] | None = None,
 ) -> list[Problem]:
     """Every reason the crosses of a round cannot be totalled (empty list: they can).
 
@@ -137,12 +144,20 @@ def recall_problems(
             if isinstance(crossed, str | bytes) or not isinstance(crossed, Collection):
                 problems.append(Problem("crosses must be a list of couples", dance, judge=judge))
                 continue
-            problems.extend(_sheet_problems(dance, judge, list(crossed), couple_set, requested))
+            away = set((not_danced or {}).get(dance, ()))
+            problems.extend(
+                _sheet_problems(dance, judge, list(crossed), couple_set, requested, away)
+            )
     return problems
 
 
 def _sheet_problems(
-    dance: str, judge: str, crossed: list[object], couples: set[str], requested: int
+    dance: str,
+    judge: str,
+    crossed: list[object],
+    couples: set[str],
+    requested: int,
+    away: set[str],
 ) -> list[Problem]:
     problems = [
         Problem(f"{item!r} is not a couple number", dance, judge=judge)
@@ -154,9 +169,14 @@ def _sheet_problems(
             problems.append(Problem("crossed but not in this round", dance, couple, judge))
         if times > 1:
             problems.append(Problem(f"crossed {times} times", dance, couple, judge))
-    if len(crossed) != requested:
+    due = min(requested, len(couples - away))
+    counted = [c for c in crossed if c not in away]
+    # A sheet sent before the desk knew a couple was away may have crossed it: the sheet
+    # stays valid as sent (``requested`` crosses), the couple's cross is set aside.
+    sent_before = len(counted) < len(crossed) and len(crossed) == requested
+    if len(counted) != due and not sent_before:
         problems.append(
-            Problem(f"{len(crossed)} couples crossed, {requested} requested", dance, judge=judge)
+            Problem(f"{len(counted)} couples crossed, {due} requested", dance, judge=judge)
         )
     return problems
 
@@ -168,24 +188,37 @@ def tabulate_recalls(
     judges: Sequence[str],
     requested: int,
     recall: int | None = None,
+    not_danced: Mapping[str, Collection[str]] | None = None,
+    not_recallable: Collection[str] = (),
 ) -> RecallResult:
     """Total the crosses of a round (rule 1) and find who is recalled.
 
     ``crosses`` maps dance -> judge -> couples crossed. ``requested`` is the number of crosses
     the Chairman asked of every judge in every dance; ``recall`` the number of couples wanted in
-    the next round (default: ``requested``). Raises :class:`~.errors.TabulationError` naming the
+    the next round (default: ``requested``). ``not_danced`` maps a dance to the couples that
+    did not dance it (their crosses there are set aside); ``not_recallable`` couples keep their
+    totals but are passed over at the cut-off. Raises :class:`~.errors.TabulationError` naming the
     dance, judge and couple of every fault; nothing is totalled then.
     """
     raise_if_any(
-        recall_problems(crosses, couples=couples, judges=judges, requested=requested, recall=recall)
+        recall_problems(
+            crosses,
+            couples=couples,
+            judges=judges,
+            requested=requested,
+            recall=recall,
+            not_danced=not_danced,
+        )
     )
     target = requested if recall is None else recall
     dances = tuple(crosses)
     by_dance = {c: [0] * len(dances) for c in couples}
-    for index, sheets in enumerate(crosses.values()):
+    for index, (dance, sheets) in enumerate(crosses.items()):
+        away = set((not_danced or {}).get(dance, ()))
         for crossed in sheets.values():
             for couple in crossed:
-                by_dance[couple][index] += 1
+                if couple not in away:
+                    by_dance[couple][index] += 1
     lines = sorted(
         (RecallTotal(c, sum(counts), tuple(counts)) for c, counts in by_dance.items()),
         key=lambda line: (-line.total, natural_key(line.couple)),
@@ -193,7 +226,9 @@ def tabulate_recalls(
 
     recalled: list[str] = []
     tied: tuple[str, ...] = ()
-    for _, group_iter in groupby(lines, key=lambda line: line.total):
+    passed_over = set(not_recallable)
+    candidates = [line for line in lines if line.couple not in passed_over]
+    for _, group_iter in groupby(candidates, key=lambda line: line.total):
         group = [line.couple for line in group_iter]
         if len(recalled) + len(group) <= target:
             recalled.extend(group)
