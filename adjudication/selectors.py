@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models import Max, Prefetch, Q
 
 from accounts.models import User
+from adjudication.incidents.standing import round_standings
 from adjudication.models import Mark, Sheet, TabletSession
 from competitions.models import (
     Competition,
@@ -179,10 +180,14 @@ def _judge_rounds(pairs: list[tuple[Judge, int]]) -> list[JudgeRound]:
             round_id__in=round_ids, judge_id__in={judge.pk for judge, _ in pairs}
         ).prefetch_related("marks")
     }
+    standings = round_standings(rounds.values())
     built = []
     for judge, round_id in pairs:
         round_ = rounds[round_id]
         event = round_.event
+        # Absent or disqualified couples are off the sheets (a retired couple is refused
+        # in the dances it did not dance when a sheet is sent).
+        away = standings[round_id].set_aside
 
         def sheet_of(dance_id, entry_id, *, judge=judge, round_=round_):
             sheet = sheets.get((round_.pk, judge.pk, dance_id, entry_id))
@@ -192,7 +197,7 @@ def _judge_rounds(pairs: list[tuple[Judge, int]]) -> list[JudgeRound]:
         running: list[Entry] = []
         for heat in round_.heats.all():
             heat_entries = sorted(heat.heat_entries.all(), key=_running_order)
-            entries = [he.entry for he in heat_entries]
+            entries = [he.entry for he in heat_entries if he.entry_id not in away]
             running += entries
             if event.is_skating and round_.kind == RoundKind.FINAL:
                 entries = finalist_order(judge_id=judge.pk, round_id=round_.pk, entries=entries)

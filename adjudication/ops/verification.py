@@ -112,7 +112,7 @@ def _sheet_problems(round_: Round, sheet: Sheet, marks: list[Mark]) -> list[str]
             by_entry = {m.entry_id: m.value for m in marks}
             if len(by_entry) != len(marks):
                 return ["an entry is marked twice"]
-            skating_marks_check(round_, by_entry)
+            skating_marks_check(round_, by_entry, dance_id=sheet.dance_id, stored=True)
         else:
             if sheet.entry_id is None:
                 return ["a criteria sheet must be for one entry"]

@@ -24,6 +24,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import User
+from adjudication.incidents.standing import round_standing
 from adjudication.models import Mark, MarkChange, Sheet
 from adjudication.services.common import (
     ScoringError,
@@ -88,12 +89,27 @@ def _decimal(value: Any, what: str) -> Decimal:
     return number
 
 
-def skating_marks_check(round_: Round, marks: Mapping[int, Any]) -> dict[int, Decimal]:
+def skating_marks_check(
+    round_: Round, marks: Mapping[int, Any], *, dance_id: int | None = None, stored: bool = False
+) -> dict[int, Decimal]:
     """A skating sheet's marks (entry id → cross or place) checked against the round: its
-    values by entry id, or ``ScoringError`` saying what is wrong."""
+    values by entry id, or ``ScoringError`` saying what is wrong.
+
+    Couples that do not dance ``dance_id`` (absent, retired, disqualified) are not on a new
+    sheet (``stale``: the tablet reloads without them); a ``stored`` sheet sent before the
+    desk knew stays valid as it was sent."""
     entries = round_entries(round_)
     by_id = {e.pk: e for e in entries}
-    active = [e for e in entries if not e.withdrawn]
+    dance = Dance.objects.filter(pk=dance_id).first() if dance_id is not None else None
+    away = round_standing(round_).not_dancing(dance) if dance is not None else set()
+    late = sorted(by_id[k].bib_label for k in marks if k in away and k in by_id)
+    if late and not stored:
+        raise ScoringError(
+            f"Couple {', '.join(late)} no longer dances here (absent, retired or "
+            "disqualified): the sheet is shown again without it.",
+            "stale",
+        )
+    active = [e for e in entries if not e.withdrawn and (e.pk not in away or e.pk in marks)]
     unknown = [str(k) for k in marks if k not in by_id]
     if unknown:
         raise ScoringError(
@@ -359,7 +375,10 @@ def _checked_values(
     """The sheet's marks, checked, by (entry id, criterion id or None)."""
     if round_.event.scoring_method == ScoringMethod.SKATING:
         return {
-            (entry_id, None): v for entry_id, v in skating_marks_check(round_, data.marks).items()
+            (entry_id, None): v
+            for entry_id, v in skating_marks_check(
+                round_, data.marks, dance_id=data.dance_id
+            ).items()
         }
     checked = criteria_marks_check(round_, part, data.marks, in_round=part.in_round)
     return {(part.pk, pk): v for pk, v in checked.items()}
