@@ -5,6 +5,7 @@ from django.urls import path, register_converter
 from adjudication import tokens_api
 from adjudication.day import api as day_api
 from adjudication.desk import api as desk_api
+from adjudication.desk import couples_api as desk_couples_api
 from adjudication.tablet import api as tablet_api
 from competitions import api as competitions_api
 from competitions import public_api
@@ -114,6 +115,16 @@ urlpatterns = [
         "desk/rounds/<id:round_id>/sheets/",
         desk_api.DeskSheetListApi.as_view(),
         name="desk-round-sheets",
+    ),
+    path(
+        "desk/rounds/<id:round_id>/incidents/",
+        desk_couples_api.DeskCouplesApi.as_view(),
+        name="desk-round-incidents",
+    ),
+    path(
+        "desk/rounds/<id:round_id>/incidents/<id:entry_id>/",
+        desk_couples_api.DeskCoupleApi.as_view(),
+        name="desk-round-incident",
     ),
     path(
         "desk/rounds/<id:round_id>/paper-sheets/",
