@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.db.models import Q
 
+from adjudication.incidents.standing import Standing, round_standings
 from adjudication.models import Mark, Placing, RecallDecision, Sheet
 from competitions.models import (
     Competition,
@@ -39,6 +40,7 @@ class Facts:
     marks: dict[int, list[tuple[int, int | None, int, int | None, Decimal]]]
     placings: dict[int, dict[int, Placing]]
     decisions: dict[int, int]
+    standings: dict[int, Standing] = dataclasses.field(default_factory=dict)
 
 
 def competition_facts(
@@ -49,7 +51,8 @@ def competition_facts(
 ) -> Facts:
     """The events (all, or ``event_ids``), their dances, criteria, panels and rounds
     (only published ones with ``published_only``), heats, counted marks and placings of
-    rounds with results: nine queries at most."""
+    rounds with results, and the couples absent, retired or disqualified: ten queries at
+    most."""
     events_qs = Event.objects.filter(competition=competition).order_by("position", "id")
     if event_ids is not None:
         events_qs = events_qs.filter(pk__in=list(event_ids))
@@ -85,6 +88,7 @@ def competition_facts(
     if not rounds:
         return facts
     round_ids = [r.pk for r in rounds]
+    facts.standings = round_standings(rounds)
     for he in (
         HeatEntry.objects.filter(heat__round_id__in=round_ids)
         .select_related("heat", "entry__competitor")

@@ -297,3 +297,34 @@ def test_disqualified_leaving_a_tie_at_the_cut_off_waits_for_the_chairman(day, c
     assert "tie at the cut-off" in Incident.objects.get().summary
     final = Round.objects.get(pk=day.final.pk)
     assert {e.pk for e in day.entries(final)} == {e.pk for e in entries[1:]}
+
+
+def test_marks_sheets_and_results_name_the_couples_and_why(day, desk, chairman):
+    from adjudication.results.tables import competition_results, sheets_as_dict
+
+    couples = final_day(day, chairman)
+    samba, rumba = day.dances
+    entry_mark_absent(round=day.final, entry=couples[5], actor=desk, reason="no-show")
+    place_all(day, couples[:5], [samba])
+    entry_retire(round=day.final, entry=couples[0], actor=desk, reason="injured", from_dance=rumba)
+    place_all(day, couples[1:5], [rumba])
+    round_close(round=day.final, actor=None)
+    round_publish(round=day.final, actor=None)
+    entry_disqualify(
+        round=day.final, entry=couples[4], actor=chairman, reason="doping", whole_event=True
+    )
+
+    event = sheets_as_dict(competition_results(day.competition, published_only=False))["events"][0]
+    final = event["rounds"][1]
+    text = " ".join(final["lines"])
+    assert f"Couple {couples[5].bib_label}: Absent (no-show)." in text
+    assert f"Couple {couples[0].bib_label}: Retired before the Rumba (injured)." in text
+    assert f"Couple {couples[4].bib_label}: Disqualified from the event (doping)." in text
+    rumba_rows = {row[0]: row for row in final["tables"][1]["rows"]}
+    assert rumba_rows[couples[0].bib_label][-1] == "R"
+    results = [(row[0], row[1]) for row in event["results"]["rows"]]
+    assert results[-2:] == [  # no place, by number
+        ("disqualified from the event", couples[4].bib_label),
+        ("absent", couples[5].bib_label),
+    ]
+    assert [place for place, _ in results[:4]] == ["1", "2", "3", "4"]
