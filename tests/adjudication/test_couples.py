@@ -328,3 +328,30 @@ def test_marks_sheets_and_results_name_the_couples_and_why(day, desk, chairman):
         ("absent", couples[5].bib_label),
     ]
     assert [place for place, _ in results[:4]] == ["1", "2", "3", "4"]
+
+
+def test_verify_agrees_with_results_after_absences_retirements_and_disqualifications(
+    day, desk, chairman
+):
+    from adjudication.ops.verification import competition_verify
+
+    entries = day.entries()
+    entry_mark_absent(round=day.first, entry=entries[7], actor=desk, reason="no-show")
+    recall_all(day, entries[:6])
+    round_close(round=day.first, actor=None, seed=1)
+    open_final(day)
+    couples = sorted(day.entries(day.final), key=lambda e: e.competitor.bib)
+    samba, rumba = day.dances
+    place_all(day, couples, [samba])
+    entry_retire(round=day.final, entry=couples[2], actor=desk, reason="cramp", from_dance=rumba)
+    place_all(day, [c for c in couples if c != couples[2]], [rumba])
+    round_close(round=day.final, actor=None)
+    round_publish(round=day.final, actor=None)
+    entry_disqualify(
+        round=day.final, entry=couples[0], actor=chairman, reason="doping", whole_event=True
+    )
+
+    report = competition_verify(day.competition)
+
+    assert report.findings == []
+    assert report.results_checked == 2
