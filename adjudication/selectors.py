@@ -17,7 +17,7 @@ from typing import Any
 from django.db.models import Max, Prefetch, Q
 
 from accounts.models import User
-from adjudication.incidents.standing import round_standings
+from adjudication.incidents.standing import Standing, round_standings
 from adjudication.models import Mark, Sheet, TabletSession
 from competitions.models import (
     Competition,
@@ -107,6 +107,8 @@ class JudgeRound:
     parts: list[SheetPart]
     criteria: list[CriterionLine]
     marks_per_sheet: int
+    # Couples not simply dancing (absent, retired, disqualified): "entry:outcome:from dance".
+    away: tuple[str, ...] = ()
 
 
 def own_sheet(sheet: Sheet, marks: Iterable[Mark] | None = None) -> OwnSheet:
@@ -155,6 +157,12 @@ def _running_order(heat_entry: HeatEntry) -> tuple[bool, int, bool, int, int]:
     return (position is None, position or 0, bib is None, bib or 0, heat_entry.entry_id)
 
 
+def _away_lines(standing: Standing) -> tuple[str, ...]:
+    return tuple(
+        f"{pk}:{i.outcome}:{i.from_dance_id or ''}" for pk, i in sorted(standing.incidents.items())
+    )
+
+
 def _judge_rounds(pairs: list[tuple[Judge, int]]) -> list[JudgeRound]:
     """Build every (judge, round id) pair in a fixed number of queries."""
     round_ids = {round_id for _, round_id in pairs}
@@ -185,9 +193,7 @@ def _judge_rounds(pairs: list[tuple[Judge, int]]) -> list[JudgeRound]:
     for judge, round_id in pairs:
         round_ = rounds[round_id]
         event = round_.event
-        # Absent or disqualified couples are off the sheets (a retired couple is refused
-        # in the dances it did not dance when a sheet is sent).
-        away = standings[round_id].set_aside
+        away = standings[round_id].set_aside  # off the sheets; a retired couple: see sheets
 
         def sheet_of(dance_id, entry_id, *, judge=judge, round_=round_):
             sheet = sheets.get((round_.pk, judge.pk, dance_id, entry_id))
@@ -231,7 +237,11 @@ def _judge_rounds(pairs: list[tuple[Judge, int]]) -> list[JudgeRound]:
                 for c in event.criteria.all()
             ]
             per_sheet = len(criteria)
-        built.append(JudgeRound(judge, round_, heat_lines, parts, criteria, per_sheet))
+        away_lines = tuple(
+            f"{pk}:{i.outcome}:{i.from_dance_id or ''}"
+            for pk, i in sorted(standings[round_id].incidents.items())
+        )
+        built.append(JudgeRound(judge, round_, heat_lines, parts, criteria, per_sheet, away_lines))
     return built
 
 
