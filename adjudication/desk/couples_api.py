@@ -151,7 +151,10 @@ class DeskCoupleApi(DeskApi):
     def delete(self, request, round_id: int, entry_id: int):
         round_ = get_object_or_404(Round.objects.select_related("event"), pk=round_id)
         entry = get_object_or_404(Entry, pk=entry_id)
-        reason = request.query_params.get("reason") or _body(ReinstateIn, request)["reason"]
+        given = request.query_params.get("reason")
+        body = ReinstateIn(data={"reason": given} if given is not None else request.data)
+        body.is_valid(raise_exception=True)
+        reason = body.validated_data["reason"]
         try:
             couple_act(
                 round_=round_,

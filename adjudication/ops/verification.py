@@ -121,7 +121,7 @@ def _sheet_problems(round_: Round, sheet: Sheet, marks: list[Mark]) -> list[str]
             by_criterion = {m.criterion_id: m.value for m in marks}
             if len(by_criterion) != len(marks):
                 return ["a criterion is scored twice"]
-            criteria_marks_check(round_, sheet.entry, by_criterion)
+            criteria_marks_check(round_, sheet.entry, by_criterion, stored=True)
     except ScoringError as error:
         return [str(error)]
     return []

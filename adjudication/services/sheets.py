@@ -158,13 +158,19 @@ def _plain(number: Decimal) -> str:
 
 
 def criteria_marks_check(
-    round_: Round, entry: Entry, marks: Mapping[int, Any], *, in_round: bool | None = None
+    round_: Round,
+    entry: Entry,
+    marks: Mapping[int, Any],
+    *,
+    in_round: bool | None = None,
+    stored: bool = False,
 ):
     """A criteria sheet's scores (criterion id → score) for ``entry`` checked against the
     event's criteria: its values by criterion id, or ``ScoringError``.
 
     ``in_round``: whether the entry is in one of the round's heats, when the caller
-    has read it already (``sheet_submit`` does, in the entry's look-up)."""
+    has read it already (``sheet_submit`` does, in the entry's look-up). An entry absent or
+    disqualified is refused (``stale``) unless the sheet is ``stored`` already."""
     criteria = {
         c.pk: c
         for c in Criterion.objects.filter(event_id=round_.event_id).order_by("position", "id")
@@ -175,6 +181,10 @@ def criteria_marks_check(
         raise ScoringError(f"Entry {entry.bib_label} is not in this round.")
     if entry.withdrawn:
         raise ScoringError(f"Entry {entry.bib_label} has withdrawn and cannot be scored.")
+    if not stored and entry.pk in round_standing(round_).set_aside:
+        raise ScoringError(
+            f"Entry {entry.bib_label} is absent or disqualified in this round.", "stale"
+        )
     unknown = [str(k) for k in marks if k not in criteria]
     missing = [c.name for pk, c in criteria.items() if pk not in marks]
     if unknown:

@@ -355,3 +355,23 @@ def test_verify_agrees_with_results_after_absences_retirements_and_disqualificat
 
     assert report.findings == []
     assert report.results_checked == 2
+
+
+def test_criteria_round_absent_entry_needs_no_sheets_and_is_listed_with_no_place(desk):
+    from tests.adjudication.test_criteria_sheets import pageant as make_pageant
+    from tests.adjudication.test_criteria_sheets import score
+
+    final, entries, judges, (gown, talent) = make_pageant.__wrapped__()
+    entry_mark_absent(round=final, entry=entries[2], actor=desk, reason="ill")
+
+    with pytest.raises(ScoringError) as refused:
+        score(final, judges[0], entries[2], {gown.pk: "5", talent.pk: "5"})
+    for judge in judges:
+        for entry in entries[:2]:
+            score(final, judge, entry, {gown.pk: "5", talent.pk: "6"})
+    round_close(round=final, actor=None)
+
+    assert refused.value.code == "stale"
+    places = dict(Placing.objects.filter(round=final).values_list("entry", "place"))
+    assert places[entries[2].pk] is None
+    assert places[entries[0].pk] == places[entries[1].pk] == Decimal("1.5")
