@@ -75,8 +75,14 @@ def entry_reinstate(*, round: Round, entry: Entry, actor: User, reason: str) -> 
     incident = EntryIncident.objects.filter(round=round_, entry=entry).first()
     competition_id = round_.event.competition_id
     if incident is None:
-        permission_require(actor, *RECORD[:1], "reinstate couples", competition_id)
-        raise ScoringError(f"Couple {entry.bib_label} has nothing to undo in {round_}.")
+        permission_require(actor, RECORD[0], "reinstate couples", competition_id)
+        earlier = (
+            EntryIncident.objects.filter(entry=entry, whole_event=True)
+            .select_related("round")
+            .first()
+        )
+        where = f": it was disqualified from the event in {earlier.round}" if earlier else ""
+        raise ScoringError(f"Couple {entry.bib_label} has nothing to undo in {round_}{where}.")
     disqualified = incident.outcome == Outcome.DISQUALIFIED
     permission, _ = DISQUALIFY if disqualified else RECORD
     permission_require(actor, permission, "reinstate this couple", competition_id)
