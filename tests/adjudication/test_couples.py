@@ -300,6 +300,7 @@ def test_disqualified_leaving_a_tie_at_the_cut_off_waits_for_the_chairman(day, c
 
 
 def test_marks_sheets_and_results_name_the_couples_and_why(day, desk, chairman):
+    from adjudication.results.pdf import results_pdf
     from adjudication.results.tables import competition_results, sheets_as_dict
 
     couples = final_day(day, chairman)
@@ -328,6 +329,8 @@ def test_marks_sheets_and_results_name_the_couples_and_why(day, desk, chairman):
         ("absent", couples[5].bib_label),
     ]
     assert [place for place, _ in results[:4]] == ["1", "2", "3", "4"]
+    pdf = results_pdf(competition_results(day.competition, published_only=False))
+    assert pdf.startswith(b"%PDF")
 
 
 def test_verify_agrees_with_results_after_absences_retirements_and_disqualifications(
