@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models import Max, Prefetch, Q
 
 from accounts.models import User
+from adjudication.incidents.standing import Standing, round_standings
 from adjudication.models import Mark, Sheet, TabletSession
 from competitions.models import (
     Competition,
@@ -108,6 +109,8 @@ class JudgeRound:
     parts: list[SheetPart]
     criteria: list[CriterionLine]
     marks_per_sheet: int
+    # Couples not simply dancing (absent, retired, disqualified): "entry:outcome:from dance".
+    away: tuple[str, ...] = ()
 
 
 def own_sheet(sheet: Sheet, marks: Iterable[Mark] | None = None) -> OwnSheet:
@@ -157,6 +160,12 @@ def _running_order(heat_entry: HeatEntry) -> tuple[bool, int, bool, int, int]:
     return (position is None, position or 0, bib is None, bib or 0, heat_entry.entry_id)
 
 
+def _away_lines(standing: Standing) -> tuple[str, ...]:
+    return tuple(
+        f"{pk}:{i.outcome}:{i.from_dance_id or ''}" for pk, i in sorted(standing.incidents.items())
+    )
+
+
 def _judge_rounds(pairs: list[tuple[Judge, int]]) -> list[JudgeRound]:
     """Build every (judge, round id) pair in a fixed number of queries."""
     round_ids = {round_id for _, round_id in pairs}
@@ -182,10 +191,12 @@ def _judge_rounds(pairs: list[tuple[Judge, int]]) -> list[JudgeRound]:
             round_id__in=round_ids, judge_id__in={judge.pk for judge, _ in pairs}
         ).prefetch_related("marks")
     }
+    standings = round_standings(rounds.values())
     built = []
     for judge, round_id in pairs:
         round_ = rounds[round_id]
         event = round_.event
+        away = standings[round_id].set_aside  # off the sheets; a retired couple: see sheets
 
         def sheet_of(dance_id, entry_id, *, judge=judge, round_=round_):
             sheet = sheets.get((round_.pk, judge.pk, dance_id, entry_id))
@@ -195,7 +206,7 @@ def _judge_rounds(pairs: list[tuple[Judge, int]]) -> list[JudgeRound]:
         running: list[Entry] = []
         for heat in round_.heats.all():
             heat_entries = sorted(heat.heat_entries.all(), key=_running_order)
-            entries = [he.entry for he in heat_entries]
+            entries = [he.entry for he in heat_entries if he.entry_id not in away]
             running += entries
             if event.is_skating and round_.kind == RoundKind.FINAL:
                 entries = finalist_order(judge_id=judge.pk, round_id=round_.pk, entries=entries)
@@ -229,7 +240,11 @@ def _judge_rounds(pairs: list[tuple[Judge, int]]) -> list[JudgeRound]:
                 for c in event.criteria.all()
             ]
             per_sheet = len(criteria)
-        built.append(JudgeRound(judge, round_, heat_lines, parts, criteria, per_sheet))
+        away_lines = tuple(
+            f"{pk}:{i.outcome}:{i.from_dance_id or ''}"
+            for pk, i in sorted(standings[round_id].incidents.items())
+        )
+        built.append(JudgeRound(judge, round_, heat_lines, parts, criteria, per_sheet, away_lines))
     return built
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef
 from rest_framework import serializers
 
+from adjudication.incidents.standing import round_standing
 from adjudication.models import Sheet
 from adjudication.selectors import finalist_order
 from adjudication.services import SheetInput, round_entries
@@ -111,6 +112,7 @@ def round_parts(round_: Round) -> list[Part]:
         ]
     running = (
         HeatEntry.objects.filter(heat__round=round_, entry__withdrawn=False)
+        .exclude(entry_id__in=round_standing(round_).set_aside)
         .select_related("entry__competitor")
         .order_by("heat__number", "position", "id")
     )
@@ -140,9 +142,12 @@ def sheet_view(*, judge: Judge, round_: Round, part: Part) -> SheetView:
     finalists: list[Entry] = []
     criteria: list[Criterion] = []
     if part.dance is not None:
+        # Couples absent, retired before this dance or disqualified are not on the sheet.
+        away = round_standing(round_).not_dancing(part.dance)
         by_heat: dict[int, list[Entry]] = {}
         for he in (
             HeatEntry.objects.filter(heat__round=round_)
+            .exclude(entry_id__in=away)
             .select_related("entry__competitor", "heat")
             .order_by("heat__number", "entry__competitor__bib")
         ):
@@ -156,7 +161,7 @@ def sheet_view(*, judge: Judge, round_: Round, part: Part) -> SheetView:
                 for e in finalist_order(
                     judge_id=judge.pk, round_id=round_.pk, entries=round_entries(round_)
                 )
-                if not e.withdrawn
+                if not e.withdrawn and e.pk not in away
             ]
     else:
         criteria = list(round_.event.criteria.order_by("position"))

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from adjudication.day import pages as day_pages
+from adjudication.desk import couples_pages as desk_couples_pages
 from adjudication.desk import incidents as desk_incidents
 from adjudication.desk import pages as desk_pages
 from adjudication.desk import panels as desk_panels
@@ -33,6 +34,11 @@ urlpatterns += [
         "desk/round/<int:round_id>/action/",
         desk_pages.desk_round_action,
         name="desk-round-action",
+    ),
+    path(
+        "desk/round/<int:round_id>/couple/",
+        desk_couples_pages.desk_couple_action,
+        name="desk-round-couple",
     ),
     path(
         "desk/round/<int:round_id>/paper/<int:judge_id>/<str:part>/",

@@ -31,7 +31,9 @@ from django.utils import timezone
 
 from adjudication.day.floor import floor_now
 from adjudication.incidents.redance import redance_caption, redance_on_floor
+from adjudication.incidents.standing import round_standings
 from adjudication.models import Mark, Placing, Sheet
+from adjudication.results.incidents import out_of_places
 from adjudication.selectors import round_head
 from competitions.models import (
     Competition,
@@ -469,10 +471,17 @@ def _published_results(published: list[Round]) -> list[dict[str, Any]]:
         .order_by("round_id", "place", "entry__competitor__bib", "entry_id")
     ):
         placings[placing.round_id].append(placing)
+    standings = round_standings(published)
     blocks = []
     for round_ in published:
         block = round_head(round_)
         rows = placings[round_.pk]
+        # Couples absent or disqualified: listed as such, with no place.
+        block["out"] = [
+            {"bib": _bib(p.entry.competitor), "name": p.entry.competitor.display_name, "why": why}
+            for p in rows
+            if (why := out_of_places(standings[round_.pk], p.entry_id))
+        ]
         if round_.kind != RoundKind.FINAL and round_.event.is_skating:
             block["type"] = "recalls"
             block["recalled"] = sorted(

@@ -5,6 +5,7 @@ from django.urls import path, register_converter
 from adjudication import tokens_api
 from adjudication.day import api as day_api
 from adjudication.desk import api as desk_api
+from adjudication.desk import couples_api as desk_couples_api
 from adjudication.desk import incidents as desk_incidents
 from adjudication.desk import panels_api as desk_panels_api
 from adjudication.desk import redance as desk_redance
@@ -123,6 +124,16 @@ urlpatterns = [
         "desk/rounds/<id:round_id>/redances/",
         desk_redance.DeskRedanceApi.as_view(),
         name="desk-round-redances",
+    ),
+    path(
+        "desk/rounds/<id:round_id>/incidents/",
+        desk_couples_api.DeskCouplesApi.as_view(),
+        name="desk-round-incidents",
+    ),
+    path(
+        "desk/rounds/<id:round_id>/incidents/<id:entry_id>/",
+        desk_couples_api.DeskCoupleApi.as_view(),
+        name="desk-round-incident",
     ),
     path(
         "desk/rounds/<id:round_id>/paper-sheets/",

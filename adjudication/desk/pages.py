@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.two_factor import two_factor_pending
 from adjudication import tabulation
+from adjudication.desk.couples import couples_panel
 from adjudication.desk.paper import miscount_context, paper_sheet_allowed, paper_sheet_send
 from adjudication.models import MarkChange, RecallDecision, Sheet, TabletSession
 from adjudication.results.exports import export_build
@@ -186,6 +187,7 @@ def desk_round(request, round_id: int):
             "judge", "actor", "entry__competitor", "criterion", "dance"
         ).order_by("-at", "-id")[:200],
         "trail_count": trail.count(),
+        "couples": couples_panel(round_),
     }
     if round_.status == RoundStatus.CLOSED:
         unlocked = [s for s in sheets if s.unlocked_at is not None]

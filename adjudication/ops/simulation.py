@@ -31,6 +31,7 @@ from accounts.models import User
 from accounts.roles import Role
 from accounts.services import user_create_with_role
 from adjudication.day.floor import FloorRefused, floor_move, next_in_lines
+from adjudication.incidents.standing import round_standing
 from adjudication.models import Placing, Sheet
 from adjudication.services import (
     ScoringError,
@@ -416,6 +417,7 @@ class _Simulator:
     # --- the sheets --------------------------------------------------------------------
 
     def _send_sheets(self, event: Event, round_: Round, judges: list[Judge]) -> int:
+        standing = round_standing(round_)  # couples absent, retired, disqualified
         entries = [e for e in round_entries(round_) if not e.withdrawn]
         sent = set(
             Sheet.objects.filter(round=round_).values_list("judge_id", "dance_id", "entry_id")
@@ -426,11 +428,12 @@ class _Simulator:
                 for judge in judges:
                     if (judge.pk, dance.pk, None) in sent:
                         continue
-                    marks = self._skating_marks(event, round_, judge, dance, entries)
+                    dancing = [e for e in entries if e.pk not in standing.not_dancing(dance)]
+                    marks = self._skating_marks(event, round_, judge, dance, dancing)
                     count += self._submit(round_, judge, marks, dance=dance)
         else:
             criteria = list(event.criteria.order_by("position", "id"))
-            for entry in entries:
+            for entry in [e for e in entries if e.pk not in standing.set_aside]:
                 for judge in judges:
                     if (judge.pk, None, entry.pk) in sent:
                         continue

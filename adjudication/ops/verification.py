@@ -112,7 +112,13 @@ def _sheet_problems(round_: Round, sheet: Sheet, marks: list[Mark]) -> list[str]
             by_entry = {m.entry_id: m.value for m in marks}
             if len(by_entry) != len(marks):
                 return ["an entry is marked twice"]
-            skating_marks_check(round_, by_entry)
+            skating_marks_check(
+                round_,
+                by_entry,
+                dance_id=sheet.dance_id,
+                stored=True,
+                accept_count=bool(sheet.count_accepted_reason),
+            )
         else:
             if sheet.entry_id is None:
                 return ["a criteria sheet must be for one entry"]
@@ -121,7 +127,7 @@ def _sheet_problems(round_: Round, sheet: Sheet, marks: list[Mark]) -> list[str]
             by_criterion = {m.criterion_id: m.value for m in marks}
             if len(by_criterion) != len(marks):
                 return ["a criterion is scored twice"]
-            criteria_marks_check(round_, sheet.entry, by_criterion)
+            criteria_marks_check(round_, sheet.entry, by_criterion, stored=True)
     except ScoringError as error:
         return [str(error)]
     return []

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.db.models import Q
 
+from adjudication.incidents.standing import Standing, round_standings
 from adjudication.models import Mark, Placing, RecallDecision, Sheet
 from competitions.models import (
     Competition,
@@ -59,6 +60,7 @@ class Facts:
     accepted: dict[int, dict[tuple[int, int | None], list]] = dataclasses.field(
         default_factory=lambda: defaultdict(dict)
     )
+    standings: dict[int, Standing] = dataclasses.field(default_factory=dict)
 
 
 def competition_facts(
@@ -70,7 +72,8 @@ def competition_facts(
     """The events (all, or ``event_ids``), their dances, criteria, panels (every judge
     who sat, ``panel``; who judged which round, ``round_judges``) and rounds
     (only published ones with ``published_only``), heats, counted marks and placings of
-    rounds with results, and the rounds' redances: ten queries at most."""
+    rounds with results, the rounds' redances, and the couples absent, retired or
+    disqualified: eleven queries at most."""
     events_qs = Event.objects.filter(competition=competition).order_by("position", "id")
     if event_ids is not None:
         events_qs = events_qs.filter(pk__in=list(event_ids))
@@ -107,6 +110,7 @@ def competition_facts(
     if not rounds:
         return facts
     round_ids = [r.pk for r in rounds]
+    facts.standings = round_standings(rounds)
     for he in (
         HeatEntry.objects.filter(heat__round_id__in=round_ids)
         .select_related("heat", "entry__competitor")

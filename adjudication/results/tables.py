@@ -30,8 +30,11 @@ from django.db.models import Count, Q
 
 from adjudication import tabulation
 from adjudication.incidents.redance import redance_line
+from adjudication.incidents.standing import Standing
+from adjudication.incidents.tabulate import skating_tabulation
 from adjudication.models import Placing
 from adjudication.results.facts import RESULT_STATUSES, Facts, competition_facts
+from adjudication.results.incidents import incident_lines, out_of_places, standing_text
 from adjudication.services import criteria_rules
 from competitions.models import (
     Competition,
@@ -147,6 +150,7 @@ class RoundFacts:
     decision: int | None
     redances: list[str] = dataclasses.field(default_factory=list)  # one line each
     accepted: dict[tuple[int, int | None], list] = dataclasses.field(default_factory=dict)
+    standing: Standing | None = None
 
     @property
     def entries(self) -> list[Entry]:
@@ -181,8 +185,10 @@ def _recall_sheet(rf: RoundFacts) -> tuple[list[str], list[Table]]:
             [
                 entry.bib_label,
                 *per_dance,
-                str(total),
-                "yes" if placing is not None and placing.recalled else "",
+                plain(placing.total)
+                if placing is not None and placing.total is not None
+                else str(total),
+                "yes" if placing is not None and placing.recalled else _standing(rf, entry),
             ]
         )
     recalled = sum(1 for p in rf.placings.values() if p.recalled)
@@ -190,6 +196,7 @@ def _recall_sheet(rf: RoundFacts) -> tuple[list[str], list[Table]]:
     lines = [
         f"{len(active)} couples danced; {requested} to be recalled; {recalled} recalled.",
         "Each dance's column lists the judges who marked the couple for the next round.",
+        *incident_lines(rf.standing, active),
     ]
     if rf.decision is not None:
         lines.append(
@@ -229,20 +236,33 @@ def _seeded_line(rf: RoundFacts) -> list[str]:
 def _final_tables(rf: RoundFacts) -> tuple[list[str], list[Table]]:
     letters = [j.letter for j in rf.judges]
     index = {j.pk: i for i, j in enumerate(rf.judges)}
-    labels = {e.pk: e.bib_label for e in rf.active}
-    dance_name = {d.pk: d.name for d in rf.dances}
-    table: dict[str, dict[str, list[int]]] = {
-        d.name: {labels[e.pk]: [0] * len(letters) for e in rf.active} for d in rf.dances
-    }
-    for judge_id, dance_id, entry_id, _, value in rf.marks:
-        if entry_id in labels and dance_id in dance_name and judge_id in index:
-            table[dance_name[dance_id]][labels[entry_id]][index[judge_id]] = int(value)
-    result = tabulation.tabulate_final(table, judges=letters)
+    dance_ids = {d.pk for d in rf.dances}
+    marks = [
+        (index[judge_id], dance_id, entry_id, value)
+        for judge_id, dance_id, entry_id, _, value in rf.marks
+        if dance_id in dance_ids and judge_id in index
+    ]
+    _, result = skating_tabulation(
+        rf.round,
+        entries=rf.active,
+        dances=rf.dances,
+        letters=letters,
+        marks=marks,
+        standing=rf.standing or Standing({}),
+    )
     tables = _final_dance_tables(result, letters) + _tie_tables(result)
     lines = [f"{len(rf.active)} couples in the final, {len(letters)} judges."]
     if result.steps:
         lines.append(f"Ties in the summary were settled by rules 10 and 11 ({len(result.steps)}).")
+    lines += incident_lines(rf.standing, rf.active)
+    if any(p.rule == "R" for d in result.dances for p in d.placings):
+        lines.append("R: retired before the dance, placed last in it.")
     return lines, tables
+
+
+def _standing(rf: RoundFacts, entry: Entry) -> str:
+    incident = rf.standing.of(entry.pk) if rf.standing is not None else None
+    return standing_text(incident) if incident is not None else ""
 
 
 def _criteria_tables(rf: RoundFacts) -> tuple[list[str], list[Table]]:
@@ -317,7 +337,7 @@ def _final_dance_tables(result: tabulation.FinalResult, letters: list[str]) -> l
         rows = [
             [
                 p.couple,
-                *map(str, p.marks),
+                *(map(str, p.marks) if p.marks else ["–"] * len(letters)),
                 *_cells(p),
                 tabulation.place_text(p.place),
                 p.rule,
@@ -483,16 +503,18 @@ def _event_results(event: Event, rounds: list[RoundFacts]) -> Table | None:
     final = next((rf for rf in done if rf.round.kind == RoundKind.FINAL), None)
     if final is None:
         return None
-    rows = []
+    rows, gone = [], []  # gone: absent or disqualified, listed last with no place
     placed: set[int] = set()
     by_entry = {e.pk: e for e in final.entries}
     for placing in sorted(
-        final.placings.values(), key=lambda p: (p.place or 0, _by_bib(by_entry[p.entry_id]))
+        final.placings.values(),
+        key=lambda p: (p.place is None, p.place or 0, _by_bib(by_entry[p.entry_id])),
     ):
         entry = by_entry[placing.entry_id]
-        rows.append(_result_row(plain(placing.place), entry))
+        text = plain(placing.place) or out_of_places(final.standing, entry.pk) or "-"
+        (rows if placing.place is not None else gone).append(_result_row(text, entry))
         placed.add(entry.pk)
-    above = len(placed)
+    above = len(rows)
     for rf in sorted(done, key=lambda r: -r.round.position):
         if rf.round.kind == RoundKind.FINAL:
             continue
@@ -501,13 +523,20 @@ def _event_results(event: Event, rounds: list[RoundFacts]) -> Table | None:
             for e in rf.active
             if e.pk not in placed and not getattr(rf.placings.get(e.pk), "recalled", False)
         ]
+        gone += [
+            _result_row(out_of_places(rf.standing, e.pk), e)
+            for e in out
+            if out_of_places(rf.standing, e.pk)
+        ]
+        placed.update(e.pk for e in out)
+        out = [e for e in out if not out_of_places(rf.standing, e.pk)]
         if not out:
             continue
         first, last = above + 1, above + len(out)
         place = str(first) if first == last else f"{first}-{last}"
         rows.extend(_result_row(place, e) for e in out)
-        placed.update(e.pk for e in out)
         above = last
+    rows += gone
     return Table("Results", ["Place", "Number", "Name", "Club", "Country"], rows, kind="results")
 
 
@@ -544,6 +573,7 @@ def competition_results(
                 decision=facts.decisions.get(r.pk),
                 redances=[redance_line(x, zone) for x in facts.redances[r.pk]],
                 accepted=facts.accepted.get(r.pk, {}),
+                standing=facts.standings.get(r.pk),
             )
             for r in rounds
         ]

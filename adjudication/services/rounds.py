@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from adjudication import tabulation
+from adjudication.incidents.standing import round_standing
+from adjudication.incidents.tabulate import skating_tabulation
 from adjudication.models import Mark, Placing, RecallDecision, RoundResult, Sheet
 from adjudication.services.common import (
     ScoringError,
@@ -28,7 +30,6 @@ from competitions.models import (
     EntryStatus,
     Event,
     Round,
-    RoundKind,
     RoundStatus,
     ScoringMethod,
 )
@@ -64,10 +65,11 @@ def round_progress(round_: Round) -> list[PartProgress]:
     if round_.event.scoring_method == ScoringMethod.SKATING:
         parts = [(d.name, d.pk, None) for d in round_.event.dances.order_by("position")]
     else:
+        away = round_standing(round_).set_aside
         parts = [
             (f"{e.bib_label} {e.competitor.display_name}", None, e.pk)
             for e in round_entries(round_)
-            if not e.withdrawn
+            if not e.withdrawn and e.pk not in away
         ]
     progress = []
     for label, dance_id, entry_id in parts:
@@ -137,6 +139,7 @@ def tabulate_round(round_: Round) -> tuple[str, Any]:
             for p in missing
         )
         raise ScoringError("Not every sheet is in.", "incomplete", details)
+    standing = round_standing(round_)
     entries = [e for e in round_entries(round_) if not e.withdrawn]
     bib = {e.pk: e.bib_label for e in entries}
     judges = round_panel(round_)
@@ -152,7 +155,7 @@ def tabulate_round(round_: Round) -> tuple[str, Any]:
             names = {c.pk: c.name for c in criteria}
             scores: dict[str, dict[str, dict[str, Decimal]]] = {}
             letter_of = {j.pk: j.letter for j in judges}
-            for m in marks:
+            for m in marks.exclude(entry_id__in=standing.set_aside):
                 scores.setdefault(bib[m.entry_id], {}).setdefault(letter_of[m.sheet.judge_id], {})[
                     names[m.criterion_id]
                 ] = m.value
@@ -166,35 +169,22 @@ def tabulate_round(round_: Round) -> tuple[str, Any]:
                 **criteria_rules(round_.event),
             )
             return "criteria", result
-        dances = list(round_.event.dances.order_by("position"))
-        dance_name = {d.pk: d.name for d in dances}
-        letter_of = {j.pk: j.letter for j in judges}
-        if round_.kind == RoundKind.FINAL:
-            table: dict[str, dict[str, list[int]]] = {
-                d.name: {bib[e.pk]: [0] * len(letters) for e in entries} for d in dances
-            }
-            index = {letter: i for i, letter in enumerate(letters)}
-            for m in marks:
-                table[dance_name[m.sheet.dance_id]][bib[m.entry_id]][
-                    index[letter_of[m.sheet.judge_id]]
-                ] = int(m.value)
-            return "final", tabulation.tabulate_final(table, judges=letters)
-        crosses: dict[str, dict[str, set[str]]] = {
-            d.name: {letter: set() for letter in letters} for d in dances
-        }
-        accepted = set()  # sheets the chairman accepted with a wrong count
-        for m in marks:
-            where = (dance_name[m.sheet.dance_id], letter_of[m.sheet.judge_id])
-            crosses[where[0]][where[1]].add(bib[m.entry_id])
-            if m.sheet.count_accepted_by_id is not None or m.sheet.count_accepted_reason:
-                accepted.add(where)
-        requested = min(round_.recall_count or 0, len(entries))
-        return "recalls", tabulation.tabulate_recalls(
-            crosses,
-            couples=[bib[e.pk] for e in entries],
-            judges=letters,
-            requested=requested,
-            accepted=accepted,
+        letter_index = {j.pk: i for i, j in enumerate(judges)}
+        return skating_tabulation(
+            round_,
+            entries=entries,
+            dances=list(round_.event.dances.order_by("position")),
+            letters=letters,
+            marks=[
+                (letter_index[m.sheet.judge_id], m.sheet.dance_id, m.entry_id, m.value)
+                for m in marks
+            ],
+            standing=standing,
+            accepted={  # sheets the chairman accepted with a wrong count
+                (m.sheet.dance_id, letters[letter_index[m.sheet.judge_id]])
+                for m in marks
+                if m.sheet.count_accepted_reason
+            },
         )
     except tabulation.TabulationError as error:
         raise ScoringError(
@@ -276,6 +266,10 @@ def round_placings(round_: Round, kind: str, result: Any) -> list[Placing]:
             )
             for r in result.ranking
         ]
+    if kind != "recalls":
+        placed = {p.entry_id for p in placings}
+        # Absent or disqualified couples are listed, with no place.
+        placings += [Placing(round=round_, entry=e) for e in entries.values() if e.pk not in placed]
     return placings
 
 

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from adjudication.incidents.miscount import miscount_accept_record, miscount_acceptance_check
+from adjudication.incidents.standing import round_standing
 from adjudication.models import Mark, MarkChange, Sheet
 from adjudication.services.common import (
     ScoringError,
@@ -91,14 +92,32 @@ def _decimal(value: Any, what: str) -> Decimal:
 
 
 def skating_marks_check(
-    round_: Round, marks: Mapping[int, Any], *, accept_count: bool = False
+    round_: Round,
+    marks: Mapping[int, Any],
+    *,
+    dance_id: int | None = None,
+    stored: bool = False,
+    accept_count: bool = False,
 ) -> dict[int, Decimal]:
     """A skating sheet's marks (entry id → cross or place) checked against the round: its
-    values by entry id, or ``ScoringError`` saying what is wrong. ``accept_count``: the
-    chairman accepts a recall sheet with another number of crosses than asked."""
+    values by entry id, or ``ScoringError`` saying what is wrong.
+
+    Couples that do not dance ``dance_id`` (absent, retired, disqualified) are not on a new
+    sheet (``stale``: the tablet reloads without them); a ``stored`` sheet sent before the
+    desk knew stays valid as it was sent. ``accept_count``: the chairman accepts a recall
+    sheet with another number of crosses than asked."""
     entries = round_entries(round_)
     by_id = {e.pk: e for e in entries}
-    active = [e for e in entries if not e.withdrawn]
+    dance = Dance.objects.filter(pk=dance_id).first() if dance_id is not None else None
+    away = round_standing(round_).not_dancing(dance) if dance is not None else set()
+    late = sorted(by_id[k].bib_label for k in marks if k in away and k in by_id)
+    if late and not stored:
+        raise ScoringError(
+            f"Couple {', '.join(late)} no longer dances here (absent, retired or "
+            "disqualified): the sheet is shown again without it.",
+            "stale",
+        )
+    active = [e for e in entries if not e.withdrawn and (e.pk not in away or e.pk in marks)]
     unknown = [str(k) for k in marks if k not in by_id]
     if unknown:
         raise ScoringError(
@@ -147,13 +166,19 @@ def _plain(number: Decimal) -> str:
 
 
 def criteria_marks_check(
-    round_: Round, entry: Entry, marks: Mapping[int, Any], *, in_round: bool | None = None
+    round_: Round,
+    entry: Entry,
+    marks: Mapping[int, Any],
+    *,
+    in_round: bool | None = None,
+    stored: bool = False,
 ):
     """A criteria sheet's scores (criterion id → score) for ``entry`` checked against the
     event's criteria: its values by criterion id, or ``ScoringError``.
 
     ``in_round``: whether the entry is in one of the round's heats, when the caller
-    has read it already (``sheet_submit`` does, in the entry's look-up)."""
+    has read it already (``sheet_submit`` does, in the entry's look-up). An entry absent or
+    disqualified is refused (``stale``) unless the sheet is ``stored`` already."""
     criteria = {
         c.pk: c
         for c in Criterion.objects.filter(event_id=round_.event_id).order_by("position", "id")
@@ -164,6 +189,10 @@ def criteria_marks_check(
         raise ScoringError(f"Entry {entry.bib_label} is not in this round.")
     if entry.withdrawn:
         raise ScoringError(f"Entry {entry.bib_label} has withdrawn and cannot be scored.")
+    if not stored and entry.pk in round_standing(round_).set_aside:
+        raise ScoringError(
+            f"Entry {entry.bib_label} is absent or disqualified in this round.", "stale"
+        )
     unknown = [str(k) for k in marks if k not in criteria]
     missing = [c.name for pk, c in criteria.items() if pk not in marks]
     if unknown:
@@ -370,7 +399,9 @@ def _checked_values(
 ) -> dict[tuple[int, int | None], Decimal]:
     """The sheet's marks, checked, by (entry id, criterion id or None)."""
     if round_.event.scoring_method == ScoringMethod.SKATING:
-        checked = skating_marks_check(round_, data.marks, accept_count=accept_count)
+        checked = skating_marks_check(
+            round_, data.marks, dance_id=data.dance_id, accept_count=accept_count
+        )
         return {(entry_id, None): v for entry_id, v in checked.items()}
     checked = criteria_marks_check(round_, part, data.marks, in_round=part.in_round)
     return {(part.pk, pk): v for pk, v in checked.items()}

@@ -50,7 +50,12 @@ def tablet_snapshot(
                 }
             )
         rounds.append(
-            {**round_head(judged.round), "revision": judged.round.revision, "parts": parts}
+            {
+                **round_head(judged.round),
+                "revision": judged.round.revision,
+                "parts": parts,
+                "away": list(judged.away),
+            }
         )
     return {
         "tablet": tablet.pk,

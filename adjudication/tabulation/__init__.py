@@ -27,7 +27,7 @@ from .criteria import (
 )
 from .errors import Problem, TabulationError
 from .explain import awarded_text, explain_text, final_to_json, load_final_input, parse_final_input
-from .final_marks import final_problems, validate_final
+from .final_marks import close_up, final_problems, validate_final
 from .places import Place, natural_key, place_number, place_text, shared_place
 from .recalls import RecallResult, RecallTotal, recall_problems, tabulate_recalls
 from .skating import (
@@ -48,6 +48,7 @@ __all__ = [
     "ByCriterion",
     "ByJudgesPreference",
     "Cell",
+    "close_up",
     "CriteriaResult",
     "Criterion",
     "CriterionScore",

@@ -4,17 +4,23 @@ problem is reported at once, with the dance, couple and judge it concerns."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from .errors import Problem, raise_if_any
 
 
-def final_problems(dances: object, judges: Sequence[str] | None = None) -> list[Problem]:
+def final_problems(
+    dances: object,
+    judges: Sequence[str] | None = None,
+    not_danced: Mapping[str, Collection[str]] | None = None,
+) -> list[Problem]:
     """Every reason the marks of a final cannot be tabulated (empty list: they can).
 
     Rules 2-4: each judge places every couple in every dance, exactly 1..n with no repeats;
     every couple has a mark from every judge; the same judges mark every dance. Judges are
-    named by ``judges`` or numbered 1..J in the order of the marks.
+    named by ``judges`` or numbered 1..J in the order of the marks. ``not_danced`` maps a
+    dance to the couples that retired before it: they have no marks there, and the judges
+    place the ``m`` couples still dancing 1..m.
     """
     if not isinstance(dances, Mapping) or not dances:
         return [Problem("a final needs at least one dance")]
@@ -53,18 +59,42 @@ def final_problems(dances: object, judges: Sequence[str] | None = None) -> list[
 
     everyone = list(dict.fromkeys(c for couples in listed.values() for c in couples))
     for dance, rows in rows_by_dance.items():
+        away = set((not_danced or {}).get(dance, ()))
         problems.extend(
             Problem("no marks in this dance: every couple dances every dance", dance, couple)
             for couple in everyone
-            if couple not in listed[dance]
+            if couple not in listed[dance] and couple not in away
         )
-        problems.extend(_dance_problems(dance, rows, names, len(everyone)))
+        problems.extend(
+            Problem("retired before this dance but has marks in it", dance, couple)
+            for couple in listed[dance]
+            if couple in away
+        )
+        problems.extend(_dance_problems(dance, rows, names, len(rows)))
     return problems
 
 
-def validate_final(dances: object, judges: Sequence[str] | None = None) -> None:
+def close_up(marks: Mapping[str, Sequence[int]], present: Collection[str]) -> dict[str, list[int]]:
+    """One dance's marks for the ``present`` couples only, each judge's places closed up to
+    1..m in that judge's order: a couple set aside (absent, retired, disqualified) leaves no
+    gap. Marks already 1..m come back unchanged."""
+    rows = {c: list(m) for c, m in marks.items() if c in present}
+    if not rows:
+        return rows
+    for index in range(len(next(iter(rows.values())))):
+        order = sorted(rows, key=lambda c: rows[c][index])
+        for place, couple in enumerate(order, start=1):
+            rows[couple][index] = place
+    return rows
+
+
+def validate_final(
+    dances: object,
+    judges: Sequence[str] | None = None,
+    not_danced: Mapping[str, Collection[str]] | None = None,
+) -> None:
     """Raise :class:`~.errors.TabulationError` listing every problem of :func:`final_problems`."""
-    raise_if_any(final_problems(dances, judges))
+    raise_if_any(final_problems(dances, judges, not_danced))
 
 
 def _judge_names(judges: Sequence[str] | None, problems: list[Problem]) -> tuple[str, ...] | None:

@@ -6,6 +6,12 @@ crosses over all judges and dances; the highest totals are recalled.
 
 A tie at the cut-off is never broken here (no sums, no head judge): the result names the couples
 clearly above it and the tied group, and offers the Chairman the two numbers to choose from.
+
+Couples that did not dance a dance (absent, or retired before it: ``not_danced``) are not crossed
+in it, so a judge crosses ``min(requested, couples dancing it)`` there; crosses a sheet gave them
+before the desk knew are set aside. Couples that cannot go through (absent, retired,
+disqualified: ``not_recallable``) keep their totals and are passed over: the next couple moves up
+(``docs/tabulation.md``, "Couples absent, retired, disqualified").
 """
 
 from __future__ import annotations
@@ -82,6 +88,7 @@ def recall_problems(
     requested: int,
     recall: int | None = None,
     accepted: Collection[tuple[str, str]] = (),
+    not_danced: Mapping[str, Collection[str]] | None = None,
 ) -> list[Problem]:
     """Every reason the crosses of a round cannot be totalled (empty list: they can).
 
@@ -141,12 +148,18 @@ def recall_problems(
                 problems.append(Problem("crosses must be a list of couples", dance, judge=judge))
                 continue
             count = None if (dance, judge) in accepted else requested
-            problems.extend(_sheet_problems(dance, judge, list(crossed), couple_set, count))
+            away = set((not_danced or {}).get(dance, ()))
+            problems.extend(_sheet_problems(dance, judge, list(crossed), couple_set, count, away))
     return problems
 
 
 def _sheet_problems(
-    dance: str, judge: str, crossed: list[object], couples: set[str], requested: int | None
+    dance: str,
+    judge: str,
+    crossed: list[object],
+    couples: set[str],
+    requested: int | None,
+    away: set[str],
 ) -> list[Problem]:
     """A sheet's faults; ``requested`` None: any number of crosses (at least one)."""
     problems = [
@@ -159,11 +172,20 @@ def _sheet_problems(
             problems.append(Problem("crossed but not in this round", dance, couple, judge))
         if times > 1:
             problems.append(Problem(f"crossed {times} times", dance, couple, judge))
-    if requested is None and not crossed:
-        problems.append(Problem("an accepted sheet needs at least one cross", dance, judge=judge))
-    if requested is not None and len(crossed) != requested:
+    if requested is None:
+        if not crossed:
+            problems.append(
+                Problem("an accepted sheet needs at least one cross", dance, judge=judge)
+            )
+        return problems
+    due = min(requested, len(couples - away))
+    counted = [c for c in crossed if c not in away]
+    # A sheet sent before the desk knew a couple was away may have crossed it: the sheet
+    # stays valid as sent (``requested`` crosses), the couple's cross is set aside.
+    sent_before = len(counted) < len(crossed) and len(crossed) == requested
+    if len(counted) != due and not sent_before:
         problems.append(
-            Problem(f"{len(crossed)} couples crossed, {requested} requested", dance, judge=judge)
+            Problem(f"{len(counted)} couples crossed, {due} requested", dance, judge=judge)
         )
     return problems
 
@@ -176,13 +198,17 @@ def tabulate_recalls(
     requested: int,
     recall: int | None = None,
     accepted: Collection[tuple[str, str]] = (),
+    not_danced: Mapping[str, Collection[str]] | None = None,
+    not_recallable: Collection[str] = (),
 ) -> RecallResult:
     """Total the crosses of a round (rule 1) and find who is recalled.
 
     ``crosses`` maps dance -> judge -> couples crossed. ``requested`` is the number of crosses
     the Chairman asked of every judge in every dance; ``recall`` the number of couples wanted in
     the next round (default: ``requested``); ``accepted`` the ``(dance, judge)`` sheets the
-    Chairman accepted with another number of crosses, counted as given. Raises
+    Chairman accepted with another number of crosses, counted as given. ``not_danced`` maps a
+    dance to the couples that did not dance it (their crosses there are set aside);
+    ``not_recallable`` couples keep their totals but are passed over at the cut-off. Raises
     :class:`~.errors.TabulationError` naming the dance, judge and couple of every fault;
     nothing is totalled then.
     """
@@ -194,15 +220,18 @@ def tabulate_recalls(
             requested=requested,
             recall=recall,
             accepted=accepted,
+            not_danced=not_danced,
         )
     )
     target = requested if recall is None else recall
     dances = tuple(crosses)
     by_dance = {c: [0] * len(dances) for c in couples}
-    for index, sheets in enumerate(crosses.values()):
+    for index, (dance, sheets) in enumerate(crosses.items()):
+        away = set((not_danced or {}).get(dance, ()))
         for crossed in sheets.values():
             for couple in crossed:
-                by_dance[couple][index] += 1
+                if couple not in away:
+                    by_dance[couple][index] += 1
     lines = sorted(
         (RecallTotal(c, sum(counts), tuple(counts)) for c, counts in by_dance.items()),
         key=lambda line: (-line.total, natural_key(line.couple)),
@@ -210,7 +239,9 @@ def tabulate_recalls(
 
     recalled: list[str] = []
     tied: tuple[str, ...] = ()
-    for _, group_iter in groupby(lines, key=lambda line: line.total):
+    passed_over = set(not_recallable)
+    candidates = [line for line in lines if line.couple not in passed_over]
+    for _, group_iter in groupby(candidates, key=lambda line: line.total):
         group = [line.couple for line in group_iter]
         if len(recalled) + len(group) <= target:
             recalled.extend(group)

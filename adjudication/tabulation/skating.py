@@ -28,7 +28,8 @@ cannot separate the couples at the top of its order, they share the places they 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import dataclasses
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import groupby
@@ -367,20 +368,37 @@ def tabulate_dance(
 # --- rules 9-11: the summary ------------------------------------------------------------------
 
 
-def tabulate_final(dances: FinalMarks, *, judges: Sequence[str] | None = None) -> FinalResult:
+def tabulate_final(
+    dances: FinalMarks,
+    *,
+    judges: Sequence[str] | None = None,
+    not_danced: Mapping[str, Collection[str]] | None = None,
+) -> FinalResult:
     """Tabulate a final: each dance by rules 5-8, then the summary by rules 9-11.
 
     ``dances`` maps dance -> couple -> marks in judge order (the same judges, in the same
     order, in every dance). Shared places are the mean of the places shared. A final of one
     dance is just that dance: its places are the overall places and rules 9-11 do not apply.
+    ``not_danced`` maps a dance to the couples that retired before it: they have no marks
+    there and take the last places of that dance, shared when several (rule "R"); for rule 11
+    each judge counts them at the first of those places.
     Raises :class:`~.errors.TabulationError` if any mark is invalid; nothing is calculated then.
     """
-    validate_final(dances, judges)
-    first_dance = next(iter(dances.values()))
-    judge_count = len(next(iter(first_dance.values())))
+    validate_final(dances, judges, not_danced)
+    away = {d: [c for c in (not_danced or {}).get(d, ()) if c not in m] for d, m in dances.items()}
+    couples = list(dict.fromkeys(c for marks in dances.values() for c in marks))
+    couples += [c for d in dances for c in away[d] if c not in couples]
+    judge_count = len(next(m for marks in dances.values() for m in marks.values()))
     names = tuple(judges) if judges is not None else tuple(map(str, range(1, judge_count + 1)))
-    couples = list(first_dance)
-    results = tuple(_dance_result(d, marks, judge_count) for d, marks in dances.items())
+    results = tuple(
+        _with_retired(_dance_result(d, marks, judge_count), away[d], len(couples))
+        for d, marks in dances.items()
+    )
+    # Rule 11 counts a retired couple at the first of the last places, from every judge.
+    counted = {
+        d: {**marks, **{c: (len(marks) + 1,) * judge_count for c in away[d]}}
+        for d, marks in dances.items()
+    }
 
     places_by_couple = {c: tuple(r.placing(c).place for r in results) for c in couples}
     if len(results) == 1:
@@ -389,7 +407,7 @@ def tabulate_final(dances: FinalMarks, *, judges: Sequence[str] | None = None) -
         )
         return FinalResult(results, names, summary)
 
-    pooled = {c: [m for marks in dances.values() for m in marks[c]] for c in couples}
+    pooled = {c: [m for marks in counted.values() for m in marks[c]] for c in couples}
     summary_places, rules, steps = _summary(places_by_couple, pooled, len(couples))
     summary = tuple(
         SummaryRow(
@@ -402,6 +420,27 @@ def tabulate_final(dances: FinalMarks, *, judges: Sequence[str] | None = None) -
         for c in couples
     )
     return FinalResult(results, names, summary, tuple(steps))
+
+
+def _with_retired(result: DanceResult, retired: Sequence[str], n: int) -> DanceResult:
+    """A dance's result with the couples that retired before it placed last (rule "R")."""
+    if not retired:
+        return result
+    place = shared_place(n - len(retired) + 1, len(retired))
+    cells = tuple(Cell(c, 0, 0, False, False) for c in range(1, n + 1))
+    extra = tuple(Placing(c, (), place, "R", 0, cells) for c in sorted(retired, key=natural_key))
+    padded = tuple(
+        dataclasses.replace(
+            p,
+            cells=p.cells
+            + tuple(
+                Cell(c, result.judges, p.cells[-1].total, False, False)
+                for c in range(len(p.cells) + 1, n + 1)
+            ),
+        )
+        for p in result.placings
+    )
+    return dataclasses.replace(result, placings=padded + extra)
 
 
 def _summary(

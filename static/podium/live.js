@@ -147,6 +147,19 @@
       });
       box.appendChild(ol);
     }
+    if (block.out && block.out.length) {  // absent or disqualified: no place
+      var out = el("ul", "live-out");
+      block.out.forEach(function (row) {
+        var li = el("li");
+        li.appendChild(bibSpan(row.bib));
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(el("span", "live-name", row.name));
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(el("span", "live-why", row.why));
+        out.appendChild(li);
+      });
+      box.appendChild(out);
+    }
     return box;
   }
 

@@ -318,6 +318,14 @@
     if (node && window.podiumCountdown) window.podiumCountdown.arm(node, timer || null, serverTime);
   }
 
+  var awaySeen = null;
+  function couplesChanged(round) {
+    var now = JSON.stringify(round.away || []);
+    var changed = awaySeen !== null && now !== awaySeen;
+    awaySeen = now;
+    return changed;
+  }
+
   var applied = null;
   function apply(state) {
     if (!state || state.type === "signed_out") { signedOut(); return; }
@@ -348,6 +356,12 @@
     var mineNow = sheetState(state, here.getAttribute("data-round"), here.getAttribute("data-part"));
     var open = !!mineNow && (mineNow.round.status === "open" ||
                              !!(mineNow.part && mineNow.part.state === "unlocked"));
+    if (mineNow && couplesChanged(mineNow.round) && onForm && open) {
+      // A couple was marked absent, retired or disqualified (or reinstated): the sheet
+      // is drawn again without (or with) it; what is typed stays until it is sent.
+      if (!typing()) { window.location.reload(); return; }
+      notice("The desk changed the couples of this round: the sheet is shown again once this one is answered.");
+    }
     if (onForm && !open) {
       // The round closed under the judge's eyes: say so, keep what is typed.
       if (!typing()) { window.location.reload(); return; }

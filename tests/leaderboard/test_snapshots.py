@@ -272,9 +272,9 @@ def test_tablet_snapshot_lists_the_judges_sheets_without_marks(
     tablet = TabletSession.objects.get()
     judge.refresh_from_db()
 
-    # The session, then adjudication.selectors.judge_round_list's fixed set, then the
-    # floor.
-    with django_assert_max_num_queries(12):
+    # The session, then adjudication.selectors.judge_round_list's fixed set (with the
+    # couples absent, retired or disqualified), then the floor.
+    with django_assert_max_num_queries(13):
         snapshot = tablet_snapshot(
             session_key=tablet.session_key, tablet_id=tablet.pk, user_id=judge.user_id
         )

@@ -141,6 +141,7 @@ def world(client):
             "tablet_id": judge_signed_in.json()["tablet_id"],
             "token": link.token,
             "reference": day.entries()[0].competitor.reference,
+            "entry_id": day.entries(day.final)[0].pk,
         },
         "judge_link": judge_link.token,
     }

@@ -142,6 +142,7 @@ def _build_world() -> World:
         "letter": judge.letter,
         "event_id": day.event.pk,
         "report": "results",
+        "entry_id": day.entries()[-1].pk,
     }
     other = {"round_id": other_round.pk}
     variants = {
@@ -154,6 +155,10 @@ def _build_world() -> World:
         "unknown action": {"data": {"action": "nothing"}},
         "wrong password": {"data": {"username": "matrix-organizer", "password": "wrong"}},
         "wrong code": {"data": {"token": "000000"}},
+        "absent": {"data": {"entry": str(day.entries()[-1].pk), "action": "absent", "reason": "m"}},
+        "disqualify": {
+            "data": {"entry": str(day.entries()[-1].pk), "action": "disqualified", "reason": "m"}
+        },
     }
     return World(params=params, identities=identities, variants=variants)
 
