@@ -31,15 +31,14 @@ from accounts.models import User
 from accounts.roles import Role
 from accounts.services import user_create_with_role
 from adjudication.day.floor import FloorRefused, floor_move, next_in_lines
-from adjudication.incidents.standing import round_standing
 from adjudication.models import Placing, Sheet
+from adjudication.ops.simulated_incidents import SimulatedIncidents, entries_dancing
 from adjudication.services import (
     ScoringError,
     SheetInput,
     recall_decide,
     result_differences,
     round_close,
-    round_entries,
     round_placings,
     round_publish,
     sheet_submit,
@@ -216,6 +215,7 @@ class SimulationReport:
     events: list[EventReport] = dataclasses.field(default_factory=list)
     seconds: float = 0.0
     submit_seconds: float = 0.0  # of which inside ``sheet_submit``
+    incidents: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def sheets_sent(self) -> int:
@@ -232,9 +232,11 @@ def competition_simulate(
     seed: int | None = None,
     skill: float = DEFAULT_SKILL,
     pace: Pace | None = None,
+    incidents: bool = False,
 ) -> SimulationReport:
     """Run ``competition`` to published results with simulated judges, at ``pace``
-    (``fast`` unless told).
+    (``fast`` unless told); with ``incidents``, through the day's usual mishaps
+    (``adjudication.ops.simulated_incidents``).
 
     A finished (or archived) competition is left alone (``already_finished``). Raises
     ``SimulationRefused`` for a draft or cancelled competition, before changing anything
@@ -265,7 +267,9 @@ def competition_simulate(
         )
 
     started = time.perf_counter()
-    simulator = _Simulator(seed=seed, skill=skill, report=report, pace=pace or Pace())
+    simulator = _Simulator(
+        seed=seed, skill=skill, report=report, pace=pace or Pace(), incidents=incidents
+    )
     try:
         if status == CompetitionStatus.REGISTRATION_OPEN:
             registration_close(competition=competition, actor=None, seed=seed)
@@ -300,12 +304,19 @@ def competition_simulate(
         except TransitionRefused as refusal:
             raise SimulationRefused(str(refusal)) from refusal
     report.seconds = time.perf_counter() - started
+    if simulator.incidents is not None:
+        report.incidents = simulator.incidents.done.lines
     return report
 
 
 class _Simulator:
-    def __init__(self, *, seed: int, skill: float, report: SimulationReport, pace: Pace):
+    def __init__(
+        self, *, seed: int, skill: float, report: SimulationReport, pace: Pace, incidents: bool
+    ):
         self.seed = seed
+        self.incidents = (
+            SimulatedIncidents(seed=seed, chairman=self._chairman_user) if incidents else None
+        )
         self.pace = pace
         self.skill = skill
         self.noise = math.sqrt(1 - skill * skill)
@@ -329,8 +340,7 @@ class _Simulator:
             lines = timetable_lines(competition)
             left = [line.item.round for line in lines if _left_to_finish(line)]
             for round_ in left:
-                event = round_.event
-                self._run_round(event, round_, round_panel(round_), reports[event.pk])
+                self._run_round(round_.event, round_, reports[round_.event_id])
             if left:
                 continue
             following = next_in_lines(lines)
@@ -349,6 +359,8 @@ class _Simulator:
             floor_move(competition=competition, action="clear", actor=None)
             return
         slot = slot_line.slot
+        if self.incidents is not None and slot.round.status == RoundStatus.PLANNED:
+            self.incidents.before_open(slot.round)
         floor_move(
             competition=competition,
             action="start",
@@ -360,6 +372,11 @@ class _Simulator:
         )
         self._wait(self.pace.heat(line.slot_seconds))
         floor_move(competition=competition, action="danced", actor=None)
+        if self.incidents is not None and self.incidents.heat_danced(
+            slot.round, slot.dance, slot.heat_number
+        ):
+            self._wait(self.pace.heat(line.slot_seconds))
+            floor_move(competition=competition, action="danced", actor=None)
 
     def _wait(self, seconds: float) -> None:
         if seconds > 0:
@@ -369,26 +386,30 @@ class _Simulator:
         report = report or EventReport(event=event.name)
         rounds = list(event.rounds.order_by("position"))
         for round_ in rounds:
-            try:  # the round's own panel: a replacement judge from their round on
-                self._run_round(event, round_, round_panel(round_), report)
+            try:
+                self._run_round(event, round_, report)
             except (ScoringError, TransitionRefused, DrawRefused) as refusal:
                 raise SimulationRefused(f"{round_}: {refusal}") from refusal
         if rounds:
             report.places = _final_places(rounds[-1])
         return report
 
-    def _run_round(
-        self, event: Event, round_: Round, judges: list[Judge], report: EventReport
-    ) -> None:
+    def _run_round(self, event: Event, round_: Round, report: EventReport) -> None:
         if round_.status == RoundStatus.PUBLISHED:
             return
         if round_.status == RoundStatus.PLANNED:
+            if self.incidents is not None:
+                self.incidents.before_open(round_)
             round_transition(round=round_, to_status=RoundStatus.OPEN, actor=None, note=NOTE)
         if round_.status == RoundStatus.OPEN:
-            report.sheets_sent += self._send_sheets(event, round_, judges)
+            if self.incidents is not None:
+                self.incidents.heats_danced(round_)
+            report.sheets_sent += self._send_sheets(event, round_)
             self._close(round_, report)
         round_publish(round=round_, actor=None)
         report.rounds_run += 1
+        if self.incidents is not None:
+            self.incidents.published(round_)
 
     def _close(self, round_: Round, report: EventReport) -> None:
         try:
@@ -416,24 +437,26 @@ class _Simulator:
 
     # --- the sheets --------------------------------------------------------------------
 
-    def _send_sheets(self, event: Event, round_: Round, judges: list[Judge]) -> int:
-        standing = round_standing(round_)  # couples absent, retired, disqualified
-        entries = [e for e in round_entries(round_) if not e.withdrawn]
+    def _send_sheets(self, event: Event, round_: Round) -> int:
+        """Every missing sheet of the round's panel (replacements applied), for the
+        couples dancing each dance (absent, retired and disqualified ones left out)."""
+        judges = round_panel(round_)
+        entries = entries_dancing(round_)
         sent = set(
             Sheet.objects.filter(round=round_).values_list("judge_id", "dance_id", "entry_id")
         )
         count = 0
         if event.scoring_method == ScoringMethod.SKATING:
             for dance in event.dances.order_by("position", "id"):
+                dancing = entries_dancing(round_, dance)
                 for judge in judges:
                     if (judge.pk, dance.pk, None) in sent:
                         continue
-                    dancing = [e for e in entries if e.pk not in standing.not_dancing(dance)]
                     marks = self._skating_marks(event, round_, judge, dance, dancing)
                     count += self._submit(round_, judge, marks, dance=dance)
         else:
             criteria = list(event.criteria.order_by("position", "id"))
-            for entry in [e for e in entries if e.pk not in standing.set_aside]:
+            for entry in entries:
                 for judge in judges:
                     if (judge.pk, None, entry.pk) in sent:
                         continue

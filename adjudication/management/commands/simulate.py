@@ -1,6 +1,8 @@
-"""``manage.py simulate SLUG [--seed N] [--judge-skill F] [--pace P] [--quiet]``: run a
-competition to published results with simulated judges, through the same services as a
-real day, as fast as it can or at a pace the screens can follow.
+"""``manage.py simulate SLUG [--seed N] [--judge-skill F] [--pace P] [--incidents]
+[--quiet]``: run a competition to published results with simulated judges, through the
+same services as a real day, as fast as it can or at a pace the screens can follow;
+with ``--incidents``, through no-shows, a retirement, a redance, a replacement judge
+and a disqualification too.
 
 A thin wrapper around ``adjudication.ops.simulation.competition_simulate``.
 """
@@ -49,6 +51,14 @@ class Command(BaseCommand):
             "rehearsal can be watched on open screens",
         )
         parser.add_argument(
+            "--incidents",
+            action="store_true",
+            help="make the day go wrong as real days do: couples absent from a first round, "
+            "a finalist retiring after the first dance, a heat danced again, a judge replaced "
+            "by a reserve from a second round, and a couple disqualified after its final "
+            "(each through the desk's services, by the simulated chairman)",
+        )
+        parser.add_argument(
             "--quiet", action="store_true", help="print only the timing, not the results"
         )
         parser.add_argument(
@@ -74,7 +84,11 @@ class Command(BaseCommand):
             self.stdout.write(f"Simulating {competition.name} at pace {pace}…")
         try:
             report = competition_simulate(
-                competition=competition, seed=seed, skill=judge_skill, pace=pace
+                competition=competition,
+                seed=seed,
+                skill=judge_skill,
+                pace=pace,
+                incidents=options["incidents"],
             )
         except SimulationRefused as refusal:
             raise CommandError(str(refusal)) from None
@@ -93,6 +107,8 @@ class Command(BaseCommand):
 
     def _summary(self, report: SimulationReport) -> None:
         self.stdout.write(self.style.SUCCESS(f"Simulated {report.competition.name}: finished."))
+        for line in report.incidents:
+            self.stdout.write(f"Incident: {line}")
         for event in report.events:
             ties = ""
             if event.ties_settled:
