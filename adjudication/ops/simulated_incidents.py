@@ -103,11 +103,12 @@ class SimulatedIncidents:
         )
         self.done.lines.append(f"{round_}: {entry.bib_label} retired after the {dances[0].name}.")
 
-    def heat_danced(self, round_: Round, dance: Dance | None, heat_number: int) -> bool:
+    def heat_danced(self, round_: Round, dance_id: int | None, heat_number: int) -> bool:
         """A heat just danced: the first one of a preliminary round is danced again (a
         couple fell). True when it went back on the floor."""
-        if dance is None or round_.kind == RoundKind.FINAL or not self._once("redance"):
+        if dance_id is None or round_.kind == RoundKind.FINAL or not self._once("redance"):
             return False
+        dance = Dance.objects.get(pk=dance_id)
         heat_redance(
             round=round_,
             dance=dance,

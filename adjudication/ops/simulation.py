@@ -359,8 +359,10 @@ class _Simulator:
             floor_move(competition=competition, action="clear", actor=None)
             return
         slot = slot_line.slot
-        if self.incidents is not None and slot.round.status == RoundStatus.PLANNED:
-            self.incidents.before_open(slot.round)
+        round_ = line.item.round
+        round_.refresh_from_db(fields=["status"])
+        if self.incidents is not None and round_.status == RoundStatus.PLANNED:
+            self.incidents.before_open(round_)
         floor_move(
             competition=competition,
             action="start",
@@ -373,7 +375,7 @@ class _Simulator:
         self._wait(self.pace.heat(line.slot_seconds))
         floor_move(competition=competition, action="danced", actor=None)
         if self.incidents is not None and self.incidents.heat_danced(
-            slot.round, slot.dance, slot.heat_number
+            round_, slot.dance_id, slot.heat_number
         ):
             self._wait(self.pace.heat(line.slot_seconds))
             floor_move(competition=competition, action="danced", actor=None)
