@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from adjudication.day.floor import FloorRefused, floor_move, floor_now, floor_read
-from adjudication.desk.api import DESK_ERRORS, DeskApi
+from adjudication.desk.api import DeskApi
 from competitions.floors import floor_list, floor_pick
 from competitions.models import Competition, Floor
 from competitions.public_api import ETAG, IF_NONE_MATCH, PUBLIC_NOT_FOUND, SLUG, PublicApi
@@ -252,7 +252,7 @@ class DeskFloorApi(DeskApi):
         summary="What is on the floor, its timers and the judges who are late",
         tags=["desk"],
         parameters=[SLUG, FLOOR_QUERY],
-        responses={200: DeskFloorOut, **DESK_ERRORS},
+        responses={200: DeskFloorOut, **errors(400, 401, 403, 404)},
     )
     def get(self, request, slug: str):
         competition = get_object_or_404(Competition, slug=slug)

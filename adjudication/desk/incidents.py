@@ -11,13 +11,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from adjudication.desk.api import DESK_ERRORS, DeskApi
+from adjudication.desk.api import DeskApi
 from adjudication.desk.pages import staff_page_required
 from adjudication.incidents.trail import incident_list
 from competitions.access import staff_can
 from competitions.models import Competition, Incident
 from competitions.public_api import SLUG
-from scoring_site.api import error_response
+from scoring_site.api import error_response, errors
 
 VIEW_INCIDENTS = "competitions.view_incident"
 
@@ -89,7 +89,7 @@ class DeskIncidentListApi(DeskApi):
                 "kind", str, enum=Incident.Kind.values, description="Only incidents of this kind."
             ),
         ],
-        responses={200: IncidentOut(many=True), **DESK_ERRORS},
+        responses={200: IncidentOut(many=True), **errors(400, 401, 403, 404)},
     )
     def get(self, request, slug: str):
         competition = get_object_or_404(Competition, slug=slug)

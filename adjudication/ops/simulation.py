@@ -270,18 +270,7 @@ def competition_simulate(
     simulator = _Simulator(
         seed=seed, skill=skill, report=report, pace=pace or Pace(), incidents=incidents
     )
-    try:
-        if status == CompetitionStatus.REGISTRATION_OPEN:
-            registration_close(competition=competition, actor=None, seed=seed)
-        if competition.status == CompetitionStatus.REGISTRATION_CLOSED:
-            competition_transition(
-                competition=competition,
-                to_status=CompetitionStatus.IN_PROGRESS,
-                actor=None,
-                note=f"{NOTE}, seed {seed}",
-            )
-    except (TransitionRefused, DrawRefused, RegistrationRefused) as refusal:
-        raise SimulationRefused(f"{competition.name} cannot start: {refusal}") from refusal
+    _competition_start(competition, seed)
     events = list(competition.events.order_by("position", "id"))
     reports = {event.pk: EventReport(event=event.name) for event in events}
     try:
@@ -307,6 +296,23 @@ def competition_simulate(
     if simulator.incidents is not None:
         report.incidents = simulator.incidents.done.lines
     return report
+
+
+def _competition_start(competition: Competition, seed: int) -> None:
+    """Close registration (drawing the first rounds) and start the competition, as far
+    as it has not gone yet."""
+    try:
+        if competition.status == CompetitionStatus.REGISTRATION_OPEN:
+            registration_close(competition=competition, actor=None, seed=seed)
+        if competition.status == CompetitionStatus.REGISTRATION_CLOSED:
+            competition_transition(
+                competition=competition,
+                to_status=CompetitionStatus.IN_PROGRESS,
+                actor=None,
+                note=f"{NOTE}, seed {seed}",
+            )
+    except (TransitionRefused, DrawRefused, RegistrationRefused) as refusal:
+        raise SimulationRefused(f"{competition.name} cannot start: {refusal}") from refusal
 
 
 class _Simulator:

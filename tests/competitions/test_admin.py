@@ -3,7 +3,15 @@ from django.contrib.admin.sites import site
 from django.urls import reverse
 from django.utils import timezone
 
-from competitions.models import Competition, Event, Floor, FloorMove, StatusChange, TimetableItem
+from competitions.models import (
+    Competition,
+    Event,
+    Floor,
+    FloorMove,
+    Incident,
+    StatusChange,
+    TimetableItem,
+)
 from tests.factories.competitions import (
     CompetitionFactory,
     DanceFactory,
@@ -44,6 +52,14 @@ def populated():
         competition=event.competition, action="start", round=round_, label="x", at=timezone.now()
     )
     Floor.objects.create(competition=event.competition)
+    Incident.objects.create(
+        competition=event.competition,
+        kind=Incident.Kind.REDANCE,
+        round=round_,
+        summary="Heat 1 danced again",
+        reason="The music stopped",
+        at=timezone.now(),
+    )
     return event.competition
 
 
