@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 
 from competitions.admin.actions import act_on_each, delete_selected_all_or_nothing
 from competitions.admin.mixins import RefusalOnTheForm
-from competitions.admin.scope import CompetitionScopedAdmin
+from competitions.admin.scope import CompetitionScopedAdmin, TrailAdmin
 from competitions.floors import floor_list
 from competitions.models import Floor, FloorMove, TimetableItem
 from competitions.timetable import (
@@ -230,19 +230,10 @@ class FloorAdmin(RefusalOnTheForm, CompetitionScopedAdmin, admin.ModelAdmin):
 
 
 @admin.register(FloorMove)
-class FloorMoveAdmin(CompetitionScopedAdmin, admin.ModelAdmin):
+class FloorMoveAdmin(TrailAdmin, admin.ModelAdmin):
     """The floor's trail: read only (the database refuses changes too)."""
 
     list_display = ("at", "competition", "floor", "action", "label", "actor")
     list_filter = ("competition", "floor", "action")
     list_select_related = ("competition", "actor", "floor")
     ordering = ("-at", "-id")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -4,23 +4,14 @@ redances, seedings, replacement judges and accepted sheets are decided at the de
 
 from django.contrib import admin
 
-from competitions.admin.scope import CompetitionScopedAdmin
+from competitions.admin.scope import TrailAdmin
 from competitions.models import Incident
 
 
 @admin.register(Incident)
-class IncidentAdmin(CompetitionScopedAdmin, admin.ModelAdmin):
+class IncidentAdmin(TrailAdmin, admin.ModelAdmin):
     list_display = ("at", "competition", "kind", "summary", "reason", "actor")
     list_filter = ("competition", "kind")
     list_select_related = ("competition", "actor")
     search_fields = ("summary", "reason")
     ordering = ("-at", "-id")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -271,3 +271,17 @@ def one_competition_inlines(inlines, obj):
     if obj is not None:
         return inlines
     return [i for i in inlines if not issubclass(i, AutocompleteInlineOfOneCompetition)]
+
+
+class TrailAdmin(CompetitionScopedAdmin):
+    """A competition's trail (the floor's moves, the day's incidents): read only here,
+    as the database refuses changes too."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
