@@ -97,6 +97,10 @@ class SheetPart:
     name: str
     bib: int | None
     sheet: OwnSheet | None
+    # Skating: the couples that no longer dance this dance (retired from it or before),
+    # and the marks a complete sheet of it holds without them.
+    not_dancing: tuple[int, ...] = ()
+    marks: int | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -215,14 +219,14 @@ def _judge_rounds(pairs: list[tuple[Judge, int]]) -> list[JudgeRound]:
             heat_lines.append(HeatLines(heat.number, [_line(e) for e in entries]))
         active = sum(1 for e in running if not e.withdrawn)
         if event.is_skating:
-            parts = [
-                SheetPart(d.pk, None, d.name, None, sheet_of(d.pk, None))
-                for d in event.dances.all()
-            ]
-            criteria = []
             per_sheet = (
                 active if round_.kind == RoundKind.FINAL else min(round_.recall_count or 0, active)
             )
+            parts = [
+                _dance_part(d, sheet_of(d.pk, None), round_, running, standings[round_id])
+                for d in event.dances.all()
+            ]
+            criteria = []
         else:
             parts = [
                 SheetPart(
@@ -246,6 +250,18 @@ def _judge_rounds(pairs: list[tuple[Judge, int]]) -> list[JudgeRound]:
         )
         built.append(JudgeRound(judge, round_, heat_lines, parts, criteria, per_sheet, away_lines))
     return built
+
+
+def _dance_part(
+    dance: Dance, sheet: OwnSheet | None, round_: Round, running: list[Entry], standing: Standing
+) -> SheetPart:
+    """A dance's sheet to fill, with the couples retired from it left off (they are placed
+    last there by the tabulation) and the marks a complete sheet holds without them."""
+    away = standing.not_dancing(dance)
+    dancing = sum(1 for e in running if not e.withdrawn and e.pk not in away)
+    marks = dancing if round_.kind == RoundKind.FINAL else min(round_.recall_count or 0, dancing)
+    not_dancing = tuple(sorted(e.pk for e in running if e.pk in away))
+    return SheetPart(dance.pk, None, dance.name, None, sheet, not_dancing, marks)
 
 
 def judge_seats(*, user: User) -> list[Judge]:

@@ -106,6 +106,16 @@ class PartOut(serializers.Serializer):
     name = serializers.CharField()
     bib = serializers.IntegerField(allow_null=True)
     sheet = OwnSheetOut(allow_null=True, help_text="Your current sheet; null if not sent yet.")
+    not_dancing = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Skating: entries that no longer dance this dance (a couple retired from "
+        "it or before): leave them off this sheet.",
+    )
+    marks = serializers.IntegerField(
+        allow_null=True,
+        help_text="Skating: the marks a complete sheet of this dance holds (the crosses to "
+        "give, or the places) once the couples not dancing it are left off; null for criteria.",
+    )
 
 
 class CriterionOut(serializers.Serializer):

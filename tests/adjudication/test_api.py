@@ -187,7 +187,15 @@ def test_list_shows_only_this_judges_open_rounds(client, day):
         }
     ]
     assert item["parts"] == [
-        {"dance_id": d.pk, "entry_id": None, "name": d.name, "bib": None, "sheet": None}
+        {
+            "dance_id": d.pk,
+            "entry_id": None,
+            "name": d.name,
+            "bib": None,
+            "sheet": None,
+            "not_dancing": [],
+            "marks": item["marks_per_sheet"],
+        }
         for d in day.dances
     ]
 

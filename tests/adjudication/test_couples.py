@@ -378,3 +378,35 @@ def test_criteria_round_absent_entry_needs_no_sheets_and_is_listed_with_no_place
     places = dict(Placing.objects.filter(round=final).values_list("entry", "place"))
     assert places[entries[2].pk] is None
     assert places[entries[0].pk] == places[entries[1].pk] == Decimal("1.5")
+
+
+def test_the_judges_api_leaves_a_retired_couple_off_the_dances_it_no_longer_dances(
+    client, day, desk, chairman
+):
+    from django.urls import reverse
+
+    from tests.adjudication.test_api import bearer, sign_in
+
+    couples = final_day(day, chairman)
+    samba, rumba = day.dances
+    entry_retire(round=day.final, entry=couples[0], actor=desk, reason="injured", from_dance=rumba)
+    tokens = sign_in(client, day.judges[0])
+
+    body = client.get(reverse("api:judge-round", args=[day.final.pk]), headers=bearer(tokens))
+
+    parts = {p["name"]: p for p in body.json()["parts"]}
+    assert (parts["Samba"]["not_dancing"], parts["Samba"]["marks"]) == ([], 6)
+    assert (parts["Rumba"]["not_dancing"], parts["Rumba"]["marks"]) == ([couples[0].pk], 5)
+    sent = client.post(
+        reverse("api:judge-sheet-submit", args=[day.final.pk]),
+        {
+            "dance_id": rumba.pk,
+            "marks": {str(e.pk): i for i, e in enumerate(couples[1:], 1)},
+            "client_key": "api-rumba",
+            "base_version": 0,
+            "round_revision": day.final.revision,
+        },
+        content_type="application/json",
+        headers=bearer(tokens),
+    )
+    assert sent.status_code in (200, 201), sent.json()
