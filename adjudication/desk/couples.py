@@ -38,8 +38,13 @@ def couples_panel(round_: Round) -> dict[str, Any]:
         if not e.withdrawn
     ]
     dances = list(round_.event.dances.order_by("position"))
+    dancing = sum(1 for line in lines if line.entry.pk not in standing.set_aside)
     return {
         "lines": lines,
+        "dancing": dancing,
+        # A recall sheet's crosses: the round's recall number, or every couple still
+        # dancing when fewer are left (docs/tabulation.md).
+        "crosses": min(round_.recall_count, dancing) if round_.recall_count else None,
         "dances": dances[1:],  # a couple that danced no dance is absent, not retired
         "incidents": Incident.objects.filter(round=round_, kind__in=COUPLE_KINDS)
         .select_related("actor", "entry__competitor", "dance")

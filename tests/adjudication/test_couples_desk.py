@@ -191,3 +191,19 @@ def test_api_the_scrutineer_may_not_disqualify(client, day):
 
     assert response.status_code == 403
     assert not EntryIncident.objects.exists()
+
+
+def test_the_round_page_says_how_many_crosses_once_fewer_couples_dance_than_recalled(client):
+    day = build_day(couples=6, recall=6)
+    desk = page_client(client, "scrutineer")
+    url = reverse("adjudication:desk-round", args=[day.first.pk])
+    before = desk.get(url).content.decode()
+
+    desk.post(
+        reverse("adjudication:desk-round-couple", args=[day.first.pk]),
+        {"entry": day.entries()[0].pk, "action": "absent", "reason": "no-show"},
+    )
+    after = desk.get(url).content.decode()
+
+    assert "each judge crosses" not in before
+    assert "Only 5 couples still dance: each judge crosses 5." in after
