@@ -11,10 +11,9 @@ import dataclasses
 from django.db import transaction
 
 from accounts.models import User
+from adjudication.incidents.seats import judge_sits_later, judge_tablets_sign_out
 from adjudication.incidents.trail import incident_record, reason_require
-from adjudication.models import TabletSession
 from adjudication.services.common import ScoringError, permission_require, round_lock
-from adjudication.tablet.sessions import tablet_revoke
 from competitions.models import Event, Incident, Judge, PanelSeat, Round, RoundKind, RoundStatus
 from scoring_site.realtime import announce
 
@@ -132,27 +131,6 @@ def _replacement_check(event: Event, judge: Judge, replacement: Judge) -> None:
         )
 
 
-def judge_sits_later(judge: Judge) -> bool:
-    """Whether the judge still sits on some panel in a round that is open or to come."""
-    for seat in PanelSeat.objects.filter(judge=judge):
-        positions = Round.objects.filter(
-            event_id=seat.event_id, status__in=[RoundStatus.PLANNED, RoundStatus.OPEN]
-        ).values_list("position", flat=True)
-        if any(seat.sits_in(position) for position in positions):
-            return True
-    return False
-
-
-def _tablets_sign_out(judge: Judge) -> int:
-    """Sign out every tablet of a judge who now sits on no panel. The chairman's
-    replacement decides it, so no tablet permission is asked (``actor=None``); the
-    incident says who."""
-    tablets = list(TabletSession.objects.filter(judge=judge, revoked_at__isnull=True))
-    for tablet in tablets:
-        tablet_revoke(tablet=tablet, actor=None)
-    return len(tablets)
-
-
 @transaction.atomic
 def judge_replace(
     *,
@@ -204,7 +182,7 @@ def judge_replace(
         judge=judge,
         other_judge=replacement,
     )
-    revoked = 0 if judge_sits_later(judge) else _tablets_sign_out(judge)
+    revoked = 0 if judge_sits_later(judge) else judge_tablets_sign_out(judge)
     announce(
         event.competition_id,
         "judge.replaced",
