@@ -167,6 +167,11 @@ urlpatterns = [
         name="desk-judge-replacements",
     ),
     path(
+        "desk/competitions/<slug:slug>/judge-replacements/<id:seat_id>/",
+        desk_panels_api.DeskJudgeReplacementApi.as_view(),
+        name="desk-judge-replacement",
+    ),
+    path(
         "desk/competitions/<slug:slug>/seeding/",
         desk_seeding.DeskSeedingApi.as_view(),
         name="desk-seeding",

@@ -9,6 +9,7 @@ import zoneinfo
 
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
@@ -27,7 +28,7 @@ from adjudication.desk.pages import desk_required, render_live, staff_page_requi
 from adjudication.incidents.redance import redance_on_floor
 from adjudication.models import Placing
 from competitions.access import staff_can
-from competitions.floors import floor_list, floor_neighbour_position, floor_pick
+from competitions.floors import floor_list, floor_neighbour_position, floor_pick, floor_q
 from competitions.models import (
     Competition,
     HeatEntry,
@@ -298,7 +299,10 @@ def announcer_context(competition: Competition, choice: dict | None = None) -> d
         "call": call,
         # The same words as the desk's "Start next" (the heat only when there are several).
         "call_label": _next_label((call[0].item, call[1].slot), lines) if call and call[1] else "",
-        "announcements": _to_read(competition),
+        # On a day of several floors, the MC of a floor reads that floor's rounds.
+        "announcements": _to_read(competition, floor_q(row, prefix=_ROUND_LINE))
+        if choice.get("floors")
+        else _to_read(competition),
         "upcoming": [line for line in lines if line.state == "to_come"][:3],
         "zone": zoneinfo.ZoneInfo(competition.timezone),
     }
@@ -307,12 +311,19 @@ def announcer_context(competition: Competition, choice: dict | None = None) -> d
 ANNOUNCEMENTS = 3  # the latest published rounds stay on the page: one may not be read yet
 
 
-def _to_read(competition: Competition) -> list[dict]:
-    """The latest published rounds, newest first: a recall round's couples going
-    through (by bib) or a final's places from the last to the winner, with clubs."""
+_ROUND_LINE = "round__timetable_item__"  # a round runs on its timetable line's floor
+
+
+def _to_read(competition: Competition, on_floor: Q | None = None) -> list[dict]:
+    """The latest published rounds (``on_floor``: of those, the floor's), newest first:
+    a recall round's couples going through (by bib) or a final's places from the last
+    to the winner, with clubs."""
     published = (
         StatusChange.objects.filter(
-            competition=competition, round__isnull=False, to_status=RoundStatus.PUBLISHED
+            on_floor or Q(),
+            competition=competition,
+            round__isnull=False,
+            to_status=RoundStatus.PUBLISHED,
         )
         .select_related("round__event")
         .order_by("-at", "-id")

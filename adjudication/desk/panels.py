@@ -1,6 +1,7 @@
 """The desk's panels page: who judges each round of each event (replacements noted),
-the replacements made today, and the chairman's "Replace a judge" form per event.
-Thin over ``adjudication.incidents.judges.judge_replace``."""
+the replacements made today, the chairman's "Replace a judge" form per event and a
+"Take back" form beside each replacement not yet judged. Thin over
+``adjudication.incidents.judges`` (``judge_replace``, ``judge_replacement_undo``)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,23 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from adjudication.desk.pages import desk_required
-from adjudication.incidents.judges import event_round_panels, judge_replace
+from adjudication.incidents.judges import (
+    event_round_panels,
+    judge_replace,
+    judge_replacement_undo,
+    replacements_undoable,
+)
 from adjudication.services import ScoringError
 from competitions.access import staff_can
-from competitions.models import Competition, Event, Incident, Judge, Round, RoundStatus
+from competitions.models import (
+    Competition,
+    Event,
+    Incident,
+    Judge,
+    PanelSeat,
+    Round,
+    RoundStatus,
+)
 
 
 class JudgeReplaceForm(forms.Form):
@@ -72,6 +86,7 @@ def _events(competition: Competition, post, event_id: int | None) -> list[dict]:
             {
                 "event": event,
                 "rounds": event_round_panels(event),
+                "undoable": replacements_undoable(event),
                 "form": JudgeReplaceForm(bound, event=event, prefix=f"e{event.pk}"),
             }
         )
@@ -85,6 +100,9 @@ def desk_panels(request, slug: str):
     competition = get_object_or_404(Competition, slug=slug)
     may_replace = staff_can(request.user, "competitions.replace_judge", competition.pk)
     event_id, status = None, 200
+    if request.method == "POST" and request.POST.get("action") == "take-back":
+        _take_back(request, competition)
+        return redirect("adjudication:desk-panels", competition.slug)
     if request.method == "POST":
         event_id = _posted_event(request, competition)
         outcome = _replace(request, competition, event_id)
@@ -139,3 +157,21 @@ def _replace(request, competition: Competition, event_id: int) -> str | None:
     )
     messages.success(request, f"{done.incident.summary}.{signed_out}")
     return None
+
+
+def _take_back(request, competition: Competition) -> None:
+    """Take back the replacement posted; a message says what happened."""
+    seat_id = request.POST.get("seat", "")
+    seat = get_object_or_404(
+        PanelSeat.objects.select_related("judge", "replaces__judge"),
+        pk=int(seat_id) if seat_id.isdigit() else 0,
+        event__competition=competition,
+    )
+    try:
+        incident = judge_replacement_undo(
+            seat=seat, actor=request.user, reason=request.POST.get("reason", "")
+        )
+    except ScoringError as refusal:
+        messages.error(request, refusal.message)
+        return
+    messages.success(request, f"{incident.summary}.")

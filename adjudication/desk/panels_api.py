@@ -5,21 +5,38 @@ and its message).
 
 ``GET /api/v1/desk/competitions/<slug>/panels/``: per event, who judges each round.
 ``POST /api/v1/desk/competitions/<slug>/judge-replacements/``: replace a judge
-(``judge_replace``)."""
+(``judge_replace``).
+``DELETE /api/v1/desk/competitions/<slug>/judge-replacements/<seat_id>/``: take back a
+replacement not yet judged (``judge_replacement_undo``)."""
 
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from adjudication.desk.api import DESK_ERRORS, DeskApi, _body, _desk_refusal
-from adjudication.incidents.judges import RoundPanel, event_round_panels, judge_replace
+from adjudication.incidents.judges import (
+    RoundPanel,
+    event_round_panels,
+    judge_replace,
+    judge_replacement_undo,
+)
 from adjudication.services import ScoringError
-from competitions.models import Competition, Event, Judge, Round, RoundKind, RoundStatus
+from competitions.models import (
+    Competition,
+    Event,
+    Judge,
+    PanelSeat,
+    Round,
+    RoundKind,
+    RoundStatus,
+)
 from competitions.public_api import SLUG
-from scoring_site.api import MAX_ID, errors
+from scoring_site.api import MAX_ID, errors, id_parameter
+
+SEAT_ID = id_parameter("seat_id", "The replacement judge's seat.")
 
 
 class PanelJudgeOut(serializers.Serializer):
@@ -69,6 +86,17 @@ class JudgeReplaceOut(serializers.Serializer):
     replacement = serializers.CharField()
     starts_at_round = serializers.IntegerField(help_text="The replacement's first round.")
     tablets_signed_out = serializers.IntegerField()
+    summary = serializers.CharField()
+
+
+class TakeBackIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, help_text="Kept in the trail with your name.")
+
+
+class TakeBackOut(serializers.Serializer):
+    event_id = serializers.IntegerField()
+    judge = serializers.CharField(help_text="The letter of the judge who judges again.")
+    taken_back = serializers.CharField(help_text="The letter of the replacement taken back.")
     summary = serializers.CharField()
 
 
@@ -140,3 +168,44 @@ class DeskJudgeReplaceApi(DeskApi):
             "summary": done.incident.summary,
         }
         return Response(JudgeReplaceOut(body).data, status=status.HTTP_201_CREATED)
+
+
+class DeskJudgeReplacementApi(DeskApi):
+    @extend_schema(
+        operation_id="desk_judge_replacement_undo",
+        summary="Take back a replacement judge who has not judged yet (the chairman)",
+        description="The replacement's seat goes and the judge replaced sits to the end "
+        "again. Refused (409) once the replacement has sent a sheet or a round of theirs "
+        "is closed.",
+        tags=["desk"],
+        parameters=[
+            SLUG,
+            SEAT_ID,
+            OpenApiParameter("reason", str, description="Instead of the body's reason."),
+        ],
+        request=TakeBackIn,
+        responses={200: TakeBackOut, **errors(400, 401, 403, 404, 409, 415)},
+    )
+    def delete(self, request, slug: str, seat_id: int):
+        competition = get_object_or_404(Competition, slug=slug)
+        given = request.query_params.get("reason")
+        body = TakeBackIn(data={"reason": given} if given is not None else request.data)
+        body.is_valid(raise_exception=True)
+        seat = get_object_or_404(
+            PanelSeat.objects.select_related("judge", "replaces__judge"),
+            pk=seat_id,
+            event__competition=competition,
+        )
+        try:
+            incident = judge_replacement_undo(
+                seat=seat, actor=request.user, reason=body.validated_data["reason"]
+            )
+        except ScoringError as refusal:
+            return _desk_refusal(refusal)
+        out = {
+            "event_id": seat.event_id,
+            "judge": incident.judge.letter,
+            "taken_back": incident.other_judge.letter,
+            "summary": incident.summary,
+        }
+        return Response(TakeBackOut(out).data)

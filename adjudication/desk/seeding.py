@@ -14,9 +14,9 @@ from rest_framework.response import Response
 
 from adjudication.desk.api import DeskApi
 from adjudication.desk.pages import desk_required
-from adjudication.incidents.seeding import entry_seed, entry_unseed
+from adjudication.incidents.seeding import couple_name, entry_seed, entry_unseed
 from adjudication.services import ScoringError
-from competitions.models import Competition, Entry, EntryStatus, Event, Round
+from competitions.models import Competition, Entry, EntryStatus, Event, Incident, Round
 from scoring_site.api import MAX_ID, error_response, errors, refusal_response
 
 
@@ -24,7 +24,7 @@ from scoring_site.api import MAX_ID, error_response, errors, refusal_response
 class EventSeeding:
     event: Event
     rounds: list[Round]
-    seeded: list[Entry]  # by round, then bib
+    seeded: list[Entry]  # by round, then bib; each with its ``seed_reason``
     others: list[Entry]  # the couples who dance from the first round
     entered: int
 
@@ -33,8 +33,17 @@ class EventSeeding:
         return self.entered - len(self.seeded)
 
 
+def _seed_reasons(competition: Competition) -> dict[int, str]:
+    """Why each couple was seeded: the reason of its latest seeding in the trail."""
+    return dict(
+        Incident.objects.filter(competition=competition, kind=Incident.Kind.SEEDED)
+        .order_by("at", "id")
+        .values_list("entry_id", "reason")
+    )
+
+
 def seeding_overview(competition: Competition) -> list[EventSeeding]:
-    """Per event: its rounds, its seeded couples and how many are entered."""
+    """Per event: its rounds, its seeded couples (with why) and how many are entered."""
     events = list(competition.events.order_by("position", "id"))
     rounds: dict[int, list[Round]] = {e.pk: [] for e in events}
     for r in Round.objects.filter(event__competition=competition).order_by("position"):
@@ -48,6 +57,9 @@ def seeding_overview(competition: Competition) -> list[EventSeeding]:
         .order_by("seeded_round", "competitor__bib", "id")
     ):
         entries[entry.event_id].append(entry)
+    reasons = _seed_reasons(competition)
+    for entry in (x for listed in entries.values() for x in listed if x.seeded_round):
+        entry.seed_reason = reasons.get(entry.pk, "")
     return [
         EventSeeding(
             event=e,
@@ -78,7 +90,7 @@ def _seeding_post(request, competition: Competition) -> None:
         if entry is None:
             raise ScoringError("Choose a couple of this competition.")
         entry_unseed(entry=entry, actor=request.user, reason=reason)
-        messages.success(request, f"Couple {entry.bib_label} dances from the first round again.")
+        messages.success(request, f"Couple {couple_name(entry)} dances from the first round again.")
         return
     entry = _entry_of(competition, post.get("entry", ""))
     if entry is None:
@@ -90,7 +102,7 @@ def _seeding_post(request, competition: Competition) -> None:
         actor=request.user,
         reason=reason,
     )
-    messages.success(request, f"Couple {entry.bib_label} seeded into round {position}.")
+    messages.success(request, f"Couple {couple_name(entry)} seeded into round {position}.")
 
 
 @never_cache

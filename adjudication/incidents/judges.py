@@ -9,12 +9,14 @@ from __future__ import annotations
 import dataclasses
 
 from django.db import transaction
+from django.db.models import Subquery, Value
+from django.db.models.functions import Coalesce
 
 from accounts.models import User
+from adjudication.incidents.seats import judge_sits_later, judge_tablets_sign_out
 from adjudication.incidents.trail import incident_record, reason_require
-from adjudication.models import TabletSession
+from adjudication.models import Sheet
 from adjudication.services.common import ScoringError, permission_require, round_lock
-from adjudication.tablet.sessions import tablet_revoke
 from competitions.models import Event, Incident, Judge, PanelSeat, Round, RoundKind, RoundStatus
 from scoring_site.realtime import announce
 
@@ -105,10 +107,11 @@ def _old_seat(event: Event, judge: Judge, from_round: Round, start: int) -> Pane
             "not_on_panel",
         )
     if seat.from_round is not None and seat.from_round >= start:
-        # The seat would end before it starts: replace its own replacement instead.
+        # The seat would end before it starts: take the replacement back instead.
         raise ScoringError(
-            f"Judge {judge.letter} has not judged a round of {event.name} yet: remove "
-            "that seat in the admin instead of replacing it.",
+            f"Judge {judge.letter} has not judged a round of {event.name} yet: take that "
+            "replacement back on the desk's panels page (Take back), then replace the "
+            "judge they were to replace.",
             "invalid",
         )
     return seat
@@ -130,27 +133,6 @@ def _replacement_check(event: Event, judge: Judge, replacement: Judge) -> None:
             f"{event.name}: one judge per seat, and one seat per judge.",
             "invalid",
         )
-
-
-def judge_sits_later(judge: Judge) -> bool:
-    """Whether the judge still sits on some panel in a round that is open or to come."""
-    for seat in PanelSeat.objects.filter(judge=judge):
-        positions = Round.objects.filter(
-            event_id=seat.event_id, status__in=[RoundStatus.PLANNED, RoundStatus.OPEN]
-        ).values_list("position", flat=True)
-        if any(seat.sits_in(position) for position in positions):
-            return True
-    return False
-
-
-def _tablets_sign_out(judge: Judge) -> int:
-    """Sign out every tablet of a judge who now sits on no panel. The chairman's
-    replacement decides it, so no tablet permission is asked (``actor=None``); the
-    incident says who."""
-    tablets = list(TabletSession.objects.filter(judge=judge, revoked_at__isnull=True))
-    for tablet in tablets:
-        tablet_revoke(tablet=tablet, actor=None)
-    return len(tablets)
 
 
 @transaction.atomic
@@ -204,7 +186,7 @@ def judge_replace(
         judge=judge,
         other_judge=replacement,
     )
-    revoked = 0 if judge_sits_later(judge) else _tablets_sign_out(judge)
+    revoked = 0 if judge_sits_later(judge) else judge_tablets_sign_out(judge)
     announce(
         event.competition_id,
         "judge.replaced",
@@ -217,3 +199,101 @@ def judge_replace(
         },
     )
     return Replacement(old, new, start, incident, revoked)
+
+
+def replacements_undoable(event: Event) -> list[PanelSeat]:
+    """The event's replacements that may still be taken back (``judge_replacement_undo``):
+    not replaced in turn, no sheet sent, no round of theirs closed yet. One query."""
+    closed = Round.objects.filter(
+        event=event, status__in=[RoundStatus.CLOSED, RoundStatus.PUBLISHED]
+    ).order_by("-position")
+    last_closed = Coalesce(Subquery(closed.values("position")[:1]), Value(0))
+    return list(
+        PanelSeat.objects.filter(event=event, replaces__isnull=False, replaced_by__isnull=True)
+        .filter(from_round__gt=last_closed)
+        .exclude(judge__in=Sheet.objects.filter(round__event=event).values("judge"))
+        .select_related("judge", "replaces__judge")
+        .order_by("judge__letter")
+    )
+
+
+def _undo_check(seat: PanelSeat) -> None:
+    """Refuse to take back a seat that is no replacement, or one whose judge has judged."""
+    judge, event = seat.judge, seat.event
+    if seat.replaces_id is None:
+        raise ScoringError(
+            f"Judge {judge.letter} ({judge.name}) is no replacement on {event.name}: only a "
+            "replacement judge is taken back.",
+            "invalid",
+        )
+    if PanelSeat.objects.filter(replaces=seat).exists():
+        raise ScoringError(
+            f"Judge {judge.letter} has been replaced in turn on {event.name}: take that "
+            "replacement back first.",
+            "invalid",
+        )
+    if Sheet.objects.filter(judge=judge, round__event=event).exists():
+        raise ScoringError(
+            f"Judge {judge.letter} ({judge.name}) has already sent sheets of {event.name}: "
+            "a replacement who has judged stays on the panel. Replace them in turn "
+            "instead.",
+            "closed",
+        )
+    done = (
+        Round.objects.filter(event=event, position__gte=seat.from_round)
+        .filter(status__in=[RoundStatus.CLOSED, RoundStatus.PUBLISHED])
+        .order_by("position")
+        .first()
+    )
+    if done is not None:
+        raise ScoringError(
+            f"{done} is already {done.get_status_display().lower()} with judge "
+            f"{judge.letter} on its panel: the replacement cannot be taken back.",
+            "closed",
+        )
+
+
+@transaction.atomic
+def judge_replacement_undo(*, seat: PanelSeat, actor: User, reason: str) -> Incident:
+    """Take back a replacement judge who has sent no sheet yet: their seat goes, and the
+    seat they took over sits to the end again. Refuses (changing nothing) a seat that is
+    no replacement, one replaced in turn, a replacement who has sent a sheet or sits in
+    a round already closed, and no reason."""
+    event = seat.event
+    permission_require(
+        actor, "competitions.replace_judge", "take back replacements", event.competition_id
+    )
+    reason = reason_require(reason, "the replacement is taken back")
+    first = Round.objects.filter(event=event, position=seat.from_round).first()
+    if first is not None:
+        round_lock(first.pk)  # no sheet of the replacement's first round is taken meanwhile
+    seat = (
+        PanelSeat.objects.select_for_update(of=("self",))
+        .select_related("judge", "event", "replaces__judge")
+        .get(pk=seat.pk)
+    )
+    _undo_check(seat)
+    old, replacement = seat.replaces, seat.judge
+    seat.delete()
+    old.until_round = None
+    old.full_clean()
+    old.save(update_fields=["until_round"])
+    incident = incident_record(
+        competition_id=event.competition_id,
+        kind=Incident.Kind.JUDGE_REPLACED,
+        summary=f"Replacement taken back: judge {old.judge.letter} ({old.judge.name}) "
+        f"judges {event.name} again, not {replacement.letter} ({replacement.name})",
+        reason=reason,
+        actor=actor,
+        round=first,
+        judge=old.judge,
+        other_judge=replacement,
+    )
+    if not judge_sits_later(replacement):
+        judge_tablets_sign_out(replacement)
+    announce(
+        event.competition_id,
+        "judge.replaced",
+        {"event": event.pk, "judge": old.judge.letter, "taken_back": replacement.letter},
+    )
+    return incident

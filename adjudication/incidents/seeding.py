@@ -25,6 +25,12 @@ from competitions.models import (
 from scoring_site.realtime import announce
 
 
+def couple_name(entry: Entry) -> str:
+    """The couple as the trail names it: its bib, or its names before bibs are handed out
+    (registration closing gives them)."""
+    return str(entry.competitor.bib) if entry.competitor.bib else entry.competitor.display_name
+
+
 def _locked_entry(entry: Entry) -> Entry:
     return (
         Entry.objects.select_for_update(of=("self",))
@@ -80,10 +86,10 @@ def _recall_shift(rounds: dict[int, Round], position: int, by: int) -> str:
 
 def _check_entry(entry: Entry, round_position: object) -> int:
     if entry.withdrawn:
-        raise ScoringError(f"Couple {entry.bib_label} has withdrawn: it cannot be seeded.")
+        raise ScoringError(f"Couple {couple_name(entry)} has withdrawn: it cannot be seeded.")
     if entry.status != EntryStatus.ENTERED:
         raise ScoringError(
-            f"Couple {entry.bib_label} is on the waiting list: only entered couples are seeded."
+            f"Couple {couple_name(entry)} is on the waiting list: only entered couples are seeded."
         )
     if entry.event.scoring_method != ScoringMethod.SKATING:
         raise ScoringError(
@@ -108,7 +114,7 @@ def entry_seed(*, entry: Entry, round_position: int, actor: User, reason: str) -
     reason = reason_require(reason, "the couple is seeded")
     position = _check_entry(entry, round_position)
     if entry.seeded_round == position:
-        raise ScoringError(f"Couple {entry.bib_label} is already seeded into round {position}.")
+        raise ScoringError(f"Couple {couple_name(entry)} is already seeded into round {position}.")
     rounds = _rounds(entry)
     if rounds and position not in rounds:
         raise ScoringError(
@@ -119,7 +125,7 @@ def entry_seed(*, entry: Entry, round_position: int, actor: User, reason: str) -
         entry=entry, heat__round__event_id=entry.event_id, heat__round__position__lt=position
     ).exists():
         raise ScoringError(
-            f"Couple {entry.bib_label} is already drawn into an earlier round's heats: "
+            f"Couple {couple_name(entry)} is already drawn into an earlier round's heats: "
             "seed couples before the first round is drawn."
         )
     changed = ""
@@ -133,7 +139,7 @@ def entry_seed(*, entry: Entry, round_position: int, actor: User, reason: str) -
     incident_record(
         competition_id=competition_id,
         kind=Incident.Kind.SEEDED,
-        summary=f"Couple {entry.bib_label} seeded into round {position}.{changed}",
+        summary=f"Couple {couple_name(entry)} seeded into round {position}.{changed}",
         reason=reason,
         actor=actor,
         round=rounds.get(position),
@@ -153,12 +159,12 @@ def entry_unseed(*, entry: Entry, actor: User, reason: str) -> Entry:
     reason = reason_require(reason, "the couple is unseeded")
     position = entry.seeded_round
     if position is None:
-        raise ScoringError(f"Couple {entry.bib_label} is not seeded.")
+        raise ScoringError(f"Couple {couple_name(entry)} is not seeded.")
     rounds = _rounds(entry)
     first = rounds.get(1)
     if first is not None and (first.status != RoundStatus.PLANNED or first.heats.exists()):
         raise ScoringError(
-            f"Round 1 is already drawn: couple {entry.bib_label} could no longer dance it. "
+            f"Round 1 is already drawn: couple {couple_name(entry)} could no longer dance it. "
             f"It stays seeded into round {position}.",
             "closed",
         )
@@ -169,7 +175,7 @@ def entry_unseed(*, entry: Entry, actor: User, reason: str) -> Entry:
     incident_record(
         competition_id=competition_id,
         kind=Incident.Kind.UNSEEDED,
-        summary=f"Couple {entry.bib_label} no longer seeded into round {position}: "
+        summary=f"Couple {couple_name(entry)} no longer seeded into round {position}: "
         f"it dances from round 1.{changed}",
         reason=reason,
         actor=actor,

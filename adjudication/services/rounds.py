@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from adjudication import tabulation
+from adjudication.incidents.seats import finished_judges_sign_out
 from adjudication.incidents.standing import round_standing
 from adjudication.incidents.tabulate import skating_tabulation
 from adjudication.models import Mark, Placing, RecallDecision, RoundResult, Sheet
@@ -360,6 +361,7 @@ def round_close(*, round: Round, actor: User | None, seed: int | None = None) ->
     stored = _store_result(round_, kind, result, placings)
     if kind == "recalls":
         _draw_next_round(round_, [p.entry for p in placings if p.recalled], seed)
+    finished_judges_sign_out(round_)  # a judge replaced after this round is done now
     announce(round_.event.competition_id, "round.closed", {"round": round_.pk})
     return stored
 

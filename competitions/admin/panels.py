@@ -13,7 +13,8 @@ from competitions.models import PanelSeat
 
 REPLACEMENT_FIXED = (
     "A replacement judge's seat, or the seat they took over: it says who judged which "
-    "round, so it is kept as the chairman decided it at the desk."
+    "round, so it is kept as the chairman decided it at the desk. A replacement who has "
+    "not judged yet is taken back there (the desk's panels page, Take back)."
 )
 
 

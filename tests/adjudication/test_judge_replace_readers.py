@@ -14,12 +14,14 @@ from adjudication.results.facts import competition_facts
 from adjudication.results.pdf import judge_sheets_story
 from adjudication.results.tables import competition_results
 from adjudication.services import round_close, round_publish
+from competitions.models import Round
 from tests.adjudication.day import all_recall_sheets, build_day, open_final
 from tests.adjudication.test_api import bearer, round_url, submit_url
 from tests.adjudication.test_api import sign_in as api_sign_in
 from tests.adjudication.test_tablet_pages import form, sheet_url, sign_in
+from tests.competitions.registration_helpers import skating_event
 from tests.factories.accounts import UserFactory
-from tests.factories.competitions import JudgeFactory
+from tests.factories.competitions import JudgeFactory, PanelSeatFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +36,14 @@ def reserve(day):
     return JudgeFactory(competition=day.competition, letter="R", name="Rita Reserve")
 
 
+def also_on_a_later_panel(day, judge):
+    """``judge`` also sits on another event's panel, whose round is still to come (so
+    finishing the first round of the Latin does not sign the judge out)."""
+    ballroom = skating_event(day.competition, name="Adult Ballroom")
+    PanelSeatFactory(event=ballroom, judge=judge)
+    Round.objects.create(event=ballroom, position=1, kind="first", recall_count=6)
+
+
 def replace(day, reserve, *, from_round=None, finish_current=False):
     return judge_replace(
         event=day.event,
@@ -46,7 +56,33 @@ def replace(day, reserve, *, from_round=None, finish_current=False):
     )
 
 
+def test_a_judge_who_finished_the_round_is_signed_out_when_it_closes(client, day, reserve):
+    sign_in(client, day, day.judges[1])
+    replace(day, reserve, finish_current=True)  # B keeps the tablet: finishes the first round
+    assert client.get(sheet_url(day)).status_code == 200
+    all_recall_sheets(day)
+
+    round_close(round=day.first, actor=None)
+
+    assert TabletSession.objects.get(judge=day.judges[1]).revoked_at is not None
+    assert client.get(reverse("adjudication:tablet-state")).status_code == 401
+    assert client.get(sheet_url(day, day.final)).status_code != 200
+
+
+def test_a_judge_who_finished_the_round_keeps_the_tablet_for_another_panel(client, day, reserve):
+    also_on_a_later_panel(day, day.judges[1])
+    sign_in(client, day, day.judges[1])
+    replace(day, reserve, finish_current=True)
+    all_recall_sheets(day)
+
+    round_close(round=day.first, actor=None)
+
+    assert TabletSession.objects.get(judge=day.judges[1]).revoked_at is None
+    assert client.get(reverse("adjudication:tablet-state")).status_code == 200
+
+
 def test_the_replaced_judge_no_longer_sees_or_sends_the_round(client, day, reserve):
+    also_on_a_later_panel(day, day.judges[1])  # so B's tablet stays signed in
     sign_in(client, day, day.judges[1])
     replace(day, reserve, finish_current=True)  # B keeps the tablet: finishes the first round
     assert client.get(sheet_url(day)).status_code == 200
@@ -91,6 +127,7 @@ def test_a_recollected_judge_is_signed_out_and_refused(client, day, reserve):
 
 
 def test_the_judges_api_follows_the_round_panel(client, day, reserve):
+    also_on_a_later_panel(day, day.judges[1])  # so B's tokens stay valid
     replaced, replacing = api_sign_in(client, day.judges[1]), api_sign_in(client, reserve)
     replace(day, reserve, finish_current=True)
     all_recall_sheets(day)

@@ -202,7 +202,7 @@ PAGES = {
         "Judge replaced",
     ],
     "panels": ["replacing B", "Judge B was taken ill."],
-    "seeding": ["Seeded (star) couples", "1 seeded", "round 2"],
+    "seeding": ["Seeded (star) couples", "1 seeded", "round 2", "world ranking 12"],
 }
 
 
@@ -221,6 +221,9 @@ def test_the_desks_incidents_panels_and_seeding_pages_fit_the_desk(
             expect(page.locator("body")).to_contain_text(text)
         shot(page, f"incidents-desk-{name}-1366", tmp_path)
         assert_nothing_clipped(page)
+    seed = page.locator("form.seed input[name=reason]").first.bounding_box()
+    unseed = page.locator("form.unseed input[name=reason]").first.bounding_box()
 
     assert errors == []
+    assert unseed["width"] == seed["width"]  # the unseed reason as wide as the seed's
     context.close()

@@ -3,6 +3,7 @@ a time (refused with a reason, nothing changed), through the service, the desk's
 the API, the admin and the live screens; a one-floor day looks as it always did."""
 
 import datetime as dt
+import re
 import zoneinfo
 
 import pytest
@@ -201,6 +202,29 @@ def test_the_desk_runs_each_floor_on_its_own_page(client):
     assert client.get(f"{day}?floor=zz").status_code == 404
     mc = reverse("adjudication:announcer", args=[p.competition.slug])
     assert "Junior Waltz" in client.get(f"{mc}?floor=b").content.decode()
+
+
+def test_the_announcer_of_a_floor_reads_the_results_of_that_floor_only(client):
+    from adjudication.ops.simulation import competition_simulate
+
+    p = build_programme()
+    two_floors(p)
+    competition_simulate(competition=p.competition, seed=5)
+    sign_in_staff(client, UserFactory(roles=["chairman"]))
+    mc = reverse("adjudication:announcer", args=[p.competition.slug]) + "?fragment=1"
+
+    def to_read(floor):
+        page = client.get(f"{mc}&floor={floor}").content.decode()
+        return [
+            heading.strip()
+            for heading in re.findall(
+                r"<h2>(?:Results to read, last place first|Recalls to read): ([^<–]+)", page
+            )
+        ]
+
+    assert to_read("b") == ["Junior Waltz"]
+    assert "Junior Waltz" not in to_read("a")
+    assert to_read("a") != []
 
 
 def test_the_desk_page_shows_the_judge_clash_and_changes_nothing(client):

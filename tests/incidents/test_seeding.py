@@ -291,6 +291,31 @@ def test_the_desk_page_lists_seeds_and_unseeds(client):
     assert entry.seeded_round is None
 
 
+def test_the_desk_page_names_the_couple_and_shows_why_it_is_seeded(client, organizer):
+    from django.urls import reverse
+
+    competition, event = event_with(40)
+    event_plan_rounds(event=event)
+    desk_client(client, "scrut", ["scrutineer"])
+    url = reverse("adjudication:desk-seeding", args=[competition.slug])
+    before_bibs, with_bib = entries(event)[:2]
+    with_bib.competitor.bib = 17
+    with_bib.competitor.save(update_fields=["bib"])
+
+    client.post(url, {"action": "seed", "entry": before_bibs.pk, "round": "2", "reason": "WDSF 7"})
+    client.post(url, {"action": "seed", "entry": with_bib.pk, "round": "2", "reason": "WDSF 9"})
+    entry_seed(entry=with_bib, round_position=3, actor=organizer, reason="WDSF ranking 2")
+    page = client.get(url).content.decode()
+
+    summaries = list(Incident.objects.order_by("id").values_list("summary", flat=True))
+    assert summaries[0].startswith("Couple Leader AA & Partner AA seeded into round 2.")
+    assert summaries[1].startswith("Couple 17 seeded into round 2.")
+    assert '<td class="seed-reason">WDSF 7</td>' in page
+    assert '<td class="seed-reason">WDSF ranking 2</td>' in page  # the latest seeding's
+    assert "WDSF 9" not in page
+    assert page.count('<form method="post" class="inline unseed">') == 2
+
+
 def test_the_desk_page_refuses_clearly_and_changes_nothing(client):
     from django.urls import reverse
 

@@ -142,6 +142,7 @@ def world(client):
             "token": link.token,
             "reference": day.entries()[0].competitor.reference,
             "entry_id": day.entries(day.final)[0].pk,
+            "seat_id": day.event.panel.first().pk,
         },
         "judge_link": judge_link.token,
     }

@@ -143,6 +143,7 @@ def _build_world() -> World:
         "event_id": day.event.pk,
         "report": "results",
         "entry_id": day.entries()[-1].pk,
+        "seat_id": day.event.panel.first().pk,
     }
     other = {"round_id": other_round.pk}
     variants = {
