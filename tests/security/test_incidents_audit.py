@@ -1,0 +1,48 @@
+"""An outside audit of the day's incidents (issue 19): bad input on the desk's forms is
+refused with a message and writes nothing; the public results show a couple's outcome,
+never the desk's reason; a result changed after publication reaches the public at once."""
+
+import pytest
+from django.urls import reverse
+
+from adjudication.services import round_close, round_publish
+from competitions.models import Incident
+from tests.adjudication.day import build_day
+from tests.adjudication.test_couples import final_day, place_all
+from tests.factories.accounts import UserFactory
+from tests.support.auth import sign_in_staff
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def day():
+    return build_day()
+
+
+def published_final(day):
+    """The final placed by every judge, closed and published; its couples by bib."""
+    chairman = UserFactory(username="chair", roles=["chairman"])
+    couples = final_day(day, chairman)
+    place_all(day, couples)
+    round_close(round=day.final, actor=None)
+    round_publish(round=day.final, actor=None)
+    return couples, chairman
+
+
+def results_page(client, day):
+    url = reverse("leaderboard:event-results", args=[day.competition.slug, day.event.pk])
+    return client.get(url).content.decode()
+
+
+@pytest.mark.parametrize("value", ["²", "9" * 25])
+@pytest.mark.parametrize("field", ["entry", "round"])
+def test_a_strange_number_on_the_seeding_page_is_refused_not_a_500(client, day, field, value):
+    desk = sign_in_staff(client, UserFactory(username="desk", roles=["scrutineer"]))
+    body = {"entry": str(day.entries()[0].pk), "round": "2", "reason": "star couple"}
+    body[field] = value
+
+    page = desk.post(reverse("adjudication:desk-seeding", args=[day.competition.slug]), body)
+
+    assert page.status_code == 400
+    assert not Incident.objects.exists()
