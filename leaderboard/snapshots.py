@@ -26,7 +26,7 @@ from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from adjudication.day.floor import floor_now
@@ -299,7 +299,7 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
     rounds = list(
         Round.objects.filter(event__competition=competition)
         .select_related("event")
-        .annotate(draw_public=round_draw_public())
+        .annotate(draw_public=round_draw_public(), result_at=F("result__computed_at"))
         .order_by("event__position", "event_id", "position")
     )
     shown_rounds = [r for r in rounds if r.status in (RoundStatus.OPEN, RoundStatus.CLOSED)]
@@ -338,11 +338,18 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
         "floors": floors,
         "server_time": timezone.now().isoformat(),
         "recent": recent,
-        "results_rev": f"{len(published)}-{max((r.pk for r in published), default=0)}",
+        "results_rev": results_revision(published),
     }
     if results:
         snapshot["results"] = _published_results(published)
     return snapshot
+
+
+def results_revision(published: list[Round]) -> str:
+    """Which published results are current: the rounds, and when each result was last
+    stored (a published final re-tabulated after a disqualification is new results)."""
+    stored = max((r.result_at.timestamp() for r in published if r.result_at), default=0)
+    return f"{len(published)}-{max((r.pk for r in published), default=0)}-{stored:.6f}"
 
 
 def published_rounds(competition: Competition, *, event_id: int | None = None):

@@ -5,8 +5,10 @@ never the desk's reason; a result changed after publication reaches the public a
 import pytest
 from django.urls import reverse
 
+from adjudication.incidents.couples import entry_disqualify
 from adjudication.services import round_close, round_publish
 from competitions.models import Incident
+from leaderboard.snapshots import public_snapshot
 from tests.adjudication.day import build_day
 from tests.adjudication.test_couples import final_day, place_all
 from tests.factories.accounts import UserFactory
@@ -46,3 +48,22 @@ def test_a_strange_number_on_the_seeding_page_is_refused_not_a_500(client, day, 
 
     assert page.status_code == 400
     assert not Incident.objects.exists()
+
+
+def test_the_public_results_page_follows_a_disqualification_after_publication(client, day):
+    couples, chairman = published_final(day)
+    before = results_page(client, day)
+
+    entry_disqualify(round=day.final, entry=couples[1], actor=chairman, reason="rules")
+
+    assert "Disqualified" not in before
+    assert f"Couple {couples[1].bib_label}: Disqualified" in results_page(client, day)
+
+
+def test_the_live_results_revision_changes_with_a_published_result(day):
+    couples, chairman = published_final(day)
+    before = public_snapshot(day.competition, results=False)["results_rev"]
+
+    entry_disqualify(round=day.final, entry=couples[1], actor=chairman, reason="rules")
+
+    assert public_snapshot(day.competition, results=False)["results_rev"] != before
