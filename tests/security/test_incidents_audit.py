@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from adjudication.incidents.couples import entry_disqualify
+from adjudication.results.tables import competition_results
 from adjudication.services import round_close, round_publish
 from competitions.models import Incident
 from leaderboard.snapshots import public_snapshot
@@ -67,3 +68,17 @@ def test_the_live_results_revision_changes_with_a_published_result(day):
     entry_disqualify(round=day.final, entry=couples[1], actor=chairman, reason="rules")
 
     assert public_snapshot(day.competition, results=False)["results_rev"] != before
+
+
+def test_the_public_results_show_the_outcome_not_the_desks_reason(client, day):
+    couples, chairman = published_final(day)
+    entry_disqualify(
+        round=day.final, entry=couples[1], actor=chairman, reason="positive doping test"
+    )
+
+    page = results_page(client, day)
+    staff = competition_results(day.competition, reasons=True).events[0].rounds[1].lines
+
+    assert f"Couple {couples[1].bib_label}: Disqualified." in page
+    assert "doping" not in page
+    assert f"Couple {couples[1].bib_label}: Disqualified (positive doping test)." in staff
