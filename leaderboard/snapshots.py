@@ -61,8 +61,10 @@ from scoring_site.sockets import dumps
 # was announced is never hidden behind it.
 SNAPSHOT_TTL = 2
 
-# A sheet counts once it is not a paper sheet waiting for its second person.
-COUNTED = ~Q(source=Sheet.Source.PAPER) | Q(confirmed_at__isnull=False)
+# A sheet counts once sent (a paper one once confirmed) and until a redance returns it.
+COUNTED = (~Q(source=Sheet.Source.PAPER) | Q(confirmed_at__isnull=False)) & Q(
+    returned_at__isnull=True
+)
 
 
 def competition_get_live(*, slug: str) -> Competition | None:
@@ -210,6 +212,7 @@ def _open_rounds_read(shown_rounds: list[Round]) -> _OpenRoundsRead:
         for round_id, entry_id, judge_id, criterion_id, value in (
             Mark.objects.filter(sheet__round_id__in=live_ids, criterion__isnull=False)
             .filter(~Q(sheet__source=Sheet.Source.PAPER) | Q(sheet__confirmed_at__isnull=False))
+            .filter(sheet__returned_at__isnull=True)
             .values_list(
                 "sheet__round_id", "sheet__entry_id", "sheet__judge_id", "criterion_id", "value"
             )

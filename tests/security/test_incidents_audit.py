@@ -6,12 +6,15 @@ import pytest
 from django.urls import reverse
 
 from adjudication.incidents.couples import entry_disqualify
+from adjudication.incidents.redance import heat_redance
 from adjudication.results.tables import competition_results
 from adjudication.services import round_close, round_publish
 from competitions.models import Incident
 from leaderboard.snapshots import public_snapshot
 from tests.adjudication.day import build_day
 from tests.adjudication.test_couples import final_day, place_all
+from tests.day.helpers import desk_user
+from tests.day.redance_helpers import danced_first_round
 from tests.factories.accounts import UserFactory
 from tests.support.auth import sign_in_staff
 
@@ -82,3 +85,25 @@ def test_the_public_results_show_the_outcome_not_the_desks_reason(client, day):
     assert f"Couple {couples[1].bib_label}: Disqualified." in page
     assert "doping" not in page
     assert f"Couple {couples[1].bib_label}: Disqualified (positive doping test)." in staff
+
+
+def test_a_recollected_redance_takes_its_sheets_off_the_projectors_count():
+    d = danced_first_round(timers=True)
+
+    def sheets_in():
+        (card,) = [r for r in public_snapshot(d.p.competition)["floor"] if r["round"] == d.round.pk]
+        samba = next(p for p in card["parts"] if p["label"] == d.samba.name)
+        return samba["in"], card["sheets_in"]
+
+    before = sheets_in()
+    heat_redance(
+        round=d.round,
+        dance=d.samba,
+        heat_number=1,
+        reason="music stopped",
+        recollect=True,
+        actor=desk_user("chairman"),
+    )
+
+    assert before[0] == len(d.p.judges)
+    assert sheets_in() == (0, before[1] - len(d.p.judges))
