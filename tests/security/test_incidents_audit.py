@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from adjudication.incidents.couples import entry_disqualify
+from adjudication.incidents.judges import judge_replace
 from adjudication.incidents.redance import heat_redance
 from adjudication.results.tables import competition_results
 from adjudication.services import round_close, round_publish
@@ -16,6 +17,7 @@ from tests.adjudication.test_couples import final_day, place_all
 from tests.day.helpers import desk_user
 from tests.day.redance_helpers import danced_first_round
 from tests.factories.accounts import UserFactory
+from tests.factories.competitions import JudgeFactory
 from tests.support.auth import sign_in_staff
 
 pytestmark = pytest.mark.django_db
@@ -107,3 +109,21 @@ def test_a_recollected_redance_takes_its_sheets_off_the_projectors_count():
 
     assert before[0] == len(d.p.judges)
     assert sheets_in() == (0, before[1] - len(d.p.judges))
+
+
+def test_the_projector_does_not_count_the_sheet_of_a_judge_replaced_in_the_round(day):
+    day.send(day.judges[1], day.dances[0], day.crosses(day.entries()[:6]))
+    reserve = JudgeFactory(competition=day.competition, letter="R", name="Rita Reserve")
+    judge_replace(
+        event=day.event,
+        judge=day.judges[1],
+        replacement=reserve,
+        from_round=day.first,
+        finish_current=False,
+        actor=UserFactory(roles=["chairman"]),
+        reason="Judge B was taken ill.",
+    )
+
+    (card,) = public_snapshot(day.competition)["floor"]
+
+    assert (card["judges"], card["parts"][0]["in"], card["sheets_in"]) == (3, 0, 0)
