@@ -10,7 +10,7 @@ from adjudication.incidents.judges import judge_replace
 from adjudication.incidents.redance import heat_redance
 from adjudication.results.tables import competition_results
 from adjudication.services import round_close, round_publish
-from competitions.models import Incident
+from competitions.models import EntryIncident, Incident
 from leaderboard.snapshots import public_snapshot
 from tests.adjudication.day import build_day
 from tests.adjudication.test_couples import final_day, place_all
@@ -127,3 +127,15 @@ def test_the_projector_does_not_count_the_sheet_of_a_judge_replaced_in_the_round
     (card,) = public_snapshot(day.competition)["floor"]
 
     assert (card["judges"], card["parts"][0]["in"], card["sheets_in"]) == (3, 0, 0)
+
+
+def test_a_reason_too_long_for_the_trail_is_refused_on_the_page_not_cut(client, day):
+    desk = sign_in_staff(client, UserFactory(username="desk", roles=["scrutineer"]))
+    url = reverse("adjudication:desk-round-couple", args=[day.first.pk])
+
+    page = desk.post(
+        url, {"entry": day.entries()[0].pk, "action": "absent", "reason": "x" * 10_000}, follow=True
+    )
+
+    assert "300 characters" in page.content.decode()
+    assert not EntryIncident.objects.exists() and not Incident.objects.exists()
