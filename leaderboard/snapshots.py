@@ -26,7 +26,7 @@ from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from adjudication.day.floor import floor_now
@@ -61,8 +61,10 @@ from scoring_site.sockets import dumps
 # was announced is never hidden behind it.
 SNAPSHOT_TTL = 2
 
-# A sheet counts once it is not a paper sheet waiting for its second person.
-COUNTED = ~Q(source=Sheet.Source.PAPER) | Q(confirmed_at__isnull=False)
+# A sheet counts once sent (a paper one once confirmed) and until a redance returns it.
+COUNTED = (~Q(source=Sheet.Source.PAPER) | Q(confirmed_at__isnull=False)) & Q(
+    returned_at__isnull=True
+)
 
 
 def competition_get_live(*, slug: str) -> Competition | None:
@@ -153,15 +155,18 @@ def _open_rounds_read(shown_rounds: list[Round]) -> _OpenRoundsRead:
     open_ids = [r.pk for r in shown_rounds if r.status == RoundStatus.OPEN]
     # Judges per round: a replacement's seat and the seat it took over never both count.
     panel: dict[int, int] = defaultdict(int)
+    sitting: set[tuple[int, int]] = set()  # (round, judge): whose sheets count
     seats = (
         PanelSeat.objects.filter(event_id__in={r.event_id for r in shown_rounds})
         .order_by()  # the default ordering (judge letters) would join the judges
-        .values_list("event_id", "from_round", "until_round")
+        .values_list("event_id", "judge_id", "from_round", "until_round")
     )
-    for event_id, start, end in seats:
+    for event_id, judge_id, start, end in seats:
         for round_ in shown_rounds:
-            if round_.event_id == event_id and (start or 0) <= round_.position <= (end or 10**6):
+            seat = PanelSeat(from_round=start, until_round=end)
+            if round_.event_id == event_id and seat.sits_in(round_.position):
                 panel[round_.pk] += 1
+                sitting.add((round_.pk, judge_id))
     # Plain rows, not model instances: this runs once per push (bench/bench_live.py).
     by_round: dict[int, list[_OnFloor]] = defaultdict(list)
     for round_id, heat, entry_id, bib, kind, name, partner in (
@@ -188,15 +193,15 @@ def _open_rounds_read(shown_rounds: list[Round]) -> _OpenRoundsRead:
     if skating_events:
         for dance in Dance.objects.filter(event_id__in=skating_events).order_by("position", "id"):
             dances[dance.event_id].append(dance)
-    counts: dict[tuple[int, int | None, int | None], int] = {}
+    counts: dict[tuple[int, int | None, int | None], int] = defaultdict(int)
     if open_ids:
-        counts = {
-            (row["round_id"], row["dance_id"], row["entry_id"]): row["n"]
-            for row in Sheet.objects.filter(COUNTED, round_id__in=open_ids)
-            .values("round_id", "dance_id", "entry_id")
-            .annotate(n=Count("id"))
+        for round_id, dance_id, entry_id, judge_id in (
+            Sheet.objects.filter(COUNTED, round_id__in=open_ids)
             .order_by()
-        }
+            .values_list("round_id", "dance_id", "entry_id", "judge_id")
+        ):
+            if (round_id, judge_id) in sitting:  # not a replaced judge's set-aside sheet
+                counts[(round_id, dance_id, entry_id)] += 1
     live_ids = [
         r.pk
         for r in shown_rounds
@@ -210,6 +215,7 @@ def _open_rounds_read(shown_rounds: list[Round]) -> _OpenRoundsRead:
         for round_id, entry_id, judge_id, criterion_id, value in (
             Mark.objects.filter(sheet__round_id__in=live_ids, criterion__isnull=False)
             .filter(~Q(sheet__source=Sheet.Source.PAPER) | Q(sheet__confirmed_at__isnull=False))
+            .filter(sheet__returned_at__isnull=True)
             .values_list(
                 "sheet__round_id", "sheet__entry_id", "sheet__judge_id", "criterion_id", "value"
             )
@@ -299,7 +305,7 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
     rounds = list(
         Round.objects.filter(event__competition=competition)
         .select_related("event")
-        .annotate(draw_public=round_draw_public())
+        .annotate(draw_public=round_draw_public(), result_at=F("result__computed_at"))
         .order_by("event__position", "event_id", "position")
     )
     shown_rounds = [r for r in rounds if r.status in (RoundStatus.OPEN, RoundStatus.CLOSED)]
@@ -338,11 +344,18 @@ def public_snapshot(competition: Competition, *, results: bool = True) -> dict[s
         "floors": floors,
         "server_time": timezone.now().isoformat(),
         "recent": recent,
-        "results_rev": f"{len(published)}-{max((r.pk for r in published), default=0)}",
+        "results_rev": results_revision(published),
     }
     if results:
         snapshot["results"] = _published_results(published)
     return snapshot
+
+
+def results_revision(published: list[Round]) -> str:
+    """Which published results are current: the rounds, and when each result was last
+    stored (a published final re-tabulated after a disqualification is new results)."""
+    stored = max((r.result_at.timestamp() for r in published if r.result_at), default=0)
+    return f"{len(published)}-{max((r.pk for r in published), default=0)}-{stored:.6f}"
 
 
 def published_rounds(competition: Competition, *, event_id: int | None = None):

@@ -104,7 +104,7 @@ def live_snapshot(request, slug: str):
 
 # --- Published results: the full marks sheets, per event ----------------------------------------
 
-RESULTS_MAX_AGE = 30  # published rounds never change; names and the panel rarely do
+RESULTS_MAX_AGE = 30  # published rounds, names and the panel rarely change
 RESULTS_CACHE_SECONDS = 60
 
 
@@ -120,15 +120,17 @@ def _public_event(slug: str, event_id: int):
 
 def _cached(competition, event, kind: str, build):
     """``build()`` once per published state of the event: the key names the event's
-    published rounds and the competition's last change (judge names shown or not), so
-    a publication shows at once; names edited in the admin show within a minute."""
-    published = list(
-        event.rounds.filter(status=RoundStatus.PUBLISHED)
+    published rounds, when each result was stored (a disqualification after publication
+    stores it again) and the competition's last change (judge names shown or not), so a
+    publication shows at once; names edited in the admin show within a minute."""
+    published = [
+        f"{pk}@{stored.timestamp() if stored else ''}"
+        for pk, stored in event.rounds.filter(status=RoundStatus.PUBLISHED)
         .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+        .values_list("pk", "result__computed_at")
+    ]
     key = (
-        f"podium:results:{kind}:{event.pk}:{'-'.join(map(str, published))}:"
+        f"podium:results:{kind}:{event.pk}:{'-'.join(published)}:"
         f"{competition.updated_at.timestamp()}"
     )
     value = cache.get(key)

@@ -72,8 +72,13 @@ def seeding_overview(competition: Competition) -> list[EventSeeding]:
     ]
 
 
+def _digits(value) -> bool:
+    """Whether ``value`` is a plain number: ``"²".isdigit()`` too, but ``int("²")`` fails."""
+    return str(value).isascii() and str(value).isdigit()
+
+
 def _entry_of(competition: Competition, entry_id) -> Entry | None:
-    if not str(entry_id).isdigit():
+    if not _digits(entry_id):
         return None
     return (
         Entry.objects.filter(pk=int(entry_id), event__competition=competition)
@@ -98,7 +103,7 @@ def _seeding_post(request, competition: Competition) -> None:
     position = post.get("round", "").strip()
     entry_seed(
         entry=entry,
-        round_position=int(position) if position.isdigit() else position,
+        round_position=int(position) if _digits(position) else position,
         actor=request.user,
         reason=reason,
     )

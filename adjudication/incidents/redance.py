@@ -320,12 +320,14 @@ def redance_returning(sheet: Sheet) -> Redance | None:
     ).first()
 
 
-def redance_line(redance: Redance, zone: zoneinfo.ZoneInfo) -> str:
-    """A redance as the marks sheets (pages and PDF) list it under its round."""
+def redance_line(redance: Redance, zone: zoneinfo.ZoneInfo, *, reason: bool = True) -> str:
+    """A redance as the marks sheets (pages and PDF) list it under its round; the
+    public's without the desk's reason."""
     dance = f" of {redance.dance.name}" if redance.dance_id else ""
     at = timezone.localtime(redance.ordered_at, zone).strftime("%H:%M")
     sheets = (
         "the judges' sheets re-collected and sent again" if redance.recollect else "sheets kept"
     )
     what = f"Redance: heat {redance.heat_number}{dance} danced again at {at}"
-    return f"{what}, {redance.reason} ({sheets})."
+    why = f", {redance.reason}" if reason else ""
+    return f"{what}{why} ({sheets})."

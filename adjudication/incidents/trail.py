@@ -9,14 +9,20 @@ from accounts.models import User
 from adjudication.services.common import ScoringError
 from competitions.models import Dance, Entry, Incident, Judge, Round
 
+REASON_MAX = 300  # the trail's field
+
 
 def reason_require(reason: str, what: str) -> str:
-    """The reason, stripped and cut to the trail's 300 characters, or ``ScoringError``
-    saying it is needed (``what``: e.g. "the couple is disqualified")."""
+    """The reason, stripped, or ``ScoringError`` saying it is needed (``what``: e.g.
+    "the couple is disqualified") or longer than the trail keeps (never cut silently)."""
     reason = (reason or "").strip()
     if not reason:
         raise ScoringError(f"Say why {what}.")
-    return reason[:300]
+    if len(reason) > REASON_MAX:
+        raise ScoringError(
+            f"Say why {what} in at most {REASON_MAX} characters (this reason has {len(reason)})."
+        )
+    return reason
 
 
 def incident_record(

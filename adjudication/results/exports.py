@@ -386,7 +386,7 @@ def export_build(
     stories = []
     if report in ("all", "results"):
         sheets = competition_results(
-            competition, event_ids=event_ids, published_only=published_only
+            competition, event_ids=event_ids, published_only=published_only, reasons=True
         )
         stories.append(pdf.results_story(sheets))
     if report in ("all", "judges", "running-order"):

@@ -1,5 +1,6 @@
 """How the marks sheets, PDFs and results lists name a couple that did not simply dance
-a round: absent, retired before a dance, disqualified, each with the reason."""
+a round: absent, retired before a dance, disqualified; the staff's copies with the
+reason, the public's without (the desk's reasons are for the trail)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,11 @@ def standing_text(incident: EntryIncident) -> str:
     return "absent"
 
 
-def incident_lines(standing: Standing | None, entries: Iterable[Entry]) -> list[str]:
-    """One line per couple of ``entries`` with an incident in the round, with why."""
+def incident_lines(
+    standing: Standing | None, entries: Iterable[Entry], *, reasons: bool
+) -> list[str]:
+    """One line per couple of ``entries`` with an incident in the round; with why for
+    the staff (``reasons``), the outcome alone for the public."""
     if standing is None:
         return []
     lines = []
@@ -29,9 +33,8 @@ def incident_lines(standing: Standing | None, entries: Iterable[Entry]) -> list[
         incident = standing.of(entry.pk)
         if incident is not None:
             what = standing_text(incident)
-            lines.append(
-                f"Couple {entry.bib_label}: {what[0].upper()}{what[1:]} ({incident.reason})."
-            )
+            why = f" ({incident.reason})" if reasons else ""
+            lines.append(f"Couple {entry.bib_label}: {what[0].upper()}{what[1:]}{why}.")
     return lines
 
 

@@ -118,6 +118,7 @@ class RoundFacts:
     redances: list[str] = dataclasses.field(default_factory=list)  # one line each
     accepted: dict[tuple[int, int | None], list] = dataclasses.field(default_factory=dict)
     standing: Standing | None = None
+    reasons: bool = False  # the desk's reasons: staff copies only, never the public's
 
     @property
     def entries(self) -> list[Entry]:
@@ -163,7 +164,7 @@ def _recall_sheet(rf: RoundFacts) -> tuple[list[str], list[Table]]:
     lines = [
         f"{len(active)} couples danced; {requested} to be recalled; {recalled} recalled.",
         "Each dance's column lists the judges who marked the couple for the next round.",
-        *incident_lines(rf.standing, active),
+        *incident_lines(rf.standing, active, reasons=rf.reasons),
     ]
     if rf.decision is not None:
         lines.append(
@@ -182,7 +183,8 @@ def _accepted_lines(rf: RoundFacts, requested: int) -> list[str]:
     names = {d.pk: d.name for d in rf.dances}
     return [
         f"Judge {letters.get(judge_id, '?')}, {names.get(dance_id, '?')}: {crosses} crosses "
-        f"({requested} asked), accepted as they are by the chairman: {reason}"
+        f"({requested} asked), accepted as they are by the chairman"
+        + (f": {reason}" if rf.reasons else ".")
         for (judge_id, dance_id), (reason, crosses) in sorted(
             rf.accepted.items(), key=lambda item: (letters.get(item[0][0], ""), item[0][1] or 0)
         )
@@ -221,7 +223,7 @@ def _final_tables(rf: RoundFacts) -> tuple[list[str], list[Table]]:
     lines = [f"{len(rf.active)} couples in the final, {len(letters)} judges."]
     if result.steps:
         lines.append(f"Ties in the summary were settled by rules 10 and 11 ({len(result.steps)}).")
-    lines += incident_lines(rf.standing, rf.active)
+    lines += incident_lines(rf.standing, rf.active, reasons=rf.reasons)
     if any(p.rule == "R" for d in result.dances for p in d.placings):
         lines.append("R: retired before the dance, placed last in it.")
     return lines, tables
@@ -420,9 +422,12 @@ def competition_results(
     *,
     event_ids: Iterable[int] | None = None,
     published_only: bool = True,
+    reasons: bool = False,
 ) -> CompetitionSheets:
     """The marks sheets of the competition's events (all, or ``event_ids``); with
-    ``published_only`` only published rounds are read at all."""
+    ``published_only`` only published rounds are read at all. The desk's reasons (a
+    disqualification's, a redance's, an accepted miscount's) are printed only with
+    ``reasons``, for the staff: the public sees what happened, not why."""
     facts = competition_facts(competition, event_ids=event_ids, published_only=published_only)
     names = competition.judge_names_public
     zone = zoneinfo.ZoneInfo(competition.timezone)
@@ -441,9 +446,10 @@ def competition_results(
                 marks=facts.marks[r.pk],
                 placings=facts.placings[r.pk],
                 decision=facts.decisions.get(r.pk),
-                redances=[redance_line(x, zone) for x in facts.redances[r.pk]],
+                redances=[redance_line(x, zone, reason=reasons) for x in facts.redances[r.pk]],
                 accepted=facts.accepted.get(r.pk, {}),
                 standing=facts.standings.get(r.pk),
+                reasons=reasons,
             )
             for r in rounds
         ]

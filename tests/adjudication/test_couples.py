@@ -315,7 +315,9 @@ def test_marks_sheets_and_results_name_the_couples_and_why(day, desk, chairman):
         round=day.final, entry=couples[4], actor=chairman, reason="doping", whole_event=True
     )
 
-    event = sheets_as_dict(competition_results(day.competition, published_only=False))["events"][0]
+    event = sheets_as_dict(
+        competition_results(day.competition, published_only=False, reasons=True)
+    )["events"][0]
     final = event["rounds"][1]
     text = " ".join(final["lines"])
     assert f"Couple {couples[5].bib_label}: Absent (no-show)." in text

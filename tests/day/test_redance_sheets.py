@@ -36,7 +36,7 @@ def test_closing_waits_for_the_returned_sheets_and_the_sheets_list_the_redance(c
 
     round_close(round=d.round, actor=None)
 
-    sheets = competition_results(d.p.competition, published_only=False)
+    sheets = competition_results(d.p.competition, published_only=False, reasons=True)
     (latin,) = [e for e in sheets.events if e.name == "Adult Latin"]
     first = latin.rounds[0]
     line = next(line for line in first.lines if line.startswith("Redance"))

@@ -67,7 +67,7 @@ def test_the_sheets_show_the_accepted_sheet_and_the_star(organizer):
     round_publish(round=day.first, actor=None)
     round_transition(round=day.final, to_status="open", actor=None)
 
-    sheets = competition_results(day.competition, published_only=False)
+    sheets = competition_results(day.competition, published_only=False, reasons=True)
 
     first, final = sheets.events[0].rounds
     assert (
