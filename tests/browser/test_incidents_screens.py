@@ -32,7 +32,9 @@ from tests.leaderboard.helpers import quiet, quiet_day
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 TABLET = {"width": 1280, "height": 800}  # the tablet tests' size
+TABLET_PORTRAIT = {"width": 820, "height": 1180}
 PROJECTOR = {"width": 1920, "height": 1080}
+SMALL_PROJECTOR = {"width": 1280, "height": 720}
 LIVE_MS = 5_000  # a desk decision shows on the other screens within this
 
 
@@ -86,6 +88,10 @@ def test_a_couple_marked_absent_at_the_desk_leaves_the_open_tablet_sheet(
     expect(tablet.locator("[data-counter]")).to_have_text("5 still to mark (0 of 5)")
     shot(tablet, "incidents-tablet-after-absent-1280", tmp_path)
     assert_nothing_clipped(tablet)
+    tablet.set_viewport_size(TABLET_PORTRAIT)  # a tablet held upright
+    expect(tiles).to_have_count(5)
+    shot(tablet, "incidents-tablet-after-absent-820", tmp_path)
+    assert_nothing_clipped(tablet)
     shot(desk, "incidents-desk-round-couples-1366", tmp_path)
     assert_nothing_clipped(desk)
     assert errors == []
@@ -131,6 +137,10 @@ def test_a_redance_ordered_on_the_day_page_shows_on_the_projector_and_phones(
     screenshot(projector, tmp_path / "screenshots", "incidents-projector-redance-1920")
     assert_nothing_clipped(projector)
     assert_contrast(projector)
+    projector.set_viewport_size(SMALL_PROJECTOR)  # a hall's older projector
+    expect(redance).to_be_visible()
+    screenshot(projector, tmp_path / "screenshots", "incidents-projector-redance-1280")
+    assert_nothing_clipped(projector)
     screenshot(phone, tmp_path / "screenshots", "incidents-phone-redance-390", full_page=True)
     assert_nothing_clipped(phone, projector=False)
     assert_contrast(phone)
