@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from competitions.models import (
@@ -170,10 +172,11 @@ def failed_job_waiting_count() -> int:
     return FailedJob.objects.filter(retried_at__isnull=True).count()
 
 
-def seat_sits_in(position_field: str = "position") -> Q:
-    """The condition on panel seats (as a ``Q`` over ``from_round`` and ``until_round``)
-    that they sit in the round whose position is ``OuterRef(position_field)``."""
-    position = OuterRef(position_field)
+def seat_sits_in(position: Any = None) -> Q:
+    """The condition on panel seats (a ``Q`` over ``from_round`` and ``until_round``) that
+    they sit in the round at ``position``: a number, or by default the outer query's
+    round (``OuterRef("position")``)."""
+    position = OuterRef("position") if position is None else position
     return (Q(from_round__isnull=True) | Q(from_round__lte=position)) & (
         Q(until_round__isnull=True) | Q(until_round__gte=position)
     )
@@ -181,11 +184,8 @@ def seat_sits_in(position_field: str = "position") -> Q:
 
 def round_panel_seats(round_: Round) -> QuerySet[PanelSeat]:
     """The seats of the panel that judges ``round_`` (replacements applied), by letter."""
-    position = round_.position
     return (
-        PanelSeat.objects.filter(event_id=round_.event_id)
-        .filter(Q(from_round__isnull=True) | Q(from_round__lte=position))
-        .filter(Q(until_round__isnull=True) | Q(until_round__gte=position))
+        PanelSeat.objects.filter(seat_sits_in(round_.position), event_id=round_.event_id)
         .select_related("judge")
         .order_by("judge__letter")
     )

@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.models import User
@@ -46,6 +46,7 @@ from competitions.models import (
     RoundStatus,
     ScoringMethod,
 )
+from competitions.selectors import seat_sits_in
 from scoring_site.realtime import announce
 
 
@@ -313,9 +314,8 @@ def _seated_judge(round_: Round, judge_id: int) -> Judge:
     """The judge, refused (``not_on_panel``) unless seated on the round's panel (a
     replaced judge sits no more from the replacement's round on)."""
     event = round_.event
-    seats = PanelSeat.objects.filter(event=event, judge=OuterRef("pk")).filter(
-        Q(from_round__isnull=True) | Q(from_round__lte=round_.position),
-        Q(until_round__isnull=True) | Q(until_round__gte=round_.position),
+    seats = PanelSeat.objects.filter(
+        seat_sits_in(round_.position), event=event, judge=OuterRef("pk")
     )
     judge = Judge.objects.filter(pk=judge_id).annotate(seated=Exists(seats)).get()
     if judge.competition_id != event.competition_id:
