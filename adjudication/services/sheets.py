@@ -109,8 +109,11 @@ def skating_marks_check(
     sheet with another number of crosses than asked."""
     entries = round_entries(round_)
     by_id = {e.pk: e for e in entries}
-    dance = Dance.objects.filter(pk=dance_id).first() if dance_id is not None else None
-    away = round_standing(round_).not_dancing(dance) if dance is not None else set()
+    away: set[int] = set()
+    standing = round_standing(round_) if dance_id is not None else None
+    if standing is not None and standing.incidents:  # the dance is read only when needed
+        dance = Dance.objects.filter(pk=dance_id).first()
+        away = standing.not_dancing(dance) if dance is not None else set()
     late = sorted(by_id[k].bib_label for k in marks if k in away and k in by_id)
     if late and not stored:
         raise ScoringError(
