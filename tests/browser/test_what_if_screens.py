@@ -41,7 +41,5 @@ def test_the_chairman_changes_two_places_and_sees_them_swap(browser, live_server
     expect(page.locator("#make-it-so")).to_contain_text("Unlock judge B's Samba sheet")
     shot(page, "what-if-final-1280", tmp_path)
     assert [e for e in errors if "WebSocket" not in e and "/ws/desk/" not in e] == []
-    assert stored == list(
-        Placing.objects.filter(round=day.final).values_list("entry_id", "place")
-    )
+    assert stored == list(Placing.objects.filter(round=day.final).values_list("entry_id", "place"))
     context.close()
