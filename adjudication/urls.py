@@ -7,6 +7,7 @@ from adjudication.desk import pages as desk_pages
 from adjudication.desk import panels as desk_panels
 from adjudication.desk import redance as desk_redance
 from adjudication.desk import seeding as desk_seeding
+from adjudication.desk import what_if as desk_what_if
 from adjudication.tablet import pages as tablet_pages
 
 app_name = "adjudication"
@@ -34,6 +35,11 @@ urlpatterns += [
         "desk/round/<int:round_id>/action/",
         desk_pages.desk_round_action,
         name="desk-round-action",
+    ),
+    path(
+        "desk/round/<int:round_id>/what-if/",
+        desk_what_if.desk_what_if,
+        name="desk-what-if",
     ),
     path(
         "desk/round/<int:round_id>/couple/",

@@ -10,6 +10,7 @@ from adjudication.desk import incidents as desk_incidents
 from adjudication.desk import panels_api as desk_panels_api
 from adjudication.desk import redance as desk_redance
 from adjudication.desk import seeding as desk_seeding
+from adjudication.desk import what_if_api as desk_what_if_api
 from adjudication.tablet import api as tablet_api
 from competitions import api as competitions_api
 from competitions import public_api
@@ -119,6 +120,11 @@ urlpatterns = [
         "desk/rounds/<id:round_id>/sheets/",
         desk_api.DeskSheetListApi.as_view(),
         name="desk-round-sheets",
+    ),
+    path(
+        "desk/rounds/<id:round_id>/what-if/",
+        desk_what_if_api.DeskWhatIfApi.as_view(),
+        name="desk-round-what-if",
     ),
     path(
         "desk/rounds/<id:round_id>/redances/",

@@ -266,9 +266,27 @@ def desk_paper_sheet(request, round_id: int, judge_id: int, part: str):
         done, error, posted = paper_sheet_send(request, view)
         if done:
             return redirect("adjudication:desk-round", round_.pk)
+    if request.method != "POST" and request.GET.get("reason"):
+        posted = _what_if_prefill(view, request.GET)
     context = sheet_form_context(view, judge, error, posted)
+    context["reason"] = request.POST.get("reason", request.GET.get("reason", ""))[:300]
     context.update(miscount_context(request, view, posted if error else None))
     return render(request, "adjudication/desk_paper.html", context, status=400 if error else 200)
+
+
+def _what_if_prefill(view, query) -> dict:
+    """The sheet's marks with a what-if's changes (``set=<entry or criterion id>:<value>``,
+    the what-if page's link; a recall's 0 takes the cross away), to check and send."""
+    marks = dict(view.marks)
+    for pair in query.getlist("set")[:200]:
+        key, _, value = pair.partition(":")
+        if not key.isdecimal() or not value:
+            continue
+        if view.kind == "recall" and value == "0":
+            marks.pop(int(key), None)
+        else:
+            marks[int(key)] = value[:20]
+    return marks
 
 
 @require_POST

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import secrets
+from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -30,6 +31,7 @@ from competitions.models import (
     Entry,
     EntryStatus,
     Event,
+    Judge,
     Round,
     RoundStatus,
     ScoringMethod,
@@ -129,10 +131,15 @@ def criteria_rules(event: Event) -> dict[str, Any]:
     return {**CRITERIA_RULES, "trim": event.drop_extremes}
 
 
-def tabulate_round(round_: Round) -> tuple[str, Any]:
+MarksAdjust = Callable[[list[Judge], list[Mark]], tuple[list[Judge], list[Mark]]]
+
+
+def tabulate_round(round_: Round, *, adjust: MarksAdjust | None = None) -> tuple[str, Any]:
     """The tabulation of a round from its counted sheets: ``("recalls", RecallResult)``,
     ``("final", FinalResult)`` or ``("criteria", CriteriaResult)``. Raises
-    ``ScoringError`` when sheets are missing or invalid."""
+    ``ScoringError`` when sheets are missing or invalid. ``adjust`` gives, from the panel
+    and its counted marks, the judges and marks to tabulate instead, unsaved (a what-if:
+    ``adjudication.results.what_if``)."""
     missing = [p for p in round_progress(round_) if p.missing or p.awaiting_confirmation]
     if missing:
         details = tuple(
@@ -147,16 +154,21 @@ def tabulate_round(round_: Round) -> tuple[str, Any]:
     letters = [j.letter for j in judges]
     # The counted sheets: the round's panel's (a replaced judge's are set aside), none
     # the desk returned to be sent again.
-    marks = Mark.objects.filter(
-        sheet__round=round_, sheet__judge__in=judges, sheet__returned_at__isnull=True
-    ).select_related("sheet")
+    marks = list(
+        Mark.objects.filter(
+            sheet__round=round_, sheet__judge__in=judges, sheet__returned_at__isnull=True
+        ).select_related("sheet")
+    )
+    if adjust is not None:
+        judges, marks = adjust(judges, marks)
+        letters = [j.letter for j in judges]
     try:
         if round_.event.scoring_method == ScoringMethod.CRITERIA:
             criteria = list(round_.event.criteria.order_by("position"))
             names = {c.pk: c.name for c in criteria}
             scores: dict[str, dict[str, dict[str, Decimal]]] = {}
             letter_of = {j.pk: j.letter for j in judges}
-            for m in marks.exclude(entry_id__in=standing.set_aside):
+            for m in (m for m in marks if m.entry_id not in standing.set_aside):
                 scores.setdefault(bib[m.entry_id], {}).setdefault(letter_of[m.sheet.judge_id], {})[
                     names[m.criterion_id]
                 ] = m.value

@@ -60,13 +60,11 @@ class Day:
         return {e.pk: 1 for e in picks}
 
 
-def build_day(couples=8, judges=3, recall=6):
+def build_day(couples=8, judges=3, recall=6, dances=("Samba", "Rumba")):
     competition, link = open_competition()
     event = skating_event(competition, name="Adult Latin", max_per_heat=12)
     event.dances.all().delete()
-    dances = [
-        DanceFactory(event=event, name=n, position=i) for i, n in enumerate(["Samba", "Rumba"], 1)
-    ]
+    dances = [DanceFactory(event=event, name=n, position=i) for i, n in enumerate(dances, 1)]
     panel = [JudgeFactory(competition=competition, letter=chr(65 + i)) for i in range(judges)]
     for judge in panel:
         PanelSeatFactory(event=event, judge=judge)
