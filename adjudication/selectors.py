@@ -19,6 +19,7 @@ from django.db.models import Max, Prefetch, Q
 from accounts.models import User
 from adjudication.incidents.standing import Standing, round_standings
 from adjudication.models import Mark, Sheet, TabletSession
+from competitions.components import round_allocation
 from competitions.models import (
     Competition,
     Criterion,
@@ -72,6 +73,7 @@ class CriterionLine:
     max: Decimal
     step: Decimal
     weight: Decimal
+    short_name: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,6 +103,8 @@ class SheetPart:
     # and the marks a complete sheet of it holds without them.
     not_dancing: tuple[int, ...] = ()
     marks: int | None = None
+    # Components: the criterion ids of the components this judge scores in this dance.
+    components: tuple[int, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,7 +125,11 @@ def own_sheet(sheet: Sheet, marks: Iterable[Mark] | None = None) -> OwnSheet:
     """The sheet as its judge sees it; ``marks`` when the caller has them in hand
     (``sheet_submit`` returns them), else read."""
     key = "criterion_id" if sheet.entry_id is not None else "entry_id"
-    marks = sheet.marks.all() if marks is None else marks
+    marks = list(sheet.marks.all() if marks is None else marks)
+    if sheet.dance_id is not None and any(m.criterion_id for m in marks):
+        values = {f"{m.entry_id}:{m.criterion_id}": m.value for m in marks}  # components
+    else:
+        values = {str(getattr(m, key)): m.value for m in marks}
     return OwnSheet(
         version=sheet.version,
         round_revision=sheet.round_revision,
@@ -129,7 +137,7 @@ def own_sheet(sheet: Sheet, marks: Iterable[Mark] | None = None) -> OwnSheet:
         submitted_at=sheet.submitted_at,
         unlocked=sheet.unlocked_at is not None,
         returned=sheet.returned_at is not None,
-        marks={str(getattr(m, key)): m.value for m in marks},
+        marks=values,
     )
 
 
@@ -214,7 +222,7 @@ def _judge_rounds(pairs: list[tuple[Judge, int]]) -> list[JudgeRound]:
             running += entries
             if event.is_skating and round_.kind == RoundKind.FINAL:
                 entries = finalist_order(judge_id=judge.pk, round_id=round_.pk, entries=entries)
-            elif event.is_skating:
+            elif event.is_danced:
                 entries = sorted(entries, key=_by_bib)
             heat_lines.append(HeatLines(heat.number, [_line(e) for e in entries]))
         active = sum(1 for e in running if not e.withdrawn)
@@ -227,22 +235,12 @@ def _judge_rounds(pairs: list[tuple[Judge, int]]) -> list[JudgeRound]:
                 for d in event.dances.all()
             ]
             criteria = []
+        elif event.is_components:
+            parts, criteria, per_sheet = _component_parts(
+                judge, round_, sheet_of, running, standings[round_id]
+            )
         else:
-            parts = [
-                SheetPart(
-                    None,
-                    e.pk,
-                    e.competitor.display_name,
-                    e.competitor.bib,
-                    sheet_of(None, e.pk),
-                )
-                for e in running
-                if not e.withdrawn
-            ]
-            criteria = [
-                CriterionLine(c.pk, c.name, c.min_score, c.max_score, c.step, c.weight)
-                for c in event.criteria.all()
-            ]
+            parts, criteria = _criteria_parts(event, sheet_of, running)
             per_sheet = len(criteria)
         away_lines = tuple(
             f"{pk}:{i.outcome}:{i.from_dance_id or ''}"
@@ -250,6 +248,52 @@ def _judge_rounds(pairs: list[tuple[Judge, int]]) -> list[JudgeRound]:
         )
         built.append(JudgeRound(judge, round_, heat_lines, parts, criteria, per_sheet, away_lines))
     return built
+
+
+def _criteria_parts(
+    event, sheet_of, running: list[Entry]
+) -> tuple[list[SheetPart], list[CriterionLine]]:
+    """A criteria round's sheets: each entry still in, in running order, and the criteria."""
+    parts = [
+        SheetPart(None, e.pk, e.competitor.display_name, e.competitor.bib, sheet_of(None, e.pk))
+        for e in running
+        if not e.withdrawn
+    ]
+    criteria = [
+        CriterionLine(c.pk, c.name, c.min_score, c.max_score, c.step, c.weight)
+        for c in event.criteria.all()
+    ]
+    return parts, criteria
+
+
+def _component_parts(
+    judge: Judge, round_: Round, sheet_of, running: list[Entry], standing: Standing
+) -> tuple[list[SheetPart], list[CriterionLine], int]:
+    """A component round's sheets for ``judge``: each dance with the components allocated
+    to them there and the scores a complete sheet holds (couples dancing it × components)."""
+    allocation = round_allocation(round_)
+    parts = []
+    for dance in round_.event.dances.all():
+        away = standing.not_dancing(dance)
+        dancing = sum(1 for e in running if not e.withdrawn and e.pk not in away)
+        mine = tuple(c.pk for c in allocation.get(dance.pk, {}).get(judge.pk, []))
+        parts.append(
+            SheetPart(
+                dance.pk,
+                None,
+                dance.name,
+                None,
+                sheet_of(dance.pk, None),
+                tuple(sorted(e.pk for e in running if e.pk in away)),
+                dancing * len(mine),
+                mine,
+            )
+        )
+    criteria = [
+        CriterionLine(c.pk, c.name, c.min_score, c.max_score, c.step, c.weight, c.short_name)
+        for c in round_.event.criteria.all()
+    ]
+    return parts, criteria, max((p.marks or 0 for p in parts), default=0)
 
 
 def _dance_part(

@@ -48,7 +48,8 @@ class SheetView:
     finalists: list[Entry]  # shuffled per judge (finals)
     criteria: list[Criterion]
     sheet: Sheet | None
-    marks: dict[int, str]  # entry id (skating) or criterion id (criteria) -> value
+    # entry id (skating), criterion id (criteria) or "entry:criterion" (components) -> value
+    marks: dict[Any, str]
 
     @property
     def kind(self) -> str:
@@ -105,7 +106,7 @@ def judge_rounds(judge: Judge) -> list[Round]:
 
 
 def round_parts(round_: Round) -> list[Part]:
-    if round_.event.is_skating:
+    if round_.event.is_danced:
         return [
             Part(code=f"d{d.pk}", label=d.name, dance=d)
             for d in round_.event.dances.order_by("position")
@@ -137,6 +138,8 @@ def sheet_view(*, judge: Judge, round_: Round, part: Part) -> SheetView:
     if sheet is not None:
         for mark in sheet.marks.all():
             key = mark.criterion_id if part.entry else mark.entry_id
+            if part.dance is not None and mark.criterion_id is not None:
+                key = f"{mark.entry_id}:{mark.criterion_id}"  # a component sheet
             marks[key] = f"{mark.value.normalize():f}"
     heats: list[tuple[int, list[Entry]]] = []
     finalists: list[Entry] = []
@@ -252,7 +255,7 @@ class MarkValueField(serializers.DecimalField):
 
 class SheetIn(serializers.Serializer):
     dance_id = serializers.IntegerField(
-        required=False, min_value=1, max_value=MAX_ID, help_text="Skating: the dance."
+        required=False, min_value=1, max_value=MAX_ID, help_text="Skating, components: the dance."
     )
     entry_id = serializers.IntegerField(
         required=False, min_value=1, max_value=MAX_ID, help_text="Criteria: the entry."
@@ -261,7 +264,9 @@ class SheetIn(serializers.Serializer):
         child=MarkValueField(),
         help_text=(
             "Skating: entry id → 1 for each recalled couple, or each finalist's place. "
-            'Criteria: criterion id → score. Values are numbers or decimal strings ("8.5").'
+            "Criteria: criterion id → score. Components: “entry id:component id” → score "
+            "for every couple dancing the dance and every component allocated to you there. "
+            'Values are numbers or decimal strings ("8.5").'
         ),
     )
     client_key = serializers.CharField(
@@ -282,20 +287,29 @@ class SheetIn(serializers.Serializer):
         help_text="Why you change a sheet you already sent (required then).",
     )
 
-    def validate_marks(self, marks: dict[str, Any]) -> dict[int, Any]:
-        bad = [k for k in marks if not (k.isascii() and k.isdigit() and 0 < len(k) <= 18)]
+    def validate_marks(self, marks: dict[str, Any]) -> dict[Any, Any]:
+        def an_id(text: str) -> bool:
+            return text.isascii() and text.isdigit() and 0 < len(text) <= 18
+
+        def key(text: str) -> Any:
+            if ":" in text:  # a component sheet: "entry id:component id"
+                return tuple(int(part) for part in text.split(":", 1))
+            return int(text)
+
+        bad = [k for k in marks if not all(an_id(part) for part in k.split(":", 1))]
         if bad:
             raise serializers.ValidationError(
-                "Mark entries (or criteria) by their id, a whole number: "
+                "Mark entries (or criteria) by their id, a whole number, or a component "
+                "score by “entry id:component id”: "
                 + ", ".join(f"“{k}”" for k in bad[:5])
                 + " is not one."
             )
-        return {int(k): v for k, v in marks.items()}
+        return {key(k): v for k, v in marks.items()}
 
     def validate(self, attrs):
         if ("dance_id" in attrs) == ("entry_id" in attrs):
             raise serializers.ValidationError(
-                "Send dance_id (skating) or entry_id (criteria): one of them."
+                "Send dance_id (skating, components) or entry_id (criteria): one of them."
             )
         return attrs
 

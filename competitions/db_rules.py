@@ -274,6 +274,34 @@ _PANEL_RULES = (
 )
 
 
+# A component's allocation stays inside its event: the judge of its competition, a
+# component, round and dance of that event.
+_ALLOCATION_RULES = (
+    _row_rule(
+        "competitions_componentallocation",
+        "competitions_componentallocation_same_event",
+        """EXISTS (
+            SELECT 1 FROM competitions_event e
+            WHERE e.id = NEW.event_id AND (
+                NOT EXISTS (SELECT 1 FROM competitions_judge j
+                            WHERE j.id = NEW.judge_id AND j.competition_id = e.competition_id)
+                OR NOT EXISTS (SELECT 1 FROM competitions_criterion c
+                               WHERE c.id = NEW.criterion_id AND c.event_id = e.id)
+                OR (NEW.round_id IS NOT NULL AND NOT EXISTS (
+                    SELECT 1 FROM competitions_round r
+                    WHERE r.id = NEW.round_id AND r.event_id = e.id))
+                OR (NEW.dance_id IS NOT NULL AND NOT EXISTS (
+                    SELECT 1 FROM competitions_dance d
+                    WHERE d.id = NEW.dance_id AND d.event_id = e.id))
+            )
+        )""",
+        "an allocation names a judge of the competition and a component, round and dance "
+        "of its own event",
+        ["event_id", "judge_id", "criterion_id", "round_id", "dance_id"],
+    ),
+)
+
+
 DB_RULES: tuple[DbRule, ...] = (
     _status_rule("competitions_competition", _moves(Competition.TRANSITIONS), "competition"),
     _status_rule("competitions_round", _moves(Round.TRANSITIONS), "round"),
@@ -360,6 +388,7 @@ DB_RULES: tuple[DbRule, ...] = (
     *_JUDGE_ACCOUNT_RULES,
     *_SEEDING_RULES,
     *_PANEL_RULES,
+    *_ALLOCATION_RULES,
 )
 
 

@@ -152,7 +152,7 @@ def heat_list_public(*, round: Round) -> QuerySet[Heat]:
     running order for a criteria event. None while the round's draw is not public."""
     order = (
         ("entry__competitor__bib", "id")
-        if round.event.is_skating
+        if round.event.is_danced
         else ("position", "entry__competitor__bib", "id")
     )
     return (

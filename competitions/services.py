@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from competitions.access import staff_can
+from competitions.components import allocation_draw, allocation_problems
 from competitions.floors import floor_judge_clashes
 from competitions.models import (
     Competition,
@@ -79,10 +80,12 @@ def _competition_preconditions(competition: Competition, to_status: str) -> list
         if not events:
             problems.append("add at least one event before opening registration")
         for event in events:
-            if event.scoring_method == ScoringMethod.SKATING and event.dance_count == 0:
+            if event.is_danced and event.dance_count == 0:
                 problems.append(f"“{event.name}” has no dances")
             if event.scoring_method == ScoringMethod.CRITERIA and event.criterion_count == 0:
                 problems.append(f"“{event.name}” has no criteria")
+            if event.is_components and event.criterion_count == 0:
+                problems.append(f"“{event.name}” has no components (its criteria)")
         closes = competition.registration_closes_at
         if closes is not None and closes <= timezone.now():
             problems.append(
@@ -251,12 +254,16 @@ def round_transition(*, round: Round, to_status: str, actor: User | None, note: 
             f"{_label(RoundStatus, target).lower()}.{reason}"
         )
     problems = _round_preconditions(locked, target)
+    if current == RoundStatus.PLANNED and target == RoundStatus.OPEN:
+        problems += allocation_problems(locked)
     if problems:
         raise TransitionRefused(
             f"{locked} cannot be {_label(RoundStatus, target).lower()}: "
             + "; ".join(problems)
             + "."
         )
+    if current == RoundStatus.PLANNED and target == RoundStatus.OPEN:
+        allocation_draw(locked)
     locked.status = target
     if current == RoundStatus.CLOSED and target == RoundStatus.OPEN:
         locked.revision += 1  # sheets loaded before the reopening are now stale

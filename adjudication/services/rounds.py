@@ -27,6 +27,7 @@ from adjudication.services.common import (
     round_entries,
     round_lock,
 )
+from adjudication.services.components import components_tabulation
 from competitions.models import (
     Entry,
     EntryStatus,
@@ -65,7 +66,7 @@ def round_progress(round_: Round) -> list[PartProgress]:
             "judge_id", "dance_id", "entry_id", "source", "confirmed_at"
         )
     )
-    if round_.event.scoring_method == ScoringMethod.SKATING:
+    if round_.event.is_danced:
         parts = [(d.name, d.pk, None) for d in round_.event.dances.order_by("position")]
     else:
         away = round_standing(round_).set_aside
@@ -111,7 +112,10 @@ def _jsonable(value: Any) -> Any:
 
 
 def result_data(kind: str, result: Any) -> dict[str, Any]:
-    """A tabulation as stored in ``RoundResult.data``."""
+    """A tabulation as stored in ``RoundResult.data`` (a component round's:
+    ``adjudication.tabulation.components``)."""
+    if kind == "components":
+        return {"kind": kind, "result": result.to_json()}
     return {"kind": kind, "result": _jsonable(result)}
 
 
@@ -163,6 +167,17 @@ def tabulate_round(round_: Round, *, adjust: MarksAdjust | None = None) -> tuple
         judges, marks = adjust(judges, marks)
         letters = [j.letter for j in judges]
     try:
+        if round_.event.is_components:
+            return components_tabulation(
+                round_,
+                entries=entries,
+                judges=judges,
+                marks=[
+                    (m.sheet.judge_id, m.sheet.dance_id, m.entry_id, m.criterion_id, m.value)
+                    for m in marks
+                ],
+                standing=standing,
+            )
         if round_.event.scoring_method == ScoringMethod.CRITERIA:
             criteria = list(round_.event.criteria.order_by("position"))
             names = {c.pk: c.name for c in criteria}
@@ -220,9 +235,10 @@ def recall_decide(*, round: Round, recall_count: int, actor: User) -> RecallDeci
     if round_.status not in (RoundStatus.OPEN, RoundStatus.CLOSED):
         raise ScoringError("Recalls are decided before the round is published.")
     kind, result = tabulate_round(round_)
-    if kind != "recalls" or not result.tied:
+    cut = result.recall if kind == "components" else result
+    if kind not in ("recalls", "components") or cut is None or not cut.tied:
         raise ScoringError("There is no tie at the cut-off to settle.")
-    options = (len(result.recalled), len(result.recalled) + len(result.tied))
+    options = (len(cut.recalled), len(cut.recalled) + len(cut.tied))
     if recall_count not in options:
         raise ScoringError(f"Choose {options[0]} or {options[1]} couples.")
     RecallDecision.objects.filter(round=round_).delete()
@@ -240,6 +256,8 @@ def round_placings(round_: Round, kind: str, result: Any) -> list[Placing]:
     ``ScoringError`` at a tie the chairman has not settled."""
     entries = {e.bib_label: e for e in round_entries(round_) if not e.withdrawn}
     placings: list[Placing] = []
+    if kind == "components":
+        return component_placings(round_, result, entries)
     if kind == "recalls":
         recalled = list(result.recalled)
         if result.tied:
@@ -283,6 +301,50 @@ def round_placings(round_: Round, kind: str, result: Any) -> list[Placing]:
         placed = {p.entry_id for p in placings}
         # Absent or disqualified couples are listed, with no place.
         placings += [Placing(round=round_, entry=e) for e in entries.values() if e.pk not in placed]
+    return placings
+
+
+def _recall_choice(round_: Round, recalled: list[str], tied: list[str]) -> list[str]:
+    """The couples recalled, with the chairman's decision at a tie at the cut-off."""
+    if not tied:
+        return recalled
+    decision = RecallDecision.objects.filter(round=round_).first()
+    options = (len(recalled), len(recalled) + len(tied))
+    if decision is None or decision.recall_count not in options:
+        raise ScoringError(
+            f"{len(tied)} couples tie at the cut-off ({', '.join(tied)}): the chairman "
+            f"chooses to recall {options[0]} or {options[1]}.",
+            "tie",
+        )
+    return recalled + tied if decision.recall_count == options[1] else recalled
+
+
+def component_placings(round_: Round, result: Any, entries: dict[str, Entry]) -> list[Placing]:
+    """A component round's placings: recalled or not (a recall round, places left to the
+    final as in skating), or each couple's place and total (a final)."""
+    placings = []
+    recalled = (
+        None
+        if result.recall is None
+        else set(_recall_choice(round_, list(result.recall.recalled), list(result.recall.tied)))
+    )
+    for row in result.couples:
+        placings.append(
+            Placing(
+                round=round_,
+                entry=entries[row.couple],
+                place=None if recalled is not None else Decimal(str(float(row.place))),
+                total=tabulation.components.rounded(row.total),
+                recalled=None if recalled is None else row.couple in recalled,
+            )
+        )
+    placed = {p.entry_id for p in placings}
+    # Absent or disqualified couples are listed, with no place (nor recall).
+    placings += [
+        Placing(round=round_, entry=e, recalled=None if recalled is None else False)
+        for e in entries.values()
+        if e.pk not in placed
+    ]
     return placings
 
 
@@ -371,11 +433,16 @@ def round_close(*, round: Round, actor: User | None, seed: int | None = None) ->
     except TransitionRefused as refusal:
         raise ScoringError(str(refusal), "forbidden") from None
     stored = _store_result(round_, kind, result, placings)
-    if kind == "recalls":
+    if _is_recall(kind, result):
         _draw_next_round(round_, [p.entry for p in placings if p.recalled], seed)
     finished_judges_sign_out(round_)  # a judge replaced after this round is done now
     announce(round_.event.competition_id, "round.closed", {"round": round_.pk})
     return stored
+
+
+def _is_recall(kind: str, result: Any) -> bool:
+    """A round that recalls couples to the next (skating or components)."""
+    return kind == "recalls" or (kind == "components" and result.recall is not None)
 
 
 def _store_result(round_: Round, kind: str, result: Any, placings: list[Placing]) -> RoundResult:
@@ -412,7 +479,7 @@ def round_retabulate(round_: Round) -> None:
     )
     _store_result(round_, kind, result, placings)
     recalled = [p.entry for p in placings if p.recalled]
-    if kind == "recalls" and {e.pk for e in recalled} != recalled_before:
+    if _is_recall(kind, result) and {e.pk for e in recalled} != recalled_before:
         following = _next_round(round_)
         if following is not None and following.status == RoundStatus.PLANNED:
             following.heats.all().delete()

@@ -33,6 +33,7 @@ from adjudication.services.common import (
     round_entries,
     round_lock,
 )
+from adjudication.services.components import component_marks_check
 from adjudication.services.rounds import round_retabulate
 from competitions.models import (
     Criterion,
@@ -268,7 +269,7 @@ def sheet_submit(
         return _replayed(existing, data)
     _check_sheet_is_due(round_, existing, data, correcting=correcting)
     accepting = miscount_acceptance_check(round_, data, actor=actor, source=source)
-    values = _checked_values(round_, part, data, accept_count=accepting)
+    values = _checked_values(round_, part, data, judge, accept_count=accepting)
     resent = existing is not None and existing.returned_at is not None
     reason = data.reason.strip() or ("sent again after a redance" if resent else "")
     now = timezone.now()
@@ -334,7 +335,7 @@ def _sheet_part(round_: Round, data: SheetInput) -> tuple[Dance | Entry, dict[st
     """What the sheet marks: a dance (skating) or an entry (criteria, annotated with
     ``in_round``), the sheet's look-up by it, and its label in the announcement."""
     event = round_.event
-    if event.scoring_method == ScoringMethod.SKATING:
+    if event.is_danced:
         # order_by("pk"): the default ordering (by event) joins event and competition.
         dance = Dance.objects.filter(pk=data.dance_id, event=event).order_by("pk").first()
         if dance is None or data.entry_id is not None:
@@ -398,9 +399,16 @@ def _check_sheet_is_due(
 
 
 def _checked_values(
-    round_: Round, part: Dance | Entry, data: SheetInput, *, accept_count: bool = False
+    round_: Round,
+    part: Dance | Entry,
+    data: SheetInput,
+    judge: Judge,
+    *,
+    accept_count: bool = False,
 ) -> dict[tuple[int, int | None], Decimal]:
     """The sheet's marks, checked, by (entry id, criterion id or None)."""
+    if round_.event.is_components:
+        return dict(component_marks_check(round_, part, judge, data.marks))
     if round_.event.scoring_method == ScoringMethod.SKATING:
         checked = skating_marks_check(
             round_, data.marks, dance_id=data.dance_id, accept_count=accept_count
@@ -459,14 +467,19 @@ def _sheet_store(
     return sheet, old, MarkChange.Kind.CORRECTED
 
 
-def _normalise(marks: Mapping[int, Any]) -> dict[int, Decimal]:
+def _normalise(marks: Mapping[Any, Any]) -> dict[Any, Decimal]:
     try:
-        return {int(k): Decimal(str(v)) for k, v in marks.items()}
-    except (InvalidOperation, ValueError):
+        return {
+            (tuple(int(p) for p in k) if isinstance(k, tuple) else int(k)): Decimal(str(v))
+            for k, v in marks.items()
+        }
+    except (InvalidOperation, ValueError, TypeError):
         return {}
 
 
-def _stored_values(sheet: Sheet, marks: list[Mark]) -> dict[int, Decimal]:
+def _stored_values(sheet: Sheet, marks: list[Mark]) -> dict[Any, Decimal]:
+    if sheet.dance_id is not None and any(m.criterion_id for m in marks):
+        return {(m.entry_id, m.criterion_id): m.value for m in marks}  # a component sheet
     if sheet.entry_id is not None:
         return {m.criterion_id: m.value for m in marks}
     return {m.entry_id: m.value for m in marks}

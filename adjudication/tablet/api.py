@@ -96,7 +96,8 @@ class OwnSheetOut(serializers.Serializer):
     )
     marks = serializers.DictField(
         child=serializers.DecimalField(**MARK_VALUE),
-        help_text="Entry id (skating) or criterion id (criteria) → value.",
+        help_text="Entry id (skating), criterion id (criteria) or “entry id:component id” "
+        "(components) → value.",
     )
 
 
@@ -114,7 +115,13 @@ class PartOut(serializers.Serializer):
     marks = serializers.IntegerField(
         allow_null=True,
         help_text="Skating: the marks a complete sheet of this dance holds (the crosses to "
-        "give, or the places) once the couples not dancing it are left off; null for criteria.",
+        "give, or the places) once the couples not dancing it are left off; components: the "
+        "scores (couples dancing it × your components); null for criteria.",
+    )
+    components = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="Components: the criterion ids of the components you score in this dance "
+        "(every couple dancing it, each of these); empty for skating and criteria.",
     )
 
 
@@ -125,6 +132,7 @@ class CriterionOut(serializers.Serializer):
     max = serializers.DecimalField(**MARK_VALUE)
     step = serializers.DecimalField(max_digits=6, decimal_places=2)
     weight = serializers.DecimalField(max_digits=6, decimal_places=3)
+    short_name = serializers.CharField(help_text="Components: e.g. TQ; may be empty.")
 
 
 class JudgeRoundOut(serializers.Serializer):
@@ -157,7 +165,11 @@ class JudgeRoundOut(serializers.Serializer):
         many=True,
         help_text="One sheet each: the dances (skating) or the entries in running order.",
     )
-    criteria = CriterionOut(many=True, help_text="Criteria events only; empty for skating.")
+    criteria = CriterionOut(
+        many=True,
+        help_text="The criteria (criteria events) or the components (component events); "
+        "empty for skating.",
+    )
 
 
 class JudgeRoundListOut(serializers.Serializer):

@@ -3,6 +3,8 @@
 * Dancesport, the Skating System: :func:`tabulate_recalls` (rule 1), :func:`tabulate_dance`
   (rules 5-8) and :func:`tabulate_final` (rules 5-11).
 * Weighted criteria (pageants, choirs): :func:`score_criteria`.
+* Component scores (the Absolute Judging System's way): :func:`score_components`; the
+  stored result's structure is documented in :mod:`.components`.
 * The offline calculator's contract: :func:`load_final_input`, :func:`parse_final_input`,
   :func:`final_to_json`, :func:`explain_text`.
 
@@ -11,6 +13,13 @@ each :class:`Problem` with the dance, couple (or entry), judge and criterion at 
 is calculated on invalid marks. See ``docs/tabulation.md``.
 """
 
+from .components import (
+    Component,
+    ComponentsResult,
+    component_score,
+    components_problems,
+    score_components,
+)
 from .criteria import (
     ByCriterion,
     ByJudgesPreference,
@@ -49,6 +58,10 @@ __all__ = [
     "ByJudgesPreference",
     "Cell",
     "close_up",
+    "Component",
+    "ComponentsResult",
+    "component_score",
+    "components_problems",
     "CriteriaResult",
     "Criterion",
     "CriterionScore",
@@ -79,6 +92,7 @@ __all__ = [
     "place_number",
     "place_text",
     "recall_problems",
+    "score_components",
     "score_criteria",
     "shared_place",
     "tabulate_dance",

@@ -47,3 +47,29 @@ class PanelSeatFormSet(forms.BaseInlineFormSet):
                 raise ValidationError(
                     f"The seat of judge {judge.letter} cannot be removed: {REPLACEMENT_FIXED}"
                 )
+
+
+class AllocationFormSet(forms.BaseInlineFormSet):
+    """The fixed allocations of a component event: a component of this event only, and
+    refused (with the reason) on an event not scored by components."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        event = self.instance
+        for form in self.forms + [self.empty_form]:
+            if "criterion" in form.fields and event.pk is not None:
+                form.fields["criterion"].queryset = event.criteria.all()
+
+    def clean(self) -> None:
+        super().clean()
+        event = self.instance
+        kept = [
+            f
+            for f in self.forms
+            if f.cleaned_data and not (self.can_delete and self._should_delete_form(f))
+        ]
+        if kept and not (event.is_components and event.component_allocation == "fixed"):
+            raise ValidationError(
+                "Judges are allocated components here only in an event scored by components "
+                "whose allocation is “fixed per judge”."
+            )

@@ -13,7 +13,7 @@ from competitions.access import staff_can
 from competitions.admin.actions import REFUSALS, act_on_each, competition_action, round_action
 from competitions.admin.confirm import confirm_first
 from competitions.admin.mixins import FixedParentMixin
-from competitions.admin.panels import PanelSeatForm, PanelSeatFormSet
+from competitions.admin.panels import AllocationFormSet, PanelSeatForm, PanelSeatFormSet
 from competitions.admin.scope import (
     AutocompleteInlineOfOneCompetition,
     CompetitionScopedAdmin,
@@ -24,6 +24,7 @@ from competitions.models import (
     Competition,
     CompetitionStaff,
     CompetitionStatus,
+    ComponentAllocation,
     Criterion,
     Dance,
     Event,
@@ -229,8 +230,25 @@ class DanceInline(CompetitionScopedInline, admin.TabularInline):
 
 class CriterionInline(CompetitionScopedInline, admin.TabularInline):
     model = Criterion
-    fields = ("position", "name", "weight", "min_score", "max_score", "step")
+    fields = ("position", "name", "short_name", "weight", "min_score", "max_score", "step")
     extra = 0
+    verbose_name_plural = "criteria (the components of an event scored by components)"
+
+
+class ComponentAllocationInline(
+    AutocompleteInlineOfOneCompetition, CompetitionScopedInline, admin.TabularInline
+):
+    """The fixed allocations; the drawn ones are made when a round is drawn."""
+
+    model = ComponentAllocation
+    formset = AllocationFormSet
+    fields = ("judge", "criterion")
+    autocomplete_fields = ("judge",)
+    extra = 0
+    verbose_name_plural = "components each judge scores (events scored by components, fixed)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(round__isnull=True)
 
 
 class PanelSeatInline(
@@ -261,7 +279,13 @@ class EventAdmin(CompetitionScopedAdmin, FixedParentMixin, admin.ModelAdmin):
     list_filter = ("competition", "scoring_method", "style", "entry_kind")
     search_fields = ("name", "competition__name", "level", "age_group")
     list_select_related = ("competition",)
-    inlines = [DanceInline, CriterionInline, PanelSeatInline, RoundInline]
+    inlines = [
+        DanceInline,
+        CriterionInline,
+        PanelSeatInline,
+        ComponentAllocationInline,
+        RoundInline,
+    ]
     fixed_parent_fields = ("competition",)
     actions = ["replan_rounds", "redraw_first_round"]
     fieldsets = (
@@ -269,6 +293,10 @@ class EventAdmin(CompetitionScopedAdmin, FixedParentMixin, admin.ModelAdmin):
         (
             "Scoring",
             {"fields": ("scoring_method", "entry_kind", "results_reveal", "drop_extremes")},
+        ),
+        (
+            "Component scoring",
+            {"fields": ("component_tolerance", "component_allocation")},
         ),
         (
             "Registration",

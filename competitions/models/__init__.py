@@ -9,6 +9,7 @@ SQLite). ``competitions.services`` is the one way the application moves a state.
 # isort: off
 # In the order the models were always registered (dumps and flushes follow it).
 from competitions.models.structure import (
+    AllocationMode,
     BibOrder,
     Competition,
     CompetitionStatus,
@@ -37,14 +38,17 @@ from competitions.models.registration import JudgeApplication, RegistrationLink
 from competitions.models.plumbing import FailedJob, IdempotencyKey
 from competitions.models.day import Floor, FloorMove, FloorPhase, TimetableItem
 from competitions.models.incidents import EntryIncident, EntryOutcome, Incident, Redance
+from competitions.models.components import ComponentAllocation
 
 # isort: on
 
 __all__ = [
+    "AllocationMode",
     "BibOrder",
     "Competition",
     "CompetitionStaff",
     "CompetitionStatus",
+    "ComponentAllocation",
     "Competitor",
     "Criterion",
     "Dance",

@@ -158,6 +158,15 @@ class Competition(models.Model):
 class ScoringMethod(models.TextChoices):
     SKATING = "skating", "Skating System (rounds, recalls, placements)"
     CRITERIA = "criteria", "Weighted criteria"
+    COMPONENTS = "components", "Component scores (Absolute Judging System)"
+
+
+class AllocationMode(models.TextChoices):
+    """Which components a judge of a component event scores (``docs/tabulation.md``)."""
+
+    EVERY_JUDGE = "every_judge", "Every judge scores every component"
+    FIXED = "fixed", "Fixed per judge (set on the event's allocations)"
+    RANDOM = "random", "Drawn at random for each dance when the round is drawn"
 
 
 class EntryKind(models.TextChoices):
@@ -207,6 +216,19 @@ class Event(models.Model):
         help_text="Criteria events: for each entry and criterion, one highest and one lowest "
         "judge's score are left out of the mean (a trimmed mean; needs at least three "
         "judges). The published marks sheet shows what was left out.",
+    )
+    component_tolerance = models.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("1.5"),
+        help_text="Component events: for each couple, dance and component, a score further "
+        "than this from the panel's median is discarded before the mean (AJS 3.0).",
+    )
+    component_allocation = models.CharField(
+        max_length=12,
+        choices=AllocationMode.choices,
+        default=AllocationMode.EVERY_JUDGE,
+        help_text="Component events: which components each judge scores.",
     )
     entry_limit = models.PositiveIntegerField(
         null=True, blank=True, help_text="Most entries this event takes; empty for no limit."
@@ -285,6 +307,15 @@ class Event(models.Model):
                 name="competitions_event_results_reveal_valid",
             ),
             models.CheckConstraint(
+                condition=Q(component_allocation__in=AllocationMode.values),
+                name="competitions_event_component_allocation_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(component_tolerance__gte=0),
+                name="competitions_event_component_tolerance_not_negative",
+                violation_error_message="The tolerance is 0 or more.",
+            ),
+            models.CheckConstraint(
                 condition=Q(entry_limit__isnull=True) | Q(entry_limit__gt=0),
                 name="competitions_event_entry_limit_positive",
                 violation_error_message="The entry limit must be at least 1 (or empty).",
@@ -322,29 +353,49 @@ class Event(models.Model):
         super().clean()
         if self.pk is None:
             return
-        before = Event.objects.filter(pk=self.pk).values_list("drop_extremes", flat=True).first()
+        before = (
+            Event.objects.filter(pk=self.pk)
+            .values("drop_extremes", "component_tolerance", "scoring_method")
+            .first()
+        )
         if (
-            before is not None
-            and before != self.drop_extremes
-            and self.rounds.filter(status__in=(RoundStatus.CLOSED, RoundStatus.PUBLISHED)).exists()
+            before is None
+            or not self.rounds.filter(
+                status__in=(RoundStatus.CLOSED, RoundStatus.PUBLISHED)
+            ).exists()
         ):
-            raise ValidationError(
-                {
-                    "drop_extremes": "A round of this event has its results: changing how "
-                    "scores count now would make them disagree with their marks."
-                }
-            )
+            return
+        for field in ("drop_extremes", "component_tolerance", "scoring_method"):
+            if before[field] != getattr(self, field):
+                raise ValidationError(
+                    {
+                        field: "A round of this event has its results: changing how "
+                        "scores count now would make them disagree with their marks."
+                    }
+                )
 
     @property
     def is_skating(self) -> bool:
+        """Tabulated by the Skating System (marks are crosses and places)."""
         return self.scoring_method == ScoringMethod.SKATING
+
+    @property
+    def is_components(self) -> bool:
+        """Scored by components (the Absolute Judging System's way)."""
+        return self.scoring_method == ScoringMethod.COMPONENTS
+
+    @property
+    def is_danced(self) -> bool:
+        """Danced in rounds of heats and dances (skating or components), not performed
+        entry by entry (criteria)."""
+        return self.scoring_method in (ScoringMethod.SKATING, ScoringMethod.COMPONENTS)
 
     @property
     def slot_seconds(self) -> int:
         """The planned time of one heat and dance, or of one performance."""
         if self.heat_seconds:
             return self.heat_seconds
-        if self.is_skating:
+        if self.is_danced:
             return 120
         timed = (self.performance_seconds or 0) + (self.scoring_seconds or 0)
         return timed or 180
@@ -373,6 +424,11 @@ class Dance(models.Model):
 class Criterion(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="criteria")
     name = models.CharField(max_length=80, help_text="e.g. Technique, Presentation")
+    short_name = models.CharField(
+        max_length=6,
+        blank=True,
+        help_text="Component events: the abbreviation the screens show, e.g. TQ, MM, PS, CP.",
+    )
     position = models.PositiveIntegerField(default=1)
     weight = models.DecimalField(max_digits=6, decimal_places=3, default=Decimal("1"))
     min_score = models.DecimalField(max_digits=7, decimal_places=2, default=Decimal("0"))

@@ -168,7 +168,7 @@ def _round_slots(round_: Round, loaded: _Loaded) -> tuple[list[SlotLine], bool, 
             loaded.entered.get(event.pk, 0),
             loaded.seeded.get(event.pk, {}),
         )
-        if event.is_skating:
+        if event.is_danced:
             heats = (
                 1
                 if round_.kind == RoundKind.FINAL
@@ -177,7 +177,7 @@ def _round_slots(round_: Round, loaded: _Loaded) -> tuple[list[SlotLine], bool, 
             return [], False, heats * max(1, len(loaded.dances.get(event.pk, [])))
         return [], False, entrants
     lines: list[SlotLine] = []
-    if event.is_skating:
+    if event.is_danced:
         heats: dict[int, list[HeatEntry]] = defaultdict(list)
         for he in members:
             heats[he.heat.number].append(he)
