@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import json
+import re
 from typing import Any
 
 from django.db.models import QuerySet
@@ -41,6 +42,8 @@ class ReceiptCheck:
 
 def _pasted_payload(text: str) -> dict[str, Any] | None:
     """The JSON object in a pasted receipt (the PDF's text around it is allowed)."""
+    # A line broken on paper or a screen is a space again.
+    text = re.sub(r"\s+", " ", text)
     start, end = text.find("{"), text.rfind("}")
     if start < 0 or end < start:
         return None
