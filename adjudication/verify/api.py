@@ -40,16 +40,16 @@ class ReceiptVerifyIn(serializers.Serializer):
     )
 
 
-class MarkOut(serializers.Serializer):
+class ReceiptMarkOut(serializers.Serializer):
     bib = serializers.CharField()
     criterion = serializers.CharField(allow_blank=True)
     value = serializers.CharField()
 
 
-class SheetOut(serializers.Serializer):
+class ReceiptSheetOut(serializers.Serializer):
     part = serializers.CharField(help_text="The dance, or the entry's bib (criteria).")
     received_at = serializers.CharField(help_text="When the desk received the sheet (UTC).")
-    marks = MarkOut(many=True)
+    marks = ReceiptMarkOut(many=True)
 
 
 class ReceiptCheckOut(serializers.Serializer):
@@ -68,7 +68,7 @@ class ReceiptCheckOut(serializers.Serializer):
     issued_at = serializers.DateTimeField(required=False)
     superseded_at = serializers.DateTimeField(required=False, allow_null=True)
     superseded_reason = serializers.CharField(required=False, allow_blank=True)
-    sheets = SheetOut(
+    sheets = ReceiptSheetOut(
         many=True, required=False, help_text="Only when the genuine receipt text was sent."
     )
 
