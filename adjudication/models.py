@@ -281,3 +281,44 @@ class Placing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry} · {self.place}"
+
+
+class Receipt(models.Model):
+    """A judge's signed receipt of their sheets in a closed round: their marks, when the
+    desk received each sheet, and the digest of the round's stored result, signed by the
+    site (``adjudication.receipts``). Issued whenever the round's result is stored;
+    superseded, with the reason, by a reopening, an unlock or a re-tabulation.
+
+    Append-only but for the superseding fields, each set once (trigger)."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="receipts")
+    judge = models.ForeignKey(Judge, on_delete=models.RESTRICT, related_name="receipts")
+    round_revision = models.PositiveIntegerField()
+    issued_at = models.DateTimeField()
+    code = models.CharField(
+        max_length=19, unique=True, help_text="XXXX-XXXX-XXXX-XXXX: 80 bits of the digest."
+    )
+    digest = models.CharField(max_length=64, help_text="HMAC-SHA256 of the payload, hex.")
+    key_id = models.CharField(max_length=16, help_text="Which key signed it.")
+    payload = models.JSONField(help_text="The canonical content that was signed.")
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    superseded_reason = models.CharField(max_length=400, blank=True)
+    superseded_by = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.RESTRICT, related_name="supersedes"
+    )
+
+    class Meta:
+        ordering = ["round", "judge__letter", "issued_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(superseded_at__isnull=True) | ~Q(superseded_reason=""),
+                name="adjudication_receipt_superseded_with_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Receipt {self.code} · {self.judge.letter} · {self.round}"
+
+    @property
+    def current(self) -> bool:
+        return self.superseded_at is None

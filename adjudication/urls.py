@@ -9,6 +9,8 @@ from adjudication.desk import redance as desk_redance
 from adjudication.desk import seeding as desk_seeding
 from adjudication.desk import what_if as desk_what_if
 from adjudication.tablet import pages as tablet_pages
+from adjudication.tablet import receipts as tablet_receipts
+from adjudication.verify import pages as verify_pages
 
 app_name = "adjudication"
 
@@ -24,6 +26,13 @@ urlpatterns = [
         name="tablet-sheet-sent",
     ),
     path("tablet/state.json", tablet_pages.tablet_state, name="tablet-state"),
+    path("tablet/receipts/", tablet_receipts.tablet_receipts, name="tablet-receipts"),
+    path(
+        "tablet/receipts/<str:code>.pdf",
+        tablet_receipts.tablet_receipt_pdf,
+        name="tablet-receipt-pdf",
+    ),
+    path("verify/", verify_pages.receipt_verify_page, name="receipt-verify"),
 ]
 
 urlpatterns += [

@@ -8,10 +8,12 @@ from adjudication.desk import api as desk_api
 from adjudication.desk import couples_api as desk_couples_api
 from adjudication.desk import incidents as desk_incidents
 from adjudication.desk import panels_api as desk_panels_api
+from adjudication.desk import receipts_api as desk_receipts_api
 from adjudication.desk import redance as desk_redance
 from adjudication.desk import seeding as desk_seeding
 from adjudication.desk import what_if_api as desk_what_if_api
 from adjudication.tablet import api as tablet_api
+from adjudication.verify import api as verify_api
 from competitions import api as competitions_api
 from competitions import public_api
 from leaderboard import api as leaderboard_api
@@ -74,6 +76,8 @@ urlpatterns = [
         competitions_api.RegistrationDetailApi.as_view(),
         name="registration-detail",
     ),
+    # Judges' receipts, checked by anyone.
+    path("verify/", verify_api.ReceiptVerifyApi.as_view(), name="receipt-verify"),
     # Tokens and judges' devices.
     path("auth/token/", tokens_api.TokenObtainApi.as_view(), name="token"),
     path("auth/judge-token/", tokens_api.JudgeTokenApi.as_view(), name="judge-token"),
@@ -91,6 +95,11 @@ urlpatterns = [
     ),
     # The results desk.
     path("desk/rounds/<id:round_id>/", desk_api.DeskRoundApi.as_view(), name="desk-round"),
+    path(
+        "desk/rounds/<id:round_id>/receipts/",
+        desk_receipts_api.DeskRoundReceiptsApi.as_view(),
+        name="desk-round-receipts",
+    ),
     path(
         "desk/rounds/<id:round_id>/open/",
         desk_api.DeskRoundOpenApi.as_view(),

@@ -23,6 +23,7 @@ from adjudication import tabulation
 from adjudication.desk.couples import couples_panel
 from adjudication.desk.paper import miscount_context, paper_sheet_allowed, paper_sheet_send
 from adjudication.models import MarkChange, RecallDecision, Sheet, TabletSession
+from adjudication.receipts.checking import round_current_receipts
 from adjudication.results.exports import export_build
 from adjudication.selectors import competition_of_url
 from adjudication.services import (
@@ -188,6 +189,7 @@ def desk_round(request, round_id: int):
         ).order_by("-at", "-id")[:200],
         "trail_count": trail.count(),
         "couples": couples_panel(round_),
+        "receipts": round_current_receipts(round_),
     }
     if round_.status == RoundStatus.CLOSED:
         unlocked = [s for s in sheets if s.unlocked_at is not None]

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import User
 from adjudication.incidents.trail import incident_record, reason_require
 from adjudication.models import Placing, RoundResult
+from adjudication.receipts.issuing import receipts_supersede
 from adjudication.services.common import ScoringError, permission_require, round_lock
 from adjudication.services.rounds import (
     round_placings,
@@ -89,7 +90,7 @@ def entry_reinstate(*, round: Round, entry: Entry, actor: User, reason: str) -> 
     _state_check(round_, entry, incident.outcome, incident.whole_event)
     was = incident.get_outcome_display().split(" (")[0].lower()
     incident.delete()
-    restored = _retabulate(round_)
+    restored = _retabulate(round_, f"couple {entry.bib_label} reinstated: {why}")
     incident_record(
         competition_id=competition_id,
         kind=Incident.Kind.REINSTATED,
@@ -141,7 +142,7 @@ def _record(
     except ValidationError as error:
         raise ScoringError(" ".join(error.messages)) from None
     incident.save()
-    restored = _retabulate(round_)
+    restored = _retabulate(round_, f"couple {entry.bib_label} {label}: {why}")
     incident_record(
         competition_id=competition_id,
         kind=outcome,
@@ -243,12 +244,13 @@ def _state_check(round_: Round, entry: Entry, outcome: str, whole_event: bool) -
         )
 
 
-def _retabulate(round_: Round) -> str:
+def _retabulate(round_: Round, reason: str) -> str:
     """Store a closed or published round's result again; a note for the trail.
 
     A published result changes only to another complete result (refused otherwise). A
     closed round whose cut-off now falls in a tie loses its stored result and the next
-    round's draw until the chairman settles the tie (``recall_decide`` stores both)."""
+    round's draw until the chairman settles the tie (``recall_decide`` stores both).
+    The judges' receipts are superseded with ``reason`` (and issued again with the result)."""
     if round_.status not in STORED:
         return ""
     try:
@@ -259,11 +261,12 @@ def _retabulate(round_: Round) -> str:
             raise
         RoundResult.objects.filter(round=round_).delete()
         Placing.objects.filter(round=round_).delete()
+        receipts_supersede(round_, f"{reason} (result withdrawn: {error.message})")
         following = _next_round(round_)
         if following is not None and following.status == RoundStatus.PLANNED:
             following.heats.all().delete()
         return f"; {round_}'s result withdrawn: {error.message}"
-    round_retabulate(round_)
+    round_retabulate(round_, reason=reason)
     return f"; {round_} re-tabulated ({round_.get_status_display().lower()})"
 
 

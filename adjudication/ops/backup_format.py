@@ -19,6 +19,7 @@ from adjudication.models import (
     MarkChange,
     Placing,
     RecallDecision,
+    Receipt,
     RoundResult,
     Sheet,
     TabletSession,
@@ -98,6 +99,7 @@ BACKED_UP: tuple[BackedUp, ...] = (
     BackedUp(RecallDecision, "round__event__competition"),
     BackedUp(RoundResult, "round__event__competition"),
     BackedUp(Placing, "round__event__competition"),
+    BackedUp(Receipt, "round__event__competition", later=("superseded_by_id",)),
 )
 
 # Models of Podium's apps deliberately left out, and why (a test keeps this list and

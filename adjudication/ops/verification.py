@@ -9,7 +9,8 @@ the database holds is what the judges sent and what the tabulation gives:
 * :func:`competition_verify` checks every invariant: each sheet is complete and valid for
   its round, no part of a round has two sheets from one judge, every closed round has
   every sheet in and a stored result equal to the recomputation, and each sheet's audit
-  trail (``MarkChange``), replayed from the start, arrives exactly at the marks stored.
+  trail (``MarkChange``), replayed from the start, arrives exactly at the marks stored,
+  and every judge's receipt still holds (``adjudication.receipts``).
 
 Both only read. The management commands ``recompute`` and ``verify`` print the findings
 and exit non-zero when there is any.
@@ -23,7 +24,8 @@ from decimal import Decimal
 
 from django.db.models import Count
 
-from adjudication.models import Mark, MarkChange, Sheet
+from adjudication.models import Mark, MarkChange, Receipt, Sheet
+from adjudication.receipts.checking import receipt_problems
 from adjudication.services import (
     ScoringError,
     criteria_marks_check,
@@ -236,4 +238,9 @@ def competition_verify(competition: Competition) -> Report:
             if not missing:
                 report.results_checked += 1
                 report.findings += round_recompute(round_)
+        report.findings += [
+            Finding(f"{where}, receipt {receipt.code} of judge {receipt.judge.letter}", problem)
+            for receipt in Receipt.objects.filter(round=round_).select_related("judge")
+            for problem in receipt_problems(receipt)
+        ]
     return report

@@ -35,6 +35,7 @@ from reportlab.platypus import (
 )
 from reportlab.platypus import Table as PdfTable
 
+from adjudication.receipts.checking import competition_current_receipts
 from adjudication.results.facts import Facts
 from adjudication.results.tables import (
     CompetitionSheets,
@@ -196,6 +197,7 @@ def judge_sheets_story(competition: Competition, facts: Facts) -> list:
     styles = _styles()
     width = landscape(A4)[0] - 24 * mm
     story: list = []
+    receipts = competition_current_receipts(competition)
     for event in facts.events:
         rounds = [r for r in facts.rounds[event.pk] if facts.placings[r.pk]]
         for round_ in rounds:
@@ -211,6 +213,15 @@ def judge_sheets_story(competition: Competition, facts: Facts) -> list:
                 )
                 story.append(_p(f"Judge {judge.letter}: {judge.name}", styles["h2"]))
                 story.extend(_table(_judge_table(event, round_, judge, facts), styles, width))
+                receipt = receipts.get((round_.pk, judge.pk))
+                if receipt is not None:
+                    story.append(
+                        _p(
+                            f"Receipt {receipt.code} · digest {receipt.digest[:16]}… (check it "
+                            "at /verify/)",
+                            styles["h2"],
+                        )
+                    )
                 story.append(Spacer(1, 14 * mm))
                 story.append(
                     _p(

@@ -21,6 +21,7 @@ from adjudication.incidents.seats import finished_judges_sign_out
 from adjudication.incidents.standing import round_standing
 from adjudication.incidents.tabulate import skating_tabulation
 from adjudication.models import Mark, Placing, RecallDecision, RoundResult, Sheet
+from adjudication.receipts.issuing import receipts_issue, receipts_supersede
 from adjudication.services.common import (
     ScoringError,
     permission_require,
@@ -246,7 +247,7 @@ def recall_decide(*, round: Round, recall_count: int, actor: User) -> RecallDeci
         round=round_, recall_count=recall_count, decided_by=actor
     )
     if round_.status == RoundStatus.CLOSED:
-        round_retabulate(round_)
+        round_retabulate(round_, reason=f"the chairman recalled {recall_count} at a tie")
     return decision
 
 
@@ -432,7 +433,7 @@ def round_close(*, round: Round, actor: User | None, seed: int | None = None) ->
         round_transition(round=round_, to_status=RoundStatus.CLOSED, actor=actor)
     except TransitionRefused as refusal:
         raise ScoringError(str(refusal), "forbidden") from None
-    stored = _store_result(round_, kind, result, placings)
+    stored = _store_result(round_, kind, result, placings, reason="the round closed again")
     if _is_recall(kind, result):
         _draw_next_round(round_, [p.entry for p in placings if p.recalled], seed)
     finished_judges_sign_out(round_)  # a judge replaced after this round is done now
@@ -445,26 +446,33 @@ def _is_recall(kind: str, result: Any) -> bool:
     return kind == "recalls" or (kind == "components" and result.recall is not None)
 
 
-def _store_result(round_: Round, kind: str, result: Any, placings: list[Placing]) -> RoundResult:
+def _store_result(
+    round_: Round, kind: str, result: Any, placings: list[Placing], *, reason: str
+) -> RoundResult:
+    """Store the result and placings, and issue the judges' receipts of them (``reason``:
+    why the receipts before are superseded)."""
     Placing.objects.filter(round=round_).delete()
     Placing.objects.bulk_create(placings)
     RoundResult.objects.filter(round=round_).delete()
-    return RoundResult.objects.create(
+    stored = RoundResult.objects.create(
         round=round_, computed_at=timezone.now(), data=result_data(kind, result)
     )
+    receipts_issue(round_, reason)
+    return stored
 
 
 def _next_round(round_: Round) -> Round | None:
     return Round.objects.filter(event=round_.event, position=round_.position + 1).first()
 
 
-def round_retabulate(round_: Round) -> None:
+def round_retabulate(round_: Round, *, reason: str = "re-tabulated after a correction") -> None:
     """Store a closed round's result again from its marks once its corrections are all
     in; a recall round's next draw follows when the recalled couples changed.
 
     While a sheet is still unlocked, a paper sheet awaits its confirmation or a tie at
     the cut-off awaits the chairman, nothing is stored: publishing refuses a result that
-    does not follow from the marks, and the desk shows why."""
+    does not follow from the marks, and the desk shows why. The judges' receipts are
+    issued again, the ones before superseded with ``reason``."""
     if Sheet.objects.filter(round=round_, unlocked_at__isnull=False).exists():
         return
     try:
@@ -477,7 +485,7 @@ def round_retabulate(round_: Round) -> None:
     recalled_before = set(
         Placing.objects.filter(round=round_, recalled=True).values_list("entry_id", flat=True)
     )
-    _store_result(round_, kind, result, placings)
+    _store_result(round_, kind, result, placings, reason=reason)
     recalled = [p.entry for p in placings if p.recalled]
     if _is_recall(kind, result) and {e.pk for e in recalled} != recalled_before:
         following = _next_round(round_)
@@ -523,6 +531,7 @@ def round_reopen(*, round: Round, actor: User, reason: str) -> Round:
         raise ScoringError(str(refusal), "forbidden") from None
     RoundResult.objects.filter(round=round_).delete()
     Placing.objects.filter(round=round_).delete()
+    receipts_supersede(round_, f"the round was reopened: {reason.strip()}")
     # The open round takes every sheet again: no sheet stays unlocked past it.
     Sheet.objects.filter(round=round_, unlocked_at__isnull=False).update(
         unlocked_at=None, unlocked_by=None

@@ -27,6 +27,7 @@ from accounts.models import User
 from adjudication.incidents.miscount import miscount_accept_record, miscount_acceptance_check
 from adjudication.incidents.standing import round_standing
 from adjudication.models import Mark, MarkChange, Sheet
+from adjudication.receipts.issuing import receipts_supersede
 from adjudication.services.common import (
     ScoringError,
     permission_require,
@@ -305,7 +306,8 @@ def sheet_submit(
         if old.get(key) != values.get(key)
     )
     if correcting and source != Sheet.Source.PAPER:
-        round_retabulate(round_)
+        why = f"judge {judge.letter} corrected {label}" + (f": {reason}" if reason else "")
+        round_retabulate(round_, reason=why)
     announce(
         event.competition_id,
         "sheet.submitted",
@@ -519,7 +521,9 @@ def sheet_confirm(*, sheet: Sheet, actor: User) -> Sheet:
         at=sheet.confirmed_at,
     )
     if round_.status == RoundStatus.CLOSED:
-        round_retabulate(round_)
+        round_retabulate(
+            round_, reason=f"judge {sheet.judge.letter}'s paper sheet (a correction) confirmed"
+        )
     announce(round_.event.competition_id, "sheet.confirmed", {"round": sheet.round_id})
     return sheet
 
@@ -553,6 +557,9 @@ def sheet_unlock(*, sheet: Sheet, actor: User, reason: str) -> Sheet:
         source="desk",
         reason=reason.strip()[:300],
         at=sheet.unlocked_at,
+    )
+    receipts_supersede(
+        round_, f"judge {sheet.judge.letter}'s sheet unlocked: {reason.strip()}", judge=sheet.judge
     )
     announce(round_.event.competition_id, "sheet.unlocked", {"round": round_.pk})
     return sheet

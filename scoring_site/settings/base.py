@@ -279,6 +279,15 @@ BACKUP_KEEP = env_int("BACKUP_KEEP", 48, minimum=1)
 BACKUP_SIGNING_KEY = env_secret("BACKUP_SIGNING_KEY")
 if BACKUP_SIGNING_KEY is not None and len(BACKUP_SIGNING_KEY) < 32:
     raise ImproperlyConfigured("BACKUP_SIGNING_KEY must be at least 32 characters long.")
+# Judges' receipts are signed (HMAC-SHA256) with this key: production requires it;
+# development derives one from SECRET_KEY with a salt of its own (adjudication.receipts).
+PODIUM_RECEIPT_KEY = env_secret("PODIUM_RECEIPT_KEY")
+if PODIUM_RECEIPT_KEY is not None and len(PODIUM_RECEIPT_KEY) < 32:
+    raise ImproperlyConfigured("PODIUM_RECEIPT_KEY must be at least 32 characters long.")
+if PODIUM_RECEIPT_KEY is None and PRODUCTION:
+    raise ImproperlyConfigured(
+        "PODIUM_RECEIPT_KEY (or PODIUM_RECEIPT_KEY_FILE) is required when PODIUM_ENV=production."
+    )
 # A restore refuses a file larger than this once decompressed (a gzip bomb).
 BACKUP_RESTORE_MAX_MB = env_int("BACKUP_RESTORE_MAX_MB", 512, minimum=1)
 if BACKUP_EVERY_MINUTES:
@@ -424,6 +433,8 @@ REST_FRAMEWORK = {
         "token_refresh": env_str("TOKEN_REFRESH_RATE", "300/minute"),
         # Sheets sent per signed-in user (a judge's devices, the desk's paper sheets).
         "sheet": env_str("SHEET_RATE", "120/minute"),
+        # Receipt checks at /verify/ and its API, per client address: codes are not guessed.
+        "receipt_verify": env_str("RECEIPT_VERIFY_RATE", "20/minute"),
     },
 }
 SIMPLE_JWT = {

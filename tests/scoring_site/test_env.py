@@ -104,6 +104,7 @@ def test_production_with_redis_and_postgres(tmp_path):
         tmp_path,
         PODIUM_ENV="production",
         SECRET_KEY="x" * 60,
+        PODIUM_RECEIPT_KEY="r" * 40,
         ALLOWED_HOSTS="podium.example.org",
         DATABASE_URL="postgres://podium@db/podium",
         REDIS_URL="redis://cache:6379/0",
@@ -135,6 +136,11 @@ def test_production_with_redis_and_postgres(tmp_path):
         ),
         ({"SECRET_KEY": "short"}, "at least 50 characters"),
         ({"BACKUP_SIGNING_KEY": "short"}, "BACKUP_SIGNING_KEY must be at least 32 characters"),
+        (
+            {"PODIUM_ENV": "production", "SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "x"},
+            "PODIUM_RECEIPT_KEY (or PODIUM_RECEIPT_KEY_FILE) is required",
+        ),
+        ({"PODIUM_RECEIPT_KEY": "short"}, "PODIUM_RECEIPT_KEY must be at least 32 characters"),
         ({"PODIUM_ENV": "staging"}, "PODIUM_ENV='staging' must be one of"),
         ({"REDIS_URL": "http://cache"}, "REDIS_URL must start with one of"),
     ],
@@ -164,6 +170,7 @@ def production_setting(tmp_path, name, **variables):
             "PODIUM_DATA_DIR": str(tmp_path),
             "PODIUM_ENV": "production",
             "SECRET_KEY": "x" * 60,
+            "PODIUM_RECEIPT_KEY": "r" * 40,
             "ALLOWED_HOSTS": "podium.example.org",
             **variables,
         }

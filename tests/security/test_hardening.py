@@ -30,6 +30,7 @@ def test_production_settings_turn_the_protections_on(tmp_path):
             "PODIUM_DATA_DIR": str(tmp_path),
             "PODIUM_ENV": "production",
             "SECRET_KEY": "k" * 60,
+            "PODIUM_RECEIPT_KEY": "r" * 40,
             "ALLOWED_HOSTS": "podium.example.org",
         },
         capture_output=True,

@@ -144,6 +144,7 @@ def _build_world() -> World:
         "report": "results",
         "entry_id": day.entries()[-1].pk,
         "seat_id": day.event.panel.first().pk,
+        "code": "AAAA-BBBB-CCCC-DDDD",  # no receipt of judge A's
     }
     other = {"round_id": other_round.pk}
     variants = {
