@@ -61,7 +61,10 @@
         var bad = input.value !== "" && !input.validity.valid || input.validity.badInput;
         input.closest("[data-score-cell]").classList.toggle("off-scale", bad);
         input.closest("[data-score-cell]").classList.toggle("given", given(input));
-        if (bad) off.push(input.getAttribute("aria-label"));
+        if (bad) {
+          off.push(input.getAttribute("aria-label") + ": " + (input.value || "not a number") +
+                   " (" + input.min + "–" + input.max + ", steps of " + input.step + ")");
+        }
         else if (input.value === "") missing += 1;
       });
       var done = inputs.length - missing - off.length;

@@ -44,9 +44,12 @@ class ComponentDay:
         return [self.components[short] for short in ALLOCATION[letter]]
 
 
-def build_component_day(couples=8, heats=2, step="0.25", recall=4) -> ComponentDay:
+def build_component_day(
+    couples=8, heats=2, step="0.25", recall=4, allocation="fixed"
+) -> ComponentDay:
+    """``allocation="every_judge"``: every judge scores the four components."""
     event = EventFactory(
-        name="Adult Standard", scoring_method="components", component_allocation="fixed"
+        name="Adult Standard", scoring_method="components", component_allocation=allocation
     )
     competition = event.competition
     for status in ("registration_open", "registration_closed"):
@@ -75,7 +78,7 @@ def build_component_day(couples=8, heats=2, step="0.25", recall=4) -> ComponentD
     judges = [JudgeFactory(competition=competition, letter=letter) for letter in ALLOCATION]
     for judge in judges:
         PanelSeatFactory(event=event, judge=judge)
-        for short in ALLOCATION[judge.letter]:
+        for short in ALLOCATION[judge.letter] if allocation == "fixed" else ():
             ComponentAllocation.objects.create(
                 event=event, judge=judge, criterion=components[short]
             )
