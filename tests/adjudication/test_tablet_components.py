@@ -12,9 +12,11 @@ from django.urls import reverse
 
 from adjudication.incidents.couples import entry_mark_absent
 from adjudication.models import Sheet
+from competitions.models import ComponentAllocation
 from tests.adjudication.component_day import build_component_day
 from tests.adjudication.test_tablet_pages import sign_in
 from tests.factories.accounts import UserFactory
+from tests.support.auth import sign_in_staff
 
 pytestmark = pytest.mark.django_db
 JSON = {"Accept": "application/json"}
@@ -169,3 +171,38 @@ def test_the_json_resend_of_the_offline_queue_is_stored_once(client, day):
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json()["replayed"] is True
     assert Sheet.objects.get().marks.count() == len(day.entries) * 2
+
+
+def test_the_desk_types_a_paper_component_sheet_on_the_same_form(client, day):
+    judge_c = day.judges[2]
+    url = reverse(
+        "adjudication:desk-paper-sheet", args=[day.first.pk, judge_c.pk, f"d{day.dances[0].pk}"]
+    )
+    sign_in_staff(client, UserFactory(username="typist", roles=["scrutineer"]))
+
+    page = client.get(url)
+    data = form(day, letter="C", score="9.5", key=page.context["client_key"])
+    client.post(url, data)
+
+    html = page.content.decode()
+    assert "You score TQ and PS in Waltz." in html
+    assert len(fields(html)) == len(day.entries) * 2
+    sheet = Sheet.objects.get()
+    assert (sheet.judge, sheet.source) == (judge_c, "paper")
+    assert sheet.marks.count() == len(day.entries) * 2
+
+
+def test_a_judge_allocated_nothing_in_a_dance_sends_the_empty_sheet(client, day):
+    judge_d = day.judges[3]
+    ComponentAllocation.objects.filter(judge=judge_d).delete()  # A, B, C still score all four
+    sign_in(client, day, judge_d)
+
+    page = client.get(sheet_url(day))
+    response = client.post(
+        sheet_url(day), {"client_key": "e", "base_version": 0, "round_revision": 1}
+    )
+
+    assert "You score no component in Waltz" in page.content.decode()
+    assert fields(page.content.decode()) == []
+    assert response.status_code == 302
+    assert Sheet.objects.get().marks.count() == 0
