@@ -11,10 +11,17 @@ from typing import Any
 from django.db.models import Exists, OuterRef
 from rest_framework import serializers
 
+from adjudication.component_sheet import (
+    allocation_sentence,
+    component_heats,
+    component_marks_from_post,
+    mark_key,
+)
 from adjudication.incidents.standing import round_standing
 from adjudication.models import Sheet
 from adjudication.selectors import finalist_order
 from adjudication.services import SheetInput, round_entries
+from competitions.components import judge_components
 from competitions.models import (
     Criterion,
     Dance,
@@ -50,11 +57,15 @@ class SheetView:
     sheet: Sheet | None
     # entry id (skating), criterion id (criteria) or "entry:criterion" (components) -> value
     marks: dict[Any, str]
+    # Components: the ones this judge scores in this dance, each couple on each.
+    components: list[Criterion] = dataclasses.field(default_factory=list)
 
     @property
     def kind(self) -> str:
         if self.part.entry is not None:
             return "criteria"
+        if self.round.event.is_components:
+            return "components"
         return "final" if self.round.kind == "final" else "recall"
 
     @property
@@ -80,6 +91,11 @@ class SheetView:
     @property
     def scores(self) -> list[tuple[Criterion, str]]:
         return [(c, self.marks[c.pk]) for c in self.criteria if c.pk in self.marks]
+
+    @property
+    def scored_heats(self):
+        """Components: each heat's couples with the scores stored on this sheet."""
+        return component_heats(self.heats, self.components, self.marks)
 
     @property
     def takes_marks(self) -> bool:
@@ -144,6 +160,7 @@ def sheet_view(*, judge: Judge, round_: Round, part: Part) -> SheetView:
     heats: list[tuple[int, list[Entry]]] = []
     finalists: list[Entry] = []
     criteria: list[Criterion] = []
+    components: list[Criterion] = []
     if part.dance is not None:
         # Couples absent, retired before this dance or disqualified are not on the sheet.
         away = round_standing(round_).not_dancing(part.dance)
@@ -156,7 +173,9 @@ def sheet_view(*, judge: Judge, round_: Round, part: Part) -> SheetView:
         ):
             by_heat.setdefault(he.heat.number, []).append(he.entry)
         heats = sorted(by_heat.items())
-        if round_.kind == "final":
+        if round_.event.is_components:
+            components = judge_components(round_, part.dance, judge)
+        elif round_.kind == "final":
             # A random order per judge, so the list does not suggest an order (the same
             # order the judges' API gives).
             finalists = [
@@ -168,7 +187,7 @@ def sheet_view(*, judge: Judge, round_: Round, part: Part) -> SheetView:
             ]
     else:
         criteria = list(round_.event.criteria.order_by("position"))
-    return SheetView(judge, round_, part, heats, finalists, criteria, sheet, marks)
+    return SheetView(judge, round_, part, heats, finalists, criteria, sheet, marks, components)
 
 
 def judge_progress(judge: Judge, round_: Round) -> list[tuple[Part, Sheet | None]]:
@@ -184,8 +203,10 @@ def judge_progress(judge: Judge, round_: Round) -> list[tuple[Part, Sheet | None
     ]
 
 
-def marks_from_post(view: SheetView, post) -> dict[int, str]:
+def marks_from_post(view: SheetView, post) -> dict[Any, str]:
     """The marks of a submitted sheet form, keyed as the service expects."""
+    if view.kind == "components":
+        return component_marks_from_post(post)
     if view.kind == "recall":
         return {int(pk): "1" for pk in post.getlist("cross") if pk.isdigit()}
     if view.kind == "final":
@@ -317,11 +338,18 @@ class SheetIn(serializers.Serializer):
 def sheet_form_context(view: SheetView, judge: Judge, error, posted) -> dict[str, Any]:
     """What the sheet form's template needs, on the tablet and on the desk's paper sheet:
     the marks posted (or stored), a fresh idempotency key, the final's places."""
+    shown = {mark_key(k): v for k, v in (posted or view.marks).items()}
     return {
         "view": view,
         "judge": judge,
         "error": error,
-        "posted": {str(k): v for k, v in (posted or view.marks).items()},
+        "posted": shown,
         "client_key": uuid.uuid4().hex,
         "places": range(1, len(view.finalists) + 1),
+        "component_heats": component_heats(view.heats, view.components, shown)
+        if view.kind == "components"
+        else [],
+        "allocation": allocation_sentence(view.components, view.part.label)
+        if view.kind == "components"
+        else "",
     }
