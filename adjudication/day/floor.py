@@ -144,7 +144,7 @@ def _resolve_slot(
     dance: Dance | None = None
     entry: Entry | None = None
     heat = number(heat_number, "heat number")
-    if event.is_skating:
+    if event.is_danced:
         dance_pk = number(dance_id, "dance")
         dance = Dance.objects.filter(pk=dance_pk, event=event).first() if dance_pk else None
         if dance is None:

@@ -339,7 +339,7 @@ def _to_read(competition: Competition, on_floor: Q | None = None) -> list[dict]:
         placings.setdefault(placing.round_id, []).append(placing)
     out = []
     for round_ in rounds:
-        if round_.kind == RoundKind.FINAL or not round_.event.is_skating:
+        if round_.kind == RoundKind.FINAL or not round_.event.is_danced:
             out.append({"round": round_, "final": True, "places": placings.get(round_.pk, [])})
         else:
             recalled = [p for p in placings.get(round_.pk, []) if p.recalled]

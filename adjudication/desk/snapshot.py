@@ -42,11 +42,11 @@ def desk_snapshot(competition: Competition) -> dict[str, Any]:
     ):
         sheets[row[0]].append(row[1:])
     dances: dict[int, list[Dance]] = defaultdict(list)
-    if any(r.event.is_skating for r in rounds):
+    if any(r.event.is_danced for r in rounds):
         for dance in Dance.objects.filter(event_id__in=event_ids).order_by("position", "id"):
             dances[dance.event_id].append(dance)
     entries: dict[int, dict[int, Any]] = defaultdict(dict)
-    criteria_rounds = [r for r in rounds if not r.event.is_skating]
+    criteria_rounds = [r for r in rounds if not r.event.is_danced]
     if criteria_rounds:
         for he in (
             HeatEntry.objects.filter(heat__round__in=criteria_rounds, entry__withdrawn=False)
@@ -55,7 +55,7 @@ def desk_snapshot(competition: Competition) -> dict[str, Any]:
         ):
             entries[he.heat.round_id].setdefault(he.entry_id, he.entry)
     for round_ in rounds:
-        if round_.event.is_skating:
+        if round_.event.is_danced:
             parts = [(d.name, d.pk, None) for d in dances[round_.event_id]]
         else:
             parts = [
