@@ -62,6 +62,7 @@ def component_lines(data: Mapping[str, Any]) -> list[str]:
         f"Tolerance {plain(data['tolerance'])}: for each dance, couple and component the "
         "median of the judges' scores is taken, scores further from it are discarded and "
         "the rest averaged.",
+        DISCARDED_NOTE,
     ]
     for dance in data["allocation"]:
         who = "; ".join(
@@ -211,6 +212,5 @@ def _couple_table(
         f"total {row['total']}",
         ["Dance", "Component", *judges, "Median", "Score", "× weight", ""],
         rows,
-        note=DISCARDED_NOTE,
         kind="components-couple",
     )
