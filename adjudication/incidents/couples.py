@@ -30,7 +30,6 @@ from competitions.models import (
     Incident,
     Round,
     RoundStatus,
-    ScoringMethod,
 )
 from scoring_site.realtime import announce
 
@@ -190,7 +189,7 @@ def _entry_check(round_: Round, entry: Entry) -> None:
 
 
 def _dance_check(round_: Round, entry: Entry, from_dance: Dance | None) -> None:
-    if round_.event.scoring_method != ScoringMethod.SKATING:
+    if not round_.event.is_danced:
         raise ScoringError("Only couples of a dancesport round retire: mark it absent instead.")
     dances = list(round_.event.dances.order_by("position"))
     if from_dance is None or from_dance.pk not in {d.pk for d in dances}:

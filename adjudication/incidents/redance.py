@@ -150,7 +150,7 @@ def _redance_part(
     if heat_number not in heats:
         listed = ", ".join(map(str, heats)) or "none"
         raise ScoringError(f"{round_} has no heat {heat_number} (its heats: {listed}).")
-    if event.is_skating:
+    if event.is_danced:
         if dance is None or dance.event_id != event.pk or entry is not None:
             raise ScoringError(f"Choose one of the dances of {event.name} to dance again.")
         return dance, None

@@ -20,7 +20,6 @@ from competitions.models import (
     Incident,
     Round,
     RoundStatus,
-    ScoringMethod,
 )
 from scoring_site.realtime import announce
 
@@ -91,7 +90,7 @@ def _check_entry(entry: Entry, round_position: object) -> int:
         raise ScoringError(
             f"Couple {couple_name(entry)} is on the waiting list: only entered couples are seeded."
         )
-    if entry.event.scoring_method != ScoringMethod.SKATING:
+    if not entry.event.is_danced:
         raise ScoringError(
             f"{entry.event.name} is scored by criteria in one round: no couple is seeded there."
         )

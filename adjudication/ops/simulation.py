@@ -44,6 +44,7 @@ from adjudication.services import (
     sheet_submit,
     tabulate_round,
 )
+from competitions.components import round_allocation
 from competitions.models import (
     Competition,
     CompetitionStatus,
@@ -427,10 +428,11 @@ class _Simulator:
             if error.code != "tie":
                 raise
         # A tie at the recall cut-off: the chairman recalls the whole tied group.
-        _, result = tabulate_round(round_)
+        kind, result = tabulate_round(round_)
+        cut = result.recall if kind == "components" else result
         recall_decide(
             round=round_,
-            recall_count=len(result.recalled) + len(result.tied),
+            recall_count=len(cut.recalled) + len(cut.tied),
             actor=self._chairman_user(),
         )
         report.ties_settled += 1
@@ -454,7 +456,20 @@ class _Simulator:
             Sheet.objects.filter(round=round_).values_list("judge_id", "dance_id", "entry_id")
         )
         count = 0
-        if event.scoring_method == ScoringMethod.SKATING:
+        if event.is_components:
+            allocation = round_allocation(round_)
+            for dance in event.dances.order_by("position", "id"):
+                dancing = entries_dancing(round_, dance)
+                for judge in judges:
+                    if (judge.pk, dance.pk, None) not in sent:
+                        rng = self._rng(event, round_, judge, f"dance {dance.name}")
+                        marks = {
+                            (e.pk, c.pk): _criterion_score(c, self._perceive(event, e, rng))
+                            for e in dancing
+                            for c in allocation[dance.pk][judge.pk]
+                        }
+                        count += self._submit(round_, judge, marks, dance=dance)
+        elif event.scoring_method == ScoringMethod.SKATING:
             for dance in event.dances.order_by("position", "id"):
                 dancing = entries_dancing(round_, dance)
                 for judge in judges:

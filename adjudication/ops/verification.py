@@ -31,6 +31,7 @@ from adjudication.services import (
     round_progress,
     skating_marks_check,
 )
+from adjudication.services.components import component_marks_check
 from competitions.models import Competition, Round, RoundStatus, ScoringMethod
 from scoring_site.snapshot import read_snapshot
 
@@ -106,7 +107,14 @@ def _sheet_where(sheet: Sheet) -> str:
 
 def _sheet_problems(round_: Round, sheet: Sheet, marks: list[Mark]) -> list[str]:
     try:
-        if round_.event.scoring_method == ScoringMethod.SKATING:
+        if round_.event.is_components:
+            if sheet.dance_id is None or not all(m.criterion_id for m in marks):
+                return ["a component sheet must be for a dance, each mark on a component"]
+            by_key = {(m.entry_id, m.criterion_id): m.value for m in marks}
+            if len(by_key) != len(marks):
+                return ["a couple is scored twice on a component"]
+            component_marks_check(round_, sheet.dance, sheet.judge, by_key, stored=True)
+        elif round_.event.scoring_method == ScoringMethod.SKATING:
             if sheet.dance_id is None or any(m.criterion_id for m in marks):
                 return ["a Skating System sheet must be for a dance, without criteria"]
             by_entry = {m.entry_id: m.value for m in marks}

@@ -195,6 +195,7 @@ def test_list_shows_only_this_judges_open_rounds(client, day):
             "sheet": None,
             "not_dancing": [],
             "marks": item["marks_per_sheet"],
+            "components": [],
         }
         for d in day.dances
     ]
@@ -370,6 +371,7 @@ def test_criteria_round_lists_entries_in_running_order_with_the_criteria(client,
             "max": "10.00",
             "step": "0.50",
             "weight": "2.000",
+            "short_name": "",
         },
         {
             "criterion_id": talent.pk,
@@ -378,6 +380,7 @@ def test_criteria_round_lists_entries_in_running_order_with_the_criteria(client,
             "max": "10.00",
             "step": "0.50",
             "weight": "1.000",
+            "short_name": "",
         },
     ]
     assert item["marks_per_sheet"] == 2
