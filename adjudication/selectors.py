@@ -240,21 +240,7 @@ def _judge_rounds(pairs: list[tuple[Judge, int]]) -> list[JudgeRound]:
                 judge, round_, sheet_of, running, standings[round_id]
             )
         else:
-            parts = [
-                SheetPart(
-                    None,
-                    e.pk,
-                    e.competitor.display_name,
-                    e.competitor.bib,
-                    sheet_of(None, e.pk),
-                )
-                for e in running
-                if not e.withdrawn
-            ]
-            criteria = [
-                CriterionLine(c.pk, c.name, c.min_score, c.max_score, c.step, c.weight)
-                for c in event.criteria.all()
-            ]
+            parts, criteria = _criteria_parts(event, sheet_of, running)
             per_sheet = len(criteria)
         away_lines = tuple(
             f"{pk}:{i.outcome}:{i.from_dance_id or ''}"
@@ -262,6 +248,22 @@ def _judge_rounds(pairs: list[tuple[Judge, int]]) -> list[JudgeRound]:
         )
         built.append(JudgeRound(judge, round_, heat_lines, parts, criteria, per_sheet, away_lines))
     return built
+
+
+def _criteria_parts(
+    event, sheet_of, running: list[Entry]
+) -> tuple[list[SheetPart], list[CriterionLine]]:
+    """A criteria round's sheets: each entry still in, in running order, and the criteria."""
+    parts = [
+        SheetPart(None, e.pk, e.competitor.display_name, e.competitor.bib, sheet_of(None, e.pk))
+        for e in running
+        if not e.withdrawn
+    ]
+    criteria = [
+        CriterionLine(c.pk, c.name, c.min_score, c.max_score, c.step, c.weight)
+        for c in event.criteria.all()
+    ]
+    return parts, criteria
 
 
 def _component_parts(
