@@ -26,8 +26,14 @@ from competitions.public_api import (
     PublicApi,
     competition_or_404,
 )
+from leaderboard.components import component_sheets
 from leaderboard.snapshots import public_snapshot, published_results, published_rounds
 from scoring_site.api import MAX_PATH_ID, id_parameter
+
+
+class ComponentScoreOut(serializers.Serializer):
+    component = serializers.CharField(help_text='The component\'s short name, e.g. "TQ".')
+    score = serializers.CharField(help_text='A decimal string with three places: "9.250".')
 
 
 class PlacingOut(serializers.Serializer):
@@ -37,7 +43,18 @@ class PlacingOut(serializers.Serializer):
     club = serializers.CharField()
     total = serializers.CharField(
         allow_null=True,
-        help_text="A criteria event's weighted total; null for a skating final.",
+        help_text="A criteria or component event's total; null for a skating final.",
+    )
+    scores = ComponentScoreOut(
+        many=True,
+        required=False,
+        help_text="A component final only: the couple's score on each component in the last "
+        "dance (the mean of the judges' scores kept).",
+    )
+    dance_score = serializers.CharField(
+        allow_null=True,
+        required=False,
+        help_text="A component final only: the last dance's score (null: did not dance it).",
     )
 
 
@@ -58,6 +75,23 @@ class ResultOut(serializers.Serializer):
         help_text="type recalls only: the recalled couples' bibs.",
     )
     placings = PlacingOut(many=True, required=False, help_text="type placings only.")
+    components = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="A component final only: the components' short names, in order.",
+    )
+    dance = serializers.CharField(
+        required=False, help_text="A component final only: the dance the scores are of (the last)."
+    )
+    sheet = serializers.JSONField(
+        required=False,
+        help_text="A component round only: its marks sheet as tabulated when it closed: the "
+        "components, the panel and who scored which component in each dance, and per couple "
+        "and dance every judge's score (counted: false when discarded, outside the "
+        "tolerance around the median), the median, the component and dance scores, the "
+        "total and the place or recall. The structure is documented in docs/api.md, "
+        '"Component results".',
+    )
 
 
 RESULT_EXAMPLE = OpenApiExample(
@@ -76,6 +110,17 @@ RESULT_EXAMPLE = OpenApiExample(
     },
     response_only=True,
 )
+
+
+def with_sheets(rounds) -> list[dict]:
+    """The published results of ``rounds``, a component round's with its marks sheet."""
+    rounds = list(rounds)
+    blocks = published_results(rounds)
+    sheets = component_sheets(rounds)
+    for block in blocks:
+        if block["round"] in sheets:
+            block["sheet"] = sheets[block["round"]]
+    return blocks
 
 
 class ResultFilter(serializers.Serializer):
@@ -105,7 +150,7 @@ class ResultListApi(PublicApi, GenericAPIView):
         query.is_valid(raise_exception=True)
         rounds = published_rounds(competition, event_id=query.validated_data.get("event"))
         page = self.paginate_queryset(rounds)
-        return self.get_paginated_response(ResultOut(published_results(page), many=True).data)
+        return self.get_paginated_response(ResultOut(with_sheets(page), many=True).data)
 
 
 class RoundResultApi(PublicApi, GenericAPIView):
@@ -122,7 +167,7 @@ class RoundResultApi(PublicApi, GenericAPIView):
     )
     def get(self, request, slug: str, round_id: int):
         competition = competition_or_404(self)
-        blocks = published_results(list(published_rounds(competition).filter(pk=round_id)))
+        blocks = with_sheets(list(published_rounds(competition).filter(pk=round_id)))
         if not blocks:
             error = NotFound("No published result for this round (yet).")
             error.detail.code = "not_published"

@@ -53,6 +53,7 @@ from competitions.models import (
 )
 from competitions.selectors import PUBLIC_STATUSES, round_draw_public
 from competitions.timetable import ENDED, timetable_lines
+from leaderboard.components import component_boards, with_components
 from scoring_site.realtime import PUBLIC, current_sequence, next_sequence
 from scoring_site.sockets import dumps
 
@@ -188,10 +189,10 @@ def _open_rounds_read(shown_rounds: list[Round]) -> _OpenRoundsRead:
         by_round[round_id].append(
             _OnFloor(round_id, heat, entry_id, bib, _display_name(kind, name, partner))
         )
-    skating_events = {r.event_id for r in shown_rounds if r.event.is_skating}
+    danced_events = {r.event_id for r in shown_rounds if r.event.is_danced}
     dances: dict[int, list[Dance]] = defaultdict(list)
-    if skating_events:
-        for dance in Dance.objects.filter(event_id__in=skating_events).order_by("position", "id"):
+    if danced_events:
+        for dance in Dance.objects.filter(event_id__in=danced_events).order_by("position", "id"):
             dances[dance.event_id].append(dance)
     counts: dict[tuple[int, int | None, int | None], int] = defaultdict(int)
     if open_ids:
@@ -244,7 +245,7 @@ def _open_round_item(round_: Round, read: _OpenRoundsRead) -> dict[str, Any]:
     heats: dict[int, list[int | None]] = {}
     for he in running:
         heats.setdefault(he.heat, []).append(he.bib)
-    if event.is_skating:
+    if event.is_danced:
         # Bibs in number order on the floor: the running order says nothing then.
         item["heats"] = [
             {"number": n, "bibs": sorted(b, key=lambda x: (x is None, x or 0))}
@@ -485,6 +486,7 @@ def _published_results(published: list[Round]) -> list[dict[str, Any]]:
     ):
         placings[placing.round_id].append(placing)
     standings = round_standings(published)
+    boards = component_boards(published)
     blocks = []
     for round_ in published:
         block = round_head(round_)
@@ -495,7 +497,7 @@ def _published_results(published: list[Round]) -> list[dict[str, Any]]:
             for p in rows
             if (why := out_of_places(standings[round_.pk], p.entry_id))
         ]
-        if round_.kind != RoundKind.FINAL and round_.event.is_skating:
+        if round_.kind != RoundKind.FINAL and round_.event.is_danced:
             block["type"] = "recalls"
             block["recalled"] = sorted(
                 (_bib(p.entry.competitor) for p in rows if p.recalled),
@@ -516,6 +518,8 @@ def _published_results(published: list[Round]) -> list[dict[str, Any]]:
                 for p in rows
                 if p.place is not None
             ]
+            if round_.pk in boards:
+                with_components(block, boards[round_.pk], rows)
         blocks.append(block)
     return blocks
 

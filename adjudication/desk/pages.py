@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.two_factor import two_factor_pending
 from adjudication import tabulation
+from adjudication.desk.components import allocation_rows, components_view
 from adjudication.desk.couples import couples_panel
 from adjudication.desk.paper import miscount_context, paper_sheet_allowed, paper_sheet_send
 from adjudication.models import MarkChange, RecallDecision, Sheet, TabletSession
@@ -131,6 +132,8 @@ def _tabulation_view(round_):
     except ScoringError as error:
         return {"problem": error}
     view = {"kind": kind, "result": result}
+    if kind == "components":
+        return view | components_view(round_, result)
     if kind == "recalls":
         view["options"] = (len(result.recalled), len(result.recalled) + len(result.tied))
     if kind == "final":
@@ -190,6 +193,7 @@ def desk_round(request, round_id: int):
         "trail_count": trail.count(),
         "couples": couples_panel(round_),
         "receipts": round_current_receipts(round_),
+        "allocation": allocation_rows(round_) if round_.status != RoundStatus.PLANNED else [],
     }
     if round_.status == RoundStatus.CLOSED:
         unlocked = [s for s in sheets if s.unlocked_at is not None]

@@ -8,10 +8,12 @@ JSON (``format: "podium-results"``, ``version: 1``)::
     competition: {slug, name, venue, starts_on, ends_on, status}
     judges:      [{letter, name}]              name "" when the organizer publishes letters only
     events: [{
-        name, position, style, scoring ("skating" | "criteria"), entry_kind,
-        dances:   [{name, short_name}]                   skating
+        name, position, style, scoring ("skating" | "criteria" | "components"), entry_kind,
+        dances:   [{name, short_name}]                   skating, components
         criteria: [{name, weight, min, max, step}]       criteria
+        components: [{name, short_name, weight, min, max, step}]   components
         rules:    {trim, tie_break, outliers}            criteria: how totals are ranked
+                  {tolerance, allocation}                components
         panel:    [letter, ...]                          every judge who sat, replacements too
         entries:  [{number, name, club, country, withdrawn}]
         rounds: [{
@@ -21,7 +23,12 @@ JSON (``format: "podium-results"``, ``version: 1``)::
             heats:   [{number, entries: [number, ...]}]        running order
             marks:   [{judge, dance, entry, value}]             skating: 1 per cross, or a place
                      [{judge, entry, criterion, value}]         criteria: a score
+                     [{judge, dance, entry, criterion, value}]  components: a component's
+                                                                score (criterion: its name)
             results: [{entry, place, total, recalled}]          once the round is closed
+            scores:  {...}     components, once closed: the round's result as tabulated
+                               (adjudication.tabulation.components: every mark with
+                               "counted", medians, component/dance scores, totals, places)
         }]
     }]
 
@@ -170,11 +177,27 @@ def _event_data(
         "scoring": event.scoring_method,
         "entry_kind": event.entry_kind,
     }
-    if event.is_skating:
+    if event.is_danced:
         item["dances"] = [
             {"name": d.name, "short_name": d.short_name} for d in facts.dances[event.pk]
         ]
-    else:
+    if event.is_components:
+        item["components"] = [
+            {
+                "name": c.name,
+                "short_name": c.short_name,
+                "weight": plain(c.weight),
+                "min": plain(c.min_score),
+                "max": plain(c.max_score),
+                "step": plain(c.step),
+            }
+            for c in facts.criteria[event.pk]
+        ]
+        item["rules"] = {
+            "tolerance": plain(event.component_tolerance),
+            "allocation": event.component_allocation,
+        }
+    elif not event.is_skating:
         item["criteria"] = [
             {
                 "name": c.name,
@@ -240,6 +263,11 @@ def _round_data(
             }
             for p in placings
         ],
+        **(
+            {"scores": facts.component_results.get(round_.pk)}
+            if event.is_components and round_.pk in facts.component_results
+            else {}
+        ),
     }
 
 
@@ -274,6 +302,17 @@ def _mark_rows(
                 "value": plain(value),
             }
             for judge_id, dance_id, entry_id, _, value in marks
+        ]
+    if event.is_components:
+        return [
+            {
+                "judge": judges[judge_id].letter,
+                "dance": dances[dance_id],
+                "entry": numbers[entry_id],
+                "criterion": criteria[criterion_id],
+                "value": plain(value),
+            }
+            for judge_id, dance_id, entry_id, criterion_id, value in marks
         ]
     marks.sort(
         key=lambda m: (

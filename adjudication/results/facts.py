@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db.models import Q
 
 from adjudication.incidents.standing import Standing, round_standings
-from adjudication.models import Mark, Placing, RecallDecision, Sheet
+from adjudication.models import Mark, Placing, RecallDecision, RoundResult, Sheet
 from competitions.models import (
     Competition,
     Criterion,
@@ -61,6 +61,9 @@ class Facts:
         default_factory=lambda: defaultdict(dict)
     )
     standings: dict[int, Standing] = dataclasses.field(default_factory=dict)
+    # round id → the stored result of a component round (``RoundResult.data["result"]``,
+    # structure in ``adjudication.tabulation.components``)
+    component_results: dict[int, dict] = dataclasses.field(default_factory=dict)
 
 
 def competition_facts(
@@ -72,8 +75,8 @@ def competition_facts(
     """The events (all, or ``event_ids``), their dances, criteria, panels (every judge
     who sat, ``panel``; who judged which round, ``round_judges``) and rounds
     (only published ones with ``published_only``), heats, counted marks and placings of
-    rounds with results, the rounds' redances, and the couples absent, retired or
-    disqualified: eleven queries at most."""
+    rounds with results, the rounds' redances, the couples absent, retired or
+    disqualified, and the stored results of component rounds: twelve queries at most."""
     events_qs = Event.objects.filter(competition=competition).order_by("position", "id")
     if event_ids is not None:
         events_qs = events_qs.filter(pk__in=list(event_ids))
@@ -153,6 +156,14 @@ def _read_results(facts: Facts, rounds: list[Round]) -> None:
             facts.accepted[round_id].setdefault((judge_id, dance_id), [accepted, 0])[1] += 1
     for placing in Placing.objects.filter(round_id__in=with_results).order_by():
         facts.placings[placing.round_id][placing.entry_id] = placing
+    scored = {e.pk for e in facts.events if e.is_components}
+    components = [r.pk for r in rounds if r.pk in with_results and r.event_id in scored]
+    if components:
+        for round_id, data in RoundResult.objects.filter(round_id__in=components).values_list(
+            "round_id", "data"
+        ):
+            if data.get("kind") == "components":
+                facts.component_results[round_id] = data["result"]
     facts.decisions = dict(
         RecallDecision.objects.filter(round_id__in=with_results).values_list(
             "round_id", "recall_count"

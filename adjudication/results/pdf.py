@@ -266,6 +266,8 @@ def _judge_table(event, round_: Round, judge: Judge, facts: Facts) -> Table:
         return Table(
             f"Marks: {what}", ["Couple", "Name", *(d.name for d in dances)], rows, kind="judge"
         )
+    if event.is_components:
+        return _judge_component_table(event, judge, ordered, own, facts)
     criteria = facts.criteria[event.pk]
     values = {(entry_id, criterion_id): value for _, _, entry_id, criterion_id, value in own}
     rows = [
@@ -277,6 +279,36 @@ def _judge_table(event, round_: Round, judge: Judge, facts: Facts) -> Table:
         for e in ordered
     ]
     return Table("Scores", ["Entry", "Name", *(c.name for c in criteria)], rows, kind="judge")
+
+
+def _judge_component_table(event, judge: Judge, ordered: list, own: list, facts: Facts) -> Table:
+    """A component judge's scores: a column per dance and component the judge scored."""
+    values = {(dance_id, entry_id, c): value for _, dance_id, entry_id, c, value in own}
+    scored = {(dance_id, c) for dance_id, _, c in values}
+    columns = [
+        (d, c)
+        for d in facts.dances[event.pk]
+        for c in facts.criteria[event.pk]
+        if (d.pk, c.pk) in scored
+    ]
+    rows = [
+        [
+            e.bib_label,
+            e.competitor.display_name,
+            *(plain(values.get((d.pk, e.pk, c.pk))) for d, c in columns),
+        ]
+        for e in ordered
+    ]
+    header = [f"{d.short_name or d.name} {c.short_name or c.name}" for d, c in columns]
+    return Table(
+        f"Component scores of judge {judge.letter}",
+        ["Couple", "Name", *header],
+        rows,
+        note=", ".join(
+            f"{c.short_name} = {c.name}" for c in facts.criteria[event.pk] if c.short_name
+        ),
+        kind="judge",
+    )
 
 
 # --- the running order ------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from adjudication.incidents.redance import redance_line
 from adjudication.incidents.standing import Standing
 from adjudication.incidents.tabulate import skating_tabulation
 from adjudication.models import Placing
+from adjudication.results.component_tables import component_lines, component_tables
 from adjudication.results.facts import RESULT_STATUSES, Facts, competition_facts
 from adjudication.results.incidents import incident_lines, out_of_places, standing_text
 from adjudication.results.skating_tables import (
@@ -119,6 +120,7 @@ class RoundFacts:
     accepted: dict[tuple[int, int | None], list] = dataclasses.field(default_factory=dict)
     standing: Standing | None = None
     reasons: bool = False  # the desk's reasons: staff copies only, never the public's
+    component_result: dict | None = None  # a component round's stored result
 
     @property
     def entries(self) -> list[Entry]:
@@ -337,6 +339,19 @@ def _criteria_entry_table(
     )
 
 
+def _component_sheet(rf: RoundFacts) -> tuple[list[str], list[Table]]:
+    """A component round's sheet from its stored result (``component_tables``)."""
+    data = rf.component_result
+    if data is None:
+        return [f"{len(rf.active)} couples. The stored result is missing."], []
+    names = {e.bib_label: e.competitor.display_name for e in rf.entries}
+    recalled = {e.bib_label: rf.placings[e.pk].recalled for e in rf.entries if e.pk in rf.placings}
+    lines = component_lines(data) + incident_lines(rf.standing, rf.active, reasons=rf.reasons)
+    if rf.decision is not None:
+        lines.append(f"The chairman of adjudicators chose to recall {rf.decision}.")
+    return lines, component_tables(data, names, recalled)
+
+
 def round_title(round_: Round, rounds_in_event: int) -> str:
     label = str(RoundKind(round_.kind).label)
     return label if rounds_in_event == 1 else f"Round {round_.position}: {label}"
@@ -348,6 +363,8 @@ def _round_sheet(rf: RoundFacts, rounds_in_event: int) -> RoundSheet:
     if not has_results:
         lines = [f"{len(rf.active)} entries. No results yet."]
         tables: list[Table] = []
+    elif rf.event.is_components:
+        lines, tables = _component_sheet(rf)
     elif not rf.event.is_skating:
         lines, tables = _criteria_tables(rf)
     elif round_.kind == RoundKind.FINAL:
@@ -450,6 +467,7 @@ def competition_results(
                 accepted=facts.accepted.get(r.pk, {}),
                 standing=facts.standings.get(r.pk),
                 reasons=reasons,
+                component_result=facts.component_results.get(r.pk),
             )
             for r in rounds
         ]

@@ -119,6 +119,24 @@
     return box;
   }
 
+  // A component final: the last dance's score on each component, labelled, and its sum.
+  function componentScores(block, row) {
+    var scores = el("span", "live-scores");
+    (row.scores || []).forEach(function (score) {
+      var cell = el("span", "live-score");
+      cell.appendChild(el("span", "live-score-label", score.component));
+      cell.appendChild(el("span", "live-score-value", score.score));
+      scores.appendChild(cell);
+    });
+    if (row.dance_score) {
+      var dance = el("span", "live-score live-score-dance");
+      dance.appendChild(el("span", "live-score-label", block.dance));
+      dance.appendChild(el("span", "live-score-value", row.dance_score));
+      scores.appendChild(dance);
+    }
+    return scores;
+  }
+
   function drawResult(block) {
     var box = el("article", "live-result");
     box.setAttribute("data-round", block.round);
@@ -142,9 +160,15 @@
           who.appendChild(el("span", "live-club", row.club));
         }
         li.appendChild(who);
+        if (block.components) li.appendChild(componentScores(block, row));
         if (row.total) li.appendChild(el("span", "live-total", row.total));
         ol.appendChild(li);
       });
+      if (block.components) {
+        ol.classList.add("live-with-components");
+        box.appendChild(el("p", "live-components-note",
+          "Scores of the " + block.dance + " and the total over the dances"));
+      }
       box.appendChild(ol);
     }
     if (block.out && block.out.length) {  // absent or disqualified: no place
