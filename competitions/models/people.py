@@ -301,6 +301,12 @@ class PanelSeat(models.Model):
         related_name="replaced_by",
         help_text="The seat this replacement judge took over.",
     )
+    shadow = models.BooleanField(
+        default=False,
+        verbose_name="shadow (trainee)",
+        help_text="A trainee's seat: their sheets are collected and shown in the agreement "
+        "report, never counted.",
+    )
 
     class Meta:
         ordering = ["event", "judge__letter"]
@@ -321,6 +327,11 @@ class PanelSeat(models.Model):
                 condition=Q(replaces__isnull=True) | Q(from_round__isnull=False),
                 name="competitions_panelseat_replacement_has_start",
                 violation_error_message="A replacement judge sits from a given round on.",
+            ),
+            models.CheckConstraint(
+                condition=Q(shadow=False) | Q(replaces__isnull=True),
+                name="competitions_panelseat_shadow_replaces_nobody",
+                violation_error_message="A shadow judge cannot replace a judge.",
             ),
         ]
 
