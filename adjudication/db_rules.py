@@ -10,7 +10,7 @@ sheet count."""
 
 from competitions.db_rules import _trigger_rule, append_only
 
-_SHADOW_MESSAGE = "a shadow judge's sheets never count: the sheet follows its seat's flag"
+_SHADOW_MESSAGE = "the sheets of a shadow judge never count: a sheet follows the flag of its seat"
 
 DB_RULES = (
     append_only("adjudication_markchange", "the audit trail of marks"),
