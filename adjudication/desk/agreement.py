@@ -83,11 +83,13 @@ def desk_agreement_csv(request, slug: str):
     return response
 
 
-def _text(value) -> str:
-    return "" if value is None else str(value)
+def _text(value):
+    """A figure as the spreadsheet should read it: a number stays a number (so a
+    negative rho is not taken for a formula and quoted), none is an empty cell."""
+    return "" if value is None else value
 
 
-def agreement_records(report: Agreement) -> list[dict[str, str]]:
+def agreement_records(report: Agreement) -> list[dict]:
     """The report as flat records: one per judge and round (and dance, in finals)."""
     return [
         {
