@@ -351,3 +351,13 @@ class PanelSeat(models.Model):
             and self.judge.competition_id != self.event.competition_id
         ):
             raise ValidationError({"judge": "This judge belongs to another competition."})
+        if self.pk and self.event_id and self.judge_id:
+            before = PanelSeat.objects.filter(pk=self.pk).values_list("shadow", flat=True).first()
+            judged = self.judge.sheets.filter(round__event_id=self.event_id).exists()
+            if before is not None and before != self.shadow and judged:
+                raise ValidationError(
+                    {
+                        "shadow": "This judge has sent sheets in this event: whether they "
+                        "count is settled (a shadow's never do)."
+                    }
+                )
