@@ -81,6 +81,12 @@ class Sheet(models.Model):
         "crosses, as it is.",
     )
     count_accepted_reason = models.CharField(max_length=300, blank=True)
+    shadow = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="A shadow (trainee) judge's sheet: kept and reported, never counted. "
+        "Always the seat's flag (the database refuses any other value and any change).",
+    )
 
     class Meta:
         ordering = ["round", "dance__position", "entry_id", "judge__letter"]
@@ -131,6 +137,19 @@ class Sheet(models.Model):
                 violation_error_message="Say why a sheet with the wrong number of crosses "
                 "is accepted.",
             ),
+            models.CheckConstraint(
+                condition=Q(shadow=False)
+                | (
+                    ~Q(source="paper")
+                    & Q(confirmed_at__isnull=True)
+                    & Q(confirmed_by__isnull=True)
+                    & Q(count_accepted_by__isnull=True)
+                    & Q(count_accepted_reason="")
+                ),
+                name="adjudication_sheet_shadow_never_counted",
+                violation_error_message="A shadow judge's sheet is never confirmed or accepted: "
+                "it does not count.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -140,8 +159,8 @@ class Sheet(models.Model):
     @property
     def counts(self) -> bool:
         """A sheet counts unless it is a paper sheet still waiting for its confirmation
-        or a sheet the desk returned to its judge."""
-        if self.returned_at is not None:
+        or a sheet the desk returned to its judge; a shadow judge's sheet never counts."""
+        if self.shadow or self.returned_at is not None:
             return False
         return self.source != self.Source.PAPER or self.confirmed_at is not None
 

@@ -33,7 +33,7 @@ from competitions.models import (
     RoundKind,
     RoundStatus,
 )
-from competitions.selectors import round_panel
+from competitions.selectors import round_panel, round_shadow_panel
 
 
 class SeatNotFound(Exception):
@@ -355,11 +355,13 @@ def judge_round_list(*, user: User, judges: Sequence[Judge] | None = None) -> li
 
 
 def judge_for_round(*, user: User, round_id: int) -> Judge:
-    """The user's judge seat on the panel of this round (``round_panel``: a replaced
-    judge is not on it from the replacement's round on). Raises ``SeatNotFound`` (also
-    for a round that does not exist, so a stranger learns nothing) or ``SeatAmbiguous``."""
+    """The user's judge seat on the panel of this round (``round_panel``, or a shadow
+    seat: ``round_shadow_panel``; a replaced judge is not on it from the replacement's
+    round on). Raises ``SeatNotFound`` (also for a round that does not exist, so a
+    stranger learns nothing) or ``SeatAmbiguous``."""
     round_ = Round.objects.filter(pk=round_id).first()
-    judges = [] if round_ is None else [j for j in round_panel(round_) if j.user_id == user.pk]
+    seated = [] if round_ is None else round_panel(round_) + round_shadow_panel(round_)
+    judges = [j for j in seated if j.user_id == user.pk]
     if not judges:
         raise SeatNotFound
     if len(judges) > 1:

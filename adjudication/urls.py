@@ -1,6 +1,7 @@
 from django.urls import path
 
 from adjudication.day import pages as day_pages
+from adjudication.desk import agreement as desk_agreement
 from adjudication.desk import couples_pages as desk_couples_pages
 from adjudication.desk import incidents as desk_incidents
 from adjudication.desk import pages as desk_pages
@@ -77,4 +78,15 @@ urlpatterns += [
     path("desk/<slug:slug>/timetable/", day_pages.desk_timetable_edit, name="desk-timetable-edit"),
     path("desk/<slug:slug>/announcer/", day_pages.announcer, name="announcer"),
     path("desk/<slug:slug>/redance/", desk_redance.desk_redance, name="desk-redance"),
+    path("desk/<slug:slug>/agreement/", desk_agreement.desk_agreement, name="desk-agreement"),
+    path(
+        "desk/<slug:slug>/agreement/<int:event_id>/",
+        desk_agreement.desk_agreement,
+        name="desk-agreement-event",
+    ),
+    path(
+        "desk/<slug:slug>/agreement.csv",
+        desk_agreement.desk_agreement_csv,
+        name="desk-agreement-csv",
+    ),
 ]

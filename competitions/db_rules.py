@@ -271,6 +271,22 @@ _PANEL_RULES = (
         OR EXISTS (SELECT 1 FROM competitions_panelseat r WHERE r.replaces_id = NEW.id))""",
         "the judge of a seat in a replacement cannot change",
     ),
+    _row_rule(
+        "competitions_panelseat",
+        "competitions_panelseat_shadow_outside_replacements",
+        """(
+            NEW.replaces_id IS NOT NULL AND EXISTS (
+                SELECT 1 FROM competitions_panelseat gone
+                WHERE gone.id = NEW.replaces_id AND gone.shadow
+            )
+        ) OR (
+            NEW.shadow AND EXISTS (
+                SELECT 1 FROM competitions_panelseat r WHERE r.replaces_id = NEW.id
+            )
+        )""",
+        "a shadow judge neither replaces a judge nor is replaced",
+        ["replaces_id", "shadow"],
+    ),
 )
 
 

@@ -75,7 +75,7 @@ def competition_get_public(*, slug: str) -> Competition:
         .prefetch_related(
             "dances",
             "criteria",
-            "panel__judge",
+            Prefetch("panel", PanelSeat.objects.filter(shadow=False).select_related("judge")),
             Prefetch("rounds", rounds),
         )
     )
@@ -118,7 +118,12 @@ def event_list_public(
         .prefetch_related(
             Prefetch("dances", Dance.objects.order_by("position", "id")),
             Prefetch("criteria", Criterion.objects.order_by("position", "id")),
-            Prefetch("panel", PanelSeat.objects.select_related("judge").order_by("judge__letter")),
+            Prefetch(
+                "panel",
+                PanelSeat.objects.filter(shadow=False)
+                .select_related("judge")
+                .order_by("judge__letter"),
+            ),
             Prefetch("rounds", Round.objects.order_by("position")),
         )
         .order_by("position", "id")
@@ -182,17 +187,27 @@ def seat_sits_in(position: Any = None) -> Q:
     )
 
 
-def round_panel_seats(round_: Round) -> QuerySet[PanelSeat]:
-    """The seats of the panel that judges ``round_`` (replacements applied), by letter."""
+def round_panel_seats(round_: Round, *, shadows: bool = False) -> QuerySet[PanelSeat]:
+    """The seats of the panel that judges ``round_`` (replacements applied), by letter:
+    the counting seats, or with ``shadows`` the shadow (trainee) seats only."""
     return (
-        PanelSeat.objects.filter(seat_sits_in(round_.position), event_id=round_.event_id)
+        PanelSeat.objects.filter(
+            seat_sits_in(round_.position), event_id=round_.event_id, shadow=shadows
+        )
         .select_related("judge")
         .order_by("judge__letter")
     )
 
 
+def round_shadow_panel(round_: Round) -> list:
+    """The shadow (trainee) judges sitting in ``round_``, by letter: they fill sheets
+    that are kept and reported but never counted, so they are on no ``round_panel``."""
+    return [seat.judge for seat in round_panel_seats(round_, shadows=True)]
+
+
 def round_panel(round_: Round) -> list:
     """The judges of ``round_``'s panel, by letter: the event's panel with every
-    replacement applied from its round on. The one answer to "who judges this round"
-    for sheets, tabulation, tablets, the desk, marks sheets and screens."""
+    replacement applied from its round on, shadow (trainee) seats left out. The one
+    answer to "whose sheets count in this round" for sheets, tabulation, tablets, the
+    desk, marks sheets and screens."""
     return [seat.judge for seat in round_panel_seats(round_)]

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -68,7 +68,7 @@ def _competition_preconditions(competition: Competition, to_status: str) -> list
         competition.events.annotate(
             dance_count=Count("dances", distinct=True),
             criterion_count=Count("criteria", distinct=True),
-            judge_count=Count("panel", distinct=True),
+            judge_count=Count("panel", filter=Q(panel__shadow=False), distinct=True),
             has_entries=Exists(Entry.objects.filter(event=OuterRef("pk"), withdrawn=False)),
             has_rounds=Exists(Round.objects.filter(event=OuterRef("pk"))),
         )
@@ -211,7 +211,7 @@ def _round_preconditions(round_: Round, to_status: str) -> list[str]:
                 "rounds open only once registration has closed (the competition is "
                 f"{event.competition.get_status_display().lower()})"
             )
-        if not event.panel.exists():
+        if not event.panel.filter(shadow=False).exists():
             problems.append(f"“{event.name}” has no judging panel")
         if not HeatEntry.objects.filter(heat__round=round_).exists():
             problems.append("no heats have been drawn")

@@ -64,7 +64,7 @@ SNAPSHOT_TTL = 2
 
 # A sheet counts once sent (a paper one once confirmed) and until a redance returns it.
 COUNTED = (~Q(source=Sheet.Source.PAPER) | Q(confirmed_at__isnull=False)) & Q(
-    returned_at__isnull=True
+    returned_at__isnull=True, shadow=False
 )
 
 
@@ -158,7 +158,7 @@ def _open_rounds_read(shown_rounds: list[Round]) -> _OpenRoundsRead:
     panel: dict[int, int] = defaultdict(int)
     sitting: set[tuple[int, int]] = set()  # (round, judge): whose sheets count
     seats = (
-        PanelSeat.objects.filter(event_id__in={r.event_id for r in shown_rounds})
+        PanelSeat.objects.filter(event_id__in={r.event_id for r in shown_rounds}, shadow=False)
         .order_by()  # the default ordering (judge letters) would join the judges
         .values_list("event_id", "judge_id", "from_round", "until_round")
     )
@@ -216,7 +216,7 @@ def _open_rounds_read(shown_rounds: list[Round]) -> _OpenRoundsRead:
         for round_id, entry_id, judge_id, criterion_id, value in (
             Mark.objects.filter(sheet__round_id__in=live_ids, criterion__isnull=False)
             .filter(~Q(sheet__source=Sheet.Source.PAPER) | Q(sheet__confirmed_at__isnull=False))
-            .filter(sheet__returned_at__isnull=True)
+            .filter(sheet__returned_at__isnull=True, sheet__shadow=False)
             .values_list(
                 "sheet__round_id", "sheet__entry_id", "sheet__judge_id", "criterion_id", "value"
             )

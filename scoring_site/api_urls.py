@@ -4,6 +4,7 @@ from django.urls import path, register_converter
 
 from adjudication import tokens_api
 from adjudication.day import api as day_api
+from adjudication.desk import agreement as desk_agreement
 from adjudication.desk import api as desk_api
 from adjudication.desk import couples_api as desk_couples_api
 from adjudication.desk import incidents as desk_incidents
@@ -170,6 +171,11 @@ urlpatterns = [
         "desk/competitions/<slug:slug>/incidents/",
         desk_incidents.DeskIncidentListApi.as_view(),
         name="desk-incidents",
+    ),
+    path(
+        "desk/competitions/<slug:slug>/agreement/",
+        desk_agreement.DeskAgreementApi.as_view(),
+        name="desk-agreement",
     ),
     path(
         "desk/competitions/<slug:slug>/panels/",

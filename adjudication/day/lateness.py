@@ -79,7 +79,9 @@ def late_parts(competition: Competition, *, now: dt.datetime) -> list[LatePart]:
         last_heat[round_id] = max(number, last_heat.get(round_id, number))
     event_ids = {move.round.event_id for move in danced.values()}
     panels: dict[int, list[PanelSeat]] = {}
-    for seat in PanelSeat.objects.filter(event_id__in=event_ids).select_related("judge"):
+    for seat in PanelSeat.objects.filter(event_id__in=event_ids, shadow=False).select_related(
+        "judge"
+    ):
         panels.setdefault(seat.event_id, []).append(seat)
     sent = set(
         Sheet.objects.filter(round_id__in=round_ids, returned_at__isnull=True).values_list(

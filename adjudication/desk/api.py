@@ -175,6 +175,9 @@ class DeskSheetOut(serializers.Serializer):
         help_text="Why the chairman accepted this recall sheet with the wrong number of "
         "crosses (empty: not accepted so)."
     )
+    shadow = serializers.BooleanField(
+        help_text="A shadow (trainee) judge's sheet: kept for the agreement report, never counted."
+    )
     marks = serializers.SerializerMethodField(
         help_text="Entry id (skating) or criterion id (criteria) → value."
     )

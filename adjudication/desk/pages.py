@@ -48,7 +48,7 @@ from adjudication.sheets import (
 from adjudication.tablet.sessions import TabletRefused, tablet_code_issue, tablet_revoke
 from competitions.access import competitions_where, staff_can, staff_can_somewhere
 from competitions.models import Competition, Judge, Round, RoundStatus
-from competitions.selectors import round_panel
+from competitions.selectors import round_panel, round_shadow_panel
 from competitions.services import TransitionRefused, round_transition
 from scoring_site.operations import health_panel
 from scoring_site.site import site_address
@@ -120,6 +120,9 @@ def desk_competition(request, slug: str):
             judge__competition=competition, revoked_at__isnull=True
         ).select_related("judge"),
         "health": health_panel(),
+        "can_view_agreement": staff_can(
+            request.user, "competitions.view_judge_agreement", competition.pk
+        ),
     }
     return render_live(
         request, "adjudication/desk_competition.html", "adjudication/_desk_live.html", context
@@ -163,11 +166,12 @@ def _typed_marks(sheet: Sheet, is_final: bool) -> list[str]:
 @desk_required
 def desk_round(request, round_id: int):
     round_ = get_object_or_404(Round.objects.select_related("event__competition"), pk=round_id)
-    sheets = list(
+    every_sheet = list(
         Sheet.objects.filter(round=round_)
         .select_related("judge", "dance", "entry__competitor", "submitted_by", "confirmed_by")
         .order_by("dance__position", "entry_id", "judge__letter")
     )
+    sheets = [s for s in every_sheet if not s.shadow]
     to_confirm = [s for s in sheets if s.source == Sheet.Source.PAPER and s.confirmed_at is None]
     prefetch_related_objects(to_confirm, "marks__entry__competitor", "marks__criterion")
     for sheet in to_confirm:
@@ -179,6 +183,8 @@ def desk_round(request, round_id: int):
         "progress": round_progress(round_),
         "tabulation": _tabulation_view(round_),
         "sheets": sheets,
+        "shadow_sheets": [s for s in every_sheet if s.shadow],
+        "shadow_judges": round_shadow_panel(round_),
         "parts": round_parts(round_),
         "judges": round_panel(round_),
         "withdrawn": round_.event.entries.filter(

@@ -62,7 +62,7 @@ class JudgeReplaceForm(forms.Form):
         self.fields["judge"].queryset = Judge.objects.filter(competition_id=event.competition_id)
         self.fields["from_round"].queryset = event.rounds.all()
         on_panel = set(event.panel.values_list("judge_id", flat=True))
-        current = event.panel.filter(until_round__isnull=True).select_related("judge")
+        current = event.panel.filter(until_round__isnull=True, shadow=False).select_related("judge")
         self.fields["judge"].widget.choices = [("", "---------")] + [
             (seat.judge_id, str(seat.judge)) for seat in current
         ]

@@ -31,13 +31,13 @@ def desk_snapshot(competition: Competition) -> dict[str, Any]:
     event_ids = {r.event_id for r in rounds}
     seats: dict[int, list[tuple[int, str, int | None, int | None]]] = defaultdict(list)
     for event_id, *seat in (
-        PanelSeat.objects.filter(event_id__in=event_ids)
+        PanelSeat.objects.filter(event_id__in=event_ids, shadow=False)
         .order_by("judge__letter")
         .values_list("event_id", "judge_id", "judge__letter", "from_round", "until_round")
     ):
         seats[event_id].append(tuple(seat))
     sheets: dict[int, list[tuple]] = defaultdict(list)
-    for row in Sheet.objects.filter(round__in=rounds).values_list(
+    for row in Sheet.objects.filter(round__in=rounds, shadow=False).values_list(
         "round_id", "judge_id", "dance_id", "entry_id", "source", "confirmed_at"
     ):
         sheets[row[0]].append(row[1:])

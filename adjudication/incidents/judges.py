@@ -53,9 +53,12 @@ class RoundPanel:
 
 
 def event_round_panels(event: Event) -> list[RoundPanel]:
-    """The panel of each of the event's rounds (``round_panel``), in two queries."""
+    """The panel of each of the event's rounds (``round_panel``: no shadow seats), in
+    two queries."""
     seats = list(
-        PanelSeat.objects.filter(event=event).select_related("judge").order_by("judge__letter")
+        PanelSeat.objects.filter(event=event, shadow=False)
+        .select_related("judge")
+        .order_by("judge__letter")
     )
     letters = {seat.pk: seat.judge.letter for seat in seats}
     panels = []
@@ -96,6 +99,12 @@ def _old_seat(event: Event, judge: Judge, from_round: Round, start: int) -> Pane
         .select_related("judge")
         .first()
     )
+    if seat is not None and seat.shadow:
+        raise ScoringError(
+            f"Judge {judge.letter} is a shadow judge: their sheets never count, so there is "
+            "no seat to hand over. Remove the shadow seat in the admin instead.",
+            "invalid",
+        )
     if seat is None or not seat.sits_in(from_round.position):
         raise ScoringError(
             f"Judge {judge.letter} ({judge.name}) is not on the panel of {from_round}.",
@@ -127,6 +136,12 @@ def _replacement_check(event: Event, judge: Judge, replacement: Judge) -> None:
     if replacement.pk == judge.pk:
         raise ScoringError("A judge cannot replace themself: choose a reserve judge.", "invalid")
     seat = PanelSeat.objects.filter(event=event, judge=replacement).first()
+    if seat is not None and seat.shadow:
+        raise ScoringError(
+            f"Judge {replacement.letter} ({replacement.name}) is a shadow judge on "
+            f"{event.name}: a trainee's marks never count, so they cannot replace a judge.",
+            "invalid",
+        )
     if seat is not None:
         raise ScoringError(
             f"Judge {replacement.letter} ({replacement.name}) already sits on the panel of "

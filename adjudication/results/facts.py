@@ -106,7 +106,9 @@ def competition_facts(
     for criterion in Criterion.objects.filter(event_id__in=ids).order_by("position", "id"):
         facts.criteria[criterion.event_id].append(criterion)
     for seat in (
-        PanelSeat.objects.filter(event_id__in=ids).select_related("judge").order_by("judge__letter")
+        PanelSeat.objects.filter(event_id__in=ids, shadow=False)
+        .select_related("judge")
+        .order_by("judge__letter")
     ):
         facts.panel[seat.event_id].append(seat.judge)
         facts.seats[seat.event_id].append(seat)
@@ -134,7 +136,7 @@ def _read_results(facts: Facts, rounds: list[Round]) -> None:
         return
     seated = {r.pk: {j.pk for j in facts.round_judges(r)} for r in rounds}
     counted = (~Q(sheet__source=Sheet.Source.PAPER) | Q(sheet__confirmed_at__isnull=False)) & Q(
-        sheet__returned_at__isnull=True
+        sheet__returned_at__isnull=True, sheet__shadow=False
     )
     for round_id, judge_id, dance_id, entry_id, criterion_id, value, accepted in (
         Mark.objects.filter(counted, sheet__round_id__in=with_results)

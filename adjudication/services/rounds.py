@@ -63,7 +63,7 @@ class PartProgress:
 def round_progress(round_: Round) -> list[PartProgress]:
     judges = [(j.pk, j.letter) for j in round_panel(round_)]
     sheets = list(
-        Sheet.objects.filter(round=round_, returned_at__isnull=True).values_list(
+        Sheet.objects.filter(round=round_, returned_at__isnull=True, shadow=False).values_list(
             "judge_id", "dance_id", "entry_id", "source", "confirmed_at"
         )
     )
@@ -161,7 +161,10 @@ def tabulate_round(round_: Round, *, adjust: MarksAdjust | None = None) -> tuple
     # the desk returned to be sent again.
     marks = list(
         Mark.objects.filter(
-            sheet__round=round_, sheet__judge__in=judges, sheet__returned_at__isnull=True
+            sheet__round=round_,
+            sheet__judge__in=judges,
+            sheet__returned_at__isnull=True,
+            sheet__shadow=False,
         ).select_related("sheet")
     )
     if adjust is not None:

@@ -257,6 +257,12 @@ def sheet_submit(
     judge = _seated_judge(round_, data.judge_id)
     if not data.client_key or len(data.client_key) > 64:
         raise ScoringError("The sheet needs a device key of 1 to 64 characters.")
+    if judge.shadow and source == Sheet.Source.PAPER:
+        raise ScoringError(
+            f"Judge {judge.letter} is a shadow judge: their sheets come from their tablet "
+            "and never count, so the desk does not type them in.",
+            "not_on_panel",
+        )
     part, lookup, label = _sheet_part(round_, data)
     existing = (
         # order_by("pk"): the default ordering joins dance, and PostgreSQL refuses FOR
@@ -318,12 +324,17 @@ def sheet_submit(
 
 def _seated_judge(round_: Round, judge_id: int) -> Judge:
     """The judge, refused (``not_on_panel``) unless seated on the round's panel (a
-    replaced judge sits no more from the replacement's round on)."""
+    replaced judge sits no more from the replacement's round on) or in a shadow seat
+    (annotated ``shadow``: their sheets are kept, never counted)."""
     event = round_.event
     seats = PanelSeat.objects.filter(
         seat_sits_in(round_.position), event=event, judge=OuterRef("pk")
     )
-    judge = Judge.objects.filter(pk=judge_id).annotate(seated=Exists(seats)).get()
+    judge = (
+        Judge.objects.filter(pk=judge_id)
+        .annotate(seated=Exists(seats), shadow=Exists(seats.filter(shadow=True)))
+        .get()
+    )
     if judge.competition_id != event.competition_id:
         raise ScoringError("This judge belongs to another competition.", "not_on_panel")
     if not judge.seated:
@@ -443,6 +454,7 @@ def _sheet_store(
             source=source,
             submitted_by=actor,
             submitted_at=now,
+            shadow=judge.shadow,
             **lookup,
         )
         try:
@@ -543,6 +555,8 @@ def sheet_unlock(*, sheet: Sheet, actor: User, reason: str) -> Sheet:
     if not reason.strip():
         raise ScoringError("Say why the sheet is unlocked.")
     sheet = Sheet.objects.select_for_update(of=("self",)).get(pk=sheet.pk)
+    if sheet.shadow:
+        raise ScoringError("A shadow judge's sheet never counts: there is nothing to correct.")
     sheet.unlocked_by, sheet.unlocked_at = actor, timezone.now()
     sheet.save(update_fields=["unlocked_by", "unlocked_at"])
     MarkChange.objects.create(

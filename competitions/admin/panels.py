@@ -28,7 +28,7 @@ def seat_in_replacement(seat: PanelSeat) -> bool:
 class PanelSeatForm(forms.ModelForm):
     class Meta:
         model = PanelSeat
-        fields = ("judge",)
+        fields = ("judge", "shadow")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -124,6 +124,7 @@ class CompetitionAdmin(CompetitionScopedAdmin, admin.ModelAdmin):
         (None, {"fields": ("name", "slug", "venue", "status")}),
         ("Dates", {"fields": ("starts_on", "ends_on", "timezone", "day_starts_at")}),
         ("Published results", {"fields": ("judge_names_public",)}),
+        ("Judges' agreement report", {"fields": ("agreement_shows_names",)}),
         (
             "Registration",
             {"fields": ("registration_opens_at", "registration_closes_at", "capacity")},
@@ -257,7 +258,7 @@ class PanelSeatInline(
     model = PanelSeat
     form = PanelSeatForm
     formset = PanelSeatFormSet
-    fields = ("judge", "from_round", "until_round", "replaces")
+    fields = ("judge", "shadow", "from_round", "until_round", "replaces")
     readonly_fields = ("from_round", "until_round", "replaces")  # set by judge_replace
     autocomplete_fields = ("judge",)
     extra = 0

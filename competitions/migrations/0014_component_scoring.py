@@ -43,7 +43,7 @@ def revoke(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("competitions", "0012_floors_several_per_competition"),
+        ("competitions", "0013_shadow_seats_and_agreement_names"),
         ("accounts", "0009_incident_permissions"),
     ]
 

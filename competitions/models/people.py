@@ -301,6 +301,12 @@ class PanelSeat(models.Model):
         related_name="replaced_by",
         help_text="The seat this replacement judge took over.",
     )
+    shadow = models.BooleanField(
+        default=False,
+        verbose_name="shadow (trainee)",
+        help_text="A trainee's seat: their sheets are collected and shown in the agreement "
+        "report, never counted.",
+    )
 
     class Meta:
         ordering = ["event", "judge__letter"]
@@ -322,6 +328,11 @@ class PanelSeat(models.Model):
                 name="competitions_panelseat_replacement_has_start",
                 violation_error_message="A replacement judge sits from a given round on.",
             ),
+            models.CheckConstraint(
+                condition=Q(shadow=False) | Q(replaces__isnull=True),
+                name="competitions_panelseat_shadow_replaces_nobody",
+                violation_error_message="A shadow judge cannot replace a judge.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -340,3 +351,13 @@ class PanelSeat(models.Model):
             and self.judge.competition_id != self.event.competition_id
         ):
             raise ValidationError({"judge": "This judge belongs to another competition."})
+        if self.pk and self.event_id and self.judge_id:
+            before = PanelSeat.objects.filter(pk=self.pk).values_list("shadow", flat=True).first()
+            judged = self.judge.sheets.filter(round__event_id=self.event_id).exists()
+            if before is not None and before != self.shadow and judged:
+                raise ValidationError(
+                    {
+                        "shadow": "This judge has sent sheets in this event: whether they "
+                        "count is settled (a shadow's never do)."
+                    }
+                )

@@ -109,12 +109,21 @@ class Competition(models.Model):
         help_text="Published marks sheets and printed results name each judge beside their "
         "letter; untick to publish letters only.",
     )
+    agreement_shows_names = models.BooleanField(
+        default=False,
+        verbose_name="name judges in the agreement report",
+        help_text="The desk's report of how each judge agreed with the panel shows letters "
+        "and names; unticked, each judge is an anonymous number (Judge 1, Judge 2…).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-starts_on", "name"]
-        permissions = [("transition_competition", "Can move a competition through its lifecycle")]
+        permissions = [
+            ("transition_competition", "Can move a competition through its lifecycle"),
+            ("view_judge_agreement", "Can read how each judge agreed with the panel"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=_status_condition(CompetitionStatus),
