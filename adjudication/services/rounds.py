@@ -141,7 +141,8 @@ MarksAdjust = Callable[[list[Judge], list[Mark]], tuple[list[Judge], list[Mark]]
 
 def tabulate_round(round_: Round, *, adjust: MarksAdjust | None = None) -> tuple[str, Any]:
     """The tabulation of a round from its counted sheets: ``("recalls", RecallResult)``,
-    ``("final", FinalResult)`` or ``("criteria", CriteriaResult)``. Raises
+    ``("final", FinalResult)``, ``("criteria", CriteriaResult)`` or
+    ``("components", ComponentsResult)``. Raises
     ``ScoringError`` when sheets are missing or invalid. ``adjust`` gives, from the panel
     and its counted marks, the judges and marks to tabulate instead, unsaved (a what-if:
     ``adjudication.results.what_if``)."""
@@ -183,24 +184,8 @@ def tabulate_round(round_: Round, *, adjust: MarksAdjust | None = None) -> tuple
                 standing=standing,
             )
         if round_.event.scoring_method == ScoringMethod.CRITERIA:
-            criteria = list(round_.event.criteria.order_by("position"))
-            names = {c.pk: c.name for c in criteria}
-            scores: dict[str, dict[str, dict[str, Decimal]]] = {}
-            letter_of = {j.pk: j.letter for j in judges}
-            for m in (m for m in marks if m.entry_id not in standing.set_aside):
-                scores.setdefault(bib[m.entry_id], {}).setdefault(letter_of[m.sheet.judge_id], {})[
-                    names[m.criterion_id]
-                ] = m.value
-            result = tabulation.score_criteria(
-                scores,
-                criteria=[
-                    tabulation.Criterion(c.name, c.min_score, c.max_score, c.step, c.weight)
-                    for c in criteria
-                ],
-                judges=letters,
-                **criteria_rules(round_.event),
-            )
-            return "criteria", result
+            kept = [m for m in marks if m.entry_id not in standing.set_aside]
+            return "criteria", _criteria_tabulation(round_, judges, kept, bib)
         letter_index = {j.pk: i for i, j in enumerate(judges)}
         return skating_tabulation(
             round_,
@@ -222,6 +207,28 @@ def tabulate_round(round_: Round, *, adjust: MarksAdjust | None = None) -> tuple
         raise ScoringError(
             "The marks do not add up.", "invalid", tuple(p.message for p in error.problems)
         ) from None
+
+
+def _criteria_tabulation(
+    round_: Round, judges: list[Judge], marks: list[Mark], bib: dict[int, str]
+) -> Any:
+    criteria = list(round_.event.criteria.order_by("position"))
+    names = {c.pk: c.name for c in criteria}
+    scores: dict[str, dict[str, dict[str, Decimal]]] = {}
+    letter_of = {j.pk: j.letter for j in judges}
+    for m in marks:
+        scores.setdefault(bib[m.entry_id], {}).setdefault(letter_of[m.sheet.judge_id], {})[
+            names[m.criterion_id]
+        ] = m.value
+    return tabulation.score_criteria(
+        scores,
+        criteria=[
+            tabulation.Criterion(c.name, c.min_score, c.max_score, c.step, c.weight)
+            for c in criteria
+        ],
+        judges=[j.letter for j in judges],
+        **criteria_rules(round_.event),
+    )
 
 
 @transaction.atomic
