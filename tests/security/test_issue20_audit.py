@@ -2,15 +2,22 @@
 what-if sandbox, the judge-agreement report, shadow judges and component scoring, tried
 as the wrong role, another competition's staff, a judge and the public."""
 
+import csv
+import io
+
 import pytest
 from django.core.cache import cache, caches
 from django.urls import reverse
 
-from adjudication.incidents.couples import entry_disqualify
-from adjudication.models import Receipt
-from adjudication.services import round_publish, round_reopen
+from adjudication.incidents.couples import entry_disqualify, entry_reinstate
+from adjudication.models import Receipt, Sheet
+from adjudication.receipts.checking import receipt_problems
+from adjudication.services import recall_decide, round_publish, round_reopen, sheet_unlock
+from competitions.models import CompetitionStaff, Dance, Event, StaffRole
+from tests.adjudication.agreement_day import judged_day
 from tests.factories.accounts import UserFactory
 from tests.receipts.helpers import closed_day
+from tests.support.auth import sign_in_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +109,65 @@ def test_verify_is_limited_per_address_whatever_x_forwarded_for_says(client, day
 
     assert codes == [200, 200, 429]
     assert page.status_code == 429
+
+
+# --- receipts follow every path that stores a result ------------------------------------------
+
+
+def _receipts_hold(round_):
+    """Every judge of the round holds exactly one current receipt, and each matches."""
+    current = list(Receipt.objects.filter(round=round_, superseded_at=None))
+    return sorted(r.judge.letter for r in current), [
+        p for r in current for p in receipt_problems(r)
+    ]
+
+
+def test_a_recall_decision_at_a_tie_issues_receipts_that_match(day, chairman):
+    entries = day.entries()
+    samba, rumba = day.dances
+    a, b, _ = day.judges
+    sheets = {(s.judge_id, s.dance_id): s for s in Sheet.objects.filter(round=day.first)}
+    corrected = [(a, samba), (a, rumba), (b, samba)]
+    for judge, dance in corrected:
+        sheet_unlock(sheet=sheets[judge.pk, dance.pk], actor=chairman, reason="check crosses")
+    for judge, dance in corrected:
+        day.send(judge, dance, day.crosses(entries[:5] + [entries[6]]), base_version=1, reason="x")
+
+    recall_decide(round=day.first, recall_count=7, actor=chairman)
+
+    assert _receipts_hold(day.first) == (["A", "B", "C"], [])
+
+
+def test_a_disqualification_and_a_reinstatement_of_an_unpublished_round_issue_receipts_that_match(
+    day, chairman
+):
+    entry = _not_recalled(day, _current(day))
+
+    entry_disqualify(round=day.first, entry=entry, actor=chairman, reason="doping test")
+    after_disqualifying = _receipts_hold(day.first)
+    entry_reinstate(round=day.first, entry=entry, actor=chairman, reason="the test was clean")
+
+    assert after_disqualifying == (["A", "B", "C"], [])
+    assert _receipts_hold(day.first) == (["A", "B", "C"], [])
+
+
+# --- the agreement report's CSV ---------------------------------------------------------------
+
+
+def test_the_agreement_csv_neutralises_formulas_in_event_and_dance_names(client):
+    day = judged_day()
+    Event.objects.filter(pk=day.event.pk).update(name='=HYPERLINK("http://x","y")')
+    dance = Dance.objects.filter(event=day.event).order_by("position").first()
+    Dance.objects.filter(pk=dance.pk).update(name="+1+1")
+    organizer = UserFactory(is_staff=True)
+    CompetitionStaff.objects.create(
+        competition=day.competition, user=organizer, role=StaffRole.ORGANIZER
+    )
+    sign_in_staff(client, organizer)
+
+    response = client.get(reverse("adjudication:desk-agreement-csv", args=[day.competition.slug]))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+
+    assert rows
+    assert {r["event"] for r in rows} == {'\'=HYPERLINK("http://x","y")'}
+    assert {r["part"] for r in rows if r["measure"] == "final"} >= {"'+1+1"}
