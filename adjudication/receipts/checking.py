@@ -72,6 +72,12 @@ def receipt_problems(receipt: Receipt) -> list[str]:
     ]
 
 
+def reason_public(receipt: Receipt) -> bool:
+    """Why a receipt was superseded (a disqualification, a recall count, a reopening's
+    words) tells of the round's result: the public reads it once the round is published."""
+    return receipt.round.status == RoundStatus.PUBLISHED
+
+
 def _superseded_message(receipt: Receipt) -> str:
     when = receipt.superseded_at.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     newer = (
@@ -79,7 +85,12 @@ def _superseded_message(receipt: Receipt) -> str:
         if receipt.superseded_by_id
         else "a new receipt follows when the round's result is stored again"
     )
-    return f"Superseded on {when}: {receipt.superseded_reason} ({newer})."
+    reason = (
+        receipt.superseded_reason
+        if reason_public(receipt)
+        else "the desk changed the round (why is shown once its result is published)"
+    )
+    return f"Superseded on {when}: {reason} ({newer})."
 
 
 def receipt_verify(code: str, pasted: str = "") -> ReceiptCheck:
@@ -130,7 +141,7 @@ def check_body(check: ReceiptCheck) -> dict[str, Any]:
             judge=receipt.judge.letter,
             issued_at=receipt.issued_at,
             superseded_at=receipt.superseded_at,
-            superseded_reason=receipt.superseded_reason,
+            superseded_reason=receipt.superseded_reason if reason_public(receipt) else "",
         )
     if check.sheets is not None:
         body["sheets"] = check.sheets

@@ -67,7 +67,11 @@ class ReceiptCheckOut(serializers.Serializer):
     judge = serializers.CharField(required=False, help_text="The judge's letter.")
     issued_at = serializers.DateTimeField(required=False)
     superseded_at = serializers.DateTimeField(required=False, allow_null=True)
-    superseded_reason = serializers.CharField(required=False, allow_blank=True)
+    superseded_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Why it was superseded; empty until the round's result is published.",
+    )
     sheets = ReceiptSheetOut(
         many=True, required=False, help_text="Only when the genuine receipt text was sent."
     )

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from adjudication.models import Receipt, Sheet
 from adjudication.results.receipt_pdf import receipt_text
-from adjudication.services import round_reopen
+from adjudication.services import round_close, round_publish, round_reopen
 from tests.adjudication.test_api import bearer
 from tests.adjudication.test_desk_api import token_for
 from tests.adjudication.test_tablet_pages import sign_in
@@ -151,6 +151,8 @@ def test_a_tampered_text_does_not_match(client, day):
 def test_a_superseded_receipt_says_when_and_why(client, day):
     receipt = _receipt(day)
     round_reopen(round=day.first, actor=UserFactory(roles=["chairman"]), reason="misread")
+    round_close(round=day.first, actor=None, seed=3)
+    round_publish(round=day.first, actor=None)
 
     body = _verify(client, {"code": receipt.code}).json()
 
