@@ -271,7 +271,7 @@ def _component_parts(
 ) -> tuple[list[SheetPart], list[CriterionLine], int]:
     """A component round's sheets for ``judge``: each dance with the components allocated
     to them there and the scores a complete sheet holds (couples dancing it × components)."""
-    allocation = round_allocation(round_)
+    allocation = round_allocation(round_, shadows=True)
     parts = []
     for dance in round_.event.dances.all():
         away = standing.not_dancing(dance)

@@ -2,7 +2,10 @@
 component, the event's fixed allocation, or one drawn for each dance when the round opens
 (``Event.component_allocation``; ``docs/tabulation.md``, "Component scoring").
 
-A replacement judge scores what the judge they replaced was allocated.
+A replacement judge scores what the judge they replaced was allocated. A shadow (trainee)
+seat is allocated like the others (every component; its own fixed rows; a draw of its own
+that leaves the counting panel's draw as it would be without it) and never counts, so it
+is in an allocation only when asked for (``shadows=True``: the tablet and its checks).
 """
 
 from __future__ import annotations
@@ -28,13 +31,18 @@ def event_components(round_: Round) -> list[Criterion]:
     return list(Criterion.objects.filter(event_id=round_.event_id).order_by("position", "id"))
 
 
-def round_allocation(round_: Round) -> dict[int, dict[int, list[Criterion]]]:
-    """Dance id → judge id → the components that judge of the round's panel scores in
-    that dance (in the event's order). Empty lists where nothing is allocated."""
+def round_allocation(
+    round_: Round, *, shadows: bool = False
+) -> dict[int, dict[int, list[Criterion]]]:
+    """Dance id → judge id → the components that judge of the round's panel (and with
+    ``shadows`` its shadow seats) scores in that dance (in the event's order). Empty lists
+    where nothing is allocated."""
     event = round_.event
     components = event_components(round_)
     dances = list(Dance.objects.filter(event=event).order_by("position", "id"))
-    seats = round_panel_seats(round_)
+    seats = list(round_panel_seats(round_))
+    if shadows:
+        seats += list(round_panel_seats(round_, shadows=True))
     # A replacement scores what the seat it took over was allocated.
     source = {s.judge_id: (s.replaces.judge_id if s.replaces_id else s.judge_id) for s in seats}
     if event.component_allocation == AllocationMode.EVERY_JUDGE:
@@ -98,22 +106,38 @@ def deal(
     return {j: sorted(set(cs), key=list(components).index) for j, cs in dealt.items()}
 
 
+def _shadow_deal(
+    panel: Sequence[int], shadows: Sequence[int], components: Sequence[int], rng: random.Random
+) -> dict[int, list[int]]:
+    """The shadow seats' share of one dance: dealt as if they sat beside the panel, from
+    their own generator, so the counting panel's draw is the one it would be without them."""
+    if not shadows:
+        return {}
+    dealt = deal([*panel, *shadows], components, rng)
+    return {j: dealt[j] for j in shadows}
+
+
 @transaction.atomic
 def allocation_draw(round_: Round, seed: int | None = None) -> int | None:
     """Draw the round's allocation for each dance (an event allocated at random), replacing
     an earlier draw; the seed is kept on every row. Returns the seed, or ``None`` when the
-    event's allocation is not drawn."""
+    event's allocation is not drawn. Shadow seats are drawn after, from a generator of
+    their own seeded from the same seed (``_shadow_deal``)."""
     event = round_.event
     if not event.is_components or event.component_allocation != AllocationMode.RANDOM:
         return None
     seed = secrets.randbits(48) if seed is None else seed
     judges = sorted((s.judge for s in round_panel_seats(round_)), key=lambda j: j.letter)
     components = [c.pk for c in event_components(round_)]
+    shadows = [s.judge_id for s in round_panel_seats(round_, shadows=True)]
     rng = random.Random(seed)  # nosec B311: a repeatable draw, its seed recorded
+    trainee_rng = random.Random(f"shadow:{seed}")  # nosec B311: as repeatable
     ComponentAllocation.objects.filter(round=round_).delete()
     rows = []
     for dance in Dance.objects.filter(event=event).order_by("position", "id"):
-        for judge_id, criteria in deal([j.pk for j in judges], components, rng).items():
+        dealt = deal([j.pk for j in judges], components, rng)
+        dealt |= _shadow_deal([j.pk for j in judges], shadows, components, trainee_rng)
+        for judge_id, criteria in dealt.items():
             rows += [
                 ComponentAllocation(
                     event=event,
@@ -130,5 +154,5 @@ def allocation_draw(round_: Round, seed: int | None = None) -> int | None:
 
 
 def judge_components(round_: Round, dance: Dance, judge: Judge) -> list[Criterion]:
-    """The components ``judge`` scores in ``dance`` of ``round_``."""
-    return round_allocation(round_).get(dance.pk, {}).get(judge.pk, [])
+    """The components ``judge`` (a shadow judge too) scores in ``dance`` of ``round_``."""
+    return round_allocation(round_, shadows=True).get(dance.pk, {}).get(judge.pk, [])

@@ -44,6 +44,9 @@ CSV_COLUMNS = [
     "scores",
     "mean_deviation_steps",
     "scores_two_steps_away",
+    "scores_discarded",
+    "own_recalls",
+    "own_recalls_on_recalled",
 ]
 
 
@@ -107,6 +110,9 @@ def agreement_records(report: Agreement) -> list[dict]:
             "scores": _text(row.scores),
             "mean_deviation_steps": _text(row.mean_deviation_steps),
             "scores_two_steps_away": _text(row.scores_two_steps_away),
+            "scores_discarded": _text(row.scores_discarded),
+            "own_recalls": _text(row.own_recalls),
+            "own_recalls_on_recalled": _text(row.own_recalls_recalled),
         }
         for item in report.events
         for round_ in item.rounds
@@ -128,13 +134,26 @@ class AgreementRowOut(serializers.Serializer):
     scores = serializers.IntegerField(allow_null=True)
     mean_deviation_steps = serializers.DecimalField(max_digits=8, decimal_places=2, allow_null=True)
     scores_two_steps_away = serializers.IntegerField(allow_null=True)
+    scores_discarded = serializers.IntegerField(
+        allow_null=True,
+        help_text="Components: the judge's scores the tolerance band discarded (a shadow's: "
+        "further than the tolerance from the panel's median).",
+    )
+    own_recalls = serializers.IntegerField(
+        allow_null=True,
+        help_text="Component recall rounds: the couples the judge's own weighted scores put "
+        "within the number recalled.",
+    )
+    own_recalls_recalled = serializers.IntegerField(
+        allow_null=True, help_text="Of ``own_recalls``, those the round recalled."
+    )
 
 
 class AgreementRoundOut(serializers.Serializer):
     id = serializers.IntegerField(source="round.pk")
     kind = serializers.CharField(source="round.kind")
     status = serializers.CharField(source="round.status")
-    measure = serializers.ChoiceField(choices=["recalls", "final", "criteria"])
+    measure = serializers.ChoiceField(choices=["recalls", "final", "criteria", "components"])
     rows = AgreementRowOut(many=True)
 
 
@@ -157,7 +176,10 @@ class DeskAgreementApi(DeskApi):
             "Closed and published rounds only. Recall rounds: crosses and those on "
             "recalled couples; finals: Spearman's rho and the mean absolute place "
             "difference per dance and overall; criteria: the mean absolute deviation "
-            "from the panel's median in steps. Judges are anonymous unless the organizer "
+            "from the panel's median in steps; components: the same per dance, couple and "
+            "component, the scores the tolerance band discarded, and the judge's own order "
+            "of the couples against the recalls or the final's places. Judges are "
+            "anonymous unless the organizer "
             "allows names. For the chairman and the organizer."
         ),
         tags=["desk"],

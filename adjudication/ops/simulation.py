@@ -33,6 +33,7 @@ from accounts.services import user_create_with_role
 from adjudication.day.floor import FloorRefused, floor_move, next_in_lines
 from adjudication.models import Placing, Sheet
 from adjudication.ops.simulated_incidents import SimulatedIncidents, entries_dancing
+from adjudication.ops.simulated_shadows import TRAINEE_NAME, TRAINEE_SKILL, shadow_seats_seat
 from adjudication.services import (
     ScoringError,
     SheetInput,
@@ -61,7 +62,7 @@ from competitions.models import (
     ScoringMethod,
 )
 from competitions.registration import RegistrationRefused, registration_close
-from competitions.selectors import round_panel
+from competitions.selectors import round_panel, round_shadow_panel
 from competitions.services import (
     DrawRefused,
     TransitionRefused,
@@ -217,6 +218,7 @@ class SimulationReport:
     seconds: float = 0.0
     submit_seconds: float = 0.0  # of which inside ``sheet_submit``
     incidents: list[str] = dataclasses.field(default_factory=list)
+    shadows: list[str] = dataclasses.field(default_factory=list)  # shadow seats made
 
     @property
     def sheets_sent(self) -> int:
@@ -234,10 +236,12 @@ def competition_simulate(
     skill: float = DEFAULT_SKILL,
     pace: Pace | None = None,
     incidents: bool = False,
+    shadow: bool = False,
 ) -> SimulationReport:
     """Run ``competition`` to published results with simulated judges, at ``pace``
     (``fast`` unless told); with ``incidents``, through the day's usual mishaps
-    (``adjudication.ops.simulated_incidents``).
+    (``adjudication.ops.simulated_incidents``); with ``shadow``, with a trainee in a shadow
+    seat of every event (``adjudication.ops.simulated_shadows``).
 
     A finished (or archived) competition is left alone (``already_finished``). Raises
     ``SimulationRefused`` for a draft or cancelled competition, before changing anything
@@ -271,6 +275,9 @@ def competition_simulate(
     simulator = _Simulator(
         seed=seed, skill=skill, report=report, pace=pace or Pace(), incidents=incidents
     )
+    simulator.shadow = shadow
+    if shadow:
+        report.shadows = shadow_seats_seat(competition)
     _competition_start(competition, seed)
     events = list(competition.events.order_by("position", "id"))
     reports = {event.pk: EventReport(event=event.name) for event in events}
@@ -330,6 +337,7 @@ class _Simulator:
         self.report = report
         self._quality: dict[int, float] = {}
         self._chairman: User | None = None
+        self.shadow = False  # send the shadow (trainee) judges' sheets too
 
     # --- the programme ---------------------------------------------------------------
 
@@ -450,21 +458,21 @@ class _Simulator:
     def _send_sheets(self, event: Event, round_: Round) -> int:
         """Every missing sheet of the round's panel (replacements applied), for the
         couples dancing each dance (absent, retired and disqualified ones left out)."""
-        judges = round_panel(round_)
+        judges = round_panel(round_) + (round_shadow_panel(round_) if self.shadow else [])
         entries = entries_dancing(round_)
         sent = set(
             Sheet.objects.filter(round=round_).values_list("judge_id", "dance_id", "entry_id")
         )
         count = 0
         if event.is_components:
-            allocation = round_allocation(round_)
+            allocation = round_allocation(round_, shadows=self.shadow)
             for dance in event.dances.order_by("position", "id"):
                 dancing = entries_dancing(round_, dance)
                 for judge in judges:
                     if (judge.pk, dance.pk, None) not in sent:
                         rng = self._rng(event, round_, judge, f"dance {dance.name}")
                         marks = {
-                            (e.pk, c.pk): _criterion_score(c, self._perceive(event, e, rng))
+                            (e.pk, c.pk): _criterion_score(c, self._perceive(event, e, rng, judge))
                             for e in dancing
                             for c in allocation[dance.pk][judge.pk]
                         }
@@ -519,7 +527,7 @@ class _Simulator:
         self, event: Event, round_: Round, judge: Judge, dance: Dance, entries: list[Entry]
     ) -> dict[int, Decimal | int]:
         rng = self._rng(event, round_, judge, f"dance {dance.name}")
-        seen = sorted(entries, key=lambda e: -self._perceive(event, e, rng))
+        seen = sorted(entries, key=lambda e: -self._perceive(event, e, rng, judge))
         if round_.kind == RoundKind.FINAL:
             return {entry.pk: place for place, entry in enumerate(seen, start=1)}
         crosses = min(round_.recall_count or 0, len(entries))
@@ -534,19 +542,23 @@ class _Simulator:
         criteria: list[Criterion],
     ) -> dict[int, Decimal | int]:
         rng = self._rng(event, round_, judge, f"entry {_entry_key(entry)}")
-        return {c.pk: _criterion_score(c, self._perceive(event, entry, rng)) for c in criteria}
+        seen = self._perceive
+        return {c.pk: _criterion_score(c, seen(event, entry, rng, judge)) for c in criteria}
 
     def _rng(self, event: Event, round_: Round, judge: Judge, part: str) -> random.Random:
         # A string seed is hashed with SHA-512: the same on every run and machine.
         # bandit: simulated judges: seeded on purpose
         return random.Random(f"{self.seed}|{event.name}|{round_.position}|{judge.letter}|{part}")  # nosec B311
 
-    def _perceive(self, event: Event, entry: Entry, rng: random.Random) -> float:
+    def _perceive(self, event: Event, entry: Entry, rng: random.Random, judge: Judge) -> float:
         if entry.pk not in self._quality:
             # bandit: simulated judges: seeded on purpose
             truth = random.Random(f"{self.seed}|{event.name}|quality|{_entry_key(entry)}")  # nosec B311
             self._quality[entry.pk] = truth.gauss(0, 1)
-        return self.skill * self._quality[entry.pk] + self.noise * rng.gauss(0, 1)
+        if judge.name != TRAINEE_NAME:
+            return self.skill * self._quality[entry.pk] + self.noise * rng.gauss(0, 1)
+        skill = self.skill * TRAINEE_SKILL  # a trainee sees less sharply
+        return skill * self._quality[entry.pk] + math.sqrt(1 - skill * skill) * rng.gauss(0, 1)
 
 
 def _left_to_finish(line) -> bool:

@@ -11,6 +11,12 @@ written).
 * Criteria rounds: each score's deviation from the panel's median for that entry and
   criterion, in steps of the criterion: the mean absolute deviation and how many scores
   were two steps or more away.
+* Component rounds: the same per dance, couple and component, and how many of the judge's
+  scores the tolerance band discarded (the stored result's ``marks[].counted``; a shadow's:
+  further than the tolerance from the panel's median). With the judge's own order of the
+  couples (their weighted scores summed): in a recall round, the couples the judge would
+  have recalled and how many the round recalled; in a final, Spearman's rho and the mean
+  place difference against the final's places.
 
 Shadow (trainee) judges are measured like the others against the same counting panel,
 and flagged. Judges are named by letter and name only when the organizer allows it
@@ -24,7 +30,7 @@ import hashlib
 import hmac
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 
@@ -37,6 +43,7 @@ from adjudication.results.agreement_measures import (
     average_ranks,
     mean_place_difference,
     median_deviation,
+    outside_band,
     share,
     spearman_rho,
 )
@@ -72,12 +79,15 @@ class AgreementRow:
     scores: int | None = None
     mean_deviation_steps: Decimal | None = None
     scores_two_steps_away: int | None = None
+    scores_discarded: int | None = None
+    own_recalls: int | None = None
+    own_recalls_recalled: int | None = None
 
 
 @dataclass
 class RoundAgreement:
     round: Round
-    measure: str  # "recalls", "final" or "criteria"
+    measure: str  # "recalls", "final", "criteria" or "components"
     rows: list[AgreementRow] = field(default_factory=list)
 
 
@@ -299,10 +309,76 @@ def _criteria(read: _Read, labels: dict[int, str]) -> tuple[str, list[AgreementR
     return "criteria", rows
 
 
-# One measure per scoring method. A method scored on a scale with a step (such as
-# components: per dance, couple and component) measures like ``_criteria``: its items
-# keyed (dance, entry, component) into ``median_deviation``.
+def _discarded(read: _Read) -> dict[str, int]:
+    """Judge letter → how many of their marks the stored result's tolerance band discarded."""
+    found: dict[str, int] = defaultdict(int)
+    for couple in ((read.result or {}).get("result") or {}).get("couples", []):
+        for dance in couple.get("dances", []):
+            for component in dance.get("components", []):
+                for mark in component.get("marks", []):
+                    if not mark.get("counted", True):
+                        found[mark["judge"]] += 1
+    return found
+
+
+def _components(read: _Read, labels: dict[int, str]) -> tuple[str, list[AgreementRow]]:
+    criteria = {c.pk: c for c in Criterion.objects.filter(event_id=read.round.event_id)}
+    scores: dict[tuple[int | None, int, int], dict[int, Fraction]] = defaultdict(dict)
+    own: dict[int, dict[int, Fraction]] = defaultdict(lambda: defaultdict(Fraction))
+    for judge_id, dance_id, entry_id, criterion_id, value in read.marks:
+        if criterion_id in criteria:
+            scores[(dance_id, entry_id, criterion_id)][judge_id] = value
+            own[judge_id][entry_id] += value * Fraction(criteria[criterion_id].weight)
+    step = {item: Fraction(criteria[item[2]].step) for item in scores}
+    panel = [j.pk for j, shadow in read.judges if not shadow]
+    stored = ((read.result or {}).get("result") or {}).get("tolerance")
+    tolerance = Fraction(stored or read.round.event.component_tolerance)
+    discarded = _discarded(read)
+    rows = []
+    for judge, shadow in read.judges:
+        found = median_deviation(scores, panel, judge.pk, step)
+        if shadow:
+            away = outside_band(scores, panel, judge.pk, tolerance)
+        else:
+            away = discarded.get(judge.letter, 0)
+        figures = AgreementRow(
+            labels[judge.pk],
+            shadow,
+            scores=found.scores,
+            mean_deviation_steps=found.mean_steps,
+            scores_two_steps_away=found.far,
+            scores_discarded=away,
+        )
+        rows.append(_own_order(read, figures, own[judge.pk]))
+    return "components", rows
+
+
+def _own_order(read: _Read, row: AgreementRow, own: dict[int, Fraction]) -> AgreementRow:
+    """``row`` with the judge's own order of the couples (``own``: their weighted scores
+    summed, highest first) against the round's: recalls or the final's places."""
+    placed = {e: p for e, p in read.placings.items() if e in own}
+    if read.round.kind == RoundKind.FINAL:
+        official = {e: Fraction(p.place) for e, p in placed.items() if p.place is not None}
+        ranks = average_ranks({e: -own[e] for e in official})
+        return replace(
+            row,
+            rho=spearman_rho(ranks, official),
+            mean_place_difference=mean_place_difference(ranks, official),
+        )
+    target = sum(1 for p in read.placings.values() if p.recalled)
+    mine = [e for e in placed if sum(1 for f in placed if own[f] > own[e]) < target]
+    hits = sum(1 for e in mine if placed[e].recalled)
+    return replace(
+        row,
+        own_recalls=len(mine),
+        own_recalls_recalled=hits,
+        share_recalled=share(hits, len(mine)),
+    )
+
+
+# One measure per scoring method.
 MEASURES: dict[str, Callable[[_Read, dict[int, str]], tuple[str, list[AgreementRow]]]] = {
     ScoringMethod.SKATING: _skating,
     ScoringMethod.CRITERIA: _criteria,
+    ScoringMethod.COMPONENTS: _components,
 }

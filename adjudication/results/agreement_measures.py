@@ -103,6 +103,24 @@ def median_deviation(
     return Deviation(len(deviations), shown(mean, 2), sum(1 for d in deviations if d >= 2))
 
 
+def outside_band(
+    scores: Mapping[Hashable, Mapping[Hashable, Fraction]],
+    panel: Iterable[Hashable],
+    judge: Hashable,
+    tolerance: Fraction,
+) -> int:
+    """How many of ``judge``'s scores lie further than ``tolerance`` from the counting
+    ``panel``'s median of their item: those the band would have discarded had the judge
+    sat on the panel (a shadow judge's)."""
+    panel = list(panel)
+    found = 0
+    for by_judge in scores.values():
+        counted = [Fraction(by_judge[j]) for j in panel if j in by_judge]
+        if judge in by_judge and counted:
+            found += abs(Fraction(by_judge[judge]) - Fraction(median(counted))) > tolerance
+    return found
+
+
 def share(part: int, whole: int) -> Decimal | None:
     return shown(Fraction(part, whole), 3) if whole else None
 

@@ -1,8 +1,9 @@
 """``manage.py simulate SLUG [--seed N] [--judge-skill F] [--pace P] [--incidents]
-[--quiet]``: run a competition to published results with simulated judges, through the
+[--shadow] [--quiet]``: run a competition to published results with simulated judges, through the
 same services as a real day, as fast as it can or at a pace the screens can follow;
 with ``--incidents``, through no-shows, a retirement, a redance, a replacement judge
-and a disqualification too.
+and a disqualification too; with ``--shadow``, with a trainee in a shadow seat of every
+event (never counted), for the judges' agreement report.
 
 A thin wrapper around ``adjudication.ops.simulation.competition_simulate``.
 """
@@ -59,6 +60,12 @@ class Command(BaseCommand):
             "(each through the desk's services, by the simulated chairman)",
         )
         parser.add_argument(
+            "--shadow",
+            action="store_true",
+            help="seat a trainee judge in a shadow seat of every event that has none and send "
+            "their sheets too (never counted; the agreement report shows them)",
+        )
+        parser.add_argument(
             "--quiet", action="store_true", help="print only the timing, not the results"
         )
         parser.add_argument(
@@ -89,6 +96,7 @@ class Command(BaseCommand):
                 skill=judge_skill,
                 pace=pace,
                 incidents=options["incidents"],
+                shadow=options["shadow"],
             )
         except SimulationRefused as refusal:
             raise CommandError(str(refusal)) from None
@@ -109,6 +117,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Simulated {report.competition.name}: finished."))
         for line in report.incidents:
             self.stdout.write(f"Incident: {line}")
+        for line in report.shadows:
+            self.stdout.write(f"Shadow: {line}")
         for event in report.events:
             ties = ""
             if event.ties_settled:
