@@ -200,6 +200,9 @@ def desk_round(request, round_id: int):
         "couples": couples_panel(round_),
         "receipts": round_current_receipts(round_),
         "allocation": allocation_rows(round_) if round_.status != RoundStatus.PLANNED else [],
+        "can_view_agreement": staff_can(
+            request.user, "competitions.view_judge_agreement", round_.event.competition_id
+        ),
     }
     if round_.status == RoundStatus.CLOSED:
         unlocked = [s for s in sheets if s.unlocked_at is not None]

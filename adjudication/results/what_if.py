@@ -283,8 +283,8 @@ def _recall_sheets_check(facts: RoundMarks, changes: list[Changed]) -> list[str]
         if len(crossed - away) != asked:
             problems.append(
                 f"Judge {change.judge.letter}'s {change.part} sheet would cross "
-                f"{len(crossed - away)} couples, {asked} asked for: move a cross (0 on one "
-                "couple, 1 on another) rather than add or take one away."
+                f"{len(crossed - away)} couples, {asked} asked for: move a cross rather "
+                "than add or take one away: untick one couple and tick another."
             )
     return problems
 

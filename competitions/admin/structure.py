@@ -20,6 +20,7 @@ from competitions.admin.scope import (
     CompetitionScopedInline,
     one_competition_inlines,
 )
+from competitions.components import allocation_problems
 from competitions.models import (
     Competition,
     CompetitionStaff,
@@ -289,6 +290,10 @@ class EventAdmin(CompetitionScopedAdmin, FixedParentMixin, admin.ModelAdmin):
     ]
     fixed_parent_fields = ("competition",)
     actions = ["replan_rounds", "redraw_first_round"]
+
+    class Media:
+        css = {"all": ("podium/admin.css",)}  # the criteria's row fits 1280 pixels
+
     fieldsets = (
         (None, {"fields": ("competition", "name", "position", "style", "level", "age_group")}),
         (
@@ -317,6 +322,21 @@ class EventAdmin(CompetitionScopedAdmin, FixedParentMixin, admin.ModelAdmin):
     def get_inlines(self, request, obj):
         # The panel is seated once the event (and so its competition) exists.
         return one_competition_inlines(self.inlines, obj)
+
+    def save_related(self, request, form, formsets, change):
+        """Saved, and told now (not on the day, when the round refuses to open) which
+        components no judge of the panel scores."""
+        super().save_related(request, form, formsets, change)
+        first = form.instance.rounds.order_by("position").first()
+        problems = allocation_problems(first) if first is not None else []
+        if problems:
+            more = len(problems) - 4
+            shown = "; ".join(problems[:4]) + (f"; and {more} more" if more > 0 else "")
+            messages.warning(
+                request,
+                f"“{first}” cannot open as allocated yet: {shown}. Seat the judging panel "
+                "and give each component a judge under “Components each judge scores”.",
+            )
 
     @admin.action(description="Re-plan rounds from the number of entries")
     @confirm_first(

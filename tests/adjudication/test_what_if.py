@@ -343,6 +343,6 @@ def test_a_recall_sheet_with_a_cross_too_many_does_not_add_up(client):
 
     assert response.status_code == 400
     assert response.json()["errors"]["__all__"][1:] == [
-        "Judge A's Rumba sheet would cross 7 couples, 6 asked for: move a cross (0 on one "
-        "couple, 1 on another) rather than add or take one away."
+        "Judge A's Rumba sheet would cross 7 couples, 6 asked for: move a cross rather "
+        "than add or take one away: untick one couple and tick another."
     ]

@@ -55,6 +55,7 @@ def restore_role_groups():
         "0006_audit_log_permission",
         "0007_floor_permissions",
         "0009_incident_permissions",
+        "0010_judge_agreement",
     ):
         migration = importlib.import_module(f"accounts.migrations.{name}")
         grants = getattr(migration, "ROLE_PERMISSIONS", None) or migration.GRANTS
