@@ -77,6 +77,9 @@ CHECKS = [
 COVERAGE_CHECKS = [*CHECKS, unsupported_method, missing_required_header]
 JUDGES = "/api/v1/judge/"
 DESK = "/api/v1/desk/"
+# The desk's operations for the chairman and the organizer only (the scrutineer runs the
+# marks and has no part in evaluating the judges: docs/security.md).
+CHAIR = "/api/v1/desk/competitions/{slug}/agreement/"
 # The operations each identity may use besides the public ones.
 AUDIENCE = {"anonymous": (), "judge": (JUDGES,), "scrutineer": (DESK,)}
 
@@ -221,7 +224,7 @@ def _cover(schema, operation, headers, pinned, seen):
 
 
 def _audience(path: str) -> str | None:
-    return next((prefix for prefix in (JUDGES, DESK) if path.startswith(prefix)), None)
+    return next((prefix for prefix in (CHAIR, JUDGES, DESK) if path.startswith(prefix)), None)
 
 
 @pytest.mark.parametrize("run", [_fuzz, _cover], ids=["fuzz", "coverage"])
