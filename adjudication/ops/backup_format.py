@@ -27,6 +27,7 @@ from adjudication.models import (
 from competitions.models import (
     Competition,
     CompetitionStaff,
+    ComponentAllocation,
     Competitor,
     Criterion,
     Dance,
@@ -81,6 +82,7 @@ BACKED_UP: tuple[BackedUp, ...] = (
     BackedUp(CompetitionStaff, "competition"),
     BackedUp(PanelSeat, "event__competition"),
     BackedUp(Round, "event__competition"),
+    BackedUp(ComponentAllocation, "event__competition"),
     BackedUp(Heat, "round__event__competition"),
     BackedUp(HeatEntry, "heat__round__event__competition"),
     BackedUp(EntryIncident, "round__event__competition"),
