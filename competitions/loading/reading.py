@@ -17,7 +17,6 @@ class LoadError(Exception):
         super().__init__("\n".join(problems))
 
 
-
 def read_description(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     try:
@@ -36,4 +35,3 @@ def read_description(path: str | Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise LoadError([f"{path}: the top level must be a mapping with a “competition” key."])
     return data
-

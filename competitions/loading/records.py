@@ -17,10 +17,11 @@ class LoadReport:
     competition: Competition | None = None
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
+    removed: dict[str, int] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
-        return bool(self.created or self.updated)
+        return bool(self.created or self.updated or self.removed)
 
     def count(self, bucket: dict[str, int], model: type[models.Model]) -> None:
         bucket[model._meta.model_name] = bucket.get(model._meta.model_name, 0) + 1
@@ -34,7 +35,8 @@ class LoadReport:
             counts = sorted(bucket.items())
             return ", ".join(f"{n} {name(m, n)}" for m, n in counts) or "nothing"
 
-        return f"created {part(self.created)}; updated {part(self.updated)}"
+        removed = f"; removed {part(self.removed)}" if self.removed else ""
+        return f"created {part(self.created)}; updated {part(self.updated)}{removed}"
 
 
 def upsert(report: LoadReport, model, lookup: dict, values: dict, where: str):
@@ -64,4 +66,3 @@ def upsert(report: LoadReport, model, lookup: dict, values: dict, where: str):
         raise LoadError([f"{where}: refused by the database: {reason}"]) from None
     report.count(bucket, model)
     return obj
-

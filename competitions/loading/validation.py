@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from competitions.loading.reading import LoadError
 from competitions.models import (
+    AllocationMode,
     EntryKind,
     Event,
     ResultsReveal,
@@ -96,6 +97,37 @@ class CriterionIn(serializers.Serializer):
         return attrs
 
 
+class ComponentIn(CriterionIn):
+    short_name = serializers.CharField(max_length=6, required=False, allow_blank=True, default="")
+
+
+class AllocationField(serializers.Field):
+    """Who scores what in a component event: ``every_judge``, ``random`` (drawn for each
+    dance as a round opens) or a fixed ``{letter: [component name or short name]}``."""
+
+    default_error_messages = {
+        "invalid": "Use every_judge, random, or a mapping from judge letters to the "
+        "components each one scores.",
+    }
+
+    def to_internal_value(self, data):
+        if data in (AllocationMode.EVERY_JUDGE, AllocationMode.RANDOM):
+            return {"mode": data, "judges": {}}
+        if (
+            isinstance(data, dict)
+            and data
+            and all(
+                isinstance(names, list) and names and all(isinstance(n, str) for n in names)
+                for names in data.values()
+            )
+        ):
+            return {"mode": AllocationMode.FIXED, "judges": {str(k): v for k, v in data.items()}}
+        self.fail("invalid")
+
+    def to_representation(self, value):
+        return value
+
+
 class RoundIn(serializers.Serializer):
     kind = serializers.ChoiceField(choices=RoundKind.choices)
     recall = serializers.IntegerField(min_value=1, required=False, allow_null=True)
@@ -146,6 +178,11 @@ class EventIn(serializers.Serializer):
     )
     dances = DanceIn(many=True, required=False, default=list)
     criteria = CriterionIn(many=True, required=False, default=list)
+    components = ComponentIn(many=True, required=False, default=list)
+    tolerance = serializers.DecimalField(
+        max_digits=4, decimal_places=2, min_value=Decimal("0"), required=False, allow_null=True
+    )
+    allocation = AllocationField(required=False)
     panel = serializers.ListField(child=serializers.CharField(), required=False, default=list)
     rounds = RoundIn(many=True, required=False, default=list)
 
@@ -157,6 +194,11 @@ class EventIn(serializers.Serializer):
         _unique(criteria, "name", "Criteria")
         return criteria
 
+    def validate_components(self, components):
+        _unique(components, "name", "Components")
+        _unique([c for c in components if c["short_name"]], "short_name", "Short names")
+        return components
+
     def validate_rounds(self, rounds):
         finals = [i for i, r in enumerate(rounds) if r["kind"] == RoundKind.FINAL]
         if rounds and finals != [len(rounds) - 1]:
@@ -164,6 +206,20 @@ class EventIn(serializers.Serializer):
         return rounds
 
     def validate(self, attrs):
+        if attrs["scoring"] == ScoringMethod.COMPONENTS:
+            errors = _component_problems(attrs)
+        else:
+            errors = {
+                key: f"Only a component event has {what}."
+                for key, what in (
+                    ("components", "components"),
+                    ("tolerance", "a tolerance"),
+                    ("allocation", "an allocation"),
+                )
+                if attrs.get(key) not in (None, [])
+            }
+        if errors:
+            raise serializers.ValidationError(errors)
         if attrs["scoring"] == ScoringMethod.SKATING:
             if not attrs["dances"]:
                 raise serializers.ValidationError(
@@ -173,7 +229,7 @@ class EventIn(serializers.Serializer):
                 raise serializers.ValidationError(
                     {"criteria": "A Skating System event is scored by placements, not criteria."}
                 )
-        else:
+        elif attrs["scoring"] == ScoringMethod.CRITERIA:
             if not attrs["criteria"]:
                 raise serializers.ValidationError({"criteria": "A criteria event needs criteria."})
             if attrs["dances"]:
@@ -181,6 +237,40 @@ class EventIn(serializers.Serializer):
                     {"dances": "A criteria event has no dances; list its criteria."}
                 )
         return attrs
+
+
+def _component_problems(attrs: dict) -> dict[str, Any]:
+    """What is wrong with a component event: its dances and components, and a fixed
+    allocation that names a judge off the panel or an unknown component, or leaves a
+    component to nobody."""
+    errors: dict[str, Any] = {}
+    if not attrs["dances"]:
+        errors["dances"] = "A component event needs dances."
+    if attrs["criteria"]:
+        errors["criteria"] = "A component event lists its components, not criteria."
+    if not attrs["components"]:
+        errors["components"] = "A component event needs components (e.g. TQ, MM, PS, CP)."
+    allocation = attrs.get("allocation") or {"judges": {}}
+    names = {}
+    for component in attrs["components"]:
+        names[component["name"]] = component["name"]
+        if component["short_name"]:
+            names[component["short_name"]] = component["name"]
+    problems, given = [], set()
+    for letter, wanted in allocation["judges"].items():
+        if letter not in attrs["panel"]:
+            problems.append(f"Judge {letter} is not on this event's panel.")
+        unknown = [n for n in wanted if n not in names]
+        if unknown:
+            problems.append(f"Judge {letter}: no component {', '.join(unknown)}.")
+        given |= {names[n] for n in wanted if n in names}
+    if allocation["judges"] and attrs["components"] and not problems:
+        nobody = [c["name"] for c in attrs["components"] if c["name"] not in given]
+        if nobody:
+            problems.append(f"Nobody scores {', '.join(nobody)}.")
+    if problems:
+        errors["allocation"] = problems
+    return errors
 
 
 class CompetitorIn(serializers.Serializer):

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
+from competitions.loading.components import component_values, components_load
 from competitions.loading.reading import LoadError
 from competitions.loading.records import LoadReport, upsert
 from competitions.loading.validation import validate_description
@@ -21,6 +22,7 @@ from competitions.models import (
     PanelSeat,
     Round,
     RoundStatus,
+    ScoringMethod,
 )
 from competitions.registration import RegistrationRefused, entry_add
 
@@ -80,7 +82,8 @@ def _load_judges(report: LoadReport, competition: Competition, specs: list) -> d
 def _load_event(
     report: LoadReport, competition: Competition, judges: dict, position: int, spec: dict
 ) -> Event:
-    """One event, found by its name, with its dances, criteria, panel and rounds."""
+    """One event, found by its name, with its dances, criteria (or components and who
+    scores them), panel and rounds."""
     where = f"events[{position - 1}] “{spec['name']}”"
     values = {
         "position": position,
@@ -96,9 +99,9 @@ def _load_event(
         "performance_seconds": spec.get("performance_seconds"),
         "scoring_seconds": spec.get("scoring_seconds"),
     }
-    event = upsert(
-        report, Event, {"competition": competition, "name": spec["name"]}, values, where
-    )
+    if spec["scoring"] == ScoringMethod.COMPONENTS:
+        values.update(component_values(spec))
+    event = upsert(report, Event, {"competition": competition, "name": spec["name"]}, values, where)
     for index, dance in enumerate(spec["dances"], start=1):
         upsert(
             report,
@@ -123,6 +126,8 @@ def _load_event(
         )
     for letter in spec["panel"]:
         upsert(report, PanelSeat, {"event": event, "judge": judges[letter]}, {}, where)
+    if event.is_components:
+        components_load(report, event, judges, spec, where)
     _load_rounds(report, event, spec["rounds"], where)
     return event
 
