@@ -27,8 +27,8 @@ from adjudication.models import (
 from competitions.models import (
     Competition,
     CompetitionStaff,
-    ComponentAllocation,
     Competitor,
+    ComponentAllocation,
     Criterion,
     Dance,
     Entry,

@@ -75,7 +75,9 @@ def test_backup_keeps_a_fixed_allocation_of_an_event_not_run_yet():
     event.component_allocation = AllocationMode.FIXED
     event.save(update_fields=["component_allocation"])
     for judge, component in zip(
-        competition.judges.order_by("letter"), list(event.criteria.order_by("position")) * 2
+        competition.judges.order_by("letter"),
+        list(event.criteria.order_by("position")) * 2,
+        strict=True,
     ):
         ComponentAllocation.objects.create(event=event, judge=judge, criterion=component)
     fixed_before = allocations(competition.slug)
