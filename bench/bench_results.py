@@ -11,7 +11,7 @@ operation it records the median wall time of ``--repeat`` runs and the number of
 queries of one run:
 
 * ``event_page_<n>``: ``GET /results/demo/<event id>/`` through Django's test client
-  (template included, no HTTP server), for each of the demo's three events, with an
+  (template included, no HTTP server), for each of the demo's four events, with an
   empty cache; ``event_page_1_cached``: the same page served from the cache;
 * ``phone_page``: ``GET /results/demo/`` (the live snapshot, then the event list);
 * ``sheets_all``: ``competition_results`` for every event (the tables, no template);
@@ -75,7 +75,7 @@ def main() -> None:
     from adjudication.results.exports import export_build
     from adjudication.results.facts import competition_facts
     from adjudication.results.tables import competition_results
-    from competitions.models import Competition
+    from competitions.models import Competition, Round
 
     demo = Competition.objects.get(slug="demo")
     client = Client()
@@ -155,7 +155,11 @@ def main() -> None:
         "benchmark": "results, exports and backups on the simulated demo",
         "database": connection.vendor,
         "repeat": args.repeat,
-        "demo": {"events": 3, "rounds": 5, "backup_bytes": len(data)},
+        "demo": {
+            "events": demo.events.count(),
+            "rounds": Round.objects.filter(event__competition=demo).count(),
+            "backup_bytes": len(data),
+        },
         "results": results,
     }
     text = json.dumps(report, indent=2)

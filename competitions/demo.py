@@ -121,6 +121,23 @@ CLUBS = [
 ]
 LATIN = ["Samba", "Cha Cha Cha", "Rumba", "Paso Doble", "Jive"]
 LATIN_SHORT = ["S", "C", "R", "P", "J"]
+# The four components of WDSF's Absolute Judging System, equally weighted, on its absolute
+# scale of 1 to 10 in steps of 0.5 (docs/tabulation.md, "Component scoring").
+AJS_COMPONENTS = [
+    ("Technical Quality", "TQ"),
+    ("Movement to Music", "MM"),
+    ("Partnering Skill", "PS"),
+    ("Choreography and Presentation", "CP"),
+]
+# Six judges, two components each, each component scored by three of them.
+AJS_ALLOCATION = {
+    "A": ["TQ", "MM"],
+    "B": ["PS", "CP"],
+    "C": ["TQ", "PS"],
+    "D": ["MM", "CP"],
+    "E": ["TQ", "CP"],
+    "F": ["MM", "PS"],
+}
 JUDGES = [
     ("A", "Margaret Ellison", "GB"),
     ("B", "Stefan Hoffmann", "DE"),
@@ -243,6 +260,34 @@ def demo_description(*, seed: int, today: dt.date) -> dict:
                 "panel": letters[2:],
                 "rounds": [{"kind": "final"}],
             },
+            {
+                "name": "Youth Standard",
+                "style": "standard",
+                "level": "Open",
+                "age_group": "Youth",
+                "scoring": "components",
+                "entry_limit": 8,
+                "dances": [
+                    {"name": "Waltz", "short_name": "W"},
+                    {"name": "Tango", "short_name": "T"},
+                    {"name": "Quickstep", "short_name": "Q"},
+                ],
+                "components": [
+                    {
+                        "name": name,
+                        "short_name": short,
+                        "weight": 1,
+                        "min": 1,
+                        "max": 10,
+                        "step": "0.5",
+                    }
+                    for name, short in AJS_COMPONENTS
+                ],
+                "tolerance": "1.5",
+                "allocation": AJS_ALLOCATION,
+                "panel": list(AJS_ALLOCATION),
+                "rounds": [{"kind": "final"}],
+            },
         ],
         "competitors": [
             *_couples(rng, 24, 101, ["Adult Latin Open"]),
@@ -258,6 +303,7 @@ def demo_description(*, seed: int, today: dt.date) -> dict:
                 }
                 for index, name in enumerate(PAGEANT_NAMES)
             ),
+            *_couples(rng, 7, 401, ["Youth Standard"]),
         ],
     }
 
@@ -335,9 +381,14 @@ def demo_create(*, seed: int = 2026, reset: bool = False) -> DemoReport:
         heats = 2 if round_.kind == RoundKind.FIRST else 1
         round_draw_heats(round=round_, heat_count=heats, seed=seed)
     timetable_sync(competition=competition)
+    latin_final = TimetableItem.objects.get(
+        competition=competition,
+        round__event__name="Adult Latin Open",
+        round__kind=RoundKind.FINAL,
+    )
     timetable_insert_break(
         competition=competition,
-        after_position=TimetableItem.objects.filter(competition=competition).count() - 2,
+        after_position=latin_final.position,
         minutes=20,
         title="Break before the finals",
         actor=None,

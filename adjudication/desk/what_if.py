@@ -56,9 +56,43 @@ def _value(value) -> str:
     return "" if value is None else f"{value.normalize():f}"
 
 
+def _component_grid(facts: RoundMarks, entries: list) -> list[GridTable]:
+    """Per dance, a row per couple and component, a cell per judge allocated to it."""
+    tables = []
+    for dance in facts.dances:
+        away = facts.standing.not_dancing(dance)
+        rows = []
+        for entry in (e for e in entries if e.pk not in away):
+            for component in facts.criteria:
+                cells = []
+                for judge in facts.panel:
+                    sheet = facts.sheets.get((judge.pk, dance.pk))
+                    key = (sheet.pk if sheet else 0, entry.pk, component.pk)
+                    if key not in facts.marks:
+                        cells.append(None)  # not this judge's component here
+                        continue
+                    text = _value(facts.marks[key])
+                    cells.append(
+                        Cell(
+                            name=f"m-{key[0]}-{entry.pk}-{component.pk}",
+                            judge=judge.letter,
+                            stored=text,
+                            value=text,
+                            kind="number",
+                            label=f"judge {judge.letter}, {dance.name}, couple "
+                            f"{entry.bib_label}, {component.name}",
+                        )
+                    )
+                short = component.short_name or component.name
+                rows.append((f"{entry.bib_label} {short}", cells))
+        tables.append(GridTable(dance.name, rows, step=""))
+    return tables
+
+
 def what_if_grid(facts: RoundMarks) -> list[GridTable]:
     """The round's counted marks as tables: per dance couples × judges (skating), per
-    entry criteria × judges (criteria)."""
+    dance couples' components × judges (components), per entry criteria × judges
+    (criteria)."""
     letters = list(facts.panel)
     entries = [
         e
@@ -67,6 +101,8 @@ def what_if_grid(facts: RoundMarks) -> list[GridTable]:
     ]
     recall = facts.sheet_kind == "recall"
     tables = []
+    if facts.round.event.is_components:
+        return _component_grid(facts, entries)
     if facts.round.event.is_skating:
         for dance in facts.dances:
             away = facts.standing.not_dancing(dance)

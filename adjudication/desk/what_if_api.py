@@ -24,17 +24,21 @@ class WhatIfChangeIn(serializers.Serializer):
     judge = serializers.CharField(max_length=3, help_text="The judge's letter.")
     couple = serializers.CharField(max_length=20, help_text="The couple's (entry's) number.")
     dance = serializers.CharField(
-        required=False, default="", max_length=100, help_text="Skating: the dance, by name or id."
+        required=False,
+        default="",
+        max_length=100,
+        help_text="Skating and components: the dance, by name or id.",
     )
     criterion = serializers.CharField(
         required=False,
         default="",
         max_length=100,
-        help_text="Criteria: the criterion, by name or id.",
+        help_text="Criteria: the criterion; components: the component (name, short name or id).",
     )
     value = serializers.CharField(
         max_length=20,
-        help_text="A recall: 1 crossed, 0 not; a final: the place; criteria: the score.",
+        help_text="A recall: 1 crossed, 0 not; a final: the place; criteria and components: "
+        "the score.",
     )
 
 
@@ -92,13 +96,17 @@ class WhatIfStepOut(serializers.Serializer):
 class WhatIfOut(serializers.Serializer):
     round = serializers.IntegerField()
     status = serializers.CharField()
-    kind = serializers.CharField(help_text='"final", "recalls" or "criteria".')
+    kind = serializers.CharField(help_text='"final", "recalls", "criteria" or "components".')
     judges = serializers.ListField(child=serializers.CharField(), help_text="Counted.")
     left_out = serializers.ListField(child=serializers.CharField())
     changes = WhatIfChangeOut(many=True)
     lines = WhatIfLineOut(many=True, help_text="Each couple, stored and what if.")
     dances = WhatIfDanceOut(many=True, help_text="A final's dances one by one.")
-    steps = serializers.ListField(child=serializers.CharField(), help_text="Rules 10 and 11.")
+    steps = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Skating: rules 10 and 11; components: each changed score's marks, median, "
+        "tolerance band and weight.",
+    )
     tied = serializers.ListField(
         child=serializers.CharField(), help_text="Couples across the recall cut-off."
     )

@@ -27,6 +27,8 @@ from adjudication.incidents.standing import Standing, round_standing
 from adjudication.models import Mark, Placing, Sheet
 from adjudication.results.skating_tables import plain
 from adjudication.services import ScoringError, round_entries, round_placings, tabulate_round
+from adjudication.tabulation.components import rounded
+from competitions.components import judge_components
 from competitions.models import Criterion, Dance, Entry, Judge, Round, RoundKind, RoundStatus
 from competitions.selectors import round_panel
 
@@ -37,8 +39,9 @@ MAX_CHANGES = 500
 @dataclasses.dataclass(frozen=True)
 class ChangeIn:
     """One mark as it would be: the judge's letter, the couple's number, the dance
-    (skating rounds) or the criterion (criteria rounds), each by name or id, and the
-    value (a recall: 1 crossed, 0 not; a final: the place; criteria: the score)."""
+    (skating rounds) or the criterion (criteria rounds) or both (component rounds: the
+    component by name, short name or id), and the value (a recall: 1 crossed, 0 not; a
+    final: the place; criteria and components: the score)."""
 
     judge: str
     couple: str
@@ -70,6 +73,8 @@ class Changed:
 
     def text(self) -> str:
         what = f" · {self.criterion.name}" if self.criterion is not None else ""
+        if self.dance is not None and self.criterion is not None:
+            what = f" · {self.criterion.short_name or self.criterion.name}"
         old = "—" if self.old is None else plain(self.old)
         return (
             f"Judge {self.judge.letter} · {self.part} · couple {self.entry.bib_label}{what}: "
@@ -137,10 +142,11 @@ def what_if_marks(round_: Round) -> RoundMarks:
 
 
 def _named(items: Iterable[Any], given: str) -> Any | None:
-    """The dance or criterion ``given`` by its name (any case) or its id."""
-    given = given.strip()
+    """The dance or criterion ``given`` by its name or short name (any case) or its id."""
+    given = given.strip().casefold()
     for item in items:
-        if item.name.casefold() == given.casefold() or str(item.pk) == given:
+        names = {item.name.casefold(), (getattr(item, "short_name", "") or "").casefold()}
+        if given in names - {""} or str(item.pk) == given:
             return item
     return None
 
@@ -185,11 +191,23 @@ def _check_criteria(facts: RoundMarks, change: Changed) -> str | None:
     return None
 
 
+def _check_component(facts: RoundMarks, change: Changed) -> str | None:
+    allowed = judge_components(facts.round, change.dance, change.judge)
+    if change.criterion not in allowed:
+        only = ", ".join(c.short_name or c.name for c in allowed) or "nothing"
+        return (
+            f"judge {change.judge.letter} does not score {change.criterion.name} in the "
+            f"{change.dance.name} (only {only})"
+        )
+    return _check_criteria(facts, change)
+
+
 # How one changed mark is checked, by the kind of sheet; a new scoring method adds its own.
 MARK_CHECKS: dict[str, Callable[[RoundMarks, Changed], str | None]] = {
     "recall": _check_recall,
     "final": _check_final,
     "criteria": _check_criteria,
+    "components": _check_component,
 }
 
 
@@ -208,8 +226,8 @@ def _change_check(facts: RoundMarks, change: ChangeIn, left_out: set[str]) -> Ch
     if entry.withdrawn or entry.pk in facts.standing.set_aside:
         return f"couple {entry.bib_label} was withdrawn, absent or disqualified: no mark counts"
     dance = criterion = None
-    if facts.round.event.is_skating:
-        if change.criterion:
+    if facts.round.event.is_danced:
+        if facts.round.event.is_skating and change.criterion:
             return "a skating round's marks name a dance, not a criterion"
         dance = _named(facts.dances, str(change.dance))
         if dance is None:
@@ -217,6 +235,11 @@ def _change_check(facts: RoundMarks, change: ChangeIn, left_out: set[str]) -> Ch
             return f"no dance {change.dance!r} in this event ({names})"
         if entry.pk in facts.standing.not_dancing(dance):
             return f"couple {entry.bib_label} did not dance the {dance.name} (retired)"
+        if facts.round.event.is_components:
+            criterion = _named(facts.criteria, str(change.criterion))
+            if criterion is None:
+                names = ", ".join(c.short_name or c.name for c in facts.criteria)
+                return f"no component {change.criterion!r} in this event ({names})"
         sheet = facts.sheets.get((judge.pk, dance.pk))
     else:
         if change.dance:
@@ -355,16 +378,21 @@ def _read_only() -> Iterator[None]:
         yield
 
 
-def _recall_placings(round_: Round, result: Any) -> list[Placing]:
+def _recall_placings(round_: Round, kind: str, result: Any) -> list[Placing]:
     """A recall round's placings with a tie at the cut-off left to the chairman: only the
     couples clearly above it recalled."""
-    totals = {t.couple: t.total for t in result.totals}
+    if kind == "components":
+        clear = set(result.recall.recalled)
+        totals = {c.couple: rounded(c.total) for c in result.couples}
+    else:
+        clear = set(result.recalled)
+        totals = {t.couple: t.total for t in result.totals}
     return [
         Placing(
             round=round_,
             entry=e,
-            total=totals[e.bib_label],
-            recalled=e.bib_label in result.recalled,
+            total=totals.get(e.bib_label),
+            recalled=e.bib_label in clear,
         )
         for e in round_entries(round_)
         if not e.withdrawn
@@ -410,7 +438,8 @@ def what_if_run(round_: Round, *, changes: list[ChangeIn], leave_out: Iterable[s
         except ScoringError as error:
             if error.code != "tie":
                 raise
-            tied, placings = tuple(result.tied), _recall_placings(round_, result)
+            cut = result.recall if kind == "components" else result
+            tied, placings = tuple(cut.tied), _recall_placings(round_, kind, result)
     return WhatIf(
         round=round_,
         kind=kind,

@@ -37,6 +37,8 @@ RULE_WORDS = {
 def rule_words(rule: str) -> str:
     if rule.startswith("criterion:"):
         return f"the higher average on {rule.split(':', 1)[1]}"
+    if rule.startswith("component:"):
+        return f"equal totals: the higher weighted {rule.split(':', 1)[1]} over the dances"
     return RULE_WORDS.get(rule, f"rule {rule}")
 
 
@@ -130,12 +132,24 @@ def _line(entry: Entry, stored: Placing | None, what_if: Placing, recall: bool) 
     )
 
 
+def is_recall(what_if: WhatIf) -> bool:
+    """A round that recalls couples (skating or components), not one that places them."""
+    return what_if.kind == "recalls" or (
+        what_if.kind == "components" and what_if.result.recall is not None
+    )
+
+
+def _cut(what_if: WhatIf) -> Any:
+    """What a recall round's tabulation says of the cut-off (``recalled``, ``tied``)."""
+    return what_if.result.recall if what_if.kind == "components" else what_if.result
+
+
 def _lines(what_if: WhatIf) -> list[Line]:
     stored = {
         p.entry_id: p
         for p in Placing.objects.filter(round=what_if.round).select_related("entry__competitor")
     }
-    recall = what_if.kind == "recalls"
+    recall = is_recall(what_if)
     lines = []
     for placing in what_if.placings:
         line = _line(placing.entry, stored.get(placing.entry_id), placing, recall)
@@ -226,11 +240,70 @@ def _recalls(what_if: WhatIf, stored: dict, lines: list[Line]) -> tuple[list, li
     return [], []
 
 
+MAX_STEPS = 40
+
+
+def _component_steps(what_if: WhatIf, stored: dict, moved: set[str]) -> list[str]:
+    """For each mark changed, and with a judge left out each component score of a couple
+    whose place moved that changed: the marks, their median, the tolerance band and which
+    marks it kept, the score and its weight, beside what was stored."""
+    now = what_if.result.to_json()
+    before = {
+        (d["dance"], c["couple"], k["component"]): k
+        for c in stored.get("couples", [])
+        for d in c["dances"]
+        for k in d["components"]
+    }
+    after = {
+        (d["dance"], c["couple"], k["component"]): k
+        for c in now["couples"]
+        for d in c["dances"]
+        for k in d["components"]
+    }
+    weights = {c["name"]: c["weight"] for c in now["components"]}
+    touched = [(c.dance.name, c.entry.bib_label, c.criterion.name) for c in what_if.changes]
+    if what_if.left_out:
+        touched += [
+            key
+            for key, new in after.items()
+            if key[1] in moved
+            and key not in touched
+            and new["weighted"] != before.get(key, {}).get("weighted")
+        ]
+    steps = []
+    for key in touched[:MAX_STEPS]:
+        new, old = after.get(key), before.get(key, {})
+        if new is None:
+            continue
+        dance, couple, component = key
+        marks = ", ".join(
+            f"{m['judge']} {plain(Decimal(m['score']))}"
+            + ("" if m["counted"] else " (outside the band)")
+            for m in new["marks"]
+        )
+        steps.append(
+            f"{dance} · couple {couple} · {component}: marks {marks}; median {new['median']}, "
+            f"band ±{plain(Decimal(now['tolerance']))}; score {new['score']} × weight "
+            f"{plain(Decimal(weights[component]))} = "
+            f"{new['weighted']}" + (f" (stored {old['weighted']})" if old else "")
+        )
+    return steps
+
+
+def _components(what_if: WhatIf, stored: dict, lines: list[Line]) -> tuple[list, list]:
+    rules = {c.couple: c.decided_by for c in what_if.result.couples}
+    stored_rules = {c["couple"]: c["decided_by"] for c in stored.get("couples", [])}
+    for line in lines:
+        line.rule, line.stored_rule = rules.get(line.couple, ""), stored_rules.get(line.couple, "")
+    return [], _component_steps(what_if, stored, {line.couple for line in lines if line.moved})
+
+
 # The rules behind each place, by the kind of tabulation; a new scoring method adds its own.
 COMPARISONS: dict[str, Callable[[WhatIf, dict, list[Line]], tuple[list, list]]] = {
     "final": _skating_final,
     "criteria": _criteria,
     "recalls": _recalls,
+    "components": _components,
 }
 
 
@@ -248,7 +321,8 @@ def _recall_cascade(what_if: WhatIf, lines: list[Line]) -> tuple[list[str], list
     leaving = [line.couple for line in lines if line.direction == "out"]
     said = []
     if what_if.tied:
-        options = (len(what_if.result.recalled), len(what_if.result.recalled) + len(what_if.tied))
+        recalled = len(_cut(what_if).recalled)
+        options = (recalled, recalled + len(what_if.tied))
         said.append(
             f"Couples {', '.join(what_if.tied)} would tie at the cut-off: the chairman would "
             f"choose to recall {options[0]} or {options[1]}."
@@ -326,7 +400,7 @@ def _notes(what_if: WhatIf, stored: RoundResult | None) -> list[str]:
                 else "."
             )
         )
-    if what_if.kind == "recalls" and what_if.result.tied and not what_if.tied:
+    if is_recall(what_if) and _cut(what_if).tied and not what_if.tied:
         decision = RecallDecision.objects.filter(round=what_if.round).first()
         if decision is not None:
             notes.append(f"The chairman's choice to recall {decision.recall_count} applies.")
@@ -340,7 +414,7 @@ def what_if_compare(what_if: WhatIf) -> Comparison:
     lines = _lines(what_if)
     compare = COMPARISONS.get(what_if.kind)
     dances, steps = compare(what_if, stored, lines) if compare else ([], [])
-    if what_if.kind == "recalls":
+    if is_recall(what_if):
         cascade, entering, leaving, following = _recall_cascade(what_if, lines)
     else:
         cascade, entering, leaving, following = _places_cascade(what_if, lines), [], [], None

@@ -9,7 +9,9 @@ import dataclasses
 from decimal import Decimal
 
 from competitions.models import Competition, ComponentAllocation, Round
+from competitions.registration import registration_submit
 from competitions.services import round_draw_heats, round_transition
+from tests.competitions.registration_helpers import couple, open_competition
 from tests.factories.competitions import (
     CompetitorFactory,
     CriterionFactory,
@@ -88,3 +90,36 @@ def build_component_day(
     round_transition(round=first, to_status="open", actor=None)
     first.refresh_from_db()
     return ComponentDay(competition, event, dances, components, judges, entries, first)
+
+
+def component_competition():
+    """Open for registration: “World Open Standard”, three dances, the four components
+    on 1–10 in steps of 0.25, eight judges whose components are drawn for each dance,
+    nine couples (a first round and a final of four once registration closes)."""
+    competition, link = open_competition()
+    event = EventFactory(
+        competition=competition,
+        name="World Open Standard",
+        scoring_method="components",
+        component_allocation="random",
+        final_size=4,
+        direct_final_max=4,
+    )
+    for position, name in enumerate(("Waltz", "Tango", "Quickstep")):
+        DanceFactory(event=event, name=name, position=position)
+    for position, (name, short) in enumerate(
+        (
+            ("Technical qualities", "TQ"),
+            ("Movement to music", "MM"),
+            ("Partnering skill", "PS"),
+            ("Choreography and presentation", "CP"),
+        )
+    ):
+        CriterionFactory(
+            event=event, name=name, short_name=short, position=position, step=Decimal("0.25")
+        )
+    for letter in "ABCDEFGH":
+        PanelSeatFactory(event=event, judge=JudgeFactory(competition=competition, letter=letter))
+    for n in range(9):
+        registration_submit(link=link, details=couple(n, club=f"Club {n}"), event_ids=[event.pk])
+    return competition, event

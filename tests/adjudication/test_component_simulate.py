@@ -13,47 +13,9 @@ from django.core.management import call_command
 from adjudication.models import Mark, Placing, RoundResult
 from adjudication.ops.verification import competition_verify
 from competitions.models import CompetitionStatus, ComponentAllocation
-from competitions.registration import registration_submit
-from tests.competitions.registration_helpers import couple, open_competition
-from tests.factories.competitions import (
-    CriterionFactory,
-    DanceFactory,
-    EventFactory,
-    JudgeFactory,
-    PanelSeatFactory,
-)
+from tests.adjudication.component_day import component_competition
 
 pytestmark = pytest.mark.django_db
-
-
-def component_competition():
-    competition, link = open_competition()
-    event = EventFactory(
-        competition=competition,
-        name="World Open Standard",
-        scoring_method="components",
-        component_allocation="random",
-        final_size=4,
-        direct_final_max=4,
-    )
-    for position, name in enumerate(("Waltz", "Tango", "Quickstep")):
-        DanceFactory(event=event, name=name, position=position)
-    for position, (name, short) in enumerate(
-        (
-            ("Technical qualities", "TQ"),
-            ("Movement to music", "MM"),
-            ("Partnering skill", "PS"),
-            ("Choreography and presentation", "CP"),
-        )
-    ):
-        CriterionFactory(
-            event=event, name=name, short_name=short, position=position, step=Decimal("0.25")
-        )
-    for letter in "ABCDEFGH":
-        PanelSeatFactory(event=event, judge=JudgeFactory(competition=competition, letter=letter))
-    for n in range(9):
-        registration_submit(link=link, details=couple(n, club=f"Club {n}"), event_ids=[event.pk])
-    return competition, event
 
 
 def test_simulate_runs_a_component_event_and_verify_recomputes_it():

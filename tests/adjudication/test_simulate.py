@@ -170,6 +170,44 @@ def check_criteria(round_):
     }
 
 
+def check_components(round_):
+    """A component final: the places and totals from the stored marks by
+    ``tabulation.score_components``, each judge's marks only on their components."""
+    bibs, letters, marks = _round_facts(round_)
+    event = round_.event
+    components = list(event.criteria.order_by("position"))
+    allocated = {
+        (a.judge.letter, a.criterion.name)
+        for a in event.allocations.filter(round__isnull=True).select_related("judge", "criterion")
+    }
+    scores = {}
+    for letter, dance, entry_id, component, value in marks:
+        assert (letter, component) in allocated
+        scores.setdefault(dance, {}).setdefault(bibs[entry_id], {}).setdefault(component, {})[
+            letter
+        ] = value
+    dances = list(event.dances.order_by("position").values_list("name", flat=True))
+    result = tabulation.score_components(
+        scores,
+        components=[
+            tabulation.Component(c.name, c.min_score, c.max_score, c.step, c.weight)
+            for c in components
+        ],
+        dances=dances,
+        couples=sorted(bibs.values()),
+        judges=letters,
+        tolerance=event.component_tolerance,
+        allocation={d: {j: [c for j2, c in allocated if j2 == j] for j in letters} for d in dances},
+    )
+
+    published = _published(round_)
+    assert len(marks) == len(bibs) * len(dances) * 2 * len(letters)  # two components a judge
+    assert {bib: (p.place, p.total) for bib, p in published.items()} == {
+        row.couple: (Decimal(str(row.place)), tabulation.components.rounded(row.total))
+        for row in result.couples
+    }
+
+
 # --- snapshots, to compare runs ---------------------------------------------------------------
 
 
@@ -224,6 +262,8 @@ def test_simulate_demo_publishes_results_that_match_the_marks():
     for round_ in rounds.select_related("event").order_by("event__position", "position"):
         if round_.event.scoring_method == ScoringMethod.CRITERIA:
             check_criteria(round_)
+        elif round_.event.scoring_method == ScoringMethod.COMPONENTS:
+            check_components(round_)
         elif round_.kind == RoundKind.FINAL:
             check_final(round_)
         else:
@@ -235,7 +275,8 @@ def test_simulate_demo_publishes_results_that_match_the_marks():
     assert "Adult Latin Open: 3 round(s), 105 sheets, 1 tie(s) at the cut-off settled" in output
     assert "Junior Waltz: 1 round(s), 5 sheets" in output
     assert "Miss Podium Pageant: 1 round(s), 50 sheets" in output
-    assert "160 sheets in" in output
+    assert "Youth Standard: 1 round(s), 18 sheets" in output  # 6 judges, 3 dances
+    assert "178 sheets in" in output
     winner = Placing.objects.get(round__event__name="Junior Waltz", place=1).entry.competitor
     assert f"1.  {winner.bib}  {winner.name} & {winner.partner_name}\n" in output
 

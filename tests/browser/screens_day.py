@@ -117,9 +117,11 @@ def _run_round(round_: Round) -> None:
 
 
 def demo_finished() -> Competition:
-    """The demo with every round run and published, the finals last (as its timetable
-    has them); the pageant's final of ten is the last result. Faster than ``simulate``,
-    which also walks the floor heat by heat."""
+    """The demo with every skating and criteria round run and published, the finals last
+    (as its timetable has them); the pageant's final of ten is the last result. The Youth
+    Standard's component final stays planned: the public marks sheets of a component round
+    are not laid out yet. Faster than ``simulate``, which also walks the floor heat by
+    heat."""
     competition = demo_create(seed=2026).competition
     rounds = Round.objects.filter(event__competition=competition)
     for round_ in rounds.filter(event__name="Adult Latin Open").order_by("position"):

@@ -1,8 +1,17 @@
+from collections import Counter
+from decimal import Decimal
+
 import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
-from competitions.models import Competition, HeatEntry, RoundKind
+from competitions.models import (
+    Competition,
+    ComponentAllocation,
+    HeatEntry,
+    RoundKind,
+    TimetableItem,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -11,7 +20,7 @@ def test_demo_builds_the_promised_competition(capsys):
     call_command("demo")
 
     demo = Competition.objects.get(slug="demo")
-    latin, waltz, pageant = demo.events.order_by("position")
+    latin, waltz, pageant, youth = demo.events.order_by("position")
     assert demo.status == "registration_closed"
     assert latin.entries.count() == 24
     assert latin.panel.count() == 7
@@ -24,6 +33,37 @@ def test_demo_builds_the_promised_competition(capsys):
     assert waltz.dances.count() == 1
     assert pageant.scoring_method == "criteria"
     assert pageant.criteria.count() == 3
+    # Scored by components as WDSF's AJS 3.0: four equally weighted components on 1-10,
+    # six judges with two components each (three judges a component), a direct final.
+    assert (youth.scoring_method, youth.component_allocation) == ("components", "fixed")
+    assert youth.component_tolerance == Decimal("1.5")
+    assert list(youth.dances.values_list("name", flat=True)) == ["Waltz", "Tango", "Quickstep"]
+    assert list(youth.criteria.values_list("short_name", "weight", "min_score", "step")) == [
+        (short, Decimal(1), Decimal(1), Decimal("0.5")) for short in ("TQ", "MM", "PS", "CP")
+    ]
+    assert youth.entries.count() == 7
+    assert sorted(youth.panel.values_list("judge__letter", flat=True)) == list("ABCDEF")
+    allocated = ComponentAllocation.objects.filter(event=youth, round__isnull=True)
+    assert sorted(Counter(allocated.values_list("judge__letter", flat=True)).values()) == [2] * 6
+    assert (
+        sorted(Counter(allocated.values_list("criterion__short_name", flat=True)).values())
+        == [3] * 4
+    )
+    assert list(youth.rounds.values_list("kind", flat=True)) == [RoundKind.FINAL]
+    assert [h.heat_entries.count() for h in youth.rounds.get().heats.all()] == [7]
+    day = [
+        item.title or f"{item.round.event.name} {item.round.kind}"
+        for item in TimetableItem.objects.filter(competition=demo).order_by("position")
+    ]
+    assert day == [
+        "Adult Latin Open first",
+        "Adult Latin Open semi_final",
+        "Adult Latin Open final",
+        "Break before the finals",
+        "Junior Waltz final",
+        "Miss Podium Pageant final",
+        "Youth Standard final",
+    ]
     first_round = latin.rounds.get(position=1)
     heat_sizes = [heat.heat_entries.count() for heat in first_round.heats.all()]
     assert heat_sizes == [12, 12]

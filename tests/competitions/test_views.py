@@ -49,4 +49,4 @@ def test_competition_page_queries_do_not_grow_with_entries(client, django_assert
         response = client.get(reverse("competitions:competition-detail", args=["demo"]))
 
     assert response.status_code == 200
-    assert response.content.decode().count('class="bib"') == 24 + 6 + 10
+    assert response.content.decode().count('class="bib"') == 24 + 6 + 10 + 7

@@ -9,11 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 OPERATIONS = {
     "event_page_1",
     "event_page_2",
     "event_page_3",
+    "event_page_4",
     "event_page_1_cached",
     "phone_page",
     "sheets_all",
@@ -27,6 +30,12 @@ OPERATIONS = {
 }
 
 
+# The demo's Youth Standard is scored by components; its published result on the event
+# page and in the PDFs is laid out by br/ajs-screens (adjudication/results/tables.py).
+# Strict: once that is merged this passes, and the mark must go.
+@pytest.mark.xfail(
+    strict=True, reason="results pages and PDFs of a component round come with br/ajs-screens"
+)
 def test_the_results_benchmark_runs_every_operation(tmp_path):
     output = tmp_path / "figures.json"
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
@@ -45,6 +54,7 @@ def test_the_results_benchmark_runs_every_operation(tmp_path):
     report = json.loads(output.read_text())
     assert json.loads(finished.stdout) == report
     assert report["database"] == "sqlite" and report["demo"]["backup_bytes"] > 0
+    assert (report["demo"]["events"], report["demo"]["rounds"]) == (4, 6)
     results = report["results"]
     assert set(results) == OPERATIONS
     assert all(r["median_ms"] > 0 and r["queries"] > 0 for r in results.values())

@@ -1,102 +1,24 @@
-"""Load a whole competition from a YAML or JSON description.
-
-The file is validated in full before anything is written (DRF serializers give each
-problem a path such as ``competitors[3] “Anna Bell”.country``); then one transaction
-creates or updates what differs. Loading the same file twice changes nothing.
-
-The format, with every field the loader knows::
-
-    competition: {name, slug, venue, starts_on, ends_on, timezone,
-                  registration_opens_at, registration_closes_at, capacity,
-                  judge_names_public (true: names beside letters in published results)}
-    judges:      [{letter, name, email, phone, country}]
-    events:      [{name, style, level, age_group, scoring (skating|criteria),
-                   entry_kind (couple|solo|group), entry_limit,
-                   results_reveal (published|live_total),
-                   drop_extremes (criteria: leave out each entry's highest and lowest
-                   score per criterion; needs three judges),
-                   heat_seconds, performance_seconds, scoring_seconds,
-                   dances: [name | {name, short_name}],
-                   criteria: [{name, weight, min, max, step}],
-                   panel: [letter, ...],
-                   rounds: [{kind, recall}]}]
-    competitors: [{bib, name, partner, kind, members, club, country, email, events: [name]}]
-"""
+"""The description checked in full before anything is written: DRF serializers give
+each problem a path such as ``competitors[3] “Anna Bell”.country``."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import yaml
-from django.apps import apps
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
 from rest_framework import serializers
 
+from competitions.loading.reading import LoadError
 from competitions.models import (
-    Competition,
-    CompetitionStatus,
-    Competitor,
-    Criterion,
-    Dance,
-    Entry,
+    AllocationMode,
     EntryKind,
     Event,
-    Judge,
-    PanelSeat,
     ResultsReveal,
-    Round,
     RoundKind,
-    RoundStatus,
     ScoringMethod,
     country_code_validator,
     validate_timezone,
 )
-from competitions.registration import RegistrationRefused, entry_add
-
-EDITABLE_STATUSES = (
-    CompetitionStatus.DRAFT,
-    CompetitionStatus.REGISTRATION_OPEN,
-    CompetitionStatus.REGISTRATION_CLOSED,
-)
-
-
-class LoadError(Exception):
-    """The description cannot be loaded; ``problems`` lists each fault with its path."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
-
-
-# --- Reading the file ---------------------------------------------------------------
-
-
-def read_description(path: str | Path) -> dict[str, Any]:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise LoadError([f"{path}: no such file."]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LoadError([f"{path}: cannot be read ({exc})."]) from None
-    try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except RecursionError:
-        raise LoadError([f"{path}: nested too deeply to read."]) from None
-    # ValueError: JSON's errors, and an integer too long to read (over 4,300 digits).
-    except (ValueError, yaml.YAMLError) as exc:
-        raise LoadError([f"{path}: not valid {path.suffix.lstrip('.').upper()}: {exc}"]) from None
-    if not isinstance(data, dict):
-        raise LoadError([f"{path}: the top level must be a mapping with a “competition” key."])
-    return data
-
-
-# --- Validation ---------------------------------------------------------------------
 
 
 class CountryField(serializers.CharField):
@@ -175,6 +97,37 @@ class CriterionIn(serializers.Serializer):
         return attrs
 
 
+class ComponentIn(CriterionIn):
+    short_name = serializers.CharField(max_length=6, required=False, allow_blank=True, default="")
+
+
+class AllocationField(serializers.Field):
+    """Who scores what in a component event: ``every_judge``, ``random`` (drawn for each
+    dance as a round opens) or a fixed ``{letter: [component name or short name]}``."""
+
+    default_error_messages = {
+        "invalid": "Use every_judge, random, or a mapping from judge letters to the "
+        "components each one scores.",
+    }
+
+    def to_internal_value(self, data):
+        if data in (AllocationMode.EVERY_JUDGE, AllocationMode.RANDOM):
+            return {"mode": data, "judges": {}}
+        if (
+            isinstance(data, dict)
+            and data
+            and all(
+                isinstance(names, list) and names and all(isinstance(n, str) for n in names)
+                for names in data.values()
+            )
+        ):
+            return {"mode": AllocationMode.FIXED, "judges": {str(k): v for k, v in data.items()}}
+        self.fail("invalid")
+
+    def to_representation(self, value):
+        return value
+
+
 class RoundIn(serializers.Serializer):
     kind = serializers.ChoiceField(choices=RoundKind.choices)
     recall = serializers.IntegerField(min_value=1, required=False, allow_null=True)
@@ -225,6 +178,11 @@ class EventIn(serializers.Serializer):
     )
     dances = DanceIn(many=True, required=False, default=list)
     criteria = CriterionIn(many=True, required=False, default=list)
+    components = ComponentIn(many=True, required=False, default=list)
+    tolerance = serializers.DecimalField(
+        max_digits=4, decimal_places=2, min_value=Decimal("0"), required=False, allow_null=True
+    )
+    allocation = AllocationField(required=False)
     panel = serializers.ListField(child=serializers.CharField(), required=False, default=list)
     rounds = RoundIn(many=True, required=False, default=list)
 
@@ -236,6 +194,11 @@ class EventIn(serializers.Serializer):
         _unique(criteria, "name", "Criteria")
         return criteria
 
+    def validate_components(self, components):
+        _unique(components, "name", "Components")
+        _unique([c for c in components if c["short_name"]], "short_name", "Short names")
+        return components
+
     def validate_rounds(self, rounds):
         finals = [i for i, r in enumerate(rounds) if r["kind"] == RoundKind.FINAL]
         if rounds and finals != [len(rounds) - 1]:
@@ -243,6 +206,20 @@ class EventIn(serializers.Serializer):
         return rounds
 
     def validate(self, attrs):
+        if attrs["scoring"] == ScoringMethod.COMPONENTS:
+            errors = _component_problems(attrs)
+        else:
+            errors = {
+                key: f"Only a component event has {what}."
+                for key, what in (
+                    ("components", "components"),
+                    ("tolerance", "a tolerance"),
+                    ("allocation", "an allocation"),
+                )
+                if attrs.get(key) not in (None, [])
+            }
+        if errors:
+            raise serializers.ValidationError(errors)
         if attrs["scoring"] == ScoringMethod.SKATING:
             if not attrs["dances"]:
                 raise serializers.ValidationError(
@@ -252,7 +229,7 @@ class EventIn(serializers.Serializer):
                 raise serializers.ValidationError(
                     {"criteria": "A Skating System event is scored by placements, not criteria."}
                 )
-        else:
+        elif attrs["scoring"] == ScoringMethod.CRITERIA:
             if not attrs["criteria"]:
                 raise serializers.ValidationError({"criteria": "A criteria event needs criteria."})
             if attrs["dances"]:
@@ -260,6 +237,40 @@ class EventIn(serializers.Serializer):
                     {"dances": "A criteria event has no dances; list its criteria."}
                 )
         return attrs
+
+
+def _component_problems(attrs: dict) -> dict[str, Any]:
+    """What is wrong with a component event: its dances and components, and a fixed
+    allocation that names a judge off the panel or an unknown component, or leaves a
+    component to nobody."""
+    errors: dict[str, Any] = {}
+    if not attrs["dances"]:
+        errors["dances"] = "A component event needs dances."
+    if attrs["criteria"]:
+        errors["criteria"] = "A component event lists its components, not criteria."
+    if not attrs["components"]:
+        errors["components"] = "A component event needs components (e.g. TQ, MM, PS, CP)."
+    allocation = attrs.get("allocation") or {"judges": {}}
+    names = {}
+    for component in attrs["components"]:
+        names[component["name"]] = component["name"]
+        if component["short_name"]:
+            names[component["short_name"]] = component["name"]
+    problems, given = [], set()
+    for letter, wanted in allocation["judges"].items():
+        if letter not in attrs["panel"]:
+            problems.append(f"Judge {letter} is not on this event's panel.")
+        unknown = [n for n in wanted if n not in names]
+        if unknown:
+            problems.append(f"Judge {letter}: no component {', '.join(unknown)}.")
+        given |= {names[n] for n in wanted if n in names}
+    if allocation["judges"] and attrs["components"] and not problems:
+        nobody = [c["name"] for c in attrs["components"] if c["name"] not in given]
+        if nobody:
+            problems.append(f"Nobody scores {', '.join(nobody)}.")
+    if problems:
+        errors["allocation"] = problems
+    return errors
 
 
 class CompetitorIn(serializers.Serializer):
@@ -381,214 +392,3 @@ def validate_description(data: Any) -> dict[str, Any]:
     if not serializer.is_valid():
         raise LoadError(_flatten(serializer.errors, _labels(data)))
     return serializer.validated_data
-
-
-# --- Writing ------------------------------------------------------------------------
-
-
-@dataclass
-class LoadReport:
-    competition: Competition | None = None
-    created: dict[str, int] = field(default_factory=dict)
-    updated: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.created or self.updated)
-
-    def count(self, bucket: dict[str, int], model: type[models.Model]) -> None:
-        bucket[model._meta.model_name] = bucket.get(model._meta.model_name, 0) + 1
-
-    def summary(self) -> str:
-        def name(model_name: str, n: int) -> str:
-            meta = apps.get_model("competitions", model_name)._meta
-            return str(meta.verbose_name if n == 1 else meta.verbose_name_plural)
-
-        def part(bucket):
-            counts = sorted(bucket.items())
-            return ", ".join(f"{n} {name(m, n)}" for m, n in counts) or "nothing"
-
-        return f"created {part(self.created)}; updated {part(self.updated)}"
-
-
-def _upsert(report: LoadReport, model, lookup: dict, values: dict, where: str):
-    obj = model.objects.filter(**lookup).first()
-    if obj is None:
-        obj = model(**lookup, **values)
-        bucket = report.created
-    else:
-        changed = {k: v for k, v in values.items() if getattr(obj, k) != v}
-        if not changed:
-            return obj
-        for key, value in changed.items():
-            setattr(obj, key, value)
-        bucket = report.updated
-    try:
-        obj.full_clean()
-    except ValidationError as exc:
-        raise LoadError(
-            [f"{where}.{name}: {' '.join(msgs)}" for name, msgs in exc.message_dict.items()]
-        ) from None
-    try:
-        with transaction.atomic():
-            obj.save()
-    except IntegrityError as exc:
-        # A rule only the database knows (its triggers); its message names the rule.
-        reason = str(exc).splitlines()[0].removeprefix("CONTEXT:").strip()
-        raise LoadError([f"{where}: refused by the database: {reason}"]) from None
-    report.count(bucket, model)
-    return obj
-
-
-@transaction.atomic
-def competition_load(*, data: Any) -> LoadReport:
-    """Create or update a competition from its description; all or nothing."""
-    valid = validate_description(data)
-    report = LoadReport()
-    competition = _load_competition(report, valid["competition"])
-    report.competition = competition
-    judges = _load_judges(report, competition, valid["judges"])
-    events = {}
-    for position, spec in enumerate(valid["events"], start=1):
-        events[spec["name"]] = _load_event(report, competition, judges, position, spec)
-    for index, spec in enumerate(valid["competitors"]):
-        _load_competitor(report, competition, events, index, spec)
-    return report
-
-
-def _load_competition(report: LoadReport, spec: dict) -> Competition:
-    """The competition itself, found by its slug; refused once it has started."""
-    info = dict(spec)
-    slug = info.pop("slug")
-    existing = Competition.objects.select_for_update().filter(slug=slug).first()
-    if existing is not None and existing.status not in EDITABLE_STATUSES:
-        raise LoadError(
-            [
-                f"competition.slug: “{slug}” is {existing.get_status_display().lower()}; "
-                "a competition can be loaded only before it starts."
-            ]
-        )
-    return _upsert(report, Competition, {"slug": slug}, info, "competition")
-
-
-def _load_judges(report: LoadReport, competition: Competition, specs: list) -> dict[str, Judge]:
-    """The judges, found by their letter; returns them by letter."""
-    judges = {}
-    for index, judge in enumerate(specs):
-        values = {k: v for k, v in judge.items() if k != "letter"}
-        judges[judge["letter"]] = _upsert(
-            report,
-            Judge,
-            {"competition": competition, "letter": judge["letter"]},
-            values,
-            f"judges[{index}]",
-        )
-    return judges
-
-
-def _load_event(
-    report: LoadReport, competition: Competition, judges: dict, position: int, spec: dict
-) -> Event:
-    """One event, found by its name, with its dances, criteria, panel and rounds."""
-    where = f"events[{position - 1}] “{spec['name']}”"
-    values = {
-        "position": position,
-        "style": spec["style"],
-        "level": spec["level"],
-        "age_group": spec["age_group"],
-        "scoring_method": spec["scoring"],
-        "entry_kind": spec["entry_kind"],
-        "results_reveal": spec["results_reveal"],
-        "drop_extremes": spec["drop_extremes"],
-        "entry_limit": spec.get("entry_limit"),
-        "heat_seconds": spec.get("heat_seconds"),
-        "performance_seconds": spec.get("performance_seconds"),
-        "scoring_seconds": spec.get("scoring_seconds"),
-    }
-    event = _upsert(
-        report, Event, {"competition": competition, "name": spec["name"]}, values, where
-    )
-    for index, dance in enumerate(spec["dances"], start=1):
-        _upsert(
-            report,
-            Dance,
-            {"event": event, "name": dance["name"]},
-            {"position": index, "short_name": dance["short_name"]},
-            f"{where}.dances[{index - 1}]",
-        )
-    for index, criterion in enumerate(spec["criteria"], start=1):
-        _upsert(
-            report,
-            Criterion,
-            {"event": event, "name": criterion["name"]},
-            {
-                "position": index,
-                "weight": criterion["weight"],
-                "min_score": criterion["min"],
-                "max_score": criterion["max"],
-                "step": criterion["step"],
-            },
-            f"{where}.criteria[{index - 1}]",
-        )
-    for letter in spec["panel"]:
-        _upsert(report, PanelSeat, {"event": event, "judge": judges[letter]}, {}, where)
-    _load_rounds(report, event, spec["rounds"], where)
-    return event
-
-
-def _load_rounds(report: LoadReport, event: Event, specs: list, where: str) -> None:
-    """The event's rounds, found by their position; a round that has opened cannot change."""
-    for index, round_spec in enumerate(specs, start=1):
-        existing_round = Round.objects.filter(event=event, position=index).first()
-        values = {"kind": round_spec["kind"], "recall_count": round_spec.get("recall")}
-        if (
-            existing_round
-            and existing_round.status != RoundStatus.PLANNED
-            and any(getattr(existing_round, k) != v for k, v in values.items())
-        ):
-            raise LoadError(
-                [f"{where}.rounds[{index - 1}]: this round has opened and cannot change."]
-            )
-        _upsert(
-            report,
-            Round,
-            {"event": event, "position": index},
-            values,
-            f"{where}.rounds[{index - 1}]",
-        )
-
-
-def _load_competitor(
-    report: LoadReport, competition: Competition, events: dict, index: int, spec: dict
-) -> None:
-    """One competitor, found by bib (or by names), and entered in its events."""
-    where = f"competitors[{index}] “{spec['name']}”"
-    values = {
-        "kind": spec["kind"],
-        "name": spec["name"],
-        "partner_name": spec["partner"],
-        "members": "\n".join(spec["members"]),
-        "club": spec["club"],
-        "country": spec["country"],
-        "email": spec["email"],
-    }
-    if spec.get("bib"):
-        lookup = {"competition": competition, "bib": spec["bib"]}
-    else:
-        lookup = {
-            "competition": competition,
-            "name": spec["name"],
-            "partner_name": spec["partner"],
-        }
-        values.pop("name")
-        values.pop("partner_name")
-    competitor = _upsert(report, Competitor, lookup, values, where)
-    for name in spec["events"]:
-        if Entry.objects.filter(event=events[name], competitor=competitor).exists():
-            continue
-        # Through the registration service, so the places it holds are counted.
-        try:
-            entry_add(event=events[name], competitor=competitor)
-        except RegistrationRefused as refusal:
-            raise LoadError([f"{where}.events: {refusal}"]) from None
-        report.count(report.created, Entry)
