@@ -15,8 +15,10 @@ from adjudication.services import (
     round_publish,
     sheet_submit,
 )
+from competitions.components import round_allocation
 from competitions.demo import demo_create
 from competitions.models import Competition, Judge, Round
+from competitions.selectors import round_panel
 from competitions.services import round_transition
 
 
@@ -44,6 +46,35 @@ def _criteria_sheets(round_: Round, entries: int | None = None) -> None:
                     entry_id=entry.pk,
                     marks={c.pk: max(score, Decimal(0)) for c in criteria},
                     client_key=f"screens-{judge.letter}-{entry.pk}",
+                    base_version=0,
+                    round_revision=round_.revision,
+                ),
+                actor=None,
+            )
+
+
+def _component_sheets(round_: Round) -> None:
+    """Every judge's sheet of every dance of a component round: each couple scored on the
+    judge's components, better couples (lower in the draw's order) a little higher."""
+    round_.refresh_from_db()
+    plan = round_allocation(round_)
+    entries = [e for e in round_entries(round_) if not e.withdrawn]
+    for dance in round_.event.dances.order_by("position", "id"):
+        for judge in round_panel(round_):
+            marks = {
+                (entry.pk, component.pk): max(
+                    component.min_score, component.max_score - Decimal(rank) / 2
+                )
+                for rank, entry in enumerate(entries)
+                for component in plan[dance.pk][judge.pk]
+            }
+            sheet_submit(
+                data=SheetInput(
+                    round_id=round_.pk,
+                    judge_id=judge.pk,
+                    dance_id=dance.pk,
+                    marks=marks,
+                    client_key=f"screens-{judge.letter}-{dance.pk}",
                     base_version=0,
                     round_revision=round_.revision,
                 ),
@@ -111,22 +142,25 @@ def _run_round(round_: Round) -> None:
     if round_.event.scoring_method == "criteria":
         _criteria_final(round_)
         return
+    if round_.event.is_components:
+        _component_sheets(round_)
+        round_close(round=round_, actor=None, seed=1)
+        round_publish(round=round_, actor=None)
+        return
     skating_sheets(round_, dances=99)
     round_close(round=round_, actor=None, seed=1)
     round_publish(round=round_, actor=None)
 
 
 def demo_finished() -> Competition:
-    """The demo with every skating and criteria round run and published, the finals last
-    (as its timetable has them); the pageant's final of ten is the last result. The Youth
-    Standard's component final stays planned: the public marks sheets of a component round
-    are not laid out yet. Faster than ``simulate``, which also walks the floor heat by
-    heat."""
+    """The demo with every round run and published, the finals last (as its timetable
+    has them); the pageant's final of ten is the last result. Faster than ``simulate``,
+    which also walks the floor heat by heat."""
     competition = demo_create(seed=2026).competition
     rounds = Round.objects.filter(event__competition=competition)
     for round_ in rounds.filter(event__name="Adult Latin Open").order_by("position"):
         _run_round(round_)
-    for name in ("Junior Waltz", "Miss Podium Pageant"):
+    for name in ("Junior Waltz", "Youth Standard", "Miss Podium Pageant"):
         _run_round(rounds.get(event__name=name))
     competition.refresh_from_db()
     return competition

@@ -9,8 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 OPERATIONS = {
     "event_page_1",
@@ -30,12 +28,6 @@ OPERATIONS = {
 }
 
 
-# The demo's Youth Standard is scored by components; its published result on the event
-# page and in the PDFs is laid out by br/ajs-screens (adjudication/results/tables.py).
-# Strict: once that is merged this passes, and the mark must go.
-@pytest.mark.xfail(
-    strict=True, reason="results pages and PDFs of a component round come with br/ajs-screens"
-)
 def test_the_results_benchmark_runs_every_operation(tmp_path):
     output = tmp_path / "figures.json"
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
