@@ -5,8 +5,9 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AuditEntry
+from adjudication.services import round_close, round_publish
 from competitions.models import EntryIncident, Incident
-from tests.adjudication.day import build_day
+from tests.adjudication.day import all_recall_sheets, build_day
 from tests.adjudication.test_api import bearer
 from tests.factories.accounts import UserFactory
 from tests.support.auth import api_token_body, sign_in_staff
@@ -37,6 +38,19 @@ def test_the_round_page_lists_the_couples_with_a_form_each(client, day):
     assert "Couples" in text
     assert text.count('name="action" value="reinstate"') == 0
     assert reverse("adjudication:desk-round-couple", args=[day.first.pk]) in text
+
+
+def test_a_published_rounds_page_offers_only_the_chairmans_disqualification(client, day):
+    all_recall_sheets(day)
+    round_close(round=day.first, actor=None, seed=3)
+    round_publish(round=day.first, actor=None)
+    desk = page_client(client, "scrutineer")
+
+    text = desk.get(reverse("adjudication:desk-round", args=[day.first.pk])).content.decode()
+
+    assert "only the chairman's disqualification changes its result" in text
+    assert 'value="disqualified_event"' in text
+    assert 'value="absent"' not in text and 'value="retired"' not in text
 
 
 def test_mark_absent_from_the_page_then_reinstate(client, day):
