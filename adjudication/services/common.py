@@ -3,6 +3,9 @@ the permission check and the entries dancing in a round."""
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
 from accounts.models import User
 from competitions.access import staff_can
 from competitions.models import Entry, Round
@@ -21,6 +24,17 @@ class ScoringError(Exception):
         self.code = code
         self.problems = problems
         super().__init__(message if not problems else message + " " + " ".join(problems))
+
+
+def decimal_value(value: Any, what: str) -> Decimal:
+    """``value`` as a finite ``Decimal``, or a ``ScoringError`` naming ``what``."""
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ScoringError(f"{what}: “{value}” is not a number.") from None
+    if not number.is_finite():
+        raise ScoringError(f"{what}: “{value}” is not a number.")
+    return number
 
 
 def round_entries(round_: Round) -> list[Entry]:

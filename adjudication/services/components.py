@@ -5,12 +5,12 @@ marks (``adjudication.tabulation.components``)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from adjudication import tabulation
 from adjudication.incidents.standing import Standing, round_standing
-from adjudication.services.common import ScoringError
+from adjudication.services.common import ScoringError, decimal_value
 from competitions.components import event_components, judge_components, round_allocation
 from competitions.models import Dance, Entry, HeatEntry, Judge, Round, RoundKind
 
@@ -20,16 +20,6 @@ ComponentKey = tuple[int, int]
 
 def _plain(number: Decimal) -> str:
     return f"{number.normalize():f}"
-
-
-def _decimal(value: Any, what: str) -> Decimal:
-    try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise ScoringError(f"{what}: “{value}” is not a number.") from None
-    if not number.is_finite():
-        raise ScoringError(f"{what}: “{value}” is not a number.")
-    return number
 
 
 def component_marks_check(
@@ -108,7 +98,7 @@ def _scores_checked(
     for (entry_id, criterion_id), raw in marks.items():
         component = allowed[criterion_id]
         label = f"Couple {entries[entry_id].bib_label}, {component.name}"
-        value = _decimal(raw, label)
+        value = decimal_value(raw, label)
         if not component.min_score <= value <= component.max_score:
             problems.append(
                 f"{label}: {_plain(value)} is off the scale {_plain(component.min_score)}–"

@@ -30,6 +30,7 @@ from adjudication.models import Mark, MarkChange, Sheet
 from adjudication.receipts.issuing import receipts_supersede
 from adjudication.services.common import (
     ScoringError,
+    decimal_value,
     permission_require,
     round_entries,
     round_lock,
@@ -84,16 +85,6 @@ class SheetOutcome:
     marks: list[Mark]
 
 
-def _decimal(value: Any, what: str) -> Decimal:
-    try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise ScoringError(f"{what}: “{value}” is not a number.") from None
-    if not number.is_finite():
-        raise ScoringError(f"{what}: “{value}” is not a number.")
-    return number
-
-
 def skating_marks_check(
     round_: Round,
     marks: Mapping[int, Any],
@@ -135,7 +126,7 @@ def skating_marks_check(
         raise ScoringError(
             f"Withdrawn couples cannot be marked: {', '.join(withdrawn)}.",
         )
-    values = {k: _decimal(v, f"Couple {by_id[k].bib_label}") for k, v in marks.items()}
+    values = {k: decimal_value(v, f"Couple {by_id[k].bib_label}") for k, v in marks.items()}
     if round_.kind != RoundKind.FINAL:
         requested = min(round_.recall_count or 0, len(active))
         if any(v != 1 for v in values.values()):
@@ -208,7 +199,7 @@ def criteria_marks_check(
     values, problems = {}, []
     for pk, raw in marks.items():
         criterion = criteria[pk]
-        value = _decimal(raw, criterion.name)
+        value = decimal_value(raw, criterion.name)
         if not criterion.min_score <= value <= criterion.max_score:
             problems.append(
                 f"{criterion.name}: {_plain(value)} is outside {_plain(criterion.min_score)}–"
