@@ -572,7 +572,7 @@ def run(args, temp: Path) -> dict:
     log(f"creating {db}, migrating, collecting static files")
     recreate_database(args.database_url, db)
     manage(env, "migrate", "--noinput", timeout=300)
-    manage(env, "collectstatic", "--noinput")
+    manage(env, "collectstatic", "--noinput", timeout=600)  # minutes on a busy machine
     fixtures = create_fixtures(env)
     phases_n = args.rounds + 1  # the warm-up sends sheets too
     events = max(2, math.ceil(phases_n * args.duration * args.max_sheet_rate
