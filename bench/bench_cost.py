@@ -48,7 +48,9 @@ What one run does (about two and a half minutes with the defaults):
      request (a wrk script reading the prepared requests from a file);
 
    each with its requests/s, p50/p90/p99 (wrk's), statuses, the server's CPU and the
-   CPU of everything else on the machine, and the machine's load average; and, per
+   CPU of everything else on the machine (the viewers' processes included), the
+   machine's load average, and PostgreSQL's sessions sampled twice a second (running,
+   waiting for a lock, idle in a transaction); and, per
    round, each rate as a ratio of that round's ``healthz`` rate;
 
 5. paced, open loop: registrations at half the best registration rate measured
@@ -103,6 +105,7 @@ from bench_registration import (
     CELERY_QUEUE,
     WRK_LUA,
     Server,
+    SessionSampler,
     bench_env,
     check_database,
     cpu_snapshot,
@@ -361,14 +364,15 @@ class Phases:
             script = self.get_script
             script_args = [method, path, str(self.event), str(self.couple),
                            str(min(args.connections, 254)), "0"]  # fmt: skip
-        outcome = run_wrk(
-            script,
-            self.server.url("/"),
-            duration=duration,
-            threads=args.threads,
-            connections=args.connections,
-            script_args=script_args,
-        )
+        with SessionSampler(args.database_url, self.db) as sessions:
+            outcome = run_wrk(
+                script,
+                self.server.url("/"),
+                duration=duration,
+                threads=args.threads,
+                connections=args.connections,
+                script_args=script_args,
+            )
         after = cpu_snapshot(self.server.pgid, self.db)
         figures = wrk_figures(outcome["raw"])
         del figures["registrations_per_s"]
@@ -379,6 +383,7 @@ class Phases:
         figures["load_average_before"] = load_before
         figures["load_average_after"] = load_average()
         figures["other_example"] = outcome["other_example"]
+        figures["postgresql_sessions"] = sessions.summary()
         if name == "registration":
             self.registrations_201 += figures["counts"]["201"]
             self.registrations_in_flight += args.connections
@@ -543,6 +548,8 @@ def check_day(args, env: dict, day: dict, sheets_201: int, in_flight: int) -> di
 def ratios(rounds: list[dict]) -> dict:
     out: dict = {"per_round": [], "median": {}}
     for phases in rounds:
+        if "healthz" not in phases:
+            continue
         reference = phases["healthz"]["ok_per_s"] or math.nan
         out["per_round"].append(
             {name: round(f["ok_per_s"] / reference, 3) for name, f in phases.items()}
@@ -601,12 +608,13 @@ def run(args, temp: Path) -> dict:
         with viewers(args, day["slug"]) as seen:
             log(f"{args.viewers} viewers connected")
             for name in ("healthz", "registration", "sheet"):
-                phases.run(name, args.warmup)  # warm-up, not counted
+                if name in args.phases and args.warmup:
+                    phases.run(name, args.warmup)  # warm-up, not counted
             for n in range(args.rounds):
-                order = PHASES if n % 2 == 0 else tuple(reversed(PHASES))
+                order = args.phases if n % 2 == 0 else tuple(reversed(args.phases))
                 log(f"round {n + 1} of {args.rounds}")
                 rounds.append({name: phases.run(name, args.duration) for name in order})
-            best = max(r["registration"]["ok_per_s"] for r in rounds)
+            best = max((r.get("registration", {}).get("ok_per_s", 2) for r in rounds), default=2)
             rate = max(1, round(best / 2))
             log(f"paced registrations: {rate}/s offered for {args.paced_duration} s")
             server.wait_idle()
@@ -686,6 +694,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=2, help="rounds of every phase")
     parser.add_argument("--warmup", type=int, default=2, help="seconds, not counted")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--phases",
+        default=",".join(PHASES),
+        help="the closed-loop phases, in order (e.g. sheet alone, to profile it with py-spy)",
+    )
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--viewers", type=int, default=200, help="3000 is the issue's figure")
@@ -709,6 +722,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if database_name(args.database_url) in {"postgres", "template0", "template1"}:
         parser.error("the benchmark drops its database: name one of its own")
+    args.phases = tuple(args.phases.split(","))
+    if not set(args.phases) <= set(PHASES):
+        parser.error(f"--phases is a list of {', '.join(PHASES)}")
     if not 1 <= args.judges <= 26 or not 1 <= args.dances <= 10 or args.couples < 4:
         parser.error("--judges 1-26, --dances 1-10, --couples 4 or more")
     if args.paced_sheet_duration * args.paced_sheet_rate > args.judges * args.dances:
