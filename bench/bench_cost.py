@@ -709,7 +709,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--couples", type=int, default=24)
     parser.add_argument("--judges", type=int, default=7)
     parser.add_argument(
-        "--max-sheet-rate", type=float, default=250, help="sheets/s the seeding provides for"
+        "--max-sheet-rate",
+        type=float,
+        default=60,
+        help="sheets/s the seeding provides for: rounds open at once (70 sheets each) grow with it",
     )
     parser.add_argument("--paced-duration", type=float, default=10)
     parser.add_argument("--paced-sheet-rate", type=float, default=0.7)
