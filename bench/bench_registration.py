@@ -701,6 +701,7 @@ def bench_env(args: argparse.Namespace, temp: Path) -> dict[str, str]:
             "ALLOWED_HOSTS",
             "WEB_CONCURRENCY",
             "REGISTRATION_RATE",
+            "PODIUM_RECEIPT_KEY_FILE",
         }
     }
     env.update(
@@ -708,6 +709,8 @@ def bench_env(args: argparse.Namespace, temp: Path) -> dict[str, str]:
             "DJANGO_SETTINGS_MODULE": "scoring_site.settings.base",
             "PODIUM_ENV": "production",
             "SECRET_KEY": secrets.token_urlsafe(64),
+            # Production requires the receipts' signing key (since the receipts issue).
+            "PODIUM_RECEIPT_KEY": secrets.token_urlsafe(48),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SECURE_SSL_REDIRECT": "false",
             "SECURE_COOKIES": "false",
