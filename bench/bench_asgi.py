@@ -344,6 +344,7 @@ def bench_env(args: argparse.Namespace, temp: Path) -> dict[str, str]:
             "DJANGO_SETTINGS_MODULE": "scoring_site.settings.base",
             "PODIUM_ENV": "production",
             "SECRET_KEY": secrets.token_urlsafe(64),
+            "PODIUM_RECEIPT_KEY": secrets.token_urlsafe(48),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SECURE_SSL_REDIRECT": "false",
             "SECURE_COOKIES": "false",
