@@ -3,7 +3,6 @@ the result is stored, each covering the judge's component sheets, matched by /ve
 its API; a component score changed behind the services' back is reported."""
 
 import pytest
-from django.core.cache import cache, caches
 from django.db import connection
 from django.urls import reverse
 
@@ -19,8 +18,6 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def day(db):
-    cache.clear()
-    caches["throttle"].clear()
     with quiet():
         day = ComponentDay(final_only=True)
         day.shadow = seat_shadow(day.event)

@@ -6,7 +6,6 @@ PDF and ``manage.py verify``."""
 from io import StringIO
 
 import pytest
-from django.core.cache import cache, caches
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
@@ -28,8 +27,6 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def day(db):
-    cache.clear()
-    caches["throttle"].clear()
     return closed_day()
 
 

@@ -6,7 +6,6 @@ import csv
 import io
 
 import pytest
-from django.core.cache import cache, caches
 from django.urls import reverse
 
 from adjudication.incidents.couples import entry_disqualify, entry_reinstate
@@ -24,8 +23,6 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def day(db):
-    cache.clear()
-    caches["throttle"].clear()
     return closed_day()
 
 
