@@ -17,6 +17,7 @@ from competitions.registration import (
     CompetitorDetails,
     IdempotencyConflict,
     LinkRefused,
+    RegistrationInvalid,
     RegistrationRefused,
     idempotent_call,
     judge_apply,
@@ -153,18 +154,18 @@ class RegistrationReceivedOut(serializers.Serializer):
 
 
 def registration_received(*, link: RegistrationLink, details: CompetitorDetails, event_ids):
-    return RegistrationReceivedOut(
-        {
-            "competition": link.competition.slug,
-            "kind": details.kind,
-            "name": details.name.strip(),
-            "partner_name": details.partner_name.strip(),
-            "club": details.club.strip(),
-            "country": details.country,
-            "events": sorted(event_ids),
-            "message": RECEIVED,
-        }
-    ).data
+    """The 201's body (``RegistrationReceivedOut``), built as plain data: every field is
+    a string or a list of ints already, so a serializer would only copy it."""
+    return {
+        "competition": link.competition.slug,
+        "kind": details.kind,
+        "name": details.name.strip(),
+        "partner_name": details.partner_name.strip(),
+        "club": details.club.strip(),
+        "country": details.country,
+        "events": sorted(event_ids),
+        "message": RECEIVED,
+    }
 
 
 class JudgeApplicationIn(serializers.Serializer):
@@ -248,18 +249,22 @@ class RegistrationLinkApi(APIView):
         except LinkRefused as refusal:
             return refusal_response(refusal)
         serializer = RegistrationIn(data=request.data)
-        valid = serializer.is_valid()
-        problems = _every_problem(serializer, link.competition)
-        if not valid or problems:
+        if not serializer.is_valid():
+            problems = _every_problem(serializer, link.competition)
             return error_response("invalid", problems, status.HTTP_400_BAD_REQUEST)
 
         def submit():
+            # A well-formed request is checked once, by the service (its refusal of the
+            # details is the same answer, field by field, as the serializer's).
             details = serializer.details()
             event_ids = serializer.validated_data["events"]
             try:
                 registration_submit(
                     link=link, details=details, event_ids=event_ids, site=site_address(request)
                 )
+            except RegistrationInvalid as refusal:
+                response = error_response("invalid", refusal.errors, status.HTTP_400_BAD_REQUEST)
+                return response.status_code, response.data
             except RegistrationRefused as refusal:
                 response = refusal_response(refusal)
                 return response.status_code, response.data
@@ -285,9 +290,10 @@ class RegistrationLinkApi(APIView):
 
 
 def _every_problem(serializer: RegistrationIn, competition) -> dict[str, list[str]]:
-    """The serializer's problems and the service's checks of the fields it took, in one
-    answer (a field the serializer refused is not told twice)."""
-    problems = flatten_errors(serializer.errors) if serializer.errors else {}
+    """A refused request's every problem in one answer: the serializer's, and the
+    service's checks of the fields it took (a field the serializer refused is not told
+    twice)."""
+    problems = flatten_errors(serializer.errors)
     taken = {}
     for name, field in serializer.fields.items():
         if name in problems or not isinstance(serializer.initial_data, dict):

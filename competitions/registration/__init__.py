@@ -34,7 +34,12 @@ from competitions.registration.judges import (
     judge_apply,
 )
 from competitions.registration.links import link_create, link_get_valid, link_revoke
-from competitions.registration.refusals import NAME_PATTERN, LinkRefused, RegistrationRefused
+from competitions.registration.refusals import (
+    NAME_PATTERN,
+    LinkRefused,
+    RegistrationInvalid,
+    RegistrationRefused,
+)
 from competitions.registration.reminders import (
     REMINDER_LEAD,
     competition_starts_at,
@@ -60,6 +65,7 @@ __all__ = [
     "EventClosingPlan",
     "IdempotencyConflict",
     "LinkRefused",
+    "RegistrationInvalid",
     "RegistrationRefused",
     "RegistrationResult",
     "RegistrationWindow",

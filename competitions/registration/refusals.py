@@ -26,6 +26,11 @@ class RegistrationRefused(Exception):
         return cls({field: [message]}, code=code)
 
 
+class RegistrationInvalid(RegistrationRefused):
+    """The details or the choice of events need fixing: ``errors`` by field, as the
+    forms and the API show them next to each field."""
+
+
 class LinkRefused(RegistrationRefused):
     """The link is unknown or of the other kind (``invalid``), or revoked or expired
     (``gone``)."""

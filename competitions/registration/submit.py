@@ -27,8 +27,13 @@ from competitions.models import (
     RegistrationLink,
     StatusChange,
 )
-from competitions.registration.places import take_competition_places, take_event_place
-from competitions.registration.refusals import LinkRefused, RegistrationRefused, check_name
+from competitions.registration.places import take_places
+from competitions.registration.refusals import (
+    LinkRefused,
+    RegistrationInvalid,
+    RegistrationRefused,
+    check_name,
+)
 from scoring_site.api import MAX_ID
 
 
@@ -261,9 +266,10 @@ def _competitor_for(
         partner_birth_year=details.partner_birth_year,
         reference=secrets.token_urlsafe(18),
     )
+    # No savepoint: a duplicate ends the whole registration, whose transaction the
+    # refusal rolls back (nothing runs in it after the error).
     try:
-        with transaction.atomic():
-            competitor.save()
+        competitor.save()
     except IntegrityError:
         # Registered a moment ago by a simultaneous request with the same names.
         raise RegistrationRefused.single(
@@ -303,20 +309,19 @@ def registration_submit(
         competition=competition, details=details, event_ids=event_ids
     )
     if errors:
-        raise RegistrationRefused(errors)
+        raise RegistrationInvalid(errors)
 
     competitor, created = _competitor_for(competition, details)
     if not created:
         return _registration_known(competitor, events, competition, site)
 
     # The entries first, while no hot row is locked yet; the unique index settles a
-    # simultaneous duplicate.
+    # simultaneous duplicate (no savepoint, as for the competitor).
     try:
-        with transaction.atomic():
-            entries = Entry.objects.bulk_create(
-                Entry(event=event, competitor=competitor, status=EntryStatus.ENTERED)
-                for event in events
-            )
+        entries = Entry.objects.bulk_create(
+            Entry(event=event, competitor=competitor, status=EntryStatus.ENTERED)
+            for event in events
+        )
     except IntegrityError:
         raise RegistrationRefused.single(
             "This entry was made a moment ago by a simultaneous registration.",
@@ -380,10 +385,11 @@ def _take_places(
 ) -> None:
     """A place in each event (or its waiting list), then in the competition: events in id
     order, then the competition (every writer locks in this order); refused when full."""
+    taken, competition_taken = take_places(competition, events, now)
     waiting: list[Entry] = []
     full: list[str] = []
     for entry, event in zip(entries, events, strict=True):
-        if take_event_place(event):
+        if event.pk in taken:
             continue
         if event.waiting_list:
             waiting.append(entry)
@@ -399,7 +405,7 @@ def _take_places(
         Entry.objects.filter(pk__in=[e.pk for e in waiting]).update(status=EntryStatus.WAITING)
         for entry in waiting:
             entry.status = EntryStatus.WAITING
-    if not take_competition_places(competition, len(entries) - len(waiting), now):
+    if not competition_taken:
         competition.refresh_from_db()
         problem = registration_window_problem(competition, now)
         raise RegistrationRefused.single(

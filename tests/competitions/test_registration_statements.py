@@ -1,0 +1,102 @@
+"""What a registration through the API sends to the database (issue 21): each statement
+is a round trip, and those after the first place is taken are made while every other
+registration of the event waits. The counts are upper bounds, so a change that adds a
+round trip to the hot path has to say so here."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from competitions.models import Competition, Entry, Event
+from tests.competitions.registration_helpers import open_competition, skating_event
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _register(client, link, events, name="Tom Lee"):
+    body = {
+        "kind": "couple",
+        "name": name,
+        "partner_name": "Ava Kim",
+        "email": "tom@example.org",
+        "events": [e.pk for e in events],
+    }
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(
+            reverse("api:registration-link", args=[link.token]),
+            body,
+            content_type="application/json",
+        )
+    return response, [q["sql"] for q in captured.captured_queries]
+
+
+def _after_first_place(statements):
+    first = next(
+        i for i, sql in enumerate(statements) if sql.lstrip().startswith(("UPDATE", "WITH"))
+    )
+    return statements[first : statements.index("COMMIT") + 1]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the one-statement path is PostgreSQL's"
+)
+def test_one_event_registration_takes_both_places_in_one_statement_then_commits(client):
+    competition, link = open_competition(capacity=10)
+    event = skating_event(competition, entry_limit=5)
+
+    response, statements = _register(client, link, [event])
+
+    assert response.status_code == 201
+    assert not [sql for sql in statements if "SAVEPOINT" in sql]
+    assert len([sql for sql in statements if 'FROM "competitions_event"' in sql]) == 1
+    held = _after_first_place(statements)
+    assert len(held) == 2 and held[1] == "COMMIT", held
+    # The link, the events, the competitor look-up, the two INSERTs, the places, COMMIT
+    # (then the confirmation job, run at once here, reads what it sends).
+    assert statements.index("COMMIT") + 1 <= 8, statements
+    event.refresh_from_db()
+    competition.refresh_from_db()
+    assert (event.entries_taken, competition.entries_taken) == (1, 1)
+
+
+def test_places_counted_across_events_with_a_full_one_on_its_waiting_list(client):
+    competition, link = open_competition(capacity=10)
+    full = skating_event(competition, name="Full Latin", entry_limit=1, waiting_list=True)
+    Event.objects.filter(pk=full.pk).update(entries_taken=1)
+    room = skating_event(competition, name="Open Standard", entry_limit=3)
+
+    response, _ = _register(client, link, sorted([full, room], key=lambda e: e.pk))
+
+    assert response.status_code == 201
+    statuses = dict(Entry.objects.values_list("event__name", "status"))
+    assert statuses == {"Full Latin": "waiting", "Open Standard": "entered"}
+    assert Event.objects.get(pk=room.pk).entries_taken == 1
+    assert Event.objects.get(pk=full.pk).entries_taken == 1
+    assert Competition.objects.get(pk=competition.pk).entries_taken == 1
+
+
+def test_capacity_reached_by_the_last_event_refuses_all_and_writes_nothing(client):
+    competition, link = open_competition(capacity=1)
+    first = skating_event(competition, name="Adult Latin")
+    second = skating_event(competition, name="Adult Standard")
+
+    response, _ = _register(client, link, [first, second])
+
+    assert response.status_code == 409
+    assert "capacity of 1" in response.json()["message"]
+    assert not Entry.objects.exists()
+    assert [e.entries_taken for e in Event.objects.order_by("pk")] == [0, 0]
+    assert Competition.objects.get(pk=competition.pk).entries_taken == 0
+
+
+def test_details_wrong_in_a_well_formed_request_are_told_field_by_field(client):
+    competition, link = open_competition()
+    event = skating_event(competition, min_age=16)
+
+    response, _ = _register(client, link, [event], name="T0m")
+
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert "name" in errors and "birth_year" in errors
+    assert not Entry.objects.exists()
