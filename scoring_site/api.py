@@ -30,6 +30,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from scoring_site.throttles import RedisWindowMixin
+
 # Ids go to the database: keep them within a signed 64-bit integer.
 MAX_ID = 2**63 - 1
 
@@ -237,7 +239,7 @@ class Pagination(PageNumberPagination):
 throttle_cache = caches.create_connection("throttle")
 
 
-class AddressThrottle(AnonRateThrottle):
+class AddressThrottle(RedisWindowMixin, AnonRateThrottle):
     """Per client address (``REMOTE_ADDR``: ``NUM_PROXIES`` is 0, so a client's own
     ``X-Forwarded-For`` is never believed; behind the reverse proxy uvicorn sets
     ``REMOTE_ADDR`` from the header the proxy overwrites), whoever is signed in."""
@@ -248,7 +250,7 @@ class AddressThrottle(AnonRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class UserThrottle(UserRateThrottle):
+class UserThrottle(RedisWindowMixin, UserRateThrottle):
     """Per signed-in user (per address for anonymous requests)."""
 
     cache = throttle_cache
