@@ -44,11 +44,13 @@ def link_revoke(*, link: RegistrationLink) -> RegistrationLink:
 def link_get_valid(*, token: str, kind: str | None = None) -> RegistrationLink:
     """The live link for ``token`` (of ``kind``, if given); refused the same way whether
     unknown or tampered."""
-    link = (
-        RegistrationLink.objects.select_related("competition").filter(token=token).first()
+    # The token is unique: no ORDER BY (``first()`` would add one) for one row.
+    found = (
+        RegistrationLink.objects.select_related("competition").filter(token=token).order_by()[:1]
         if 16 <= len(token) <= 64
-        else None
+        else ()
     )
+    link = next(iter(found), None)
     if link is None or (kind is not None and link.kind != kind):
         raise LinkRefused.single(
             "This registration link is not valid. Check it was copied in full, or ask the "

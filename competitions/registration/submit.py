@@ -11,9 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from celery import current_app
-from django.db import IntegrityError, transaction
-from django.db.models import Value
-from django.db.models.functions import Lower
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from competitions.models import (
@@ -229,30 +227,34 @@ def registration_errors(
     return {k: list(dict.fromkeys(v)) for k, v in errors.items()}, events
 
 
+# The registration's names looked up as the unique index on the lower-cased names has
+# them (LOWER() on both sides, as Django's Lower() writes it on both databases), written
+# out: built by the ORM, this was the costliest statement of a registration to compose.
+_SAME_NAMES = (
+    f"SELECT id, kind, email FROM {Competitor._meta.db_table} "  # nosec B608: model's table
+    "WHERE competition_id = %s AND LOWER(name) = LOWER(%s) AND LOWER(partner_name) = LOWER(%s) "
+    "LIMIT 1"
+)
+
+
 def _competitor_for(
     competition: Competition, details: CompetitorDetails
 ) -> tuple[Competitor, bool]:
-    """The competitor these details name (and whether it is new). LOWER() on both sides,
-    so PostgreSQL uses the unique index on the lower-cased names."""
-    existing = (
-        Competitor.objects.annotate(lower_name=Lower("name"), lower_partner=Lower("partner_name"))
-        .filter(
-            competition=competition,
-            lower_name=Lower(Value(details.name.strip())),
-            lower_partner=Lower(Value(details.partner_name.strip())),
+    """The competitor these details name (and whether it is new)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _SAME_NAMES, [competition.pk, details.name.strip(), details.partner_name.strip()]
         )
-        .first()
-    )
+        existing = cursor.fetchone()
     if existing is not None:
-        if existing.kind != details.kind or (
-            existing.email.casefold() != details.email.strip().casefold()
-        ):
+        pk, kind, email = existing
+        if kind != details.kind or email.casefold() != details.email.strip().casefold():
             raise RegistrationRefused.single(
                 "Competitors with these names are already registered. If that is you, "
                 "register with the same email address as before.",
                 "name",
             )
-        return existing, False
+        return Competitor.objects.get(pk=pk), False
     competitor = Competitor(
         competition=competition,
         kind=details.kind,
