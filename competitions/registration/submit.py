@@ -206,6 +206,20 @@ def _event_errors(
                 )
 
 
+# What a registration reads of its events (the checks, the places, the answer to names
+# registered already): a third of the columns, so a cheaper statement to compose.
+_EVENT_FIELDS = (
+    "competition_id",
+    "name",
+    "entry_kind",
+    "min_age",
+    "max_age",
+    "entry_limit",
+    "entries_taken",
+    "waiting_list",
+)
+
+
 def registration_errors(
     *, competition: Competition, details: CompetitorDetails, event_ids: Sequence[int]
 ) -> tuple[dict[str, list[str]], list[Event]]:
@@ -215,7 +229,11 @@ def registration_errors(
     unique_ids = sorted(set(event_ids))
     # An id no database row can have is an unknown event, not a query SQLite refuses.
     storable = [pk for pk in unique_ids if 0 < pk <= MAX_ID]
-    events = list(Event.objects.filter(competition=competition, pk__in=storable).order_by("pk"))
+    events = list(
+        Event.objects.filter(competition=competition, pk__in=storable)
+        .only(*_EVENT_FIELDS)
+        .order_by("pk")
+    )
     if not event_ids:
         _add(errors, "events", "Choose at least one event.")
     if len(unique_ids) != len(event_ids):
