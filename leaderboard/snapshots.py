@@ -26,7 +26,7 @@ from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from django.core.cache import cache
-from django.db.models import F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from adjudication.day.floor import floor_now
@@ -51,7 +51,7 @@ from competitions.models import (
     StatusChange,
     TimetableItem,
 )
-from competitions.selectors import PUBLIC_STATUSES, round_draw_public
+from competitions.selectors import PUBLIC_STATUSES, round_draw_public, seat_sits_in
 from competitions.timetable import ENDED, timetable_lines
 from leaderboard.components import component_boards, with_components
 from scoring_site.realtime import PUBLIC, current_sequence, next_sequence
@@ -140,34 +140,76 @@ def _mean(values: list[Decimal], *, trim: bool) -> Decimal:
     return sum(values) / len(values)
 
 
+class _Seat(NamedTuple):
+    """A counting panel seat's bounds, read as a row (what ``PanelSeat.sits_in`` reads)."""
+
+    from_round: int | None
+    until_round: int | None
+
+
+class _Dance(NamedTuple):
+    pk: int
+    name: str
+    short_name: str
+
+
 class _OpenRoundsRead(NamedTuple):
-    """What the open and closed rounds' cards show, read in at most seven queries."""
+    """What the open and closed rounds' cards show, read in at most seven queries, as
+    plain rows (this runs once per push)."""
 
     panel: dict[int, int]
     by_round: dict[int, list[_OnFloor]]
-    dances: dict[int, list[Dance]]
+    dances: dict[int, list[_Dance]]
     counts: dict[tuple[int, int | None, int | None], int]
     live_ids: list[int]
     marks: dict[int, list[tuple[int, int, int, Decimal]]]
     weights: dict[int, Decimal]
 
 
-def _open_rounds_read(shown_rounds: list[Round]) -> _OpenRoundsRead:
-    open_ids = [r.pk for r in shown_rounds if r.status == RoundStatus.OPEN]
-    # Judges per round: a replacement's seat and the seat it took over never both count.
+def _panel(shown_rounds: list[Round]) -> dict[int, int]:
+    """How many judges sit in each round: a replacement's seat and the seat it took over
+    never both count."""
     panel: dict[int, int] = defaultdict(int)
-    sitting: set[tuple[int, int]] = set()  # (round, judge): whose sheets count
-    seats = (
+    seats: dict[int, list[_Seat]] = defaultdict(list)
+    for event_id, start, end in (
         PanelSeat.objects.filter(event_id__in={r.event_id for r in shown_rounds}, shadow=False)
         .order_by()  # the default ordering (judge letters) would join the judges
-        .values_list("event_id", "judge_id", "from_round", "until_round")
+        .values_list("event_id", "from_round", "until_round")
+    ):
+        seats[event_id].append(_Seat(start, end))
+    for round_ in shown_rounds:
+        # Each round against its own event's seats, with the model's rule on plain rows.
+        panel[round_.pk] = sum(
+            1 for seat in seats[round_.event_id] if PanelSeat.sits_in(seat, round_.position)
+        )
+    return panel
+
+
+def _sheet_counts(open_ids: list[int]) -> dict[tuple[int, int | None, int | None], int]:
+    """(round, dance, entry) -> the sheets counted in it, counted in the database (one row
+    per part): only the sheets of a judge sitting in the round, not a replaced judge's
+    set-aside sheet."""
+    sitting = PanelSeat.objects.filter(
+        seat_sits_in(OuterRef("round__position")),
+        event_id=OuterRef("round__event_id"),
+        judge_id=OuterRef("judge_id"),
+        shadow=False,
     )
-    for event_id, judge_id, start, end in seats:
-        for round_ in shown_rounds:
-            seat = PanelSeat(from_round=start, until_round=end)
-            if round_.event_id == event_id and seat.sits_in(round_.position):
-                panel[round_.pk] += 1
-                sitting.add((round_.pk, judge_id))
+    return {
+        (round_id, dance_id, entry_id): n
+        for round_id, dance_id, entry_id, n in Sheet.objects.filter(
+            COUNTED, Exists(sitting), round_id__in=open_ids
+        )
+        .order_by()
+        .values("round_id", "dance_id", "entry_id")
+        .annotate(n=Count("pk"))
+        .values_list("round_id", "dance_id", "entry_id", "n")
+    }
+
+
+def _open_rounds_read(shown_rounds: list[Round]) -> _OpenRoundsRead:
+    open_ids = [r.pk for r in shown_rounds if r.status == RoundStatus.OPEN]
+    panel = _panel(shown_rounds)
     # Plain rows, not model instances: this runs once per push (bench/bench_live.py).
     by_round: dict[int, list[_OnFloor]] = defaultdict(list)
     for round_id, heat, entry_id, bib, kind, name, partner in (
@@ -190,19 +232,15 @@ def _open_rounds_read(shown_rounds: list[Round]) -> _OpenRoundsRead:
             _OnFloor(round_id, heat, entry_id, bib, _display_name(kind, name, partner))
         )
     danced_events = {r.event_id for r in shown_rounds if r.event.is_danced}
-    dances: dict[int, list[Dance]] = defaultdict(list)
+    dances: dict[int, list[_Dance]] = defaultdict(list)
     if danced_events:
-        for dance in Dance.objects.filter(event_id__in=danced_events).order_by("position", "id"):
-            dances[dance.event_id].append(dance)
-    counts: dict[tuple[int, int | None, int | None], int] = defaultdict(int)
-    if open_ids:
-        for round_id, dance_id, entry_id, judge_id in (
-            Sheet.objects.filter(COUNTED, round_id__in=open_ids)
-            .order_by()
-            .values_list("round_id", "dance_id", "entry_id", "judge_id")
+        for event_id, *dance in (
+            Dance.objects.filter(event_id__in=danced_events)
+            .order_by("position", "id")
+            .values_list("event_id", "pk", "name", "short_name")
         ):
-            if (round_id, judge_id) in sitting:  # not a replaced judge's set-aside sheet
-                counts[(round_id, dance_id, entry_id)] += 1
+            dances[event_id].append(_Dance(*dance))
+    counts = _sheet_counts(open_ids) if open_ids else {}
     live_ids = [
         r.pk
         for r in shown_rounds
