@@ -99,7 +99,16 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-from _common import HOST, PYTHON, ROOT, STATIC_FILE, BenchError, logger, manage
+from _common import (
+    HOST,
+    PYTHON,
+    ROOT,
+    STATIC_FILE,
+    BenchError,
+    logger,
+    manage,
+    relay_outbox,
+)
 from bench_day import receipt_latencies, viewer_process
 from bench_registration import (
     CELERY_QUEUE,
@@ -660,6 +669,7 @@ def run(args, temp: Path) -> dict:
         {phases.event: phases.registrations_201},
         {phases.event: phases.registrations_in_flight},
     )
+    check["outbox_relayed"] = relay_outbox(env)
     tasks = queued_tasks(redis)
     confirmations = sum(n for name, n in tasks.items() if "confirm" in name)
     check["tasks_queued"] = tasks

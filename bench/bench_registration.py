@@ -101,6 +101,7 @@ from _common import (
     manage,
     proc_stat,
     process_group_pids,
+    relay_outbox,
 )
 
 log = logger("bench_registration")
@@ -1305,6 +1306,7 @@ def run(args: argparse.Namespace, temp: Path) -> dict:
 
     log("checking the database")
     check = check_database(args.database_url, fixtures, client_201, in_flight)
+    check["outbox_relayed"] = relay_outbox(env)
     queued = redis.llen(CELERY_QUEUE)
     check["confirmation_tasks_queued"] = queued
     check["confirmation_tasks_equal_entered"] = queued == check["entered_total"]

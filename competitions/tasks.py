@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from competitions import emails
 from competitions.models import Competitor, FailedJob
+from competitions.outbox import RELAY_BATCH, relay_jobs
 from competitions.registration import idempotency_keys_expire, reminders_claim_due
 
 logger = logging.getLogger(__name__)
@@ -99,3 +100,16 @@ def failed_job_retry(*, job: FailedJob) -> bool:
     task = current_app.tasks[job.task_name]
     transaction.on_commit(lambda: task.apply_async(args=job.args, kwargs=job.kwargs), robust=True)
     return True
+
+
+@shared_task(name="competitions.relay_outbox")
+def relay_outbox_task() -> int:
+    """Hand the jobs transactions wrote (competitions/outbox.py) to the queue; beat runs
+    this every few seconds. Drains up to ten batches a run."""
+    sent = total = relay_jobs()
+    for _ in range(9):
+        if sent < RELAY_BATCH:
+            break
+        sent = relay_jobs()
+        total += sent
+    return total

@@ -35,7 +35,7 @@ from competitions.models.people import (
 )
 from competitions.models.rounds import Heat, HeatEntry, Round, StatusChange
 from competitions.models.registration import JudgeApplication, RegistrationLink
-from competitions.models.plumbing import FailedJob, IdempotencyKey
+from competitions.models.plumbing import FailedJob, IdempotencyKey, OutboxJob
 from competitions.models.day import Floor, FloorMove, FloorPhase, TimetableItem
 from competitions.models.incidents import EntryIncident, EntryOutcome, Incident, Redance
 from competitions.models.components import ComponentAllocation
@@ -65,6 +65,7 @@ __all__ = [
     "Heat",
     "HeatEntry",
     "IdempotencyKey",
+    "OutboxJob",
     "Incident",
     "Judge",
     "JudgeApplication",

@@ -1,5 +1,6 @@
-"""The bookkeeping of requests and background jobs: HTTP idempotency keys and the
-dead letters of jobs that failed all their tries."""
+"""The bookkeeping of requests and background jobs: HTTP idempotency keys, the jobs
+waiting to be handed to the queue, and the dead letters of jobs that failed all their
+tries."""
 
 from __future__ import annotations
 
@@ -23,6 +24,19 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.key}"
+
+
+class OutboxJob(models.Model):
+    """A background job written in the transaction that asks for it, handed to the queue
+    after it commits (competitions/outbox.py)."""
+
+    task_name = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.task_name} queued at {self.created_at:%Y-%m-%d %H:%M:%S}"
 
 
 class FailedJob(models.Model):

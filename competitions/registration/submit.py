@@ -8,9 +8,7 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from celery import current_app
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -25,6 +23,7 @@ from competitions.models import (
     RegistrationLink,
     StatusChange,
 )
+from competitions.outbox import queue_job
 from competitions.registration.places import take_places
 from competitions.registration.refusals import (
     LinkRefused,
@@ -61,16 +60,6 @@ class RegistrationResult:
     @property
     def reference(self) -> str:
         return self.competitor.reference or ""
-
-
-def _queue_after_commit(task_name: str, *args: Any, **kwargs: Any) -> None:
-    """Queue the job ``task_name`` once the transaction commits (never for a rolled-back one).
-
-    Jobs are looked up by name in Celery's registry, as a worker does: the jobs
-    (``competitions.tasks``, registered when the app is ready) call these services, so
-    the services do not import them back.
-    """
-    transaction.on_commit(lambda: current_app.tasks[task_name].delay(*args, **kwargs), robust=True)
 
 
 @dataclass(frozen=True)
@@ -349,15 +338,15 @@ def registration_submit(
             code=RegistrationRefused.UNAVAILABLE,
         ) from None
 
-    # Then the places, as the last statements before COMMIT so the hot rows are held
-    # briefly.
-    _take_places(competition, entries, events, now)
-    _queue_after_commit(
+    queue_job(
         "competitions.send_registration_confirmation",
         competitor.pk,
         [e.pk for e in entries],
         site=site,
     )
+    # Then the places, as the last statement before COMMIT so the hot rows are held
+    # briefly.
+    _take_places(competition, entries, events, now)
     return RegistrationResult(competitor=competitor, entries=tuple(entries))
 
 
@@ -385,7 +374,7 @@ def _registration_known(
             code=RegistrationRefused.UNAVAILABLE,
         )
 
-    _queue_after_commit("competitions.send_registration_again", competitor.pk, site=site)
+    queue_job("competitions.send_registration_again", competitor.pk, site=site)
     return RegistrationResult(competitor=competitor, entries=(), created=False)
 
 

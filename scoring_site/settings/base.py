@@ -260,7 +260,16 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
+# Jobs written by transactions (a registration's confirmation) go to the queue this
+# often (competitions/outbox.py): how long a confirmation email may wait for its turn.
+OUTBOX_RELAY_SECONDS = env_int("OUTBOX_RELAY_SECONDS", 2, minimum=1)
 CELERY_BEAT_SCHEDULE = {
+    # A run the workers could not start in time is dropped: the next one does its work.
+    "relay-outbox": {
+        "task": "competitions.relay_outbox",
+        "schedule": float(OUTBOX_RELAY_SECONDS),
+        "options": {"expires": 5.0 * OUTBOX_RELAY_SECONDS},
+    },
     "send-due-reminders": {"task": "competitions.send_due_reminders", "schedule": 300.0},
     "expire-idempotency-keys": {
         "task": "competitions.expire_idempotency_keys",

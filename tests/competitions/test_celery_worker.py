@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from competitions.models import OutboxJob
+from competitions.outbox import relay_jobs
 from competitions.registration import registration_submit
 from tests.competitions.registration_helpers import couple, open_competition, skating_event
 
@@ -76,12 +78,15 @@ def wait_for_files(folder: Path, timeout: float = 30.0) -> list[Path]:
     return []
 
 
-def test_worker_sends_the_confirmation_after_commit(worker):
+def test_worker_sends_the_confirmation_the_relay_hands_over(worker):
     competition, link = open_competition(name="Harbour Open")
     event = skating_event(competition, name="Adult Latin")
 
     registration_submit(link=link, details=couple(email="ava@example.org"), event_ids=[event.pk])
+    assert OutboxJob.objects.count() == 1  # written with the registration, not yet sent
 
+    assert relay_jobs() == 1  # what beat's relay_outbox does every few seconds
+    assert not OutboxJob.objects.exists()
     files = wait_for_files(worker)
     assert len(files) == 1
     message = files[0].read_text()
