@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from competitions.models import (
     Competition,
@@ -16,6 +17,7 @@ from competitions.models import (
     FailedJob,
     Heat,
     HeatEntry,
+    OutboxJob,
     PanelSeat,
     Round,
     RoundStatus,
@@ -175,6 +177,16 @@ def heat_list_public(*, round: Round) -> QuerySet[Heat]:
 def failed_job_waiting_count() -> int:
     """Dead letters: jobs that failed every try and nobody has retried yet."""
     return FailedJob.objects.filter(retried_at__isnull=True).count()
+
+
+def outbox_waiting() -> tuple[int, float]:
+    """Jobs written by transactions and not yet handed to the queue, and the oldest's age
+    in seconds (0 when none): beat's relay keeps both near zero, so a growing age says
+    beat is not running."""
+    waiting = OutboxJob.objects.aggregate(count=Count("pk"), oldest=Min("created_at"))
+    oldest = waiting["oldest"]
+    age = (timezone.now() - oldest).total_seconds() if oldest else 0.0
+    return waiting["count"], age
 
 
 def seat_sits_in(position: Any = None) -> Q:

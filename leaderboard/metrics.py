@@ -30,7 +30,7 @@ from prometheus_client.core import GaugeMetricFamily
 from adjudication.models import Sheet
 from adjudication.services import round_progress
 from competitions.models import Round, RoundStatus
-from competitions.selectors import failed_job_waiting_count
+from competitions.selectors import failed_job_waiting_count, outbox_waiting
 from leaderboard.hub import viewers_connected
 from scoring_site import operations
 
@@ -84,6 +84,13 @@ class PodiumCollector:
             "podium_dead_letters",
             "Failed jobs not yet retried",
             value=failed_job_waiting_count(),
+        )
+        jobs, oldest = outbox_waiting()
+        yield GaugeMetricFamily(
+            "podium_outbox_jobs", "Jobs written by transactions, not yet queued", value=jobs
+        )
+        yield GaugeMetricFamily(
+            "podium_outbox_oldest_seconds", "Age of the oldest job not yet queued", value=oldest
         )
         up = GaugeMetricFamily("podium_up", "1 when the part answers", labels=["part"])
         for check in (

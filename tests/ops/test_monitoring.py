@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from adjudication.services import round_progress
+from competitions.models import OutboxJob
 from scoring_site import operations
 from scoring_site.logging import JsonFormatter
 from tests.adjudication.day import build_day
@@ -40,6 +41,13 @@ def test_metrics_shows_podiums_gauges():
     ]
     assert missing == 5
     assert metric(text, "podium_dead_letters ") == ["podium_dead_letters 1.0"]
+    # The day's registrations' confirmations, never relayed: this test's transaction
+    # never commits.
+    jobs = OutboxJob.objects.count()
+    assert jobs > 0
+    assert metric(text, "podium_outbox_jobs ") == [f"podium_outbox_jobs {float(jobs)}"]
+    (oldest,) = metric(text, "podium_outbox_oldest_seconds ")
+    assert 0 < float(oldest.split()[1]) < 600
     assert metric(text, "podium_live_viewers{") == [
         f'podium_live_viewers{{pid="{os.getpid()}"}} 0.0'
     ]
