@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Max, Prefetch, Q
+from django.db.models import Max, OuterRef, Prefetch, Q, Subquery
 
 from accounts.models import User
 from adjudication.incidents.standing import Standing, round_standings
@@ -381,6 +381,15 @@ def tablet_revoked_latest(*, user_id: int) -> dt.datetime | None:
     return TabletSession.objects.filter(judge__user_id=user_id, revoked_at__isnull=False).aggregate(
         latest=Max("revoked_at")
     )["latest"]
+
+
+def tablet_revoked_latest_of_user() -> Subquery:
+    """``tablet_revoked_latest`` as an annotation of users (the outer query's ``pk``)."""
+    return Subquery(
+        TabletSession.objects.filter(judge__user_id=OuterRef("pk"), revoked_at__isnull=False)
+        .order_by("-revoked_at")
+        .values("revoked_at")[:1]
+    )
 
 
 def competition_of_url(kwargs: dict) -> int | None:
