@@ -431,9 +431,10 @@ def _sheet_store(
             shadow=judge.shadow,
             **lookup,
         )
+        # No savepoint: the refusal leaves sheet_submit at once, and its transaction (or
+        # its savepoint, when called inside another) is rolled back on the way out.
         try:
-            with transaction.atomic():
-                sheet.save()
+            sheet.save()
         except IntegrityError:
             raise ScoringError(
                 "This sheet was sent from another device a moment ago: reload it.", "conflict"

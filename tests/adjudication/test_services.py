@@ -439,6 +439,42 @@ def test_a_sheet_waiting_for_the_rounds_closing_sees_it_closed():
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+def test_the_same_sheet_from_two_devices_at_once_is_stored_once():
+    """The second device's sheet meets the first's on the unique constraint: refused as a
+    conflict, and its caller's transaction is usable after the refusal."""
+    day = build_day()
+    picks = day.entries()[: day.first.recall_count]
+    entered, release, outcomes = threading.Event(), threading.Event(), []
+    holder = threading.Thread(
+        target=_hold_open,
+        args=(day, day.judges[0], day.dances[0], picks),
+        kwargs={"entered": entered, "release": release, "outcomes": outcomes},
+    )
+    holder.start()
+    timer = threading.Timer(0.5, release.set)
+    try:
+        assert entered.wait(20)
+        timer.start()
+        with transaction.atomic():
+            with pytest.raises(ScoringError) as refused:
+                day.send(day.judges[0], day.dances[0], day.crosses(picks))
+            assert release.is_set(), "the second sheet did not wait for the first"
+            assert Sheet.objects.filter(judge=day.judges[0]).count() == 1
+    finally:
+        release.set()
+        timer.cancel()
+        holder.join(30)
+    assert outcomes == ["held sheet committed"]
+    assert (refused.value.code, refused.value.message) == (
+        "conflict",
+        "This sheet was sent from another device a moment ago: reload it.",
+    )
+    assert Sheet.objects.count() == 1
+    assert MarkChange.objects.count() == len(picks)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
 def test_closing_waits_for_the_sheet_under_way_and_counts_it():
     day = build_day()
     picks = day.entries()[: day.first.recall_count]
