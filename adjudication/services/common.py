@@ -71,10 +71,12 @@ def round_share(round_id: int, *, dance_id: int | None = None) -> tuple[Round, D
     Sheets of one round go in side by side (15 judges send at once), while closing,
     reopening or publishing the round (``round_lock``) waits for the sheets under way,
     and a sheet sent meanwhile waits for that and then sees the round's new state (read
-    committed re-reads the row, and a closed round is then not returned). Never a share
-    lock first and ``round_lock`` after: two corrections upgrading their share locks
-    would deadlock. Django has no FOR SHARE, hence the statement of its own; SQLite runs
-    one writing transaction at a time (BEGIN IMMEDIATE), so there is nothing to take.
+    committed re-reads the row, and a closed round is then not returned). Two devices
+    sending the same sheet still meet on the sheet's row lock or its unique constraint.
+    Never a share lock first and ``round_lock`` after: two corrections upgrading their
+    share locks would deadlock. Django has no FOR SHARE, hence the statement of its own;
+    SQLite runs one writing transaction at a time (BEGIN IMMEDIATE), so there is nothing
+    to take.
     """
     quote = connection.ops.quote_name
     tables = {"r": Round, "e": Event, "d": Dance}

@@ -34,12 +34,13 @@ def test_a_recall_sheet_costs_at_most_its_statements(client, day, django_assert_
     assert Sheet.objects.count() == 2
 
 
-def test_a_round_that_does_not_exist_is_not_found(client, day):
+@pytest.mark.parametrize("beyond", [1000, 9 * 10**17])  # the URL takes up to 18 digits
+def test_a_round_that_does_not_exist_is_not_found(client, day, beyond):
     tokens = sign_in(client, day.judges[0])
-    missing = Round.objects.order_by("-pk").first().pk + 1000
+    missing = Round(pk=Round.objects.order_by("-pk").first().pk + beyond)
 
-    response = post(client, submit_url(Round(pk=missing)), {}, tokens)
-    read = client.get(round_url(Round(pk=missing)), headers=bearer(tokens))
+    response = post(client, submit_url(missing), {}, tokens)
+    read = client.get(round_url(missing), headers=bearer(tokens))
 
     assert (response.status_code, response.json()["code"]) == (404, "not_found")
     assert (read.status_code, read.json()["code"]) == (404, "not_found")
