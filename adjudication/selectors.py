@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Max, Prefetch, Q
+from django.db.models import Max, OuterRef, Prefetch, Q, Subquery
 
 from accounts.models import User
 from adjudication.incidents.standing import Standing, round_standings
@@ -33,7 +33,7 @@ from competitions.models import (
     RoundKind,
     RoundStatus,
 )
-from competitions.selectors import round_panel, round_shadow_panel
+from competitions.selectors import seat_sits_in
 
 
 class SeatNotFound(Exception):
@@ -355,13 +355,21 @@ def judge_round_list(*, user: User, judges: Sequence[Judge] | None = None) -> li
 
 
 def judge_for_round(*, user: User, round_id: int) -> Judge:
-    """The user's judge seat on the panel of this round (``round_panel``, or a shadow
-    seat: ``round_shadow_panel``; a replaced judge is not on it from the replacement's
-    round on). Raises ``SeatNotFound`` (also for a round that does not exist, so a
-    stranger learns nothing) or ``SeatAmbiguous``."""
-    round_ = Round.objects.filter(pk=round_id).first()
-    seated = [] if round_ is None else round_panel(round_) + round_shadow_panel(round_)
-    judges = [j for j in seated if j.user_id == user.pk]
+    """The user's judge seat on the panel of this round (a seat of ``round_panel``, or a
+    shadow seat: ``round_shadow_panel``; a replaced judge is not on it from the
+    replacement's round on), in one statement. Raises ``SeatNotFound`` (also for a round
+    that does not exist, so a stranger learns nothing) or ``SeatAmbiguous``."""
+    round_ = Round.objects.filter(pk=round_id).order_by()
+    seats = (
+        PanelSeat.objects.filter(
+            seat_sits_in(Subquery(round_.values("position"))),
+            event_id=Subquery(round_.values("event_id")),
+            judge__user_id=user.pk,
+        )
+        .select_related("judge")
+        .order_by("shadow", "judge__letter")  # as round_panel, then round_shadow_panel
+    )
+    judges = [seat.judge for seat in seats]
     if not judges:
         raise SeatNotFound
     if len(judges) > 1:
@@ -381,6 +389,15 @@ def tablet_revoked_latest(*, user_id: int) -> dt.datetime | None:
     return TabletSession.objects.filter(judge__user_id=user_id, revoked_at__isnull=False).aggregate(
         latest=Max("revoked_at")
     )["latest"]
+
+
+def tablet_revoked_latest_of_user() -> Subquery:
+    """``tablet_revoked_latest`` as an annotation of users (the outer query's ``pk``)."""
+    return Subquery(
+        TabletSession.objects.filter(judge__user_id=OuterRef("pk"), revoked_at__isnull=False)
+        .order_by("-revoked_at")
+        .values("revoked_at")[:1]
+    )
 
 
 def competition_of_url(kwargs: dict) -> int | None:

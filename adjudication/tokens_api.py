@@ -26,6 +26,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status
 from rest_framework.permissions import AllowAny, BasePermission
@@ -35,12 +36,13 @@ from rest_framework_simplejwt.serializers import TokenObtainPairSerializer, Toke
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from accounts.api_auth import StampedJWTAuthentication
 from accounts.audit import client_address
 from accounts.models import User
 from accounts.signin import failure_record
 from accounts.tokens import StampedRefreshToken, token_check
 from accounts.two_factor import two_factor_required, two_factor_verify
-from adjudication.selectors import tablet_revoked_latest
+from adjudication.selectors import tablet_revoked_latest, tablet_revoked_latest_of_user
 from adjudication.tablet.sessions import (
     TabletLimited,
     TabletRefused,
@@ -60,18 +62,23 @@ from scoring_site.edges import JSONParser
 # --- Revoked tablets --------------------------------------------------------------------------
 
 
+_UNREAD = object()  # not read yet: token_revoked reads it
+
+
 class TokenRevoked(exceptions.AuthenticationFailed):
     default_detail = "This device was signed out at the desk: sign in again."
     default_code = "revoked"
 
 
-def token_revoked(*, user_id: Any, issued_at: Any) -> bool:
+def token_revoked(*, user_id: Any, issued_at: Any, latest: Any = _UNREAD) -> bool:
     """Whether the desk revoked a tablet of this user at or after the token was issued
     (``iat``, whole seconds). A token without ``iat`` counts as revoked once any tablet
-    of the user was."""
+    of the user was. ``latest``: the user's ``tablet_revoked_latest`` when the caller
+    has read it already (``TabletJWTAuthentication`` does, with the user)."""
     if user_id is None:
         return False  # no user: nothing of a judge's to refuse (and no token works)
-    latest = tablet_revoked_latest(user_id=user_id)
+    if latest is _UNREAD:
+        latest = tablet_revoked_latest(user_id=user_id)
     if latest is None:
         return False
     if not isinstance(issued_at, int | float) or isinstance(issued_at, bool):
@@ -83,6 +90,18 @@ def token_revoked(*, user_id: Any, issued_at: Any) -> bool:
     return latest >= issued
 
 
+# The user's annotation that TabletJWTAuthentication reads for TabletNotRevoked.
+REVOKED_LATEST = "tablet_revoked_latest"
+
+
+class TabletJWTAuthentication(StampedJWTAuthentication):
+    """``StampedJWTAuthentication`` reading, with the user, when the desk last revoked a
+    tablet of theirs: ``TabletNotRevoked`` then needs no statement of its own."""
+
+    def users(self) -> QuerySet[User]:
+        return super().users().annotate(**{REVOKED_LATEST: tablet_revoked_latest_of_user()})
+
+
 class TabletNotRevoked(BasePermission):
     """Refuses (401 ``revoked``) an access token issued before the desk last revoked a
     tablet of one of the user's judge seats."""
@@ -92,7 +111,8 @@ class TabletNotRevoked(BasePermission):
             return True  # IsAuthenticated answers 401.
         token = request.auth
         issued_at = token.get("iat") if token is not None else None
-        if token_revoked(user_id=request.user.pk, issued_at=issued_at):
+        latest = getattr(request.user, REVOKED_LATEST, _UNREAD)
+        if token_revoked(user_id=request.user.pk, issued_at=issued_at, latest=latest):
             raise TokenRevoked
         return True
 

@@ -28,7 +28,6 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api_auth import StampedJWTAuthentication
 from accounts.audit import UNSAFE_METHODS, audit_api_request
 from accounts.models import AuditEntry
 from adjudication.desk.paper import paper_sheet_allowed
@@ -48,7 +47,11 @@ from adjudication.services import (
 )
 from adjudication.sheets import SheetIn, sheet_input_from_body
 from adjudication.tablet.sessions import TabletRefused, tablet_revoke
-from adjudication.tokens_api import SecondFactorProved, TabletNotRevoked
+from adjudication.tokens_api import (
+    SecondFactorProved,
+    TabletJWTAuthentication,
+    TabletNotRevoked,
+)
 from competitions.access import staff_can, staff_can_somewhere
 from competitions.models import Competition, Round, RoundKind, RoundStatus
 from competitions.public_api import SLUG
@@ -97,7 +100,7 @@ class DeskAuditMixin:
 
 
 class DeskApi(DeskAuditMixin, APIView):
-    authentication_classes = [StampedJWTAuthentication]
+    authentication_classes = [TabletJWTAuthentication]
     permission_classes = [IsAuthenticated, TabletNotRevoked, CanRunDesk, SecondFactorProved]
     parser_classes = [JSONParser]
 

@@ -1,14 +1,18 @@
-"""What the sheet and round services share: the refusal they raise, the round's lock,
+"""What the sheet and round services share: the refusal they raise, the round's locks,
 the permission check and the entries dancing in a round."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.db import connection
+from django.db.models import Model
+
 from accounts.models import User
 from competitions.access import staff_can
-from competitions.models import Entry, Round
+from competitions.models import Dance, Entry, Event, Round, RoundStatus
 
 
 class ScoringError(Exception):
@@ -56,6 +60,68 @@ def round_lock(round_id: int) -> Round:
         .select_related("event__competition")
         .get(pk=round_id)
     )
+
+
+def round_share(round_id: int, *, dance_id: int | None = None) -> tuple[Round, Dance | None] | None:
+    """The round unless it is closed, with its event and the event's dance ``dance_id``
+    (None if there is no such dance), in one statement that holds the round's row in
+    SHARE mode until the transaction ends; None when the round is closed or does not
+    exist (a correction of a closed round takes ``round_lock`` instead).
+
+    Sheets of one round go in side by side (15 judges send at once), while closing,
+    reopening or publishing the round (``round_lock``) waits for the sheets under way,
+    and a sheet sent meanwhile waits for that and then sees the round's new state (read
+    committed re-reads the row, and a closed round is then not returned). Two devices
+    sending the same sheet still meet on the sheet's row lock or its unique constraint.
+    Never a share lock first and ``round_lock`` after: two corrections upgrading their
+    share locks would deadlock. Django has no FOR SHARE, hence the statement of its own;
+    SQLite runs one writing transaction at a time (BEGIN IMMEDIATE), so there is nothing
+    to take.
+    """
+    quote = connection.ops.quote_name
+    tables = {"r": Round, "e": Event, "d": Dance}
+    columns = ", ".join(
+        f"{alias}.{quote(field.column)}"
+        for alias, model in tables.items()
+        for field in model._meta.concrete_fields
+    )
+    event_of = {alias: quote(model._meta.get_field("event").column) for alias, model in
+                (("r", Round), ("d", Dance))}  # fmt: skip
+    sql = (
+        f"SELECT {columns} FROM {quote(Round._meta.db_table)} r "  # nosec B608: models' names
+        f"INNER JOIN {quote(Event._meta.db_table)} e ON e.id = r.{event_of['r']} "
+        f"LEFT JOIN {quote(Dance._meta.db_table)} d ON d.id = %s AND d.{event_of['d']} = e.id "
+        "WHERE r.id = %s AND r.status <> %s"
+    )
+    if connection.vendor == "postgresql":
+        sql += " FOR SHARE OF r"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [dance_id, round_id, RoundStatus.CLOSED])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    built, start = [], 0
+    for model in tables.values():
+        end = start + len(model._meta.concrete_fields)
+        built.append(_from_row(model, row[start:end]))
+        start = end
+    round_, event, dance = built
+    round_.event = event
+    return round_, (dance if dance.pk is not None else None)
+
+
+def _from_row(model: type[Model], values: Sequence[Any]) -> Model:
+    """An instance of ``model`` from ``values`` (one per concrete field), as a queryset
+    builds it: the fields' and the backend's converters applied."""
+    fields = model._meta.concrete_fields
+    converted = []
+    for field, value in zip(fields, values, strict=True):
+        column = field.get_col(model._meta.db_table)
+        converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        for converter in converters:
+            value = converter(value, column, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [f.attname for f in fields], converted)
 
 
 def permission_require(actor: User, permission: str, what: str, competition_id: int) -> None:

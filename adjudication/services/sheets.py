@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -34,6 +34,7 @@ from adjudication.services.common import (
     permission_require,
     round_entries,
     round_lock,
+    round_share,
 )
 from adjudication.services.components import component_marks_check
 from adjudication.services.rounds import round_retabulate
@@ -51,6 +52,8 @@ from competitions.models import (
 )
 from competitions.selectors import seat_sits_in
 from scoring_site.realtime import announce
+
+_UNREAD = object()  # the dance, when round_share did not read it
 
 
 @dataclasses.dataclass(frozen=True)
@@ -213,26 +216,6 @@ def criteria_marks_check(
     return values
 
 
-def _share_round(round_id: int) -> Round:
-    """The round, its row held in SHARE mode until the transaction ends, for a sheet.
-
-    Sheets of one round go in side by side (15 judges send at once), while closing,
-    reopening or publishing the round (``round_lock``) waits for the sheets under way,
-    and a sheet sent meanwhile waits for that and then sees the round's new state. Two
-    devices sending the same sheet still meet on the sheet's row lock or its unique
-    constraint. Django has no FOR SHARE, hence the statement of its own; SQLite runs
-    one writing transaction at a time (BEGIN IMMEDIATE), so there is nothing to take.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            table = Round._meta.db_table
-            cursor.execute(
-                f"SELECT 1 FROM {table} WHERE id = %s FOR SHARE",  # nosec B608: model's table
-                [round_id],
-            )
-    return Round.objects.select_related("event").get(pk=round_id)
-
-
 @transaction.atomic
 def sheet_submit(
     *, data: SheetInput, actor: User | None, source: str = Sheet.Source.TABLET
@@ -241,9 +224,9 @@ def sheet_submit(
 
     A correction of a closed round (a sheet the chairman unlocked) holds the round
     exclusively and re-tabulates it in the same transaction."""
-    peeked = Round.objects.filter(pk=data.round_id).values_list("status", flat=True).first()
-    correcting = peeked == RoundStatus.CLOSED
-    round_ = round_lock(data.round_id) if correcting else _share_round(data.round_id)
+    shared = round_share(data.round_id, dance_id=data.dance_id)
+    correcting = shared is None  # closed (or no such round: round_lock raises)
+    round_, dance = shared if shared is not None else (round_lock(data.round_id), _UNREAD)
     event = round_.event
     judge = _seated_judge(round_, data.judge_id)
     if not data.client_key or len(data.client_key) > 64:
@@ -254,7 +237,7 @@ def sheet_submit(
             "and never count, so the desk does not type them in.",
             "not_on_panel",
         )
-    part, lookup, label = _sheet_part(round_, data)
+    part, lookup, label = _sheet_part(round_, data, dance)
     existing = (
         # order_by("pk"): the default ordering joins dance, and PostgreSQL refuses FOR
         # UPDATE on the nullable side of that outer join (criteria sheets have no dance).
@@ -265,7 +248,7 @@ def sheet_submit(
     )
     if existing is not None and existing.client_key == data.client_key:
         return _replayed(existing, data)
-    _check_sheet_is_due(round_, existing, data, correcting=correcting)
+    _check_sheet_is_due(round_, existing, data)
     accepting = miscount_acceptance_check(round_, data, actor=actor, source=source)
     values = _checked_values(round_, part, data, judge, accept_count=accepting)
     resent = existing is not None and existing.returned_at is not None
@@ -335,13 +318,17 @@ def _seated_judge(round_: Round, judge_id: int) -> Judge:
     return judge
 
 
-def _sheet_part(round_: Round, data: SheetInput) -> tuple[Dance | Entry, dict[str, Any], str]:
+def _sheet_part(
+    round_: Round, data: SheetInput, dance: Any = _UNREAD
+) -> tuple[Dance | Entry, dict[str, Any], str]:
     """What the sheet marks: a dance (skating) or an entry (criteria, annotated with
-    ``in_round``), the sheet's look-up by it, and its label in the announcement."""
+    ``in_round``), the sheet's look-up by it, and its label in the announcement.
+    ``dance``: the event's dance ``data.dance_id`` (or None), if read with the round."""
     event = round_.event
     if event.is_danced:
-        # order_by("pk"): the default ordering (by event) joins event and competition.
-        dance = Dance.objects.filter(pk=data.dance_id, event=event).order_by("pk").first()
+        if dance is _UNREAD:
+            # order_by("pk"): the default ordering (by event) joins event and competition.
+            dance = Dance.objects.filter(pk=data.dance_id, event=event).order_by("pk").first()
         if dance is None or data.entry_id is not None:
             raise ScoringError(f"Choose one of the dances of {event.name}.")
         return dance, {"dance": dance}, dance.name
@@ -370,9 +357,7 @@ def _replayed(existing: Sheet, data: SheetInput) -> SheetOutcome:
     )
 
 
-def _check_sheet_is_due(
-    round_: Round, existing: Sheet | None, data: SheetInput, *, correcting: bool
-) -> None:
+def _check_sheet_is_due(round_: Round, existing: Sheet | None, data: SheetInput) -> None:
     """Refuse a sheet the round does not take now, or one loaded in an earlier revision of
     the round or version of the sheet, or a change without a reason."""
     unlocked = existing is not None and existing.unlocked_at is not None
@@ -382,8 +367,6 @@ def _check_sheet_is_due(
             f"{round_} is {state}: it takes no marks now. Ask the chairman if a mark is wrong.",
             "closed",
         )
-    if round_.status == RoundStatus.CLOSED and not correcting:
-        raise ScoringError("The round was closed meanwhile: reload the sheet.", "stale")
     if data.round_revision != round_.revision:
         raise ScoringError(
             "The round was reopened after this sheet was loaded: reload it and check your marks.",
@@ -448,9 +431,10 @@ def _sheet_store(
             shadow=judge.shadow,
             **lookup,
         )
+        # No savepoint: the refusal leaves sheet_submit at once, and its transaction (or
+        # its savepoint, when called inside another) is rolled back on the way out.
         try:
-            with transaction.atomic():
-                sheet.save()
+            sheet.save()
         except IntegrityError:
             raise ScoringError(
                 "This sheet was sent from another device a moment ago: reload it.", "conflict"

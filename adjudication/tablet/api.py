@@ -29,7 +29,6 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.api_auth import StampedJWTAuthentication
 from adjudication.models import Mark, Sheet
 from adjudication.selectors import (
     SeatAmbiguous,
@@ -42,7 +41,7 @@ from adjudication.selectors import (
 )
 from adjudication.services import ScoringError, sheet_submit
 from adjudication.sheets import MARK_VALUE, SheetIn, sheet_input_from_body
-from adjudication.tokens_api import TabletNotRevoked
+from adjudication.tokens_api import TabletJWTAuthentication, TabletNotRevoked
 from competitions.models import Judge, Round, RoundKind, RoundStatus, ScoringMethod
 from scoring_site.api import (
     RETRY_AFTER,
@@ -211,7 +210,7 @@ def _sheet_body(sheet: Sheet, judge: Judge, marks: list[Mark]) -> dict[str, Any]
 
 
 class JudgeApi(APIView):
-    authentication_classes = [StampedJWTAuthentication]
+    authentication_classes = [TabletJWTAuthentication]
     permission_classes = [IsAuthenticated, TabletNotRevoked]
 
 

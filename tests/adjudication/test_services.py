@@ -17,6 +17,7 @@ from adjudication.services import (
     sheet_submit,
     sheet_unlock,
 )
+from adjudication.services.common import round_lock
 from competitions.models import Round
 from competitions.registration import entry_withdraw
 from tests.adjudication.day import all_recall_sheets, build_day, open_final
@@ -397,6 +398,79 @@ def test_sheets_of_one_round_go_in_side_by_side():
         holder.join(30)
     assert outcomes == ["held sheet committed"]
     assert Sheet.objects.count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_sheet_waiting_for_the_rounds_closing_sees_it_closed():
+    """The sheet's one read of the round waits for a closing under way and then finds
+    the round closed: refused as closed, not stored in the closed round."""
+    day = build_day()
+    picks = day.entries()[: day.first.recall_count]
+    entered, release = threading.Event(), threading.Event()
+
+    def close_and_hold():
+        try:
+            with transaction.atomic():
+                round_lock(day.first.pk)
+                Round.objects.filter(pk=day.first.pk).update(status="closed")
+                entered.set()
+                release.wait(20)
+        finally:
+            entered.set()
+            connections.close_all()
+
+    closer = threading.Thread(target=close_and_hold)
+    closer.start()
+    timer = threading.Timer(0.5, release.set)
+    try:
+        assert entered.wait(20)
+        timer.start()
+        with pytest.raises(ScoringError) as refused:
+            day.send(day.judges[0], day.dances[0], day.crosses(picks))
+        assert release.is_set(), "the sheet did not wait for the closing"
+    finally:
+        release.set()
+        timer.cancel()
+        closer.join(30)
+    assert refused.value.code == "closed"
+    assert not Sheet.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_sheet_from_two_devices_at_once_is_stored_once():
+    """The second device's sheet meets the first's on the unique constraint: refused as a
+    conflict, and its caller's transaction is usable after the refusal."""
+    day = build_day()
+    picks = day.entries()[: day.first.recall_count]
+    entered, release, outcomes = threading.Event(), threading.Event(), []
+    holder = threading.Thread(
+        target=_hold_open,
+        args=(day, day.judges[0], day.dances[0], picks),
+        kwargs={"entered": entered, "release": release, "outcomes": outcomes},
+    )
+    holder.start()
+    timer = threading.Timer(0.5, release.set)
+    try:
+        assert entered.wait(20)
+        timer.start()
+        with transaction.atomic():
+            with pytest.raises(ScoringError) as refused:
+                day.send(day.judges[0], day.dances[0], day.crosses(picks))
+            assert release.is_set(), "the second sheet did not wait for the first"
+            assert Sheet.objects.filter(judge=day.judges[0]).count() == 1
+    finally:
+        release.set()
+        timer.cancel()
+        holder.join(30)
+    assert outcomes == ["held sheet committed"]
+    assert (refused.value.code, refused.value.message) == (
+        "conflict",
+        "This sheet was sent from another device a moment ago: reload it.",
+    )
+    assert Sheet.objects.count() == 1
+    assert MarkChange.objects.count() == len(picks)
 
 
 @pytest.mark.postgres

@@ -5,6 +5,8 @@ import datetime as dt
 
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -125,6 +127,26 @@ def test_revoking_the_judges_tablet_at_the_desk_blacklists_every_refresh_token(
     for tokens in (phone, laptop):
         assert client.get(sheets_url(), headers=bearer(tokens)).json()["code"] == "revoked"
         assert refresh(client, tokens["refresh"]).status_code == 401
+
+
+def test_the_latest_revocation_is_read_with_the_user_in_one_statement(client, day):
+    judge = day.judges[0]
+    tokens = sign_in(client, judge)
+    issued = dt.datetime.fromtimestamp(AccessToken(tokens["access"])["iat"], tz=dt.UTC)
+    # An old revocation and a later one: the later one, after the token, refuses it.
+    TabletSessionFactory(judge=judge, revoked_at=issued - dt.timedelta(hours=1))
+    assert client.get(sheets_url(), headers=bearer(tokens)).status_code == 200
+    TabletSessionFactory(judge=judge, revoked_at=issued + dt.timedelta(seconds=5))
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(sheets_url(), headers=bearer(tokens))
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "revoked"
+    # The user and the revocation in one statement; the permission reads nothing more.
+    assert len(queries) == 1
+    assert "accounts_user" in queries[0]["sql"]
+    assert "adjudication_tabletsession" in queries[0]["sql"]
 
 
 # --- Signing a judge's device in with the desk's code -------------------------------------
