@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from competitions.models import Dance, EntryIncident, Round
 
@@ -63,6 +63,23 @@ class Standing:
         return {d.pk: self.not_dancing(d) for d in dances}
 
 
+def _incidents_of(rounds: list[Round]) -> Q:
+    """The incidents a standing of ``rounds`` reads: their own, and every disqualification
+    from a whole event of theirs (``round_standings`` keeps the earlier rounds' ones)."""
+    return Q(round__in=rounds) | Q(
+        round__event_id__in={r.event_id for r in rounds},
+        outcome=Outcome.DISQUALIFIED,
+        whole_event=True,
+    )
+
+
+def entry_may_have_incident(round_: Round) -> Exists:
+    """For a query of entries: whether the entry has an incident that
+    ``round_standing(round_)`` may count (a superset), so that a caller reads the
+    standing only when some entry has one."""
+    return Exists(EntryIncident.objects.filter(_incidents_of([round_]), entry=OuterRef("pk")))
+
+
 def round_standing(round_: Round) -> Standing:
     """The round's incidents by entry: its own, and a disqualification from the whole
     event decided in an earlier round of the event (later rounds follow it)."""
@@ -73,14 +90,7 @@ def round_standings(rounds: Iterable[Round]) -> dict[int, Standing]:
     """``round_standing`` of each round, in one query."""
     rounds = list(rounds)
     rows = list(
-        EntryIncident.objects.filter(
-            Q(round__in=rounds)
-            | Q(
-                round__event_id__in={r.event_id for r in rounds},
-                outcome=Outcome.DISQUALIFIED,
-                whole_event=True,
-            )
-        )
+        EntryIncident.objects.filter(_incidents_of(rounds))
         .select_related("from_dance", "decided_by", "round")
         .order_by("round__position", "pk")
     )

@@ -25,14 +25,13 @@ from django.utils import timezone
 
 from accounts.models import User
 from adjudication.incidents.miscount import miscount_accept_record, miscount_acceptance_check
-from adjudication.incidents.standing import round_standing
+from adjudication.incidents.standing import entry_may_have_incident, round_standing
 from adjudication.models import Mark, MarkChange, Sheet
 from adjudication.receipts.issuing import receipts_supersede
 from adjudication.services.common import (
     ScoringError,
     decimal_value,
     permission_require,
-    round_entries,
     round_lock,
     round_share,
 )
@@ -88,6 +87,20 @@ class SheetOutcome:
     marks: list[Mark]
 
 
+def _entries_to_mark(round_: Round) -> list[Entry]:
+    """The round's entries as a skating sheet's check reads them (``round_entries``'
+    rows, with only the number and whether withdrawn), and whether each may have an
+    incident: the standing is read only if one may (most rounds have none)."""
+    return list(
+        Entry.objects.filter(heat_entries__heat__round=round_)
+        .select_related("competitor")
+        .only("id", "withdrawn", "competitor__id", "competitor__bib")
+        .annotate(may_have_incident=entry_may_have_incident(round_))
+        .order_by("competitor__bib", "id")
+        .distinct()
+    )
+
+
 def skating_marks_check(
     round_: Round,
     marks: Mapping[int, Any],
@@ -103,10 +116,11 @@ def skating_marks_check(
     sheet (``stale``: the tablet reloads without them); a ``stored`` sheet sent before the
     desk knew stays valid as it was sent. ``accept_count``: the chairman accepts a recall
     sheet with another number of crosses than asked."""
-    entries = round_entries(round_)
+    entries = _entries_to_mark(round_)
     by_id = {e.pk: e for e in entries}
     away: set[int] = set()
-    standing = round_standing(round_) if dance_id is not None else None
+    incidents = dance_id is not None and any(e.may_have_incident for e in entries)
+    standing = round_standing(round_) if incidents else None
     if standing is not None and standing.incidents:  # the dance is read only when needed
         dance = Dance.objects.filter(pk=dance_id).first()
         away = standing.not_dancing(dance) if dance is not None else set()
