@@ -254,33 +254,35 @@ class RegistrationLinkApi(APIView):
             return error_response("invalid", problems, status.HTTP_400_BAD_REQUEST)
 
         def submit():
-            # A well-formed request is checked once, by the service (its refusal of the
-            # details is the same answer, field by field, as the serializer's).
+            # A well-formed request is checked once, by the service. Its refusal of the
+            # details (RegistrationInvalid) leaves this function, so that, like the
+            # serializer's, it is answered field by field and no Idempotency-Key keeps it.
             details = serializer.details()
             event_ids = serializer.validated_data["events"]
             try:
                 registration_submit(
                     link=link, details=details, event_ids=event_ids, site=site_address(request)
                 )
-            except RegistrationInvalid as refusal:
-                response = error_response("invalid", refusal.errors, status.HTTP_400_BAD_REQUEST)
-                return response.status_code, response.data
+            except RegistrationInvalid:
+                raise
             except RegistrationRefused as refusal:
                 response = refusal_response(refusal)
                 return response.status_code, response.data
             return 201, registration_received(link=link, details=details, event_ids=event_ids)
 
         key = request.headers.get("Idempotency-Key")
-        if not key:
-            http_status, body = submit()
-            return Response(body, status=http_status)
         try:
+            if not key:
+                http_status, body = submit()
+                return Response(body, status=http_status)
             answer = idempotent_call(
                 scope=f"register-api:{link.pk}",
                 key=key,
                 fingerprint=request_fingerprint(request.data),
                 call=submit,
             )
+        except RegistrationInvalid as refusal:
+            return error_response("invalid", refusal.errors, status.HTTP_400_BAD_REQUEST)
         except IdempotencyConflict as conflict:
             return error_response("idempotency_conflict", {"__all__": [str(conflict)]}, 422)
         response = Response(answer.body, status=answer.status)

@@ -101,3 +101,26 @@ def test_details_wrong_in_a_well_formed_request_are_told_field_by_field(client):
     errors = response.json()["errors"]
     assert "name" in errors and "birth_year" in errors
     assert not Entry.objects.exists()
+
+
+def test_details_refused_by_the_service_do_not_use_up_the_idempotency_key(client):
+    competition, link = open_competition()
+    event = skating_event(competition, min_age=16)
+    path = reverse("api:registration-link", args=[link.token])
+    body = {
+        "kind": "couple",
+        "name": "Tom Lee",
+        "partner_name": "Ava Kim",
+        "email": "tom@example.org",
+        "events": [event.pk],
+    }
+    headers = {"Idempotency-Key": "form-7"}
+
+    refused = client.post(path, body, content_type="application/json", headers=headers)
+    fixed = {**body, "birth_year": 1990, "partner_birth_year": 1991}
+    accepted = client.post(path, fixed, content_type="application/json", headers=headers)
+
+    assert refused.status_code == 400
+    assert set(refused.json()["errors"]) == {"birth_year", "partner_birth_year"}
+    assert accepted.status_code == 201
+    assert Entry.objects.count() == 1
