@@ -43,6 +43,7 @@ from competitions.models import (
     Incident,
     Judge,
     JudgeApplication,
+    OutboxJob,
     PanelSeat,
     Redance,
     RegistrationLink,
@@ -109,6 +110,7 @@ BACKED_UP: tuple[BackedUp, ...] = (
 NOT_BACKED_UP: dict[type[models.Model], str] = {
     IdempotencyKey: "answers replayed to retried requests, kept 24 hours",
     FailedJob: "dead background jobs of the site, not of a competition",
+    OutboxJob: "jobs waiting seconds for the queue (a restore must not send them again)",
 }
 
 SIGNATURE = "hmac_sha256"
