@@ -24,7 +24,7 @@ from typing import Any
 from celery import current_app
 from django.db import transaction
 
-from competitions.models import OutboxJob
+from competitions.models import FailedJob, OutboxJob
 
 logger = logging.getLogger(__name__)
 
@@ -54,13 +54,29 @@ def relay_jobs(*, ids: list[int] | None = None, limit: int = RELAY_BATCH) -> int
             # One producer (one broker connection) for the batch, not one per message.
             with current_app.producer_or_acquire() as producer:
                 for job in jobs:
+                    task = current_app.tasks.get(job.task_name)
+                    if task is None:  # renamed or removed since it was written
+                        _dead_letter(job)
+                        sent.append(job.pk)
+                        continue
                     try:
-                        current_app.tasks[job.task_name].apply_async(
-                            job.args, job.kwargs, producer=producer
-                        )
+                        task.apply_async(job.args, job.kwargs, producer=producer)
                     except Exception:  # the broker's failure: it waits for the next relay
                         logger.warning("job %s (%s) not handed over", job.pk, job.task_name)
                         break
                     sent.append(job.pk)
             OutboxJob.objects.filter(pk__in=sent).delete()
     return len(sent)
+
+
+def _dead_letter(job: OutboxJob) -> None:
+    """A job no task of this version runs goes to the dead letters (the admin's Failed
+    jobs) instead of holding up the jobs behind it."""
+    logger.error("job %s names no task (%s): kept as a failed job", job.pk, job.task_name)
+    FailedJob.objects.create(
+        task_name=job.task_name,
+        task_id="",
+        args=job.args,
+        kwargs=job.kwargs,
+        error="No job of this name in this version of Podium.",
+    )

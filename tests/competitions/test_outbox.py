@@ -5,7 +5,7 @@ import pytest
 from django.core import mail
 from kombu.exceptions import OperationalError
 
-from competitions.models import OutboxJob
+from competitions.models import FailedJob, OutboxJob
 from competitions.outbox import relay_jobs
 from competitions.registration import RegistrationRefused, registration_submit
 from competitions.tasks import send_registration_confirmation_task
@@ -90,3 +90,23 @@ def test_a_publish_that_fails_keeps_its_job_and_the_rest_for_the_next_relay(
     assert relay_jobs() == 2
     assert not OutboxJob.objects.exists()
     assert published == [first.args[0], "refused", second.args[0], third.args[0]]
+
+
+def test_a_job_no_task_runs_goes_to_the_dead_letters_and_the_rest_go_on(broker_mode, monkeypatch):
+    competition, link = open_competition()
+    event = skating_event(competition)
+    OutboxJob.objects.create(task_name="competitions.renamed_since", args=[1], kwargs={})
+    registration_submit(link=link, details=couple(0), event_ids=[event.pk])
+    sent = []
+    monkeypatch.setattr(
+        send_registration_confirmation_task,
+        "apply_async",
+        lambda args=None, kwargs=None, **options: sent.append(args),
+    )
+
+    assert relay_jobs() == 2
+
+    assert not OutboxJob.objects.exists()
+    assert len(sent) == 1
+    failed = FailedJob.objects.get()
+    assert (failed.task_name, failed.args) == ("competitions.renamed_since", [1])
