@@ -23,8 +23,10 @@ from typing import Any
 
 from celery import current_app
 from django.db import transaction
+from django.utils import timezone
 
 from competitions.models import FailedJob, OutboxJob
+from scoring_site import rows
 
 logger = logging.getLogger(__name__)
 
@@ -35,9 +37,13 @@ def queue_job(task_name: str, *args: Any, **kwargs: Any) -> None:
     """Queue the job ``task_name`` with this transaction: it is handed over once the
     transaction commits, never for a rolled-back one. Jobs are named as in Celery's
     registry, so the services do not import the jobs that call them."""
-    job = OutboxJob.objects.create(task_name=task_name, args=list(args), kwargs=kwargs)
+    (pk,) = rows.insert_rows(
+        OutboxJob,
+        ("task_name", "args", "kwargs", "created_at"),
+        [(task_name, list(args), kwargs, timezone.now())],
+    )
     if current_app.conf.task_always_eager:
-        transaction.on_commit(lambda: relay_jobs(ids=[job.pk]), robust=True)
+        transaction.on_commit(lambda: relay_jobs(ids=[pk]), robust=True)
 
 
 def relay_jobs(*, ids: list[int] | None = None, limit: int = RELAY_BATCH) -> int:

@@ -31,6 +31,7 @@ from competitions.registration.refusals import (
     RegistrationRefused,
     check_name,
 )
+from scoring_site import rows
 from scoring_site.api import MAX_ID
 
 
@@ -218,11 +219,7 @@ def registration_errors(
     unique_ids = sorted(set(event_ids))
     # An id no database row can have is an unknown event, not a query SQLite refuses.
     storable = [pk for pk in unique_ids if 0 < pk <= MAX_ID]
-    events = list(
-        Event.objects.filter(competition=competition, pk__in=storable)
-        .only(*_EVENT_FIELDS)
-        .order_by("pk")
-    )
+    events = _events_read(competition, storable)
     if not event_ids:
         _add(errors, "events", "Choose at least one event.")
     if len(unique_ids) != len(event_ids):
@@ -232,6 +229,41 @@ def registration_errors(
     _detail_errors(details, competition, errors)
     _event_errors(details, events, competition, errors)
     return {k: list(dict.fromkeys(v)) for k, v in errors.items()}, events
+
+
+def _events_read(competition: Competition, ids: Sequence[int]) -> list[Event]:
+    """The competition's events among ``ids``, by id, with ``_EVENT_FIELDS`` only."""
+    if not ids:
+        return []
+    names = ("id", *_EVENT_FIELDS)
+    sql = (
+        f"SELECT {rows.columns('e', Event, names)} "  # nosec B608: the model's own names
+        f"FROM {connection.ops.quote_name(Event._meta.db_table)} e "
+        f"WHERE e.competition_id = %s AND e.id IN ({', '.join(['%s'] * len(ids))}) "
+        "ORDER BY e.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [competition.pk, *ids])
+        return [rows.from_row(Event, row, names) for row in cursor.fetchall()]
+
+
+# What a registration writes of a new competitor (the rest are empty until bibs are
+# given), and of its entries.
+_COMPETITOR_COLUMNS = (
+    "competition_id",
+    "kind",
+    "name",
+    "partner_name",
+    "members",
+    "club",
+    "country",
+    "email",
+    "birth_year",
+    "partner_birth_year",
+    "reference",
+    "created_at",
+)
+_ENTRY_COLUMNS = ("event_id", "competitor_id", "status", "withdrawn", "created_at")
 
 
 # The registration's names looked up as the unique index on the lower-cased names has
@@ -274,11 +306,12 @@ def _competitor_for(
         birth_year=details.birth_year,
         partner_birth_year=details.partner_birth_year,
         reference=secrets.token_urlsafe(18),
+        created_at=timezone.now(),
     )
     # No savepoint: a duplicate ends the whole registration, whose transaction the
     # refusal rolls back (nothing runs in it after the error).
     try:
-        competitor.save()
+        rows.insert_instances(Competitor, _COMPETITOR_COLUMNS, [competitor])
     except IntegrityError:
         # Registered a moment ago by a simultaneous request with the same names.
         raise RegistrationRefused.single(
@@ -326,10 +359,15 @@ def registration_submit(
 
     # The entries first, while no hot row is locked yet; the unique index settles a
     # simultaneous duplicate (no savepoint, as for the competitor).
+    arrived = competitor.created_at
     try:
-        entries = Entry.objects.bulk_create(
-            Entry(event=event, competitor=competitor, status=EntryStatus.ENTERED)
-            for event in events
+        entries = rows.insert_instances(
+            Entry,
+            _ENTRY_COLUMNS,
+            [
+                Entry(event=e, competitor=competitor, created_at=arrived)  # entered
+                for e in events
+            ],
         )
     except IntegrityError:
         raise RegistrationRefused.single(

@@ -1,0 +1,109 @@
+"""Rows read and written by statements written once, with models as a queryset has them.
+
+The hot paths (a registration, a judge's sheet) read and write a few rows whose
+statements cost more to compose with the ORM than to run (docs/benchmarks.md, "Cost
+per request"). These helpers keep the ORM's meaning: columns named from the models'
+fields, values read through the fields' and the backend's converters, values written
+through ``get_db_prep_save``, and instances built with ``Model.from_db``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import connection
+from django.db.models import Field, Model
+
+
+def _fields(model: type[Model], names: Sequence[str] | None) -> list[Field]:
+    """The concrete fields named (attribute names; all when None), in the model's order,
+    which is the order ``Model.from_db`` takes values in."""
+    fields = model._meta.concrete_fields
+    if names is None:
+        return list(fields)
+    chosen = [f for f in fields if f.attname in names]
+    if len(chosen) != len(set(names)):
+        raise ValueError(f"Not concrete fields of {model.__name__}: {names}")
+    return chosen
+
+
+def columns(alias: str, model: type[Model], names: Sequence[str] | None = None) -> str:
+    """``alias."column", …`` for the fields ``names`` (attribute names; every concrete
+    field when None) in the model's order, for the SELECT list of a statement: read the
+    row back with ``from_row`` and the same names."""
+    quote = connection.ops.quote_name
+    return ", ".join(f"{alias}.{quote(field.column)}" for field in _fields(model, names))
+
+
+def _converters(model: type[Model], names: tuple[str, ...] | None) -> list[tuple[Any, list]]:
+    """Each field's column and converters, kept on the connection (they are the
+    connection's own)."""
+    cache = connection.__dict__.setdefault("_podium_row_converters", {})
+    key = (model, names)
+    if key not in cache:
+        found = []
+        for field in _fields(model, names):
+            column = field.get_col(model._meta.db_table)
+            found.append(
+                (
+                    column,
+                    connection.ops.get_db_converters(column) + column.get_db_converters(connection),
+                )
+            )
+        cache[key] = found
+    return cache[key]
+
+
+def from_row(
+    model: type[Model], values: Sequence[Any], names: Sequence[str] | None = None
+) -> Model:
+    """An instance of ``model`` from ``values`` read for ``names`` (every concrete field
+    when None; the others are deferred), as a queryset builds it."""
+    key = tuple(names) if names is not None else None
+    converted = []
+    for (column, converters), value in zip(_converters(model, key), values, strict=True):
+        for converter in converters:
+            value = converter(value, column, connection)
+        converted.append(value)
+    attnames = [f.attname for f in _fields(model, names)]
+    return model.from_db(connection.alias, attnames, converted)
+
+
+def insert_rows(
+    model: type[Model], names: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> list[int]:
+    """INSERT ``rows`` (values for the fields ``names``, attribute names, in that order)
+    in one statement; their primary keys, in the rows' order. The fields' own
+    preparation applies (``get_db_prep_save``), not their defaults: name every column to
+    fill."""
+    fields = [model._meta.get_field(name) for name in names]
+    prepared = [
+        field.get_db_prep_save(value, connection)
+        for row in rows
+        for field, value in zip(fields, row, strict=True)
+    ]
+    count = len(prepared) // len(fields)
+    if count == 0:
+        return []
+    quote = connection.ops.quote_name
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} "  # nosec B608: the model's own names
+        f"({', '.join(quote(f.column) for f in fields)}) VALUES {', '.join([one] * count)} "
+        f"RETURNING {quote(model._meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, prepared)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def insert_instances(model: type[Model], names: Sequence[str], instances: Sequence[Model]):
+    """``insert_rows`` for unsaved ``instances``: each gets its primary key and is marked
+    saved, as ``bulk_create`` leaves them."""
+    pks = insert_rows(model, names, ([getattr(i, n) for n in names] for i in instances))
+    for instance, pk in zip(instances, pks, strict=True):
+        instance.pk = pk
+        instance._state.adding = False
+        instance._state.db = connection.alias
+    return instances
