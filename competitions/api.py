@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import APIException
 from rest_framework.fields import SkipField
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -24,6 +25,7 @@ from competitions.registration import (
     link_get_valid,
     registration_errors,
     registration_get,
+    registration_link_get,
     registration_submit,
     request_fingerprint,
 )
@@ -244,12 +246,22 @@ class RegistrationLinkApi(APIView):
         ],
     )
     def post(self, request, token: str):
+        # The body is checked first (no query) so the link and the chosen events are read
+        # in one statement; the link's refusal is still the answer to a bad link.
         try:
-            link = link_get_valid(token=token, kind=RegistrationLink.Kind.COMPETITOR)
+            serializer = RegistrationIn(data=request.data)
+            valid = serializer.is_valid()
+            unreadable = None
+        except APIException as error:  # a body that is not JSON, or not sent as JSON
+            valid, unreadable = False, error
+        chosen = serializer.validated_data["events"] if valid else ()
+        try:
+            link, events = registration_link_get(token=token, event_ids=chosen)
         except LinkRefused as refusal:
             return refusal_response(refusal)
-        serializer = RegistrationIn(data=request.data)
-        if not serializer.is_valid():
+        if unreadable is not None:
+            raise unreadable
+        if not valid:
             problems = _every_problem(serializer, link.competition)
             return error_response("invalid", problems, status.HTTP_400_BAD_REQUEST)
 
@@ -261,7 +273,11 @@ class RegistrationLinkApi(APIView):
             event_ids = serializer.validated_data["events"]
             try:
                 registration_submit(
-                    link=link, details=details, event_ids=event_ids, site=site_address(request)
+                    link=link,
+                    details=details,
+                    event_ids=event_ids,
+                    events=events,
+                    site=site_address(request),
                 )
             except RegistrationInvalid:
                 raise

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 import secrets
+from collections.abc import Sequence
 
 from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
-from competitions.models import Competition, RegistrationLink
+from competitions.models import Competition, Event, RegistrationLink
 from competitions.registration.refusals import LinkRefused, RegistrationRefused
 from scoring_site import rows
 
@@ -47,7 +47,21 @@ def link_revoke(*, link: RegistrationLink) -> RegistrationLink:
 def link_get_valid(*, token: str, kind: str | None = None) -> RegistrationLink:
     """The live link for ``token`` (of ``kind``, if given); refused the same way whether
     unknown or tampered."""
-    link = _link_read(token) if 16 <= len(token) <= 64 else None
+    found = _link_read(token) if 16 <= len(token) <= 64 else None
+    return _link_check(found[0] if found else None, kind)
+
+
+def link_get_valid_with_events(
+    *, token: str, kind: str, event_ids: Sequence[int], event_fields: Sequence[str]
+) -> tuple[RegistrationLink, list[Event]]:
+    """``link_get_valid`` and the link's competition's events among ``event_ids`` (by id,
+    with ``event_fields`` only), in the same statement: a registration's first read."""
+    found = _link_read(token, event_ids, event_fields) if 16 <= len(token) <= 64 else None
+    link = _link_check(found[0] if found else None, kind)
+    return link, found[1]
+
+
+def _link_check(link: RegistrationLink | None, kind: str | None) -> RegistrationLink:
     if link is None or (kind is not None and link.kind != kind):
         raise LinkRefused.single(
             "This registration link is not valid. Check it was copied in full, or ask the "
@@ -66,26 +80,41 @@ def link_get_valid(*, token: str, kind: str | None = None) -> RegistrationLink:
     return link
 
 
-@functools.cache
-def _link_read_sql(vendor: str) -> str:
+def _link_read_sql(event_ids: Sequence[int], event_fields: Sequence[str]) -> str:
     quote = connection.ops.quote_name
-    return (
-        f"SELECT {rows.columns('l', RegistrationLink)}, {rows.columns('c', Competition)} "
-        f"FROM {quote(RegistrationLink._meta.db_table)} l "  # nosec B608: models' names
+    sql = (
+        f"SELECT {rows.columns('l', RegistrationLink)}, {rows.columns('c', Competition)}"
+        + (f", {rows.columns('e', Event, event_fields)}" if event_ids else "")
+        + f" FROM {quote(RegistrationLink._meta.db_table)} l "  # nosec B608: models' names
         f"INNER JOIN {quote(Competition._meta.db_table)} c ON c.id = l.competition_id "
-        "WHERE l.token = %s"
     )
+    if event_ids:
+        sql += (
+            f"LEFT JOIN {quote(Event._meta.db_table)} e ON e.competition_id = c.id "
+            f"AND e.id IN ({', '.join(['%s'] * len(event_ids))}) "
+        )
+    return sql + "WHERE l.token = %s" + (" ORDER BY e.id" if event_ids else "")
 
 
-def _link_read(token: str) -> RegistrationLink | None:
-    """The link with ``token`` and its competition, in one statement written once (every
-    registration reads it; composed by the ORM, it cost a fifth of one)."""
+def _link_read(
+    token: str, event_ids: Sequence[int] = (), event_fields: Sequence[str] = ()
+) -> tuple[RegistrationLink, list[Event]] | None:
+    """The link with ``token`` and its competition, and its competition's events among
+    ``event_ids``, in one statement written once (every registration reads them;
+    composed by the ORM, they cost a third of one)."""
+    event_fields = ("id", *(f for f in event_fields if f != "id"))  # id: is there a row
     with connection.cursor() as cursor:
-        cursor.execute(_link_read_sql(connection.vendor), [token])
-        row = cursor.fetchone()
-    if row is None:
+        cursor.execute(_link_read_sql(event_ids, event_fields), [*event_ids, token])
+        found = cursor.fetchall()
+    if not found:
         return None
-    split = len(RegistrationLink._meta.concrete_fields)
-    link = rows.from_row(RegistrationLink, row[:split])
-    link.competition = rows.from_row(Competition, row[split:])
-    return link
+    link_end = len(RegistrationLink._meta.concrete_fields)
+    events_start = link_end + len(Competition._meta.concrete_fields)
+    link = rows.from_row(RegistrationLink, found[0][:link_end])
+    link.competition = rows.from_row(Competition, found[0][link_end:events_start])
+    events = [
+        rows.from_row(Event, row[events_start:], event_fields)
+        for row in found
+        if event_ids and row[events_start] is not None
+    ]
+    return link, events

@@ -24,6 +24,7 @@ from competitions.models import (
     StatusChange,
 )
 from competitions.outbox import queue_job
+from competitions.registration.links import link_get_valid_with_events
 from competitions.registration.places import take_places
 from competitions.registration.refusals import (
     LinkRefused,
@@ -210,16 +211,40 @@ _EVENT_FIELDS = (
 )
 
 
+def _storable(event_ids: Sequence[int]) -> list[int]:
+    """The ids, once each, in order, without those no row can have (an unknown event,
+    not a query SQLite refuses)."""
+    return [pk for pk in sorted(set(event_ids)) if 0 < pk <= MAX_ID]
+
+
+def registration_link_get(
+    *, token: str, event_ids: Sequence[int]
+) -> tuple[RegistrationLink, list[Event]]:
+    """The live competitor link for ``token`` and the competition's events among
+    ``event_ids``, as ``registration_submit`` takes them, in one statement; refused as
+    ``link_get_valid`` refuses."""
+    return link_get_valid_with_events(
+        token=token,
+        kind=RegistrationLink.Kind.COMPETITOR,
+        event_ids=_storable(event_ids),
+        event_fields=_EVENT_FIELDS,
+    )
+
+
 def registration_errors(
-    *, competition: Competition, details: CompetitorDetails, event_ids: Sequence[int]
+    *,
+    competition: Competition,
+    details: CompetitorDetails,
+    event_ids: Sequence[int],
+    events: list[Event] | None = None,
 ) -> tuple[dict[str, list[str]], list[Event]]:
     """Everything wrong with a registration's details and choice of events, all at once
-    (field → messages; empty when it may go ahead), and the chosen events."""
+    (field → messages; empty when it may go ahead), and the chosen events (``events``,
+    when read already by ``registration_link_get``)."""
     errors: dict[str, list[str]] = {}
     unique_ids = sorted(set(event_ids))
-    # An id no database row can have is an unknown event, not a query SQLite refuses.
-    storable = [pk for pk in unique_ids if 0 < pk <= MAX_ID]
-    events = _events_read(competition, storable)
+    if events is None:
+        events = _events_read(competition, _storable(event_ids))
     if not event_ids:
         _add(errors, "events", "Choose at least one event.")
     if len(unique_ids) != len(event_ids):
@@ -329,13 +354,14 @@ def registration_submit(
     link: RegistrationLink,
     details: CompetitorDetails,
     event_ids: Sequence[int],
+    events: list[Event] | None = None,
     now=None,
     site: str = "",
 ) -> RegistrationResult:
     """Register a couple, solo or group for one or more events, all or nothing.
 
     ``site`` is the address the request came in on, for the link in the email (SITE_URL
-    wins when set).
+    wins when set). ``events``: the chosen events as ``registration_link_get`` read them.
 
     Each event either gives a place (conditional UPDATE of its counter), or puts the
     entry on its waiting list if it keeps one, or refuses the whole registration. The
@@ -348,7 +374,7 @@ def registration_submit(
     if problem := registration_window_problem(competition, now):
         raise RegistrationRefused.single(problem, code=RegistrationRefused.UNAVAILABLE)
     errors, events = registration_errors(
-        competition=competition, details=details, event_ids=event_ids
+        competition=competition, details=details, event_ids=event_ids, events=events
     )
     if errors:
         raise RegistrationInvalid(errors)

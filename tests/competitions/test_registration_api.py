@@ -207,3 +207,51 @@ def test_openapi_schema_documents_registration(client):
         if isinstance(op, dict) and "operationId" in op
     }
     assert {"registration_events", "registration_create", "registration_read"} <= operations
+
+
+@pytest.mark.parametrize(
+    ("payload", "content_type"),
+    [("{not json", "application/json"), ("name=Tom", "text/plain"), ("", "application/json")],
+)
+def test_a_bad_link_is_told_before_a_bad_body(client, setup, payload, content_type):
+    link, _ = setup
+    tampered = RegistrationLinkFactory.build(token=link.token[:-2] + "zz")
+
+    unknown = client.post(url(tampered), payload, content_type=content_type)
+    link_revoke(link=link)
+    withdrawn = client.post(url(link), payload, content_type=content_type)
+
+    assert (unknown.status_code, withdrawn.status_code) == (404, 410)
+
+
+@pytest.mark.parametrize(
+    ("payload", "content_type", "answer"),
+    [("{not json", "application/json", 400), ("name=Tom", "text/plain", 415)],
+)
+def test_a_good_link_with_an_unreadable_body_is_told_why(
+    client, setup, payload, content_type, answer
+):
+    link, _ = setup
+
+    response = client.post(url(link), payload, content_type=content_type)
+
+    assert response.status_code == answer
+    assert not Competitor.objects.exists()
+
+
+def test_an_event_of_another_competition_is_not_chosen_through_this_link(client, setup):
+    link, event = setup
+    other_competition, _ = open_competition()
+    elsewhere = skating_event(other_competition, name="Other Latin")
+
+    response = client.post(
+        url(link),
+        body(event, events=[event.pk, elsewhere.pk]),
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"]["events"] == [
+        "One of the chosen events is not part of this competition."
+    ]
+    assert not Entry.objects.exists()

@@ -49,13 +49,15 @@ def test_one_event_registration_takes_both_places_in_one_statement_then_commits(
 
     assert response.status_code == 201
     assert not [sql for sql in statements if "SAVEPOINT" in sql]
-    assert len([sql for sql in statements if 'FROM "competitions_event"' in sql]) == 1
+    # The events are read with the link, in its statement, and not again.
+    assert [sql for sql in statements if '"competitions_event"' in sql][0] == statements[0]
+    assert statements[0].startswith("SELECT") and "WHERE l.token = " in statements[0]
     held = _after_first_place(statements)
     assert len(held) == 2 and held[1] == "COMMIT", held
-    # The link, BEGIN, the events, the competitor look-up, the competitor, its entries and
-    # the confirmation job (three INSERTs), the places, COMMIT
+    # The link with the events, BEGIN, the competitor look-up, the competitor, its entries
+    # and the confirmation job (three INSERTs), the places, COMMIT
     # (then the confirmation job, run at once here, reads what it sends).
-    assert statements.index("COMMIT") + 1 <= 9, statements
+    assert statements.index("COMMIT") + 1 <= 8, statements
     event.refresh_from_db()
     competition.refresh_from_db()
     assert (event.entries_taken, competition.entries_taken) == (1, 1)
