@@ -5,6 +5,11 @@ Errors have one shape: ``{"code": "...", "message": "...", "errors": {field: [..
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import EmailValidator
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
@@ -119,6 +124,44 @@ class RegistrationIn(serializers.Serializer):
     def details(self) -> CompetitorDetails:
         return self.details_of(self.validated_data)
 
+    @classmethod
+    def plain(cls, data: Any) -> dict[str, Any] | None:
+        """What ``is_valid`` makes of a plainly well-formed body (strings, integers, lists
+        of them; what forms and clients send), without building the serializer's fields
+        (a tenth of a registration's CPU); None for anything else, which the serializer
+        then decides and words. The same data or None, never another answer
+        (tests/competitions/test_registration_body.py holds the two side by side)."""
+        if type(data) is not dict:
+            return None
+        kind = data.get("kind", EntryKind.COUPLE.value)
+        events = data.get("events")
+        members = data.get("members", [])
+        if (
+            type(kind) is not str
+            or kind not in EntryKind.values
+            or type(events) is not list
+            or not events
+            or not all(type(e) is int and abs(e) < _PLAIN_INT for e in events)
+            or type(members) is not list
+        ):
+            return None
+        found: dict[str, Any] = {"kind": kind}
+        for name, max_length, required in _PLAIN_TEXTS:
+            text = _plain_text(data.get(name, ""), max_length, required)
+            if text is None:
+                return None
+            found[name] = text
+        found["members"] = [_plain_text(m, 100, True) for m in members]
+        if None in found["members"] or not _plain_email(found["email"]):
+            return None
+        for name in ("birth_year", "partner_birth_year"):
+            year = data.get(name)
+            if year is not None and (type(year) is not int or abs(year) >= _PLAIN_INT):
+                return None
+            found[name] = year
+        found["events"] = events
+        return found
+
     @staticmethod
     def details_of(data: dict) -> CompetitorDetails:
         """Details from the fields given (a field missing or refused counts as empty)."""
@@ -133,6 +176,38 @@ class RegistrationIn(serializers.Serializer):
             birth_year=data.get("birth_year"),
             partner_birth_year=data.get("partner_birth_year"),
         )
+
+
+# The text fields ``RegistrationIn.plain`` takes as the serializer does: (name,
+# max_length, required); email is required and then checked as an address.
+_PLAIN_TEXTS = (
+    ("name", 100, True),
+    ("partner_name", 100, False),
+    ("club", 200, False),
+    ("country", 3, False),
+    ("email", None, True),
+)
+_PLAIN_INT = 2**63
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_EMAIL = EmailValidator()
+
+
+def _plain_text(value: Any, max_length: int | None, required: bool) -> str | None:
+    """A CharField's value for a plain string (stripped), or None when in doubt."""
+    if type(value) is not str or "\x00" in value or _SURROGATES.search(value):
+        return None
+    text = value.strip()
+    if (required and not text) or (max_length is not None and len(text) > max_length):
+        return None
+    return text
+
+
+def _plain_email(text: str) -> bool:
+    try:
+        _EMAIL(text)
+    except DjangoValidationError:
+        return False
+    return True
 
 
 RECEIVED = (
@@ -248,13 +323,16 @@ class RegistrationLinkApi(APIView):
     def post(self, request, token: str):
         # The body is checked first (no query) so the link and the chosen events are read
         # in one statement; the link's refusal is still the answer to a bad link.
+        serializer = taken = unreadable = None
         try:
-            serializer = RegistrationIn(data=request.data)
-            valid = serializer.is_valid()
-            unreadable = None
+            taken = RegistrationIn.plain(request.data)
+            if taken is None:
+                serializer = RegistrationIn(data=request.data)
+                taken = serializer.validated_data if serializer.is_valid() else None
         except APIException as error:  # a body that is not JSON, or not sent as JSON
-            valid, unreadable = False, error
-        chosen = serializer.validated_data["events"] if valid else ()
+            unreadable = error
+        valid = taken is not None
+        chosen = taken["events"] if valid else ()
         try:
             link, events = registration_link_get(token=token, event_ids=chosen)
         except LinkRefused as refusal:
@@ -269,8 +347,8 @@ class RegistrationLinkApi(APIView):
             # A well-formed request is checked once, by the service. Its refusal of the
             # details (RegistrationInvalid) leaves this function, so that, like the
             # serializer's, it is answered field by field and no Idempotency-Key keeps it.
-            details = serializer.details()
-            event_ids = serializer.validated_data["events"]
+            details = RegistrationIn.details_of(taken)
+            event_ids = taken["events"]
             try:
                 registration_submit(
                     link=link,
