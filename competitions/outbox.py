@@ -42,6 +42,12 @@ def queue_job(task_name: str, *args: Any, **kwargs: Any) -> None:
         ("task_name", "args", "kwargs", "created_at"),
         [(task_name, list(args), kwargs, timezone.now())],
     )
+    relay_after_commit(pk)
+
+
+def relay_after_commit(pk: int) -> None:
+    """Without a broker (jobs run in-process), hand the job ``pk`` over as soon as its
+    transaction commits; with one, beat's relay takes it."""
     if current_app.conf.task_always_eager:
         transaction.on_commit(lambda: relay_jobs(ids=[pk]), robust=True)
 

@@ -20,10 +20,11 @@ from competitions.models import (
     EntryKind,
     EntryStatus,
     Event,
+    OutboxJob,
     RegistrationLink,
     StatusChange,
 )
-from competitions.outbox import queue_job
+from competitions.outbox import queue_job, relay_after_commit
 from competitions.registration.links import link_get_valid_with_events
 from competitions.registration.places import take_places
 from competitions.registration.refusals import (
@@ -301,25 +302,8 @@ _SAME_NAMES = (
 )
 
 
-def _competitor_for(
-    competition: Competition, details: CompetitorDetails
-) -> tuple[Competitor, bool]:
-    """The competitor these details name (and whether it is new)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _SAME_NAMES, [competition.pk, details.name.strip(), details.partner_name.strip()]
-        )
-        existing = cursor.fetchone()
-    if existing is not None:
-        pk, kind, email = existing
-        if kind != details.kind or email.casefold() != details.email.strip().casefold():
-            raise RegistrationRefused.single(
-                "Competitors with these names are already registered. If that is you, "
-                "register with the same email address as before.",
-                "name",
-            )
-        return Competitor.objects.get(pk=pk), False
-    competitor = Competitor(
+def _new_competitor(competition: Competition, details: CompetitorDetails) -> Competitor:
+    return Competitor(
         competition=competition,
         kind=details.kind,
         name=details.name.strip(),
@@ -333,19 +317,130 @@ def _competitor_for(
         reference=secrets.token_urlsafe(18),
         created_at=timezone.now(),
     )
-    # No savepoint: a duplicate ends the whole registration, whose transaction the
-    # refusal rolls back (nothing runs in it after the error).
+
+
+_CONFIRMATION = "competitions.send_registration_confirmation"
+
+
+def _registration_write(
+    competitor: Competitor, events: Sequence[Event], site: str
+) -> tuple[Competitor, list[Entry] | None]:
+    """The competitor with these names: the one registered already (and None), or
+    ``competitor`` written with its entries in ``events`` and the confirmation job.
+
+    The entries are written before any place is taken, while no hot row is locked. A
+    simultaneous registration of the same names is settled by the unique index: the
+    refusal ends the registration, whose transaction it rolls back (no savepoint)."""
     try:
-        rows.insert_instances(Competitor, _COMPETITOR_COLUMNS, [competitor])
+        if connection.vendor == "postgresql":
+            known, entries = _write_in_one_statement(competitor, events, site)
+        else:
+            known, entries = _write_each(competitor, events, site)
     except IntegrityError:
-        # Registered a moment ago by a simultaneous request with the same names.
         raise RegistrationRefused.single(
             "Competitors with these names were registered a moment ago. If that was you, "
             "check your email for the confirmation.",
             "name",
             code=RegistrationRefused.UNAVAILABLE,
         ) from None
-    return competitor, True
+    if known is None:
+        return competitor, entries
+    pk, kind, email = known
+    if kind != competitor.kind or email.casefold() != competitor.email.casefold():
+        raise RegistrationRefused.single(
+            "Competitors with these names are already registered. If that is you, "
+            "register with the same email address as before.",
+            "name",
+        )
+    return Competitor.objects.get(pk=pk), None
+
+
+def _names(competitor: Competitor) -> list:
+    return [competitor.competition_id, competitor.name, competitor.partner_name]
+
+
+def _write_each(competitor: Competitor, events: Sequence[Event], site: str):
+    """``_registration_write`` a statement at a time."""
+    with connection.cursor() as cursor:
+        cursor.execute(_SAME_NAMES, _names(competitor))
+        known = cursor.fetchone()
+    if known is not None:
+        return known, None
+    rows.insert_instances(Competitor, _COMPETITOR_COLUMNS, [competitor])
+    entries = rows.insert_instances(
+        Entry,
+        _ENTRY_COLUMNS,
+        [Entry(event=e, competitor=competitor, created_at=competitor.created_at) for e in events],
+    )
+    queue_job(_CONFIRMATION, competitor.pk, [e.pk for e in entries], site=site)
+    return None, entries
+
+
+def _write_in_one_statement(competitor: Competitor, events: Sequence[Event], site: str):
+    """``_registration_write`` in one statement (PostgreSQL): the names' look-up, and
+    unless they are known the competitor, its entries (in the events' order) and the
+    job ``queue_job`` would write, as ``_write_each`` does in four."""
+    values = [
+        field.get_db_prep_save(getattr(competitor, field.attname), connection)
+        for field in (Competitor._meta.get_field(n) for n in _COMPETITOR_COLUMNS)
+    ]
+    kwargs = OutboxJob._meta.get_field("kwargs").get_db_prep_save({"site": site}, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _WRITE_ALL,
+            [
+                *_names(competitor),
+                *values,
+                competitor.created_at,
+                [e.pk for e in events],
+                _CONFIRMATION,
+                kwargs,
+                competitor.created_at,
+            ],
+        )
+        known_id, kind, email, competitor_id, entry_ids, job_id = cursor.fetchone()
+    if known_id is not None:
+        return (known_id, kind, email), None
+    competitor.pk = competitor_id
+    competitor._state.adding, competitor._state.db = False, connection.alias
+    entries = [
+        Entry.from_db(
+            connection.alias,
+            ["id", "event_id", "competitor_id", "status", "withdrawn", "created_at"],
+            [pk, e.pk, competitor_id, EntryStatus.ENTERED, False, competitor.created_at],
+        )
+        for pk, e in zip(entry_ids, events, strict=True)
+    ]
+    relay_after_commit(job_id)
+    return None, entries
+
+
+_WRITE_ALL = f"""
+WITH known AS (
+    {_SAME_NAMES}
+), competitor AS (
+    INSERT INTO {Competitor._meta.db_table}
+        ({", ".join(Competitor._meta.get_field(n).column for n in _COMPETITOR_COLUMNS)})
+    SELECT {", ".join(["%s"] * len(_COMPETITOR_COLUMNS))}
+    WHERE NOT EXISTS (SELECT 1 FROM known)
+    RETURNING id
+), entry AS (
+    INSERT INTO {Entry._meta.db_table} (event_id, competitor_id, status, withdrawn, created_at)
+    SELECT event_id, competitor.id, '{EntryStatus.ENTERED.value}', false, %s
+    FROM competitor, unnest(%s::bigint[]) AS event_id
+    ORDER BY event_id
+    RETURNING id
+), job AS (
+    INSERT INTO {OutboxJob._meta.db_table} (task_name, args, kwargs, created_at)
+    SELECT %s, jsonb_build_array(competitor.id, (SELECT jsonb_agg(id ORDER BY id) FROM entry)),
+        %s, %s
+    FROM competitor
+    RETURNING id
+)
+SELECT known.id, known.kind, known.email, (SELECT id FROM competitor),
+    (SELECT array_agg(id ORDER BY id) FROM entry), (SELECT id FROM job)
+FROM (SELECT 1) AS one LEFT JOIN known ON true
+"""  # nosec B608: the models' own table and column names
 
 
 @transaction.atomic
@@ -379,35 +474,10 @@ def registration_submit(
     if errors:
         raise RegistrationInvalid(errors)
 
-    competitor, created = _competitor_for(competition, details)
-    if not created:
+    competitor, entries = _registration_write(_new_competitor(competition, details), events, site)
+    if entries is None:
         return _registration_known(competitor, events, competition, site)
 
-    # The entries first, while no hot row is locked yet; the unique index settles a
-    # simultaneous duplicate (no savepoint, as for the competitor).
-    arrived = competitor.created_at
-    try:
-        entries = rows.insert_instances(
-            Entry,
-            _ENTRY_COLUMNS,
-            [
-                Entry(event=e, competitor=competitor, created_at=arrived)  # entered
-                for e in events
-            ],
-        )
-    except IntegrityError:
-        raise RegistrationRefused.single(
-            "This entry was made a moment ago by a simultaneous registration.",
-            "events",
-            code=RegistrationRefused.UNAVAILABLE,
-        ) from None
-
-    queue_job(
-        "competitions.send_registration_confirmation",
-        competitor.pk,
-        [e.pk for e in entries],
-        site=site,
-    )
     # Then the places, as the last statement before COMMIT so the hot rows are held
     # briefly.
     _take_places(competition, entries, events, now)

@@ -110,3 +110,33 @@ def test_a_job_no_task_runs_goes_to_the_dead_letters_and_the_rest_go_on(broker_m
     assert len(sent) == 1
     failed = FailedJob.objects.get()
     assert (failed.task_name, failed.args) == ("competitions.renamed_since", [1])
+
+
+def test_every_row_a_registration_writes_reads_back_as_given(broker_mode):
+    competition, link = open_competition(name="Harbour Open")
+    events = [skating_event(competition, name=f"Event {n}") for n in range(3)]
+    chosen = [events[2].pk, events[0].pk]
+
+    result = registration_submit(
+        link=link,
+        details=couple(email="ava@example.org", birth_year=1990),
+        event_ids=chosen,
+        site="http://hall.local:8000",
+    )
+
+    stored = type(result.competitor).objects.get()
+    assert (stored.pk, stored.name, stored.email, stored.birth_year, stored.reference) == (
+        result.competitor.pk,
+        "Leader AA",
+        "ava@example.org",
+        1990,
+        result.competitor.reference,
+    )
+    by_event = {e.event_id: e for e in stored.entries.all()}
+    assert sorted(by_event) == sorted(chosen)
+    for entry in result.entries:
+        assert by_event[entry.event_id].pk == entry.pk
+        assert (entry.status, entry.withdrawn) == ("entered", False)
+    job = OutboxJob.objects.get()
+    assert job.args == [stored.pk, [e.pk for e in result.entries]]
+    assert job.kwargs == {"site": "http://hall.local:8000"}
