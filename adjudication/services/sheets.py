@@ -87,18 +87,33 @@ class SheetOutcome:
     marks: list[Mark]
 
 
-def _entries_to_mark(round_: Round) -> list[Entry]:
+@dataclasses.dataclass(frozen=True, slots=True)
+class EntryToMark:
+    """One of a round's entries as a skating sheet's check reads it."""
+
+    pk: int
+    withdrawn: bool
+    bib_label: str  # as ``Entry.bib_label``
+    may_have_incident: bool
+
+
+def _entries_to_mark(round_: Round) -> list[EntryToMark]:
     """The round's entries as a skating sheet's check reads them (``round_entries``'
     rows, with only the number and whether withdrawn), and whether each may have an
-    incident: the standing is read only if one may (most rounds have none)."""
-    return list(
+    incident: the standing is read only if one may (most rounds have none). Read as
+    values: a sheet checks every entry of the round, and building models for them was
+    a tenth of a sheet's time."""
+    rows = (
         Entry.objects.filter(heat_entries__heat__round=round_)
-        .select_related("competitor")
-        .only("id", "withdrawn", "competitor__id", "competitor__bib")
         .annotate(may_have_incident=entry_may_have_incident(round_))
         .order_by("competitor__bib", "id")
         .distinct()
+        .values_list("id", "withdrawn", "competitor__bib", "may_have_incident")
     )
+    return [
+        EntryToMark(pk, withdrawn, Entry.label_for(bib, pk), may_have_incident)
+        for pk, withdrawn, bib, may_have_incident in rows
+    ]
 
 
 def skating_marks_check(
