@@ -34,6 +34,7 @@ from adjudication.services.common import (
     permission_require,
     round_lock,
     round_share,
+    rows_insert,
 )
 from adjudication.services.components import component_marks_check
 from adjudication.services.rounds import round_retabulate
@@ -78,13 +79,22 @@ class SheetInput:
     accept_count_reason: str = ""  # the chairman accepts a recall sheet's wrong count
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class StoredMark:
+    """One mark of a stored sheet, as an answer shows it (``own_sheet``)."""
+
+    entry_id: int
+    criterion_id: int | None
+    value: Decimal
+
+
 @dataclasses.dataclass(frozen=True)
 class SheetOutcome:
     """The sheet as stored, and its marks (so an answer needs no query to show them)."""
 
     sheet: Sheet
     replayed: bool
-    marks: list[Mark]
+    marks: list[StoredMark]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -290,30 +300,21 @@ def sheet_submit(
         miscount_accept_record(round_, sheet, data=data, actor=actor, now=now)
     if old:
         sheet.marks.all().delete()
-    marks = Mark.objects.bulk_create(
-        Mark(sheet=sheet, entry_id=entry_id, criterion_id=criterion_id, value=value)
-        for (entry_id, criterion_id), value in values.items()
-    )
-    MarkChange.objects.bulk_create(
-        MarkChange(
-            round=round_,
-            sheet=sheet,
-            judge=judge,
-            kind=kind,
-            entry_id=key[0],
-            criterion_id=key[1],
-            dance=lookup.get("dance"),
-            old_value=old.get(key),
-            new_value=values.get(key),
-            sheet_version=sheet.version,
-            actor=actor,
-            source=source,
-            reason=reason[:300],
-            at=now,
-        )
+    dance = lookup.get("dance")
+    dance_id, actor_id = (dance.pk if dance else None), (actor.pk if actor else None)
+    changes = [
+        (round_.pk, sheet.pk, judge.pk, kind, key[0], key[1], dance_id)
+        + (old.get(key), values.get(key), sheet.version, actor_id, source, reason[:300], now)
         for key in sorted(set(old) | set(values), key=lambda k: (k[0], k[1] or 0))
         if old.get(key) != values.get(key)
+    ]
+    rows_insert(
+        [
+            (Mark, _MARK_FIELDS, [(sheet.pk, *key, value) for key, value in values.items()]),
+            (MarkChange, _CHANGE_FIELDS, changes),
+        ]
     )
+    marks = [StoredMark(*key, value) for key, value in values.items()]
     if correcting and source != Sheet.Source.PAPER:
         why = f"judge {judge.letter} corrected {label}" + (f": {reason}" if reason else "")
         round_retabulate(round_, reason=why)
@@ -323,6 +324,14 @@ def sheet_submit(
         {"round": round_.pk, "judge": judge.letter, "part": label, "version": sheet.version},
     )
     return SheetOutcome(sheet, replayed=False, marks=marks)
+
+
+# The marks and their audit rows as written, one value a field (rows_insert).
+_MARK_FIELDS = ("sheet", "entry", "criterion", "value")
+_CHANGE_FIELDS = (
+    "round", "sheet", "judge", "kind", "entry", "criterion", "dance", "old_value", "new_value",
+    "sheet_version", "actor", "source", "reason", "at",
+)  # fmt: skip
 
 
 def _seated_judge(round_: Round, judge_id: int) -> Judge:
@@ -377,7 +386,9 @@ def _sheet_part(
 def _replayed(existing: Sheet, data: SheetInput) -> SheetOutcome:
     """The stored sheet when a device sends it again under its key; a conflict when the
     same key comes with other marks."""
-    stored = list(existing.marks.all())
+    stored = [
+        StoredMark(*row) for row in existing.marks.values_list("entry_id", "criterion_id", "value")
+    ]
     if _stored_values(existing, stored) == _normalise(data.marks):
         return SheetOutcome(existing, replayed=True, marks=stored)
     raise ScoringError(
@@ -470,7 +481,12 @@ def _sheet_store(
             ) from None
         return sheet, {}, MarkChange.Kind.SUBMITTED
     sheet = existing
-    old = {(m.entry_id, m.criterion_id): m.value for m in sheet.marks.all()}
+    old = {
+        (entry_id, criterion_id): value
+        for entry_id, criterion_id, value in sheet.marks.values_list(
+            "entry_id", "criterion_id", "value"
+        )
+    }
     sheet.version += 1
     sheet.round_revision = round_.revision
     sheet.client_key = data.client_key
@@ -495,7 +511,7 @@ def _normalise(marks: Mapping[Any, Any]) -> dict[Any, Decimal]:
         return {}
 
 
-def _stored_values(sheet: Sheet, marks: list[Mark]) -> dict[Any, Decimal]:
+def _stored_values(sheet: Sheet, marks: list[StoredMark]) -> dict[Any, Decimal]:
     if sheet.dance_id is not None and any(m.criterion_id for m in marks):
         return {(m.entry_id, m.criterion_id): m.value for m in marks}  # a component sheet
     if sheet.entry_id is not None:
