@@ -28,6 +28,7 @@ from adjudication.incidents.miscount import miscount_accept_record, miscount_acc
 from adjudication.incidents.standing import entry_may_have_incident, round_standing
 from adjudication.models import Mark, MarkChange, Sheet
 from adjudication.receipts.issuing import receipts_supersede
+from adjudication.selectors import judge_in_round
 from adjudication.services.common import (
     ScoringError,
     decimal_value,
@@ -61,6 +62,10 @@ class SheetInput:
     """What a device sends: one judge's marks for one dance (skating) or one entry
     (criteria) of a round.
 
+    ``judge_id`` None: the judge is the ``actor``'s seat on the round's panel (the
+    judges' API), found under the round's lock; ``SeatNotFound`` or ``SeatAmbiguous``
+    when there is not exactly one.
+
     ``marks`` maps an entry id to its value for skating sheets (1 for a recall cross,
     the place in a final), or a criterion id to its score for criteria sheets.
     ``base_version`` is the sheet version the device loaded (0 for a new sheet) and
@@ -68,7 +73,7 @@ class SheetInput:
     """
 
     round_id: int
-    judge_id: int
+    judge_id: int | None
     marks: Mapping[int, Any]
     client_key: str
     base_version: int
@@ -90,9 +95,11 @@ class StoredMark:
 
 @dataclasses.dataclass(frozen=True)
 class SheetOutcome:
-    """The sheet as stored, and its marks (so an answer needs no query to show them)."""
+    """The sheet as stored, its judge and its marks (so an answer needs no query to show
+    them)."""
 
     sheet: Sheet
+    judge: Judge
     replayed: bool
     marks: list[StoredMark]
 
@@ -267,7 +274,10 @@ def sheet_submit(
     correcting = shared is None  # closed (or no such round: round_lock raises)
     round_, dance = shared if shared is not None else (round_lock(data.round_id), _UNREAD)
     event = round_.event
-    judge = _seated_judge(round_, data.judge_id)
+    if data.judge_id is None:
+        judge = judge_in_round(user=actor, round_=round_)
+    else:
+        judge = _seated_judge(round_, data.judge_id)
     if not data.client_key or len(data.client_key) > 64:
         raise ScoringError("The sheet needs a device key of 1 to 64 characters.")
     if judge.shadow and source == Sheet.Source.PAPER:
@@ -286,7 +296,7 @@ def sheet_submit(
         .first()
     )
     if existing is not None and existing.client_key == data.client_key:
-        return _replayed(existing, data)
+        return _replayed(existing, judge, data)
     _check_sheet_is_due(round_, existing, data)
     accepting = miscount_acceptance_check(round_, data, actor=actor, source=source)
     values = _checked_values(round_, part, data, judge, accept_count=accepting)
@@ -323,7 +333,7 @@ def sheet_submit(
         "sheet.submitted",
         {"round": round_.pk, "judge": judge.letter, "part": label, "version": sheet.version},
     )
-    return SheetOutcome(sheet, replayed=False, marks=marks)
+    return SheetOutcome(sheet, judge, replayed=False, marks=marks)
 
 
 # The marks and their audit rows as written, one value a field (rows_insert).
@@ -383,14 +393,14 @@ def _sheet_part(
     return entry, {"entry": entry}, str(entry.competitor)
 
 
-def _replayed(existing: Sheet, data: SheetInput) -> SheetOutcome:
+def _replayed(existing: Sheet, judge: Judge, data: SheetInput) -> SheetOutcome:
     """The stored sheet when a device sends it again under its key; a conflict when the
     same key comes with other marks."""
     stored = [
         StoredMark(*row) for row in existing.marks.values_list("entry_id", "criterion_id", "value")
     ]
     if _stored_values(existing, stored) == _normalise(data.marks):
-        return SheetOutcome(existing, replayed=True, marks=stored)
+        return SheetOutcome(existing, judge, replayed=True, marks=stored)
     raise ScoringError(
         "This device sent a different sheet under the same key; reload the sheet.",
         "conflict",
