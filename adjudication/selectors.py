@@ -360,16 +360,28 @@ def judge_for_round(*, user: User, round_id: int) -> Judge:
     replacement's round on), in one statement. Raises ``SeatNotFound`` (also for a round
     that does not exist, so a stranger learns nothing) or ``SeatAmbiguous``."""
     round_ = Round.objects.filter(pk=round_id).order_by()
+    position, event_id = Subquery(round_.values("position")), Subquery(round_.values("event_id"))
+    return _judge_seated(user, position, event_id)
+
+
+def judge_in_round(*, user: User, round_: Round) -> Judge:
+    """``judge_for_round`` of a round in hand (``sheet_submit`` reads it under the round's
+    lock), raising the same; the judge is annotated ``shadow`` (a shadow seat)."""
+    return _judge_seated(user, round_.position, round_.event_id)
+
+
+def _judge_seated(user: User, position: Any, event_id: Any) -> Judge:
+    """The user's judge seated in the round at ``position`` of event ``event_id`` (values
+    or subqueries), with ``shadow`` set from the seat."""
     seats = (
-        PanelSeat.objects.filter(
-            seat_sits_in(Subquery(round_.values("position"))),
-            event_id=Subquery(round_.values("event_id")),
-            judge__user_id=user.pk,
-        )
+        PanelSeat.objects.filter(seat_sits_in(position), event_id=event_id, judge__user_id=user.pk)
         .select_related("judge")
         .order_by("shadow", "judge__letter")  # as round_panel, then round_shadow_panel
     )
-    judges = [seat.judge for seat in seats]
+    judges = []
+    for seat in seats:
+        seat.judge.shadow = seat.shadow
+        judges.append(seat.judge)
     if not judges:
         raise SeatNotFound
     if len(judges) > 1:

@@ -19,6 +19,7 @@ from adjudication.services.rounds import (
 from adjudication.services.sheets import (
     SheetInput,
     SheetOutcome,
+    StoredMark,
     criteria_marks_check,
     sheet_confirm,
     sheet_submit,
@@ -32,6 +33,7 @@ __all__ = [
     "ScoringError",
     "SheetInput",
     "SheetOutcome",
+    "StoredMark",
     "criteria_marks_check",
     "criteria_rules",
     "recall_decide",

@@ -28,12 +28,14 @@ from adjudication.incidents.miscount import miscount_accept_record, miscount_acc
 from adjudication.incidents.standing import entry_may_have_incident, round_standing
 from adjudication.models import Mark, MarkChange, Sheet
 from adjudication.receipts.issuing import receipts_supersede
+from adjudication.selectors import judge_in_round
 from adjudication.services.common import (
     ScoringError,
     decimal_value,
     permission_require,
     round_lock,
     round_share,
+    rows_insert,
 )
 from adjudication.services.components import component_marks_check
 from adjudication.services.rounds import round_retabulate
@@ -60,6 +62,10 @@ class SheetInput:
     """What a device sends: one judge's marks for one dance (skating) or one entry
     (criteria) of a round.
 
+    ``judge_id`` None: the judge is the ``actor``'s seat on the round's panel (the
+    judges' API), found under the round's lock; ``SeatNotFound`` or ``SeatAmbiguous``
+    when there is not exactly one.
+
     ``marks`` maps an entry id to its value for skating sheets (1 for a recall cross,
     the place in a final), or a criterion id to its score for criteria sheets.
     ``base_version`` is the sheet version the device loaded (0 for a new sheet) and
@@ -67,7 +73,7 @@ class SheetInput:
     """
 
     round_id: int
-    judge_id: int
+    judge_id: int | None
     marks: Mapping[int, Any]
     client_key: str
     base_version: int
@@ -78,27 +84,53 @@ class SheetInput:
     accept_count_reason: str = ""  # the chairman accepts a recall sheet's wrong count
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class StoredMark:
+    """One mark of a stored sheet, as an answer shows it (``own_sheet``)."""
+
+    entry_id: int
+    criterion_id: int | None
+    value: Decimal
+
+
 @dataclasses.dataclass(frozen=True)
 class SheetOutcome:
-    """The sheet as stored, and its marks (so an answer needs no query to show them)."""
+    """The sheet as stored, its judge and its marks (so an answer needs no query to show
+    them)."""
 
     sheet: Sheet
+    judge: Judge
     replayed: bool
-    marks: list[Mark]
+    marks: list[StoredMark]
 
 
-def _entries_to_mark(round_: Round) -> list[Entry]:
+@dataclasses.dataclass(frozen=True, slots=True)
+class EntryToMark:
+    """One of a round's entries as a skating sheet's check reads it."""
+
+    pk: int
+    withdrawn: bool
+    bib_label: str  # as ``Entry.bib_label``
+    may_have_incident: bool
+
+
+def _entries_to_mark(round_: Round) -> list[EntryToMark]:
     """The round's entries as a skating sheet's check reads them (``round_entries``'
     rows, with only the number and whether withdrawn), and whether each may have an
-    incident: the standing is read only if one may (most rounds have none)."""
-    return list(
+    incident: the standing is read only if one may (most rounds have none). Read as
+    values: a sheet checks every entry of the round, and building models for them was
+    a tenth of a sheet's time."""
+    rows = (
         Entry.objects.filter(heat_entries__heat__round=round_)
-        .select_related("competitor")
-        .only("id", "withdrawn", "competitor__id", "competitor__bib")
         .annotate(may_have_incident=entry_may_have_incident(round_))
         .order_by("competitor__bib", "id")
         .distinct()
+        .values_list("id", "withdrawn", "competitor__bib", "may_have_incident")
     )
+    return [
+        EntryToMark(pk, withdrawn, Entry.label_for(bib, pk), may_have_incident)
+        for pk, withdrawn, bib, may_have_incident in rows
+    ]
 
 
 def skating_marks_check(
@@ -242,7 +274,10 @@ def sheet_submit(
     correcting = shared is None  # closed (or no such round: round_lock raises)
     round_, dance = shared if shared is not None else (round_lock(data.round_id), _UNREAD)
     event = round_.event
-    judge = _seated_judge(round_, data.judge_id)
+    if data.judge_id is None:
+        judge = judge_in_round(user=actor, round_=round_)
+    else:
+        judge = _seated_judge(round_, data.judge_id)
     if not data.client_key or len(data.client_key) > 64:
         raise ScoringError("The sheet needs a device key of 1 to 64 characters.")
     if judge.shadow and source == Sheet.Source.PAPER:
@@ -261,7 +296,7 @@ def sheet_submit(
         .first()
     )
     if existing is not None and existing.client_key == data.client_key:
-        return _replayed(existing, data)
+        return _replayed(existing, judge, data)
     _check_sheet_is_due(round_, existing, data)
     accepting = miscount_acceptance_check(round_, data, actor=actor, source=source)
     values = _checked_values(round_, part, data, judge, accept_count=accepting)
@@ -275,30 +310,21 @@ def sheet_submit(
         miscount_accept_record(round_, sheet, data=data, actor=actor, now=now)
     if old:
         sheet.marks.all().delete()
-    marks = Mark.objects.bulk_create(
-        Mark(sheet=sheet, entry_id=entry_id, criterion_id=criterion_id, value=value)
-        for (entry_id, criterion_id), value in values.items()
-    )
-    MarkChange.objects.bulk_create(
-        MarkChange(
-            round=round_,
-            sheet=sheet,
-            judge=judge,
-            kind=kind,
-            entry_id=key[0],
-            criterion_id=key[1],
-            dance=lookup.get("dance"),
-            old_value=old.get(key),
-            new_value=values.get(key),
-            sheet_version=sheet.version,
-            actor=actor,
-            source=source,
-            reason=reason[:300],
-            at=now,
-        )
+    dance = lookup.get("dance")
+    dance_id, actor_id = (dance.pk if dance else None), (actor.pk if actor else None)
+    changes = [
+        (round_.pk, sheet.pk, judge.pk, kind, key[0], key[1], dance_id)
+        + (old.get(key), values.get(key), sheet.version, actor_id, source, reason[:300], now)
         for key in sorted(set(old) | set(values), key=lambda k: (k[0], k[1] or 0))
         if old.get(key) != values.get(key)
+    ]
+    rows_insert(
+        [
+            (Mark, _MARK_FIELDS, [(sheet.pk, *key, value) for key, value in values.items()]),
+            (MarkChange, _CHANGE_FIELDS, changes),
+        ]
     )
+    marks = [StoredMark(*key, value) for key, value in values.items()]
     if correcting and source != Sheet.Source.PAPER:
         why = f"judge {judge.letter} corrected {label}" + (f": {reason}" if reason else "")
         round_retabulate(round_, reason=why)
@@ -307,7 +333,15 @@ def sheet_submit(
         "sheet.submitted",
         {"round": round_.pk, "judge": judge.letter, "part": label, "version": sheet.version},
     )
-    return SheetOutcome(sheet, replayed=False, marks=marks)
+    return SheetOutcome(sheet, judge, replayed=False, marks=marks)
+
+
+# The marks and their audit rows as written, one value a field (rows_insert).
+_MARK_FIELDS = ("sheet", "entry", "criterion", "value")
+_CHANGE_FIELDS = (
+    "round", "sheet", "judge", "kind", "entry", "criterion", "dance", "old_value", "new_value",
+    "sheet_version", "actor", "source", "reason", "at",
+)  # fmt: skip
 
 
 def _seated_judge(round_: Round, judge_id: int) -> Judge:
@@ -359,12 +393,14 @@ def _sheet_part(
     return entry, {"entry": entry}, str(entry.competitor)
 
 
-def _replayed(existing: Sheet, data: SheetInput) -> SheetOutcome:
+def _replayed(existing: Sheet, judge: Judge, data: SheetInput) -> SheetOutcome:
     """The stored sheet when a device sends it again under its key; a conflict when the
     same key comes with other marks."""
-    stored = list(existing.marks.all())
+    stored = [
+        StoredMark(*row) for row in existing.marks.values_list("entry_id", "criterion_id", "value")
+    ]
     if _stored_values(existing, stored) == _normalise(data.marks):
-        return SheetOutcome(existing, replayed=True, marks=stored)
+        return SheetOutcome(existing, judge, replayed=True, marks=stored)
     raise ScoringError(
         "This device sent a different sheet under the same key; reload the sheet.",
         "conflict",
@@ -455,7 +491,12 @@ def _sheet_store(
             ) from None
         return sheet, {}, MarkChange.Kind.SUBMITTED
     sheet = existing
-    old = {(m.entry_id, m.criterion_id): m.value for m in sheet.marks.all()}
+    old = {
+        (entry_id, criterion_id): value
+        for entry_id, criterion_id, value in sheet.marks.values_list(
+            "entry_id", "criterion_id", "value"
+        )
+    }
     sheet.version += 1
     sheet.round_revision = round_.revision
     sheet.client_key = data.client_key
@@ -480,7 +521,7 @@ def _normalise(marks: Mapping[Any, Any]) -> dict[Any, Decimal]:
         return {}
 
 
-def _stored_values(sheet: Sheet, marks: list[Mark]) -> dict[Any, Decimal]:
+def _stored_values(sheet: Sheet, marks: list[StoredMark]) -> dict[Any, Decimal]:
     if sheet.dance_id is not None and any(m.criterion_id for m in marks):
         return {(m.entry_id, m.criterion_id): m.value for m in marks}  # a component sheet
     if sheet.entry_id is not None:

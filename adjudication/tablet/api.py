@@ -25,11 +25,12 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.exceptions import APIException
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from adjudication.models import Mark, Sheet
+from adjudication.models import Sheet
 from adjudication.selectors import (
     SeatAmbiguous,
     SeatNotFound,
@@ -39,7 +40,7 @@ from adjudication.selectors import (
     judge_seats,
     own_sheet,
 )
-from adjudication.services import ScoringError, sheet_submit
+from adjudication.services import ScoringError, StoredMark, sheet_submit
 from adjudication.sheets import MARK_VALUE, SheetIn, sheet_input_from_body
 from adjudication.tokens_api import TabletJWTAuthentication, TabletNotRevoked
 from competitions.models import Judge, Round, RoundKind, RoundStatus, ScoringMethod
@@ -188,7 +189,7 @@ class SheetOut(serializers.Serializer):
     marks = serializers.DictField(child=serializers.DecimalField(**MARK_VALUE))
 
 
-def _sheet_body(sheet: Sheet, judge: Judge, marks: list[Mark]) -> dict[str, Any]:
+def _sheet_body(sheet: Sheet, judge: Judge, marks: list[StoredMark]) -> dict[str, Any]:
     own = own_sheet(sheet, marks)
     return SheetOut(
         {
@@ -204,6 +205,22 @@ def _sheet_body(sheet: Sheet, judge: Judge, marks: list[Mark]) -> dict[str, Any]
             "marks": own.marks,
         }
     ).data
+
+
+def _sheet_sent(request, round_id: int) -> dict[str, Any] | Response:
+    """The body of a sheet sent, validated, or its refusal (400, or DRF's for a body that
+    cannot be read). Before refusing, the user's seat on the round's panel is checked, so
+    that a stranger to the panel gets the same 404 whatever they send (``SeatNotFound``,
+    ``SeatAmbiguous``); a valid body's seat is checked by ``sheet_submit``."""
+    try:
+        body = SheetIn(data=request.data)
+        if body.is_valid():
+            return body.validated_data
+    except APIException:
+        judge_for_round(user=request.user, round_id=round_id)
+        raise
+    judge_for_round(user=request.user, round_id=round_id)
+    return invalid_response(body.errors)
 
 
 # --- Views ------------------------------------------------------------------------------------
@@ -323,27 +340,23 @@ class JudgeSheetSubmitApi(JudgeApi):
     )
     def post(self, request, round_id: int):
         try:
-            judge = judge_for_round(user=request.user, round_id=round_id)
-        except SeatNotFound:
-            return not_on_panel_response()
-        except SeatAmbiguous as ambiguous:
-            return error_response("conflict", {"__all__": [str(ambiguous)]}, 409)
-        body = SheetIn(data=request.data)
-        if not body.is_valid():
-            return invalid_response(body.errors)
-        data = body.validated_data
-        try:
+            data = _sheet_sent(request, round_id)
+            if isinstance(data, Response):
+                return data
             outcome = sheet_submit(
-                data=sheet_input_from_body(data, round_id=round_id, judge_id=judge.pk),
+                # No judge id: the service finds the user's seat under the round's lock.
+                data=sheet_input_from_body(data, round_id=round_id, judge_id=None),
                 actor=request.user,
                 source=Sheet.Source.API,
             )
+        except (SeatNotFound, Round.DoesNotExist):
+            return not_on_panel_response()
+        except SeatAmbiguous as ambiguous:
+            return error_response("conflict", {"__all__": [str(ambiguous)]}, 409)
         except ScoringError as error:
             return refusal_response(error)
-        except Round.DoesNotExist:
-            return not_on_panel_response()
         response = Response(
-            _sheet_body(outcome.sheet, judge, outcome.marks),
+            _sheet_body(outcome.sheet, outcome.judge, outcome.marks),
             status=status.HTTP_200_OK if outcome.replayed else status.HTTP_201_CREATED,
         )
         if outcome.replayed:

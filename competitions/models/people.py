@@ -148,7 +148,12 @@ class Entry(models.Model):
     def bib_label(self) -> str:
         """The couple's number on sheets and screens: the bib (``#id`` before bibs are
         handed out)."""
-        return str(self.competitor.bib or f"#{self.pk}")
+        return self.label_for(self.competitor.bib, self.pk)
+
+    @staticmethod
+    def label_for(bib: int | None, entry_id: int) -> str:
+        """``bib_label`` of an entry read as values (its competitor's bib and its id)."""
+        return str(bib or f"#{entry_id}")
 
     def clean(self) -> None:
         if self.event_id is None or self.competitor_id is None:

@@ -605,6 +605,25 @@ def test_a_judge_cannot_send_another_judges_sheet(client, day):
 
 
 @pytest.mark.parametrize(
+    "body, content_type",
+    [
+        ('{"marks": null}', "application/json"),  # invalid
+        ("{not json", "application/json"),  # unreadable
+        ("marks=1", "application/x-www-form-urlencoded"),  # not JSON
+    ],
+)
+def test_a_judge_off_the_panel_is_not_found_whatever_the_body(client, day, body, content_type):
+    outsider = JudgeFactory(competition=day.competition, letter="Z")
+    tokens = sign_in(client, outsider)
+
+    response = client.post(
+        submit_url(day.first), body, content_type=content_type, headers=bearer(tokens)
+    )
+
+    assert (response.status_code, response.json()["code"]) == (404, "not_found")
+
+
+@pytest.mark.parametrize(
     "change, field",
     [
         ({"marks": None}, "marks"),

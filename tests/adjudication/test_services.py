@@ -18,7 +18,7 @@ from adjudication.services import (
     sheet_unlock,
 )
 from adjudication.services.common import round_lock
-from competitions.models import Round
+from competitions.models import Competitor, Entry, Round
 from competitions.registration import entry_withdraw
 from tests.adjudication.day import all_recall_sheets, build_day, open_final
 from tests.factories.accounts import UserFactory
@@ -69,6 +69,21 @@ def test_a_withdrawn_couple_cannot_be_marked(day):
 
     with pytest.raises(ScoringError, match="Withdrawn couples cannot be marked"):
         day.send(day.judges[0], day.dances[0], day.crosses(day.entries()[:5] + [withdrawn]))
+
+
+@pytest.mark.parametrize("bib", [17, None])  # None: before bibs are handed out
+def test_a_withdrawn_couple_is_named_as_its_entry_labels_it(day, bib):
+    withdrawn = day.entries()[0]
+    Competitor.objects.filter(pk=withdrawn.competitor_id).update(bib=bib)
+    Round.objects.filter(pk=day.first.pk).update(status="open")
+    entry_withdraw(entry=withdrawn)
+    label = Entry.objects.select_related("competitor").get(pk=withdrawn.pk).bib_label
+
+    with pytest.raises(ScoringError) as error:
+        day.send(day.judges[0], day.dances[0], day.crosses(day.entries()[1:6] + [withdrawn]))
+
+    assert label == (str(bib) if bib else f"#{withdrawn.pk}")
+    assert error.value.message == f"Withdrawn couples cannot be marked: {label}."
 
 
 def test_a_judge_not_on_the_panel_is_refused(day):
