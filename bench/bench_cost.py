@@ -590,8 +590,8 @@ def run(args, temp: Path) -> dict:
     manage(env, "migrate", "--noinput", timeout=300)
     manage(env, "collectstatic", "--noinput", timeout=600)  # minutes on a busy machine
     fixtures = create_fixtures(env)
-    phases_n = args.rounds + 1  # the warm-up sends sheets too
-    events = max(2, math.ceil(phases_n * args.duration * args.max_sheet_rate
+    seconds = args.rounds * (args.duration + args.warmup)  # each phase's warm-up sends too
+    events = max(2, math.ceil(seconds * args.max_sheet_rate
                               / (args.judges * args.dances)) + 1)  # fmt: skip
     log(f"seeding the day: {events} events of {args.dances} dances, {args.judges} judges")
     seeded = subprocess.run(
@@ -721,7 +721,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--max-sheet-rate",
         type=float,
-        default=60,
+        default=80,
         help="sheets/s the seeding provides for: rounds open at once (70 sheets each) grow with it",
     )
     parser.add_argument("--paced-duration", type=float, default=10)
