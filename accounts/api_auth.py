@@ -1,6 +1,8 @@
 """The API's authentication: bearer tokens that still match their account, and Django's
 session, refusing a staff session without its second factor."""
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
@@ -19,11 +21,15 @@ class StampedJWTAuthentication(JWTAuthentication):
     """simplejwt's, refusing a token issued before the account's password or second factor
     changed or it was deactivated, or too long after its sign-in (``accounts.tokens``).
 
-    The user is read from ``users()``, so that a subclass can read with it, in the same
+    The user is read by ``user_read``, so that a subclass can read with it, in the same
     statement, what its permissions need (``adjudication.tokens_api``)."""
 
     def users(self) -> QuerySet[User]:
         return self.user_model.objects.all()
+
+    def user_read(self, user_id: Any) -> User | None:
+        """The user ``user_id`` names, or None."""
+        return self.users().filter(**{api_settings.USER_ID_FIELD: user_id}).first()
 
     def get_user(self, validated_token):
         # simplejwt's get_user (its refusals and codes), reading from users().
@@ -31,10 +37,9 @@ class StampedJWTAuthentication(JWTAuthentication):
             user_id = validated_token[api_settings.USER_ID_CLAIM]
         except KeyError as e:
             raise InvalidToken(_("Token contained no recognizable user identification")) from e
-        try:
-            user = self.users().get(**{api_settings.USER_ID_FIELD: user_id})
-        except User.DoesNotExist as e:
-            raise AuthenticationFailed(_("User not found"), code="user_not_found") from e
+        user = self.user_read(user_id)
+        if user is None:
+            raise AuthenticationFailed(_("User not found"), code="user_not_found")
         if api_settings.CHECK_USER_IS_ACTIVE and not user.is_active:
             raise AuthenticationFailed(_("User is inactive"), code="user_inactive")
         if api_settings.CHECK_REVOKE_TOKEN and validated_token.get(

@@ -70,6 +70,14 @@ def from_row(
     return model.from_db(connection.alias, attnames, converted)
 
 
+def value(model: type[Model], name: str, raw: Any) -> Any:
+    """``raw``, read for the field ``name`` of ``model``, as the ORM has it."""
+    ((column, converters),) = _converters(model, (name,))
+    for converter in converters:
+        raw = converter(raw, column, connection)
+    return raw
+
+
 def insert_rows(
     model: type[Model], names: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> list[int]:
