@@ -147,6 +147,8 @@ def test_the_latest_revocation_is_read_with_the_user_in_one_statement(client, da
     assert len(queries) == 1
     assert "accounts_user" in queries[0]["sql"]
     assert "adjudication_tabletsession" in queries[0]["sql"]
+    # The statement written once (adjudication/tokens_api.py), not one the ORM composes.
+    assert 'FROM "accounts_user" u WHERE u.id = ' in queries[0]["sql"]
 
 
 # --- Signing a judge's device in with the desk's code -------------------------------------
