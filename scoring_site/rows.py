@@ -5,6 +5,10 @@ statements cost more to compose with the ORM than to run (docs/benchmarks.md, "C
 per request"). These helpers keep the ORM's meaning: columns named from the models'
 fields, values read through the fields' and the backend's converters, values written
 through ``get_db_prep_save``, and instances built with ``Model.from_db``.
+
+``insert_values`` uses Django's own bulk-insert SQL through its insert compiler, which
+is not public API: check it when Django is upgraded (tests/scoring_site/test_rows.py
+and the sheet tests cover it).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Field, Model
+from django.db.models.sql import InsertQuery
 
 
 def _fields(model: type[Model], names: Sequence[str] | None) -> list[Field]:
@@ -115,3 +120,47 @@ def insert_instances(model: type[Model], names: Sequence[str], instances: Sequen
         instance._state.adding = False
         instance._state.db = connection.alias
     return instances
+
+
+def insert_values(inserts: Sequence[tuple[type[Model], Sequence[str], Sequence[Sequence[Any]]]]):
+    """INSERT rows of several models, given as values: each ``(model, field names, rows)``
+    with one value a field in each row (a foreign key's id), without building instances
+    or reading ids back.
+
+    On PostgreSQL in one statement, every insert but the last in a ``WITH`` (each runs
+    exactly once); each insert is Django's own ``bulk_create`` SQL (``UNNEST`` of one
+    array a column, or ``VALUES`` for one row), so the values are prepared and cast as
+    the ORM does. On SQLite, ``bulk_create`` of each model in turn."""
+    inserts = [(model, names, rows) for model, names, rows in inserts if rows]
+    if not inserts:
+        return
+    if connection.vendor != "postgresql":
+        for model, names, rows in inserts:
+            attnames = [model._meta.get_field(name).attname for name in names]
+            model.objects.bulk_create(
+                model(**dict(zip(attnames, row, strict=True))) for row in rows
+            )
+        return
+    quote = connection.ops.quote_name
+    statements, params = [], []
+    for model, names, rows in inserts:
+        fields = [model._meta.get_field(name) for name in names]
+        prepared = [
+            [
+                field.get_db_prep_save(value, connection)
+                for field, value in zip(fields, row, strict=True)
+            ]
+            for row in rows
+        ]
+        compiler = InsertQuery(model).get_compiler(connection=connection)
+        placeholders, param_rows = compiler.assemble_as_sql(fields, prepared)
+        columns = ", ".join(quote(field.column) for field in fields)
+        statements.append(
+            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # nosec B608: models' names
+            + connection.ops.bulk_insert_sql(fields, placeholders)
+        )
+        params.extend(param for row in param_rows for param in row)
+    *first, last = statements
+    with_ = ", ".join(f"inserted_{n} AS ({sql})" for n, sql in enumerate(first))
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {with_} {last}" if first else last, params)

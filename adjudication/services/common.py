@@ -1,19 +1,17 @@
 """What the sheet and round services share: the refusal they raise, the round's locks,
-the permission check, the entries dancing in a round and rows inserted as values."""
+the permission check and the entries dancing in a round."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import connection
-from django.db.models import Model
-from django.db.models.sql import InsertQuery
 
 from accounts.models import User
 from competitions.access import staff_can
 from competitions.models import Dance, Entry, Event, Round, RoundStatus
+from scoring_site import rows
 
 
 class ScoringError(Exception):
@@ -104,69 +102,11 @@ def round_share(round_id: int, *, dance_id: int | None = None) -> tuple[Round, D
     built, start = [], 0
     for model in tables.values():
         end = start + len(model._meta.concrete_fields)
-        built.append(_from_row(model, row[start:end]))
+        built.append(rows.from_row(model, row[start:end]))
         start = end
     round_, event, dance = built
     round_.event = event
     return round_, (dance if dance.pk is not None else None)
-
-
-def _from_row(model: type[Model], values: Sequence[Any]) -> Model:
-    """An instance of ``model`` from ``values`` (one per concrete field), as a queryset
-    builds it: the fields' and the backend's converters applied."""
-    fields = model._meta.concrete_fields
-    converted = []
-    for field, value in zip(fields, values, strict=True):
-        column = field.get_col(model._meta.db_table)
-        converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-        for converter in converters:
-            value = converter(value, column, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, [f.attname for f in fields], converted)
-
-
-def rows_insert(inserts: Sequence[tuple[type[Model], Sequence[str], Sequence[Sequence[Any]]]]):
-    """Insert rows of several models, given as values: each ``(model, field names, rows)``
-    with one value a field in each row (a foreign key's id), without building instances
-    or reading ids back.
-
-    On PostgreSQL in one statement, every insert but the last in a ``WITH`` (each runs
-    exactly once); each insert is Django's own ``bulk_create`` SQL (``UNNEST`` of one
-    array a column, or ``VALUES`` for one row), so the values are prepared and cast as
-    the ORM does. On SQLite, ``bulk_create`` of each model in turn."""
-    inserts = [(model, names, rows) for model, names, rows in inserts if rows]
-    if not inserts:
-        return
-    if connection.vendor != "postgresql":
-        for model, names, rows in inserts:
-            attnames = [model._meta.get_field(name).attname for name in names]
-            model.objects.bulk_create(
-                model(**dict(zip(attnames, row, strict=True))) for row in rows
-            )
-        return
-    quote = connection.ops.quote_name
-    statements, params = [], []
-    for model, names, rows in inserts:
-        fields = [model._meta.get_field(name) for name in names]
-        prepared = [
-            [
-                field.get_db_prep_save(value, connection)
-                for field, value in zip(fields, row, strict=True)
-            ]
-            for row in rows
-        ]
-        compiler = InsertQuery(model).get_compiler(connection=connection)
-        placeholders, param_rows = compiler.assemble_as_sql(fields, prepared)
-        columns = ", ".join(quote(field.column) for field in fields)
-        statements.append(
-            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # nosec B608: models' names
-            + connection.ops.bulk_insert_sql(fields, placeholders)
-        )
-        params.extend(param for row in param_rows for param in row)
-    *first, last = statements
-    with_ = ", ".join(f"inserted_{n} AS ({sql})" for n, sql in enumerate(first))
-    with connection.cursor() as cursor:
-        cursor.execute(f"WITH {with_} {last}" if first else last, params)
 
 
 def permission_require(actor: User, permission: str, what: str, competition_id: int) -> None:

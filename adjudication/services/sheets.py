@@ -35,7 +35,6 @@ from adjudication.services.common import (
     permission_require,
     round_lock,
     round_share,
-    rows_insert,
 )
 from adjudication.services.components import component_marks_check
 from adjudication.services.rounds import round_retabulate
@@ -52,6 +51,7 @@ from competitions.models import (
     ScoringMethod,
 )
 from competitions.selectors import seat_sits_in
+from scoring_site import rows
 from scoring_site.realtime import announce
 
 _UNREAD = object()  # the dance, when round_share did not read it
@@ -120,7 +120,7 @@ def _entries_to_mark(round_: Round) -> list[EntryToMark]:
     incident: the standing is read only if one may (most rounds have none). Read as
     values: a sheet checks every entry of the round, and building models for them was
     a tenth of a sheet's time."""
-    rows = (
+    found = (
         Entry.objects.filter(heat_entries__heat__round=round_)
         .annotate(may_have_incident=entry_may_have_incident(round_))
         .order_by("competitor__bib", "id")
@@ -129,7 +129,7 @@ def _entries_to_mark(round_: Round) -> list[EntryToMark]:
     )
     return [
         EntryToMark(pk, withdrawn, Entry.label_for(bib, pk), may_have_incident)
-        for pk, withdrawn, bib, may_have_incident in rows
+        for pk, withdrawn, bib, may_have_incident in found
     ]
 
 
@@ -318,7 +318,7 @@ def sheet_submit(
         for key in sorted(set(old) | set(values), key=lambda k: (k[0], k[1] or 0))
         if old.get(key) != values.get(key)
     ]
-    rows_insert(
+    rows.insert_values(
         [
             (Mark, _MARK_FIELDS, [(sheet.pk, *key, value) for key, value in values.items()]),
             (MarkChange, _CHANGE_FIELDS, changes),
@@ -336,7 +336,7 @@ def sheet_submit(
     return SheetOutcome(sheet, judge, replayed=False, marks=marks)
 
 
-# The marks and their audit rows as written, one value a field (rows_insert).
+# The marks and their audit rows as written, one value a field (rows.insert_values).
 _MARK_FIELDS = ("sheet", "entry", "criterion", "value")
 _CHANGE_FIELDS = (
     "round", "sheet", "judge", "kind", "entry", "criterion", "dance", "old_value", "new_value",
