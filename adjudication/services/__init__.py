@@ -1,7 +1,9 @@
-"""Every write of marks and rounds: sheets (``sheets``), the rounds at the desk
-(``rounds``) and what both share (``common``). Callers import from here."""
+"""Every write of marks and rounds: sheets (``sheets``, their marks checked by
+``marks``), the rounds at the desk (``rounds``) and what both share (``common``).
+Callers import from here."""
 
 from adjudication.services.common import ScoringError, round_entries
+from adjudication.services.marks import criteria_marks_check, skating_marks_check
 from adjudication.services.rounds import (
     CRITERIA_RULES,
     PartProgress,
@@ -20,11 +22,9 @@ from adjudication.services.sheets import (
     SheetInput,
     SheetOutcome,
     StoredMark,
-    criteria_marks_check,
     sheet_confirm,
     sheet_submit,
     sheet_unlock,
-    skating_marks_check,
 )
 
 __all__ = [
