@@ -628,21 +628,27 @@ def run(args, temp: Path) -> dict:
             log(f"paced registrations: {rate}/s offered for {args.paced_duration} s")
             server.wait_idle()
             load_before = load_average()
-            outcome, elapsed = asyncio.run(
-                paced_client(
-                    port=args.port,
-                    path=phases.registration_path,
-                    event_id=phases.event,
-                    first=50 * 10**9,
-                    rate=rate,
-                    duration=args.paced_duration,
-                    connections=args.connections,
-                    addresses=min(args.connections, 254),
-                    drain_s=args.paced_duration + 20,
+            before = cpu_snapshot(server.pgid, phases.db)
+            with SessionSampler(args.database_url, phases.db) as sessions:
+                outcome, elapsed = asyncio.run(
+                    paced_client(
+                        port=args.port,
+                        path=phases.registration_path,
+                        event_id=phases.event,
+                        first=50 * 10**9,
+                        rate=rate,
+                        duration=args.paced_duration,
+                        connections=args.connections,
+                        addresses=min(args.connections, 254),
+                        drain_s=args.paced_duration + 20,
+                    )
                 )
-            )
+            after = cpu_snapshot(server.pgid, phases.db)
             paced_registration = paced_figures(outcome, rate, args.paced_duration, elapsed)
             paced_registration["load_average"] = [load_before, load_average()]
+            # What shared the cores: the tail of a latency is often someone else's work.
+            paced_registration["cpu_cores"] = cpu_used(before, after, elapsed, "children")
+            paced_registration["postgresql_sessions"] = sessions.summary()
             phases.registrations_201 += paced_registration["counts"]["201"]
             phases.registrations_in_flight += paced_registration["unanswered"]
             log(f"paced sheets: {args.paced_sheet_rate}/s for {args.paced_sheet_duration} s")

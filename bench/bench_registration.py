@@ -857,21 +857,24 @@ def redis_client(url: str):
 class SessionSampler:
     """Samples PostgreSQL's sessions of the benchmark database twice a second during a
     phase: how many run a statement, wait for a row lock, or sit idle inside an open
-    transaction (holding its locks while the application thinks)."""
+    transaction (holding its locks while the application thinks); and the autovacuum
+    workers at work on the server (they share the machine's cores)."""
 
     QUERY = """
         SELECT count(*) FILTER (WHERE state = 'active' AND wait_event_type = 'Lock'),
                count(*) FILTER (WHERE state = 'active'
                                 AND wait_event_type IS DISTINCT FROM 'Lock'),
                count(*) FILTER (WHERE state = 'idle in transaction'),
-               count(*)
+               count(*),
+               (SELECT count(*) FROM pg_stat_activity
+                WHERE backend_type = 'autovacuum worker' AND state = 'active')
         FROM pg_stat_activity
         WHERE datname = %s AND pid <> pg_backend_pid() AND backend_type = 'client backend'
     """
 
     def __init__(self, url: str, database: str, interval: float = 0.5) -> None:
         self.url, self.database, self.interval = url, database, interval
-        self.samples: list[tuple[int, int, int, int]] = []
+        self.samples: list[tuple[int, int, int, int, int]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -899,6 +902,7 @@ class SessionSampler:
             "running_a_statement_avg": round(sum(columns[1]) / count, 1),
             "idle_in_transaction_avg": round(sum(columns[2]) / count, 1),
             "connections_avg": round(sum(columns[3]) / count, 1),
+            "autovacuum_workers_avg": round(sum(columns[4]) / count, 2),
         }
 
 
