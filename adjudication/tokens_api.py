@@ -106,7 +106,7 @@ class TabletJWTAuthentication(StampedJWTAuthentication):
 
     def user_read(self, user_id: Any) -> User | None:
         """``users()``' row for ``user_id``, by a statement written once: every request of
-        a judge's tablet makes it, and composed by the ORM it was a tenth of a sheet."""
+        a judge's tablet makes it, and composing it cost more than running it."""
         if isinstance(user_id, str) and user_id.isascii() and user_id.isdigit():
             user_id = int(user_id)  # simplejwt writes the id as a string
         if type(user_id) is not int or not 0 < user_id < 2**63:

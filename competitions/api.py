@@ -128,7 +128,7 @@ class RegistrationIn(serializers.Serializer):
     def plain(cls, data: Any) -> dict[str, Any] | None:
         """What ``is_valid`` makes of a plainly well-formed body (strings, integers, lists
         of them; what forms and clients send), without building the serializer's fields
-        (a tenth of a registration's CPU); None for anything else, which the serializer
+        (costly, on every registration); None for anything else, which the serializer
         then decides and words. The same data or None, never another answer
         (tests/competitions/test_registration_body.py holds the two side by side)."""
         if type(data) is not dict:

@@ -28,8 +28,8 @@ def _entries_to_mark(round_: Round) -> list[EntryToMark]:
     """The round's entries as a skating sheet's check reads them (``round_entries``'
     rows, with only the number and whether withdrawn), and whether each may have an
     incident: the standing is read only if one may (most rounds have none). Read as
-    values: a sheet checks every entry of the round, and building models for them was
-    a tenth of a sheet's time."""
+    values: a sheet checks every entry of the round, and models for them cost more than
+    the check."""
     found = (
         Entry.objects.filter(heat_entries__heat__round=round_)
         .annotate(may_have_incident=entry_may_have_incident(round_))

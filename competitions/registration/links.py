@@ -100,8 +100,8 @@ def _link_read(
     token: str, event_ids: Sequence[int] = (), event_fields: Sequence[str] = ()
 ) -> tuple[RegistrationLink, list[Event]] | None:
     """The link with ``token`` and its competition, and its competition's events among
-    ``event_ids``, in one statement written once (every registration reads them;
-    composed by the ORM, they cost a third of one)."""
+    ``event_ids``, in one statement written once: every registration reads them, and
+    composing the statement cost more than running it (docs/benchmarks.md)."""
     event_fields = ("id", *(f for f in event_fields if f != "id"))  # id: is there a row
     with connection.cursor() as cursor:
         cursor.execute(_link_read_sql(event_ids, event_fields), [*event_ids, token])
