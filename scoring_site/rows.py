@@ -115,6 +115,12 @@ def insert_instances(model: type[Model], names: Sequence[str], instances: Sequen
     """``insert_rows`` for unsaved ``instances``: each gets its primary key and is marked
     saved, as ``bulk_create`` leaves them."""
     pks = insert_rows(model, names, ([getattr(i, n) for n in names] for i in instances))
+    return saved(instances, pks)
+
+
+def saved(instances: Sequence[Model], pks: Sequence[int]) -> Sequence[Model]:
+    """``instances`` given the primary keys their rows were written with and marked saved,
+    as ``bulk_create`` leaves them."""
     for instance, pk in zip(instances, pks, strict=True):
         instance.pk = pk
         instance._state.adding = False

@@ -331,11 +331,14 @@ def _registration_write(
     The entries are written before any place is taken, while no hot row is locked. A
     simultaneous registration of the same names is settled by the unique index: the
     refusal ends the registration, whose transaction it rolls back (no savepoint)."""
+    entries = [
+        Entry(event=e, competitor=competitor, created_at=competitor.created_at) for e in events
+    ]
     try:
         if connection.vendor == "postgresql":
-            known, entries = _write_in_one_statement(competitor, events, site)
+            known = _write_in_one_statement(competitor, entries, site)
         else:
-            known, entries = _write_each(competitor, events, site)
+            known = _write_each(competitor, entries, site)
     except IntegrityError:
         raise RegistrationRefused.single(
             "Competitors with these names were registered a moment ago. If that was you, "
@@ -359,27 +362,26 @@ def _names(competitor: Competitor) -> list:
     return [competitor.competition_id, competitor.name, competitor.partner_name]
 
 
-def _write_each(competitor: Competitor, events: Sequence[Event], site: str):
-    """``_registration_write`` a statement at a time."""
+def _write_each(competitor: Competitor, entries: list[Entry], site: str):
+    """``_registration_write`` a statement at a time: the known competitor's id, kind and
+    email, or None when ``competitor`` and ``entries`` were written (and saved)."""
     with connection.cursor() as cursor:
         cursor.execute(_SAME_NAMES, _names(competitor))
         known = cursor.fetchone()
     if known is not None:
-        return known, None
+        return known
     rows.insert_instances(Competitor, _COMPETITOR_COLUMNS, [competitor])
-    entries = rows.insert_instances(
-        Entry,
-        _ENTRY_COLUMNS,
-        [Entry(event=e, competitor=competitor, created_at=competitor.created_at) for e in events],
-    )
+    for entry in entries:
+        entry.competitor = competitor  # its id, now that it has one
+    rows.insert_instances(Entry, _ENTRY_COLUMNS, entries)
     queue_job(_CONFIRMATION, competitor.pk, [e.pk for e in entries], site=site)
-    return None, entries
+    return None
 
 
-def _write_in_one_statement(competitor: Competitor, events: Sequence[Event], site: str):
-    """``_registration_write`` in one statement (PostgreSQL): the names' look-up, and
-    unless they are known the competitor, its entries (in the events' order) and the
-    job ``queue_job`` would write, as ``_write_each`` does in four."""
+def _write_in_one_statement(competitor: Competitor, entries: list[Entry], site: str):
+    """``_write_each`` in one statement (PostgreSQL): the names' look-up, and unless they
+    are known the competitor, its entries (in the events' order) and the job
+    ``queue_job`` would write."""
     values = [
         field.get_db_prep_save(getattr(competitor, field.attname), connection)
         for field in (Competitor._meta.get_field(n) for n in _COMPETITOR_COLUMNS)
@@ -392,7 +394,7 @@ def _write_in_one_statement(competitor: Competitor, events: Sequence[Event], sit
                 *_names(competitor),
                 *values,
                 competitor.created_at,
-                [e.pk for e in events],
+                [e.event_id for e in entries],
                 _CONFIRMATION,
                 kwargs,
                 competitor.created_at,
@@ -400,19 +402,13 @@ def _write_in_one_statement(competitor: Competitor, events: Sequence[Event], sit
         )
         known_id, kind, email, competitor_id, entry_ids, job_id = cursor.fetchone()
     if known_id is not None:
-        return (known_id, kind, email), None
-    competitor.pk = competitor_id
-    competitor._state.adding, competitor._state.db = False, connection.alias
-    entries = [
-        Entry.from_db(
-            connection.alias,
-            ["id", "event_id", "competitor_id", "status", "withdrawn", "created_at"],
-            [pk, e.pk, competitor_id, EntryStatus.ENTERED, False, competitor.created_at],
-        )
-        for pk, e in zip(entry_ids, events, strict=True)
-    ]
+        return known_id, kind, email
+    rows.saved([competitor], [competitor_id])
+    for entry in entries:
+        entry.competitor = competitor
+    rows.saved(entries, entry_ids)
     relay_after_commit(job_id)
-    return None, entries
+    return None
 
 
 _WRITE_ALL = f"""

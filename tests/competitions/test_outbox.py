@@ -137,6 +137,7 @@ def test_every_row_a_registration_writes_reads_back_as_given(broker_mode):
     for entry in result.entries:
         assert by_event[entry.event_id].pk == entry.pk
         assert (entry.status, entry.withdrawn) == ("entered", False)
+        assert not entry.get_deferred_fields() and entry.competitor_id == stored.pk
     job = OutboxJob.objects.get()
     assert job.args == [stored.pk, [e.pk for e in result.entries]]
     assert job.kwargs == {"site": "http://hall.local:8000"}
