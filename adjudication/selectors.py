@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Max, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from accounts.models import User
 from adjudication.incidents.standing import Standing, round_standings
@@ -34,6 +34,7 @@ from competitions.models import (
     RoundStatus,
 )
 from competitions.selectors import seat_sits_in
+from scoring_site import rows
 
 
 class SeatNotFound(Exception):
@@ -370,23 +371,46 @@ def judge_in_round(*, user: User, round_: Round) -> Judge:
     return _judge_seated(user, round_.position, round_.event_id)
 
 
-def _judge_seated(user: User, position: Any, event_id: Any) -> Judge:
-    """The user's judge seated in the round at ``position`` of event ``event_id`` (values
-    or subqueries), with ``shadow`` set from the seat."""
-    seats = (
-        PanelSeat.objects.filter(seat_sits_in(position), event_id=event_id, judge__user_id=user.pk)
+def _user_seats(user_id: Any, position: Any, event_id: Any) -> QuerySet[PanelSeat]:
+    """The user's seats, with their judges, sitting in the round at ``position`` of event
+    ``event_id`` (values or subqueries)."""
+    return (
+        PanelSeat.objects.filter(seat_sits_in(position), event_id=event_id, judge__user_id=user_id)
         .select_related("judge")
         .order_by("shadow", "judge__letter")  # as round_panel, then round_shadow_panel
     )
+
+
+# ``_user_seats`` compiled once, for a sheet's reads in one round trip (sheet_submit).
+USER_SEATS = rows.Compiled(_user_seats, "user_id", "position", "event_id")
+
+
+def judge_of_seats(seats: Iterable[tuple[PanelSeat, Judge]]) -> Judge:
+    """The one judge of the user's ``seats`` in a round (as ``_user_seats`` orders them),
+    with ``shadow`` set from the seat; ``SeatNotFound`` or ``SeatAmbiguous``."""
     judges = []
-    for seat in seats:
-        seat.judge.shadow = seat.shadow
-        judges.append(seat.judge)
+    for seat, judge in seats:
+        judge.shadow = seat.shadow
+        judges.append(judge)
     if not judges:
         raise SeatNotFound
     if len(judges) > 1:
         raise SeatAmbiguous([j.letter for j in judges])
     return judges[0]
+
+
+def user_seats_from_rows(found: Iterable[Sequence[Any]]) -> list[tuple[PanelSeat, Judge]]:
+    """``USER_SEATS``' rows as seats and their judges."""
+    width = len(PanelSeat._meta.concrete_fields)
+    return [
+        (rows.from_row(PanelSeat, row[:width]), rows.from_row(Judge, row[width:])) for row in found
+    ]
+
+
+def _judge_seated(user: User, position: Any, event_id: Any) -> Judge:
+    """The user's judge seated in the round at ``position`` of event ``event_id`` (values
+    or subqueries), with ``shadow`` set from the seat."""
+    return judge_of_seats((seat, seat.judge) for seat in _user_seats(user.pk, position, event_id))
 
 
 def judge_round_get(*, user: User, round_id: int) -> JudgeRound:

@@ -5,13 +5,16 @@ checks the stored ones again."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
+
+from django.db.models import QuerySet
 
 from adjudication.incidents.standing import entry_may_have_incident, round_standing
 from adjudication.services.common import ScoringError, decimal_value
 from competitions.models import Criterion, Dance, Entry, HeatEntry, Round, RoundKind
+from scoring_site import rows
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -24,21 +27,30 @@ class EntryToMark:
     may_have_incident: bool
 
 
-def _entries_to_mark(round_: Round) -> list[EntryToMark]:
+def _entries_to_mark_query(round_id: int, event_id: int) -> QuerySet:
     """The round's entries as a skating sheet's check reads them (``round_entries``'
     rows, with only the number and whether withdrawn), and whether each may have an
     incident: the standing is read only if one may (most rounds have none). Read as
     values: a sheet checks every entry of the round, and models for them cost more than
     the check."""
-    found = (
+    round_ = Round(pk=round_id, event_id=event_id)
+    return (
         Entry.objects.filter(heat_entries__heat__round=round_)
         .annotate(may_have_incident=entry_may_have_incident(round_))
         .order_by("competitor__bib", "id")
         .distinct()
         .values_list("id", "withdrawn", "competitor__bib", "may_have_incident")
     )
+
+
+# ``_entries_to_mark_query`` compiled once, for a sheet's reads in one round trip.
+ENTRIES_TO_MARK = rows.Compiled(_entries_to_mark_query, "round_id", "event_id")
+
+
+def entries_to_mark(found: Iterable[Sequence[Any]]) -> list[EntryToMark]:
+    """The rows of ``_entries_to_mark_query`` (or ``ENTRIES_TO_MARK``)."""
     return [
-        EntryToMark(pk, withdrawn, Entry.label_for(bib, pk), may_have_incident)
+        EntryToMark(pk, bool(withdrawn), Entry.label_for(bib, pk), bool(may_have_incident))
         for pk, withdrawn, bib, may_have_incident in found
     ]
 
@@ -50,6 +62,7 @@ def skating_marks_check(
     dance_id: int | None = None,
     stored: bool = False,
     accept_count: bool = False,
+    entries: list[EntryToMark] | None = None,
 ) -> dict[int, Decimal]:
     """A skating sheet's marks (entry id → cross or place) checked against the round: its
     values by entry id, or ``ScoringError`` saying what is wrong.
@@ -57,8 +70,10 @@ def skating_marks_check(
     Couples that do not dance ``dance_id`` (absent, retired, disqualified) are not on a new
     sheet (``stale``: the tablet reloads without them); a ``stored`` sheet sent before the
     desk knew stays valid as it was sent. ``accept_count``: the chairman accepts a recall
-    sheet with another number of crosses than asked."""
-    entries = _entries_to_mark(round_)
+    sheet with another number of crosses than asked. ``entries``: the round's, if read
+    already (``entries_to_mark``)."""
+    if entries is None:
+        entries = entries_to_mark(_entries_to_mark_query(round_.pk, round_.event_id))
     by_id = {e.pk: e for e in entries}
     away: set[int] = set()
     incidents = dance_id is not None and any(e.may_have_incident for e in entries)

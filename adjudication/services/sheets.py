@@ -20,14 +20,19 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from adjudication.incidents.miscount import miscount_accept_record, miscount_acceptance_check
 from adjudication.models import Mark, MarkChange, Sheet
 from adjudication.receipts.issuing import receipts_supersede
-from adjudication.selectors import judge_in_round
+from adjudication.selectors import (
+    USER_SEATS,
+    judge_in_round,
+    judge_of_seats,
+    user_seats_from_rows,
+)
 from adjudication.services.common import (
     ScoringError,
     permission_require,
@@ -35,7 +40,13 @@ from adjudication.services.common import (
     round_share,
 )
 from adjudication.services.components import component_marks_check
-from adjudication.services.marks import criteria_marks_check, skating_marks_check
+from adjudication.services.marks import (
+    ENTRIES_TO_MARK,
+    EntryToMark,
+    criteria_marks_check,
+    entries_to_mark,
+    skating_marks_check,
+)
 from adjudication.services.rounds import round_retabulate
 from competitions.models import (
     Dance,
@@ -113,7 +124,10 @@ def sheet_submit(
     correcting = shared is None  # closed (or no such round: round_lock raises)
     round_, dance = shared if shared is not None else (round_lock(data.round_id), _UNREAD)
     event = round_.event
-    if data.judge_id is None:
+    read = _skating_sheet_read(round_, dance, data, actor)
+    if read is not None:
+        judge = read.judge
+    elif data.judge_id is None:
         judge = judge_in_round(user=actor, round_=round_)
     else:
         judge = _seated_judge(round_, data.judge_id)
@@ -126,19 +140,16 @@ def sheet_submit(
             "not_on_panel",
         )
     part, lookup, label = _sheet_part(round_, data, dance)
-    existing = (
-        # order_by("pk"): the default ordering joins dance, and PostgreSQL refuses FOR
-        # UPDATE on the nullable side of that outer join (criteria sheets have no dance).
-        Sheet.objects.select_for_update(of=("self",))
-        .filter(round=round_, judge=judge, **lookup)
-        .order_by("pk")
-        .first()
-    )
+    if read is not None:
+        existing = read.sheet
+    else:
+        existing = _sheets_query(round=round_, judge=judge, **lookup).first()
     if existing is not None and existing.client_key == data.client_key:
         return _replayed(existing, judge, data)
     _check_sheet_is_due(round_, existing, data)
     accepting = miscount_acceptance_check(round_, data, actor=actor, source=source)
-    values = _checked_values(round_, part, data, judge, accept_count=accepting)
+    entries = read.entries if read is not None else None
+    values = _checked_values(round_, part, data, judge, accept_count=accepting, entries=entries)
     resent = existing is not None and existing.returned_at is not None
     reason = data.reason.strip() or ("sent again after a redance" if resent else "")
     now = timezone.now()
@@ -181,6 +192,63 @@ _CHANGE_FIELDS = (
     "round", "sheet", "judge", "kind", "entry", "criterion", "dance", "old_value", "new_value",
     "sheet_version", "actor", "source", "reason", "at",
 )  # fmt: skip
+
+
+def _sheets_query(**lookup: Any) -> QuerySet[Sheet]:
+    """Sheets by ``lookup``, locked for update."""
+    # order_by("pk"): the default ordering joins dance, and PostgreSQL refuses FOR UPDATE
+    # on the nullable side of that outer join (criteria sheets have no dance).
+    return Sheet.objects.select_for_update(of=("self",)).filter(**lookup).order_by("pk")
+
+
+# The user's sheets of one dance of a round (a sheet's reads in one round trip).
+_USER_SHEETS = rows.Compiled(
+    lambda round_id, dance_id, user_id: _sheets_query(
+        round_id=round_id, dance_id=dance_id, judge__user_id=user_id
+    ),
+    "round_id",
+    "dance_id",
+    "user_id",
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class _SkatingSheetRead:
+    judge: Judge
+    sheet: Sheet | None
+    entries: list[EntryToMark]
+
+
+def _skating_sheet_read(
+    round_: Round, dance: Any, data: SheetInput, actor: User | None
+) -> _SkatingSheetRead | None:
+    """For a judge's own skating sheet of an open round (the tablets' case): their seat,
+    their sheet of the dance (locked) and the round's entries to mark, read in one round
+    trip by the same queries as one at a time (``judge_in_round``, ``_sheets_query``,
+    ``skating_marks_check``). None for every other sheet, read one query at a time."""
+    event = round_.event
+    if (
+        data.judge_id is not None
+        or actor is None
+        or not isinstance(dance, Dance)
+        or data.entry_id is not None
+        or event.is_components
+        or event.scoring_method != ScoringMethod.SKATING
+    ):
+        return None
+    seats, sheets, entries = rows.read_batch(
+        [
+            USER_SEATS.statement(
+                user_id=actor.pk, position=round_.position, event_id=round_.event_id
+            ),
+            _USER_SHEETS.statement(round_id=round_.pk, dance_id=dance.pk, user_id=actor.pk),
+            ENTRIES_TO_MARK.statement(round_id=round_.pk, event_id=round_.event_id),
+        ]
+    )
+    judge = judge_of_seats(user_seats_from_rows(seats))
+    mine = [rows.from_row(Sheet, row) for row in sheets]  # the user's other judges' too
+    sheet = next((s for s in mine if s.judge_id == judge.pk), None)
+    return _SkatingSheetRead(judge, sheet, entries_to_mark(entries))
 
 
 def _seated_judge(round_: Round, judge_id: int) -> Judge:
@@ -281,13 +349,15 @@ def _checked_values(
     judge: Judge,
     *,
     accept_count: bool = False,
+    entries: list[EntryToMark] | None = None,
 ) -> dict[tuple[int, int | None], Decimal]:
-    """The sheet's marks, checked, by (entry id, criterion id or None)."""
+    """The sheet's marks, checked, by (entry id, criterion id or None); ``entries``: a
+    skating round's, if read already."""
     if round_.event.is_components:
         return dict(component_marks_check(round_, part, judge, data.marks))
     if round_.event.scoring_method == ScoringMethod.SKATING:
         checked = skating_marks_check(
-            round_, data.marks, dance_id=data.dance_id, accept_count=accept_count
+            round_, data.marks, dance_id=data.dance_id, accept_count=accept_count, entries=entries
         )
         return {(entry_id, None): v for entry_id, v in checked.items()}
     checked = criteria_marks_check(round_, part, data.marks, in_round=part.in_round)

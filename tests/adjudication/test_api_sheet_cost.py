@@ -27,14 +27,15 @@ def test_a_recall_sheet_costs_at_most_its_statements(client, day, django_assert_
 
     # The user with their tablets' latest revocation; the round with its event and the
     # dance, held in SHARE mode; the user's seat on its panel (under the lock: the view
-    # reads it only before refusing a body); the existing sheet; the round's entries, each
-    # with whether it may have an incident (the incidents are read only then); the sheet
-    # (no savepoint of its own), its marks, their audit rows. Inside the test's
+    # reads it only before refusing a body), the existing sheet and the round's entries,
+    # each with whether it may have an incident (the incidents are read only then); the
+    # sheet (no savepoint of its own), its marks, their audit rows. Inside the test's
     # transaction the service's own is a SAVEPOINT and its RELEASE (outside it, a COMMIT,
     # which is not counted here).
-    # The marks and their audit rows are one statement on PostgreSQL, two on SQLite.
+    # On PostgreSQL the seat, the sheet and the entries are one round trip, and the marks
+    # and their audit rows one statement; on SQLite one at a time.
     # Issue 21: 19 statements before, 21 counted this way.
-    with django_assert_max_num_queries(9 if connection.vendor == "postgresql" else 10):
+    with django_assert_max_num_queries(7 if connection.vendor == "postgresql" else 10):
         response = post(client, submit_url(day.first), body, tokens)
 
     assert response.status_code == 201

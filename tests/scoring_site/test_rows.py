@@ -6,11 +6,12 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from competitions.models import Competition, Criterion, OutboxJob
+from competitions.models import Competition, Criterion, Event, OutboxJob
 from scoring_site import rows
-from tests.factories.competitions import CompetitionFactory, CriterionFactory
+from tests.factories.competitions import CompetitionFactory, CriterionFactory, EventFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +74,65 @@ def test_rows_inserted_by_hand_get_their_keys_in_order_and_json_as_the_orm_write
         {"site": "hall"},
     )
     assert jobs[keys[1]].task_name == "second" and jobs[keys[0]].created_at == at
+
+
+# --- Queries compiled once (rows.Compiled, rows.read_batch) ----------------------------------
+
+
+def _events_from(competition_id, position):
+    return (
+        Event.objects.filter(competition_id=competition_id, position__gte=position)
+        .exclude(position=30011)  # a constant equal to a stand-in stays a constant
+        .order_by("position")
+        .values_list("id", "name", "position")
+    )
+
+
+EVENTS_FROM = rows.Compiled(_events_from, "competition_id", "position")
+
+
+def test_a_compiled_query_reads_what_the_orm_reads_for_any_values():
+    first, other = CompetitionFactory(), CompetitionFactory()
+    for position in (1, 2, 3, 30011):
+        EventFactory(competition=first, position=position)
+    EventFactory(competition=other, position=2)
+
+    for competition, position in ((first, 1), (first, 3), (other, 1), (other, 3)):
+        sql, params = EVENTS_FROM.statement(competition_id=competition.pk, position=position)
+        (found,) = rows.read_batch([(sql, params)])
+
+        assert found == list(_events_from(competition.pk, position))
+    assert len(found) == 0 and len(list(_events_from(first.pk, 3))) == 1
+
+
+def test_statements_read_in_one_batch_each_see_what_the_transaction_wrote_before():
+    criterion = CriterionFactory()
+    competition_id = criterion.event.competition_id
+    batch = [
+        EVENTS_FROM.statement(competition_id=competition_id, position=0),
+        rows.Compiled(
+            lambda event_id: Criterion.objects.filter(event_id=event_id).values_list("id"),
+            "event_id",
+        ).statement(event_id=criterion.event_id),
+    ]
+
+    with CaptureQueriesContext(connection) as queries:
+        events, criteria = rows.read_batch(batch)
+
+    assert events == list(_events_from(competition_id, 0)) and len(events) == 1
+    assert criteria == [(criterion.pk,)]
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 2)
+
+
+@pytest.mark.parametrize(
+    ("build", "names", "problem"),
+    [
+        (lambda n: Event.objects.order_by("pk")[:n], ("n",), "shape changes"),
+        (lambda name: Event.objects.filter(name=name), ("name",), "changed on its way"),
+        (lambda event_id, unused: Event.objects.filter(pk=event_id), ("event_id", "unused"),
+         "not in the query's parameters: \\['unused'\\]"),
+    ],
+)  # fmt: skip
+def test_a_query_that_is_not_the_same_statement_for_every_value_is_refused(build, names, problem):
+    with pytest.raises(ValueError, match=problem):
+        rows.Compiled(build, *names).statement(**dict.fromkeys(names, 1))
