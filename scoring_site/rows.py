@@ -5,10 +5,6 @@ statements cost more to compose with the ORM than to run (docs/benchmarks.md, "C
 per request"). These helpers keep the ORM's meaning: columns named from the models'
 fields, values read through the fields' and the backend's converters, values written
 through ``get_db_prep_save``, and instances built with ``Model.from_db``.
-
-``insert_values`` uses Django's own bulk-insert SQL through its insert compiler, which
-is not public API: check it when Django is upgraded (tests/scoring_site/test_rows.py
-and the sheet tests cover it).
 """
 
 from __future__ import annotations
@@ -19,7 +15,6 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Field, Model, QuerySet
-from django.db.models.sql import InsertQuery
 from psycopg import ClientCursor
 
 
@@ -130,48 +125,105 @@ def saved(instances: Sequence[Model], pks: Sequence[int]) -> Sequence[Model]:
     return instances
 
 
-def insert_values(inserts: Sequence[tuple[type[Model], Sequence[str], Sequence[Sequence[Any]]]]):
-    """INSERT rows of several models, given as values: each ``(model, field names, rows)``
-    with one value a field in each row (a foreign key's id), without building instances
-    or reading ids back.
+class _Parent:
+    def __repr__(self) -> str:
+        return "rows.PARENT"
 
-    On PostgreSQL in one statement, every insert but the last in a ``WITH`` (each runs
-    exactly once); each insert is Django's own ``bulk_create`` SQL (``UNNEST`` of one
-    array a column, or ``VALUES`` for one row), so the values are prepared and cast as
-    the ORM does. On SQLite, ``bulk_create`` of each model in turn."""
-    inserts = [(model, names, rows) for model, names, rows in inserts if rows]
-    if not inserts:
-        return
+
+# A child row's value for the parent row's primary key (``insert_values``).
+PARENT = _Parent()
+
+Rows = Sequence[Sequence[Any]]
+
+
+def insert_values(
+    inserts: Sequence[tuple[type[Model], Sequence[str], Rows]],
+    *,
+    parent: tuple[type[Model], Sequence[str], Sequence[Any]] | None = None,
+) -> int | None:
+    """INSERT rows of several models, given as values: each ``(model, field names, rows)``
+    with one value a field in each row (a foreign key's id), prepared as the ORM prepares
+    them (``get_db_prep_save``), without building instances or reading ids back.
+
+    ``parent``: one row (``(model, field names, values)``) inserted first; a value
+    ``PARENT`` in the other rows is its primary key (a column holds it in every row or in
+    none), which is returned. Name every column to fill: the fields' defaults do not
+    apply.
+
+    On PostgreSQL in one statement: the parent and every insert but the last in a
+    ``WITH`` (each runs exactly once), each insert a ``SELECT`` from ``UNNEST`` of one
+    array a column, cast to the column's type. On SQLite one insert after the other."""
+    inserts = [(model, names, found) for model, names, found in inserts if found]
+    if parent is None and any(v is PARENT for *_, found in inserts for row in found for v in row):
+        raise ValueError("rows.PARENT without a parent row")
     if connection.vendor != "postgresql":
-        for model, names, rows in inserts:
+        parent_pk = insert_rows(parent[0], parent[1], [parent[2]])[0] if parent else None
+        for model, names, found in inserts:
             attnames = [model._meta.get_field(name).attname for name in names]
             model.objects.bulk_create(
-                model(**dict(zip(attnames, row, strict=True))) for row in rows
+                model(
+                    **{
+                        n: parent_pk if v is PARENT else v
+                        for n, v in zip(attnames, row, strict=True)
+                    }
+                )
+                for row in found
             )
-        return
-    quote = connection.ops.quote_name
+        return parent_pk
     statements, params = [], []
-    for model, names, rows in inserts:
+    parent_pk = connection.ops.quote_name(parent[0]._meta.pk.column) if parent else None
+    if parent is not None:
+        model, names, values = parent
         fields = [model._meta.get_field(name) for name in names]
-        prepared = [
-            [
-                field.get_db_prep_save(value, connection)
-                for field, value in zip(fields, row, strict=True)
-            ]
-            for row in rows
-        ]
-        compiler = InsertQuery(model).get_compiler(connection=connection)
-        placeholders, param_rows = compiler.assemble_as_sql(fields, prepared)
-        columns = ", ".join(quote(field.column) for field in fields)
         statements.append(
-            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # nosec B608: models' names
-            + connection.ops.bulk_insert_sql(fields, placeholders)
+            f"INSERT INTO {_table_columns(model, fields)} "  # nosec B608: the model's names
+            f"VALUES ({', '.join(['%s'] * len(fields))}) "
+            f"RETURNING {parent_pk}"
         )
-        params.extend(param for row in param_rows for param in row)
+        params.extend(
+            f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)
+        )
+    for model, names, found in inserts:
+        sql, arrays = _insert_unnest(model, names, found, parent_pk)
+        statements.append(sql)
+        params.extend(arrays)
+    if parent is not None:
+        statements.append(f"SELECT {parent_pk} FROM inserted_0")  # nosec B608: a model's name
     *first, last = statements
     with_ = ", ".join(f"inserted_{n} AS ({sql})" for n, sql in enumerate(first))
     with connection.cursor() as cursor:
         cursor.execute(f"WITH {with_} {last}" if first else last, params)
+        return cursor.fetchone()[0] if parent is not None else None
+
+
+def _table_columns(model: type[Model], fields: Sequence[Field]) -> str:
+    quote = connection.ops.quote_name
+    return f"{quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
+
+
+def _insert_unnest(
+    model: type[Model], names: Sequence[str], found: Rows, parent_pk: str | None
+) -> tuple[str, list[list[Any]]]:
+    """An INSERT of ``found`` from one array a column (PostgreSQL); a column whose values
+    are all ``PARENT`` takes the parent's key from ``inserted_0``."""
+    fields = [model._meta.get_field(name) for name in names]
+    selected, arrays, casts = [], [], []
+    for index, field in enumerate(fields):
+        column = [row[index] for row in found]
+        if any(v is PARENT for v in column):
+            if not all(v is PARENT for v in column):
+                raise ValueError(f"{model.__name__}.{field.name}: rows.PARENT in some rows only")
+            selected.append(f"(SELECT {parent_pk} FROM inserted_0)")  # nosec B608: a column
+            continue
+        selected.append(f"u.c{len(arrays)}")
+        casts.append(f"%s::{field.db_type(connection)}[]")
+        arrays.append([field.get_db_prep_save(v, connection) for v in column])
+    aliases = ", ".join(f"c{n}" for n in range(len(arrays)))
+    sql = (
+        f"INSERT INTO {_table_columns(model, fields)} "  # nosec B608: the models' names
+        f"SELECT {', '.join(selected)} FROM UNNEST({', '.join(casts)}) AS u({aliases})"
+    )
+    return sql, arrays
 
 
 class Compiled:

@@ -13,6 +13,7 @@ commit. The same device key again is stored once.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 from collections.abc import Mapping
@@ -20,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, UniqueConstraint
 from django.utils import timezone
 
 from accounts.models import User
@@ -157,23 +158,32 @@ def sheet_submit(
         round_, judge, existing, lookup, data=data, actor=actor, source=source, now=now
     )
     if accepting:
+        _sheet_insert(sheet)
         miscount_accept_record(round_, sheet, data=data, actor=actor, now=now)
     if old:
         sheet.marks.all().delete()
+    # A new sheet is written with its marks and their trail, in one statement on
+    # PostgreSQL: its rows take its key from it (rows.PARENT).
+    new = sheet.pk is None
+    sheet_pk = rows.PARENT if new else sheet.pk
     dance = lookup.get("dance")
     dance_id, actor_id = (dance.pk if dance else None), (actor.pk if actor else None)
     changes = [
-        (round_.pk, sheet.pk, judge.pk, kind, key[0], key[1], dance_id)
+        (round_.pk, sheet_pk, judge.pk, kind, key[0], key[1], dance_id)
         + (old.get(key), values.get(key), sheet.version, actor_id, source, reason[:300], now)
         for key in sorted(set(old) | set(values), key=lambda k: (k[0], k[1] or 0))
         if old.get(key) != values.get(key)
     ]
-    rows.insert_values(
-        [
-            (Mark, _MARK_FIELDS, [(sheet.pk, *key, value) for key, value in values.items()]),
-            (MarkChange, _CHANGE_FIELDS, changes),
-        ]
-    )
+    marks_and_trail = [
+        (Mark, _MARK_FIELDS, [(sheet_pk, *key, value) for key, value in values.items()]),
+        (MarkChange, _CHANGE_FIELDS, changes),
+    ]
+    if new:
+        with _second_sheet_refused():
+            pk = rows.insert_values(marks_and_trail, parent=_sheet_row(sheet))
+        rows.saved([sheet], [pk])
+    else:
+        rows.insert_values(marks_and_trail)
     marks = [StoredMark(*key, value) for key, value in values.items()]
     if correcting and source != Sheet.Source.PAPER:
         why = f"judge {judge.letter} corrected {label}" + (f": {reason}" if reason else "")
@@ -375,8 +385,8 @@ def _sheet_store(
     source: str,
     now: datetime.datetime,
 ) -> tuple[Sheet, dict[tuple[int, int | None], Decimal], str]:
-    """The sheet saved in its new version, its marks before (empty for a new sheet) and
-    the kind of change for the trail."""
+    """The sheet in its new version (a new one not saved yet: ``_sheet_insert``), its
+    marks before (empty for a new sheet) and the kind of change for the trail."""
     if existing is None:
         sheet = Sheet(
             round=round_,
@@ -390,14 +400,6 @@ def _sheet_store(
             shadow=judge.shadow,
             **lookup,
         )
-        # No savepoint: the refusal leaves sheet_submit at once, and its transaction (or
-        # its savepoint, when called inside another) is rolled back on the way out.
-        try:
-            sheet.save()
-        except IntegrityError:
-            raise ScoringError(
-                "This sheet was sent from another device a moment ago: reload it.", "conflict"
-            ) from None
         return sheet, {}, MarkChange.Kind.SUBMITTED
     sheet = existing
     old = {
@@ -418,6 +420,42 @@ def _sheet_store(
     sheet.count_accepted_by, sheet.count_accepted_reason = None, ""
     sheet.save()
     return sheet, old, MarkChange.Kind.CORRECTED
+
+
+# Every column of a new sheet's row but its key, as written by rows.insert_values.
+_SHEET_FIELDS = tuple(f.attname for f in Sheet._meta.concrete_fields if not f.primary_key)
+
+
+def _sheet_row(sheet: Sheet) -> tuple[type[Sheet], tuple[str, ...], list[Any]]:
+    return Sheet, _SHEET_FIELDS, [getattr(sheet, name) for name in _SHEET_FIELDS]
+
+
+def _sheet_insert(sheet: Sheet) -> None:
+    """Write a new sheet's row alone (its marks come after another row that needs it)."""
+    if sheet.pk is None:
+        with _second_sheet_refused():
+            rows.insert_instances(Sheet, _SHEET_FIELDS, [sheet])
+
+
+_ONE_SHEET = {c.name for c in Sheet._meta.constraints if isinstance(c, UniqueConstraint)}
+
+
+@contextlib.contextmanager
+def _second_sheet_refused():
+    """A second sheet for the same part and judge (another device got there first) is a
+    conflict to reload; every other refusal of the database stays what it is. No
+    savepoint: the refusal leaves sheet_submit at once, and its transaction (or its
+    savepoint, when called inside another) is rolled back on the way out."""
+    try:
+        yield
+    except IntegrityError as error:
+        constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+        sqlite = str(error).startswith(f"UNIQUE constraint failed: {Sheet._meta.db_table}.")
+        if constraint in _ONE_SHEET or sqlite:
+            raise ScoringError(
+                "This sheet was sent from another device a moment ago: reload it.", "conflict"
+            ) from None
+        raise
 
 
 def _normalise(marks: Mapping[Any, Any]) -> dict[Any, Decimal]:

@@ -9,9 +9,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from adjudication.models import Mark, MarkChange, Sheet
 from competitions.models import Competition, Criterion, Event, OutboxJob
 from scoring_site import rows
-from tests.factories.competitions import CompetitionFactory, CriterionFactory, EventFactory
+from tests.factories.competitions import (
+    CompetitionFactory,
+    CriterionFactory,
+    DanceFactory,
+    EntryFactory,
+    EventFactory,
+    JudgeFactory,
+    RoundFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -74,6 +83,43 @@ def test_rows_inserted_by_hand_get_their_keys_in_order_and_json_as_the_orm_write
         {"site": "hall"},
     )
     assert jobs[keys[1]].task_name == "second" and jobs[keys[0]].created_at == at
+
+
+def test_a_parent_row_and_its_childrens_rows_are_written_with_its_key():
+    round_ = RoundFactory()
+    judge = JudgeFactory(competition=round_.event.competition)
+    dance = DanceFactory(event=round_.event)
+    entries = EntryFactory.create_batch(2, event=round_.event)
+    sheet = Sheet(
+        round=round_, judge=judge, dance=dance, round_revision=3, client_key="device-9",
+        source=Sheet.Source.API, submitted_at=timezone.now(),
+    )  # fmt: skip
+    names = [f.attname for f in Sheet._meta.concrete_fields if not f.primary_key]
+    marks = [
+        (rows.PARENT, entry.pk, None, value)
+        for entry, value in zip(entries, ("1", 2.5), strict=True)
+    ]
+
+    pk = rows.insert_values(
+        [(Mark, ("sheet", "entry", "criterion", "value"), marks), (MarkChange, ("sheet",), [])],
+        parent=(Sheet, names, [getattr(sheet, name) for name in names]),
+    )
+
+    stored = Sheet.objects.get(pk=pk)
+    assert (stored.client_key, stored.round_revision, stored.version) == ("device-9", 3, 1)
+    assert stored.submitted_at == sheet.submitted_at
+    assert sorted(stored.marks.values_list("entry_id", "value")) == [
+        (entries[0].pk, Decimal("1.00")),
+        (entries[1].pk, Decimal("2.50")),
+    ]
+
+
+def test_a_parents_key_without_a_parent_row_is_refused():
+    with pytest.raises(ValueError, match="without a parent row"):
+        rows.insert_values(
+            [(Mark, ("sheet", "entry", "criterion", "value"), [(rows.PARENT, 1, None, 1)])]
+        )
+    assert not Mark.objects.exists()
 
 
 # --- Queries compiled once (rows.Compiled, rows.read_batch) ----------------------------------
