@@ -94,7 +94,14 @@ class _OnFloor(NamedTuple):
     heat: int
     entry_id: int
     bib: int | None
-    name: str
+    kind: str
+    competitor_name: str
+    partner_name: str
+
+    @property
+    def name(self) -> str:
+        """Read only where a card shows names (criteria rounds): not on every push."""
+        return _display_name(self.kind, self.competitor_name, self.partner_name)
 
 
 def _display_name(kind: str, name: str, partner_name: str) -> str:
@@ -228,9 +235,7 @@ def _open_rounds_read(shown_rounds: list[Round]) -> _OpenRoundsRead:
             "entry__competitor__partner_name",
         )
     ):
-        by_round[round_id].append(
-            _OnFloor(round_id, heat, entry_id, bib, _display_name(kind, name, partner))
-        )
+        by_round[round_id].append(_OnFloor(round_id, heat, entry_id, bib, kind, name, partner))
     danced_events = {r.event_id for r in shown_rounds if r.event.is_danced}
     dances: dict[int, list[_Dance]] = defaultdict(list)
     if danced_events:

@@ -70,9 +70,7 @@ def _reference_open_rounds_read(shown_rounds):
         )
     ):
         by_round[round_id].append(
-            snapshots._OnFloor(
-                round_id, heat, entry_id, bib, snapshots._display_name(kind, name, partner)
-            )
+            snapshots._OnFloor(round_id, heat, entry_id, bib, kind, name, partner)
         )
     danced_events = {r.event_id for r in shown_rounds if r.event.is_danced}
     dances = defaultdict(list)
