@@ -206,24 +206,45 @@ def _insert_unnest(
 ) -> tuple[str, list[list[Any]]]:
     """An INSERT of ``found`` from one array a column (PostgreSQL); a column whose values
     are all ``PARENT`` takes the parent's key from ``inserted_0``."""
-    fields = [model._meta.get_field(name) for name in names]
-    selected, arrays, casts = [], [], []
-    for index, field in enumerate(fields):
-        column = [row[index] for row in found]
-        if any(v is PARENT for v in column):
-            if not all(v is PARENT for v in column):
-                raise ValueError(f"{model.__name__}.{field.name}: rows.PARENT in some rows only")
-            selected.append(f"(SELECT {parent_pk} FROM inserted_0)")  # nosec B608: a column
-            continue
-        selected.append(f"u.c{len(arrays)}")
-        casts.append(f"%s::{field.db_type(connection)}[]")
-        arrays.append([field.get_db_prep_save(v, connection) for v in column])
-    aliases = ", ".join(f"c{n}" for n in range(len(arrays)))
-    sql = (
-        f"INSERT INTO {_table_columns(model, fields)} "  # nosec B608: the models' names
-        f"SELECT {', '.join(selected)} FROM UNNEST({', '.join(casts)}) AS u({aliases})"
-    )
+    width = len(names)
+    from_parent = tuple(any(row[i] is PARENT for row in found) for i in range(width))
+    for index in (i for i in range(width) if from_parent[i]):
+        if not all(row[index] is PARENT for row in found):
+            raise ValueError(f"{model.__name__}.{names[index]}: rows.PARENT in some rows only")
+    sql, fields = _unnest_sql(model, tuple(names), from_parent, parent_pk)
+    arrays = [
+        [field.get_db_prep_save(row[i], connection) for row in found]
+        for i, field in enumerate(fields)
+        if not from_parent[i]
+    ]
     return sql, arrays
+
+
+_UNNEST_SQL: dict[tuple, tuple[str, list[Field]]] = {}  # PostgreSQL's only
+
+
+def _unnest_sql(
+    model: type[Model], names: tuple[str, ...], from_parent: tuple[bool, ...], parent_pk: str | None
+) -> tuple[str, list[Field]]:
+    """``_insert_unnest``'s statement and fields, composed once per shape and process."""
+    cache = _UNNEST_SQL
+    key = (model, names, from_parent, parent_pk)
+    if key not in cache:
+        fields = [model._meta.get_field(name) for name in names]
+        selected, casts = [], []
+        for field, parent in zip(fields, from_parent, strict=True):
+            if parent:
+                selected.append(f"(SELECT {parent_pk} FROM inserted_0)")  # nosec B608: a column
+            else:
+                selected.append(f"u.c{len(casts)}")
+                casts.append(f"%s::{field.db_type(connection)}[]")
+        aliases = ", ".join(f"c{n}" for n in range(len(casts)))
+        sql = (
+            f"INSERT INTO {_table_columns(model, fields)} "  # nosec B608: the models' names
+            f"SELECT {', '.join(selected)} FROM UNNEST({', '.join(casts)}) AS u({aliases})"
+        )
+        cache[key] = (sql, fields)
+    return cache[key]
 
 
 class Compiled:
