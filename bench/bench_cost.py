@@ -727,7 +727,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--max-sheet-rate",
         type=float,
-        default=80,
+        default=140,
         help="sheets/s the seeding provides for: rounds open at once (70 sheets each) grow with it",
     )
     parser.add_argument("--paced-duration", type=float, default=10)
