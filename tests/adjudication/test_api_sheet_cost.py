@@ -35,7 +35,7 @@ def test_a_recall_sheet_costs_at_most_its_statements(client, day, django_assert_
     # On PostgreSQL the seat, the sheet and the entries are one round trip, and the marks
     # and their audit rows one statement; on SQLite one at a time.
     # Issue 21: 19 statements before, 21 counted this way.
-    with django_assert_max_num_queries(7 if connection.vendor == "postgresql" else 10):
+    with django_assert_max_num_queries(6 if connection.vendor == "postgresql" else 10):
         response = post(client, submit_url(day.first), body, tokens)
 
     assert response.status_code == 201
