@@ -213,6 +213,9 @@ def _sheet_sent(request, round_id: int) -> dict[str, Any] | Response:
     that a stranger to the panel gets the same 404 whatever they send (``SeatNotFound``,
     ``SeatAmbiguous``); a valid body's seat is checked by ``sheet_submit``."""
     try:
+        plain = SheetIn.plain(request.data)
+        if plain is not None:
+            return plain
         body = SheetIn(data=request.data)
         if body.is_valid():
             return body.validated_data
