@@ -1,11 +1,19 @@
-"""A judge's sheet taken without the serializer (``SheetIn.plain``, the hot path) gives
-exactly what the serializer gives, or leaves it to the serializer."""
+"""A judge's sheet taken and shown without the serializers (``SheetIn.plain`` and
+``sheet_out_plain``, the hot path) gives exactly what the serializers give, or leaves it
+to them."""
+
+import datetime
+import zoneinfo
+from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rest_framework.renderers import JSONRenderer
 
 from adjudication.sheets import SheetIn
+from adjudication.tablet.api import SheetOut, sheet_out_plain
 from scoring_site.api import MAX_ID
 
 RECALL = {
@@ -159,3 +167,92 @@ def test_a_body_taken_plainly_is_always_what_the_serializer_makes_of_it(body):
         validated = _serializer(body)
         assert validated is not None, "taken plainly, refused by the serializer"
         assert _exact(plain) == _exact(validated)
+
+
+# --- The answer --------------------------------------------------------------------------
+
+
+@st.composite
+def _mark_decimals(draw):
+    places = draw(st.integers(min_value=0, max_value=2))
+    digits = draw(st.integers(min_value=0, max_value=10 ** (5 + places) - 1))
+    return Decimal(digits).scaleb(-places)
+
+
+_stored = st.one_of(
+    _mark_decimals(),
+    st.sampled_from([Decimal("1"), Decimal("1.5"), Decimal("0.00"), Decimal("-0"), None]),
+    # Never stored; the serializer shows them (or refuses them).
+    st.sampled_from([Decimal("1.005"), Decimal("1E+2"), Decimal("0E-5"), 3, 1.5, "2.5"]),
+)
+_zones = st.sampled_from(
+    [datetime.UTC, zoneinfo.ZoneInfo("Europe/Paris"), zoneinfo.ZoneInfo("America/St_Johns")]
+    + [datetime.timezone(datetime.timedelta(hours=5, minutes=30)), None]
+)
+_moments = st.one_of(
+    st.none(),
+    st.builds(
+        lambda moment, zone: moment if zone is None else moment.replace(tzinfo=zone),
+        st.datetimes(
+            min_value=datetime.datetime(1990, 1, 1), max_value=datetime.datetime(2100, 1, 1)
+        ),
+        _zones,
+    ),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    values=st.fixed_dictionaries(
+        {
+            "round_id": st.integers(min_value=1, max_value=MAX_ID),
+            "dance_id": st.one_of(st.none(), st.integers(min_value=1, max_value=MAX_ID)),
+            "entry_id": st.one_of(st.none(), st.integers(min_value=1, max_value=MAX_ID)),
+            "judge": st.sampled_from(["A", "AB", "Z"]),
+            "client_key": st.text(max_size=64),
+            "version": st.integers(min_value=1, max_value=MAX_ID),
+            "round_revision": st.integers(min_value=1, max_value=MAX_ID),
+            "source": st.sampled_from(["api", "tablet", "paper"]),
+            "submitted_at": _moments,
+            "marks": st.dictionaries(
+                st.one_of(st.text(alphabet="0123456789:", min_size=1, max_size=8)),
+                _stored,
+                max_size=6,
+            ),
+        }
+    ),
+    current=st.sampled_from(["UTC", "Europe/Paris", "Pacific/Kiritimati"]),
+)
+def test_an_answer_built_plainly_is_what_the_serializer_shows(values, current):
+    with timezone.override(zoneinfo.ZoneInfo(current)):
+        try:
+            expected = SheetOut(values).data
+        except Exception:  # the serializer refuses it: so must the plain path
+            assert sheet_out_plain(values) is None
+            return
+        plain = sheet_out_plain(values)
+
+    if plain is not None:
+        assert plain == expected
+        assert JSONRenderer().render(plain) == JSONRenderer().render(expected)
+
+
+def test_a_stored_sheet_is_shown_plainly():
+    values = {
+        "round_id": 7,
+        "dance_id": 3,
+        "entry_id": None,
+        "judge": "A",
+        "client_key": "tablet-1",
+        "version": 1,
+        "round_revision": 1,
+        "source": "api",
+        "submitted_at": datetime.datetime(2026, 5, 1, 12, 30, tzinfo=datetime.UTC),
+        "marks": {"11": Decimal("1"), "12": Decimal("8.5"), "13": Decimal("10.25")},
+    }
+
+    plain = sheet_out_plain(values)
+
+    assert plain == SheetOut(values).data
+    assert plain["submitted_at"] == "2026-05-01T12:30:00Z"
+    assert plain["marks"] == {"11": "1.00", "12": "8.50", "13": "10.25"}
