@@ -4,8 +4,10 @@ service's input from a filled sheet (a page's form or an API body, ``SheetIn``).
 from __future__ import annotations
 
 import dataclasses
+import re
 import uuid
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Exists, OuterRef
@@ -309,15 +311,7 @@ class SheetIn(serializers.Serializer):
     )
 
     def validate_marks(self, marks: dict[str, Any]) -> dict[Any, Any]:
-        def an_id(text: str) -> bool:
-            return text.isascii() and text.isdigit() and 0 < len(text) <= 18
-
-        def key(text: str) -> Any:
-            if ":" in text:  # a component sheet: "entry id:component id"
-                return tuple(int(part) for part in text.split(":", 1))
-            return int(text)
-
-        bad = [k for k in marks if not all(an_id(part) for part in k.split(":", 1))]
+        bad = [k for k in marks if not _mark_key_valid(k)]
         if bad:
             raise serializers.ValidationError(
                 "Mark entries (or criteria) by their id, a whole number, or a component "
@@ -325,7 +319,7 @@ class SheetIn(serializers.Serializer):
                 + ", ".join(f"“{k}”" for k in bad[:5])
                 + " is not one."
             )
-        return {key(k): v for k, v in marks.items()}
+        return {_mark_key(k): v for k, v in marks.items()}
 
     def validate(self, attrs):
         if ("dance_id" in attrs) == ("entry_id" in attrs):
@@ -333,6 +327,92 @@ class SheetIn(serializers.Serializer):
                 "Send dance_id (skating, components) or entry_id (criteria): one of them."
             )
         return attrs
+
+    @classmethod
+    def plain(cls, data: Any) -> dict[str, Any] | None:
+        """What ``is_valid`` makes of a plainly well-formed body (integers, decimal strings,
+        text; what devices send), without building the serializer's fields (costly, on
+        every sheet); None for anything else, which the serializer then decides and words.
+        The same data or None, never another answer (tests/adjudication/test_sheet_body.py
+        holds the two side by side)."""
+        # A subclass adds fields this does not know of (the desk's paper sheet).
+        if cls is not SheetIn or type(data) is not dict:
+            return None
+        found: dict[str, Any] = {}
+        for name in ("dance_id", "entry_id"):
+            if name in data:
+                if not _plain_int(data[name], 1):
+                    return None
+                found[name] = data[name]
+        marks = data.get("marks")
+        if len(found) != 1 or type(marks) is not dict:
+            return None
+        values: dict[Any, Decimal] = {}
+        for key, value in marks.items():
+            if type(key) is not str or not _mark_key_valid(key):
+                return None
+            if type(value) is int:
+                if not -_PLAIN_MARK_INT < value < _PLAIN_MARK_INT:
+                    return None
+            elif type(value) is not str or not _PLAIN_MARK.fullmatch(value):
+                return None
+            values[_mark_key(key)] = Decimal(str(value))
+        found["marks"] = values
+        client_key = _plain_text(data.get("client_key"), 64, required=True)
+        base_version = data.get("base_version")
+        round_revision = data.get("round_revision")
+        reason = _plain_text(data.get("reason", ""), 300, required=False)
+        if (
+            client_key is None
+            or not _plain_int(base_version, 0)
+            or not _plain_int(round_revision, 1)
+            or reason is None
+        ):
+            return None
+        found["client_key"] = client_key
+        found["base_version"] = base_version
+        found["round_revision"] = round_revision
+        found["reason"] = reason
+        return found
+
+
+def _mark_id(text: str) -> bool:
+    return text.isascii() and text.isdigit() and 0 < len(text) <= 18
+
+
+def _mark_key_valid(text: str) -> bool:
+    """An entry's or a criterion's id, or a component score's "entry id:component id"."""
+    return all(_mark_id(part) for part in text.split(":", 1))
+
+
+def _mark_key(text: str) -> Any:
+    if ":" in text:  # a component sheet: "entry id:component id"
+        return tuple(int(part) for part in text.split(":", 1))
+    return int(text)
+
+
+# The marks ``SheetIn.plain`` takes as ``MarkValueField`` does: whole numbers of at most
+# the field's whole digits, and decimal strings of ASCII digits with at most its decimal
+# places (Decimal reads other scripts' digits too, and exponents; the serializer decides
+# those, and whitespace it strips).
+_PLAIN_MARK_INT = 10 ** (MARK_VALUE["max_digits"] - MARK_VALUE["decimal_places"])
+_PLAIN_MARK = re.compile(r"[0-9]{1,5}(?:\.[0-9]{1,2})?")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _plain_int(value: Any, low: int) -> bool:
+    """An IntegerField's value taken as is: an int, not a bool, float or string."""
+    return type(value) is int and low <= value <= MAX_ID
+
+
+def _plain_text(value: Any, max_length: int, *, required: bool) -> str | None:
+    """A CharField's value for a plain string (stripped), or None when in doubt."""
+    if type(value) is not str or "\x00" in value or _SURROGATES.search(value):
+        return None
+    text = value.strip()
+    if (required and not text) or len(text) > max_length:
+        return None
+    return text
 
 
 def sheet_form_context(view: SheetView, judge: Judge, error, posted) -> dict[str, Any]:

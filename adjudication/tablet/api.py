@@ -21,13 +21,19 @@ Errors have one shape: ``{"code": "...", "message": "...", "errors": {field: [..
 
 from __future__ import annotations
 
+import datetime
+import decimal
+from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
-from rest_framework import serializers, status
+from rest_framework import ISO_8601, serializers, status
 from rest_framework.exceptions import APIException
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from adjudication.models import Sheet
@@ -191,20 +197,80 @@ class SheetOut(serializers.Serializer):
 
 def _sheet_body(sheet: Sheet, judge: Judge, marks: list[StoredMark]) -> dict[str, Any]:
     own = own_sheet(sheet, marks)
-    return SheetOut(
-        {
-            "round_id": sheet.round_id,
-            "dance_id": sheet.dance_id,
-            "entry_id": sheet.entry_id,
-            "judge": judge.letter,
-            "client_key": sheet.client_key,
-            "version": own.version,
-            "round_revision": own.round_revision,
-            "source": own.source,
-            "submitted_at": own.submitted_at,
-            "marks": own.marks,
-        }
-    ).data
+    values = {
+        "round_id": sheet.round_id,
+        "dance_id": sheet.dance_id,
+        "entry_id": sheet.entry_id,
+        "judge": judge.letter,
+        "client_key": sheet.client_key,
+        "version": own.version,
+        "round_revision": own.round_revision,
+        "source": own.source,
+        "submitted_at": own.submitted_at,
+        "marks": own.marks,
+    }
+    plain = sheet_out_plain(values)
+    return SheetOut(values).data if plain is None else plain
+
+
+# SheetOut's marks as its DecimalField quantizes them, where that is exact: a value it
+# would round, or could not hold, is left to the serializer.
+_CENT = Decimal(1).scaleb(-MARK_VALUE["decimal_places"])
+_EXACT = decimal.Context(
+    prec=MARK_VALUE["max_digits"], traps=[decimal.InvalidOperation, decimal.Inexact]
+)
+
+
+# SheetOut's other fields, in its order, each as its field shows it (None stays None).
+_SHOWN = (
+    ("round_id", int),
+    ("dance_id", int),
+    ("entry_id", int),
+    ("judge", str),
+    ("client_key", str),
+    ("version", int),
+    ("round_revision", int),
+    ("source", str),
+)
+
+
+def sheet_out_plain(values: dict[str, Any]) -> dict[str, Any] | None:
+    """``SheetOut(values).data`` built as plain data, without the serializer's fields
+    (deep-copied per instance, on every sheet); None for a value it does not take as
+    DRF does, which the serializer then shows. The same data or None
+    (tests/adjudication/test_sheet_body.py holds the two side by side)."""
+    if not api_settings.COERCE_DECIMAL_TO_STRING or not settings.USE_TZ:
+        return None
+    output_format = api_settings.DATETIME_FORMAT
+    if type(output_format) is not str or output_format.lower() != ISO_8601:
+        return None
+    submitted_at = values["submitted_at"]
+    if submitted_at is not None:
+        if type(submitted_at) is not datetime.datetime or timezone.is_naive(submitted_at):
+            return None
+        try:
+            submitted_at = submitted_at.astimezone(timezone.get_current_timezone()).isoformat()
+        except OverflowError:
+            return None
+        if submitted_at.endswith("+00:00"):
+            submitted_at = submitted_at[:-6] + "Z"
+    marks = values["marks"]
+    if marks is not None:
+        shown = {}
+        for key, value in marks.items():
+            if value is not None:
+                if type(value) is not Decimal or not value.is_finite():
+                    return None
+                try:
+                    value = f"{value.quantize(_CENT, context=_EXACT):f}"
+                except decimal.DecimalException:
+                    return None
+            shown[str(key)] = value
+        marks = shown
+    body = {name: None if values[name] is None else show(values[name]) for name, show in _SHOWN}
+    body["submitted_at"] = submitted_at
+    body["marks"] = marks
+    return body
 
 
 def _sheet_sent(request, round_id: int) -> dict[str, Any] | Response:
@@ -213,6 +279,9 @@ def _sheet_sent(request, round_id: int) -> dict[str, Any] | Response:
     that a stranger to the panel gets the same 404 whatever they send (``SeatNotFound``,
     ``SeatAmbiguous``); a valid body's seat is checked by ``sheet_submit``."""
     try:
+        plain = SheetIn.plain(request.data)
+        if plain is not None:
+            return plain
         body = SheetIn(data=request.data)
         if body.is_valid():
             return body.validated_data
