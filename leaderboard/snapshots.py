@@ -100,15 +100,11 @@ class _OnFloor(NamedTuple):
 
     @property
     def name(self) -> str:
-        """Read only where a card shows names (criteria rounds): not on every push."""
-        return _display_name(self.kind, self.competitor_name, self.partner_name)
-
-
-def _display_name(kind: str, name: str, partner_name: str) -> str:
-    # The model's own rule (Competitor.display_name), on plain values.
-    return Competitor.display_name.fget(
-        SimpleNamespace(kind=kind, name=name, partner_name=partner_name)
-    )
+        """The model's own rule (``Competitor.display_name``) on plain values; read only
+        where a card shows names (criteria rounds), not on every push."""
+        names = SimpleNamespace(kind=self.kind, name=self.competitor_name)
+        names.partner_name = self.partner_name
+        return Competitor.display_name.fget(names)
 
 
 def _running_total(
