@@ -35,7 +35,7 @@ from competitions.models import (
     RoundStatus,
 )
 from competitions.selectors import seat_sits_in
-from scoring_site.api import MAX_ID
+from scoring_site.api import MAX_ID, plain_text
 
 
 @dataclasses.dataclass(frozen=True)
@@ -358,10 +358,10 @@ class SheetIn(serializers.Serializer):
                 return None
             values[_mark_key(key)] = Decimal(str(value))
         found["marks"] = values
-        client_key = _plain_text(data.get("client_key"), 64, required=True)
+        client_key = plain_text(data.get("client_key"), 64, required=True)
         base_version = data.get("base_version")
         round_revision = data.get("round_revision")
-        reason = _plain_text(data.get("reason", ""), 300, required=False)
+        reason = plain_text(data.get("reason", ""), 300, required=False)
         if (
             client_key is None
             or not _plain_int(base_version, 0)
@@ -397,22 +397,11 @@ def _mark_key(text: str) -> Any:
 # those, and whitespace it strips).
 _PLAIN_MARK_INT = 10 ** (MARK_VALUE["max_digits"] - MARK_VALUE["decimal_places"])
 _PLAIN_MARK = re.compile(r"[0-9]{1,5}(?:\.[0-9]{1,2})?")
-_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def _plain_int(value: Any, low: int) -> bool:
     """An IntegerField's value taken as is: an int, not a bool, float or string."""
     return type(value) is int and low <= value <= MAX_ID
-
-
-def _plain_text(value: Any, max_length: int, *, required: bool) -> str | None:
-    """A CharField's value for a plain string (stripped), or None when in doubt."""
-    if type(value) is not str or "\x00" in value or _SURROGATES.search(value):
-        return None
-    text = value.strip()
-    if (required and not text) or len(text) > max_length:
-        return None
-    return text
 
 
 def sheet_form_context(view: SheetView, judge: Judge, error, posted) -> dict[str, Any]:

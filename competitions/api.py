@@ -5,7 +5,6 @@ Errors have one shape: ``{"code": "...", "message": "...", "errors": {field: [..
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -42,6 +41,7 @@ from scoring_site.api import (
     error_response,
     errors,
     flatten_errors,
+    plain_text,
 )
 from scoring_site.site import site_address
 
@@ -147,11 +147,11 @@ class RegistrationIn(serializers.Serializer):
             return None
         found: dict[str, Any] = {"kind": kind}
         for name, max_length, required in _PLAIN_TEXTS:
-            text = _plain_text(data.get(name, ""), max_length, required)
+            text = plain_text(data.get(name, ""), max_length, required=required)
             if text is None:
                 return None
             found[name] = text
-        found["members"] = [_plain_text(m, 100, True) for m in members]
+        found["members"] = [plain_text(m, 100, required=True) for m in members]
         if None in found["members"] or not _plain_email(found["email"]):
             return None
         for name in ("birth_year", "partner_birth_year"):
@@ -188,18 +188,7 @@ _PLAIN_TEXTS = (
     ("email", None, True),
 )
 _PLAIN_INT = 2**63
-_SURROGATES = re.compile("[\ud800-\udfff]")
 _EMAIL = EmailValidator()
-
-
-def _plain_text(value: Any, max_length: int | None, required: bool) -> str | None:
-    """A CharField's value for a plain string (stripped), or None when in doubt."""
-    if type(value) is not str or "\x00" in value or _SURROGATES.search(value):
-        return None
-    text = value.strip()
-    if (required and not text) or (max_length is not None and len(text) > max_length):
-        return None
-    return text
 
 
 def _plain_email(text: str) -> bool:

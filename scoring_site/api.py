@@ -13,6 +13,7 @@ Every error answer has one shape::
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -34,6 +35,22 @@ from scoring_site.throttles import RedisWindowMixin
 
 # Ids go to the database: keep them within a signed 64-bit integer.
 MAX_ID = 2**63 - 1
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def plain_text(value: Any, max_length: int | None, *, required: bool) -> str | None:
+    """A ``CharField``'s value for a plain string, stripped as the field strips it; None
+    when in doubt (not a string, a NUL or a lone surrogate, blank when required, too
+    long), which the serializer then decides and words. For the hot paths' bodies taken
+    without their serializer (``RegistrationIn.plain``, ``SheetIn.plain``)."""
+    if type(value) is not str or "\x00" in value or _SURROGATES.search(value):
+        return None
+    text = value.strip()
+    if (required and not text) or (max_length is not None and len(text) > max_length):
+        return None
+    return text
 
 
 # --- The error shape --------------------------------------------------------------------------
