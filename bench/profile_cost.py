@@ -19,7 +19,10 @@ What it does (about a minute):
      ``/healthz`` and the floor (a 404 under ``/api/``), as ``CaptureQueriesContext``
      would, but over every connection (the sync handler's async adapters may hand a
      request another context's connection, which ``CaptureQueriesContext`` misses);
-   * times ``--requests`` of each (wall and CPU per request, median);
+   * times ``--requests`` of each (wall and CPU per request, median), and counts what
+     as many leave for the cyclic garbage collector (objects per request, by type),
+     through the sync handler and through Django's async one (``AsyncClient``: the
+     middleware chain and the thread hops a server under uvicorn has);
    * profiles them with cProfile and sums the time by where it is spent: the inclusive
      time of the entry points that matter (the database's ``execute``, DRF's
      serializers and renderer, the throttle, Celery's publish, the channel layer's
@@ -36,6 +39,8 @@ Prints one JSON document; needs PostgreSQL and Redis as ``bench_cost.py`` does.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import collections
 import cProfile
 import json
 import os
@@ -171,7 +176,7 @@ def run(args, temp: Path) -> dict:
     recreate_database(args.database_url, db)
     manage(env, "migrate", "--noinput", timeout=600)
     fixtures = create_fixtures(env)
-    events = max(2, -(-(2 * args.requests + 10) // (7 * 10)))
+    events = max(2, -(-(3 * args.requests + 10) // (7 * 10)))
     seeded = subprocess.run(
         [PYTHON, "-c", _DAY_SNIPPET, str(events), "10", "24", "7"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
@@ -240,6 +245,35 @@ def run(args, temp: Path) -> dict:
     def floor():
         assert client.get("/api/v1/cost-floor/").status_code == 404
 
+    from django.test import AsyncClient
+
+    async_client = AsyncClient()
+
+    async def registration_async():
+        response = await async_client.post(
+            path,
+            registration_body(next(couples), fixtures["unlimited_event"]),
+            content_type="application/json",
+            headers={"X-Forwarded-For": "198.51.100.7"},
+        )
+        assert response.status_code == 201, response.content[:300]
+
+    async def sheet_async():
+        url, auth, body = sheet_line(next(sheets), f"profile-{time.monotonic_ns()}")
+        response = await async_client.post(
+            url, body, content_type="application/json", headers={"Authorization": auth}
+        )
+        assert response.status_code == 201, response.content[:300]
+
+    async def healthz_async():
+        assert (await async_client.get("/healthz")).status_code == 200
+
+    async def floor_async():
+        assert (await async_client.get("/api/v1/cost-floor/")).status_code == 404
+
+    through_asgi = {"registration": registration_async, "sheet": sheet_async,
+                    "healthz": healthz_async, "minimal": floor_async}  # fmt: skip
+
     report: dict = {"requests": args.requests, "timer": args.timer}
     for name, call in (("registration", registration), ("sheet", sheet),
                        ("healthz", healthz), ("minimal", floor)):  # fmt: skip
@@ -261,6 +295,10 @@ def run(args, temp: Path) -> dict:
             call()
         profile.disable()
         report[name] = {
+            "cyclic_garbage": cyclic_garbage(call, args.requests),
+            "cyclic_garbage_async": cyclic_garbage(
+                lambda call=through_asgi[name]: asyncio.run(call()), args.requests
+            ),
             "statements": len(captured.captured_queries),
             "sql": [q["sql"][:240] for q in captured.captured_queries],
             "wall_ms_median": round(statistics.median(walls), 2),
@@ -276,6 +314,28 @@ def run(args, temp: Path) -> dict:
     if not args.keep_db:
         drop_database(args.database_url, db)
     return report
+
+
+def cyclic_garbage(call, requests: int) -> dict:
+    """What ``requests`` calls leave for the cyclic collector (objects that only a
+    collection frees: a collection pauses the worker's event loop): objects per request
+    and the commonest types."""
+    import gc
+
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        for _ in range(requests):
+            call()
+        gc.collect()
+        found = collections.Counter(type(o).__qualname__ for o in gc.garbage)
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    return {
+        "objects_per_request": round(sum(found.values()) / requests, 1),
+        "types_per_request": {kind: round(n / requests, 1) for kind, n in found.most_common(15)},
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
