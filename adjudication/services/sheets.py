@@ -256,7 +256,8 @@ def _skating_sheet_read(
         ]
     )
     judge = judge_of_seats(user_seats_from_rows(seats))
-    mine = [rows.from_row(Sheet, row) for row in sheets]  # the user's other judges' too
+    # The user's sheets of the dance: their judge's (a user judges once a competition).
+    mine = [rows.from_row(Sheet, row) for row in sheets]
     sheet = next((s for s in mine if s.judge_id == judge.pk), None)
     return _SkatingSheetRead(judge, sheet, entries_to_mark(entries))
 
