@@ -40,6 +40,23 @@ def decimal_value(value: Any, what: str) -> Decimal:
     return number
 
 
+def plain_number(number: Decimal) -> str:
+    """10.00 as "10", 0.50 as "0.5"."""
+    return f"{number.normalize():f}"
+
+
+def scale_problem(label: str, value: Decimal, scale: Any, outside: str) -> str | None:
+    """What is wrong with ``value`` on ``scale`` (a criterion or a component: its
+    ``min_score``, ``max_score`` and ``step``), or None; ``outside`` words a value out of
+    its range."""
+    if not scale.min_score <= value <= scale.max_score:
+        low, high = plain_number(scale.min_score), plain_number(scale.max_score)
+        return f"{label}: {plain_number(value)} {outside} {low}–{high}."
+    if (value - scale.min_score) % scale.step:
+        return f"{label}: use steps of {plain_number(scale.step)}."
+    return None
+
+
 def round_entries(round_: Round) -> list[Entry]:
     """The entries dancing in the round (every heat), withdrawn ones included."""
     return list(

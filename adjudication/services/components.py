@@ -10,16 +10,12 @@ from typing import Any
 
 from adjudication import tabulation
 from adjudication.incidents.standing import Standing, round_standing
-from adjudication.services.common import ScoringError, decimal_value
+from adjudication.services.common import ScoringError, decimal_value, scale_problem
 from competitions.components import event_components, judge_components, round_allocation
 from competitions.models import Dance, Entry, HeatEntry, Judge, Round, RoundKind
 
 ComponentKey = tuple[int, int]
 """(entry id, criterion id): one score of a component sheet."""
-
-
-def _plain(number: Decimal) -> str:
-    return f"{number.normalize():f}"
 
 
 def component_marks_check(
@@ -99,13 +95,9 @@ def _scores_checked(
         component = allowed[criterion_id]
         label = f"Couple {entries[entry_id].bib_label}, {component.name}"
         value = decimal_value(raw, label)
-        if not component.min_score <= value <= component.max_score:
-            problems.append(
-                f"{label}: {_plain(value)} is off the scale {_plain(component.min_score)}–"
-                f"{_plain(component.max_score)}."
-            )
-        elif (value - component.min_score) % component.step:
-            problems.append(f"{label}: use steps of {_plain(component.step)}.")
+        problem = scale_problem(label, value, component, "is off the scale")
+        if problem:
+            problems.append(problem)
         values[(entry_id, criterion_id)] = value
     if problems:
         raise ScoringError("Scores off the scale.", problems=tuple(problems))

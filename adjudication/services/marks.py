@@ -12,7 +12,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from adjudication.incidents.standing import entry_may_have_incident, round_standing
-from adjudication.services.common import ScoringError, decimal_value
+from adjudication.services.common import ScoringError, decimal_value, scale_problem
 from competitions.models import Criterion, Dance, Entry, HeatEntry, Round, RoundKind
 from scoring_site import rows
 
@@ -131,11 +131,6 @@ def skating_marks_check(
     return values
 
 
-def _plain(number: Decimal) -> str:
-    """10.00 as "10", 0.50 as "0.5"."""
-    return f"{number.normalize():f}"
-
-
 def criteria_marks_check(
     round_: Round,
     entry: Entry,
@@ -174,13 +169,9 @@ def criteria_marks_check(
     for pk, raw in marks.items():
         criterion = criteria[pk]
         value = decimal_value(raw, criterion.name)
-        if not criterion.min_score <= value <= criterion.max_score:
-            problems.append(
-                f"{criterion.name}: {_plain(value)} is outside {_plain(criterion.min_score)}–"
-                f"{_plain(criterion.max_score)}."
-            )
-        elif (value - criterion.min_score) % criterion.step:
-            problems.append(f"{criterion.name}: use steps of {_plain(criterion.step)}.")
+        problem = scale_problem(criterion.name, value, criterion, "is outside")
+        if problem:
+            problems.append(problem)
         values[pk] = value
     if problems:
         raise ScoringError("Scores out of range.", problems=tuple(problems))
