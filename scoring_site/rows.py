@@ -96,15 +96,8 @@ def insert_rows(
     count = len(prepared) // len(fields)
     if count == 0:
         return []
-    quote = connection.ops.quote_name
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} "  # nosec B608: the model's own names
-        f"({', '.join(quote(f.column) for f in fields)}) VALUES {', '.join([one] * count)} "
-        f"RETURNING {quote(model._meta.pk.column)}"
-    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, prepared)
+        cursor.execute(_insert_returning_sql(model, fields, count), prepared)
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -175,11 +168,7 @@ def insert_values(
     if parent is not None:
         model, names, values = parent
         fields = [model._meta.get_field(name) for name in names]
-        statements.append(
-            f"INSERT INTO {_table_columns(model, fields)} "  # nosec B608: the model's names
-            f"VALUES ({', '.join(['%s'] * len(fields))}) "
-            f"RETURNING {parent_pk}"
-        )
+        statements.append(_insert_returning_sql(model, fields, 1))
         params.extend(
             f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)
         )
@@ -199,6 +188,16 @@ def insert_values(
 def _table_columns(model: type[Model], fields: Sequence[Field]) -> str:
     quote = connection.ops.quote_name
     return f"{quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
+
+
+def _insert_returning_sql(model: type[Model], fields: Sequence[Field], count: int) -> str:
+    """INSERT of ``count`` rows of ``fields`` (one parameter a value), returning their keys."""
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    return (
+        f"INSERT INTO {_table_columns(model, fields)} "  # nosec B608: the model's own names
+        f"VALUES {', '.join([one] * count)} "
+        f"RETURNING {connection.ops.quote_name(model._meta.pk.column)}"
+    )
 
 
 def _insert_unnest(
