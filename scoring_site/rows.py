@@ -9,13 +9,13 @@ through ``get_db_prep_save``, and instances built with ``Model.from_db``.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.db import connection
 from django.db.models import Field, Model, QuerySet
-from psycopg import ClientCursor
 
 
 def _fields(model: type[Model], names: Sequence[str] | None) -> list[Field]:
@@ -304,21 +304,19 @@ class _Slot:
 
 
 def read_batch(statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[tuple]]:
-    """The rows of each statement, in order. On PostgreSQL in one round trip (several
-    statements in one query: each still sees what committed before it began, as it
-    would alone); on SQLite one after the other."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and isinstance(cursor.cursor, ClientCursor):
-            cursor.execute(
-                "; ".join(sql for sql, _ in statements),
-                [param for _, params in statements for param in params],
-            )
-            found = [cursor.fetchall()]
-            while cursor.nextset():
+    """The rows of each statement, in order. On PostgreSQL in one round trip (psycopg's
+    pipeline mode: each statement still sees what committed before it began, as it would
+    alone, and each is prepared like any other); on SQLite one after the other."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            found = []
+            for sql, params in statements:
+                cursor.execute(sql, params)
                 found.append(cursor.fetchall())
             return found
-        found = []
-        for sql, params in statements:
-            cursor.execute(sql, params)
-            found.append(cursor.fetchall())
-        return found
+    with contextlib.ExitStack() as stack:
+        cursors = [stack.enter_context(connection.cursor()) for _ in statements]
+        with connection.connection.pipeline():
+            for cursor, (sql, params) in zip(cursors, statements, strict=True):
+                cursor.execute(sql, params)
+        return [cursor.fetchall() for cursor in cursors]

@@ -154,6 +154,14 @@ if DATABASE_URL:
             "max_size": env_int("DATABASE_POOL_MAX", 20, minimum=1),
             "timeout": 10,
         }
+    # Server-side parameters, and each statement a connection has run five times
+    # (psycopg's default) prepared: planned once per connection, not per request
+    # (docs/benchmarks.md, "Prepared statements"). False behind a pooler that cannot
+    # hold prepared statements (PgBouncer in transaction mode before 1.21).
+    if env_bool("DATABASE_PREPARED", default=True):
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=5
+        )
 else:
     DATABASES = {
         "default": {

@@ -21,6 +21,7 @@ from tests.factories.competitions import (
     JudgeFactory,
     RoundFactory,
 )
+from tests.support.round_trips import round_trips
 
 pytestmark = pytest.mark.django_db
 
@@ -135,6 +136,9 @@ def _events_from(competition_id, position):
 
 
 EVENTS_FROM = rows.Compiled(_events_from, "competition_id", "position")
+CRITERIA_OF = rows.Compiled(
+    lambda event_id: Criterion.objects.filter(event_id=event_id).values_list("id"), "event_id"
+)
 
 
 def test_a_compiled_query_reads_what_the_orm_reads_for_any_values():
@@ -156,10 +160,7 @@ def test_statements_read_in_one_batch_each_see_what_the_transaction_wrote_before
     competition_id = criterion.event.competition_id
     batch = [
         EVENTS_FROM.statement(competition_id=competition_id, position=0),
-        rows.Compiled(
-            lambda event_id: Criterion.objects.filter(event_id=event_id).values_list("id"),
-            "event_id",
-        ).statement(event_id=criterion.event_id),
+        CRITERIA_OF.statement(event_id=criterion.event_id),
     ]
 
     with CaptureQueriesContext(connection) as queries:
@@ -167,7 +168,24 @@ def test_statements_read_in_one_batch_each_see_what_the_transaction_wrote_before
 
     assert events == list(_events_from(competition_id, 0)) and len(events) == 1
     assert criteria == [(criterion.pk,)]
-    assert len(queries) == (1 if connection.vendor == "postgresql" else 2)
+    assert len(queries) == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="round trips are PostgreSQL's")
+def test_a_batch_is_one_round_trip_on_postgresql():
+    criterion = CriterionFactory()
+    batch = [
+        EVENTS_FROM.statement(competition_id=criterion.event.competition_id, position=0),
+        CRITERIA_OF.statement(event_id=criterion.event_id),
+    ]
+
+    with round_trips() as one:
+        rows.read_batch(batch)
+    with round_trips() as each:
+        for statement in batch:
+            rows.read_batch([statement])
+
+    assert (one.round_trips, each.round_trips) == (1, 2)
 
 
 @pytest.mark.parametrize(
