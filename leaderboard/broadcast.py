@@ -51,7 +51,7 @@ from django.db import connection
 from leaderboard import lease
 from leaderboard.hub import public_group
 from leaderboard.snapshots import public_update_message
-from scoring_site.realtime import competition_group
+from scoring_site.realtime import PUBLIC, competition_group, next_sequence
 
 logger = logging.getLogger(__name__)
 
@@ -145,8 +145,15 @@ class LoopRelay:
                 return
             if verdict.action == lease.COVERED:
                 return
+            seq = 0
+            if self.lease is not None:
+                # The number first, then whether any process listens: a viewer who
+                # subscribes after the look reads a snapshot numbered after this change.
+                seq = await database_sync_to_async(next_sequence)(competition_id, PUBLIC)
+                if not await self.lease.listened(_public_channel(competition_id)):
+                    return  # no screen anywhere: nothing to build
             text = await database_sync_to_async(public_update_message)(
-                competition_id, kinds=verdict.kinds
+                competition_id, kinds=verdict.kinds, seq=seq
             )
             if text is not None:
                 layer = get_channel_layer()
@@ -310,6 +317,19 @@ def _at_exit(function) -> None:
 
 
 relays = _Relays()
+
+
+def _public_channel(competition_id: int) -> str | None:
+    """The Redis channel the pub/sub layer publishes the public group on, when the layer
+    has one (one Redis host: the lease's); None otherwise."""
+    layer = get_channel_layer()
+    try:
+        inner = layer._get_layer()
+        if len(inner._shards) != 1:
+            return None
+        return inner._get_group_channel_name(public_group(competition_id))
+    except AttributeError:  # not channels_redis's pub/sub layer, or it changed
+        return None
 
 
 def public_changed(competition_id: int, kind: str, seq: int) -> None:

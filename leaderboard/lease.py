@@ -79,6 +79,18 @@ class Lease:
 
         self.redis = aioredis.Redis.from_url(address, socket_timeout=5)
 
+    async def listened(self, channel: str | None) -> bool:
+        """Whether any process subscribes to the pub/sub ``channel`` (None, or Redis not
+        answering: taken as yes)."""
+        if channel is None:
+            return True
+        try:
+            [(_, count)] = await self.redis.pubsub_numsub(channel)
+        except Exception:
+            logger.warning("live listeners of %s not known", channel)
+            return True
+        return count > 0
+
     def _keys(self, competition_id: int) -> tuple[str, str, str]:
         # The layer's prefix, read each time: tests give each worker its own.
         found = redis_address()

@@ -578,12 +578,13 @@ def public_snapshot_message(competition: Competition) -> str:
     return text
 
 
-def public_update_message(competition_id: int, *, kinds: set[str]) -> str | None:
+def public_update_message(competition_id: int, *, kinds: set[str], seq: int = 0) -> str | None:
     """One push to every public viewer of the competition, after changes of ``kinds``:
     reserves the next public sequence number, then reads (so the push holds every change
-    announced before it). The published results ride along only when a round changed;
-    ``results_rev`` lets a screen that missed them fetch them."""
-    seq = next_sequence(competition_id, PUBLIC)
+    announced before it), unless the caller reserved it (``seq``). The published results
+    ride along only when a round changed; ``results_rev`` lets a screen that missed them
+    fetch them."""
+    seq = seq or next_sequence(competition_id, PUBLIC)
     competition = Competition.objects.filter(pk=competition_id, status__in=PUBLIC_STATUSES).first()
     if competition is None:
         return None

@@ -218,3 +218,56 @@ def test_a_committed_announcement_reaches_a_redis_group_member():
     assert message["type"] == "competition.changed"
     assert message["kinds"] == ["round.published"]
     assert message["seq"] == 1
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_change_no_screen_watches_is_numbered_but_built_only_once_one_does(monkeypatch):
+    """With Redis, the relay builds a push only when some process listens to the
+    competition's public group; unwatched, it still takes the change's number, so that a
+    screen joining later reads a snapshot newer than the change."""
+    import asyncio
+
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from leaderboard.hub import public_group
+    from scoring_site.realtime import PUBLIC, current_sequence
+
+    day = quiet_day()
+    built = []
+    build = broadcast.public_update_message
+    monkeypatch.setattr(
+        broadcast, "public_update_message", lambda *a, **k: built.append(k["seq"]) or build(*a, **k)
+    )
+    layer = get_channel_layer()
+    group = public_group(day.competition.pk)
+
+    def commit_and_drain(dance):
+        from django.db import connection
+
+        try:
+            day.send(day.judges[0], dance, day.crosses(day.entries()[:6]))
+            broadcast.relays.drain_background()
+        finally:
+            connection.close()  # this executor thread's own
+
+    async def watch():
+        channel = await layer.new_channel()
+        await layer.group_add(group, channel)
+        await asyncio.get_running_loop().run_in_executor(None, commit_and_drain, day.dances[1])
+        try:
+            return await asyncio.wait_for(layer.receive(channel), timeout=5)
+        finally:
+            await layer.group_discard(group, channel)
+
+    before = current_sequence(day.competition.pk, PUBLIC)
+    commit_and_drain(day.dances[0])
+    unwatched = current_sequence(day.competition.pk, PUBLIC)
+    built_unwatched = list(built)
+    message = async_to_sync(watch)()
+
+    assert (built_unwatched, unwatched) == ([], before + 1)
+    assert built == [before + 2]
+    body = json.loads(message["text"])
+    assert (body["seq"], [p["in"] for p in body["floor"][0]["parts"]]) == (before + 2, [1, 1])
