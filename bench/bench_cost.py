@@ -162,61 +162,75 @@ from competitions.services import round_draw_heats, round_transition
 from leaderboard.broadcast import public_changed
 from scoring_site import realtime
 
-events_n, dances_n, couples_n, judges_n = (int(a) for a in sys.argv[1:5])
+events_n, dances_n, couples_n, judges_n, floor_n = (int(a) for a in sys.argv[1:6])
 DANCES = ["Waltz", "Tango", "Viennese Waltz", "Slow Foxtrot", "Quickstep", "Samba",
           "Cha Cha Cha", "Rumba", "Paso Doble", "Jive"]
 realtime.remove_listener(public_changed)  # no pushes while seeding
 today = dt.date.today()
-day = Competition.objects.create(name="Cost bench day", slug="cost-bench-day",
-                                 starts_on=today, ends_on=today)
-for status in ("registration_open", "registration_closed", "in_progress"):
-    Competition.objects.filter(pk=day.pk).update(status=status)
-events = Event.objects.bulk_create(
-    Event(competition=day, name=f"Ten Dance {n + 1:02d}", position=n + 1, style="ten_dance",
-          scoring_method="skating", entry_kind="couple")
-    for n in range(events_n)
-)
-dances = Dance.objects.bulk_create(
-    Dance(event=e, name=DANCES[i % len(DANCES)], short_name=f"D{i}", position=i + 1)
-    for e in events for i in range(dances_n)
-)
-couples = Competitor.objects.bulk_create(
-    Competitor(competition=day, kind="couple", bib=100 + n, name=f"Leader {n:03d}",
-               partner_name=f"Partner {n:03d}")
-    for n in range(couples_n)
-)
-Entry.objects.bulk_create(Entry(event=e, competitor=c) for e in events for c in couples)
 group, _ = Group.objects.get_or_create(name="judge")
-judges = []
+users = []
 for i in range(judges_n):
     user = User.objects.create(username=f"cost-judge-{i}")
     user.groups.add(group)
-    judges.append(Judge.objects.create(competition=day, letter=chr(65 + i), name=f"Judge {i}",
-                                       user=user))
-PanelSeat.objects.bulk_create(PanelSeat(event=e, judge=j) for e in events for j in judges)
-tokens = {j.pk: str(StampedRefreshToken.for_user(j.user).access_token) for j in judges}
-rounds = []
-for event in events:
-    first = Round.objects.create(event=event, position=1, kind="first",
-                                 recall_count=couples_n // 2)
-    round_draw_heats(round=first, heat_count=2, seed=1)
-    rounds.append(round_transition(round=first, to_status="open", actor=None))
-by_event = {}
-for dance in dances:
-    by_event.setdefault(dance.event_id, []).append(dance.pk)
-entries = {}
-for entry in Entry.objects.filter(event__in=events).order_by("pk"):
-    entries.setdefault(entry.event_id, []).append(entry.pk)
-sheets = []
-for r in rounds:
-    crosses = entries[r.event_id][: r.recall_count]
-    for judge in judges:
-        for dance in by_event[r.event_id]:
-            sheets.append({"round": r.pk, "dance": dance, "judge": judge.letter,
-                           "token": tokens[judge.pk], "revision": r.revision,
-                           "crosses": crosses})
-print(json.dumps({"slug": day.slug, "competition": day.pk, "rounds": [r.pk for r in rounds],
-                  "sheets": sheets}))
+    users.append(user)
+tokens = {u.pk: str(StampedRefreshToken.for_user(u).access_token) for u in users}
+
+
+# A competition in progress whose events' first rounds are open, with its sheets in the
+# order of its rounds.
+def competition(n, events_here):
+    slug = "cost-bench-day" if n == 0 else f"cost-bench-day-{n + 1}"
+    day = Competition.objects.create(name=f"Cost bench day {n + 1}", slug=slug,
+                                     starts_on=today, ends_on=today)
+    for status in ("registration_open", "registration_closed", "in_progress"):
+        Competition.objects.filter(pk=day.pk).update(status=status)
+    events = Event.objects.bulk_create(
+        Event(competition=day, name=f"Ten Dance {k + 1:02d}", position=k + 1,
+              style="ten_dance", scoring_method="skating", entry_kind="couple")
+        for k in range(events_here)
+    )
+    dances = Dance.objects.bulk_create(
+        Dance(event=e, name=DANCES[i % len(DANCES)], short_name=f"D{i}", position=i + 1)
+        for e in events for i in range(dances_n)
+    )
+    couples = Competitor.objects.bulk_create(
+        Competitor(competition=day, kind="couple", bib=100 + k, name=f"Leader {k:03d}",
+                   partner_name=f"Partner {k:03d}")
+        for k in range(couples_n)
+    )
+    Entry.objects.bulk_create(Entry(event=e, competitor=c) for e in events for c in couples)
+    judges = [Judge.objects.create(competition=day, letter=chr(65 + i), name=f"Judge {i}",
+                                   user=u) for i, u in enumerate(users)]
+    PanelSeat.objects.bulk_create(PanelSeat(event=e, judge=j) for e in events for j in judges)
+    rounds = []
+    for event in events:
+        first = Round.objects.create(event=event, position=1, kind="first",
+                                     recall_count=couples_n // 2)
+        round_draw_heats(round=first, heat_count=2, seed=1)
+        rounds.append(round_transition(round=first, to_status="open", actor=None))
+    by_event = {}
+    for dance in dances:
+        by_event.setdefault(dance.event_id, []).append(dance.pk)
+    entries = {}
+    for entry in Entry.objects.filter(event__in=events).order_by("pk"):
+        entries.setdefault(entry.event_id, []).append(entry.pk)
+    sheets = []
+    for r in rounds:
+        crosses = entries[r.event_id][: r.recall_count]
+        for judge in judges:
+            for dance in by_event[r.event_id]:
+                sheets.append({"round": r.pk, "dance": dance, "judge": judge.letter,
+                               "token": tokens[judge.user_id], "revision": r.revision,
+                               "crosses": crosses})
+    return {"slug": slug, "competition": day.pk, "rounds": [r.pk for r in rounds],
+            "sheets": sheets}
+
+
+# All the events on one floor (floor_n 0), or floor_n open rounds a competition: the
+# first is the viewers', the others the same server's other competitions that day.
+per = floor_n or events_n
+days = [competition(n, min(per, events_n - n * per)) for n in range(-(-events_n // per))]
+print(json.dumps({**days[0], "others": days[1:]}))
 """
 
 # The sheets' wrk script: one prepared request per line of the file named by its first
@@ -513,32 +527,34 @@ def queued_tasks(redis) -> dict[str, int]:
     return names
 
 
+def spread(lists: list[list]) -> list:
+    """The items of every list, each list's spread evenly from the first to the last, so
+    that each competition's sheets (the viewers' one too) arrive all through a phase."""
+    placed = [(k / len(items), n, item) for n, items in enumerate(lists)
+              for k, item in enumerate(items)]  # fmt: skip
+    return [item for _, _, item in sorted(placed, key=lambda p: p[:2])]
+
+
 def check_day(args, env: dict, day: dict, sheets_201: int, in_flight: int) -> dict:
     with pg_connect(args.database_url) as conn:
         sheets, marks, changes, duplicates = conn.execute(
             """
-            SELECT (SELECT count(*) FROM adjudication_sheet s
-                    JOIN competitions_round r ON r.id = s.round_id
-                    JOIN competitions_event e ON e.id = r.event_id
-                    WHERE e.competition_id = %(c)s),
-                   (SELECT count(*) FROM adjudication_mark m
-                    JOIN adjudication_sheet s ON s.id = m.sheet_id
-                    JOIN competitions_round r ON r.id = s.round_id
-                    JOIN competitions_event e ON e.id = r.event_id
-                    WHERE e.competition_id = %(c)s),
+            SELECT (SELECT count(*) FROM adjudication_sheet),
+                   (SELECT count(*) FROM adjudication_mark),
                    (SELECT count(*) FROM adjudication_markchange),
                    (SELECT count(*) FROM (SELECT 1 FROM adjudication_sheet
                      GROUP BY round_id, judge_id, dance_id HAVING count(*) > 1) AS twice)
-            """,
-            {"c": day["competition"]},
+            """
         ).fetchone()
-    try:
-        verify_output = manage(
-            {**env, "DATABASE_POOL": "false"}, "verify", day["slug"], timeout=600
-        )
-        verify = {"exit_status": 0, "output": verify_output[-600:]}
-    except BenchError as exc:
-        verify = {"exit_status": 1, "output": str(exc)[-1500:]}
+    verify = {"exit_status": 0, "output": ""}
+    for slug in [day["slug"], *(other["slug"] for other in day["others"])]:
+        try:
+            output = manage({**env, "DATABASE_POOL": "false"}, "verify", slug, timeout=600)
+            verify["output"] += output
+        except BenchError as exc:
+            verify = {"exit_status": 1, "output": str(exc)[-1500:]}
+            break
+    verify["output"] = verify["output"][-1500:]
     return {
         "sheets": sheets,
         "sheets_201_seen": sheets_201,
@@ -593,10 +609,13 @@ def run(args, temp: Path) -> dict:
     seconds = args.rounds * (args.duration + args.warmup)  # each phase's warm-up sends too
     events = max(2, math.ceil(seconds * args.max_sheet_rate
                               / (args.judges * args.dances)) + 1)  # fmt: skip
-    log(f"seeding the day: {events} events of {args.dances} dances, {args.judges} judges")
+    log(
+        f"seeding the day: {events} events of {args.dances} dances, {args.judges} judges, "
+        + (f"{args.floor_rounds} open a competition" if args.floor_rounds else "all open")
+    )
     seeded = subprocess.run(
         [PYTHON, "-c", _DAY_SNIPPET, str(events), str(args.dances), str(args.couples),
-         str(args.judges)],
+         str(args.judges), str(args.floor_rounds)],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
     )  # fmt: skip
     if seeded.returncode != 0:
@@ -604,7 +623,10 @@ def run(args, temp: Path) -> dict:
     day = json.loads(seeded.stdout.strip().splitlines()[-1])
     paced_round = day["rounds"][-1]
     paced = [s for s in day["sheets"] if s["round"] == paced_round]
-    day["sheets"] = [s for s in day["sheets"] if s["round"] != paced_round]
+    day["sheets"] = spread(
+        [[s for s in day["sheets"] if s["round"] != paced_round]]
+        + [other["sheets"] for other in day["others"]]
+    )
 
     server = Server(args.port, args.workers, env, temp)
     report: dict = {"load_average_before": load_average()}
@@ -691,7 +713,9 @@ def run(args, temp: Path) -> dict:
             "dances": args.dances,
             "couples": args.couples,
             "judges": args.judges,
-            "open_rounds": len(day["rounds"]),
+            "open_rounds_on_the_viewers_floor": len(day["rounds"]),
+            "competitions_with_sheets": 1 + len(day["others"]),
+            "open_rounds": len(day["rounds"]) + sum(len(o["rounds"]) for o in day["others"]),
             "sheets_prepared": len(day["sheets"]),
             "sheets_used_closed_loop": phases.next_sheet,
         },
@@ -730,6 +754,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=140,
         help="sheets/s the seeding provides for: rounds open at once (70 sheets each) grow with it",
     )
+    parser.add_argument(
+        "--floor-rounds",
+        type=int,
+        default=0,
+        help="0: every round the sheets need open in the viewers' competition (as many "
+        "as the run's length asks); N: N open in each of several competitions, the "
+        "viewers' one and the same server's others, the sheets spread over them all",
+    )
     parser.add_argument("--paced-duration", type=float, default=10)
     parser.add_argument("--paced-sheet-rate", type=float, default=0.7)
     parser.add_argument("--paced-sheet-duration", type=float, default=20)
@@ -746,6 +778,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"--phases is a list of {', '.join(PHASES)}")
     if not 1 <= args.judges <= 26 or not 1 <= args.dances <= 10 or args.couples < 4:
         parser.error("--judges 1-26, --dances 1-10, --couples 4 or more")
+    if args.floor_rounds == 1 or args.floor_rounds < 0:
+        parser.error("--floor-rounds 0, or 2 or more (one round is the paced phase's)")
     if args.paced_sheet_duration * args.paced_sheet_rate > args.judges * args.dances:
         parser.error("the paced phase needs more sheets than one round has")
     return args
