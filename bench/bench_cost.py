@@ -473,7 +473,7 @@ def _pct(values: list[float], q: float) -> float | None:
 def viewers(args, slug: str):
     """``--viewers`` sockets on the day's live view from ``--client-processes`` processes;
     yields a dict filled, on leaving, with what they saw."""
-    seen: dict = {"asked": args.viewers}
+    seen: dict = {"asked": args.viewers, "deflate": args.viewer_deflate}
     if not args.viewers:
         yield seen
         return
@@ -488,7 +488,7 @@ def viewers(args, slug: str):
         ready = context.Event()
         client = context.Process(
             target=viewer_process,
-            args=(url, share, min(args.sample, share), ready, stop, results),
+            args=(url, share, min(args.sample, share), ready, stop, results, args.viewer_deflate),
         )
         client.start()
         clients.append(client)
@@ -743,6 +743,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--viewers", type=int, default=200, help="3000 is the issue's figure")
     parser.add_argument("--client-processes", type=int, default=1)
+    parser.add_argument(
+        "--viewer-deflate",
+        action="store_true",
+        help="the viewers ask for permessage-deflate, as browsers do",
+    )
     parser.add_argument("--sample", type=int, default=50, help="timed viewers per process")
     parser.add_argument("--events", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--dances", type=int, default=10)

@@ -301,12 +301,16 @@ class _Viewer:
     the load generator's CPU, which the server shares, stays small beside the server's.
     A sampled viewer reads each message's floor to time its receipt; the others count them."""
 
-    def __init__(self, url: str, sampled: bool, records: list, ready, counts: list, closed):
+    def __init__(self, url: str, sampled: bool, records: list, ready, counts: list, closed,
+                 deflate: bool = False):  # fmt: skip
         from websockets.client import ClientProtocol
+        from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
         from websockets.uri import parse_uri
 
         self.uri = parse_uri(url)
-        self.socket = ClientProtocol(self.uri, max_size=2**22)
+        # ``deflate``: ask for compression, as browsers do (uvicorn accepts it by default).
+        extensions = [ClientPerMessageDeflateFactory()] if deflate else None
+        self.socket = ClientProtocol(self.uri, extensions=extensions, max_size=2**22)
         self.sampled, self.records, self.ready, self.counts = sampled, records, ready, counts
         self.closed = closed
         self.parts: list[bytes] = []
@@ -357,11 +361,13 @@ class _Viewer:
             self.closed.set_result(None)
 
 
-async def _hold(url: str, sampled: bool, records: list, ready, counts: list) -> None:
+async def _hold(
+    url: str, sampled: bool, records: list, ready, counts: list, deflate: bool = False
+) -> None:
     import asyncio
 
     loop = asyncio.get_running_loop()
-    viewer = _Viewer(url, sampled, records, ready, counts, loop.create_future())
+    viewer = _Viewer(url, sampled, records, ready, counts, loop.create_future(), deflate)
     transport, _ = await loop.create_connection(lambda: viewer, viewer.uri.host, viewer.uri.port)
     try:
         await viewer.closed
@@ -369,7 +375,7 @@ async def _hold(url: str, sampled: bool, records: list, ready, counts: list) -> 
         transport.close()
 
 
-async def _viewers(url, count, sample, ready_event, stop_event, results) -> None:
+async def _viewers(url, count, sample, ready_event, stop_event, results, deflate=False) -> None:
     import asyncio
 
     loop = asyncio.get_running_loop()
@@ -378,7 +384,8 @@ async def _viewers(url, count, sample, ready_event, stop_event, results) -> None
     readies = [loop.create_future() for _ in range(count)]
     tasks = []
     for i in range(count):
-        tasks.append(loop.create_task(_hold(url, i < sample, records[i], readies[i], counts[i])))
+        hold = _hold(url, i < sample, records[i], readies[i], counts[i], deflate)
+        tasks.append(loop.create_task(hold))
         if i % 100 == 99:
             await asyncio.sleep(0.05)
     await asyncio.wait(readies, timeout=150)
@@ -399,15 +406,16 @@ async def _viewers(url, count, sample, ready_event, stop_event, results) -> None
     )
 
 
-def viewer_process(url, count, sample, ready_event, stop_event, results) -> None:
+def viewer_process(url, count, sample, ready_event, stop_event, results, deflate=False) -> None:
     import asyncio
 
+    viewers = _viewers(url, count, sample, ready_event, stop_event, results, deflate)
     try:
         import uvloop
-
-        uvloop.run(_viewers(url, count, sample, ready_event, stop_event, results))
     except ImportError:
-        asyncio.run(_viewers(url, count, sample, ready_event, stop_event, results))
+        asyncio.run(viewers)
+    else:
+        uvloop.run(viewers)
 
 
 def receipt_latencies(sheet_log: list, records_per_viewer: list[list]) -> list[float]:
