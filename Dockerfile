@@ -73,4 +73,8 @@ ENTRYPOINT ["sh", "/app/deploy/entrypoint.sh"]
 # X-Forwarded-For/-Proto from any peer and takes the header's first address: publish this
 # port only to the reverse proxy, and have it overwrite X-Forwarded-For with the real
 # peer (deploy/nginx.conf), never append to what the client sent.
-CMD ["sh", "-c", "exec uvicorn scoring_site.asgi:application --host 0.0.0.0 --port 8000 --workers \"${WEB_CONCURRENCY:-2}\" --proxy-headers --forwarded-allow-ips='*'"]
+# --ws-per-message-deflate false: browsers ask for compression, and uvicorn would
+# compress every public push again for each phone (a zlib stream per socket): with
+# 3,000 phones that cost more CPU than the sheets themselves (docs/benchmarks.md, "Cost
+# per request").
+CMD ["sh", "-c", "exec uvicorn scoring_site.asgi:application --host 0.0.0.0 --port 8000 --workers \"${WEB_CONCURRENCY:-2}\" --proxy-headers --forwarded-allow-ips='*' --ws-per-message-deflate false"]

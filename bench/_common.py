@@ -122,6 +122,7 @@ def server(args, env: dict[str, str]):
         "--host", HOST, "--port", str(args.port), "--workers", str(args.workers),
         "--log-level", "warning", "--no-access-log",
         "--backlog", "4096", "--limit-concurrency", "100000",
+        "--ws-per-message-deflate", "false",  # as the Dockerfile's command
     ]  # fmt: skip
     process = subprocess.Popen(argv, cwd=ROOT, env=env, start_new_session=True)
     try:

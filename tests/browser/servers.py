@@ -120,7 +120,8 @@ def asgi_server(server_env):
     port = listener.getsockname()[1]
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "scoring_site.asgi:application",
-         "--fd", str(listener.fileno()), "--log-level", "warning"],
+         "--fd", str(listener.fileno()), "--log-level", "warning",
+         "--ws-per-message-deflate", "false"],  # as the Dockerfile's command
         cwd=ROOT,
         env=server_env,
         stdout=subprocess.PIPE,

@@ -157,3 +157,39 @@ def test_a_burst_through_two_processes_is_pushed_about_once_per_interval(
     assert all(gap >= 0.5 for gap in gaps), (burst, gaps)
     # (No check of the sequence numbers here: this test process keeps its cache, and so
     # its public sequence, in memory; the servers of a deployment share Redis's.)
+
+
+def test_a_phone_asking_for_compression_gets_the_pushes_as_they_are(asgi_server):
+    """Browsers ask for permessage-deflate; the server, run as the Dockerfile runs it,
+    declines, so a push is not compressed again for every socket."""
+    day = quiet_day()
+    slug = f"no-deflate-{uuid.uuid4().hex[:8]}"
+    Competition.objects.filter(pk=day.competition.pk).update(slug=slug)
+
+    with connect(
+        f"ws://127.0.0.1:{asgi_server}/ws/live/{slug}/",
+        origin=f"http://127.0.0.1:{asgi_server}",
+        compression="deflate",
+        open_timeout=10,
+    ) as viewer:
+        snapshot = json.loads(viewer.recv(timeout=10))
+
+    assert snapshot["type"] == "snapshot"
+    assert viewer.response.headers.get("Sec-WebSocket-Extensions") is None
+
+
+def test_the_servers_here_run_uvicorn_as_the_dockerfile_does():
+    """The command the test above and the benchmarks start declines compression, as
+    the image's does."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    command = next(
+        line for line in (root / "Dockerfile").read_text().splitlines() if line.startswith("CMD")
+    )
+    servers = (root / "tests" / "browser" / "servers.py").read_text()
+    bench = (root / "bench" / "_common.py").read_text()
+
+    assert "--ws-per-message-deflate false" in command
+    assert '"--ws-per-message-deflate", "false"' in servers
+    assert '"--ws-per-message-deflate", "false"' in bench
