@@ -257,6 +257,7 @@ class Server:
             "--workers", str(workers),
             "--no-access-log", "--log-level", "warning",
             "--proxy-headers", "--forwarded-allow-ips", "*",
+            "--ws-per-message-deflate", "false",  # as the Dockerfile's command
         ]  # fmt: skip
         self.log_path = log_dir / "uvicorn.log"
         self.proc: subprocess.Popen | None = None

@@ -179,8 +179,8 @@ def test_a_phone_asking_for_compression_gets_the_pushes_as_they_are(asgi_server)
 
 
 def test_the_servers_here_run_uvicorn_as_the_dockerfile_does():
-    """The command the test above and the benchmarks start declines compression, as
-    the image's does."""
+    """The commands the test above and the benchmarks (bench_day's and bench_cost's
+    servers) start decline compression, as the image's does."""
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
@@ -188,8 +188,8 @@ def test_the_servers_here_run_uvicorn_as_the_dockerfile_does():
         line for line in (root / "Dockerfile").read_text().splitlines() if line.startswith("CMD")
     )
     servers = (root / "tests" / "browser" / "servers.py").read_text()
-    bench = (root / "bench" / "_common.py").read_text()
+    benches = [(root / "bench" / f).read_text() for f in ("_common.py", "bench_registration.py")]
 
     assert "--ws-per-message-deflate false" in command
     assert '"--ws-per-message-deflate", "false"' in servers
-    assert '"--ws-per-message-deflate", "false"' in bench
+    assert all('"--ws-per-message-deflate", "false"' in bench for bench in benches)
