@@ -156,8 +156,8 @@ if DATABASE_URL:
         }
     # Server-side parameters, and each statement a connection has run five times
     # (psycopg's default) prepared: planned once per connection, not per request
-    # (docs/benchmarks.md, "Prepared statements"). False behind a pooler that cannot
-    # hold prepared statements (PgBouncer in transaction mode before 1.21).
+    # (docs/benchmarks.md, "Cost per request", the fourth pass). False behind a pooler that
+    # cannot hold prepared statements (PgBouncer in transaction mode before 1.21).
     if env_bool("DATABASE_PREPARED", default=True):
         DATABASES["default"].setdefault("OPTIONS", {}).update(
             server_side_binding=True, prepare_threshold=5
