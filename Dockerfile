@@ -74,7 +74,6 @@ ENTRYPOINT ["sh", "/app/deploy/entrypoint.sh"]
 # port only to the reverse proxy, and have it overwrite X-Forwarded-For with the real
 # peer (deploy/nginx.conf), never append to what the client sent.
 # --ws-per-message-deflate false: browsers ask for compression, and uvicorn would
-# compress every public push again for each phone (a zlib stream per socket): with
-# 3,000 phones that cost more CPU than the sheets themselves (docs/benchmarks.md, "Cost
-# per request").
+# compress every public push again for each phone (a zlib stream per socket), CPU the
+# judges' sheets need (docs/benchmarks.md, "Cost per request", the fourth pass).
 CMD ["sh", "-c", "exec uvicorn scoring_site.asgi:application --host 0.0.0.0 --port 8000 --workers \"${WEB_CONCURRENCY:-2}\" --proxy-headers --forwarded-allow-ips='*' --ws-per-message-deflate false"]

@@ -19,16 +19,20 @@ What one run does (about two and a half minutes with the defaults):
      ``--couples`` / 2 recalled, two heats) open, so that each (round, judge, dance) is
      one new recall sheet; one more event's round is kept for the paced phase. The
      number of events is enough for ``--max-sheet-rate`` sheets/s over every sheet
-     phase; if the sheets run out the report says so (``sheets_exhausted``);
+     phase; if the sheets run out the report says so (``sheets_exhausted``). With
+     ``--floor-rounds N`` the events are split into competitions of N each, the first
+     the viewers', and the sheets of all of them are spread evenly through each phase;
 
 2. starts the production command (``uvicorn scoring_site.asgi:application --workers 2
-   --proxy-headers``, ``PODIUM_ENV=production``, PostgreSQL through the psycopg pool,
-   Redis for the cache, the channel layer and Celery's queue, no Celery worker, the
-   dummy email backend, the registration and sheet throttles raised but running);
+   --proxy-headers --ws-per-message-deflate false``, ``PODIUM_ENV=production``,
+   PostgreSQL through the psycopg pool, Redis for the cache, the channel layer and
+   Celery's queue, no Celery worker, the dummy email backend, the registration and
+   sheet throttles raised but running);
 
 3. connects ``--viewers`` websockets to the day's ``/ws/live/<slug>/`` (``bench_day.py``'s
-   viewer processes; ``--viewers 3000`` is the issue's figure) and keeps them for the
-   whole run, so every phase is measured with them connected;
+   viewer processes; ``--viewers 3000`` is the issue's figure; ``--viewer-deflate`` has
+   them ask for compression, as browsers do) and keeps them for the whole run, so every
+   phase is measured with them connected;
 
 4. runs ``--rounds`` rounds of closed-loop phases with ``wrk`` (``--connections``
    keep-alive connections, 2 threads, ``--duration`` seconds each, a short pause

@@ -281,8 +281,7 @@ _FLOORS: dict[bytes, list] = {}
 
 def _floor(data: bytes) -> list[tuple[int, int]]:
     """(round, sheets in) of each round on a message's floor. Every sampled viewer of a
-    process gets the same text: it is parsed once (parsing each copy cost the viewers'
-    processes more CPU than all the rest of their work together)."""
+    process gets the same text, so it is parsed once per process, not once per viewer."""
     floor = _FLOORS.get(data)
     if floor is None:
         if len(_FLOORS) > 64:
