@@ -280,15 +280,17 @@ _FLOORS: dict[bytes, list] = {}
 
 
 def _floor(data: bytes) -> list[tuple[int, int]]:
-    """(round, sheets in) of each round on a message's floor. Every sampled viewer of a
-    process gets the same text, so it is parsed once per process, not once per viewer."""
+    """(round, sheets in) of each round on a message's floor (of a delta: of each card
+    that changed). Every sampled viewer of a process gets the same text, so it is parsed
+    once per process, not once per viewer."""
     floor = _FLOORS.get(data)
     if floor is None:
         if len(_FLOORS) > 64:
             _FLOORS.clear()
         message = json.loads(data)
         floor = _FLOORS[data] = [
-            (i["round"], i.get("sheets_in", 0)) for i in message.get("floor") or ()
+            (i["round"], i.get("sheets_in", 0))
+            for i in message.get("floor") or message.get("cards") or ()
         ]
     return floor
 

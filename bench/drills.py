@@ -526,8 +526,10 @@ def _live_viewer(server: Server, slug: str, messages: list, stop: threading.Even
 
 
 def _sheets_in(message: dict) -> int | None:
-    """How many sheets a live message says are in (the drill's round is the only one)."""
-    counts = [item["sheets_in"] for item in message.get("floor") or () if "sheets_in" in item]
+    """How many sheets a live message says are in (the drill's round is the only one;
+    a delta holds its card when the count changed)."""
+    cards = message.get("floor") or message.get("cards") or ()
+    counts = [item["sheets_in"] for item in cards if "sheets_in" in item]
     return max(counts) if counts else None
 
 

@@ -11,18 +11,27 @@ completes at once unless the viewer's connection is not reading (the server's se
 then waits for its buffer to drain). That viewer alone then waits for the latest
 message in a task of its own; the messages in between are skipped, which is safe
 because each one holds the whole live state.
+
+A viewer that received the hub's previous push gets the next one as a delta on it
+(leaderboard/deltas.py), made once per push and process: usually one round's card
+instead of the whole floor. A viewer that did not (it just joined, or it was skipped
+ahead while catching up) gets the push whole.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from channels.layers import get_channel_layer
+
+from leaderboard import deltas
+from scoring_site.sockets import dumps
 
 logger = logging.getLogger(__name__)
 
@@ -32,47 +41,55 @@ def public_group(competition_id: int) -> str:
 
 
 class Viewer:
-    """One public socket: where to write, and what is waiting for it."""
+    """One public socket: where to write, what is waiting for it, and which of the hub's
+    pushes it received last (to be sent the next one as a delta on it)."""
 
-    __slots__ = ("_send", "_latest", "_waiting", "_on_error", "__weakref__")
+    __slots__ = ("_send", "_latest", "_waiting", "_on_error", "_received", "__weakref__")
 
     def __init__(self, send: Callable[[dict], Awaitable[None]], on_error: Callable[[], None]):
         self._send = send
-        self._latest: dict | None = None
+        self._latest: tuple[dict, int] | None = None
         self._waiting: asyncio.Task | bool | None = True  # held until its snapshot is sent
         self._on_error = on_error
+        self._received = 0  # the hub's number of the push written to it last; 0: none
 
-    def push(self, message: dict) -> None:
+    def push(self, whole: dict, number: int, delta: dict | None = None) -> None:
+        """Write push ``number`` of the hub: ``delta`` (made on push ``number - 1``) if
+        this viewer received that one, else ``whole``."""
         if self._waiting is not None:
-            self._latest = message
+            self._latest = (whole, number)
             return
+        received, self._received = self._received, 0
+        message = delta if delta is not None and received and received == number - 1 else whole
         send = self._send(message)
         try:
             send.send(None)
         except StopIteration:
+            self._received = number
             return  # written: the usual case
         except Exception:
             self._on_error()
             return
         # The connection is not reading: give this send up (nothing was written yet on
         # uvicorn; a server that yields after writing has written it) and wait for the
-        # buffer in a task of this viewer's, with the latest message only.
+        # buffer in a task of this viewer's, with the latest message only, whole.
         send.close()
-        self._latest = message
+        self._latest = (whole, number)
         self._waiting = asyncio.get_running_loop().create_task(self._catch_up())
 
     def release(self) -> None:
         """The snapshot went out: send what arrived meanwhile, from now on directly."""
         self._waiting = None
         if self._latest is not None:
-            message, self._latest = self._latest, None
-            self.push(message)
+            (whole, number), self._latest = self._latest, None
+            self.push(whole, number)
 
     async def _catch_up(self) -> None:
         try:
             while self._latest is not None:
-                message, self._latest = self._latest, None
-                await self._send(message)
+                (whole, number), self._latest = self._latest, None
+                await self._send(whole)
+                self._received = number
         except Exception:
             self._on_error()
         finally:
@@ -90,6 +107,8 @@ class _Competition:
         self.viewers: dict[Viewer, None] = {}  # insertion-ordered set
         self.listener: asyncio.Task | None = None
         self.subscribed: asyncio.Future | None = None
+        self.pushes = 0  # pushes delivered to these viewers
+        self.last: dict | None = None  # the last of them, parsed
 
 
 class PublicHub:
@@ -126,9 +145,22 @@ class PublicHub:
         entry = self.competitions.get(competition_id)
         if entry is None:
             return
-        message = {"type": "websocket.send", "text": text}
+        entry.pushes += 1
+        whole = {"type": "websocket.send", "text": text}
+        delta = None
+        try:
+            message = json.loads(text)
+        except ValueError:
+            message = None
+        if isinstance(message, dict):
+            made = deltas.delta(entry.last, message) if entry.last is not None else None
+            if made is not None:
+                delta_text = dumps(made)
+                if len(delta_text) < len(text):
+                    delta = {"type": "websocket.send", "text": delta_text}
+        entry.last = message if isinstance(message, dict) else None
         for viewer in list(entry.viewers):
-            viewer.push(message)
+            viewer.push(whole, entry.pushes, delta)
 
     async def _listen(self, competition_id: int, entry: _Competition) -> None:
         layer = get_channel_layer()

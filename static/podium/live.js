@@ -8,6 +8,10 @@
  *   second) holds the whole live state, so one lost message never leaves the screen
  *   wrong: the next one repairs it. Each carries the public sequence number ("seq");
  *   older ones (several web processes may deliver slightly out of order) are skipped.
+ * - a "delta" stands for the next "update" as what changed since the one this socket
+ *   received last ("base"): the top-level values set or gone, the floor's order and
+ *   its changed cards (leaderboard/deltas.py). It is rebuilt into that update here;
+ *   without its base the screen fetches the snapshot.
  * - the published results ride along only when a round changed; every message says
  *   which results are current ("results_rev"). A screen that missed them (a gap in the
  *   sequence while results changed) fetches the snapshot, after a random pause so a
@@ -35,6 +39,7 @@
   var pollTimer = null;
   var refetchTimer = null;
   var stopped = false;
+  var lastPush = null;  // the last "update" this socket brought, whole
 
   // --- Drawing ------------------------------------------------------------------------
 
@@ -447,6 +452,35 @@
     });
   }
 
+  // The update a delta stands for (leaderboard/deltas.py, ``apply``), or null without
+  // its base.
+  function rebuilt(delta) {
+    if (!lastPush || lastPush.seq !== delta.base) return null;
+    var push = {};
+    Object.keys(lastPush).forEach(function (key) {
+      if (delta.gone.indexOf(key) === -1) push[key] = lastPush[key];
+    });
+    Object.keys(delta.set).forEach(function (key) { push[key] = delta.set[key]; });
+    push.type = "update";
+    push.seq = delta.seq;
+    if (delta.order) {
+      var cards = {};
+      (lastPush.floor || []).forEach(function (card) { cards[card.round] = card; });
+      delta.cards.forEach(function (card) { cards[card.round] = card; });
+      push.floor = delta.order.map(function (round) { return cards[round]; });
+    }
+    return push;
+  }
+
+  function received(message) {
+    if (message.type === "delta") {
+      message = rebuilt(message);
+      if (!message) { lastPush = null; fetchSnapshot(); return; }
+    }
+    if (message.type === "update") lastPush = message;
+    apply(message, message.type === "snapshot");
+  }
+
   function fetchSnapshot() {
     return fetch(snapshotUrl, { headers: { "Accept": "application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
@@ -497,12 +531,12 @@
     };
     socket.onmessage = function (event) {
       try {
-        var message = JSON.parse(event.data);
-        apply(message, message.type === "snapshot");
+        received(JSON.parse(event.data));
       } catch (e) { /* ignore a bad frame */ }
     };
     socket.onclose = function (event) {
       socket = null;
+      lastPush = null;
       if (event.code === 4404) { stopped = true; status("not found", false); return; }
       status("reconnecting…", false);
       startPolling();

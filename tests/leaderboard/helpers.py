@@ -10,6 +10,7 @@ from typing import Any
 from adjudication.services import SheetInput, round_close, sheet_submit
 from competitions.models import Competition
 from competitions.services import round_draw_heats, round_transition
+from leaderboard import deltas
 from scoring_site import realtime
 from tests.adjudication.day import all_recall_sheets, build_day, open_final
 from tests.factories.competitions import (
@@ -37,6 +38,19 @@ def quiet():
 
 MARKS = {Decimal("7.5"), Decimal("9.5"), Decimal("26.5")}
 """The marks the ``Pageant`` tests give (7.5 and 9.5) and the weighted total they make (26.5)."""
+
+
+def followed(messages: list[dict]) -> list[dict]:
+    """One socket's messages as its screen reads them: each delta rebuilt into the push
+    it stands for, on the push before it (which it must name as its base)."""
+    whole: list[dict] = []
+    for message in messages:
+        if message["type"] == "delta":
+            before = whole[-1]
+            assert (before["type"], before["seq"]) == ("update", message["base"])
+            message = deltas.apply(before, message)
+        whole.append(message)
+    return whole
 
 
 def json_strings(document: Any) -> set[str]:

@@ -15,7 +15,15 @@ from adjudication.models import Sheet
 from adjudication.tablet.sessions import tablet_code_issue, tablet_revoke
 from leaderboard.broadcast import relays
 from tests.factories.accounts import UserFactory
-from tests.leaderboard.helpers import MARKS, Pageant, json_numbers, json_strings, quiet, quiet_day
+from tests.leaderboard.helpers import (
+    MARKS,
+    Pageant,
+    followed,
+    json_numbers,
+    json_strings,
+    quiet,
+    quiet_day,
+)
 from tests.support.auth import sign_in_staff
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -191,6 +199,8 @@ def test_a_burst_of_sheets_is_coalesced_and_the_last_state_arrives(settings):
         await communicator.disconnect()
 
         assert len(updates) == 2  # the first at once, the other two folded into one
+        assert [u["type"] for u in updates] == ["update", "delta"]
+        updates = followed(updates)
         assert [u["seq"] for u in updates] == [1, 2]
         assert updates[-1]["floor"][0]["parts"][0]["in"] == 3
 
@@ -218,7 +228,7 @@ def test_a_round_opening_and_a_publication_reach_the_public_socket():
         await database_sync_to_async(round_transition)(
             round=day.final, to_status="open", actor=None
         )
-        opened = await receive_json(communicator)
+        published, opened = followed([published, await receive_json(communicator)])
         await communicator.disconnect()
 
         assert published["kinds"] == ["round.published"]

@@ -10,7 +10,7 @@ from websockets.sync.client import connect
 
 from competitions.models import Competition
 from leaderboard.broadcast import relays
-from tests.leaderboard.helpers import quiet_day
+from tests.leaderboard.helpers import followed, quiet_day
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -148,7 +148,7 @@ def test_a_burst_through_two_processes_is_pushed_about_once_per_interval(
         reader.join()
 
     assert answers == [201, 201]
-    updates = [body for _at, body in received if body["type"] == "update"]
+    updates = followed([body for _at, body in received])
     gaps = [b[0] - a[0] for a, b in zip(received, received[1:], strict=False)]
     assert [p["in"] for p in updates[-1]["floor"][0]["parts"]] == [3, 3]
     # One push per second across both processes: the first at once, then one per

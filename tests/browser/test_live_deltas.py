@@ -1,0 +1,78 @@
+"""In real Chromium: a phone on the results page follows the day through pushes sent as
+deltas (leaderboard/deltas.py) and, after each step, reads what a phone that has just
+opened the page reads, without ever fetching the snapshot. The changes are made by this
+test's process; the page is served by another (``asgi_server``), on either backend."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from adjudication.services import round_close
+from tests.adjudication.day import open_final
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.leaderboard.helpers import quiet_day
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 390, "height": 844}
+
+
+def test_a_phone_following_deltas_reads_what_a_fresh_phone_reads(
+    asgi_server, role_groups, monkeypatch, tmp_path
+):
+    day = quiet_day()
+    recalled = day.entries()[: day.first.recall_count]
+    url = f"http://127.0.0.1:{asgi_server}/results/{day.competition.slug}/"
+    from playwright.sync_api import expect, sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        phone = browser.new_context(viewport=PHONE).new_page()
+        kinds: list[str] = []
+        snapshots_fetched: list[str] = []
+        phone.on(
+            "websocket",
+            lambda ws: ws.on("framereceived", lambda text: kinds.append(json.loads(text)["type"])),
+        )
+        phone.on(
+            "request",
+            lambda r: snapshots_fetched.append(r.url) if "snapshot" in r.url else None,
+        )
+        phone.goto(url)
+        expect(phone.locator("[data-live-conn]")).to_have_text("live", timeout=10_000)
+        phone.evaluate("() => { window.notReloaded = true; }")
+
+        def reads_as_new(expected: str) -> None:
+            root = phone.locator("[data-live-root]")
+            expect(root).to_contain_text(expected, timeout=5_000)
+            fresh = browser.new_context(viewport=PHONE).new_page()
+            fresh.goto(url)
+            expect(fresh.locator("[data-live-conn]")).to_have_text("live", timeout=10_000)
+            expect(fresh.locator("[data-live-root]")).to_contain_text(expected)
+            assert root.inner_text() == fresh.locator("[data-live-root]").inner_text()
+            fresh.context.close()
+
+        sent = 0
+        for dance in day.dances:
+            for judge in day.judges:
+                day.send(judge, dance, day.crosses(recalled))
+                sent += 1
+                reads_as_new(f"{sent} of 6 sheets in")
+        round_close(round=day.first, actor=None, seed=3)
+        reads_as_new("Results are being checked")
+        open_final(day)
+        reads_as_new("1 of 2 rounds published")
+
+        assert phone.evaluate("() => window.notReloaded === true")
+        shots = Path(os.environ.get("PODIUM_SCREENSHOTS") or tmp_path)
+        shots.mkdir(parents=True, exist_ok=True)
+        phone.screenshot(path=str(shots / "phone-after-deltas.png"))
+        browser.close()
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE")
+
+    assert kinds[0] == "snapshot" and kinds.count("snapshot") == 1
+    assert kinds.count("delta") >= 6, kinds
+    assert snapshots_fetched == []
