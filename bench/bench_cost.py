@@ -57,10 +57,10 @@ What one run does (about two and a half minutes with the defaults):
    waiting for a lock, idle in a transaction); and, per
    round, each rate as a ratio of that round's ``healthz`` rate;
 
-5. paced, open loop: registrations at half the best registration rate measured
-   (``bench_registration.py``'s asyncio client, latency from when each request was
-   due), then sheets at the timetable's pace (``--paced-sheet-rate``, 0.7/s: 7 judges,
-   one sheet each per 10-second slot) for ``--paced-sheet-duration`` seconds, each
+5. paced, open loop: registrations at half the best registration rate measured, or
+   at ``--paced-rate`` (``bench_registration.py``'s asyncio client, latency from when
+   each request was due), then sheets at the timetable's pace (``--paced-sheet-rate``,
+   0.7/s: 7 judges, one sheet each per 10-second slot) for ``--paced-sheet-duration`` seconds, each
    timed from its request to its receipt by the sampled viewers (``bench_day.py``'s
    join of the sheets' log with the viewers' messages);
 
@@ -650,7 +650,7 @@ def run(args, temp: Path) -> dict:
                 log(f"round {n + 1} of {args.rounds}")
                 rounds.append({name: phases.run(name, args.duration) for name in order})
             best = max((r.get("registration", {}).get("ok_per_s", 2) for r in rounds), default=2)
-            rate = max(1, round(best / 2))
+            rate = args.paced_rate or max(1, round(best / 2))
             log(f"paced registrations: {rate}/s offered for {args.paced_duration} s")
             server.wait_idle()
             load_before = load_average()
@@ -772,6 +772,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "viewers' one and the same server's others, the sheets spread over them all",
     )
     parser.add_argument("--paced-duration", type=float, default=10)
+    parser.add_argument(
+        "--paced-rate",
+        type=int,
+        help="registrations/s in the paced phase (default: half the best closed-loop rate)",
+    )
     parser.add_argument("--paced-sheet-rate", type=float, default=0.7)
     parser.add_argument("--paced-sheet-duration", type=float, default=20)
     parser.add_argument("--port", type=int, default=8301)

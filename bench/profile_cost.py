@@ -176,9 +176,9 @@ def run(args, temp: Path) -> dict:
     recreate_database(args.database_url, db)
     manage(env, "migrate", "--noinput", timeout=600)
     fixtures = create_fixtures(env)
-    events = max(2, -(-(3 * args.requests + 10) // (7 * 10)))
+    events = max(2, -(-(5 * args.requests + 10) // (7 * 10)))
     seeded = subprocess.run(
-        [PYTHON, "-c", _DAY_SNIPPET, str(events), "10", "24", "7"],
+        [PYTHON, "-c", _DAY_SNIPPET, str(events), "10", "24", "7", "0"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     if seeded.returncode != 0:
