@@ -202,38 +202,68 @@ def _insert_returning_sql(model: type[Model], fields: Sequence[Field], count: in
 
 def _insert_unnest(
     model: type[Model], names: Sequence[str], found: Rows, parent_pk: str | None
-) -> tuple[str, list[list[Any]]]:
-    """An INSERT of ``found`` from one array a column (PostgreSQL); a column whose values
-    are all ``PARENT`` takes the parent's key from ``inserted_0``."""
-    width = len(names)
-    from_parent = tuple(any(row[i] is PARENT for row in found) for i in range(width))
-    for index in (i for i in range(width) if from_parent[i]):
-        if not all(row[index] is PARENT for row in found):
-            raise ValueError(f"{model.__name__}.{names[index]}: rows.PARENT in some rows only")
-    sql, fields = _unnest_sql(model, tuple(names), from_parent, parent_pk)
+) -> tuple[str, list[Any]]:
+    """An INSERT of ``found`` from one array a column (PostgreSQL). A column whose values
+    are all ``PARENT`` takes the parent's key from ``inserted_0``; one whose rows all hold
+    the same value (the same object, or an equal whole number, string, boolean or None)
+    sends that value once, unless every column would."""
+    shapes = [_column_shape(found, i) for i in range(len(names))]
+    if None in shapes:
+        index = shapes.index(None)
+        raise ValueError(f"{model.__name__}.{names[index]}: rows.PARENT in some rows only")
+    if _EACH not in shapes and _ONE in shapes:
+        shapes[shapes.index(_ONE)] = _EACH  # the array that says how many rows
+    sql, fields = _unnest_sql(model, tuple(names), tuple(shapes), parent_pk)
+    first = found[0]
+    ones = [
+        field.get_db_prep_save(first[i], connection)
+        for i, field in enumerate(fields)
+        if shapes[i] == _ONE
+    ]
     arrays = [
         [field.get_db_prep_save(row[i], connection) for row in found]
         for i, field in enumerate(fields)
-        if not from_parent[i]
+        if shapes[i] == _EACH
     ]
-    return sql, arrays
+    return sql, ones + arrays  # the statement's order: the select list, then UNNEST
+
+
+_EACH, _ONE, _PARENT = "each", "one", "parent"
+_PLAIN = (int, str, bool, type(None))
+
+
+def _column_shape(found: Rows, index: int) -> str | None:
+    """How column ``index`` of ``found`` is sent: an array (``_EACH``), one value for
+    every row (``_ONE``), the parent's key (``_PARENT``), or None: ``PARENT`` in some
+    rows only."""
+    first = found[0][index]
+    if first is PARENT or any(row[index] is PARENT for row in found):
+        return _PARENT if all(row[index] is PARENT for row in found) else None
+    plain = type(first) in _PLAIN
+    for row in found:
+        value = row[index]
+        if value is not first and not (plain and type(value) is type(first) and value == first):
+            return _EACH
+    return _ONE
 
 
 _UNNEST_SQL: dict[tuple, tuple[str, list[Field]]] = {}  # PostgreSQL's only
 
 
 def _unnest_sql(
-    model: type[Model], names: tuple[str, ...], from_parent: tuple[bool, ...], parent_pk: str | None
+    model: type[Model], names: tuple[str, ...], shapes: tuple[str, ...], parent_pk: str | None
 ) -> tuple[str, list[Field]]:
     """``_insert_unnest``'s statement and fields, composed once per shape and process."""
     cache = _UNNEST_SQL
-    key = (model, names, from_parent, parent_pk)
+    key = (model, names, shapes, parent_pk)
     if key not in cache:
         fields = [model._meta.get_field(name) for name in names]
         selected, casts = [], []
-        for field, parent in zip(fields, from_parent, strict=True):
-            if parent:
+        for field, shape in zip(fields, shapes, strict=True):
+            if shape == _PARENT:
                 selected.append(f"(SELECT {parent_pk} FROM inserted_0)")  # nosec B608: a column
+            elif shape == _ONE:
+                selected.append(f"%s::{field.db_type(connection)}")
             else:
                 selected.append(f"u.c{len(casts)}")
                 casts.append(f"%s::{field.db_type(connection)}[]")

@@ -115,6 +115,39 @@ def test_a_parent_row_and_its_childrens_rows_are_written_with_its_key():
     ]
 
 
+def test_a_value_every_row_shares_is_written_to_every_row():
+    """On PostgreSQL such a column is sent once, not as an array; the rows come out the
+    same on both backends, one row alone too."""
+    round_ = RoundFactory()
+    judge = JudgeFactory(competition=round_.event.competition)
+    entries = [EntryFactory(event=round_.event) for _ in range(3)]
+    sheet = Sheet.objects.create(
+        round=round_, judge=judge, dance=DanceFactory(event=round_.event), round_revision=1,
+        client_key="device-1", source=Sheet.Source.API, submitted_at=timezone.now(),
+    )  # fmt: skip
+    at = timezone.now()
+    names = ("round", "sheet", "judge", "kind", "entry", "old_value", "new_value",
+             "sheet_version", "source", "reason", "at")  # fmt: skip
+    changes = [
+        (round_.pk, sheet.pk, judge.pk, "new", entry.pk, None, value, 1, "api", "", at)
+        for entry, value in zip(entries, map(Decimal, ("1.0", "1.00", "2")), strict=True)
+    ]
+
+    rows.insert_values([(MarkChange, names, changes)])
+    rows.insert_values([(MarkChange, names, [changes[0][:-2] + ("alone", at)])])
+
+    stored = MarkChange.objects.filter(sheet=sheet).order_by("pk")
+    assert [
+        (c.round_id, c.judge_id, c.kind, c.entry_id, c.old_value, c.new_value, c.reason, c.at)
+        for c in stored
+    ] == [
+        (round_.pk, judge.pk, "new", entries[0].pk, None, Decimal("1.00"), "", at),
+        (round_.pk, judge.pk, "new", entries[1].pk, None, Decimal("1.00"), "", at),
+        (round_.pk, judge.pk, "new", entries[2].pk, None, Decimal("2.00"), "", at),
+        (round_.pk, judge.pk, "new", entries[0].pk, None, Decimal("1.00"), "alone", at),
+    ]
+
+
 def test_a_parents_key_without_a_parent_row_is_refused():
     with pytest.raises(ValueError, match="without a parent row"):
         rows.insert_values(
