@@ -14,7 +14,7 @@ keys that are new or changed, ``gone`` those no longer there; ``order`` is the n
 floor's round ids in order and ``cards`` its new or changed cards, whole. When the
 floor's cards cannot be told apart by round, the floor goes in ``set`` as it is.
 ``apply`` rebuilds the push exactly; static/podium/live.js does the same in the
-browser, and a screen that lacks the base fetches the snapshot instead.
+browser, and a screen that lacks the base reconnects and starts from the snapshot.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@
  * - a "delta" stands for the next "update" as what changed since the one this socket
  *   received last ("base"): the top-level values set or gone, the floor's order and
  *   its changed cards (leaderboard/deltas.py). It is rebuilt into that update here;
- *   without its base the screen fetches the snapshot.
+ *   without its base the screen reconnects, and starts again from the snapshot.
  * - the published results ride along only when a round changed; every message says
  *   which results are current ("results_rev"). A screen that missed them (a gap in the
  *   sequence while results changed) fetches the snapshot, after a random pause so a
@@ -475,7 +475,9 @@
   function received(message) {
     if (message.type === "delta") {
       message = rebuilt(message);
-      if (!message) { lastPush = null; fetchSnapshot(); return; }
+      // Without its base (a frame lost to a parse error): start over on a new socket,
+      // whose first message is the snapshot and whose pushes come whole until then.
+      if (!message) { lastPush = null; if (socket) socket.close(); return; }
     }
     if (message.type === "update") lastPush = message;
     apply(message, message.type === "snapshot");

@@ -76,3 +76,57 @@ def test_a_phone_following_deltas_reads_what_a_fresh_phone_reads(
     assert kinds[0] == "snapshot" and kinds.count("snapshot") == 1
     assert kinds.count("delta") >= 6, kinds
     assert snapshots_fetched == []
+
+
+def test_a_phone_that_lost_a_push_reconnects_and_starts_from_the_snapshot(
+    asgi_server, role_groups, monkeypatch
+):
+    """A frame lost on the way (dropped here, as a parse error would) leaves the next
+    delta without its base: the phone opens a new socket, whose first message is the
+    snapshot, and shows the state."""
+    day = quiet_day()
+    picks = day.crosses(day.entries()[: day.first.recall_count])
+    url = f"http://127.0.0.1:{asgi_server}/results/{day.competition.slug}/"
+    from playwright.sync_api import expect, sync_playwright
+
+    sockets: list[list[str]] = []
+
+    def route(ws):
+        server = ws.connect_to_server()
+        seen: list[str] = []
+        sockets.append(seen)
+
+        def from_server(text):
+            kind = json.loads(text)["type"]
+            seen.append(kind)
+            if len(sockets) == 1 and kind == "update":
+                return  # lost
+            ws.send(text)
+
+        server.on_message(from_server)
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        phone = browser.new_context(viewport=PHONE).new_page()
+        phone.route_web_socket("**/ws/live/**", route)
+        phone.goto(url)
+        expect(phone.locator("[data-live-conn]")).to_have_text("live", timeout=10_000)
+        root = phone.locator("[data-live-root]")
+
+        day.send(day.judges[0], day.dances[0], picks)
+        for _ in range(50):
+            if "update" in sockets[0]:
+                break
+            phone.wait_for_timeout(100)
+        expect(root).to_contain_text("0 of 6 sheets in")  # the push was lost
+        phone.wait_for_timeout(400)
+        day.send(day.judges[1], day.dances[0], picks)
+
+        expect(root).to_contain_text("2 of 6 sheets in", timeout=10_000)
+        expect(phone.locator("[data-live-conn]")).to_have_text("live", timeout=10_000)
+        browser.close()
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE")
+
+    assert sockets[0][:3] == ["snapshot", "update", "delta"]
+    assert len(sockets) == 2 and sockets[1][0] == "snapshot"
