@@ -114,11 +114,16 @@ def test_a_phone_that_lost_a_push_reconnects_and_starts_from_the_snapshot(
         expect(phone.locator("[data-live-conn]")).to_have_text("live", timeout=10_000)
         root = phone.locator("[data-live-root]")
 
+        def seen_on_first_socket(kind):
+            for _ in range(100):
+                if sockets and kind in sockets[0]:
+                    return
+                phone.wait_for_timeout(100)
+            raise AssertionError(f"no {kind} on the first socket: {sockets}")
+
+        seen_on_first_socket("snapshot")
         day.send(day.judges[0], day.dances[0], picks)
-        for _ in range(50):
-            if "update" in sockets[0]:
-                break
-            phone.wait_for_timeout(100)
+        seen_on_first_socket("update")
         expect(root).to_contain_text("0 of 6 sheets in")  # the push was lost
         phone.wait_for_timeout(400)
         day.send(day.judges[1], day.dances[0], picks)
