@@ -760,7 +760,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--max-sheet-rate",
         type=float,
-        default=140,
+        default=250,
         help="sheets/s the seeding provides for: rounds open at once (70 sheets each) grow with it",
     )
     parser.add_argument(
