@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 # Fixtures, registered by import: the second web process and its clean-up.
+from tests.browser.screens import capture
 from tests.browser.servers import (  # noqa: F401
     asgi_server,
     judge_letters_left_as_found,
@@ -105,7 +106,7 @@ class Tablet:
         folder = Path(os.environ.get("PODIUM_SCREENSHOTS") or self.shots)
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
+        capture(self.page, path, full_page=True)
         return path
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.test import Client
 
+from tests.browser.screens import capture
 from tests.support.auth import sign_in_staff
 
 DESK = {"width": 1366, "height": 768}
@@ -55,7 +56,7 @@ def shot(page, name: str, tmp_path: Path, *, full_page: bool = True) -> Path:
     folder = Path(os.environ.get("PODIUM_SCREENSHOTS") or tmp_path / "screenshots")
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
-    page.screenshot(path=str(path), full_page=full_page)
+    capture(page, path, full_page=full_page)
     return path
 
 

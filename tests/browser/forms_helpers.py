@@ -10,6 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.test import Client
 
+from tests.browser.screens import capture
 from tests.support.auth import sign_in_staff
 
 TIMEOUT_MS = 10_000
@@ -38,7 +39,7 @@ def sign_in(context, live_server, user) -> None:
 def shot(page, name: str) -> Path:
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    capture(page, path, full_page=True)
     return path
 
 

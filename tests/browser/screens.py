@@ -174,18 +174,34 @@ def assert_contrast(page, minimum: float = 4.5) -> None:
     )
 
 
+def capture(page, path: Path, *, full_page: bool = False) -> None:
+    """``page.screenshot``, asked once more when Chromium refuses the capture outright
+    ("Unable to capture screenshot"), which it does now and then and not again a moment
+    later (microsoft/playwright's users report it; robotframework-browser retries it)."""
+    from playwright.sync_api import Error  # the browser tests' own dependency
+
+    try:
+        page.screenshot(path=str(path), full_page=full_page)
+    except Error as refused:
+        if "Unable to capture screenshot" not in str(refused):
+            raise
+        page.wait_for_timeout(250)
+        page.screenshot(path=str(path), full_page=full_page)
+
+
 def screenshot(page, folder: Path, name: str, *, full_page: bool = False) -> Path:
     """Save what the screen shows now, in $PODIUM_SCREENSHOTS if set; ``full_page`` for
     a phone's whole page, the viewport for a projector (which never scrolls)."""
     folder = Path(os.environ.get("PODIUM_SCREENSHOTS") or folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.png"
-    page.screenshot(path=str(path), full_page=full_page)
+    capture(page, path, full_page=full_page)
     return path
 
 
 __all__ = [
     "assert_contrast",
+    "capture",
     "assert_nothing_clipped",
     "clipped",
     "low_contrast",
