@@ -4,9 +4,10 @@ Django's own handler loads the middleware for async and crosses between the even
 and a worker thread at every boundary between sync and async code on the way in: into
 the sync middleware, back to the loop for the async end of the chain, into a thread again
 for a sync view, and once more for a 4xx answer's log line. Here the chain is loaded as
-under WSGI and the request crosses once, into the thread asgiref keeps for it
-(``ThreadSensitiveContext``, as before), and back. Views stay sync; an async view would
-still work, adapted by Django into the event loop.
+under WSGI and runs, with the view, in one crossing into the thread asgiref keeps for
+the request (``ThreadSensitiveContext``, as before); the ``request_started`` receivers
+and the response's close keep theirs. Views stay sync; an async view would still work,
+adapted by Django into the event loop.
 """
 
 from __future__ import annotations

@@ -8,7 +8,9 @@ from asgiref.sync import AsyncToSync, SyncToAsync, async_to_sync
 from channels.testing import HttpCommunicator
 from django.core.handlers.asgi import ASGIHandler as DjangoASGIHandler
 
+from competitions.models import Competition
 from scoring_site.handler import ASGIHandler
+from tests.factories.competitions import CompetitionFactory
 
 
 def _serve(handler, path, monkeypatch):
@@ -64,9 +66,6 @@ def test_an_error_answer_is_still_logged(monkeypatch, caplog):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_page_reading_the_database_is_served(monkeypatch):
-    from competitions.models import Competition
-    from tests.factories.competitions import CompetitionFactory
-
     competition = CompetitionFactory(status=Competition.Status.REGISTRATION_OPEN)
     response, crossings = _serve(ASGIHandler(), f"/results/{competition.slug}/", monkeypatch)
     assert response["status"] == 200
