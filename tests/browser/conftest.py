@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 # Fixtures, registered by import: the second web process and its clean-up.
-from tests.browser.screens import capture
+from tests.browser.screens import screenshot
 from tests.browser.servers import (  # noqa: F401
     asgi_server,
     judge_letters_left_as_found,
@@ -103,11 +102,7 @@ class Tablet:
         return json.loads(self.page.evaluate(f"() => localStorage.getItem({OUTBOX_KEY!r}) || '[]'"))
 
     def shot(self, name: str) -> Path:
-        folder = Path(os.environ.get("PODIUM_SCREENSHOTS") or self.shots)
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{name}.png"
-        capture(self.page, path, full_page=True)
-        return path
+        return screenshot(self.page, self.shots, name, full_page=True)
 
 
 @pytest.fixture

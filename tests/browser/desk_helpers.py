@@ -3,12 +3,11 @@ as staff, screenshots, and the console's errors (the CSP's refusals among them).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from django.test import Client
 
-from tests.browser.screens import capture
+from tests.browser.screens import screenshot
 from tests.support.auth import sign_in_staff
 
 DESK = {"width": 1366, "height": 768}
@@ -53,11 +52,7 @@ def console_errors(page) -> list[str]:
 
 def shot(page, name: str, tmp_path: Path, *, full_page: bool = True) -> Path:
     """A screenshot in $PODIUM_SCREENSHOTS (else the test's folder), to look at."""
-    folder = Path(os.environ.get("PODIUM_SCREENSHOTS") or tmp_path / "screenshots")
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.png"
-    capture(page, path, full_page=full_page)
-    return path
+    return screenshot(page, tmp_path / "screenshots", name, full_page=full_page)
 
 
 def page_height(page) -> int:

@@ -201,8 +201,8 @@ def screenshot(page, folder: Path, name: str, *, full_page: bool = False) -> Pat
 
 __all__ = [
     "assert_contrast",
-    "capture",
     "assert_nothing_clipped",
+    "capture",
     "clipped",
     "low_contrast",
     "screenshot",

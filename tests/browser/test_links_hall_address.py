@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from tests.adjudication.day import build_day
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS
-from tests.browser.screens import capture
+from tests.browser.screens import screenshot
 from tests.competitions.registration_helpers import open_competition
 from tests.factories.accounts import UserFactory
 from tests.support.auth import restore_role_groups, sign_in_staff
@@ -57,11 +57,7 @@ def _signed_in(context, base: str, user) -> None:
 
 
 def _shot(page, folder: Path, name: str) -> None:
-    import os
-
-    folder = Path(os.environ.get("PODIUM_SCREENSHOTS") or folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    capture(page, folder / f"{name}.png", full_page=True)
+    screenshot(page, folder, name, full_page=True)
 
 
 def test_the_desks_tablet_qr_page_shows_the_hall_address(hall_browser):

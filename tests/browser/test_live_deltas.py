@@ -135,7 +135,7 @@ def test_a_phone_that_lost_a_push_reconnects_and_starts_from_the_snapshot(
         day.send(day.judges[0], day.dances[0], picks)
         seen_on_first_socket("update")
         expect(root).to_contain_text("0 of 6 sheets in")  # the push was lost
-        phone.wait_for_timeout(400)
+        phone.wait_for_timeout(400)  # past the push interval: the next sheet goes alone
         day.send(day.judges[1], day.dances[0], picks)
 
         expect(root).to_contain_text("2 of 6 sheets in", timeout=10_000)
