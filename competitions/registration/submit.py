@@ -379,9 +379,14 @@ def _write_each(competitor: Competitor, entries: list[Entry], site: str):
 
 
 def _write_in_one_statement(competitor: Competitor, entries: list[Entry], site: str):
-    """``_write_each`` in one statement (PostgreSQL): the names' look-up, and unless they
-    are known the competitor, its entries (in the events' order) and the job
-    ``queue_job`` would write."""
+    """``_write_each`` on PostgreSQL: ``competitor``, its entries (in the events' order)
+    and the job ``queue_job`` would write in one statement, unless the unique index on
+    the names holds them already; then the known competitor is read.
+
+    The index itself decides (``ON CONFLICT``), not a look-up planned beforehand: a
+    prepared look-up's generic plan, made while the table was small, could scan every
+    competitor of the competition for the names (docs/benchmarks.md, the seventh pass).
+    A registration of the same names still in flight is waited for, then known."""
     values = [
         field.get_db_prep_save(getattr(competitor, field.attname), connection)
         for field in (Competitor._meta.get_field(n) for n in _COMPETITOR_COLUMNS)
@@ -391,7 +396,6 @@ def _write_in_one_statement(competitor: Competitor, entries: list[Entry], site: 
         cursor.execute(
             _WRITE_ALL,
             [
-                *_names(competitor),
                 *values,
                 competitor.created_at,
                 [e.event_id for e in entries],
@@ -400,9 +404,13 @@ def _write_in_one_statement(competitor: Competitor, entries: list[Entry], site: 
                 competitor.created_at,
             ],
         )
-        known_id, kind, email, competitor_id, entry_ids, job_id = cursor.fetchone()
-    if known_id is not None:
-        return known_id, kind, email
+        competitor_id, entry_ids, job_id = cursor.fetchone()
+        if competitor_id is None:
+            cursor.execute(_SAME_NAMES, _names(competitor))
+            known = cursor.fetchone()
+            if known is None:  # the row that held the names is gone again
+                raise IntegrityError("the names were taken and released meanwhile")
+            return known
     rows.saved([competitor], [competitor_id])
     for entry in entries:
         entry.competitor = competitor
@@ -412,13 +420,11 @@ def _write_in_one_statement(competitor: Competitor, entries: list[Entry], site: 
 
 
 _WRITE_ALL = f"""
-WITH known AS (
-    {_SAME_NAMES}
-), competitor AS (
+WITH competitor AS (
     INSERT INTO {Competitor._meta.db_table}
         ({", ".join(Competitor._meta.get_field(n).column for n in _COMPETITOR_COLUMNS)})
-    SELECT {", ".join(["%s"] * len(_COMPETITOR_COLUMNS))}
-    WHERE NOT EXISTS (SELECT 1 FROM known)
+    VALUES ({", ".join(["%s"] * len(_COMPETITOR_COLUMNS))})
+    ON CONFLICT (competition_id, LOWER(name), LOWER(partner_name)) DO NOTHING
     RETURNING id
 ), entry AS (
     INSERT INTO {Entry._meta.db_table} (event_id, competitor_id, status, withdrawn, created_at)
@@ -433,9 +439,8 @@ WITH known AS (
     FROM competitor
     RETURNING id
 )
-SELECT known.id, known.kind, known.email, (SELECT id FROM competitor),
-    (SELECT array_agg(id ORDER BY id) FROM entry), (SELECT id FROM job)
-FROM (SELECT 1) AS one LEFT JOIN known ON true
+SELECT (SELECT id FROM competitor), (SELECT array_agg(id ORDER BY id) FROM entry),
+    (SELECT id FROM job)
 """  # nosec B608: the models' own table and column names
 
 

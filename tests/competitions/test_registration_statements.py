@@ -8,8 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from competitions.models import Competition, Entry, Event
-from tests.competitions.registration_helpers import open_competition, skating_event
+from competitions.models import Competition, Competitor, Entry, Event
+from competitions.registration import registration_submit
+from tests.competitions.registration_helpers import couple, open_competition, skating_event
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -125,3 +126,38 @@ def test_details_refused_by_the_service_do_not_use_up_the_idempotency_key(client
     assert set(refused.json()["errors"]) == {"birth_year", "partner_birth_year"}
     assert accepted.status_code == 201
     assert Entry.objects.count() == 1
+
+
+def _competitor_rows_read() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT seq_tup_read + COALESCE(idx_tup_fetch, 0) FROM pg_stat_xact_user_tables "
+            "WHERE relname = %s",
+            [Competitor._meta.db_table],
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
+@pytest.mark.django_db(transaction=False)
+def test_a_registration_reads_no_other_competitor_whatever_plan_is_cached():
+    """The names are checked by their unique index, not by a look-up whose plan a
+    prepared statement keeps: a generic plan made while the table was small scanned
+    every competitor of the competition for the names, at each registration."""
+    competition, link = open_competition()
+    event = skating_event(competition)
+    Competitor.objects.bulk_create(
+        Competitor(competition=competition, kind="solo", name=f"Dancer {n}", reference=f"r{n}")
+        for n in range(300)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+    for n in range(8):  # past psycopg's threshold: the statements are prepared
+        registration_submit(link=link, details=couple(n), event_ids=[event.pk])
+
+    before = _competitor_rows_read()
+    result = registration_submit(link=link, details=couple(40), event_ids=[event.pk])
+    read = _competitor_rows_read() - before
+
+    assert result.created
+    assert read <= 2, f"a registration read {read} competitors"
