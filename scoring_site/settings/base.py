@@ -180,6 +180,11 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Threads a web process runs requests in at once (scoring_site/handler.py); more requests
+# wait for one. Each holds a database connection while it runs: keep it under
+# DATABASE_POOL_MAX.
+PODIUM_REQUEST_THREADS = env_int("WEB_THREADS", 8, minimum=1)
+
 # --- Live screens -----------------------------------------------------------
 # Public pushes of a burst of changes are folded into at most one per interval (per
 # competition; across processes with Redis): leaderboard/broadcast.py.

@@ -1,15 +1,20 @@
 """The ASGI handler (scoring_site/handler.py): a request crosses from the event loop into
-a thread once, whatever the middleware, and is served as before."""
+a thread once, whatever the middleware, and is served as before; the thread is kept for
+the next request."""
 
+import asyncio
 import logging
+import threading
 
 import pytest
 from asgiref.sync import AsyncToSync, SyncToAsync, async_to_sync
 from channels.testing import HttpCommunicator
 from django.core.handlers.asgi import ASGIHandler as DjangoASGIHandler
+from django.core.signals import request_finished
+from django.db import connections
 
 from competitions.models import Competition
-from scoring_site.handler import ASGIHandler
+from scoring_site.handler import ASGIHandler, RequestThreads
 from tests.factories.competitions import CompetitionFactory
 
 
@@ -71,3 +76,89 @@ def test_a_page_reading_the_database_is_served(monkeypatch):
     assert response["status"] == 200
     assert competition.name.encode() in response["body"]
     assert crossings["back to the loop"] == 0
+
+
+def test_the_next_request_is_served_in_the_same_thread(monkeypatch):
+    handler = ASGIHandler()
+    served_in = []
+
+    def note_thread(**kwargs):
+        served_in.append(threading.current_thread())
+
+    request_finished.connect(note_thread)
+    try:
+        for _ in range(3):
+            response, _ = _serve(handler, "/api/v1/nothing-here/", monkeypatch)
+            assert response["status"] == 404
+    finally:
+        request_finished.disconnect(note_thread)
+
+    assert len(served_in) == 3
+    assert served_in[0] is served_in[1] is served_in[2]
+    assert served_in[0] is not threading.main_thread()
+    assert len(handler.threads.idle) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_thread_holds_no_database_connection_between_requests(monkeypatch):
+    competition = CompetitionFactory(status=Competition.Status.REGISTRATION_OPEN)
+    handler = ASGIHandler()
+    response, _ = _serve(handler, f"/results/{competition.slug}/", monkeypatch)
+    assert response["status"] == 200
+
+    kept = handler.threads.idle[0]
+    # Read in the kept thread: the request_finished receivers closed its connection.
+    assert kept.submit(lambda: connections["default"].connection).result() is None
+
+
+def test_a_thread_still_running_a_call_is_not_lent_again():
+    async def scenario():
+        threads = RequestThreads(size=1)
+        thread = await threads.borrow()
+        release = threading.Event()
+        call = thread.submit(release.wait, 10)
+
+        threads.give_back(thread)  # the client left; the view has not returned yet
+        other = await threads.borrow()
+        release.set()
+        return thread, call, other
+
+    thread, call, other = asyncio.run(scenario())
+    assert other is not thread
+    assert call.result(timeout=10) is True
+
+
+def test_a_request_waits_for_a_thread_when_all_are_lent():
+    async def scenario():
+        threads = RequestThreads(size=2)
+        first, second = await threads.borrow(), await threads.borrow()
+        third = asyncio.ensure_future(threads.borrow())
+        await asyncio.sleep(0)
+        waited = not third.done()
+        threads.give_back(second)
+        handed = await third
+        threads.give_back(first)
+        threads.give_back(handed)
+        return waited, handed is second, threads.lent, list(threads.idle), [first, second]
+
+    waited, reused, lent, idle, borrowed = asyncio.run(scenario())
+    assert waited and reused
+    assert lent == 0
+    assert sorted(map(id, idle)) == sorted(map(id, borrowed))
+
+
+def test_a_request_cancelled_while_waiting_takes_no_thread():
+    async def scenario():
+        threads = RequestThreads(size=1)
+        only = await threads.borrow()
+        gone = asyncio.ensure_future(threads.borrow())
+        await asyncio.sleep(0)
+        gone.cancel()
+        await asyncio.gather(gone, return_exceptions=True)
+        threads.give_back(only)
+        again = await threads.borrow()
+        return only, again, threads.lent, len(threads.waiting)
+
+    only, again, lent, waiting = asyncio.run(scenario())
+    assert again is only
+    assert (lent, waiting) == (1, 0)
