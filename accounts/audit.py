@@ -133,6 +133,11 @@ def _audited(match) -> bool:
     return _is_desk(match)
 
 
+# The API's views record their own calls (audit_api_request): an API request is not
+# resolved twice to find out that it is no admin or desk page.
+API_PATH = "/api/"
+
+
 def _resolve(request):
     try:
         return resolve(request.path_info, getattr(request, "urlconf", None))
@@ -151,7 +156,11 @@ class AuditMiddleware:
         facts = facts_from_request(request)
         token = _current.set(facts)
         try:
-            if request.method not in UNSAFE_METHODS or not _audited(_resolve(request)):
+            if (
+                request.method not in UNSAFE_METHODS
+                or request.path_info.startswith(API_PATH)
+                or not _audited(_resolve(request))
+            ):
                 return self.get_response(request)
             # The action and its entry: both or neither (an error became a 5xx response).
             with transaction.atomic():

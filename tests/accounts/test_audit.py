@@ -3,9 +3,9 @@ append-only in the database; read-only in the admin."""
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from django.urls import reverse
+from django.urls import URLResolver, get_resolver, reverse
 
-from accounts import db_rules
+from accounts import audit, db_rules
 from accounts.models import AuditEntry
 from competitions.models import Competition
 from tests.adjudication.day import build_day
@@ -127,3 +127,24 @@ def test_the_admin_shows_the_log_read_only(client):
     assert deleted.status_code == 403
     entry.refresh_from_db()
     assert entry.username == "x"
+
+
+def _leaves(patterns, prefix="", apps=()):
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            yield from _leaves(pattern.url_patterns, route, (*apps, pattern.app_name))
+        else:
+            yield route, apps
+
+
+def test_no_admin_or_desk_page_lives_under_the_api_path():
+    """The audit middleware does not resolve API addresses (API_PATH): it may skip them
+    only while no page it records is found there."""
+    under_api = [
+        (route, apps)
+        for route, apps in _leaves(get_resolver().url_patterns)
+        if ("/" + route).startswith(audit.API_PATH)
+    ]
+    assert under_api, "the API's routes were not found"
+    assert not [(r, a) for r, a in under_api if {"admin", "adjudication"} & set(a)]
