@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from competitions.models import Competition, Competitor, Entry, Event
-from competitions.registration import registration_submit
+from competitions.registration import RegistrationRefused, registration_submit, submit
 from tests.competitions.registration_helpers import couple, open_competition, skating_event
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -161,3 +161,22 @@ def test_a_registration_reads_no_other_competitor_whatever_plan_is_cached():
 
     assert result.created
     assert read <= 2, f"a registration read {read} competitors"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement path")
+@pytest.mark.django_db(transaction=False)
+def test_names_held_by_a_row_gone_before_it_is_read_refuse_and_write_nothing(monkeypatch):
+    """The index refused the names, then the row holding them was gone before it could be
+    read (deleted meanwhile): the registration is refused as a race, nothing written."""
+    competition, link = open_competition()
+    event = skating_event(competition)
+    registration_submit(link=link, details=couple(1), event_ids=[event.pk])
+    gone = submit._SAME_NAMES.replace("WHERE", "WHERE false AND")
+    monkeypatch.setattr(submit, "_SAME_NAMES", gone)
+
+    with pytest.raises(RegistrationRefused, match="a moment ago"):
+        registration_submit(link=link, details=couple(1), event_ids=[event.pk])
+
+    assert Competitor.objects.filter(competition=competition).count() == 1
+    assert Entry.objects.filter(event=event).count() == 1
+    assert Event.objects.get(pk=event.pk).entries_taken == 1
