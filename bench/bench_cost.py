@@ -72,13 +72,13 @@ What one run does (about two and a half minutes with the defaults):
    database (``--keep-db`` keeps it) and flushes the Redis database.
 
 The report (one JSON document on stdout, ``--output`` also writes it) has the machine,
-the load average before and after, every phase of every round, ``ratios`` (each
-phase's rate over ``healthz``'s, per round and the median), the paced phases and the
-checks. wrk, the viewers, PostgreSQL and Redis share the server's cores, so ratios
-measured in one run are the figures to compare; absolute rates are not a capacity
-figure. Needs ``wrk`` (``apt-get install wrk``), PostgreSQL on 127.0.0.1:5432 (user
-``postgres``, trust), Redis on 127.0.0.1:6379, ports ``--port`` (8301) and nothing
-beyond requirements.txt.
+the load average before and after, every phase of every round, ``ratios`` (each phase's
+rate over ``healthz``'s, per round and the median, and the same by CPU per request:
+``cost_per_round``, ``cost_median``), the paced phases and the checks. wrk, the viewers,
+PostgreSQL and Redis share the server's cores, so ratios measured in one run are the
+figures to compare; absolute rates are not a capacity figure. Needs ``wrk`` (``apt-get
+install wrk``), PostgreSQL on 127.0.0.1:5432 (user ``postgres``, trust), Redis on
+127.0.0.1:6379, ports ``--port`` (8301) and nothing beyond requirements.txt.
 """
 
 from __future__ import annotations
@@ -575,7 +575,12 @@ def check_day(args, env: dict, day: dict, sheets_201: int, in_flight: int) -> di
 
 
 def ratios(rounds: list[dict]) -> dict:
-    out: dict = {"per_round": [], "median": {}}
+    """Each phase against ``healthz`` in the same round: by rate (``per_round``,
+    ``median``) and by cost (``cost_per_round``, ``cost_median``: healthz's CPU per
+    request over the phase's, the web workers', PostgreSQL's and Redis's cores over the
+    rate). The cost ratio holds where a phase's rate is held by something other than
+    CPU (a request waiting for a thread or a lock while the machine idles)."""
+    out: dict = {"per_round": [], "median": {}, "cost_per_round": [], "cost_median": {}}
     for phases in rounds:
         if "healthz" not in phases:
             continue
@@ -583,11 +588,25 @@ def ratios(rounds: list[dict]) -> dict:
         out["per_round"].append(
             {name: round(f["ok_per_s"] / reference, 3) for name, f in phases.items()}
         )
-    for name in PHASES:
-        values = [r[name] for r in out["per_round"] if name in r]
-        if values:
-            out["median"][name] = round(statistics.median(values), 3)
+        costs = {name: cost_ms(f) for name, f in phases.items()}
+        if all(c is not None for c in costs.values()):
+            out["cost_per_round"].append(
+                {name: round(costs["healthz"] / c, 3) for name, c in costs.items()}
+            )
+    for per_round, median in (("per_round", "median"), ("cost_per_round", "cost_median")):
+        for name in PHASES:
+            values = [r[name] for r in out[per_round] if name in r]
+            if values:
+                out[median][name] = round(statistics.median(values), 3)
     return out
+
+
+def cost_ms(figures: dict) -> float | None:
+    """The machine's CPU per answered request in a phase, in ms (None if not measured)."""
+    cores = figures.get("cpu_cores")
+    if not cores or not figures["ok_per_s"]:
+        return None
+    return (cores["server"] + cores["postgresql"] + cores["redis"]) / figures["ok_per_s"] * 1000
 
 
 def run(args, temp: Path) -> dict:
@@ -710,6 +729,8 @@ def run(args, temp: Path) -> dict:
     redis.flushdb()
     if not args.keep_db:
         drop_database(args.database_url, db)
+    compared = ratios(rounds)
+    log(f"to healthz, medians by rate {compared['median']}, by cost {compared['cost_median']}")
     return {
         **report,
         "setup": {
@@ -725,7 +746,7 @@ def run(args, temp: Path) -> dict:
         },
         "viewers": seen,
         "rounds": rounds,
-        "ratios": ratios(rounds),
+        "ratios": compared,
         "paced_registration": paced_registration,
         "paced_sheet": paced_sheet,
         "check": check,

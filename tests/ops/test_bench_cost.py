@@ -97,3 +97,22 @@ def test_the_sheets_wrk_script_sends_each_prepared_request(tmp_path):
     # wrk builds one request before the first is sent, so the order starts anywhere.
     assert set(seen) == {("/a/", "Bearer x", b'{"n":1}'), ("/b/", "Bearer y", b'{"n":2}')}
     assert summary["wrapped"] > 0  # two lines in a second: it ran out and said so
+
+
+def test_cost_ratios_are_healthz_cpu_per_request_over_each_phases():
+    def phase(rate, server, postgresql=0.0, redis=0.0):
+        cores = {"server": server, "postgresql": postgresql, "redis": redis, "other": 0.5}
+        return {"ok_per_s": rate, "cpu_cores": cores}
+
+    rounds = [
+        # healthz 1.5 ms a request; a registration 4 ms (server 2.5, PostgreSQL 1.5).
+        {"healthz": phase(1000.0, 1.4, 0.05, 0.05), "registration": phase(400.0, 1.0, 0.6)},
+        # healthz ran short of threads (half the rate, half the cores): the same cost.
+        {"healthz": phase(500.0, 0.7, 0.025, 0.025), "registration": phase(400.0, 1.0, 0.6)},
+    ]
+
+    ratios = bench_cost.ratios(rounds)
+
+    assert [r["registration"] for r in ratios["per_round"]] == [0.4, 0.8]
+    assert [r["registration"] for r in ratios["cost_per_round"]] == [0.375, 0.375]
+    assert ratios["cost_median"]["registration"] == 0.375
