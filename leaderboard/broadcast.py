@@ -13,9 +13,20 @@ sent at once (the lowest latency, the common case: sheets arrive a few per secon
 changes within ``PODIUM_LIVE_INTERVAL`` seconds (0.25 by default) of the last send are
 folded into one trailing send at the end of that interval. So a burst (a desk typing
 in paper sheets, a round closing with its draw) costs at most four pushes a second per
-process, and the last state always goes out. The sender coalesces, not the viewers'
-consumers: a consumer-side throttle would still build, serialize and fan out every
-change, and would need a timer per viewer.
+process, and the last state always goes out.
+
+A process serving at its capacity (a request waited for a request thread in the last
+second: scoring_site/handler.py) spaces its pushes further, by what a push costs it
+(the build, wherever it ran, and the writes to its own viewers, in CPU time): at most
+``SHARE`` of its time goes to the screens, the rest to the sheets and registrations,
+and a push never waits more than ``LONGEST``. With 3,000 phones on two processes a
+push costs each about 50 ms of CPU, so under a flood of sheets the screens move about
+once a second instead of three or four times, and the server answers more sheets
+(docs/benchmarks.md, the eighth pass). A process that is not at capacity pushes as
+above, so at the timetable's pace every sheet is on the screens at once.
+
+The sender coalesces, not the viewers' consumers: a consumer-side throttle would still
+build, serialize and fan out every change, and would need a timer per viewer.
 
 Where the relay runs: on the event loop of the ASGI server that serves websockets in
 this process (registered by the consumers when they connect; the in-memory channel
@@ -41,6 +52,7 @@ import contextvars
 import dataclasses
 import logging
 import threading
+import time
 
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
@@ -49,17 +61,37 @@ from django.conf import settings
 from django.db import connection
 
 from leaderboard import lease
-from leaderboard.hub import public_group
+from leaderboard.hub import hub_of, public_group
 from leaderboard.snapshots import public_update_message
+from scoring_site.handler import requests_waited_within
 from scoring_site.realtime import PUBLIC, competition_group, next_sequence
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_INTERVAL = 0.25
+SHARE = 0.05
+LONGEST = 2.0
 
 
 def interval() -> float:
     return float(getattr(settings, "PODIUM_LIVE_INTERVAL", DEFAULT_INTERVAL))
+
+
+def spacing(cost: float | None, *, busy: bool) -> float:
+    """The time from one push to the next: the interval, or for a process at capacity
+    the time in which a push costing ``cost`` CPU seconds takes ``SHARE`` of it (at
+    most ``LONGEST``)."""
+    shortest = interval()
+    if not busy or not cost:
+        return shortest
+    return max(shortest, min(cost / SHARE, LONGEST))
+
+
+def _built(competition_id: int, kinds: set[str], seq: int) -> tuple[str | None, float]:
+    """The push's text and the CPU seconds building it took."""
+    started = time.thread_time()
+    text = public_update_message(competition_id, kinds=kinds, seq=seq)
+    return text, time.thread_time() - started
 
 
 @dataclasses.dataclass
@@ -70,6 +102,8 @@ class _Pending:
     task: asyncio.Task | None = None
     trailing: lease.Wait | None = None  # the timer is this process's trailing push
     last_noted: float = float("-inf")  # when the newest change in ``kinds`` came
+    spacing: float = 0.0  # from the last start to the next (``spacing``)
+    built_in: float | None = None  # the CPU seconds of the last build here
 
 
 class LoopRelay:
@@ -93,7 +127,7 @@ class LoopRelay:
     def _schedule(self, competition_id: int, state: _Pending) -> None:
         if state.timer is not None or state.task is not None or not state.kinds:
             return  # a send is due or under way; it (or the one after it) takes these
-        delay = state.last_start + interval() - self.loop.time()
+        delay = state.last_start + state.spacing - self.loop.time()
         if delay <= 0:
             self._start(competition_id)
         else:
@@ -109,8 +143,18 @@ class LoopRelay:
             # started before them, so this is an ordinary push, not only a trailing one.
             trailing = lease.Wait(0, None)
         state.last_start = self.loop.time()
+        state.spacing = self._spacing(competition_id, state)
         newest_age = state.last_start - state.last_noted if kinds else None
-        state.task = self.loop.create_task(self._send(competition_id, kinds, trailing, newest_age))
+        state.task = self.loop.create_task(
+            self._send(competition_id, kinds, trailing, newest_age, state.spacing)
+        )
+
+    def _spacing(self, competition_id: int, state: _Pending) -> float:
+        found = hub_of(self.loop)
+        cost = found.push_cost(competition_id) if found is not None else None
+        return spacing(
+            cost if cost is not None else state.built_in, busy=requests_waited_within(1.0)
+        )
 
     async def _claim(
         self,
@@ -118,11 +162,12 @@ class LoopRelay:
         kinds: set[str],
         trailing: lease.Wait | None,
         newest_age: float | None,
+        spaced: float,
     ) -> lease.Verdict:
         if self.lease is None:
             return lease.Verdict(lease.PUSH, kinds)
         try:
-            return await self.lease.claim(competition_id, kinds, interval(), trailing, newest_age)
+            return await self.lease.claim(competition_id, kinds, spaced, trailing, newest_age)
         except Exception:  # Redis is down: push from here (the layer is likely down too)
             logger.warning("live lease of competition %s not available", competition_id)
             return lease.Verdict(lease.PUSH, kinds)
@@ -133,10 +178,13 @@ class LoopRelay:
         kinds: set[str],
         trailing: lease.Wait | None = None,
         newest_age: float | None = None,
+        spaced: float | None = None,
     ) -> None:
         state = self.pending[competition_id]
         try:
-            verdict = await self._claim(competition_id, kinds, trailing, newest_age)
+            verdict = await self._claim(
+                competition_id, kinds, trailing, newest_age, spaced or interval()
+            )
             if verdict.wait is not None:  # this process makes the trailing push
                 state.trailing = verdict.wait
                 state.timer = self.loop.call_later(
@@ -152,14 +200,15 @@ class LoopRelay:
                 seq = await database_sync_to_async(next_sequence)(competition_id, PUBLIC)
                 if not await self.lease.listened(_public_channel(competition_id)):
                     return  # no screen anywhere: nothing to build
-            text = await database_sync_to_async(public_update_message)(
-                competition_id, kinds=verdict.kinds, seq=seq
+            text, state.built_in = await database_sync_to_async(_built)(
+                competition_id, verdict.kinds, seq
             )
             if text is not None:
                 layer = get_channel_layer()
                 if layer is not None:
                     await layer.group_send(
-                        public_group(competition_id), {"type": "public.update", "text": text}
+                        public_group(competition_id),
+                        {"type": "public.update", "text": text, "cost": state.built_in},
                     )
         except Exception:  # the database is the truth; screens resync from snapshots
             logger.warning(

@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -109,6 +110,9 @@ class _Competition:
         self.subscribed: asyncio.Future | None = None
         self.pushes = 0  # pushes delivered to these viewers
         self.last: dict | None = None  # the last of them, parsed
+        # The CPU seconds the last push cost this process: its build (wherever it was
+        # built: the relay sends the figure with it) and its delivery here.
+        self.cost = 0.0
 
 
 class PublicHub:
@@ -141,10 +145,13 @@ class PublicHub:
             if entry.listener is not None:
                 entry.listener.cancel()
 
-    def deliver(self, competition_id: int, text: str) -> None:
+    def deliver(self, competition_id: int, text: str, built_in: float = 0.0) -> None:
+        """Write a push to the competition's viewers here; ``built_in``: the CPU seconds
+        its build took."""
         entry = self.competitions.get(competition_id)
         if entry is None:
             return
+        started = time.thread_time()
         entry.pushes += 1
         whole = {"type": "websocket.send", "text": text}
         delta = None
@@ -161,6 +168,13 @@ class PublicHub:
         entry.last = message if isinstance(message, dict) else None
         for viewer in list(entry.viewers):
             viewer.push(whole, entry.pushes, delta)
+        entry.cost = built_in + time.thread_time() - started
+
+    def push_cost(self, competition_id: int) -> float | None:
+        """What the competition's last push cost this process (``_Competition.cost``),
+        or None when none was delivered here."""
+        entry = self.competitions.get(competition_id)
+        return entry.cost if entry is not None and entry.pushes else None
 
     async def _listen(self, competition_id: int, entry: _Competition) -> None:
         layer = get_channel_layer()
@@ -173,7 +187,7 @@ class PublicHub:
             while True:
                 message: dict[str, Any] = await layer.receive(channel)
                 if message.get("type") == "public.update":
-                    self.deliver(competition_id, message["text"])
+                    self.deliver(competition_id, message["text"], message.get("cost", 0.0))
         except asyncio.CancelledError:
             raise
         except Exception as error:
@@ -203,6 +217,11 @@ def hub() -> PublicHub:
     if found is None:
         found = _hubs[loop] = PublicHub()
     return found
+
+
+def hub_of(loop: asyncio.AbstractEventLoop) -> PublicHub | None:
+    """The hub of ``loop``, if its viewers ever had one."""
+    return _hubs.get(loop)
 
 
 def viewers_connected() -> int:

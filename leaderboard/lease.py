@@ -20,8 +20,11 @@ competition's lease, a key set with ``SET NX PX <interval>`` holding a fresh tok
   is the same lease (the timer ran a little early), it waits again.
 
 So however many processes see changes, the screens get about one push per interval,
-and the last state always goes out. On the embedded default (in-memory layer, one
-process) there is no Redis and the relay keeps its per-process behaviour.
+and the last state always goes out. The interval is the claimer's (a busy process
+spaces its pushes further: leaderboard/broadcast.py); the lease's value says it, so
+that the others can tell how long ago the lease was taken. On the embedded default
+(in-memory layer, one process) there is no Redis and the relay keeps its per-process
+behaviour.
 """
 
 from __future__ import annotations
@@ -109,7 +112,7 @@ class Lease:
         here; a lease taken since then pushes a state that already shows it."""
         lease, trail, kinds_key = self._keys(competition_id)
         ms = max(1, int(interval * 1000))
-        token = secrets.token_hex(8).encode()
+        token = f"{secrets.token_hex(8)}:{ms}".encode()
         for _ in range(3):  # a lease may expire between two commands: look again
             if trailing is not None:
                 await self.redis.delete(trail)
@@ -130,7 +133,7 @@ class Lease:
                 continue
             if trailing is not None and trailing.token is not None and holder != trailing.token:
                 return Verdict(COVERED)  # a push started after the lease we waited for
-            taken_ago = (ms - ttl) / 1000
+            taken_ago = (_length(holder, ms) - ttl) / 1000
             if (
                 newest_age is not None
                 and newest_age > taken_ago + 0.01
@@ -146,3 +149,11 @@ class Lease:
 
     async def close(self) -> None:
         await self.redis.aclose()
+
+
+def _length(token: bytes, default: int) -> int:
+    """The milliseconds a lease was taken for, from its token (``<hex>:<ms>``)."""
+    try:
+        return int(token.rpartition(b":")[2])
+    except ValueError:  # a lease taken by an older version, without its length
+        return default

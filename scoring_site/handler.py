@@ -28,6 +28,7 @@ import asyncio
 import collections
 import contextlib
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
@@ -52,6 +53,16 @@ class RequestThread(ThreadPoolExecutor):
         return self._last is not None and not self._last.done()
 
 
+_last_wait = float("-inf")  # when a request of this process last waited for a thread
+
+
+def requests_waited_within(seconds: float) -> bool:
+    """Whether a request of this process waited for a request thread in the last
+    ``seconds``: the process has been serving at its capacity (the live relay then
+    spaces its pushes, leaderboard/broadcast.py)."""
+    return time.monotonic() - _last_wait < seconds
+
+
 class RequestThreads:
     """At most ``size`` request threads lent at once; the idle ones are kept. A thread
     given back while still running a call (its client left) is let go to finish alone,
@@ -66,10 +77,12 @@ class RequestThreads:
         self._lock = threading.Lock()
 
     async def borrow(self) -> RequestThread:
+        global _last_wait
         with self._lock:
             if self.lent < self.size:
                 self.lent += 1
                 return self.idle.pop() if self.idle else RequestThread()
+            _last_wait = time.monotonic()
             waiter = asyncio.get_running_loop().create_future()
             self.waiting.append(waiter)
         try:

@@ -5,6 +5,7 @@ the next request."""
 import asyncio
 import logging
 import threading
+import time
 
 import pytest
 from asgiref.sync import AsyncToSync, SyncToAsync, async_to_sync
@@ -14,6 +15,7 @@ from django.core.signals import request_finished
 from django.db import connections
 
 from competitions.models import Competition
+from scoring_site import handler as handler_module
 from scoring_site.handler import ASGIHandler, RequestThreads
 from tests.factories.competitions import CompetitionFactory
 
@@ -162,3 +164,23 @@ def test_a_request_cancelled_while_waiting_takes_no_thread():
     only, again, lent, waiting = asyncio.run(scenario())
     assert again is only
     assert (lent, waiting) == (1, 0)
+
+
+def test_a_process_is_at_capacity_only_while_its_requests_wait_for_threads(monkeypatch):
+    monkeypatch.setattr(handler_module, "_last_wait", float("-inf"))
+
+    async def scenario():
+        threads = RequestThreads(size=1)
+        only = await threads.borrow()
+        served_at_once = handler_module.requests_waited_within(1.0)
+        waiting = asyncio.ensure_future(threads.borrow())
+        await asyncio.sleep(0)
+        threads.give_back(only)
+        threads.give_back(await waiting)
+        return served_at_once, handler_module.requests_waited_within(1.0)
+
+    served_at_once, after_a_wait = asyncio.run(scenario())
+    assert not served_at_once
+    assert after_a_wait
+    monkeypatch.setattr(handler_module, "_last_wait", time.monotonic() - 2)
+    assert not handler_module.requests_waited_within(1.0)
