@@ -44,8 +44,10 @@ def current_sequence(competition_id: int, stream: str = NUDGES) -> int:
 
 
 def next_sequence(competition_id: int, stream: str = NUDGES) -> int:
-    """Reserve the stream's next number."""
+    """Reserve the stream's next number (in one round trip on Redis: scoring_site/cache.py)."""
     key = f"podium:{stream}:{competition_id}"
+    if hasattr(cache, "next_number"):
+        return cache.next_number(key)
     try:
         return cache.incr(key)
     except ValueError:

@@ -35,6 +35,8 @@ def test_writes_are_dropped_while_redis_is_down(dead_redis):
 def test_incr_raises_value_error_like_a_missing_key(dead_redis):
     with pytest.raises(ValueError, match="the cache is unavailable"):
         dead_redis.incr("podium:seq:1")
+    with pytest.raises(ValueError, match="the cache is unavailable"):
+        dead_redis.next_number("podium:seq:1")
 
 
 @pytest.mark.redis
@@ -45,6 +47,31 @@ def test_the_cache_works_as_usual_when_redis_is_up(settings):
 
     assert cache.get("k") == 42
     cache.delete("k")
+
+
+@pytest.mark.redis
+def test_a_counter_starts_at_one_and_counts_in_one_round_trip(settings, monkeypatch):
+    import redis
+
+    cache = ResilientRedisCache(settings.REDIS_URL, {"KEY_PREFIX": "podium-test-ops"})
+    cache.delete("counter")
+    calls = []
+    execute = redis.Redis.execute_command
+
+    def counted(self, *args, **options):
+        calls.append(args[0])
+        return execute(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", counted)
+    numbers = [cache.next_number("counter") for _ in range(3)]
+    monkeypatch.undo()
+
+    assert numbers == [1, 2, 3]
+    assert calls == ["INCRBY"] * 3
+    assert cache.get("counter") == 3  # as Django's own incr and get see it
+    cache.incr("counter")
+    assert cache.next_number("counter") == 5
+    cache.delete("counter")
 
 
 @pytest.mark.redis
