@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Sequence
 
@@ -80,20 +81,31 @@ def _link_check(link: RegistrationLink | None, kind: str | None) -> Registration
     return link
 
 
-def _link_read_sql(event_ids: Sequence[int], event_fields: Sequence[str]) -> str:
+def _link_read_sql(vendor: str, events: int, event_fields: tuple[str, ...]) -> str:
+    """The statement for ``events`` event ids (placeholders, not values): composed once
+    for the few events a registration chooses, each time for a list no form sends."""
+    if events > 32:
+        return _link_read_sql_composed(vendor, events, event_fields)
+    return _link_read_sql_kept(vendor, events, event_fields)
+
+
+def _link_read_sql_composed(vendor: str, events: int, event_fields: tuple[str, ...]) -> str:
     quote = connection.ops.quote_name
     sql = (
         f"SELECT {rows.columns('l', RegistrationLink)}, {rows.columns('c', Competition)}"
-        + (f", {rows.columns('e', Event, event_fields)}" if event_ids else "")
+        + (f", {rows.columns('e', Event, event_fields)}" if events else "")
         + f" FROM {quote(RegistrationLink._meta.db_table)} l "  # nosec B608: models' names
         f"INNER JOIN {quote(Competition._meta.db_table)} c ON c.id = l.competition_id "
     )
-    if event_ids:
+    if events:
         sql += (
             f"LEFT JOIN {quote(Event._meta.db_table)} e ON e.competition_id = c.id "
-            f"AND e.id IN ({', '.join(['%s'] * len(event_ids))}) "
+            f"AND e.id IN ({', '.join(['%s'] * events)}) "
         )
-    return sql + "WHERE l.token = %s" + (" ORDER BY e.id" if event_ids else "")
+    return sql + "WHERE l.token = %s" + (" ORDER BY e.id" if events else "")
+
+
+_link_read_sql_kept = functools.lru_cache(maxsize=64)(_link_read_sql_composed)
 
 
 def _link_read(
@@ -104,7 +116,8 @@ def _link_read(
     composing the statement cost more than running it (docs/benchmarks.md)."""
     event_fields = ("id", *(f for f in event_fields if f != "id"))  # id: is there a row
     with connection.cursor() as cursor:
-        cursor.execute(_link_read_sql(event_ids, event_fields), [*event_ids, token])
+        sql = _link_read_sql(connection.vendor, len(event_ids), tuple(event_fields))
+        cursor.execute(sql, [*event_ids, token])
         found = cursor.fetchall()
     if not found:
         return None

@@ -180,3 +180,33 @@ def test_names_held_by_a_row_gone_before_it_is_read_refuse_and_write_nothing(mon
     assert Competitor.objects.filter(competition=competition).count() == 1
     assert Entry.objects.filter(event=event).count() == 1
     assert Event.objects.get(pk=event.pk).entries_taken == 1
+
+
+def test_the_link_and_events_statement_is_composed_once_per_number_of_events(client):
+    from competitions.registration import links
+
+    competition, link = open_competition(capacity=100)
+    events = [skating_event(competition, entry_limit=50) for _ in range(2)]
+    links._link_read_sql_kept.cache_clear()
+
+    for name in ("Tom Lee", "Max Roe", "Ian Poe"):
+        response, _ = _register(client, link, events, name=name)
+        assert response.status_code == 201
+    kept = links._link_read_sql_kept.cache_info()
+
+    assert (kept.misses, kept.hits) == (1, 2)
+
+
+def test_a_list_of_events_longer_than_any_form_sends_is_read_without_being_kept():
+    from competitions.registration import links
+
+    competition, link = open_competition(capacity=100)
+    event = skating_event(competition, entry_limit=50)
+    links._link_read_sql_kept.cache_clear()
+    asked = [event.pk, *range(10**9, 10**9 + 40)]
+
+    found, events = links._link_read(link.token, asked, ("name",))
+
+    assert found.pk == link.pk and found.competition == competition
+    assert [e.pk for e in events] == [event.pk]
+    assert links._link_read_sql_kept.cache_info().currsize == 0
