@@ -10,16 +10,42 @@ writer, so no number of simultaneous registrations can take more places than the
 limit (docs/benchmarks.md, "Before Podium", has the measurements). CHECK
 constraints (``entries_taken <= entry_limit``) back it up. Rows are always locked in
 the same order, events by id and then the competition, so writers never deadlock.
+
+On PostgreSQL a registration's last event and the competition are one statement
+(``take_last_places``), which also puts the entry on the event's waiting list and
+refuses, by raising in the database, what cannot be taken. As the last statement of the
+outermost transaction it is sent with ``COMMIT`` in one round trip: the rows every
+registration contends for are then held for the statement and the commit only, not
+also while the thread waits for the interpreter's lock to send ``COMMIT`` (with eight
+request threads per process that wait was most of the time the rows were held;
+docs/benchmarks.md, the eighth pass).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db import connection
+import psycopg
+from django.db import DatabaseError, connection
 from django.db.models import F, Q
 
-from competitions.models import Competition, CompetitionStatus, Entry, Event
+from competitions.models import Competition, CompetitionStatus, Entry, EntryStatus, Event
+
+# The SQLSTATE of podium_places_refused (migration 0016): what the database refused.
+REFUSED = "PD001"
+
+
+class PlacesRefused(Exception):
+    """The database refused the places (``take_last_places``): ``reason`` is ``EVENT``
+    (the last event is full and keeps no waiting list) or ``COMPETITION`` (full, or
+    its window closed). The transaction can only be rolled back."""
+
+    EVENT = "event"
+    COMPETITION = "competition"
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
 def take_event_place(event: Event) -> bool:
@@ -49,32 +75,56 @@ def take_competition_places(competition: Competition, count: int, now) -> bool:
 
 def take_places(competition: Competition, events: Sequence[Event], now) -> tuple[set[int], bool]:
     """A place in each of ``events`` (in id order) that has room, then the competition's
-    places for those taken, its window and capacity checked: the ids of the events whose
-    place was taken, and whether the competition's were.
+    places for those taken, its window and capacity checked, a statement each: the ids
+    of the events whose place was taken, and whether the competition's were."""
+    taken = {event.pk for event in events if take_event_place(event)}
+    return taken, take_competition_places(competition, len(taken), now)
 
-    On PostgreSQL the last event's place and the competition's are one statement, so
-    the rows every registration contends for are held for that statement and the
-    ``COMMIT`` only (one round trip, not two, before the locks go)."""
-    *before, last = events
-    taken = {event.pk for event in before if take_event_place(event)}
-    if connection.vendor != "postgresql":
-        if take_event_place(last):
-            taken.add(last.pk)
-        return taken, take_competition_places(competition, len(taken), now)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _LAST_PLACE_AND_COMPETITION, _last_place_parameters(competition, last, taken, now)
-        )
-        last_taken, competition_taken = cursor.fetchone()
-    if last_taken:
-        taken.add(last.pk)
-    return taken, bool(competition_taken)
+
+def take_last_places(
+    *, competition: Competition, event: Event, entry: Entry, before: int, now
+) -> bool:
+    """PostgreSQL: ``event``'s place for ``entry``, or a place on its waiting list, and
+    the competition's places for it and the ``before`` taken already, in one statement
+    that raises ``PlacesRefused`` for what cannot be taken (see the module's docstring);
+    True when the entry waits. In the outermost transaction, COMMIT is sent with it."""
+    parameters = {
+        "event": event.pk,
+        "entry": entry.pk,
+        "waiting": EntryStatus.WAITING,
+        "listed": event.waiting_list,
+        "before": before,
+        "competition": competition.pk,
+        "open": CompetitionStatus.REGISTRATION_OPEN,
+        "now": now,
+    }
+    outermost = len(connection.atomic_blocks) == 1 and not connection.savepoint_ids
+    try:
+        with connection.cursor() as cursor:
+            if outermost:
+                database = connection.connection
+                with database.pipeline():
+                    cursor.execute(_LAST_PLACES, parameters)
+                    database.commit()
+            else:
+                cursor.execute(_LAST_PLACES, parameters)
+            _, waits = cursor.fetchone()
+    except (DatabaseError, psycopg.Error) as error:
+        refused = error if isinstance(error, psycopg.Error) else error.__cause__
+        if getattr(refused, "sqlstate", None) == REFUSED:
+            raise PlacesRefused(refused.diag.message_primary) from None
+        if isinstance(error, psycopg.Error):  # from the COMMIT: as Django's commit raises it
+            with connection.wrap_database_errors:
+                raise
+        raise
+    return bool(waits)
 
 
 # The same conditions as ``take_event_place`` and ``take_competition_places``. The
 # competition's UPDATE reads the event's RETURNING, so the event's row is locked first,
-# in the order every writer follows.
-_LAST_PLACE_AND_COMPETITION = f"""
+# in the order every writer follows. Refused: the event is full and keeps no waiting
+# list, then the competition (its entry is then waiting, or it has taken a place).
+_LAST_PLACES = f"""
 WITH event AS (
     UPDATE {Event._meta.db_table} SET entries_taken = entries_taken + 1
     WHERE id = %(event)s AND (entry_limit IS NULL OR entries_taken < entry_limit)
@@ -88,19 +138,17 @@ WITH event AS (
       AND (capacity IS NULL
            OR entries_taken + %(before)s + (SELECT count(*) FROM event) <= capacity)
     RETURNING id
+), waiting AS (
+    UPDATE {Entry._meta.db_table} SET status = %(waiting)s
+    WHERE id = %(entry)s AND NOT EXISTS (SELECT 1 FROM event)
+    RETURNING id
 )
-SELECT (SELECT count(*) FROM event), (SELECT count(*) FROM competition)
+SELECT podium_places_refused(CASE
+        WHEN NOT %(listed)s AND NOT EXISTS (SELECT 1 FROM event) THEN '{PlacesRefused.EVENT}'
+        WHEN NOT EXISTS (SELECT 1 FROM competition) THEN '{PlacesRefused.COMPETITION}'
+    END),
+    (SELECT count(*) FROM waiting)
 """  # nosec B608: the models' own table names
-
-
-def _last_place_parameters(competition, last, taken, now) -> dict:
-    return {
-        "event": last.pk,
-        "before": len(taken),
-        "competition": competition.pk,
-        "open": CompetitionStatus.REGISTRATION_OPEN,
-        "now": now,
-    }
 
 
 def release_place(entry: Entry) -> None:

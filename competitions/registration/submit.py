@@ -26,7 +26,12 @@ from competitions.models import (
 )
 from competitions.outbox import queue_job, relay_after_commit
 from competitions.registration.links import link_get_valid_with_events
-from competitions.registration.places import take_places
+from competitions.registration.places import (
+    PlacesRefused,
+    take_event_place,
+    take_last_places,
+    take_places,
+)
 from competitions.registration.refusals import (
     LinkRefused,
     RegistrationInvalid,
@@ -444,7 +449,6 @@ SELECT (SELECT id FROM competitor), (SELECT array_agg(id ORDER BY id) FROM entry
 """  # nosec B608: the models' own table and column names
 
 
-@transaction.atomic
 def registration_submit(
     *,
     link: RegistrationLink,
@@ -464,6 +468,28 @@ def registration_submit(
     competition's window and capacity are taken in one conditional UPDATE of its row.
     """
     now = now or timezone.now()
+    try:
+        return _registration_submit(link, details, event_ids, events, now, site)
+    except PlacesRefused:  # the competition's places, refused: why, once rolled back
+        competition = link.competition
+        competition.refresh_from_db()
+        problem = registration_window_problem(competition, now)
+        raise RegistrationRefused.single(
+            problem
+            or f"{competition.name} has reached its capacity of {competition.capacity} entries.",
+            code=RegistrationRefused.UNAVAILABLE,
+        ) from None
+
+
+@transaction.atomic
+def _registration_submit(
+    link: RegistrationLink,
+    details: CompetitorDetails,
+    event_ids: Sequence[int],
+    events: list[Event] | None,
+    now,
+    site: str,
+) -> RegistrationResult:
     competition = link.competition
     if link.kind != RegistrationLink.Kind.COMPETITOR:
         raise LinkRefused.single("This link is for judges, not competitors.")
@@ -528,11 +554,19 @@ def _take_places(
     competition: Competition, entries: list[Entry], events: Sequence[Event], now
 ) -> None:
     """A place in each event (or its waiting list), then in the competition: events in id
-    order, then the competition (every writer locks in this order); refused when full."""
-    taken, competition_taken = take_places(competition, events, now)
+    order, then the competition (every writer locks in this order); refused when full.
+    Refused for the competition: ``PlacesRefused`` (its reason is read after the
+    rollback). On PostgreSQL the last event and the competition are one statement
+    (``take_last_places``), which commits the outermost transaction too."""
+    if connection.vendor == "postgresql":
+        *before, last = events
+        taken = {event.pk for event in before if take_event_place(event)}
+    else:
+        taken, competition_taken = take_places(competition, events, now)
+        before = events
     waiting: list[Entry] = []
     full: list[str] = []
-    for entry, event in zip(entries, events, strict=True):
+    for entry, event in zip(entries, before, strict=False):
         if event.pk in taken:
             continue
         if event.waiting_list:
@@ -540,20 +574,29 @@ def _take_places(
         else:
             full.append(event.name)
     if full:
-        raise RegistrationRefused.single(
-            "Full, with no waiting list: " + ", ".join(f"“{n}”" for n in full) + ".",
-            "events",
-            code=RegistrationRefused.UNAVAILABLE,
-        )
+        raise _full(full)
     if waiting:
         Entry.objects.filter(pk__in=[e.pk for e in waiting]).update(status=EntryStatus.WAITING)
         for entry in waiting:
             entry.status = EntryStatus.WAITING
-    if not competition_taken:
-        competition.refresh_from_db()
-        problem = registration_window_problem(competition, now)
-        raise RegistrationRefused.single(
-            problem
-            or f"{competition.name} has reached its capacity of {competition.capacity} entries.",
-            code=RegistrationRefused.UNAVAILABLE,
-        )
+    if connection.vendor == "postgresql":
+        try:
+            waits = take_last_places(
+                competition=competition, event=last, entry=entries[-1], before=len(taken), now=now
+            )
+        except PlacesRefused as refused:
+            if refused.reason == PlacesRefused.EVENT:
+                raise _full([last.name]) from None
+            raise
+        if waits:
+            entries[-1].status = EntryStatus.WAITING
+    elif not competition_taken:
+        raise PlacesRefused(PlacesRefused.COMPETITION)
+
+
+def _full(names: list[str]) -> RegistrationRefused:
+    return RegistrationRefused.single(
+        "Full, with no waiting list: " + ", ".join(f"“{n}”" for n in names) + ".",
+        "events",
+        code=RegistrationRefused.UNAVAILABLE,
+    )

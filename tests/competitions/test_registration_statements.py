@@ -210,3 +210,93 @@ def test_a_list_of_events_longer_than_any_form_sends_is_read_without_being_kept(
     assert found.pk == link.pk and found.competition == competition
     assert [e.pk for e in events] == [event.pk]
     assert links._link_read_sql_kept.cache_info().currsize == 0
+
+
+def test_the_last_event_full_puts_the_couple_on_its_waiting_list(client):
+    competition, link = open_competition(capacity=10)
+    room = skating_event(competition, name="Open Standard", entry_limit=3)
+    full = skating_event(competition, name="Full Latin", entry_limit=1, waiting_list=True)
+    Event.objects.filter(pk=full.pk).update(entries_taken=1)
+
+    response, _ = _register(client, link, [room, full])
+
+    assert response.status_code == 201
+    statuses = dict(Entry.objects.values_list("event__name", "status"))
+    assert statuses == {"Open Standard": "entered", "Full Latin": "waiting"}
+    assert [e.entries_taken for e in Event.objects.order_by("pk")] == [1, 1]
+    assert Competition.objects.get(pk=competition.pk).entries_taken == 1
+
+
+def test_the_last_event_full_without_a_waiting_list_refuses_all_and_writes_nothing(client):
+    competition, link = open_competition(capacity=10)
+    room = skating_event(competition, name="Open Standard", entry_limit=3)
+    full = skating_event(competition, name="Full Latin", entry_limit=1)
+    Event.objects.filter(pk=full.pk).update(entries_taken=1)
+
+    response, _ = _register(client, link, [room, full])
+
+    assert response.status_code == 409
+    assert response.json()["errors"] == {"events": ["Full, with no waiting list: “Full Latin”."]}
+    assert not Entry.objects.exists() and not Competitor.objects.exists()
+    assert [e.entries_taken for e in Event.objects.order_by("pk")] == [0, 1]
+    assert Competition.objects.get(pk=competition.pk).entries_taken == 0
+
+
+def test_capacity_reached_under_an_idempotency_key_is_refused_and_replayed(client):
+    competition, link = open_competition(capacity=1)
+    event = skating_event(competition, name="Adult Latin")
+    Competition.objects.filter(pk=competition.pk).update(entries_taken=1)
+    path = reverse("api:registration-link", args=[link.token])
+    body = {
+        "kind": "couple",
+        "name": "Tom Lee",
+        "partner_name": "Ava Kim",
+        "email": "tom@example.org",
+        "events": [event.pk],
+    }
+    headers = {"Idempotency-Key": "form-8"}
+
+    first = client.post(path, body, content_type="application/json", headers=headers)
+    again = client.post(path, body, content_type="application/json", headers=headers)
+
+    assert first.status_code == again.status_code == 409
+    assert "capacity of 1" in first.json()["message"]
+    assert again.json() == first.json()
+    assert not Entry.objects.exists() and not Competitor.objects.exists()
+    assert Event.objects.get(pk=event.pk).entries_taken == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL pipelines COMMIT")
+def test_the_places_statement_commits_the_registration_with_it(client, monkeypatch):
+    """Another connection sees the registration as soon as the places' statement has
+    returned, before the service's transaction block is left: COMMIT went with it."""
+    import threading
+
+    from django.db import connections
+
+    competition, link = open_competition(capacity=10)
+    event = skating_event(competition, entry_limit=5)
+    seen = []
+    real = submit.take_last_places
+
+    def places_then_look(**kwargs):
+        waits = real(**kwargs)
+
+        def look():
+            try:
+                seen.append(Entry.objects.filter(event=event).count())
+            finally:
+                connections.close_all()
+
+        other = threading.Thread(target=look)  # its own connection
+        other.start()
+        other.join()
+        return waits
+
+    monkeypatch.setattr(submit, "take_last_places", places_then_look)
+    response, statements = _register(client, link, [event])
+
+    assert response.status_code == 201
+    assert seen == [1]
+    places = next(i for i, sql in enumerate(statements) if "podium_places_refused" in sql)
+    assert statements[places + 1] == "COMMIT"
