@@ -26,6 +26,22 @@ class RegistrationRefused(Exception):
         return cls({field: [message]}, code=code)
 
 
+def events_full(names: list[str]) -> RegistrationRefused:
+    """The events named are full and keep no waiting list."""
+    return RegistrationRefused.single(
+        "Full, with no waiting list: " + ", ".join(f"“{n}”" for n in names) + ".",
+        "events",
+        code=RegistrationRefused.UNAVAILABLE,
+    )
+
+
+def capacity_reached(name: str, capacity: int | None) -> RegistrationRefused:
+    return RegistrationRefused.single(
+        f"{name} has reached its capacity of {capacity} entries.",
+        code=RegistrationRefused.UNAVAILABLE,
+    )
+
+
 class RegistrationInvalid(RegistrationRefused):
     """The details or the choice of events need fixing: ``errors`` by field, as the
     forms and the API show them next to each field."""

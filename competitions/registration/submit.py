@@ -36,7 +36,9 @@ from competitions.registration.refusals import (
     LinkRefused,
     RegistrationInvalid,
     RegistrationRefused,
+    capacity_reached,
     check_name,
+    events_full,
 )
 from scoring_site import rows
 from scoring_site.api import MAX_ID
@@ -474,11 +476,9 @@ def registration_submit(
         competition = link.competition
         competition.refresh_from_db()
         problem = registration_window_problem(competition, now)
-        raise RegistrationRefused.single(
-            problem
-            or f"{competition.name} has reached its capacity of {competition.capacity} entries.",
-            code=RegistrationRefused.UNAVAILABLE,
-        ) from None
+    if problem:
+        raise RegistrationRefused.single(problem, code=RegistrationRefused.UNAVAILABLE)
+    raise capacity_reached(competition.name, competition.capacity)
 
 
 @transaction.atomic
@@ -519,21 +519,14 @@ def _registration_known(
     the reference goes to the address on file."""
     full = [e for e in events if e.entry_limit is not None and e.entries_taken >= e.entry_limit]
     if no_list := [e.name for e in full if not e.waiting_list]:
-        raise RegistrationRefused.single(
-            "Full, with no waiting list: " + ", ".join(f"“{n}”" for n in no_list) + ".",
-            "events",
-            code=RegistrationRefused.UNAVAILABLE,
-        )
+        raise events_full(no_list)
     competition.refresh_from_db(fields=["capacity", "entries_taken"])
     places = len(events) - len(full)
     if (
         competition.capacity is not None
         and competition.entries_taken + places > competition.capacity
     ):
-        raise RegistrationRefused.single(
-            f"{competition.name} has reached its capacity of {competition.capacity} entries.",
-            code=RegistrationRefused.UNAVAILABLE,
-        )
+        raise capacity_reached(competition.name, competition.capacity)
 
     queue_job("competitions.send_registration_again", competitor.pk, site=site)
     return RegistrationResult(competitor=competitor, entries=(), created=False)
@@ -574,7 +567,7 @@ def _take_places(
         else:
             full.append(event.name)
     if full:
-        raise _full(full)
+        raise events_full(full)
     if waiting:
         Entry.objects.filter(pk__in=[e.pk for e in waiting]).update(status=EntryStatus.WAITING)
         for entry in waiting:
@@ -586,17 +579,9 @@ def _take_places(
             )
         except PlacesRefused as refused:
             if refused.reason == PlacesRefused.EVENT:
-                raise _full([last.name]) from None
+                raise events_full([last.name]) from None
             raise
         if waits:
             entries[-1].status = EntryStatus.WAITING
     elif not competition_taken:
         raise PlacesRefused(PlacesRefused.COMPETITION)
-
-
-def _full(names: list[str]) -> RegistrationRefused:
-    return RegistrationRefused.single(
-        "Full, with no waiting list: " + ", ".join(f"“{n}”" for n in names) + ".",
-        "events",
-        code=RegistrationRefused.UNAVAILABLE,
-    )
