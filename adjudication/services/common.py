@@ -3,6 +3,7 @@ the permission check and the entries dancing in a round."""
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -78,6 +79,29 @@ def round_lock(round_id: int) -> Round:
     )
 
 
+_SHARED = {"r": Round, "e": Event, "d": Dance}
+
+
+@functools.cache
+def _round_share_sql(vendor: str) -> str:
+    """``round_share``'s statement, composed once: every sheet sent reads it."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        f"{alias}.{quote(field.column)}"
+        for alias, model in _SHARED.items()
+        for field in model._meta.concrete_fields
+    )
+    event_of = {alias: quote(model._meta.get_field("event").column) for alias, model in
+                (("r", Round), ("d", Dance))}  # fmt: skip
+    sql = (
+        f"SELECT {columns} FROM {quote(Round._meta.db_table)} r "  # nosec B608: models' names
+        f"INNER JOIN {quote(Event._meta.db_table)} e ON e.id = r.{event_of['r']} "
+        f"LEFT JOIN {quote(Dance._meta.db_table)} d ON d.id = %s AND d.{event_of['d']} = e.id "
+        "WHERE r.id = %s AND r.status <> %s"
+    )
+    return sql + (" FOR SHARE OF r" if vendor == "postgresql" else "")
+
+
 def round_share(round_id: int, *, dance_id: int | None = None) -> tuple[Round, Dance | None] | None:
     """The round unless it is closed, with its event and the event's dance ``dance_id``
     (None if there is no such dance), in one statement that holds the round's row in
@@ -94,30 +118,14 @@ def round_share(round_id: int, *, dance_id: int | None = None) -> tuple[Round, D
     SQLite runs one writing transaction at a time (BEGIN IMMEDIATE), so there is nothing
     to take.
     """
-    quote = connection.ops.quote_name
-    tables = {"r": Round, "e": Event, "d": Dance}
-    columns = ", ".join(
-        f"{alias}.{quote(field.column)}"
-        for alias, model in tables.items()
-        for field in model._meta.concrete_fields
-    )
-    event_of = {alias: quote(model._meta.get_field("event").column) for alias, model in
-                (("r", Round), ("d", Dance))}  # fmt: skip
-    sql = (
-        f"SELECT {columns} FROM {quote(Round._meta.db_table)} r "  # nosec B608: models' names
-        f"INNER JOIN {quote(Event._meta.db_table)} e ON e.id = r.{event_of['r']} "
-        f"LEFT JOIN {quote(Dance._meta.db_table)} d ON d.id = %s AND d.{event_of['d']} = e.id "
-        "WHERE r.id = %s AND r.status <> %s"
-    )
-    if connection.vendor == "postgresql":
-        sql += " FOR SHARE OF r"
     with connection.cursor() as cursor:
+        sql = _round_share_sql(connection.vendor)
         cursor.execute(sql, [dance_id, round_id, RoundStatus.CLOSED])
         row = cursor.fetchone()
     if row is None:
         return None
     built, start = [], 0
-    for model in tables.values():
+    for model in _SHARED.values():
         end = start + len(model._meta.concrete_fields)
         built.append(rows.from_row(model, row[start:end]))
         start = end
