@@ -98,7 +98,11 @@ def take_last_places(
         "open": CompetitionStatus.REGISTRATION_OPEN,
         "now": now,
     }
-    outermost = len(connection.atomic_blocks) == 1 and not connection.savepoint_ids
+    outermost = (
+        len(connection.atomic_blocks) == 1
+        and connection.commit_on_exit  # not a transaction its caller opened by hand
+        and not connection.savepoint_ids
+    )
     try:
         with connection.cursor() as cursor:
             if outermost:

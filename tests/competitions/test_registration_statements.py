@@ -300,3 +300,35 @@ def test_the_places_statement_commits_the_registration_with_it(client, monkeypat
     assert seen == [1]
     places = next(i for i, sql in enumerate(statements) if "podium_places_refused" in sql)
     assert statements[places + 1] == "COMMIT"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL pipelines COMMIT")
+def test_a_transaction_its_caller_opened_is_not_committed_by_the_places():
+    """A script that turned autocommit off owns its transaction: the registration's
+    statement must not commit it early."""
+    import threading
+
+    from django.db import connections, transaction
+
+    competition, link = open_competition(capacity=10)
+    event = skating_event(competition, entry_limit=5)
+    seen = []
+
+    def look():
+        try:
+            seen.append(Entry.objects.filter(event=event).count())
+        finally:
+            connections.close_all()
+
+    transaction.set_autocommit(False)
+    try:
+        registration_submit(link=link, details=couple(), event_ids=[event.pk])
+        other = threading.Thread(target=look)
+        other.start()
+        other.join()
+        transaction.rollback()
+    finally:
+        transaction.set_autocommit(True)
+
+    assert seen == [0]
+    assert not Entry.objects.exists()
