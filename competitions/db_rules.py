@@ -7,6 +7,10 @@ a panel judge belong to the event's competition, a heat's entries belong to its 
 (once per round), a judge's account is judge-only (not staff, not a superuser, no other
 role; nor made so while it judges), and nothing is moved to another parent once created.
 
+A rule about some columns fires, on both databases, only for an ``UPDATE`` that sets
+them (``UPDATE OF``): a registration's counter ``UPDATE`` of an event or a competition
+runs none of their guards (docs/benchmarks.md, the eighth pass).
+
 Triggers are installed after every ``migrate`` and dropped before it (see
 ``competitions.apps``): SQLite rebuilds a table to alter it, which drops the
 triggers on it and trips over triggers that name it, so they are never left to
@@ -85,7 +89,7 @@ def _status_rule(table: str, moves: list[tuple[str, str]], what: str) -> DbRule:
         FOR EACH ROW WHEN NEW.status IS NOT OLD.status AND NOT ({allowed})
         BEGIN SELECT RAISE(ABORT, '{what} status cannot make this move'); END;
     """
-    return _one_trigger_rule(name, table, "UPDATE", body, sqlite)
+    return _one_trigger_rule(name, table, "UPDATE OF status", body, sqlite)
 
 
 def _update_rule(table: str, name: str, column: str, violation: str, message: str) -> DbRule:
@@ -97,7 +101,7 @@ def _update_rule(table: str, name: str, column: str, violation: str, message: st
         FOR EACH ROW WHEN {sqlite_violation}
         BEGIN SELECT RAISE(ABORT, '{message}'); END;
     """
-    return _one_trigger_rule(name, table, "UPDATE", body, sqlite)
+    return _one_trigger_rule(name, table, f"UPDATE OF {column}", body, sqlite)
 
 
 def append_only(table: str, what: str) -> DbRule:
@@ -136,7 +140,10 @@ def _row_rule(table: str, name: str, violation: str, message: str, columns: list
     return DbRule(
         name,
         table,
-        (_pg_function(name, body), _pg_trigger(name, table, "INSERT OR UPDATE")),
+        (
+            _pg_function(name, body),
+            _pg_trigger(name, table, f"INSERT OR UPDATE OF {', '.join(columns)}"),
+        ),
         sqlite,
         (f"{name}_insert", f"{name}_update"),
     )

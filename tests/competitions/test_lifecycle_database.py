@@ -7,7 +7,7 @@ import datetime as dt
 import itertools
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from competitions.db_rules import expected_rule_count, install_db_rules, installed_rule_count
 from competitions.models import Competition, CompetitionStatus, Round, RoundStatus
@@ -123,3 +123,46 @@ def test_update_that_keeps_the_status_is_allowed_from_any_state():
 
     assert competition.name == "Renamed"
     assert competition.status == CompetitionStatus.ARCHIVED
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL counts function calls")
+def test_a_counter_update_runs_no_guard_and_a_row_saved_whole_runs_them():
+    """The guards of a column fire only for an UPDATE that sets it (as on SQLite): the
+    places' counter UPDATE of a registration runs none, a row saved whole runs them."""
+    from django.db.models import F
+
+    from competitions.models import Event
+    from tests.factories.competitions import EventFactory
+
+    event = EventFactory()
+    guards = [
+        "competitions_event_competition_id_fixed",
+        "competitions_event_entry_kind_fixed_when_entered",
+        "competitions_competition_status_guard",
+    ]
+
+    def calls() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT COALESCE(sum(calls), 0) FROM pg_stat_xact_user_functions "
+                "WHERE funcname = ANY(%s)",
+                [guards],
+            )
+            return cursor.fetchone()[0]
+
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL track_functions = 'pl'")
+    except DatabaseError:
+        pytest.skip("counting function calls takes a superuser's connection")
+    before = calls()
+    Event.objects.filter(pk=event.pk).update(entries_taken=F("entries_taken") + 1)
+    Competition.objects.filter(pk=event.competition_id).update(entries_taken=F("entries_taken") + 1)
+    after_counters = calls()
+    event.refresh_from_db()
+    event.save()
+    event.competition.save()
+
+    assert after_counters == before
+    assert calls() == before + 3
