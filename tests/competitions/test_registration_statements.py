@@ -15,18 +15,21 @@ from tests.competitions.registration_helpers import couple, open_competition, sk
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _register(client, link, events, name="Tom Lee"):
-    body = {
+def _body(events, name="Tom Lee"):
+    return {
         "kind": "couple",
         "name": name,
         "partner_name": "Ava Kim",
         "email": "tom@example.org",
         "events": [e.pk for e in events],
     }
+
+
+def _register(client, link, events, name="Tom Lee"):
     with CaptureQueriesContext(connection) as captured:
         response = client.post(
             reverse("api:registration-link", args=[link.token]),
-            body,
+            _body(events, name),
             content_type="application/json",
         )
     return response, [q["sql"] for q in captured.captured_queries]
@@ -109,13 +112,7 @@ def test_details_refused_by_the_service_do_not_use_up_the_idempotency_key(client
     competition, link = open_competition()
     event = skating_event(competition, min_age=16)
     path = reverse("api:registration-link", args=[link.token])
-    body = {
-        "kind": "couple",
-        "name": "Tom Lee",
-        "partner_name": "Ava Kim",
-        "email": "tom@example.org",
-        "events": [event.pk],
-    }
+    body = _body([event])
     headers = {"Idempotency-Key": "form-7"}
 
     refused = client.post(path, body, content_type="application/json", headers=headers)
@@ -247,13 +244,7 @@ def test_capacity_reached_under_an_idempotency_key_is_refused_and_replayed(clien
     event = skating_event(competition, name="Adult Latin")
     Competition.objects.filter(pk=competition.pk).update(entries_taken=1)
     path = reverse("api:registration-link", args=[link.token])
-    body = {
-        "kind": "couple",
-        "name": "Tom Lee",
-        "partner_name": "Ava Kim",
-        "email": "tom@example.org",
-        "events": [event.pk],
-    }
+    body = _body([event])
     headers = {"Idempotency-Key": "form-8"}
 
     first = client.post(path, body, content_type="application/json", headers=headers)
