@@ -78,9 +78,10 @@ def interval() -> float:
 
 
 def spacing(cost: float | None, *, busy: bool) -> float:
-    """The time from one push to the next: the interval, or for a process at capacity
-    the time in which a push costing ``cost`` CPU seconds takes ``SHARE`` of it (at
-    most ``LONGEST``)."""
+    """The time from one push of a competition to the next: the interval, or for a
+    process at capacity the time in which a push costing ``cost`` CPU seconds takes
+    ``SHARE`` of it (at most ``LONGEST``). Each competition's pushes are spaced on their
+    own: a process whose viewers follow several live competitions gives each its share."""
     shortest = interval()
     if not busy or not cost:
         return shortest
