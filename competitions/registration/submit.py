@@ -511,6 +511,12 @@ def _registration_submit(
     return RegistrationResult(competitor=competitor, entries=tuple(entries))
 
 
+def _looked_full(event: Event) -> bool:
+    """Full and with no waiting list, as the registration read the event."""
+    limit = event.entry_limit
+    return limit is not None and event.entries_taken >= limit and not event.waiting_list
+
+
 def _registration_known(
     competitor: Competitor, events: Sequence[Event], competition: Competition, site: str
 ) -> RegistrationResult:
@@ -550,7 +556,7 @@ def _take_places(
     order, then the competition (every writer locks in this order); refused when full.
     Refused for the competition: ``PlacesRefused`` (its reason is read after the
     rollback). On PostgreSQL the last event and the competition are one statement
-    (``take_last_places``), which commits the outermost transaction too."""
+    (``take_last_places``), sent with COMMIT when the transaction is the service's own."""
     if connection.vendor == "postgresql":
         *before, last = events
         taken = {event.pk for event in before if take_event_place(event)}
@@ -567,6 +573,8 @@ def _take_places(
         else:
             full.append(event.name)
     if full:
+        if connection.vendor == "postgresql" and _looked_full(last):
+            full.append(last.name)  # not tried: as the events were read, to name it too
         raise events_full(full)
     if waiting:
         Entry.objects.filter(pk__in=[e.pk for e in waiting]).update(status=EntryStatus.WAITING)

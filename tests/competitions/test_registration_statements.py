@@ -323,3 +323,19 @@ def test_a_transaction_its_caller_opened_is_not_committed_by_the_places():
 
     assert seen == [0]
     assert not Entry.objects.exists()
+
+
+def test_every_full_event_is_named_when_the_first_is_full(client):
+    competition, link = open_competition(capacity=10)
+    first = skating_event(competition, name="Full Latin", entry_limit=1)
+    last = skating_event(competition, name="Full Standard", entry_limit=1)
+    Event.objects.filter(pk__in=[first.pk, last.pk]).update(entries_taken=1)
+
+    response, _ = _register(client, link, [first, last])
+
+    assert response.status_code == 409
+    assert response.json()["errors"] == {
+        "events": ["Full, with no waiting list: “Full Latin”, “Full Standard”."]
+    }
+    assert not Entry.objects.exists()
+    assert [e.entries_taken for e in Event.objects.order_by("pk")] == [1, 1]
