@@ -511,10 +511,14 @@ def _registration_submit(
     return RegistrationResult(competitor=competitor, entries=tuple(entries))
 
 
+def _at_limit(event: Event) -> bool:
+    """Every place taken, as the registration read the event."""
+    return event.entry_limit is not None and event.entries_taken >= event.entry_limit
+
+
 def _looked_full(event: Event) -> bool:
     """Full and with no waiting list, as the registration read the event."""
-    limit = event.entry_limit
-    return limit is not None and event.entries_taken >= limit and not event.waiting_list
+    return _at_limit(event) and not event.waiting_list
 
 
 def _registration_known(
@@ -523,7 +527,7 @@ def _registration_known(
     """Names and email registered already: an unauthenticated request changes nothing
     and learns nothing. It is refused only as a new registration would be (no room), and
     the reference goes to the address on file."""
-    full = [e for e in events if e.entry_limit is not None and e.entries_taken >= e.entry_limit]
+    full = [e for e in events if _at_limit(e)]
     if no_list := [e.name for e in full if not e.waiting_list]:
         raise events_full(no_list)
     competition.refresh_from_db(fields=["capacity", "entries_taken"])
