@@ -5,12 +5,13 @@ import asyncio
 import time
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.db import connection
 
 from leaderboard import broadcast
 from leaderboard.hub import PublicHub, Viewer, _Competition
 from tests.leaderboard.helpers import followed, quiet_day
-from tests.leaderboard.test_consumers import receive_json, run, socket
+from tests.leaderboard.test_consumers import receive_json, socket
 
 
 def test_an_idle_process_pushes_every_interval_whatever_a_push_costs(settings):
@@ -99,7 +100,7 @@ def test_a_burst_while_busy_reaches_the_screens_in_fewer_pushes_and_the_last_sta
         await communicator.disconnect()
         return arrived
 
-    arrived = run_returning(body)
+    arrived = async_to_sync(body)()
     updates = followed([message for _at, message in arrived])
     gaps = [b[0] - a[0] for a, b in zip(arrived, arrived[1:], strict=False)]
 
@@ -111,16 +112,6 @@ def test_a_burst_while_busy_reaches_the_screens_in_fewer_pushes_and_the_last_sta
         assert all(gap >= 0.7 for gap in gaps[1:]), gaps
     else:
         assert len(updates) >= 4, gaps
-
-
-def run_returning(body):
-    result = []
-
-    async def kept():
-        result.append(await body())
-
-    run(kept)
-    return result[0]
 
 
 @pytest.mark.redis
