@@ -50,6 +50,12 @@ What one run does (about two and a half minutes with the defaults):
      (``bench_registration.py``'s wrk script, one ``X-Forwarded-For`` per connection);
    * ``sheet``: ``POST /api/v1/judge/rounds/<id>/sheets/``, a new recall sheet per
      request (a wrk script reading the prepared requests from a file);
+   * ``registration_floor`` and ``sheet_floor``: the same requests to
+     ``bench/cost_floor.py``'s routes, which do only what any registration or sheet
+     must do in this stack (parse, authenticate, the statements that write the same
+     rows, commit, nudge the screens), none of Podium's checks: the floor each real
+     request is measured against (the server runs ``bench/cost_settings.py``, the
+     site's settings with those routes before the site's own);
 
    each with its requests/s, p50/p90/p99 (wrk's), statuses, the server's CPU and the
    CPU of everything else on the machine (the viewers' processes included), the
@@ -140,7 +146,9 @@ log = logger("bench_cost")
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/cost_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
-PHASES = ("static", "minimal", "healthz", "registration", "sheet")
+PHASES = (
+    "static", "minimal", "healthz", "registration", "registration_floor", "sheet", "sheet_floor"
+)  # fmt: skip
 MINIMAL_PATH = "/api/v1/cost-floor/"
 PACKAGES = ("django", "djangorestframework", "channels", "channels-redis", "uvicorn",
             "asgiref", "psycopg", "redis", "celery")  # fmt: skip
@@ -317,7 +325,7 @@ end
 """
 
 
-def sheet_line(sheet: dict, key: str) -> tuple[str, str, str]:
+def sheet_line(sheet: dict, key: str, *, floor: bool = False) -> tuple[str, str, str]:
     body = {
         "dance_id": sheet["dance"],
         "marks": {str(entry): 1 for entry in sheet["crosses"]},
@@ -326,6 +334,8 @@ def sheet_line(sheet: dict, key: str) -> tuple[str, str, str]:
         "round_revision": sheet["revision"],
     }
     path = f"/api/v1/judge/rounds/{sheet['round']}/sheets/"
+    if floor:
+        path = f"/bench/sheet-floor/rounds/{sheet['round']}/sheets/"
     return path, f"Bearer {sheet['token']}", json.dumps(body, separators=(",", ":"))
 
 
@@ -358,11 +368,11 @@ class Phases:
         self.sheets_in_flight = 0
         self.couple = 10**9
 
-    def _sheet_file(self) -> tuple[Path, int]:
+    def _sheet_file(self, *, floor: bool) -> tuple[Path, int]:
         """The sheets not sent yet, for one phase."""
         path = self.temp / f"sheets-{self.next_sheet}.tsv"
         lines = [
-            "\t".join(sheet_line(s, f"cost-{self.next_sheet + i}"))
+            "\t".join(sheet_line(s, f"cost-{self.next_sheet + i}", floor=floor))
             for i, s in enumerate(self.sheets[self.next_sheet :])
         ]
         path.write_text("\n".join(lines) + "\n")
@@ -373,8 +383,8 @@ class Phases:
         self.server.wait_idle()
         load_before = load_average()
         before = cpu_snapshot(self.server.pgid, self.db)
-        if name == "sheet":
-            sheet_file, available = self._sheet_file()
+        if name in ("sheet", "sheet_floor"):
+            sheet_file, available = self._sheet_file(floor=name == "sheet_floor")
             if not available:
                 raise BenchError("no sheets left: raise --events or --max-sheet-rate")
             script, script_args = self.sheet_script, [str(sheet_file), str(args.threads)]
@@ -384,8 +394,11 @@ class Phases:
                 "minimal": MINIMAL_PATH,
                 "healthz": "/healthz",
                 "registration": self.registration_path,
+                "registration_floor": self.registration_path.replace(
+                    "/api/v1/registration/", "/bench/registration-floor/"
+                ),
             }[name]
-            method = "POST" if name == "registration" else "GET"
+            method = "POST" if name.startswith("registration") else "GET"
             if method == "POST":
                 self.couple += 10**9  # each phase's couples from a block of their own
             script = self.get_script
@@ -404,17 +417,19 @@ class Phases:
         figures = wrk_figures(outcome["raw"])
         del figures["registrations_per_s"]
         # What each phase is for: a 201 for a write, the floor's 404, else a 200.
-        wanted = {"registration": "201", "sheet": "201", "minimal": "404"}.get(name, "200")
+        wanted = "404" if name == "minimal" else "200"
+        if name.startswith(("registration", "sheet")):
+            wanted = "201"
         figures["ok_per_s"] = round(figures["statuses"].get(wanted, 0) / figures["elapsed_s"], 1)
         figures["cpu_cores"] = cpu_used(before, after, figures["elapsed_s"], "children")
         figures["load_average_before"] = load_before
         figures["load_average_after"] = load_average()
         figures["other_example"] = outcome["other_example"]
         figures["postgresql_sessions"] = sessions.summary()
-        if name == "registration":
+        if name.startswith("registration"):
             self.registrations_201 += figures["counts"]["201"]
             self.registrations_in_flight += args.connections
-        if name == "sheet":
+        if name in ("sheet", "sheet_floor"):
             figures["sheets_exhausted"] = outcome["raw"].get("wrapped", 0) > 0
             self.sheets_201 += figures["counts"]["201"]
             self.sheets_in_flight += args.connections
@@ -629,7 +644,9 @@ def run(args, temp: Path) -> dict:
     manage(env, "migrate", "--noinput", timeout=300)
     manage(env, "collectstatic", "--noinput", timeout=600)  # minutes on a busy machine
     fixtures = create_fixtures(env)
-    seconds = args.rounds * (args.duration + args.warmup)  # each phase's warm-up sends too
+    sheet_phases = sum(name in args.phases for name in ("sheet", "sheet_floor"))
+    # Each phase's warm-up sends too.
+    seconds = max(1, sheet_phases) * args.rounds * (args.duration + args.warmup)
     events = max(2, math.ceil(seconds * args.max_sheet_rate
                               / (args.judges * args.dances)) + 1)  # fmt: skip
     log(
@@ -651,7 +668,9 @@ def run(args, temp: Path) -> dict:
         + [other["sheets"] for other in day["others"]]
     )
 
-    server = Server(args.port, args.workers, env, temp)
+    # The server's settings add the sheet's floor (bench/cost_floor.py) to the site's routes.
+    server_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.cost_settings"}
+    server = Server(args.port, args.workers, server_env, temp)
     report: dict = {"load_average_before": load_average()}
     rounds: list[dict] = []
     try:
@@ -661,7 +680,7 @@ def run(args, temp: Path) -> dict:
         phases = Phases(args, server, temp, fixtures, day)
         with viewers(args, day["slug"]) as seen:
             log(f"{args.viewers} viewers connected")
-            for name in ("healthz", "registration", "sheet"):
+            for name in ("healthz", "registration", "registration_floor", "sheet", "sheet_floor"):
                 if name in args.phases and args.warmup:
                     phases.run(name, args.warmup)  # warm-up, not counted
             for n in range(args.rounds):

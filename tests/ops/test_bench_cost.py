@@ -47,6 +47,16 @@ def test_sheet_line_is_a_new_recall_sheet():
     }
 
 
+def test_the_sheet_floors_line_is_the_same_request_to_the_floors_route():
+    sheet = {"round": 5, "dance": 9, "token": "t", "revision": 1, "crosses": [11, 12]}
+
+    real = bench_cost.sheet_line(sheet, "key-1")
+    floor = bench_cost.sheet_line(sheet, "key-1", floor=True)
+
+    assert floor[0] == "/bench/sheet-floor/rounds/5/sheets/"
+    assert floor[1:] == real[1:]
+
+
 def test_ratios_are_each_phase_over_healthz_in_the_same_round():
     rounds = [
         {"healthz": {"ok_per_s": 400.0}, "registration": {"ok_per_s": 100.0}},

@@ -1,0 +1,185 @@
+"""The cost bench's server only: a registration and a judge's sheet with nothing but what
+any of them must do.
+
+``POST /bench/sheet-floor/rounds/<id>/sheets/`` takes the judges' API's request (the
+tablet's bearer token, the same JSON body) and does what no implementation of a sheet
+can leave out in this stack: the tablet's token checked (``JudgeApi``'s
+authentication and permissions), the body parsed, the judge found (one statement), the
+sheet, its marks and their audit rows written (one statement, ``rows.insert_values``,
+as ``sheet_submit`` writes a new sheet), committed, the screens nudged after commit
+(``announce``), a small JSON answer. None of the sheet's checks (the round open, the
+judge seated, the revision and version, the entries in the round, the count), no lock,
+no throttle, no replay. ``bench_cost.py``'s ``sheet_floor`` phase measures it beside
+the real sheet: what Podium's sheet costs above it is what its checks cost.
+
+``POST /bench/registration-floor/<token>/`` likewise takes the registration API's
+request (the same JSON body) and only parses it, reads the link's competition with the
+event (one statement), writes the competitor, its entry and its confirmation job (one
+statement, as ``_write_in_one_statement`` writes them), takes the event's and the
+competition's places (one statement) and commits: no validation of the details, no
+window, limit or capacity, no names already registered, no throttle, no
+``Idempotency-Key``. ``bench_cost.py``'s ``registration_floor`` phase measures it.
+
+Both are PostgreSQL's statements (the cost bench runs on PostgreSQL only). Mounted by
+``bench/cost_settings.py`` before the site's own routes, never among them.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.urls import include, path
+from django.utils import timezone
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from adjudication.models import Mark, MarkChange, Sheet
+from adjudication.tablet.api import JudgeApi
+from competitions.models import EntryStatus
+from scoring_site import rows
+from scoring_site import urls as site_urls
+from scoring_site.realtime import announce
+from scoring_site.site import site_address
+
+_JUDGE = """
+SELECT j.id, e.competition_id
+FROM competitions_round r
+JOIN competitions_event e ON e.id = r.event_id
+JOIN competitions_judge j ON j.competition_id = e.competition_id AND j.user_id = %s
+WHERE r.id = %s
+"""
+_SHEET_FIELDS = tuple(f.attname for f in Sheet._meta.concrete_fields if not f.primary_key)
+_MARK_FIELDS = ("sheet", "entry", "criterion", "value")
+_CHANGE_FIELDS = (
+    "round", "sheet", "judge", "kind", "entry", "criterion", "dance", "old_value", "new_value",
+    "sheet_version", "actor", "source", "reason", "at",
+)  # fmt: skip
+
+
+_LINK = """
+SELECT l.competition_id, e.id
+FROM competitions_registrationlink l
+JOIN competitions_event e ON e.competition_id = l.competition_id AND e.id = %s
+WHERE l.token = %s AND l.kind = 'competitor'
+"""
+_WRITE = f"""
+WITH competitor AS (
+    INSERT INTO competitions_competitor (competition_id, kind, name, partner_name, members,
+        club, country, email, birth_year, partner_birth_year, reference, created_at)
+    VALUES (%s, %s, %s, %s, '', %s, %s, %s, NULL, NULL, %s, %s)
+    RETURNING id
+), entry AS (
+    INSERT INTO competitions_entry (event_id, competitor_id, status, withdrawn, created_at)
+    SELECT %s, competitor.id, '{EntryStatus.ENTERED.value}', false, %s FROM competitor
+    RETURNING id
+)
+INSERT INTO competitions_outboxjob (task_name, args, kwargs, created_at)
+SELECT 'competitions.send_registration_confirmation',
+    jsonb_build_array(competitor.id, jsonb_build_array(entry.id)), %s, %s
+FROM competitor, entry
+"""
+_PLACES = """
+WITH event AS (
+    UPDATE competitions_event SET entries_taken = entries_taken + 1 WHERE id = %s
+)
+UPDATE competitions_competition SET entries_taken = entries_taken + 1 WHERE id = %s
+"""
+
+
+class RegistrationFloorApi(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    parser_classes = [JSONParser]
+    throttle_classes = []
+
+    def post(self, request, token: str):
+        body = request.data
+        (event_id,) = body["events"]
+        with connection.cursor() as cursor:
+            cursor.execute(_LINK, [event_id, token])
+            found = cursor.fetchone()
+            if found is None:
+                return Response({"detail": "no such link or event"}, status=404)
+            competition_id = found[0]
+            now = timezone.now()
+            reference = secrets.token_urlsafe(18)
+            with transaction.atomic():
+                cursor.execute(
+                    _WRITE,
+                    [competition_id, body["kind"], body["name"].strip(),
+                     body["partner_name"].strip(), body["club"].strip(), body["country"],
+                     body["email"].strip(), reference, now, event_id, now,
+                     json.dumps({"site": site_address(request)}), now],
+                )  # fmt: skip
+                cursor.execute(_PLACES, [event_id, competition_id])
+        return Response({"reference": reference}, status=201)
+
+
+class SheetFloorApi(JudgeApi):
+    parser_classes = [JSONParser]
+    throttle_classes = []
+
+    def post(self, request, round_id: int):
+        body = request.data
+        user = request.user
+        with connection.cursor() as cursor:
+            cursor.execute(_JUDGE, [user.pk, round_id])
+            found = cursor.fetchone()
+        if found is None:
+            return Response({"detail": "not a judge of this round"}, status=403)
+        judge_id, competition_id = found
+        now = timezone.now()
+        dance_id = body["dance_id"]
+        marks = {int(entry): Decimal(str(value)) for entry, value in body["marks"].items()}
+        sheet = Sheet(
+            round_id=round_id,
+            judge_id=judge_id,
+            dance_id=dance_id,
+            version=1,
+            round_revision=body["round_revision"],
+            client_key=body["client_key"],
+            source=Sheet.Source.API,
+            submitted_by_id=user.pk,
+            submitted_at=now,
+        )
+        parent = rows.PARENT
+        trail = [
+            (round_id, parent, judge_id, MarkChange.Kind.SUBMITTED, entry, None, dance_id)
+            + (None, value, 1, user.pk, Sheet.Source.API, "", now)
+            for entry, value in sorted(marks.items())
+        ]
+        with transaction.atomic():
+            pk = rows.insert_values(
+                [
+                    (Mark, _MARK_FIELDS, [(parent, e, None, v) for e, v in marks.items()]),
+                    (MarkChange, _CHANGE_FIELDS, trail),
+                ],
+                parent=(Sheet, _SHEET_FIELDS, [getattr(sheet, f) for f in _SHEET_FIELDS]),
+            )
+            announce(competition_id, "sheet.submitted", {"round": round_id, "version": 1})
+        return Response({"id": pk, "version": 1}, status=201)
+
+
+# The site's error handlers, so that its other answers are the site's own. The floors
+# come first, under one prefix: resolved after every route of the site they would pay
+# for the site's 404 trail (about 0.1 ms); before, every other request pays for one
+# prefix that does not match (about a microsecond).
+handler404 = site_urls.handler404
+handler500 = site_urls.handler500
+urlpatterns = [
+    path(
+        "bench/",
+        include(
+            [
+                path("sheet-floor/rounds/<int:round_id>/sheets/", SheetFloorApi.as_view()),
+                path("registration-floor/<str:token>/", RegistrationFloorApi.as_view()),
+            ]
+        ),
+    ),
+    *site_urls.urlpatterns,
+]
