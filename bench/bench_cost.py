@@ -36,7 +36,9 @@ What one run does (about two and a half minutes with the defaults):
 
 4. runs ``--rounds`` rounds of closed-loop phases with ``wrk`` (``--connections``
    keep-alive connections, 2 threads, ``--duration`` seconds each, a short pause
-   until the server is idle between phases):
+   until the server is idle between phases; before each, where PostgreSQL's autovacuum
+   is off, as on the CI machine, an ``ANALYZE``, so that the plans are made with
+   statistics as in production):
 
    * ``static``: a hashed static file (WhiteNoise, before Django's URLconf);
    * ``minimal``: the stack's floor for a Django view: ``GET /api/v1/cost-floor/``,
@@ -339,6 +341,20 @@ def sheet_line(sheet: dict, key: str, *, floor: bool = False) -> tuple[str, str,
     return path, f"Bearer {sheet['token']}", json.dumps(body, separators=(",", ":"))
 
 
+def autovacuum_on(url: str) -> bool:
+    with pg_connect(url, autocommit=True) as conn:
+        return conn.execute("SHOW autovacuum").fetchone()[0] == "on"
+
+
+def statistics_refresh(url: str) -> None:
+    """The planner's statistics of every table brought up to date, as autovacuum keeps
+    them in production. Without it (this machine's PostgreSQL runs with autovacuum off,
+    for CI) the tables are never analysed: their plans are made for empty tables, and a
+    round's heat entries, say, are read by scanning those of the whole day."""
+    with pg_connect(url, autocommit=True) as conn:
+        conn.execute("ANALYZE")
+
+
 def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
@@ -367,6 +383,7 @@ class Phases:
         self.sheets_201 = 0
         self.sheets_in_flight = 0
         self.couple = 10**9
+        self.analyze = not autovacuum_on(args.database_url)
 
     def _sheet_file(self, *, floor: bool) -> tuple[Path, int]:
         """The sheets not sent yet, for one phase."""
@@ -380,6 +397,8 @@ class Phases:
 
     def run(self, name: str, duration: float) -> dict:
         args = self.args
+        if self.analyze:
+            statistics_refresh(args.database_url)
         self.server.wait_idle()
         load_before = load_average()
         before = cpu_snapshot(self.server.pgid, self.db)
@@ -672,6 +691,8 @@ def run(args, temp: Path) -> dict:
     server_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.cost_settings"}
     server = Server(args.port, args.workers, server_env, temp)
     report: dict = {"load_average_before": load_average()}
+    # With autovacuum off the bench analyses before each phase instead (statistics_refresh).
+    report["postgresql_autovacuum"] = autovacuum_on(args.database_url)
     rounds: list[dict] = []
     try:
         log(f"uvicorn --workers {args.workers} on port {args.port}")
@@ -690,6 +711,8 @@ def run(args, temp: Path) -> dict:
             best = max((r.get("registration", {}).get("ok_per_s", 2) for r in rounds), default=2)
             rate = args.paced_rate or max(1, round(best / 2))
             log(f"paced registrations: {rate}/s offered for {args.paced_duration} s")
+            if phases.analyze:
+                statistics_refresh(args.database_url)
             server.wait_idle()
             load_before = load_average()
             before = cpu_snapshot(server.pgid, phases.db)
@@ -716,6 +739,8 @@ def run(args, temp: Path) -> dict:
             phases.registrations_201 += paced_registration["counts"]["201"]
             phases.registrations_in_flight += paced_registration["unanswered"]
             log(f"paced sheets: {args.paced_sheet_rate}/s for {args.paced_sheet_duration} s")
+            if phases.analyze:
+                statistics_refresh(args.database_url)
             server.wait_idle()
             load_before = load_average()
             paced_sheet, sheet_log = paced_sheets(args, server, paced, 0)
