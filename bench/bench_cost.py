@@ -52,7 +52,9 @@ What one run does (about two and a half minutes with the defaults):
      (``bench_registration.py``'s wrk script, one ``X-Forwarded-For`` per connection);
    * ``sheet``: ``POST /api/v1/judge/rounds/<id>/sheets/``, a new recall sheet per
      request (a wrk script reading the prepared requests from a file);
-   * ``registration_floor`` and ``sheet_floor``: the same requests to
+   * ``registration_floor`` and ``sheet_floor`` (only when named in ``--phases``;
+     ``--phases healthz,registration,registration_floor,sheet,sheet_floor,minimal``
+     is the ninth pass's run): the same requests to
      ``bench/cost_floor.py``'s routes, which do only what any registration or sheet
      must do in this stack (parse, authenticate, the statements that write the same
      rows, commit, nudge the screens), none of Podium's checks: the floor each real
@@ -151,6 +153,9 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
 PHASES = (
     "static", "minimal", "healthz", "registration", "registration_floor", "sheet", "sheet_floor"
 )  # fmt: skip
+# The floors are asked for by name: their sheets double the rounds a run opens at once in
+# the viewers' competition, and with them each push's size (docs/benchmarks.md).
+DEFAULT_PHASES = ("static", "minimal", "healthz", "registration", "sheet")
 MINIMAL_PATH = "/api/v1/cost-floor/"
 PACKAGES = ("django", "djangorestframework", "channels", "channels-redis", "uvicorn",
             "asgiref", "psycopg", "redis", "celery")  # fmt: skip
@@ -805,7 +810,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument(
         "--phases",
-        default=",".join(PHASES),
+        default=",".join(DEFAULT_PHASES),
         help="the closed-loop phases, in order (e.g. sheet alone, to profile it with py-spy)",
     )
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")

@@ -26,6 +26,15 @@ def test_bench_cost_defaults_are_small_enough_for_this_machine():
     assert (args.viewers, args.judges, args.port) == (200, 7, 8301)
 
 
+def test_the_floors_run_only_when_named():
+    default = bench_cost.parse_args([])
+    named = bench_cost.parse_args(["--phases", "healthz,sheet,sheet_floor,registration_floor"])
+
+    assert "sheet_floor" not in default.phases and "registration_floor" not in default.phases
+    assert {"sheet", "registration", "healthz"} <= set(default.phases)
+    assert list(named.phases) == ["healthz", "sheet", "sheet_floor", "registration_floor"]
+
+
 def test_bench_cost_refuses_to_drop_a_shared_database():
     with pytest.raises(SystemExit):
         bench_cost.parse_args(["--database-url", "postgres://postgres@127.0.0.1/postgres"])
