@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import json
 import secrets
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.urls import include, path
 from django.utils import timezone
 from rest_framework.parsers import JSONParser
@@ -91,6 +91,11 @@ UPDATE competitions_competition SET entries_taken = entries_taken + 1 WHERE id =
 """
 
 
+def _unusable() -> Response:
+    """What a floor answers to a body it cannot use (it checks nothing else)."""
+    return Response({"detail": "The floor cannot use this body."}, status=400)
+
+
 class RegistrationFloorApi(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
@@ -98,8 +103,14 @@ class RegistrationFloorApi(APIView):
     throttle_classes = []
 
     def post(self, request, token: str):
-        body = request.data
-        (event_id,) = body["events"]
+        try:
+            body = request.data
+            (event_id,) = body["events"]
+            kind, country = str(body["kind"]), str(body["country"])
+            name, partner = body["name"].strip(), body["partner_name"].strip()
+            club, email = body["club"].strip(), body["email"].strip()
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return _unusable()
         with connection.cursor() as cursor:
             cursor.execute(_LINK, [event_id, token])
             found = cursor.fetchone()
@@ -108,15 +119,17 @@ class RegistrationFloorApi(APIView):
             competition_id = found[0]
             now = timezone.now()
             reference = secrets.token_urlsafe(18)
-            with transaction.atomic():
-                cursor.execute(
-                    _WRITE,
-                    [competition_id, body["kind"], body["name"].strip(),
-                     body["partner_name"].strip(), body["club"].strip(), body["country"],
-                     body["email"].strip(), reference, now, event_id, now,
-                     json.dumps({"site": site_address(request)}), now],
-                )  # fmt: skip
-                cursor.execute(_PLACES, [event_id, competition_id])
+            try:
+                with transaction.atomic():
+                    cursor.execute(
+                        _WRITE,
+                        [competition_id, kind, name, partner, club, country, email,
+                         reference, now, event_id, now,
+                         json.dumps({"site": site_address(request)}), now],
+                    )  # fmt: skip
+                    cursor.execute(_PLACES, [event_id, competition_id])
+            except DatabaseError:  # a constraint refused it: nothing is written
+                return _unusable()
         return Response({"reference": reference}, status=201)
 
 
@@ -134,15 +147,19 @@ class SheetFloorApi(JudgeApi):
             return Response({"detail": "not a judge of this round"}, status=403)
         judge_id, competition_id = found
         now = timezone.now()
-        dance_id = body["dance_id"]
-        marks = {int(entry): Decimal(str(value)) for entry, value in body["marks"].items()}
+        try:
+            dance_id, revision = int(body["dance_id"]), int(body["round_revision"])
+            client_key = str(body["client_key"])
+            marks = {int(entry): Decimal(str(value)) for entry, value in body["marks"].items()}
+        except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation):
+            return _unusable()
         sheet = Sheet(
             round_id=round_id,
             judge_id=judge_id,
             dance_id=dance_id,
             version=1,
-            round_revision=body["round_revision"],
-            client_key=body["client_key"],
+            round_revision=revision,
+            client_key=client_key,
             source=Sheet.Source.API,
             submitted_by_id=user.pk,
             submitted_at=now,
@@ -153,15 +170,18 @@ class SheetFloorApi(JudgeApi):
             + (None, value, 1, user.pk, Sheet.Source.API, "", now)
             for entry, value in sorted(marks.items())
         ]
-        with transaction.atomic():
-            pk = rows.insert_values(
-                [
-                    (Mark, _MARK_FIELDS, [(parent, e, None, v) for e, v in marks.items()]),
-                    (MarkChange, _CHANGE_FIELDS, trail),
-                ],
-                parent=(Sheet, _SHEET_FIELDS, [getattr(sheet, f) for f in _SHEET_FIELDS]),
-            )
-            announce(competition_id, "sheet.submitted", {"round": round_id, "version": 1})
+        try:
+            with transaction.atomic():
+                pk = rows.insert_values(
+                    [
+                        (Mark, _MARK_FIELDS, [(parent, e, None, v) for e, v in marks.items()]),
+                        (MarkChange, _CHANGE_FIELDS, trail),
+                    ],
+                    parent=(Sheet, _SHEET_FIELDS, [getattr(sheet, f) for f in _SHEET_FIELDS]),
+                )
+                announce(competition_id, "sheet.submitted", {"round": round_id, "version": 1})
+        except DatabaseError:  # a constraint refused it: nothing is written
+            return _unusable()
         return Response({"id": pk, "version": 1}, status=201)
 
 

@@ -110,3 +110,51 @@ def test_the_registration_floor_writes_what_a_registration_writes(client):
     ]
     assert Event.objects.get(pk=event.pk).entries_taken == 2
     assert Competition.objects.get(pk=competition.pk).entries_taken == 2
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"marks": "not a mapping"},
+        {"marks": {"x": 1}},
+        {"dance_id": None},
+    ],
+)
+def test_the_sheet_floor_refuses_a_body_it_cannot_use_and_writes_nothing(client, change):
+    day = build_day()
+    tokens = sign_in(client, day.judges[0])
+    body = recall_body(day, day.entries()[:6], **change)
+
+    response = post(client, f"/bench/sheet-floor/rounds/{day.first.pk}/sheets/", body,
+                    bearer(tokens))  # fmt: skip
+
+    assert response.status_code == 400
+    assert not Sheet.objects.exists() and not MarkChange.objects.exists()
+
+
+@pytest.mark.parametrize("change", [{"events": []}, {"name": None}, {"events": [999999]}])
+def test_the_registration_floor_refuses_a_body_it_cannot_use_and_writes_nothing(client, change):
+    competition, link = open_competition()
+    event = skating_event(competition)
+    body = {"kind": "couple", "name": "Leader A", "partner_name": "Partner A", "club": "Stars",
+            "country": "GB", "email": "a@example.org", "events": [event.pk], **change}  # fmt: skip
+
+    response = post(client, f"/bench/registration-floor/{link.token}/", body)
+
+    assert response.status_code in (400, 404)
+    assert not Competitor.objects.exists() and not OutboxJob.objects.exists()
+    assert Event.objects.get(pk=event.pk).entries_taken == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sheet_floor_refused_at_commit_answers_400_and_writes_nothing(client):
+    # No such dance: the deferred foreign key refuses the sheet when it commits.
+    day = build_day()
+    tokens = sign_in(client, day.judges[0])
+    body = recall_body(day, day.entries()[:6], dance_id=999999)
+
+    response = post(client, f"/bench/sheet-floor/rounds/{day.first.pk}/sheets/", body,
+                    bearer(tokens))  # fmt: skip
+
+    assert response.status_code == 400
+    assert not Sheet.objects.exists() and not MarkChange.objects.exists()
