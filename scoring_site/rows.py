@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import connection
@@ -133,6 +133,7 @@ def insert_values(
     inserts: Sequence[tuple[type[Model], Sequence[str], Rows]],
     *,
     parent: tuple[type[Model], Sequence[str], Sequence[Any]] | None = None,
+    last: bool = False,
 ) -> int | None:
     """INSERT rows of several models, given as values: each ``(model, field names, rows)``
     with one value a field in each row (a foreign key's id), prepared as the ORM prepares
@@ -145,7 +146,9 @@ def insert_values(
 
     On PostgreSQL in one statement: the parent and every insert but the last in a
     ``WITH`` (each runs exactly once), each insert a ``SELECT`` from ``UNNEST`` of one
-    array a column, cast to the column's type. On SQLite one insert after the other."""
+    array a column, cast to the column's type. On SQLite one insert after the other.
+
+    ``last``: the transaction's last statement (``last_statement``)."""
     inserts = [(model, names, found) for model, names, found in inserts if found]
     if parent is None and any(v is PARENT for *_, found in inserts for row in found for v in row):
         raise ValueError("rows.PARENT without a parent row")
@@ -178,11 +181,44 @@ def insert_values(
         params.extend(arrays)
     if parent is not None:
         statements.append(f"SELECT {parent_pk} FROM inserted_0")  # nosec B608: a model's name
-    *first, last = statements
+    *first, final = statements
     with_ = ", ".join(f"inserted_{n} AS ({sql})" for n, sql in enumerate(first))
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH {with_} {last}" if first else last, params)
+        with last_statement() if last else contextlib.nullcontext():
+            cursor.execute(f"WITH {with_} {final}" if first else final, params)
         return cursor.fetchone()[0] if parent is not None else None
+
+
+@contextlib.contextmanager
+def last_statement() -> Iterator[None]:
+    """Run what is inside as the transaction's last statements: in the outermost atomic
+    block, which commits on leaving (PostgreSQL), they go with ``COMMIT`` in one round
+    trip (psycopg's pipeline), and the block's own commit finds nothing left to do (its
+    ``on_commit`` callbacks run as always). Read their rows after the ``with``, not
+    inside it. Inside a savepoint or a transaction opened by hand, and on SQLite, they
+    run as any statement. A refusal, of a statement or of ``COMMIT`` (a deferred
+    constraint), is raised as Django raises it: a ``DatabaseError`` whose ``__cause__``
+    is psycopg's."""
+    if connection.vendor != "postgresql" or not _outermost():
+        yield
+        return
+    database = connection.connection
+    with connection.wrap_database_errors, database.pipeline():
+        yield
+        # As a statement: psycopg's commit() waits for it inside a pipeline, and the
+        # pipeline's end would wait once more. The connection's state is the server's.
+        database.execute("COMMIT", prepare=False)
+
+
+def _outermost() -> bool:
+    """Whether the connection is in its outermost atomic block, which commits on
+    leaving."""
+    return (
+        len(connection.atomic_blocks) == 1
+        and connection.commit_on_exit  # not a transaction its caller opened by hand
+        and not connection.savepoint_ids
+        and not connection.needs_rollback
+    )
 
 
 def _table_columns(model: type[Model], fields: Sequence[Field]) -> str:

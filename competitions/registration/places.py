@@ -25,11 +25,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import psycopg
 from django.db import DatabaseError, connection
 from django.db.models import F, Q
 
 from competitions.models import Competition, CompetitionStatus, Entry, EntryStatus, Event
+from scoring_site import rows
 
 # The SQLSTATE of podium_places_refused (migration 0016): what the database refused.
 REFUSED = "PD001"
@@ -98,28 +98,15 @@ def take_last_places(
         "open": CompetitionStatus.REGISTRATION_OPEN,
         "now": now,
     }
-    outermost = (
-        len(connection.atomic_blocks) == 1
-        and connection.commit_on_exit  # not a transaction its caller opened by hand
-        and not connection.savepoint_ids
-    )
     try:
         with connection.cursor() as cursor:
-            if outermost:
-                database = connection.connection
-                with database.pipeline():
-                    cursor.execute(_LAST_PLACES, parameters)
-                    database.commit()
-            else:
+            with rows.last_statement():
                 cursor.execute(_LAST_PLACES, parameters)
             _, waits = cursor.fetchone()
-    except (DatabaseError, psycopg.Error) as error:
-        refused = error if isinstance(error, psycopg.Error) else error.__cause__
+    except DatabaseError as error:
+        refused = error.__cause__
         if getattr(refused, "sqlstate", None) == REFUSED:
             raise PlacesRefused(refused.diag.message_primary) from None
-        if isinstance(error, psycopg.Error):  # from the COMMIT: as Django's commit raises it
-            with connection.wrap_database_errors:
-                raise
         raise
     return bool(waits)
 

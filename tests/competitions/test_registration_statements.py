@@ -11,6 +11,7 @@ from django.urls import reverse
 from competitions.models import Competition, Competitor, Entry, Event
 from competitions.registration import RegistrationRefused, registration_submit, submit
 from tests.competitions.registration_helpers import couple, open_competition, skating_event
+from tests.support.round_trips import round_trips
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -255,6 +256,23 @@ def test_capacity_reached_under_an_idempotency_key_is_refused_and_replayed(clien
     assert again.json() == first.json()
     assert not Entry.objects.exists() and not Competitor.objects.exists()
     assert Event.objects.get(pk=event.pk).entries_taken == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="round trips are PostgreSQL's")
+def test_a_registration_waits_for_postgresql_four_times(client):
+    """The link with the events; BEGIN (psycopg waits for it); the competitor, its entry
+    and the confirmation job; the places with COMMIT, and no wait after it."""
+    competition, link = open_competition(capacity=10)
+    event = skating_event(competition, entry_limit=5)
+    _register(client, link, [event], name="Warm Up")  # the throttle's and the link's caches
+
+    with round_trips() as count:
+        response, _ = _register(client, link, [event])
+
+    assert response.status_code == 201
+    waits = count.statements_per_round_trip()
+    assert waits[:4] == [1, 1, 1, 2], "\n".join(count.messages)
+    assert 0 not in waits  # no Sync sent with nothing before it
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL pipelines COMMIT")

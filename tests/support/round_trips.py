@@ -23,7 +23,10 @@ class Count:
         """How many statements the client sent before each wait."""
         counts, sent = [], 0
         for line in self.messages:
-            side, _, kind = line.split("\t")[:3]
+            fields = line.split("\t")
+            if len(fields) < 3:  # the rest of a statement written on several lines
+                continue
+            side, _, kind = fields[:3]
             if side == "F" and kind in ("Execute", "Query"):
                 sent += 1
             if side == "F" and kind in ("Sync", "Query"):
