@@ -360,9 +360,13 @@ def judge_for_round(*, user: User, round_id: int) -> Judge:
     shadow seat: ``round_shadow_panel``; a replaced judge is not on it from the
     replacement's round on), in one statement. Raises ``SeatNotFound`` (also for a round
     that does not exist, so a stranger learns nothing) or ``SeatAmbiguous``."""
+    return _judge_seated(user, *_round_place(round_id))
+
+
+def _round_place(round_id: Any) -> tuple[Subquery, Subquery]:
+    """The round's position and event, as subqueries (for ``_user_seats``)."""
     round_ = Round.objects.filter(pk=round_id).order_by()
-    position, event_id = Subquery(round_.values("position")), Subquery(round_.values("event_id"))
-    return _judge_seated(user, position, event_id)
+    return Subquery(round_.values("position")), Subquery(round_.values("event_id"))
 
 
 def judge_in_round(*, user: User, round_: Round) -> Judge:
@@ -381,8 +385,13 @@ def _user_seats(user_id: Any, position: Any, event_id: Any) -> QuerySet[PanelSea
     )
 
 
-# ``_user_seats`` compiled once, for a sheet's reads in one round trip (sheet_submit).
-USER_SEATS = rows.Compiled(_user_seats, "user_id", "position", "event_id")
+# The user's seats in the round ``round_id`` (``judge_for_round``'s), compiled once: a
+# tablet's sheet reads them with the round, in one round trip (sheet_submit).
+USER_SEATS_IN_ROUND = rows.Compiled(
+    lambda user_id, round_id: _user_seats(user_id, *_round_place(round_id)),
+    "user_id",
+    "round_id",
+)
 
 
 def judge_of_seats(seats: Iterable[tuple[PanelSeat, Judge]]) -> Judge:
@@ -400,7 +409,7 @@ def judge_of_seats(seats: Iterable[tuple[PanelSeat, Judge]]) -> Judge:
 
 
 def user_seats_from_rows(found: Iterable[Sequence[Any]]) -> list[tuple[PanelSeat, Judge]]:
-    """``USER_SEATS``' rows as seats and their judges."""
+    """``USER_SEATS_IN_ROUND``'s rows as seats and their judges."""
     width = len(PanelSeat._meta.concrete_fields)
     return [
         (rows.from_row(PanelSeat, row[:width]), rows.from_row(Judge, row[width:])) for row in found

@@ -66,11 +66,13 @@ class Standing:
 def _incidents_of(rounds: list[Round]) -> Q:
     """The incidents a standing of ``rounds`` reads: their own, and every disqualification
     from a whole event of theirs (``round_standings`` keeps the earlier rounds' ones)."""
-    return Q(round__in=rounds) | Q(
-        round__event_id__in={r.event_id for r in rounds},
-        outcome=Outcome.DISQUALIFIED,
-        whole_event=True,
-    )
+    events = {r.event_id for r in rounds}
+    # One round's event by equality: it may be a subquery (``ENTRIES_TO_MARK``).
+    if len(events) == 1:
+        of_events = Q(round__event_id=events.pop())
+    else:
+        of_events = Q(round__event_id__in=events)
+    return Q(round__in=rounds) | (of_events & Q(outcome=Outcome.DISQUALIFIED, whole_event=True))
 
 
 def entry_may_have_incident(round_: Round) -> Exists:

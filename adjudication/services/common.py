@@ -4,6 +4,7 @@ the permission check and the entries dancing in a round."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -119,9 +120,18 @@ def round_share(round_id: int, *, dance_id: int | None = None) -> tuple[Round, D
     to take.
     """
     with connection.cursor() as cursor:
-        sql = _round_share_sql(connection.vendor)
-        cursor.execute(sql, [dance_id, round_id, RoundStatus.CLOSED])
-        row = cursor.fetchone()
+        cursor.execute(*round_share_statement(round_id, dance_id=dance_id))
+        return round_shared(cursor.fetchone())
+
+
+def round_share_statement(round_id: int, *, dance_id: int | None = None) -> tuple[str, list]:
+    """``round_share``'s statement and parameters, to send with others (``rows.read_batch``):
+    read its row with ``round_shared``."""
+    return _round_share_sql(connection.vendor), [dance_id, round_id, RoundStatus.CLOSED]
+
+
+def round_shared(row: Sequence[Any] | None) -> tuple[Round, Dance | None] | None:
+    """``round_share``'s answer from its statement's row (None: none)."""
     if row is None:
         return None
     built, start = [], 0

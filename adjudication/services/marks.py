@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery
 
 from adjudication.incidents.standing import entry_may_have_incident, round_standing
 from adjudication.services.common import ScoringError, decimal_value, scale_problem
@@ -27,12 +27,12 @@ class EntryToMark:
     may_have_incident: bool
 
 
-def _entries_to_mark_query(round_id: int, event_id: int) -> QuerySet:
+def _entries_to_mark_query(round_id: int, event_id: Any) -> QuerySet:
     """The round's entries as a skating sheet's check reads them (``round_entries``'
     rows, with only the number and whether withdrawn), and whether each may have an
     incident: the standing is read only if one may (most rounds have none). Read as
     values: a sheet checks every entry of the round, and models for them cost more than
-    the check."""
+    the check. ``event_id``: the round's event, a number or a subquery."""
     round_ = Round(pk=round_id, event_id=event_id)
     return (
         Entry.objects.filter(heat_entries__heat__round=round_)
@@ -43,8 +43,14 @@ def _entries_to_mark_query(round_id: int, event_id: int) -> QuerySet:
     )
 
 
-# ``_entries_to_mark_query`` compiled once, for a sheet's reads in one round trip.
-ENTRIES_TO_MARK = rows.Compiled(_entries_to_mark_query, "round_id", "event_id")
+# ``_entries_to_mark_query`` of the round ``round_id``, compiled once: a tablet's sheet
+# reads them with the round, in one round trip (sheet_submit).
+ENTRIES_TO_MARK = rows.Compiled(
+    lambda round_id: _entries_to_mark_query(
+        round_id, Subquery(Round.objects.filter(pk=round_id).order_by().values("event_id"))
+    ),
+    "round_id",
+)
 
 
 def entries_to_mark(found: Iterable[Sequence[Any]]) -> list[EntryToMark]:

@@ -29,7 +29,7 @@ from adjudication.incidents.miscount import miscount_accept_record, miscount_acc
 from adjudication.models import Mark, MarkChange, Sheet
 from adjudication.receipts.issuing import receipts_supersede
 from adjudication.selectors import (
-    USER_SEATS,
+    USER_SEATS_IN_ROUND,
     judge_in_round,
     judge_of_seats,
     user_seats_from_rows,
@@ -39,6 +39,8 @@ from adjudication.services.common import (
     permission_require,
     round_lock,
     round_share,
+    round_share_statement,
+    round_shared,
 )
 from adjudication.services.components import component_marks_check
 from adjudication.services.marks import (
@@ -121,11 +123,12 @@ def sheet_submit(
 
     A correction of a closed round (a sheet the chairman unlocked) holds the round
     exclusively and re-tabulates it in the same transaction."""
-    shared = round_share(data.round_id, dance_id=data.dance_id)
+    ahead = _read_ahead(data, actor)
+    shared = ahead.shared if ahead else round_share(data.round_id, dance_id=data.dance_id)
     correcting = shared is None  # closed (or no such round: round_lock raises)
     round_, dance = shared if shared is not None else (round_lock(data.round_id), _UNREAD)
     event = round_.event
-    read = _skating_sheet_read(round_, dance, data, actor)
+    read = _skating_sheet_read(round_, dance, data, ahead)
     if read is not None:
         judge = read.judge
     elif data.judge_id is None:
@@ -141,8 +144,8 @@ def sheet_submit(
             "not_on_panel",
         )
     part, lookup, label = _sheet_part(round_, data, dance)
-    if read is not None:
-        existing = read.sheet
+    if read is not None and read.sheet is None:
+        existing = None  # a second device's sheet meanwhile: refused by the unique key
     else:
         existing = _sheets_query(round=round_, judge=judge, **lookup).first()
     if existing is not None and existing.client_key == data.client_key:
@@ -162,28 +165,8 @@ def sheet_submit(
         miscount_accept_record(round_, sheet, data=data, actor=actor, now=now)
     if old:
         sheet.marks.all().delete()
-    # A new sheet is written with its marks and their trail, in one statement on
-    # PostgreSQL: its rows take its key from it (rows.PARENT).
-    new = sheet.pk is None
-    sheet_pk = rows.PARENT if new else sheet.pk
-    dance = lookup.get("dance")
-    dance_id, actor_id = (dance.pk if dance else None), (actor.pk if actor else None)
-    changes = [
-        (round_.pk, sheet_pk, judge.pk, kind, key[0], key[1], dance_id)
-        + (old.get(key), values.get(key), sheet.version, actor_id, source, reason[:300], now)
-        for key in sorted(set(old) | set(values), key=lambda k: (k[0], k[1] or 0))
-        if old.get(key) != values.get(key)
-    ]
-    marks_and_trail = [
-        (Mark, _MARK_FIELDS, [(sheet_pk, *key, value) for key, value in values.items()]),
-        (MarkChange, _CHANGE_FIELDS, changes),
-    ]
-    if new:
-        with _second_sheet_refused():
-            pk = rows.insert_values(marks_and_trail, parent=_sheet_row(sheet))
-        rows.saved([sheet], [pk])
-    else:
-        rows.insert_values(marks_and_trail)
+    # A correction of a closed round is re-tabulated after; else COMMIT goes with it.
+    _marks_write(sheet, kind, old, values, actor=actor, reason=reason, now=now, last=not correcting)
     marks = [StoredMark(*key, value) for key, value in values.items()]
     if correcting and source != Sheet.Source.PAPER:
         why = f"judge {judge.letter} corrected {label}" + (f": {reason}" if reason else "")
@@ -194,6 +177,42 @@ def sheet_submit(
         {"round": round_.pk, "judge": judge.letter, "part": label, "version": sheet.version},
     )
     return SheetOutcome(sheet, judge, replayed=False, marks=marks)
+
+
+def _marks_write(
+    sheet: Sheet,
+    kind: str,
+    old: dict[tuple[int, int | None], Decimal],
+    values: dict[tuple[int, int | None], Decimal],
+    *,
+    actor: User | None,
+    reason: str,
+    now: datetime.datetime,
+    last: bool,
+) -> None:
+    """The sheet's marks and an audit row for each mark changed, with the sheet if it is
+    new: in one statement on PostgreSQL, its rows taking its key from it (rows.PARENT).
+    ``last``: the transaction's last statement (``rows.last_statement``)."""
+    new = sheet.pk is None
+    sheet_pk = rows.PARENT if new else sheet.pk
+    actor_id = actor.pk if actor else None
+    changes = [
+        (sheet.round_id, sheet_pk, sheet.judge_id, kind, key[0], key[1], sheet.dance_id)
+        + (old.get(key), values.get(key), sheet.version, actor_id, sheet.source, reason[:300])
+        + (now,)
+        for key in sorted(set(old) | set(values), key=lambda k: (k[0], k[1] or 0))
+        if old.get(key) != values.get(key)
+    ]
+    marks_and_trail = [
+        (Mark, _MARK_FIELDS, [(sheet_pk, *key, value) for key, value in values.items()]),
+        (MarkChange, _CHANGE_FIELDS, changes),
+    ]
+    if new:
+        with _second_sheet_refused():
+            pk = rows.insert_values(marks_and_trail, parent=_sheet_row(sheet), last=last)
+        rows.saved([sheet], [pk])
+    else:
+        rows.insert_values(marks_and_trail, last=last)
 
 
 # The marks and their audit rows as written, one value a field (rows.insert_values).
@@ -211,11 +230,12 @@ def _sheets_query(**lookup: Any) -> QuerySet[Sheet]:
     return Sheet.objects.select_for_update(of=("self",)).filter(**lookup).order_by("pk")
 
 
-# The user's sheets of one dance of a round (a sheet's reads in one round trip).
+# The user's sheets of one dance of a round, unlocked: a tablet's sheet reads them with
+# the round and locks the one it finds (``_sheets_query``).
 _USER_SHEETS = rows.Compiled(
-    lambda round_id, dance_id, user_id: _sheets_query(
+    lambda round_id, dance_id, user_id: Sheet.objects.filter(
         round_id=round_id, dance_id=dance_id, judge__user_id=user_id
-    ),
+    ).order_by("pk"),
     "round_id",
     "dance_id",
     "user_id",
@@ -223,43 +243,66 @@ _USER_SHEETS = rows.Compiled(
 
 
 @dataclasses.dataclass(frozen=True)
+class _ReadAhead:
+    """A tablet's sheet's reads, in one round trip: the round as ``round_share`` reads it
+    (None: closed) and the rows of the user's seats in it, of their sheets of the dance
+    and of the round's entries to mark."""
+
+    shared: tuple[Round, Dance | None] | None
+    seats: list[tuple]
+    sheets: list[tuple]
+    entries: list[tuple]
+
+
+def _read_ahead(data: SheetInput, actor: User | None) -> _ReadAhead | None:
+    """For a judge's own sheet of a dance (a tablet's), the round shared with what a
+    skating sheet of an open round checks (``_skating_sheet_read``), read at once: the
+    round's lock is the first statement, the others take none. None for every other
+    sheet, whose reads follow the round's one at a time."""
+    if data.judge_id is not None or actor is None:
+        return None
+    if data.dance_id is None or data.entry_id is not None:
+        return None
+    round_id, user_id = data.round_id, actor.pk
+    shared, seats, sheets, entries = rows.read_batch(
+        [
+            round_share_statement(round_id, dance_id=data.dance_id),
+            USER_SEATS_IN_ROUND.statement(user_id=user_id, round_id=round_id),
+            _USER_SHEETS.statement(round_id=round_id, dance_id=data.dance_id, user_id=user_id),
+            ENTRIES_TO_MARK.statement(round_id=round_id),
+        ]
+    )
+    return _ReadAhead(round_shared(shared[0] if shared else None), seats, sheets, entries)
+
+
+@dataclasses.dataclass(frozen=True)
 class _SkatingSheetRead:
     judge: Judge
-    sheet: Sheet | None
+    sheet: Sheet | None  # as read ahead, unlocked
     entries: list[EntryToMark]
 
 
 def _skating_sheet_read(
-    round_: Round, dance: Any, data: SheetInput, actor: User | None
+    round_: Round, dance: Any, data: SheetInput, ahead: _ReadAhead | None
 ) -> _SkatingSheetRead | None:
-    """For a judge's own skating sheet of an open round (the tablets' case): their seat,
-    their sheet of the dance (locked) and the round's entries to mark, read in one round
-    trip by the same queries as one at a time (``judge_in_round``, ``_sheets_query``,
-    ``skating_marks_check``). None for every other sheet, read one query at a time."""
+    """For a judge's own skating sheet of an open round (the tablets' case), read ahead:
+    their seat, their sheet of the dance (unlocked) and the round's entries to mark, as
+    ``judge_in_round``, ``_sheets_query`` and ``skating_marks_check`` read them. None for
+    every other sheet, read one query at a time."""
     event = round_.event
     if (
-        data.judge_id is not None
-        or actor is None
+        ahead is None
+        or ahead.shared is None
         or not isinstance(dance, Dance)
-        or data.entry_id is not None
         or event.is_components
         or event.scoring_method != ScoringMethod.SKATING
     ):
         return None
-    seats, sheets, entries = rows.read_batch(
-        [
-            USER_SEATS.statement(
-                user_id=actor.pk, position=round_.position, event_id=round_.event_id
-            ),
-            _USER_SHEETS.statement(round_id=round_.pk, dance_id=dance.pk, user_id=actor.pk),
-            ENTRIES_TO_MARK.statement(round_id=round_.pk, event_id=round_.event_id),
-        ]
-    )
-    judge = judge_of_seats(user_seats_from_rows(seats))
+    judge = judge_of_seats(user_seats_from_rows(ahead.seats))
     # The user's sheets of the dance: their judge's (a user judges once a competition).
-    mine = [rows.from_row(Sheet, row) for row in sheets]
+    mine = [rows.from_row(Sheet, row) for row in ahead.sheets]
     sheet = next((s for s in mine if s.judge_id == judge.pk), None)
-    return _SkatingSheetRead(judge, sheet, entries_to_mark(entries))
+    return _SkatingSheetRead(judge, sheet, entries_to_mark(ahead.entries))
 
 
 def _seated_judge(round_: Round, judge_id: int) -> Judge:

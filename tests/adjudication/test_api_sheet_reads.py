@@ -1,5 +1,6 @@
-"""A judge's sheet over the API reads their seat, their sheet and the round's entries in
-one round trip (``sheet_submit``'s skating reads): the same answers as one at a time."""
+"""A judge's sheet over the API reads the round, their seat, their sheet and the round's
+entries in one round trip (``sheet_submit``'s skating reads): the same answers as one at
+a time."""
 
 import pytest
 from django.db import connection
@@ -31,7 +32,7 @@ def test_a_shadow_seat_sends_a_sheet_kept_as_a_shadows(client, day):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="round trips are PostgreSQL's")
-def test_the_seat_the_sheet_and_the_entries_are_one_round_trip_on_postgresql(client, day):
+def test_the_round_seat_sheet_and_entries_are_one_round_trip_on_postgresql(client, day):
     tokens = sign_in(client, day.judges[0])
     body = recall_body(day, day.entries()[:6])
 
@@ -39,4 +40,4 @@ def test_the_seat_the_sheet_and_the_entries_are_one_round_trip_on_postgresql(cli
         response = post(client, submit_url(day.first), body, tokens)
 
     assert response.status_code == 201
-    assert 3 in count.statements_per_round_trip()
+    assert 4 in count.statements_per_round_trip()
