@@ -3,22 +3,23 @@ any of them must do.
 
 ``POST /bench/sheet-floor/rounds/<id>/sheets/`` takes the judges' API's request (the
 tablet's bearer token, the same JSON body) and does what no implementation of a sheet
-can leave out in this stack: the tablet's token checked (``JudgeApi``'s
-authentication and permissions), the body parsed, the judge found (one statement), the
-sheet, its marks and their audit rows written (one statement, ``rows.insert_values``,
-as ``sheet_submit`` writes a new sheet), committed, the screens nudged after commit
+can leave out in this stack: the tablet's token checked (``JudgeApi``'s authentication
+and permissions), the body parsed, the judge found (one statement), the sheet, its marks
+and their audit rows written and committed (one statement and ``COMMIT`` in one round
+trip, as ``sheet_submit`` writes a new sheet), the screens nudged after commit
 (``announce``), a small JSON answer. None of the sheet's checks (the round open, the
 judge seated, the revision and version, the entries in the round, the count), no lock,
-no throttle, no replay. ``bench_cost.py``'s ``sheet_floor`` phase measures it beside
-the real sheet: what Podium's sheet costs above it is what its checks cost.
+no throttle, no replay. ``bench_cost.py``'s ``sheet_floor`` phase measures it beside the
+real sheet: what Podium's sheet costs above it is what its checks cost.
 
 ``POST /bench/registration-floor/<token>/`` likewise takes the registration API's
 request (the same JSON body) and only parses it, reads the link's competition with the
 event (one statement), writes the competitor, its entry and its confirmation job (one
 statement, as ``_write_in_one_statement`` writes them), takes the event's and the
-competition's places (one statement) and commits: no validation of the details, no
-window, limit or capacity, no names already registered, no throttle, no
-``Idempotency-Key``. ``bench_cost.py``'s ``registration_floor`` phase measures it.
+competition's places and commits (one statement and ``COMMIT`` in one round trip, as the
+registration's places): no validation of the details, no window, limit or capacity, no
+names already registered, no throttle, no ``Idempotency-Key``. ``bench_cost.py``'s
+``registration_floor`` phase measures it.
 
 Both are PostgreSQL's statements (the cost bench runs on PostgreSQL only). Mounted by
 ``bench/cost_settings.py`` before the site's own routes, never among them.
@@ -127,7 +128,8 @@ class RegistrationFloorApi(APIView):
                          reference, now, event_id, now,
                          json.dumps({"site": site_address(request)}), now],
                     )  # fmt: skip
-                    cursor.execute(_PLACES, [event_id, competition_id])
+                    with rows.last_statement():  # as the registration's places
+                        cursor.execute(_PLACES, [event_id, competition_id])
             except DatabaseError:  # a constraint refused it: nothing is written
                 return _unusable()
         return Response({"reference": reference}, status=201)
@@ -178,6 +180,7 @@ class SheetFloorApi(JudgeApi):
                         (MarkChange, _CHANGE_FIELDS, trail),
                     ],
                     parent=(Sheet, _SHEET_FIELDS, [getattr(sheet, f) for f in _SHEET_FIELDS]),
+                    last=True,
                 )
                 announce(competition_id, "sheet.submitted", {"round": round_id, "version": 1})
         except DatabaseError:  # a constraint refused it: nothing is written
