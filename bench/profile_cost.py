@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Where a registration's and a judge's sheet's time goes (issue 21), in process.
 
-    .venv/bin/python bench/profile_cost.py [--requests 200] [--output FILE]
+    .venv/bin/python bench/profile_cost.py [--requests 200] [--output FILE] [--pstats DIR]
 
 What it does (about a minute):
 
@@ -294,6 +294,9 @@ def run(args, temp: Path) -> dict:
         for _ in range(args.requests):
             call()
         profile.disable()
+        if args.pstats:
+            args.pstats.mkdir(parents=True, exist_ok=True)
+            profile.dump_stats(args.pstats / f"{name}.pstats")
         report[name] = {
             "cyclic_garbage": cyclic_garbage(call, args.requests),
             "cyclic_garbage_async": cyclic_garbage(
@@ -345,6 +348,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--output", type=Path)
+    parser.add_argument(
+        "--pstats", type=Path, help="a folder to keep each request's profile in (pstats files)"
+    )
     parser.add_argument(
         "--timer", choices=("cpu", "wall"), default="cpu", help="what the profile measures"
     )
