@@ -14,7 +14,7 @@ import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Field, Model, QuerySet
 
 
@@ -63,13 +63,20 @@ def from_row(
     """An instance of ``model`` from ``values`` read for ``names`` (every concrete field
     when None; the others are deferred), as a queryset builds it."""
     key = tuple(names) if names is not None else None
+    db = _database()
     converted = []
     for (column, converters), value in zip(_converters(model, key), values, strict=True):
         for converter in converters:
-            value = converter(value, column, connection)
+            value = converter(value, column, db)
         converted.append(value)
     attnames = [f.attname for f in _fields(model, names)]
-    return model.from_db(connection.alias, attnames, converted)
+    return model.from_db(db.alias, attnames, converted)
+
+
+def _database():
+    """The connection itself, not ``connection``'s proxy, which looks it up again at
+    each use (a context-local look-up): for the loops that prepare and convert values."""
+    return connections[DEFAULT_DB_ALIAS]
 
 
 def value(model: type[Model], name: str, raw: Any) -> Any:
@@ -88,8 +95,9 @@ def insert_rows(
     preparation applies (``get_db_prep_save``), not their defaults: name every column to
     fill."""
     fields = [model._meta.get_field(name) for name in names]
+    db = _database()
     prepared = [
-        field.get_db_prep_save(value, connection)
+        field.get_db_prep_save(value, db)
         for row in rows
         for field, value in zip(fields, row, strict=True)
     ]
@@ -172,9 +180,8 @@ def insert_values(
         model, names, values = parent
         fields = [model._meta.get_field(name) for name in names]
         statements.append(_insert_returning_sql(model, fields, 1))
-        params.extend(
-            f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)
-        )
+        db = _database()
+        params.extend(f.get_db_prep_save(v, db) for f, v in zip(fields, values, strict=True))
     for model, names, found in inserts:
         sql, arrays = _insert_unnest(model, names, found, parent_pk)
         statements.append(sql)
@@ -250,14 +257,12 @@ def _insert_unnest(
     if _EACH not in shapes and _ONE in shapes:
         shapes[shapes.index(_ONE)] = _EACH  # the array that says how many rows
     sql, fields = _unnest_sql(model, tuple(names), tuple(shapes), parent_pk)
-    first = found[0]
+    first, db = found[0], _database()
     ones = [
-        field.get_db_prep_save(first[i], connection)
-        for i, field in enumerate(fields)
-        if shapes[i] == _ONE
+        field.get_db_prep_save(first[i], db) for i, field in enumerate(fields) if shapes[i] == _ONE
     ]
     arrays = [
-        [field.get_db_prep_save(row[i], connection) for row in found]
+        [field.get_db_prep_save(row[i], db) for row in found]
         for i, field in enumerate(fields)
         if shapes[i] == _EACH
     ]
