@@ -1,5 +1,5 @@
-"""The cost bench's server settings: the site's, with ``bench/cost_floor.py``'s route
-after all of the site's own."""
+"""The cost bench's server settings: the site's, with ``bench/cost_floor.py``'s routes
+before the site's own."""
 
 from scoring_site.settings.base import *  # noqa: F403
 

@@ -15,8 +15,9 @@ What it does (about a minute):
    middleware stack, the real views, no socket):
 
    * lists the statements of one registration (``POST /api/v1/registration/<token>/``),
-     one judge's recall sheet (``POST /api/v1/judge/rounds/<id>/sheets/``), one
-     ``/healthz`` and the floor (a 404 under ``/api/``), as ``CaptureQueriesContext``
+     one judge's recall sheet (``POST /api/v1/judge/rounds/<id>/sheets/``), each one's
+     floor (``bench/cost_floor.py``: the server's settings are ``bench_cost.py``'s), one
+     ``/healthz`` and the minimal view (a 404 under ``/api/``), as ``CaptureQueriesContext``
      would, but over every connection (the sync handler's async adapters may hand a
      request another context's connection, which ``CaptureQueriesContext`` misses);
    * times ``--requests`` of each (wall and CPU per request, median), and counts what
@@ -176,7 +177,8 @@ def run(args, temp: Path) -> dict:
     recreate_database(args.database_url, db)
     manage(env, "migrate", "--noinput", timeout=600)
     fixtures = create_fixtures(env)
-    events = max(2, -(-(5 * args.requests + 10) // (7 * 10)))
+    # Each sheet phase (the sheet and its floor) sends five times --requests sheets.
+    events = max(2, -(-(10 * args.requests + 20) // (7 * 10)))
     seeded = subprocess.run(
         [PYTHON, "-c", _DAY_SNIPPET, str(events), "10", "24", "7", "0"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
@@ -188,6 +190,8 @@ def run(args, temp: Path) -> dict:
 
     os.environ.update(env)
     os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1"
+    # The cost bench server's settings: the site's, with the floors (bench/cost_floor.py).
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.cost_settings"
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -224,6 +228,7 @@ def run(args, temp: Path) -> dict:
     client = Client()
     couples = iter(range(10**6, 10**7))
     path = f"/api/v1/registration/{fixtures['token']}/"
+    floor_path = f"/bench/registration-floor/{fixtures['token']}/"
 
     def registration():
         response = client.post(
@@ -236,6 +241,19 @@ def run(args, temp: Path) -> dict:
 
     def sheet():
         url, auth, body = sheet_line(next(sheets), f"profile-{time.monotonic_ns()}")
+        response = client.post(url, body, content_type="application/json", HTTP_AUTHORIZATION=auth)
+        assert response.status_code == 201, response.content[:300]
+
+    def registration_floor():
+        response = client.post(
+            floor_path,
+            registration_body(next(couples), fixtures["unlimited_event"]),
+            content_type="application/json",
+        )
+        assert response.status_code == 201, response.content[:300]
+
+    def sheet_floor():
+        url, auth, body = sheet_line(next(sheets), f"floor-{time.monotonic_ns()}", floor=True)
         response = client.post(url, body, content_type="application/json", HTTP_AUTHORIZATION=auth)
         assert response.status_code == 201, response.content[:300]
 
@@ -265,6 +283,21 @@ def run(args, temp: Path) -> dict:
         )
         assert response.status_code == 201, response.content[:300]
 
+    async def registration_floor_async():
+        response = await async_client.post(
+            floor_path,
+            registration_body(next(couples), fixtures["unlimited_event"]),
+            content_type="application/json",
+        )
+        assert response.status_code == 201, response.content[:300]
+
+    async def sheet_floor_async():
+        url, auth, body = sheet_line(next(sheets), f"floor-{time.monotonic_ns()}", floor=True)
+        response = await async_client.post(
+            url, body, content_type="application/json", headers={"Authorization": auth}
+        )
+        assert response.status_code == 201, response.content[:300]
+
     async def healthz_async():
         assert (await async_client.get("/healthz")).status_code == 200
 
@@ -272,10 +305,13 @@ def run(args, temp: Path) -> dict:
         assert (await async_client.get("/api/v1/cost-floor/")).status_code == 404
 
     through_asgi = {"registration": registration_async, "sheet": sheet_async,
+                    "registration_floor": registration_floor_async,
+                    "sheet_floor": sheet_floor_async,
                     "healthz": healthz_async, "minimal": floor_async}  # fmt: skip
 
     report: dict = {"requests": args.requests, "timer": args.timer}
-    for name, call in (("registration", registration), ("sheet", sheet),
+    for name, call in (("registration", registration), ("registration_floor", registration_floor),
+                       ("sheet", sheet), ("sheet_floor", sheet_floor),
                        ("healthz", healthz), ("minimal", floor)):  # fmt: skip
         for _ in range(5):  # warm: URLconf, pools, caches
             call()
