@@ -128,7 +128,7 @@ def sheet_submit(
     correcting = shared is None  # closed (or no such round: round_lock raises)
     round_, dance = shared if shared is not None else (round_lock(data.round_id), _UNREAD)
     event = round_.event
-    read = _skating_sheet_read(round_, dance, data, ahead)
+    read = _skating_sheet_read(round_, dance, ahead)
     if read is not None:
         judge = read.judge
     elif data.judge_id is None:
@@ -283,7 +283,7 @@ class _SkatingSheetRead:
 
 
 def _skating_sheet_read(
-    round_: Round, dance: Any, data: SheetInput, ahead: _ReadAhead | None
+    round_: Round, dance: Any, ahead: _ReadAhead | None
 ) -> _SkatingSheetRead | None:
     """For a judge's own skating sheet of an open round (the tablets' case), read ahead:
     their seat, their sheet of the dance (unlocked) and the round's entries to mark, as
