@@ -23,6 +23,7 @@ from competitions.registration import entry_withdraw
 from tests.adjudication.day import all_recall_sheets, build_day, open_final
 from tests.factories.accounts import UserFactory
 from tests.factories.competitions import JudgeFactory
+from tests.support.held import hold_open
 
 pytestmark = pytest.mark.django_db
 
@@ -373,17 +374,9 @@ def test_two_tablets_of_one_judge_at_once_one_wins():
     assert Mark.objects.count() == 6
 
 
-def _hold_open(day, judge, dance, picks, *, entered, release, outcomes):
+def _hold_open(day, judge, dance, picks, **events):
     """Send a sheet inside a transaction that stays open until ``release`` is set."""
-    try:
-        with transaction.atomic():
-            day.send(judge, dance, day.crosses(picks))
-            entered.set()
-            release.wait(20)
-        outcomes.append("held sheet committed")
-    finally:
-        entered.set()
-        connections.close_all()
+    hold_open(lambda: day.send(judge, dance, day.crosses(picks)), **events)
 
 
 @pytest.mark.postgres

@@ -5,7 +5,6 @@ sheet it finds is locked after, so two devices of one judge still meet on it."""
 import threading
 
 import pytest
-from django.db import connections, transaction
 
 from adjudication.models import MarkChange, Sheet
 from adjudication.services import ScoringError, SheetInput, sheet_submit
@@ -13,6 +12,7 @@ from adjudication.services.common import round_lock
 from competitions.models import Round
 from tests.adjudication.day import build_day
 from tests.factories.accounts import UserFactory
+from tests.support.held import hold_open
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -43,25 +43,12 @@ def _tablet_send(day, judge, picks, *, key, base_version=0, reason=""):
     )
 
 
-def _hold_open(send, *, entered, release, outcomes):
-    """``send`` inside a transaction that stays open until ``release`` is set."""
-    try:
-        with transaction.atomic():
-            send()
-            entered.set()
-            release.wait(20)
-        outcomes.append("held sheet committed")
-    finally:
-        entered.set()
-        connections.close_all()
-
-
 def _while_held(send_held, send_then):
     """Run ``send_then`` while ``send_held``'s transaction is open, released half a
     second later: ``send_then``'s outcome (or refusal), and whether it waited."""
     entered, release, outcomes = threading.Event(), threading.Event(), []
     holder = threading.Thread(
-        target=_hold_open,
+        target=hold_open,
         args=(send_held,),
         kwargs={"entered": entered, "release": release, "outcomes": outcomes},
     )

@@ -11,6 +11,7 @@ from django.urls import reverse
 from competitions.models import Competition, Competitor, Entry, Event
 from competitions.registration import RegistrationRefused, registration_submit, submit
 from tests.competitions.registration_helpers import couple, open_competition, skating_event
+from tests.support.held import from_another_connection
 from tests.support.round_trips import round_trips
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -279,10 +280,6 @@ def test_a_registration_waits_for_postgresql_four_times(client):
 def test_the_places_statement_commits_the_registration_with_it(client, monkeypatch):
     """Another connection sees the registration as soon as the places' statement has
     returned, before the service's transaction block is left: COMMIT went with it."""
-    import threading
-
-    from django.db import connections
-
     competition, link = open_competition(capacity=10)
     event = skating_event(competition, entry_limit=5)
     seen = []
@@ -290,16 +287,7 @@ def test_the_places_statement_commits_the_registration_with_it(client, monkeypat
 
     def places_then_look(**kwargs):
         waits = real(**kwargs)
-
-        def look():
-            try:
-                seen.append(Entry.objects.filter(event=event).count())
-            finally:
-                connections.close_all()
-
-        other = threading.Thread(target=look)  # its own connection
-        other.start()
-        other.join()
+        seen.append(from_another_connection(Entry.objects.filter(event=event).count))
         return waits
 
     monkeypatch.setattr(submit, "take_last_places", places_then_look)
@@ -315,31 +303,20 @@ def test_the_places_statement_commits_the_registration_with_it(client, monkeypat
 def test_a_transaction_its_caller_opened_is_not_committed_by_the_places():
     """A script that turned autocommit off owns its transaction: the registration's
     statement must not commit it early."""
-    import threading
-
-    from django.db import connections, transaction
+    from django.db import transaction
 
     competition, link = open_competition(capacity=10)
     event = skating_event(competition, entry_limit=5)
-    seen = []
-
-    def look():
-        try:
-            seen.append(Entry.objects.filter(event=event).count())
-        finally:
-            connections.close_all()
 
     transaction.set_autocommit(False)
     try:
         registration_submit(link=link, details=couple(), event_ids=[event.pk])
-        other = threading.Thread(target=look)
-        other.start()
-        other.join()
+        seen = from_another_connection(Entry.objects.filter(event=event).count)
         transaction.rollback()
     finally:
         transaction.set_autocommit(True)
 
-    assert seen == [0]
+    assert seen == 0
     assert not Entry.objects.exists()
 
 

@@ -2,16 +2,15 @@
 when it returns in the outermost block, refusals raised as Django's errors with nothing
 written, and a transaction that is not the outermost block's left open."""
 
-import threading
-
 import pytest
-from django.db import DatabaseError, IntegrityError, connection, connections, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 from psycopg import pq
 
 from adjudication.models import Mark
 from competitions.models import OutboxJob
 from scoring_site import rows
+from tests.support.held import from_another_connection
 from tests.support.round_trips import round_trips
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -25,18 +24,7 @@ def _job(name: str) -> tuple:
 
 def _seen_elsewhere(name: str) -> int:
     """How many such jobs another connection sees (committed ones only)."""
-    seen = []
-
-    def look():
-        try:
-            seen.append(OutboxJob.objects.filter(task_name=name).count())
-        finally:
-            connections.close_all()
-
-    other = threading.Thread(target=look)
-    other.start()
-    other.join(30)
-    return seen[0]
+    return from_another_connection(OutboxJob.objects.filter(task_name=name).count)
 
 
 def test_the_outermost_blocks_last_statement_goes_with_commit_in_one_round_trip():
