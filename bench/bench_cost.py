@@ -460,6 +460,8 @@ class Phases:
             # The lines up to the furthest any thread reached are used (or in flight).
             used = outcome["raw"].get("furthest", 0) * args.threads
             self.next_sheet += min(available, used)
+        if figures.get("sheets_exhausted"):
+            log(f"{name}: the sheets ran out (raise --max-sheet-rate): left out of the ratios")
         if not self.server.alive():
             raise BenchError(f"uvicorn died during {name}:\n{self.server.log_tail()}")
         lat = figures["latency_ms"]
@@ -618,11 +620,16 @@ def ratios(rounds: list[dict]) -> dict:
     ``median``) and by cost (``cost_per_round``, ``cost_median``: healthz's CPU per
     request over the phase's, the web workers', PostgreSQL's and Redis's cores over the
     rate). The cost ratio holds where a phase's rate is held by something other than
-    CPU (a request waiting for a thread or a lock while the machine idles)."""
+    CPU (a request waiting for a thread or a lock while the machine idles). A phase
+    whose sheets ran out (``sheets_exhausted``: its answers were replays or refusals of
+    sheets sent before) is left out, and named in ``left_out``."""
     out: dict = {"per_round": [], "median": {}, "cost_per_round": [], "cost_median": {}}
-    for phases in rounds:
-        if "healthz" not in phases:
+    out["left_out"] = []
+    for number, measured in enumerate(rounds, start=1):
+        if "healthz" not in measured:
             continue
+        phases = {n: f for n, f in measured.items() if not f.get("sheets_exhausted")}
+        out["left_out"] += [f"round {number}: {n}" for n in measured if n not in phases]
         reference = phases["healthz"]["ok_per_s"] or math.nan
         out["per_round"].append(
             {name: round(f["ok_per_s"] / reference, 3) for name, f in phases.items()}

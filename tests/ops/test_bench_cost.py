@@ -135,3 +135,17 @@ def test_cost_ratios_are_healthz_cpu_per_request_over_each_phases():
     assert [r["registration"] for r in ratios["per_round"]] == [0.4, 0.8]
     assert [r["registration"] for r in ratios["cost_per_round"]] == [0.375, 0.375]
     assert ratios["cost_median"]["registration"] == 0.375
+
+
+def test_a_phase_whose_sheets_ran_out_is_left_out_of_the_ratios():
+    rounds = [
+        {"healthz": {"ok_per_s": 400.0}, "sheet": {"ok_per_s": 100.0}},
+        {"healthz": {"ok_per_s": 400.0}, "sheet": {"ok_per_s": 40.0, "sheets_exhausted": True}},
+        {"healthz": {"ok_per_s": 400.0}, "sheet": {"ok_per_s": 120.0}},
+    ]
+
+    ratios = bench_cost.ratios(rounds)
+
+    assert [r.get("sheet") for r in ratios["per_round"]] == [0.25, None, 0.3]
+    assert ratios["median"]["sheet"] == 0.275
+    assert ratios["left_out"] == ["round 2: sheet"]
