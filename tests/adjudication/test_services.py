@@ -23,7 +23,7 @@ from competitions.registration import entry_withdraw
 from tests.adjudication.day import all_recall_sheets, build_day, open_final
 from tests.factories.accounts import UserFactory
 from tests.factories.competitions import JudgeFactory
-from tests.support.held import hold_open
+from tests.support.held import hold_open, while_held
 
 pytestmark = pytest.mark.django_db
 
@@ -452,27 +452,21 @@ def test_the_same_sheet_from_two_devices_at_once_is_stored_once():
     conflict, and its caller's transaction is usable after the refusal."""
     day = build_day()
     picks = day.entries()[: day.first.recall_count]
-    entered, release, outcomes = threading.Event(), threading.Event(), []
-    holder = threading.Thread(
-        target=_hold_open,
-        args=(day, day.judges[0], day.dances[0], picks),
-        kwargs={"entered": entered, "release": release, "outcomes": outcomes},
-    )
-    holder.start()
-    timer = threading.Timer(0.5, release.set)
-    try:
-        assert entered.wait(20)
-        timer.start()
+
+    def send():
+        return day.send(day.judges[0], day.dances[0], day.crosses(picks))
+
+    def send_again_in_a_transaction():
         with transaction.atomic():
             with pytest.raises(ScoringError) as refused:
-                day.send(day.judges[0], day.dances[0], day.crosses(picks))
-            assert release.is_set(), "the second sheet did not wait for the first"
-            assert Sheet.objects.filter(judge=day.judges[0]).count() == 1
-    finally:
-        release.set()
-        timer.cancel()
-        holder.join(30)
-    assert outcomes == ["held sheet committed"]
+                send()
+            stored = Sheet.objects.filter(judge=day.judges[0]).count()
+        return refused, stored
+
+    (refused, stored), waited = while_held(send, send_again_in_a_transaction)
+
+    assert waited, "the second sheet did not wait for the first"
+    assert stored == 1
     assert (refused.value.code, refused.value.message) == (
         "conflict",
         "This sheet was sent from another device a moment ago: reload it.",

@@ -2,8 +2,6 @@
 the sheet and the round's entries at once, taking only the round's lock with them: the
 sheet it finds is locked after, so two devices of one judge still meet on it."""
 
-import threading
-
 import pytest
 
 from adjudication.models import MarkChange, Sheet
@@ -12,7 +10,7 @@ from adjudication.services.common import round_lock
 from competitions.models import Round
 from tests.adjudication.day import build_day
 from tests.factories.accounts import UserFactory
-from tests.support.held import hold_open
+from tests.support.held import while_held
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -44,30 +42,15 @@ def _tablet_send(day, judge, picks, *, key, base_version=0, reason=""):
 
 
 def _while_held(send_held, send_then):
-    """Run ``send_then`` while ``send_held``'s transaction is open, released half a
-    second later: ``send_then``'s outcome (or refusal), and whether it waited."""
-    entered, release, outcomes = threading.Event(), threading.Event(), []
-    holder = threading.Thread(
-        target=hold_open,
-        args=(send_held,),
-        kwargs={"entered": entered, "release": release, "outcomes": outcomes},
-    )
-    holder.start()
-    timer = threading.Timer(0.5, release.set)
-    try:
-        assert entered.wait(20)
-        timer.start()
+    """``while_held``, with a refusal of ``send_then`` as its outcome."""
+
+    def then():
         try:
-            outcome = send_then()
+            return send_then()
         except ScoringError as error:
-            outcome = error
-        waited = release.is_set()
-    finally:
-        release.set()
-        timer.cancel()
-        holder.join(30)
-    assert outcomes == ["held sheet committed"]
-    return outcome, waited
+            return error
+
+    return while_held(send_held, then)
 
 
 def test_the_same_new_sheet_from_two_tablets_at_once_is_stored_once():

@@ -33,6 +33,31 @@ def hold_open(
         connections.close_all()
 
 
+def while_held(held: Callable[[], object], then: Callable[[], T]) -> tuple[T, bool]:
+    """Run ``then`` while ``held`` runs in a transaction of another thread that stays
+    open until half a second after ``held`` is done: what ``then`` returns, and whether
+    it returned only after the release (it waited for the held transaction)."""
+    entered, release, outcomes = threading.Event(), threading.Event(), []
+    holder = threading.Thread(
+        target=hold_open,
+        args=(held,),
+        kwargs={"entered": entered, "release": release, "outcomes": outcomes},
+    )
+    holder.start()
+    timer = threading.Timer(0.5, release.set)
+    try:
+        assert entered.wait(20)
+        timer.start()
+        found = then()
+        waited = release.is_set()
+    finally:
+        release.set()
+        timer.cancel()
+        holder.join(30)
+    assert outcomes == ["held sheet committed"]
+    return found, waited
+
+
 def from_another_connection(read: Callable[[], T]) -> T:
     """What ``read`` finds on a connection of its own (another thread's): what has been
     committed, not what the caller's transaction holds."""
