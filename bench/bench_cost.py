@@ -60,6 +60,9 @@ What one run does (about two and a half minutes with the defaults):
      rows, commit, nudge the screens), none of Podium's checks: the floor each real
      request is measured against (the server runs ``bench/cost_settings.py``, the
      site's settings with those routes before the site's own);
+   * ``sheet_reads_floor`` (only when named): the sheet's floor with the throttle and
+     the reads of the sheet's checks (the same statements, pipeline and lock), none
+     of their Python;
 
    each with its requests/s, p50/p90/p99 (wrk's), statuses, the server's CPU and the
    CPU of everything else on the machine (the viewers' processes included), the
@@ -151,8 +154,15 @@ log = logger("bench_cost")
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/cost_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
 PHASES = (
-    "static", "minimal", "healthz", "registration", "registration_floor", "sheet", "sheet_floor"
+    "static", "minimal", "healthz", "registration", "registration_floor", "sheet", "sheet_floor",
+    "sheet_reads_floor",
 )  # fmt: skip
+# Where each sheet phase sends the same requests.
+SHEET_ROUTES = {
+    "sheet": "/api/v1/judge/rounds/{}/sheets/",
+    "sheet_floor": "/bench/sheet-floor/rounds/{}/sheets/",
+    "sheet_reads_floor": "/bench/sheet-reads-floor/rounds/{}/sheets/",
+}
 # The floors are asked for by name: their sheets double the rounds a run opens at once in
 # the viewers' competition, and with them each push's size (docs/benchmarks.md).
 DEFAULT_PHASES = ("static", "minimal", "healthz", "registration", "sheet")
@@ -332,7 +342,7 @@ end
 """
 
 
-def sheet_line(sheet: dict, key: str, *, floor: bool = False) -> tuple[str, str, str]:
+def sheet_line(sheet: dict, key: str, *, phase: str = "sheet") -> tuple[str, str, str]:
     body = {
         "dance_id": sheet["dance"],
         "marks": {str(entry): 1 for entry in sheet["crosses"]},
@@ -340,10 +350,11 @@ def sheet_line(sheet: dict, key: str, *, floor: bool = False) -> tuple[str, str,
         "base_version": 0,
         "round_revision": sheet["revision"],
     }
-    path = f"/api/v1/judge/rounds/{sheet['round']}/sheets/"
-    if floor:
-        path = f"/bench/sheet-floor/rounds/{sheet['round']}/sheets/"
-    return path, f"Bearer {sheet['token']}", json.dumps(body, separators=(",", ":"))
+    return (
+        SHEET_ROUTES[phase].format(sheet["round"]),
+        f"Bearer {sheet['token']}",
+        json.dumps(body, separators=(",", ":")),
+    )
 
 
 def autovacuum_on(url: str) -> bool:
@@ -390,11 +401,11 @@ class Phases:
         self.couple = 10**9
         self.analyze = not autovacuum_on(args.database_url)
 
-    def _sheet_file(self, *, floor: bool) -> tuple[Path, int]:
+    def _sheet_file(self, phase: str) -> tuple[Path, int]:
         """The sheets not sent yet, for one phase."""
         path = self.temp / f"sheets-{self.next_sheet}.tsv"
         lines = [
-            "\t".join(sheet_line(s, f"cost-{self.next_sheet + i}", floor=floor))
+            "\t".join(sheet_line(s, f"cost-{self.next_sheet + i}", phase=phase))
             for i, s in enumerate(self.sheets[self.next_sheet :])
         ]
         path.write_text("\n".join(lines) + "\n")
@@ -407,8 +418,8 @@ class Phases:
         self.server.wait_idle()
         load_before = load_average()
         before = cpu_snapshot(self.server.pgid, self.db)
-        if name in ("sheet", "sheet_floor"):
-            sheet_file, available = self._sheet_file(floor=name == "sheet_floor")
+        if name in SHEET_ROUTES:
+            sheet_file, available = self._sheet_file(name)
             if not available:
                 raise BenchError("no sheets left: raise --events or --max-sheet-rate")
             script, script_args = self.sheet_script, [str(sheet_file), str(args.threads)]
@@ -453,7 +464,7 @@ class Phases:
         if name.startswith("registration"):
             self.registrations_201 += figures["counts"]["201"]
             self.registrations_in_flight += args.connections
-        if name in ("sheet", "sheet_floor"):
+        if name in SHEET_ROUTES:
             figures["sheets_exhausted"] = outcome["raw"].get("wrapped", 0) > 0
             self.sheets_201 += figures["counts"]["201"]
             self.sheets_in_flight += args.connections
@@ -675,7 +686,7 @@ def run(args, temp: Path) -> dict:
     manage(env, "migrate", "--noinput", timeout=300)
     manage(env, "collectstatic", "--noinput", timeout=600)  # minutes on a busy machine
     fixtures = create_fixtures(env)
-    sheet_phases = sum(name in args.phases for name in ("sheet", "sheet_floor"))
+    sheet_phases = sum(name in args.phases for name in SHEET_ROUTES)
     # Each phase's warm-up sends too.
     seconds = max(1, sheet_phases) * args.rounds * (args.duration + args.warmup)
     events = max(2, math.ceil(seconds * args.max_sheet_rate
@@ -713,8 +724,8 @@ def run(args, temp: Path) -> dict:
         phases = Phases(args, server, temp, fixtures, day)
         with viewers(args, day["slug"]) as seen:
             log(f"{args.viewers} viewers connected")
-            for name in ("healthz", "registration", "registration_floor", "sheet", "sheet_floor"):
-                if name in args.phases and args.warmup:
+            for name in args.phases:
+                if name not in ("static", "minimal") and args.warmup:
                     phases.run(name, args.warmup)  # warm-up, not counted
             for n in range(args.rounds):
                 order = args.phases if n % 2 == 0 else tuple(reversed(args.phases))

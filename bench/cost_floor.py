@@ -12,6 +12,14 @@ judge seated, the revision and version, the entries in the round, the count), no
 no throttle, no replay. ``bench_cost.py``'s ``sheet_floor`` phase measures it beside the
 real sheet: what Podium's sheet costs above it is what its checks cost.
 
+``POST /bench/sheet-reads-floor/rounds/<id>/sheets/`` is that floor with what the checks
+cannot do without in this design: the judges' API's throttle (one Redis round trip) and
+the rows they check, read by the very statements a tablet's sheet sends, in one
+pipeline inside the transaction (the round held in SHARE mode first). It checks nothing
+with them but that the user holds one seat on the round's panel, and builds no model:
+what the real sheet costs above it is its checks' Python. ``sheet_reads_floor``
+measures it.
+
 ``POST /bench/registration-floor/<token>/`` likewise takes the registration API's
 request (the same JSON body) and only parses it, reads the link's competition with the
 event (one statement), writes the competitor, its entry and its confirmation job (one
@@ -27,6 +35,7 @@ Both are PostgreSQL's statements (the cost bench runs on PostgreSQL only). Mount
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import secrets
 from decimal import Decimal, InvalidOperation
@@ -40,10 +49,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from adjudication.models import Mark, MarkChange, Sheet
+from adjudication.services.sheets import tablet_sheet_reads
 from adjudication.tablet.api import JudgeApi
-from competitions.models import EntryStatus
+from competitions.models import EntryStatus, Judge, PanelSeat
 from scoring_site import rows
 from scoring_site import urls as site_urls
+from scoring_site.api import SheetThrottle
 from scoring_site.realtime import announce
 from scoring_site.site import site_address
 
@@ -146,46 +157,111 @@ class SheetFloorApi(JudgeApi):
             cursor.execute(_JUDGE, [user.pk, round_id])
             found = cursor.fetchone()
         if found is None:
-            return Response({"detail": "not a judge of this round"}, status=403)
+            return _not_a_judge()
         judge_id, competition_id = found
-        now = timezone.now()
-        try:
-            dance_id, revision = int(body["dance_id"]), int(body["round_revision"])
-            client_key = str(body["client_key"])
-            marks = {int(entry): Decimal(str(value)) for entry, value in body["marks"].items()}
-        except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation):
+        sent = _sheet_sent(body)
+        if sent is None:
             return _unusable()
-        sheet = Sheet(
-            round_id=round_id,
-            judge_id=judge_id,
-            dance_id=dance_id,
-            version=1,
-            round_revision=revision,
-            client_key=client_key,
-            source=Sheet.Source.API,
-            submitted_by_id=user.pk,
-            submitted_at=now,
-        )
-        parent = rows.PARENT
-        trail = [
-            (round_id, parent, judge_id, MarkChange.Kind.SUBMITTED, entry, None, dance_id)
-            + (None, value, 1, user.pk, Sheet.Source.API, "", now)
-            for entry, value in sorted(marks.items())
-        ]
         try:
             with transaction.atomic():
-                pk = rows.insert_values(
-                    [
-                        (Mark, _MARK_FIELDS, [(parent, e, None, v) for e, v in marks.items()]),
-                        (MarkChange, _CHANGE_FIELDS, trail),
-                    ],
-                    parent=(Sheet, _SHEET_FIELDS, [getattr(sheet, f) for f in _SHEET_FIELDS]),
-                    last=True,
-                )
-                announce(competition_id, "sheet.submitted", {"round": round_id, "version": 1})
+                pk = _sheet_write(round_id, judge_id, competition_id, user.pk, sent)
         except DatabaseError:  # a constraint refused it: nothing is written
             return _unusable()
         return Response({"id": pk, "version": 1}, status=201)
+
+
+class SheetReadsFloorApi(JudgeApi):
+    """The sheet's floor with what its checks cannot do without: the judges' API's
+    throttle, and the rows they check, read by the statements a tablet's sheet sends
+    (``tablet_sheet_reads``: the round held in SHARE mode, the user's seats in it, their
+    sheets of the dance, the round's entries; one pipeline, in the transaction). The
+    judge is the one seat read; nothing else is checked, no model is built."""
+
+    parser_classes = [JSONParser]
+    throttle_classes = [SheetThrottle]
+
+    def post(self, request, round_id: int):
+        user = request.user
+        sent = _sheet_sent(request.data)
+        if sent is None:
+            return _unusable()
+        reads = tablet_sheet_reads(round_id=round_id, dance_id=sent.dance_id, user_id=user.pk)
+        try:
+            with transaction.atomic():
+                shared, seats, _sheets, _entries = rows.read_batch(reads)
+                if not shared or len(seats) != 1:
+                    return _not_a_judge()
+                judge = seats[0][_SEAT_WIDTH:]
+                judge_id, competition_id = judge[_JUDGE_ID], judge[_JUDGE_COMPETITION]
+                pk = _sheet_write(round_id, judge_id, competition_id, user.pk, sent)
+        except DatabaseError:  # a constraint refused it: nothing is written
+            return _unusable()
+        return Response({"id": pk, "version": 1}, status=201)
+
+
+# Where the judge's key and competition are in a row of USER_SEATS_IN_ROUND (the seat's
+# columns, then the judge's).
+_SEAT_WIDTH = len(PanelSeat._meta.concrete_fields)
+_JUDGE_COLUMNS = [f.attname for f in Judge._meta.concrete_fields]
+_JUDGE_ID, _JUDGE_COMPETITION = (_JUDGE_COLUMNS.index(n) for n in ("id", "competition_id"))
+
+
+@dataclasses.dataclass(frozen=True)
+class _Sent:
+    dance_id: int
+    revision: int
+    client_key: str
+    marks: dict[int, Decimal]
+
+
+def _sheet_sent(body) -> _Sent | None:
+    """The body's values as the floors write them, or None."""
+    try:
+        return _Sent(
+            int(body["dance_id"]),
+            int(body["round_revision"]),
+            str(body["client_key"]),
+            {int(entry): Decimal(str(value)) for entry, value in body["marks"].items()},
+        )
+    except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation):
+        return None
+
+
+def _sheet_write(round_id: int, judge_id: int, competition_id: int, user_id: int, sent: _Sent):
+    """The sheet, its marks and their audit rows in one statement with ``COMMIT``, as
+    ``sheet_submit`` writes a new sheet; the screens nudged after commit. Its key."""
+    now = timezone.now()
+    sheet = Sheet(
+        round_id=round_id,
+        judge_id=judge_id,
+        dance_id=sent.dance_id,
+        version=1,
+        round_revision=sent.revision,
+        client_key=sent.client_key,
+        source=Sheet.Source.API,
+        submitted_by_id=user_id,
+        submitted_at=now,
+    )
+    parent = rows.PARENT
+    trail = [
+        (round_id, parent, judge_id, MarkChange.Kind.SUBMITTED, entry, None, sent.dance_id)
+        + (None, value, 1, user_id, Sheet.Source.API, "", now)
+        for entry, value in sorted(sent.marks.items())
+    ]
+    pk = rows.insert_values(
+        [
+            (Mark, _MARK_FIELDS, [(parent, e, None, v) for e, v in sent.marks.items()]),
+            (MarkChange, _CHANGE_FIELDS, trail),
+        ],
+        parent=(Sheet, _SHEET_FIELDS, [getattr(sheet, f) for f in _SHEET_FIELDS]),
+        last=True,
+    )
+    announce(competition_id, "sheet.submitted", {"round": round_id, "version": 1})
+    return pk
+
+
+def _not_a_judge() -> Response:
+    return Response({"detail": "not a judge of this round"}, status=403)
 
 
 # The site's error handlers, so that its other answers are the site's own. The floors
@@ -200,6 +276,10 @@ urlpatterns = [
         include(
             [
                 path("sheet-floor/rounds/<int:round_id>/sheets/", SheetFloorApi.as_view()),
+                path(
+                    "sheet-reads-floor/rounds/<int:round_id>/sheets/",
+                    SheetReadsFloorApi.as_view(),
+                ),
                 path("registration-floor/<str:token>/", RegistrationFloorApi.as_view()),
             ]
         ),

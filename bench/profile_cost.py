@@ -253,7 +253,9 @@ def run(args, temp: Path) -> dict:
         assert response.status_code == 201, response.content[:300]
 
     def sheet_floor():
-        url, auth, body = sheet_line(next(sheets), f"floor-{time.monotonic_ns()}", floor=True)
+        url, auth, body = sheet_line(
+            next(sheets), f"floor-{time.monotonic_ns()}", phase="sheet_floor"
+        )
         response = client.post(url, body, content_type="application/json", HTTP_AUTHORIZATION=auth)
         assert response.status_code == 201, response.content[:300]
 
@@ -292,7 +294,9 @@ def run(args, temp: Path) -> dict:
         assert response.status_code == 201, response.content[:300]
 
     async def sheet_floor_async():
-        url, auth, body = sheet_line(next(sheets), f"floor-{time.monotonic_ns()}", floor=True)
+        url, auth, body = sheet_line(
+            next(sheets), f"floor-{time.monotonic_ns()}", phase="sheet_floor"
+        )
         response = await async_client.post(
             url, body, content_type="application/json", headers={"Authorization": auth}
         )

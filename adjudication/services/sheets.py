@@ -263,16 +263,21 @@ def _read_ahead(data: SheetInput, actor: User | None) -> _ReadAhead | None:
         return None
     if data.dance_id is None or data.entry_id is not None:
         return None
-    round_id, user_id = data.round_id, actor.pk
     shared, seats, sheets, entries = rows.read_batch(
-        [
-            round_share_statement(round_id, dance_id=data.dance_id),
-            USER_SEATS_IN_ROUND.statement(user_id=user_id, round_id=round_id),
-            _USER_SHEETS.statement(round_id=round_id, dance_id=data.dance_id, user_id=user_id),
-            ENTRIES_TO_MARK.statement(round_id=round_id),
-        ]
+        tablet_sheet_reads(round_id=data.round_id, dance_id=data.dance_id, user_id=actor.pk)
     )
     return _ReadAhead(round_shared(shared[0] if shared else None), seats, sheets, entries)
+
+
+def tablet_sheet_reads(*, round_id: int, dance_id: int, user_id: int) -> list[tuple[str, list]]:
+    """The statements ``_read_ahead`` sends, in order: the round in SHARE mode with the
+    dance, the user's seats in the round, their sheets of the dance, the round's entries."""
+    return [
+        round_share_statement(round_id, dance_id=dance_id),
+        USER_SEATS_IN_ROUND.statement(user_id=user_id, round_id=round_id),
+        _USER_SHEETS.statement(round_id=round_id, dance_id=dance_id, user_id=user_id),
+        ENTRIES_TO_MARK.statement(round_id=round_id),
+    ]
 
 
 @dataclasses.dataclass(frozen=True)

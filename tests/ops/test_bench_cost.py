@@ -60,10 +60,12 @@ def test_the_sheet_floors_line_is_the_same_request_to_the_floors_route():
     sheet = {"round": 5, "dance": 9, "token": "t", "revision": 1, "crosses": [11, 12]}
 
     real = bench_cost.sheet_line(sheet, "key-1")
-    floor = bench_cost.sheet_line(sheet, "key-1", floor=True)
+    floor = bench_cost.sheet_line(sheet, "key-1", phase="sheet_floor")
+    reads = bench_cost.sheet_line(sheet, "key-1", phase="sheet_reads_floor")
 
     assert floor[0] == "/bench/sheet-floor/rounds/5/sheets/"
-    assert floor[1:] == real[1:]
+    assert reads[0] == "/bench/sheet-reads-floor/rounds/5/sheets/"
+    assert floor[1:] == reads[1:] == real[1:]
 
 
 def test_ratios_are_each_phase_over_healthz_in_the_same_round():

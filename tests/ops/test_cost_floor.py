@@ -7,7 +7,10 @@ from django.db import connection
 from django.urls import reverse
 
 from adjudication.models import Mark, MarkChange, Sheet
+from adjudication.services.sheets import tablet_sheet_reads
+from bench.cost_floor import SheetReadsFloorApi
 from competitions.models import Competition, Competitor, Entry, Event, OutboxJob
+from scoring_site.api import SheetThrottle
 from tests.adjudication.day import build_day
 from tests.adjudication.test_api import bearer, recall_body, sign_in, submit_url
 from tests.competitions.registration_helpers import open_competition, skating_event
@@ -33,11 +36,15 @@ def post(client, url, body, headers=None):
     return client.post(url, body, content_type="application/json", headers=headers or {})
 
 
-def test_the_sheet_floor_writes_what_a_judges_sheet_writes(client):
+SHEET_FLOORS = pytest.mark.parametrize("floor", ["sheet-floor", "sheet-reads-floor"])
+
+
+@SHEET_FLOORS
+def test_the_sheet_floor_writes_what_a_judges_sheet_writes(client, floor):
     day = build_day()
     tokens = sign_in(client, day.judges[0])
     picks = day.entries()[: day.first.recall_count]
-    floor_url = f"/bench/sheet-floor/rounds/{day.first.pk}/sheets/"
+    floor_url = f"/bench/{floor}/rounds/{day.first.pk}/sheets/"
 
     real = post(client, submit_url(day.first), recall_body(day, picks), bearer(tokens))
     floor = post(
@@ -61,10 +68,11 @@ def test_the_sheet_floor_writes_what_a_judges_sheet_writes(client):
     assert {c.dance_id for c in MarkChange.objects.filter(sheet=sheets[1])} == {day.dances[1].pk}
 
 
-def test_the_sheet_floor_refuses_a_judge_of_another_competition(client):
+@SHEET_FLOORS
+def test_the_sheet_floor_refuses_a_judge_of_another_competition(client, floor):
     day, other = build_day(), build_day()
     tokens = sign_in(client, other.judges[0])
-    floor_url = f"/bench/sheet-floor/rounds/{day.first.pk}/sheets/"
+    floor_url = f"/bench/{floor}/rounds/{day.first.pk}/sheets/"
 
     response = post(client, floor_url, recall_body(day, day.entries()[:6]), bearer(tokens))
 
@@ -120,12 +128,13 @@ def test_the_registration_floor_writes_what_a_registration_writes(client):
         {"dance_id": None},
     ],
 )
-def test_the_sheet_floor_refuses_a_body_it_cannot_use_and_writes_nothing(client, change):
+@SHEET_FLOORS
+def test_the_sheet_floor_refuses_a_body_it_cannot_use_and_writes_nothing(client, change, floor):
     day = build_day()
     tokens = sign_in(client, day.judges[0])
     body = recall_body(day, day.entries()[:6], **change)
 
-    response = post(client, f"/bench/sheet-floor/rounds/{day.first.pk}/sheets/", body,
+    response = post(client, f"/bench/{floor}/rounds/{day.first.pk}/sheets/", body,
                     bearer(tokens))  # fmt: skip
 
     assert response.status_code == 400
@@ -147,14 +156,39 @@ def test_the_registration_floor_refuses_a_body_it_cannot_use_and_writes_nothing(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_sheet_floor_refused_at_commit_answers_400_and_writes_nothing(client):
+@SHEET_FLOORS
+def test_the_sheet_floor_refused_at_commit_answers_400_and_writes_nothing(client, floor):
     # No such dance: the deferred foreign key refuses the sheet when it commits.
     day = build_day()
     tokens = sign_in(client, day.judges[0])
     body = recall_body(day, day.entries()[:6], dance_id=999999)
 
-    response = post(client, f"/bench/sheet-floor/rounds/{day.first.pk}/sheets/", body,
+    response = post(client, f"/bench/{floor}/rounds/{day.first.pk}/sheets/", body,
                     bearer(tokens))  # fmt: skip
 
     assert response.status_code == 400
     assert not Sheet.objects.exists() and not MarkChange.objects.exists()
+
+
+def test_the_sheet_reads_floor_sends_the_reads_of_a_tablets_sheet(client):
+    day = build_day()
+    tokens = sign_in(client, day.judges[0])
+    body = recall_body(day, day.entries()[: day.first.recall_count])
+    reads = tablet_sheet_reads(
+        round_id=day.first.pk, dance_id=day.dances[0].pk, user_id=day.judges[0].user_id
+    )
+
+    sent = []
+
+    def record(execute, sql, params, many, context):
+        sent.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        response = post(client, f"/bench/sheet-reads-floor/rounds/{day.first.pk}/sheets/", body,
+                        bearer(tokens))  # fmt: skip
+
+    assert response.status_code == 201
+    assert [sql for sql, _ in reads] == [s for s in sent if s in {sql for sql, _ in reads}]
+    assert "FOR SHARE" in reads[0][0]
+    assert SheetThrottle in SheetReadsFloorApi.throttle_classes
