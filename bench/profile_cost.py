@@ -54,7 +54,7 @@ import time
 from pathlib import Path
 
 from _common import PYTHON, ROOT, BenchError, logger, manage
-from bench_cost import _DAY_SNIPPET, sheet_line
+from bench_cost import _DAY_SNIPPET, SHEET_ROUTES, sheet_line
 from bench_registration import (
     bench_env,
     create_fixtures,
@@ -177,8 +177,9 @@ def run(args, temp: Path) -> dict:
     recreate_database(args.database_url, db)
     manage(env, "migrate", "--noinput", timeout=600)
     fixtures = create_fixtures(env)
-    # Each sheet phase (the sheet and its floor) sends five times --requests sheets.
-    events = max(2, -(-(10 * args.requests + 20) // (7 * 10)))
+    # Each sheet phase (the sheet and its floors) sends five times --requests sheets, and
+    # a few more; an event holds 7 judges' sheets of 10 dances.
+    events = max(2, -(-(5 * args.requests + 10) * len(SHEET_ROUTES) // (7 * 10)))
     seeded = subprocess.run(
         [PYTHON, "-c", _DAY_SNIPPET, str(events), "10", "24", "7", "0"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
@@ -239,10 +240,17 @@ def run(args, temp: Path) -> dict:
         )
         assert response.status_code == 201, response.content[:300]
 
-    def sheet():
-        url, auth, body = sheet_line(next(sheets), f"profile-{time.monotonic_ns()}")
-        response = client.post(url, body, content_type="application/json", HTTP_AUTHORIZATION=auth)
-        assert response.status_code == 201, response.content[:300]
+    def sheet_request(phase: str):
+        def sheet():
+            url, auth, body = sheet_line(
+                next(sheets), f"{phase}-{time.monotonic_ns()}", phase=phase
+            )
+            response = client.post(
+                url, body, content_type="application/json", HTTP_AUTHORIZATION=auth
+            )
+            assert response.status_code == 201, response.content[:300]
+
+        return sheet
 
     def registration_floor():
         response = client.post(
@@ -250,13 +258,6 @@ def run(args, temp: Path) -> dict:
             registration_body(next(couples), fixtures["unlimited_event"]),
             content_type="application/json",
         )
-        assert response.status_code == 201, response.content[:300]
-
-    def sheet_floor():
-        url, auth, body = sheet_line(
-            next(sheets), f"floor-{time.monotonic_ns()}", phase="sheet_floor"
-        )
-        response = client.post(url, body, content_type="application/json", HTTP_AUTHORIZATION=auth)
         assert response.status_code == 201, response.content[:300]
 
     def healthz():
@@ -278,12 +279,17 @@ def run(args, temp: Path) -> dict:
         )
         assert response.status_code == 201, response.content[:300]
 
-    async def sheet_async():
-        url, auth, body = sheet_line(next(sheets), f"profile-{time.monotonic_ns()}")
-        response = await async_client.post(
-            url, body, content_type="application/json", headers={"Authorization": auth}
-        )
-        assert response.status_code == 201, response.content[:300]
+    def sheet_request_async(phase: str):
+        async def sheet():
+            url, auth, body = sheet_line(
+                next(sheets), f"{phase}-{time.monotonic_ns()}", phase=phase
+            )
+            response = await async_client.post(
+                url, body, content_type="application/json", headers={"Authorization": auth}
+            )
+            assert response.status_code == 201, response.content[:300]
+
+        return sheet
 
     async def registration_floor_async():
         response = await async_client.post(
@@ -293,29 +299,20 @@ def run(args, temp: Path) -> dict:
         )
         assert response.status_code == 201, response.content[:300]
 
-    async def sheet_floor_async():
-        url, auth, body = sheet_line(
-            next(sheets), f"floor-{time.monotonic_ns()}", phase="sheet_floor"
-        )
-        response = await async_client.post(
-            url, body, content_type="application/json", headers={"Authorization": auth}
-        )
-        assert response.status_code == 201, response.content[:300]
-
     async def healthz_async():
         assert (await async_client.get("/healthz")).status_code == 200
 
     async def floor_async():
         assert (await async_client.get("/api/v1/cost-floor/")).status_code == 404
 
-    through_asgi = {"registration": registration_async, "sheet": sheet_async,
+    through_asgi = {"registration": registration_async,
                     "registration_floor": registration_floor_async,
-                    "sheet_floor": sheet_floor_async,
+                    **{phase: sheet_request_async(phase) for phase in SHEET_ROUTES},
                     "healthz": healthz_async, "minimal": floor_async}  # fmt: skip
 
     report: dict = {"requests": args.requests, "timer": args.timer}
     for name, call in (("registration", registration), ("registration_floor", registration_floor),
-                       ("sheet", sheet), ("sheet_floor", sheet_floor),
+                       *((phase, sheet_request(phase)) for phase in SHEET_ROUTES),
                        ("healthz", healthz), ("minimal", floor)):  # fmt: skip
         for _ in range(5):  # warm: URLconf, pools, caches
             call()
