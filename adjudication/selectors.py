@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from accounts.models import User
 from adjudication.incidents.standing import Standing, round_standings
@@ -385,13 +385,22 @@ def _user_seats(user_id: Any, position: Any, event_id: Any) -> QuerySet[PanelSea
     )
 
 
-# The user's seats in the round ``round_id`` (``judge_for_round``'s), compiled once: a
-# tablet's sheet reads them with the round, in one round trip (sheet_submit).
+# The user's seats in the round ``round_id`` (``judge_for_round``'s), each annotated
+# ``sheet_sent``: whether its judge has a sheet of the dance ``dance_id`` in the round.
+# Compiled once: a tablet's sheet reads them with the round, in one round trip, and locks
+# its sheet only when there is one (sheet_submit).
 USER_SEATS_IN_ROUND = rows.Compiled(
-    lambda user_id, round_id: _user_seats(user_id, *_round_place(round_id)),
+    lambda user_id, round_id, dance_id: _user_seats(user_id, *_round_place(round_id)).annotate(
+        sheet_sent=Exists(_dance_sheets(round_id, dance_id).filter(judge_id=OuterRef("judge_id")))
+    ),
     "user_id",
     "round_id",
+    "dance_id",
 )
+
+
+def _dance_sheets(round_id: Any, dance_id: Any) -> QuerySet[Sheet]:
+    return Sheet.objects.filter(round_id=round_id, dance_id=dance_id)
 
 
 def judge_of_seats(seats: Iterable[tuple[PanelSeat, Judge]]) -> Judge:
@@ -408,12 +417,21 @@ def judge_of_seats(seats: Iterable[tuple[PanelSeat, Judge]]) -> Judge:
     return judges[0]
 
 
+# Where a row of USER_SEATS_IN_ROUND holds what: the seat's columns, its annotation, then
+# the judge's (Django selects annotations before select_related's columns).
+SEAT_COLUMNS = len(PanelSeat._meta.concrete_fields)
+SEAT_SHEET_SENT = SEAT_COLUMNS
+SEAT_JUDGE = SEAT_COLUMNS + 1
+
+
 def user_seats_from_rows(found: Iterable[Sequence[Any]]) -> list[tuple[PanelSeat, Judge]]:
-    """``USER_SEATS_IN_ROUND``'s rows as seats and their judges."""
-    width = len(PanelSeat._meta.concrete_fields)
-    return [
-        (rows.from_row(PanelSeat, row[:width]), rows.from_row(Judge, row[width:])) for row in found
-    ]
+    """``USER_SEATS_IN_ROUND``'s rows as seats (with ``sheet_sent``) and their judges."""
+    seats = []
+    for row in found:
+        seat = rows.from_row(PanelSeat, row[:SEAT_COLUMNS])
+        seat.sheet_sent = row[SEAT_SHEET_SENT]
+        seats.append((seat, rows.from_row(Judge, row[SEAT_JUDGE:])))
+    return seats
 
 
 def _judge_seated(user: User, position: Any, event_id: Any) -> Judge:

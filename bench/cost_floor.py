@@ -49,9 +49,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from adjudication.models import Mark, MarkChange, Sheet
+from adjudication.selectors import SEAT_JUDGE
 from adjudication.services.sheets import tablet_sheet_reads
 from adjudication.tablet.api import JudgeApi
-from competitions.models import EntryStatus, Judge, PanelSeat
+from competitions.models import EntryStatus, Judge
 from scoring_site import rows
 from scoring_site import urls as site_urls
 from scoring_site.api import SheetThrottle
@@ -173,8 +174,9 @@ class SheetFloorApi(JudgeApi):
 class SheetReadsFloorApi(JudgeApi):
     """The sheet's floor with what its checks cannot do without: the judges' API's
     throttle, and the rows they check, read by the statements a tablet's sheet sends
-    (``tablet_sheet_reads``: the round held in SHARE mode, the user's seats in it, their
-    sheets of the dance, the round's entries; one pipeline, in the transaction). The
+    (``tablet_sheet_reads``: the round held in SHARE mode, the user's seats in it with
+    whether their judge sent a sheet of the dance, the round's entries; one pipeline, in
+    the transaction). The
     judge is the one seat read; nothing else is checked, no model is built."""
 
     parser_classes = [JSONParser]
@@ -188,10 +190,10 @@ class SheetReadsFloorApi(JudgeApi):
         reads = tablet_sheet_reads(round_id=round_id, dance_id=sent.dance_id, user_id=user.pk)
         try:
             with transaction.atomic():
-                shared, seats, _sheets, _entries = rows.read_batch(reads)
+                shared, seats, _entries = rows.read_batch(reads)
                 if not shared or len(seats) != 1:
                     return _not_a_judge()
-                judge = seats[0][_SEAT_WIDTH:]
+                judge = seats[0][SEAT_JUDGE:]
                 judge_id, competition_id = judge[_JUDGE_ID], judge[_JUDGE_COMPETITION]
                 pk = _sheet_write(round_id, judge_id, competition_id, user.pk, sent)
         except DatabaseError:  # a constraint refused it: nothing is written
@@ -199,9 +201,7 @@ class SheetReadsFloorApi(JudgeApi):
         return Response({"id": pk, "version": 1}, status=201)
 
 
-# Where the judge's key and competition are in a row of USER_SEATS_IN_ROUND (the seat's
-# columns, then the judge's).
-_SEAT_WIDTH = len(PanelSeat._meta.concrete_fields)
+# Where the judge's key and competition are in the judge's columns of USER_SEATS_IN_ROUND.
 _JUDGE_COLUMNS = [f.attname for f in Judge._meta.concrete_fields]
 _JUDGE_ID, _JUDGE_COMPETITION = (_JUDGE_COLUMNS.index(n) for n in ("id", "competition_id"))
 

@@ -144,7 +144,7 @@ def sheet_submit(
             "not_on_panel",
         )
     part, lookup, label = _sheet_part(round_, data, dance)
-    if read is not None and read.sheet is None:
+    if read is not None and not read.sheet_sent:
         existing = None  # a second device's sheet meanwhile: refused by the unique key
     else:
         existing = _sheets_query(round=round_, judge=judge, **lookup).first()
@@ -230,27 +230,14 @@ def _sheets_query(**lookup: Any) -> QuerySet[Sheet]:
     return Sheet.objects.select_for_update(of=("self",)).filter(**lookup).order_by("pk")
 
 
-# The user's sheets of one dance of a round, unlocked: a tablet's sheet reads them with
-# the round and locks the one it finds (``_sheets_query``).
-_USER_SHEETS = rows.Compiled(
-    lambda round_id, dance_id, user_id: Sheet.objects.filter(
-        round_id=round_id, dance_id=dance_id, judge__user_id=user_id
-    ).order_by("pk"),
-    "round_id",
-    "dance_id",
-    "user_id",
-)
-
-
 @dataclasses.dataclass(frozen=True)
 class _ReadAhead:
     """A tablet's sheet's reads, in one round trip: the round as ``round_share`` reads it
-    (None: closed) and the rows of the user's seats in it, of their sheets of the dance
-    and of the round's entries to mark."""
+    (None: closed) and the rows of the user's seats in it (with whether their judge sent
+    a sheet of the dance) and of the round's entries to mark."""
 
     shared: tuple[Round, Dance | None] | None
     seats: list[tuple]
-    sheets: list[tuple]
     entries: list[tuple]
 
 
@@ -263,19 +250,19 @@ def _read_ahead(data: SheetInput, actor: User | None) -> _ReadAhead | None:
         return None
     if data.dance_id is None or data.entry_id is not None:
         return None
-    shared, seats, sheets, entries = rows.read_batch(
+    shared, seats, entries = rows.read_batch(
         tablet_sheet_reads(round_id=data.round_id, dance_id=data.dance_id, user_id=actor.pk)
     )
-    return _ReadAhead(round_shared(shared[0] if shared else None), seats, sheets, entries)
+    return _ReadAhead(round_shared(shared[0] if shared else None), seats, entries)
 
 
 def tablet_sheet_reads(*, round_id: int, dance_id: int, user_id: int) -> list[tuple[str, list]]:
     """The statements ``_read_ahead`` sends, in order: the round in SHARE mode with the
-    dance, the user's seats in the round, their sheets of the dance, the round's entries."""
+    dance, the user's seats in the round (each with whether its judge sent a sheet of the
+    dance), the round's entries."""
     return [
         round_share_statement(round_id, dance_id=dance_id),
-        USER_SEATS_IN_ROUND.statement(user_id=user_id, round_id=round_id),
-        _USER_SHEETS.statement(round_id=round_id, dance_id=dance_id, user_id=user_id),
+        USER_SEATS_IN_ROUND.statement(user_id=user_id, round_id=round_id, dance_id=dance_id),
         ENTRIES_TO_MARK.statement(round_id=round_id),
     ]
 
@@ -283,7 +270,7 @@ def tablet_sheet_reads(*, round_id: int, dance_id: int, user_id: int) -> list[tu
 @dataclasses.dataclass(frozen=True)
 class _SkatingSheetRead:
     judge: Judge
-    sheet: Sheet | None  # as read ahead, unlocked
+    sheet_sent: bool  # as read ahead: the sheet is read again, locked, only if so
     entries: list[EntryToMark]
 
 
@@ -291,9 +278,9 @@ def _skating_sheet_read(
     round_: Round, dance: Any, ahead: _ReadAhead | None
 ) -> _SkatingSheetRead | None:
     """For a judge's own skating sheet of an open round (the tablets' case), read ahead:
-    their seat, their sheet of the dance (unlocked) and the round's entries to mark, as
-    ``judge_in_round``, ``_sheets_query`` and ``skating_marks_check`` read them. None for
-    every other sheet, read one query at a time."""
+    their seat, whether they sent a sheet of the dance, and the round's entries to mark,
+    as ``judge_in_round``, ``_sheets_query`` and ``skating_marks_check`` read them. None
+    for every other sheet, read one query at a time."""
     event = round_.event
     if (
         ahead is None
@@ -303,11 +290,9 @@ def _skating_sheet_read(
         or event.scoring_method != ScoringMethod.SKATING
     ):
         return None
-    judge = judge_of_seats(user_seats_from_rows(ahead.seats))
-    # The user's sheets of the dance: their judge's (a user judges once a competition).
-    mine = [rows.from_row(Sheet, row) for row in ahead.sheets]
-    sheet = next((s for s in mine if s.judge_id == judge.pk), None)
-    return _SkatingSheetRead(judge, sheet, entries_to_mark(ahead.entries))
+    seats = user_seats_from_rows(ahead.seats)
+    judge = judge_of_seats(seats)  # the one seat's judge
+    return _SkatingSheetRead(judge, seats[0][0].sheet_sent, entries_to_mark(ahead.entries))
 
 
 def _seated_judge(round_: Round, judge_id: int) -> Judge:

@@ -28,15 +28,16 @@ def test_a_recall_sheet_costs_at_most_its_statements(client, day, django_assert_
     body = recall_body(day, picks, dance_id=day.dances[1].pk)
 
     # The user with their tablets' latest revocation; the round with its event and the
-    # dance, held in SHARE mode; the user's seat on its panel (the view reads it only
-    # before refusing a body), the existing sheet and the round's entries, each with
-    # whether it may have an incident (the incidents are read only then); the sheet (no
-    # savepoint of its own), its marks, their audit rows. Inside the test's transaction
+    # dance, held in SHARE mode; the user's seat on its panel, with whether their judge
+    # sent a sheet of the dance (the view reads the seat alone only before refusing a
+    # body); the round's entries, each with whether it may have an incident (the
+    # incidents are read only then); the sheet (no savepoint of its own), its marks,
+    # their audit rows. Inside the test's transaction
     # the service's own is a SAVEPOINT and its RELEASE (outside it, a COMMIT, which is
     # not counted here). On SQLite the marks and their audit rows are statements of
     # their own; on PostgreSQL they go with the sheet in one.
     # Issue 21: 19 statements before, 21 counted this way.
-    with django_assert_max_num_queries(8 if connection.vendor == "postgresql" else 10):
+    with django_assert_max_num_queries(7 if connection.vendor == "postgresql" else 9):
         response = post(client, submit_url(day.first), body, tokens)
 
     assert response.status_code == 201
@@ -50,19 +51,19 @@ def test_a_recall_sheet_waits_for_postgresql_five_times(client, day):
     post(client, submit_url(day.first), recall_body(day, picks, client_key="warm"), tokens)
     body = recall_body(day, picks, dance_id=day.dances[1].pk)
 
-    # As above, with the round, the seat, the sheet and the entries in one pipeline.
+    # As above, with the round, the seat and the entries in one pipeline.
     with round_trips() as count:
         response = post(client, submit_url(day.first), body, tokens)
 
     assert response.status_code == 201
-    assert count.statements_per_round_trip() == [1, 1, 4, 1, 1], "\n".join(count.messages)
+    assert count.statements_per_round_trip() == [1, 1, 3, 1, 1], "\n".join(count.messages)
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_recall_sheet_in_its_own_transaction_waits_four_times_and_is_announced(client):
     """As the server runs it: the user; BEGIN (psycopg waits for it, even in a
-    pipeline); the four reads; the write with COMMIT. The screens hear of it after."""
+    pipeline); the three reads; the write with COMMIT. The screens hear of it after."""
     day = build_day()
     tokens = sign_in(client, day.judges[0])
     picks = day.entries()[:6]
@@ -81,7 +82,7 @@ def test_a_recall_sheet_in_its_own_transaction_waits_four_times_and_is_announced
         realtime.remove_listener(listener)
 
     assert response.status_code == 201
-    assert count.statements_per_round_trip() == [1, 1, 4, 2], "\n".join(count.messages)
+    assert count.statements_per_round_trip() == [1, 1, 3, 2], "\n".join(count.messages)
     assert heard == [(day.competition.pk, "sheet.submitted", False)]  # after the commit
     assert MarkChange.objects.filter(sheet__dance=day.dances[1]).count() == 6
 
