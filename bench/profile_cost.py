@@ -16,10 +16,11 @@ What it does (about a minute):
 
    * lists the statements of one registration (``POST /api/v1/registration/<token>/``),
      one judge's recall sheet (``POST /api/v1/judge/rounds/<id>/sheets/``), each one's
-     floor (``bench/cost_floor.py``: the server's settings are ``bench_cost.py``'s), one
-     ``/healthz`` and the minimal view (a 404 under ``/api/``), as ``CaptureQueriesContext``
-     would, but over every connection (the sync handler's async adapters may hand a
-     request another context's connection, which ``CaptureQueriesContext`` misses);
+     floor and the sheet's reads floor (``bench/cost_floor.py``: the server's settings
+     are ``bench_cost.py``'s), one ``/healthz`` and the minimal view (a 404 under
+     ``/api/``), as ``CaptureQueriesContext`` would, but over every connection (the sync
+     handler's async adapters may hand a request another context's connection, which
+     ``CaptureQueriesContext`` misses);
    * times ``--requests`` of each (wall and CPU per request, median), and counts what
      as many leave for the cyclic garbage collector (objects per request, by type),
      through the sync handler and through Django's async one (``AsyncClient``: the
