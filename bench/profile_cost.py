@@ -21,9 +21,10 @@ What it does (about a minute):
      ``/api/``), as ``CaptureQueriesContext`` would, but over every connection (the sync
      handler's async adapters may hand a request another context's connection, which
      ``CaptureQueriesContext`` misses);
-   * times ``--requests`` of each (wall and CPU per request, median), and counts what
-     as many leave for the cyclic garbage collector (objects per request, by type),
-     through the sync handler and through Django's async one (``AsyncClient``: the
+   * times ``--requests`` of each, taking turns (wall, and the CPU of the request's
+     thread, per request, median; the garbage collector as a server sets it), and
+     counts what as many leave for the cyclic garbage collector (objects per request,
+     by type), through the sync handler and through Django's async one (``AsyncClient``: the
      middleware chain and the thread hops a server under uvicorn has);
    * profiles them with cProfile and sums the time by where it is spent: the inclusive
      time of the entry points that matter (the database's ``execute``, DRF's
@@ -198,6 +199,12 @@ def run(args, temp: Path) -> dict:
     import django
 
     django.setup()
+    from scoring_site import collector
+
+    # The garbage collector as a server process has it (scoring_site/asgi.py): with
+    # Python's defaults a request that allocates more pays for collections of the
+    # whole loaded application that the server never makes.
+    collector.settle()
     from django.db import connection
     from django.db.backends.base.base import BaseDatabaseWrapper
     from django.db.backends.utils import CursorWrapper
@@ -312,22 +319,19 @@ def run(args, temp: Path) -> dict:
                     "healthz": healthz_async, "minimal": floor_async}  # fmt: skip
 
     report: dict = {"requests": args.requests, "timer": args.timer}
-    for name, call in (("registration", registration), ("registration_floor", registration_floor),
-                       *((phase, sheet_request(phase)) for phase in SHEET_ROUTES),
-                       ("healthz", healthz), ("minimal", floor)):  # fmt: skip
+    calls = {"registration": registration, "registration_floor": registration_floor,
+             **{phase: sheet_request(phase) for phase in SHEET_ROUTES},
+             "healthz": healthz, "minimal": floor}  # fmt: skip
+    captured = {}
+    for name, call in calls.items():
         for _ in range(5):  # warm: URLconf, pools, caches
             call()
-        with CaptureEveryQuery() as captured:
+        with CaptureEveryQuery() as capture:
             call()
-        walls, cpus = [], []
-        for _ in range(args.requests):
-            wall, cpu = time.perf_counter(), time.process_time()
-            call()
-            walls.append(1000 * (time.perf_counter() - wall))
-            cpus.append(1000 * (time.process_time() - cpu))
-        # CPU time by default: wall time counts the waits for PostgreSQL and Redis, which
-        # on a shared machine are mostly other processes' turns on the cores.
-        profile = cProfile.Profile(time.process_time if args.timer == "cpu" else time.perf_counter)
+        captured[name] = capture.captured_queries
+    walls, cpus = timed(calls, args.requests)
+    for name, call in calls.items():
+        profile = cProfile.Profile(time.thread_time if args.timer == "cpu" else time.perf_counter)
         profile.enable()
         for _ in range(args.requests):
             call()
@@ -340,10 +344,10 @@ def run(args, temp: Path) -> dict:
             "cyclic_garbage_async": cyclic_garbage(
                 lambda call=through_asgi[name]: asyncio.run(call()), args.requests
             ),
-            "statements": len(captured.captured_queries),
-            "sql": [q["sql"][:240] for q in captured.captured_queries],
-            "wall_ms_median": round(statistics.median(walls), 2),
-            "cpu_ms_median": round(statistics.median(cpus), 2),
+            "statements": len(captured[name]),
+            "sql": [q["sql"][:240] for q in captured[name]],
+            "wall_ms_median": round(statistics.median(walls[name]), 2),
+            "cpu_ms_median": round(statistics.median(cpus[name]), 2),
             "profile": profile_categories(profile, args.requests),
         }
         log(
@@ -355,6 +359,27 @@ def run(args, temp: Path) -> dict:
     if not args.keep_db:
         drop_database(args.database_url, db)
     return report
+
+
+def timed(calls: dict, requests: int, block: int = 25) -> tuple[dict[str, list], dict[str, list]]:
+    """Each call's wall time and its thread's CPU time (ms), ``requests`` of each, the
+    calls taking turns ``block`` at a time: the machine's drift (another tenant's load,
+    the day's sheets piling up) weighs on each alike, and each runs with the processor's
+    caches warm from its own kind, as under load. The request thread's CPU, not the
+    process's: the pushes a sheet causes are built on the relay's thread (``bench_cost.py``
+    measures them under load). CPU rather than wall: wall time counts the waits for
+    PostgreSQL and Redis, on a shared machine mostly other processes' turns on the
+    cores."""
+    walls: dict[str, list] = {name: [] for name in calls}
+    cpus: dict[str, list] = {name: [] for name in calls}
+    for start in range(0, requests, block):
+        for name, call in calls.items():
+            for _ in range(min(block, requests - start)):
+                wall, cpu = time.perf_counter(), time.thread_time()
+                call()
+                walls[name].append(1000 * (time.perf_counter() - wall))
+                cpus[name].append(1000 * (time.thread_time() - cpu))
+    return walls, cpus
 
 
 def cyclic_garbage(call, requests: int) -> dict:
