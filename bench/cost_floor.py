@@ -176,8 +176,8 @@ class SheetReadsFloorApi(JudgeApi):
     throttle, and the rows they check, read by the statements a tablet's sheet sends
     (``tablet_sheet_reads``: the round held in SHARE mode, the user's seats in it with
     whether their judge sent a sheet of the dance, the round's entries; one pipeline, in
-    the transaction). The
-    judge is the one seat read; nothing else is checked, no model is built."""
+    the transaction). The judge is the one seat read; nothing else is checked, no model
+    is built."""
 
     parser_classes = [JSONParser]
     throttle_classes = [SheetThrottle]
