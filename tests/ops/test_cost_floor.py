@@ -14,6 +14,7 @@ from scoring_site.api import SheetThrottle
 from tests.adjudication.day import build_day
 from tests.adjudication.test_api import bearer, recall_body, sign_in, submit_url
 from tests.competitions.registration_helpers import open_competition, skating_event
+from tests.scoring_site.test_api_throttles import limit
 
 pytestmark = [
     pytest.mark.django_db,
@@ -192,3 +193,19 @@ def test_the_sheet_reads_floor_sends_the_reads_of_a_tablets_sheet(client):
     assert [sql for sql, _ in reads] == [s for s in sent if s in {sql for sql, _ in reads}]
     assert "FOR SHARE" in reads[0][0]
     assert SheetThrottle in SheetReadsFloorApi.throttle_classes
+
+
+def test_the_sheet_reads_floor_is_throttled_as_the_judges_api_is(client, monkeypatch):
+    limit(monkeypatch, SheetThrottle, "1/minute")
+    day = build_day()
+    tokens = sign_in(client, day.judges[0])
+    url = f"/bench/sheet-reads-floor/rounds/{day.first.pk}/sheets/"
+    picks = day.entries()[: day.first.recall_count]
+
+    sent = post(client, url, recall_body(day, picks), bearer(tokens))
+    again = post(client, url, recall_body(day, picks, dance_id=day.dances[1].pk,
+                                          client_key="tablet-A-2"), bearer(tokens))  # fmt: skip
+
+    assert sent.status_code == 201
+    assert again.status_code == 429
+    assert Sheet.objects.count() == 1
