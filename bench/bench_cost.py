@@ -62,7 +62,9 @@ What one run does (about two and a half minutes with the defaults):
      site's settings with those routes before the site's own);
    * ``sheet_reads_floor`` (only when named): the sheet's floor with the throttle and
      the reads of the sheet's checks (the same statements, pipeline and lock), none
-     of their Python;
+     of their Python; ``sheet_reads_floor_unthrottled`` and
+     ``sheet_reads_floor_unlocked`` (named too) the same without the throttle, or
+     without the round's SHARE lock;
 
    each with its requests/s, p50/p90/p99 (wrk's), statuses, the server's CPU and the
    CPU of everything else on the machine (the viewers' processes included), the
@@ -155,13 +157,15 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/cost_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
 PHASES = (
     "static", "minimal", "healthz", "registration", "registration_floor", "sheet", "sheet_floor",
-    "sheet_reads_floor",
+    "sheet_reads_floor", "sheet_reads_floor_unthrottled", "sheet_reads_floor_unlocked",
 )  # fmt: skip
 # Where each sheet phase sends the same requests.
 SHEET_ROUTES = {
     "sheet": "/api/v1/judge/rounds/{}/sheets/",
     "sheet_floor": "/bench/sheet-floor/rounds/{}/sheets/",
     "sheet_reads_floor": "/bench/sheet-reads-floor/rounds/{}/sheets/",
+    "sheet_reads_floor_unthrottled": "/bench/sheet-reads-floor-unthrottled/rounds/{}/sheets/",
+    "sheet_reads_floor_unlocked": "/bench/sheet-reads-floor-unlocked/rounds/{}/sheets/",
 }
 # The floors are asked for by name: their sheets double the rounds a run opens at once in
 # the viewers' competition, and with them each push's size (docs/benchmarks.md).

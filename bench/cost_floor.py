@@ -18,7 +18,10 @@ the rows they check, read by the very statements a tablet's sheet sends, in one
 pipeline inside the transaction (the round held in SHARE mode first). It checks nothing
 with them but that the user holds one seat on the round's panel, and builds no model:
 what the real sheet costs above it is its checks' Python. ``sheet_reads_floor``
-measures it.
+measures it. Two variants take one part away each, to say what that part costs:
+``.../sheet-reads-floor-unthrottled/...`` has no throttle, ``.../sheet-reads-floor-unlocked/...``
+reads the round without its SHARE lock (phases ``sheet_reads_floor_unthrottled`` and
+``sheet_reads_floor_unlocked``).
 
 ``POST /bench/registration-floor/<token>/`` likewise takes the registration API's
 request (the same JSON body) and only parses it, reads the link's competition with the
@@ -181,6 +184,7 @@ class SheetReadsFloorApi(JudgeApi):
 
     parser_classes = [JSONParser]
     throttle_classes = [SheetThrottle]
+    round_lock = True
 
     def post(self, request, round_id: int):
         user = request.user
@@ -188,6 +192,9 @@ class SheetReadsFloorApi(JudgeApi):
         if sent is None:
             return _unusable()
         reads = tablet_sheet_reads(round_id=round_id, dance_id=sent.dance_id, user_id=user.pk)
+        if not self.round_lock:
+            (sql, params), *others = reads
+            reads = [(sql.replace(_ROUND_LOCK, ""), params), *others]
         try:
             with transaction.atomic():
                 shared, seats, _entries = rows.read_batch(reads)
@@ -200,6 +207,20 @@ class SheetReadsFloorApi(JudgeApi):
             return _unusable()
         return Response({"id": pk, "version": 1}, status=201)
 
+
+class SheetReadsFloorUnthrottledApi(SheetReadsFloorApi):
+    """The reads floor without the judges' API's throttle: what the rate limit costs."""
+
+    throttle_classes = []
+
+
+class SheetReadsFloorUnlockedApi(SheetReadsFloorApi):
+    """The reads floor with the round read unlocked: what its SHARE lock costs."""
+
+    round_lock = False
+
+
+_ROUND_LOCK = " FOR SHARE OF r"  # the end of round_share_statement's SQL on PostgreSQL
 
 # Where the judge's key and competition are in the judge's columns of USER_SEATS_IN_ROUND.
 _JUDGE_COLUMNS = [f.attname for f in Judge._meta.concrete_fields]
@@ -279,6 +300,14 @@ urlpatterns = [
                 path(
                     "sheet-reads-floor/rounds/<int:round_id>/sheets/",
                     SheetReadsFloorApi.as_view(),
+                ),
+                path(
+                    "sheet-reads-floor-unthrottled/rounds/<int:round_id>/sheets/",
+                    SheetReadsFloorUnthrottledApi.as_view(),
+                ),
+                path(
+                    "sheet-reads-floor-unlocked/rounds/<int:round_id>/sheets/",
+                    SheetReadsFloorUnlockedApi.as_view(),
                 ),
                 path("registration-floor/<str:token>/", RegistrationFloorApi.as_view()),
             ]

@@ -63,9 +63,14 @@ def test_the_sheet_floors_line_is_the_same_request_to_the_floors_route():
     floor = bench_cost.sheet_line(sheet, "key-1", phase="sheet_floor")
     reads = bench_cost.sheet_line(sheet, "key-1", phase="sheet_reads_floor")
 
+    unthrottled = bench_cost.sheet_line(sheet, "key-1", phase="sheet_reads_floor_unthrottled")
+    unlocked = bench_cost.sheet_line(sheet, "key-1", phase="sheet_reads_floor_unlocked")
+
     assert floor[0] == "/bench/sheet-floor/rounds/5/sheets/"
     assert reads[0] == "/bench/sheet-reads-floor/rounds/5/sheets/"
-    assert floor[1:] == reads[1:] == real[1:]
+    assert unthrottled[0] == "/bench/sheet-reads-floor-unthrottled/rounds/5/sheets/"
+    assert unlocked[0] == "/bench/sheet-reads-floor-unlocked/rounds/5/sheets/"
+    assert floor[1:] == reads[1:] == unthrottled[1:] == unlocked[1:] == real[1:]
 
 
 def test_ratios_are_each_phase_over_healthz_in_the_same_round():

@@ -8,7 +8,6 @@ from django.urls import reverse
 
 from adjudication.models import Mark, MarkChange, Sheet
 from adjudication.services.sheets import tablet_sheet_reads
-from bench.cost_floor import SheetReadsFloorApi
 from competitions.models import Competition, Competitor, Entry, Event, OutboxJob
 from scoring_site.api import SheetThrottle
 from tests.adjudication.day import build_day
@@ -37,7 +36,8 @@ def post(client, url, body, headers=None):
     return client.post(url, body, content_type="application/json", headers=headers or {})
 
 
-SHEET_FLOORS = pytest.mark.parametrize("floor", ["sheet-floor", "sheet-reads-floor"])
+READS_FLOORS = ["sheet-reads-floor", "sheet-reads-floor-unthrottled", "sheet-reads-floor-unlocked"]
+SHEET_FLOORS = pytest.mark.parametrize("floor", ["sheet-floor", *READS_FLOORS])
 
 
 @SHEET_FLOORS
@@ -171,7 +171,8 @@ def test_the_sheet_floor_refused_at_commit_answers_400_and_writes_nothing(client
     assert not Sheet.objects.exists() and not MarkChange.objects.exists()
 
 
-def test_the_sheet_reads_floor_sends_the_reads_of_a_tablets_sheet(client):
+@pytest.mark.parametrize("floor", READS_FLOORS)
+def test_the_sheet_reads_floor_sends_the_reads_of_a_tablets_sheet(client, floor):
     day = build_day()
     tokens = sign_in(client, day.judges[0])
     body = recall_body(day, day.entries()[: day.first.recall_count])
@@ -186,20 +187,29 @@ def test_the_sheet_reads_floor_sends_the_reads_of_a_tablets_sheet(client):
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(record):
-        response = post(client, f"/bench/sheet-reads-floor/rounds/{day.first.pk}/sheets/", body,
+        response = post(client, f"/bench/{floor}/rounds/{day.first.pk}/sheets/", body,
                         bearer(tokens))  # fmt: skip
 
     assert response.status_code == 201
-    assert [sql for sql, _ in reads] == [s for s in sent if s in {sql for sql, _ in reads}]
+    unlocked = floor.endswith("unlocked")
+    expected = [sql.replace(" FOR SHARE OF r", "") if unlocked else sql for sql, _ in reads]
+    assert [s for s in sent if s in expected] == expected
     assert "FOR SHARE" in reads[0][0]
-    assert SheetThrottle in SheetReadsFloorApi.throttle_classes
+    assert any("FOR SHARE" in sql for sql in sent) is not unlocked
 
 
-def test_the_sheet_reads_floor_is_throttled_as_the_judges_api_is(client, monkeypatch):
+@pytest.mark.parametrize(
+    ("floor", "second"),
+    [("sheet-reads-floor", 429), ("sheet-reads-floor-unlocked", 429),
+     ("sheet-reads-floor-unthrottled", 201)],
+)  # fmt: skip
+def test_the_sheet_reads_floor_is_throttled_as_the_judges_api_is(
+    client, monkeypatch, floor, second
+):
     limit(monkeypatch, SheetThrottle, "1/minute")
     day = build_day()
     tokens = sign_in(client, day.judges[0])
-    url = f"/bench/sheet-reads-floor/rounds/{day.first.pk}/sheets/"
+    url = f"/bench/{floor}/rounds/{day.first.pk}/sheets/"
     picks = day.entries()[: day.first.recall_count]
 
     sent = post(client, url, recall_body(day, picks), bearer(tokens))
@@ -207,5 +217,5 @@ def test_the_sheet_reads_floor_is_throttled_as_the_judges_api_is(client, monkeyp
                                           client_key="tablet-A-2"), bearer(tokens))  # fmt: skip
 
     assert sent.status_code == 201
-    assert again.status_code == 429
-    assert Sheet.objects.count() == 1
+    assert again.status_code == second
+    assert Sheet.objects.count() == (1 if second == 429 else 2)
