@@ -42,6 +42,9 @@ committing request only hands them over; the loop sends them one after another f
 one task, folding those queued for the same competition into one message, so a
 simulation or a Celery worker announcing thousands of changes reuses one loop and one
 connection instead of opening an event loop (and a Redis connection) per announcement.
+The first nudge after a quiet spell leaves at once; those that follow within
+``NUDGE_SPACING`` wait for the rest of it, folded, so a flood of sheets costs a few
+sends a second, not one per sheet.
 """
 
 from __future__ import annotations
@@ -71,6 +74,12 @@ logger = logging.getLogger(__name__)
 DEFAULT_INTERVAL = 0.25
 SHARE = 0.05
 LONGEST = 2.0
+# The desks' and tablets' nudges: at most one sending per loop in this time, the nudges
+# of a burst folded (their consumers wait 0.3 s before they refresh anyway:
+# scoring_site/sockets.py). A send per change was half of what announcing a sheet cost
+# the process, and every desk and tablet socket of the competition received each one
+# (docs/benchmarks.md, the twelfth pass).
+NUDGE_SPACING = 0.1
 
 
 def interval() -> float:
@@ -115,6 +124,8 @@ class LoopRelay:
         self.pending: dict[int, _Pending] = {}
         self.nudges: dict[int, dict] = {}  # insertion-ordered
         self.nudging: asyncio.Task | None = None
+        self.nudge_timer: asyncio.TimerHandle | None = None
+        self.nudged_at = float("-inf")  # when the last sending of nudges ended
         # With Redis, pushes are coalesced across processes too (leaderboard/lease.py).
         address = lease.redis_address()
         self.lease = lease.Lease(address[0]) if address else None
@@ -222,7 +233,9 @@ class LoopRelay:
     def nudge(self, competition_id: int, message: dict) -> None:
         """Queue a desk and tablet nudge (``scoring_site.realtime``). Nudges waiting for
         the same competition are folded into one (the highest sequence number, every
-        kind): their consumers only read those, and refresh from the database."""
+        kind): their consumers only read those, and refresh from the database. The first
+        nudge after ``NUDGE_SPACING`` without any goes at once; those that come sooner
+        wait for the rest of it, folded."""
         held = self.nudges.get(competition_id)
         if held is None:
             self.nudges[competition_id] = {**message, "kinds": list(message.get("kinds", ()))}
@@ -230,16 +243,25 @@ class LoopRelay:
             if message["seq"] >= held["seq"]:
                 held.update(seq=message["seq"], kind=message["kind"], payload=message["payload"])
             held["kinds"] += [k for k in message.get("kinds", ()) if k not in held["kinds"]]
-        if self.nudging is None:
+        if self.nudging is None and self.nudge_timer is None:
+            delay = self.nudged_at + NUDGE_SPACING - self.loop.time()
+            if delay <= 0:
+                self._start_nudges()
+            else:
+                self.nudge_timer = self.loop.call_later(delay, self._start_nudges)
+
+    def _start_nudges(self) -> None:
+        self.nudge_timer = None
+        if self.nudges and self.nudging is None:
             self.nudging = self.loop.create_task(self._send_nudges())
 
     async def _send_nudges(self) -> None:
-        """One task per loop sends the queued nudges in turn, on the loop's one
-        channel-layer connection."""
+        """One task per loop sends the nudges queued when it starts, one after another,
+        on the loop's one channel-layer connection; those queued meanwhile wait for the
+        next sending (``nudge``)."""
+        queued, self.nudges = self.nudges, {}
         try:
-            while self.nudges:
-                competition_id = next(iter(self.nudges))
-                message = self.nudges.pop(competition_id)
+            for competition_id, message in queued.items():
                 try:
                     layer = get_channel_layer()
                     if layer is not None:
@@ -252,6 +274,9 @@ class LoopRelay:
                     )
         finally:
             self.nudging = None
+            self.nudged_at = self.loop.time()
+            if self.nudges:
+                self.nudge_timer = self.loop.call_later(NUDGE_SPACING, self._start_nudges)
 
     async def drain(self) -> None:
         """Send whatever is waiting now and wait for the sends under way."""
@@ -264,6 +289,9 @@ class LoopRelay:
                     state.timer.cancel()
                     self._start(competition_id)
             tasks = [s.task for s in self.pending.values() if s.task is not None]
+            if self.nudge_timer is not None:
+                self.nudge_timer.cancel()
+                self.nudge_timer = None
             if self.nudges and self.nudging is None:
                 self.nudging = self.loop.create_task(self._send_nudges())
             if self.nudging is not None:

@@ -11,6 +11,7 @@ from adjudication.services import SheetInput, round_close, sheet_submit
 from competitions.models import Competition
 from competitions.services import round_draw_heats, round_transition
 from leaderboard import deltas
+from leaderboard.broadcast import relays
 from scoring_site import realtime
 from tests.adjudication.day import all_recall_sheets, build_day, open_final
 from tests.factories.competitions import (
@@ -27,12 +28,14 @@ from tests.factories.competitions import (
 @contextlib.contextmanager
 def quiet():
     """No live announcements while a test sets up: the relay's background thread would
-    otherwise read the test database while it is being written."""
+    otherwise read the test database while it is being written. The setup's nudges are
+    sent before the test goes on (a socket joining later does not hear them)."""
     saved = realtime._listeners[:]
     realtime._listeners.clear()
     try:
         yield
     finally:
+        relays.drain_background()
         realtime._listeners[:] = saved
 
 

@@ -181,6 +181,34 @@ def test_many_announcements_outside_a_server_share_one_loop_and_are_folded(recor
     assert [m["seq"] for m in by_competition["competition.44"]] == [1]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_nudges_sends_the_first_at_once_and_folds_the_rest(recording_layer):
+    import time
+
+    from scoring_site.realtime import announce
+
+    announce(46, "round.opened")
+    deadline = time.monotonic() + 5
+    while not nudges(recording_layer) and time.monotonic() < deadline:
+        time.sleep(0.005)
+    first = list(nudges(recording_layer))  # sent without a drain: it did not wait
+    for n in range(20):  # 5 ms apart: each could leave on its own, as before the spacing
+        announce(46, f"sheet.submitted.{n % 3}")
+        time.sleep(0.005)
+    broadcast.relays.drain_background()
+
+    sent = [message for _group, message, *_rest in nudges(recording_layer)]
+    assert [message["seq"] for _g, message, *_r in first] == [1]
+    # A sending every NUDGE_SPACING (0.1 s) at most takes the burst of about 0.1 s.
+    assert 2 <= len(sent) <= 5
+    assert sent[-1]["seq"] == 21
+    assert sorted({k for m in sent[1:] for k in m["kinds"]}) == [
+        "sheet.submitted.0",
+        "sheet.submitted.1",
+        "sheet.submitted.2",
+    ]
+
+
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_a_committed_announcement_reaches_a_redis_group_member():
