@@ -67,7 +67,7 @@ from leaderboard import lease
 from leaderboard.hub import hub_of, public_group
 from leaderboard.snapshots import public_update_message
 from scoring_site.handler import requests_waited_within
-from scoring_site.realtime import PUBLIC, competition_group, next_sequence
+from scoring_site.realtime import NUDGES, PUBLIC, competition_group, next_sequence
 
 logger = logging.getLogger(__name__)
 
@@ -232,17 +232,17 @@ class LoopRelay:
 
     def nudge(self, competition_id: int, message: dict) -> None:
         """Queue a desk and tablet nudge (``scoring_site.realtime``). Nudges waiting for
-        the same competition are folded into one (the highest sequence number, every
-        kind): their consumers only read those, and refresh from the database. The first
-        nudge after ``NUDGE_SPACING`` without any goes at once; those that come sooner
-        wait for the rest of it, folded."""
+        the same competition are folded into one (the latest's kind and payload, every
+        kind, as many numbers as changes when it is sent): their consumers only read
+        those, and refresh from the database. The first nudge after ``NUDGE_SPACING``
+        without any goes at once; those that come sooner wait for the rest of it, folded."""
         held = self.nudges.get(competition_id)
         if held is None:
-            self.nudges[competition_id] = {**message, "kinds": list(message.get("kinds", ()))}
+            held = self.nudges[competition_id] = {**message, "kinds": [], "changes": 0}
         else:
-            if message["seq"] >= held["seq"]:
-                held.update(seq=message["seq"], kind=message["kind"], payload=message["payload"])
-            held["kinds"] += [k for k in message.get("kinds", ()) if k not in held["kinds"]]
+            held.update(kind=message["kind"], payload=message["payload"])
+        held["kinds"] += [k for k in message.get("kinds", ()) if k not in held["kinds"]]
+        held["changes"] += 1
         if self.nudging is None and self.nudge_timer is None:
             delay = self.nudged_at + NUDGE_SPACING - self.loop.time()
             if delay <= 0:
@@ -257,12 +257,17 @@ class LoopRelay:
 
     async def _send_nudges(self) -> None:
         """One task per loop sends the nudges queued when it starts, one after another,
-        on the loop's one channel-layer connection; those queued meanwhile wait for the
-        next sending (``nudge``)."""
+        on the loop's one channel-layer connection, each numbered as it leaves (one
+        number per change folded in, the last its ``seq``); those queued meanwhile wait
+        for the next sending (``nudge``)."""
         queued, self.nudges = self.nudges, {}
         try:
             for competition_id, message in queued.items():
                 try:
+                    changes = message.pop("changes")
+                    message["seq"] = await database_sync_to_async(next_sequence)(
+                        competition_id, NUDGES, changes
+                    )
                     layer = get_channel_layer()
                     if layer is not None:
                         await layer.group_send(competition_group(competition_id), message)
@@ -410,7 +415,7 @@ def _public_channel(competition_id: int) -> str | None:
         return None
 
 
-def public_changed(competition_id: int, kind: str, seq: int) -> None:
+def public_changed(competition_id: int, kind: str) -> None:
     """The ``scoring_site.realtime`` listener: returns at once, the relay does the rest.
 
     After a real commit the change is visible to every connection, so the relay may read

@@ -155,13 +155,13 @@ class ResilientRedisCache(RedisCache):
             self._unavailable("incr", error)
             raise ValueError(f"the cache is unavailable: {error}") from None
 
-    def next_number(self, key, version=None) -> int:
-        """The counter ``key`` raised by one, from 1 if it was missing: Redis's INCR, one
-        round trip (Django's ``incr`` first asks whether the key exists). Raises
-        ``ValueError`` while Redis is down, as ``incr`` does."""
+    def next_number(self, key, count: int = 1, version=None) -> int:
+        """The counter ``key`` raised by ``count``, from 0 if it was missing: Redis's
+        INCRBY, one round trip (Django's ``incr`` first asks whether the key exists).
+        Raises ``ValueError`` while Redis is down, as ``incr`` does."""
         key = self.make_and_validate_key(key, version=version)
         try:
-            return self._cache.get_client(key, write=True).incr(key)
+            return self._cache.get_client(key, write=True).incr(key, count)
         except UNAVAILABLE as error:
             self._unavailable("incr", error)
             raise ValueError(f"the cache is unavailable: {error}") from None

@@ -1,8 +1,9 @@
 """Announcing changes to live screens, after the transaction that made them commits.
 
 Services call ``announce`` inside their transaction; nothing is sent for a transaction
-that rolls back. Each message carries a per-competition sequence number, so a screen
-can tell it missed one and fetch a fresh snapshot. Messages are small nudges, not
+that rolls back. Each message carries a per-competition sequence number, taken when it
+is sent (one number per change it folds in), so a screen can tell it missed one and
+fetch a fresh snapshot. Messages are small nudges, not
 data: screens read what changed over HTTP or from the consumer's snapshot. Listeners
 (``add_listener``, ``remove_listener``) hear of each change too: the leaderboard's relay
 builds the public screens' payload there, once per change (leaderboard/broadcast.py).
@@ -32,8 +33,9 @@ def competition_group(competition_id: int) -> str:
 
 # The two numbered streams of a competition, one counter each in the cache (shared by
 # every process when the cache is Redis). The desks' and tablets' nudges take one number
-# per announced change; the public screens' pushes one per push, bursts of changes being
-# folded into one push (leaderboard/broadcast.py).
+# per announced change (the transport takes them as it sends, a folded nudge as many as
+# it holds); the public screens' pushes one per push, bursts of changes being folded
+# into one push (leaderboard/broadcast.py).
 NUDGES = "seq"
 PUBLIC = "pubseq"
 
@@ -43,31 +45,32 @@ def current_sequence(competition_id: int, stream: str = NUDGES) -> int:
     return cache.get(f"podium:{stream}:{competition_id}") or 0
 
 
-def next_sequence(competition_id: int, stream: str = NUDGES) -> int:
-    """Reserve the stream's next number (in one round trip on Redis: scoring_site/cache.py)."""
+def next_sequence(competition_id: int, stream: str = NUDGES, count: int = 1) -> int:
+    """Reserve the stream's next ``count`` numbers, and answer the last (in one round trip
+    on Redis: scoring_site/cache.py)."""
     key = f"podium:{stream}:{competition_id}"
     if hasattr(cache, "next_number"):
-        return cache.next_number(key)
+        return cache.next_number(key, count)
     try:
-        return cache.incr(key)
+        return cache.incr(key, count)
     except ValueError:
         cache.add(key, 0, timeout=None)
-        return cache.incr(key)
+        return cache.incr(key, count)
 
 
-# Called after each committed change with (competition id, kind, sequence number), in
-# the committing thread; they must return at once. The leaderboard registers the public
+# Called after each committed change with (competition id, kind), in the committing
+# thread; they must return at once. The leaderboard registers the public
 # screens' relay here (leaderboard/broadcast.py), which builds their payload once per
 # change and coalesces bursts.
-_listeners: list[Callable[[int, str, int], None]] = []
+_listeners: list[Callable[[int, str], None]] = []
 
 
-def add_listener(listener: Callable[[int, str, int], None]) -> None:
+def add_listener(listener: Callable[[int, str], None]) -> None:
     if listener not in _listeners:
         _listeners.append(listener)
 
 
-def remove_listener(listener: Callable[[int, str, int], None]) -> None:
+def remove_listener(listener: Callable[[int, str], None]) -> None:
     """Stop calling ``listener``; nothing happens if it was not added."""
     if listener in _listeners:
         _listeners.remove(listener)
@@ -76,10 +79,12 @@ def remove_listener(listener: Callable[[int, str, int], None]) -> None:
 def _send_blocking(competition_id: int, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is not None:
+        message = {**message, "seq": next_sequence(competition_id)}
         async_to_sync(layer.group_send)(competition_group(competition_id), message)
 
 
-# Hands a nudge to the channel layer; must return at once. The leaderboard sets its
+# Numbers a nudge (``next_sequence``) and hands it to the channel layer; must return at
+# once. The leaderboard sets its
 # relay (leaderboard/broadcast.py), which sends from the server's event loop or from one
 # long-lived background loop, so the committing request never waits for the layer and a
 # process without a server reuses one loop and one connection. The default (no
@@ -93,23 +98,17 @@ def set_transport(transport: Callable[[int, dict[str, Any]], None]) -> None:
 
 
 def relay_here(competition_id: int, kind: str, payload: dict[str, Any]) -> None:
-    """Hand a committed change to this process's screens: the next nudge number, the
-    transport, the listeners. Also called by the change log's watcher for changes
+    """Hand a committed change to this process's screens: the transport (which numbers
+    the nudge), the listeners. Also called by the change log's watcher for changes
     another process made (scoring_site/change_log.py, the embedded default)."""
-    message = {
-        "type": "competition.changed",
-        "kind": kind,
-        "kinds": [kind],
-        "seq": next_sequence(competition_id),
-        "payload": payload,
-    }
+    message = {"type": "competition.changed", "kind": kind, "kinds": [kind], "payload": payload}
     try:
         _transport(competition_id, message)
     except Exception:  # the database is the truth; screens resync from snapshots
         logger.warning("live update %s for competition %s not sent", kind, competition_id)
     for listener in _listeners:
         try:
-            listener(competition_id, kind, message["seq"])
+            listener(competition_id, kind)
         except Exception:
             logger.exception("live listener failed for %s of competition %s", kind, competition_id)
 
@@ -125,6 +124,6 @@ def _send(competition_id: int, kind: str, payload: dict[str, Any]) -> None:
 def announce(competition_id: int, kind: str, payload: dict[str, Any] | None = None) -> None:
     """Send ``kind`` to the competition's screens once the current transaction commits.
 
-    The callback only takes the next sequence number (one cache increment) and hands
-    the nudge over: it never waits for the channel layer."""
+    The callback only hands the change over: it never waits for the cache or the
+    channel layer."""
     transaction.on_commit(lambda: _send(competition_id, kind, payload or {}), robust=True)

@@ -71,7 +71,7 @@ def test_a_recall_sheet_in_its_own_transaction_waits_four_times_and_is_announced
     body = recall_body(day, picks, dance_id=day.dances[1].pk)
     heard = []
 
-    def listener(competition_id, kind, seq):
+    def listener(competition_id, kind):
         heard.append((competition_id, kind, connection.in_atomic_block))
 
     realtime.add_listener(listener)

@@ -93,13 +93,22 @@ def recording_layer(monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_nudge_leaves_only_after_commit_and_not_from_the_committing_thread(recording_layer):
+def test_a_nudge_leaves_only_after_commit_and_not_from_the_committing_thread(
+    recording_layer, monkeypatch
+):
     import threading
 
     from django.db import transaction
 
     from scoring_site.realtime import announce
 
+    numbered_in = []
+    number = broadcast.next_sequence
+    monkeypatch.setattr(
+        broadcast,
+        "next_sequence",
+        lambda *args: numbered_in.append(threading.current_thread()) or number(*args),
+    )
     with transaction.atomic():
         announce(41, "round.opened", {"round": 7})
         broadcast.relays.drain_background()
@@ -115,6 +124,8 @@ def test_a_nudge_leaves_only_after_commit_and_not_from_the_committing_thread(rec
     assert message["seq"] == 1
     assert thread is not threading.current_thread()
     assert thread.name == "podium-live-relay"
+    # Numbered as it left, not by the committing thread (no round trip to the cache there).
+    assert len(numbered_in) == 1 and numbered_in[0] is not threading.current_thread()
 
 
 @pytest.mark.django_db(transaction=True)

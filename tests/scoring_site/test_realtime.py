@@ -10,7 +10,7 @@ def heard(monkeypatch):
     monkeypatch.setattr(realtime, "_transport", lambda competition_id, message: None)
     kinds: list[str] = []
 
-    def listener(competition_id: int, kind: str, seq: int) -> None:
+    def listener(competition_id: int, kind: str) -> None:
         kinds.append(kind)
 
     realtime.add_listener(listener)
