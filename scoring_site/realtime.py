@@ -3,8 +3,8 @@
 Services call ``announce`` inside their transaction; nothing is sent for a transaction
 that rolls back. Each message carries a per-competition sequence number, taken when it
 is sent (one number per change it folds in), so a screen can tell it missed one and
-fetch a fresh snapshot. Messages are small nudges, not
-data: screens read what changed over HTTP or from the consumer's snapshot. Listeners
+fetch a fresh snapshot. Messages are small nudges, not data: screens read what changed
+over HTTP or from the consumer's snapshot. Listeners
 (``add_listener``, ``remove_listener``) hear of each change too: the leaderboard's relay
 builds the public screens' payload there, once per change (leaderboard/broadcast.py).
 On the embedded default the in-memory channel layer stays inside one process: changes
@@ -59,9 +59,9 @@ def next_sequence(competition_id: int, stream: str = NUDGES, count: int = 1) -> 
 
 
 # Called after each committed change with (competition id, kind), in the committing
-# thread; they must return at once. The leaderboard registers the public
-# screens' relay here (leaderboard/broadcast.py), which builds their payload once per
-# change and coalesces bursts.
+# thread; they must return at once. The leaderboard registers the public screens' relay
+# here (leaderboard/broadcast.py), which builds their payload once per change and
+# coalesces bursts.
 _listeners: list[Callable[[int, str], None]] = []
 
 
@@ -84,11 +84,11 @@ def _send_blocking(competition_id: int, message: dict[str, Any]) -> None:
 
 
 # Numbers a nudge (``next_sequence``) and hands it to the channel layer; must return at
-# once. The leaderboard sets its
-# relay (leaderboard/broadcast.py), which sends from the server's event loop or from one
-# long-lived background loop, so the committing request never waits for the layer and a
-# process without a server reuses one loop and one connection. The default (no
-# leaderboard app) sends in the caller.
+# once. The leaderboard sets its relay (leaderboard/broadcast.py), which numbers and
+# sends from the server's event loop or from one long-lived background loop, so the
+# committing request never waits for the cache or the layer and a process without a
+# server reuses one loop and one connection. The default (no leaderboard app) numbers
+# and sends in the caller.
 _transport: Callable[[int, dict[str, Any]], None] = _send_blocking
 
 
