@@ -53,6 +53,7 @@ from rest_framework.views import APIView
 
 from adjudication.models import Mark, MarkChange, Sheet
 from adjudication.selectors import SEAT_JUDGE
+from adjudication.services.common import ROUND_SHARE_LOCK
 from adjudication.services.sheets import tablet_sheet_reads
 from adjudication.tablet.api import JudgeApi
 from competitions.models import EntryStatus, Judge
@@ -194,7 +195,7 @@ class SheetReadsFloorApi(JudgeApi):
         reads = tablet_sheet_reads(round_id=round_id, dance_id=sent.dance_id, user_id=user.pk)
         if not self.round_lock:
             (sql, params), *others = reads
-            reads = [(sql.replace(_ROUND_LOCK, ""), params), *others]
+            reads = [(sql.replace(ROUND_SHARE_LOCK, ""), params), *others]
         try:
             with transaction.atomic():
                 shared, seats, _entries = rows.read_batch(reads)
@@ -219,8 +220,6 @@ class SheetReadsFloorUnlockedApi(SheetReadsFloorApi):
 
     round_lock = False
 
-
-_ROUND_LOCK = " FOR SHARE OF r"  # the end of round_share_statement's SQL on PostgreSQL
 
 # Where the judge's key and competition are in the judge's columns of USER_SEATS_IN_ROUND.
 _JUDGE_COLUMNS = [f.attname for f in Judge._meta.concrete_fields]

@@ -83,6 +83,10 @@ def round_lock(round_id: int) -> Round:
 _SHARED = {"r": Round, "e": Event, "d": Dance}
 
 
+# How ``round_share``'s statement ends on PostgreSQL: the round's row held in SHARE mode.
+ROUND_SHARE_LOCK = " FOR SHARE OF r"
+
+
 @functools.cache
 def _round_share_sql(vendor: str) -> str:
     """``round_share``'s statement, composed once: every sheet sent reads it."""
@@ -100,7 +104,7 @@ def _round_share_sql(vendor: str) -> str:
         f"LEFT JOIN {quote(Dance._meta.db_table)} d ON d.id = %s AND d.{event_of['d']} = e.id "
         "WHERE r.id = %s AND r.status <> %s"
     )
-    return sql + (" FOR SHARE OF r" if vendor == "postgresql" else "")
+    return sql + (ROUND_SHARE_LOCK if vendor == "postgresql" else "")
 
 
 def round_share(round_id: int, *, dance_id: int | None = None) -> tuple[Round, Dance | None] | None:

@@ -32,10 +32,10 @@ def test_a_recall_sheet_costs_at_most_its_statements(client, day, django_assert_
     # sent a sheet of the dance (the view reads the seat alone only before refusing a
     # body); the round's entries, each with whether it may have an incident (the
     # incidents are read only then); the sheet (no savepoint of its own), its marks,
-    # their audit rows. Inside the test's transaction
-    # the service's own is a SAVEPOINT and its RELEASE (outside it, a COMMIT, which is
-    # not counted here). On SQLite the marks and their audit rows are statements of
-    # their own; on PostgreSQL they go with the sheet in one.
+    # their audit rows. Inside the test's transaction the service's own is a SAVEPOINT
+    # and its RELEASE (outside it, a COMMIT, which is not counted here). On SQLite the
+    # marks and their audit rows are statements of their own; on PostgreSQL they go with
+    # the sheet in one.
     # Issue 21: 19 statements before, 21 counted this way.
     with django_assert_max_num_queries(7 if connection.vendor == "postgresql" else 9):
         response = post(client, submit_url(day.first), body, tokens)

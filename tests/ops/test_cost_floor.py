@@ -7,6 +7,7 @@ from django.db import connection
 from django.urls import reverse
 
 from adjudication.models import Mark, MarkChange, Sheet
+from adjudication.services.common import ROUND_SHARE_LOCK
 from adjudication.services.sheets import tablet_sheet_reads
 from competitions.models import Competition, Competitor, Entry, Event, OutboxJob
 from scoring_site.api import SheetThrottle
@@ -192,7 +193,7 @@ def test_the_sheet_reads_floor_sends_the_reads_of_a_tablets_sheet(client, floor)
 
     assert response.status_code == 201
     unlocked = floor.endswith("unlocked")
-    expected = [sql.replace(" FOR SHARE OF r", "") if unlocked else sql for sql, _ in reads]
+    expected = [sql.replace(ROUND_SHARE_LOCK, "") if unlocked else sql for sql, _ in reads]
     assert [s for s in sent if s in expected] == expected
     assert "FOR SHARE" in reads[0][0]
     assert any("FOR SHARE" in sql for sql in sent) is not unlocked
